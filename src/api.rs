@@ -1,0 +1,43 @@
+//! Server functions (the UI's calls) and, for integrations, the JSON API under `/api`.
+//! Both are thin: authenticate, parse, call one service function, return.
+pub mod auth;
+pub mod leads;
+pub mod team;
+pub mod tokens;
+
+#[cfg(feature = "ssr")]
+pub mod rest;
+
+#[cfg(feature = "ssr")]
+use crate::{model::error::AppError, server::auth::Caller, server::state::AppState};
+
+/// The app state and request head of the server function being handled.
+#[cfg(feature = "ssr")]
+fn request() -> Result<(AppState, axum::http::request::Parts), AppError> {
+    use leptos::prelude::use_context;
+    let state = use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("server function ran without AppState in context");
+        AppError::Internal
+    })?;
+    let parts = use_context::<axum::http::request::Parts>().ok_or_else(|| {
+        tracing::error!("server function ran without request parts in context");
+        AppError::Internal
+    })?;
+    Ok((state, parts))
+}
+
+/// The signed-in caller of the server function being handled.
+#[cfg(feature = "ssr")]
+async fn caller() -> Result<(AppState, Caller), AppError> {
+    let (state, parts) = request()?;
+    let caller = crate::server::auth::authenticate(&state, &parts.headers).await?;
+    Ok((state, caller))
+}
+
+/// Adds a `Set-Cookie` header to the server function's response.
+#[cfg(feature = "ssr")]
+fn set_cookie(value: axum::http::HeaderValue) {
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        response.append_header(axum::http::header::SET_COOKIE, value);
+    }
+}

@@ -1,0 +1,68 @@
+//! Leads, their conversations and the pipeline overview for the UI.
+use crate::model::auth::TeamMember;
+use crate::model::error::AppError;
+use crate::model::lead::{Lead, LeadInput, PipelineSummary};
+use crate::model::message::{ConversationSummary, Message};
+use leptos::prelude::*;
+
+/// Messages shown on a lead page until the full conversation thread pages through history.
+pub const LEAD_PAGE_MESSAGES: i64 = 100;
+
+#[server(prefix = "/rpc", endpoint = "list_leads")]
+pub async fn list_leads(q: String, stage: String) -> Result<Vec<Lead>, AppError> {
+    let (state, caller) = super::caller().await?;
+    crate::server::leads::list(&state, &caller, &q, &stage).await
+}
+
+#[server(prefix = "/rpc", endpoint = "get_lead")]
+pub async fn get_lead(id: String) -> Result<Lead, AppError> {
+    use crate::model::ids::LeadId;
+    let (state, caller) = super::caller().await?;
+    let id = LeadId::parse(&id).ok_or(AppError::NotFound)?;
+    crate::server::leads::get(&state, &caller, id).await
+}
+
+#[server(prefix = "/rpc", endpoint = "lead_messages")]
+pub async fn lead_messages(id: String) -> Result<Vec<Message>, AppError> {
+    use crate::model::ids::LeadId;
+    let (state, caller) = super::caller().await?;
+    let id = LeadId::parse(&id).ok_or(AppError::NotFound)?;
+    crate::server::leads::messages(&state, &caller, id, LEAD_PAGE_MESSAGES).await
+}
+
+/// Creates the lead and opens its page.
+#[server(prefix = "/rpc", endpoint = "create_lead")]
+pub async fn create_lead(input: LeadInput) -> Result<Lead, AppError> {
+    let (state, caller) = super::caller().await?;
+    let lead = crate::server::leads::create(&state, &caller, &input).await?;
+    leptos_axum::redirect(&format!("/leads/{}", lead.id));
+    Ok(lead)
+}
+
+#[server(prefix = "/rpc", endpoint = "update_lead")]
+pub async fn update_lead(id: String, input: LeadInput) -> Result<Lead, AppError> {
+    use crate::model::ids::LeadId;
+    let (state, caller) = super::caller().await?;
+    let id = LeadId::parse(&id).ok_or(AppError::NotFound)?;
+    crate::server::leads::update(&state, &caller, id, &input).await
+}
+
+/// The people a lead can be assigned to.
+#[server(prefix = "/rpc", endpoint = "lead_owners")]
+pub async fn lead_owners() -> Result<(Vec<TeamMember>, crate::model::ids::UserId), AppError> {
+    let (state, caller) = super::caller().await?;
+    let members = crate::server::team::members(&state, &caller).await?;
+    Ok((members, caller.user.id))
+}
+
+#[server(prefix = "/rpc", endpoint = "conversations")]
+pub async fn conversations() -> Result<Vec<ConversationSummary>, AppError> {
+    let (state, caller) = super::caller().await?;
+    crate::server::leads::conversations(&state, &caller, 100).await
+}
+
+#[server(prefix = "/rpc", endpoint = "pipeline_summary")]
+pub async fn get_pipeline_summary() -> Result<PipelineSummary, AppError> {
+    let (state, caller) = super::caller().await?;
+    crate::server::leads::pipeline(&state, &caller).await
+}

@@ -1,0 +1,11 @@
+//! The JSON API for integrations, under `/api`. Errors are `{error, message, field?}`.
+mod auth;
+mod body;
+mod leads;
+
+use crate::server::state::AppState;
+use axum::Router;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().merge(auth::routes()).merge(leads::routes())
+}

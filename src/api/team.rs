@@ -1,0 +1,46 @@
+//! Teammates and invites for the UI.
+use crate::model::auth::{CreatedInvite, InviteDetails, TeamOverview};
+use crate::model::error::AppError;
+use leptos::prelude::*;
+
+#[server(prefix = "/rpc", endpoint = "team_overview")]
+pub async fn get_team_overview() -> Result<TeamOverview, AppError> {
+    use crate::server::team;
+    let (state, caller) = super::caller().await?;
+    Ok(TeamOverview {
+        me: caller.user.id,
+        members: team::members(&state, &caller).await?,
+        invites: team::pending_invites(&state, &caller).await?,
+    })
+}
+
+#[server(prefix = "/rpc", endpoint = "invite_teammate")]
+pub async fn invite_teammate(email: String) -> Result<CreatedInvite, AppError> {
+    let (state, caller) = super::caller().await?;
+    crate::server::team::invite(&state, &caller, &email).await
+}
+
+#[server(prefix = "/rpc", endpoint = "revoke_invite")]
+pub async fn revoke_invite(id: String) -> Result<(), AppError> {
+    use crate::model::ids::InviteId;
+    let (state, caller) = super::caller().await?;
+    let id = InviteId::parse(&id).ok_or(AppError::NotFound)?;
+    crate::server::team::revoke_invite(&state, &caller, id).await
+}
+
+/// Public: what the invite page shows to the person holding the link.
+#[server(prefix = "/rpc", endpoint = "invite_details")]
+pub async fn get_invite_details(token: String) -> Result<InviteDetails, AppError> {
+    let (state, _) = super::request()?;
+    crate::server::team::invite_details(&state, &token).await
+}
+
+/// Public: creates the teammate's account from an invite link and signs them in.
+#[server(prefix = "/rpc", endpoint = "accept_invite")]
+pub async fn accept_invite(token: String, name: String, password: String) -> Result<(), AppError> {
+    let (state, _) = super::request()?;
+    let session = crate::server::team::accept_invite(&state, &token, &name, &password).await?;
+    super::set_cookie(crate::server::auth::session_cookie(&state, &session.token));
+    leptos_axum::redirect("/leads");
+    Ok(())
+}

@@ -1,0 +1,52 @@
+//! The signed-in app frame: top bar with navigation, the user and sign-out.
+use crate::api::auth::{get_current_user, Logout};
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, A};
+
+#[component]
+pub fn AppLayout() -> impl IntoView {
+    let user = Resource::new(|| (), |_| get_current_user());
+    let logout = ServerAction::<Logout>::new();
+    view! {
+        <div class="app">
+            <header class="topbar">
+                <A href="/" attr:class="brand">
+                    <span class="brand-mark" aria-hidden="true">"◆"</span>
+                    "Leadwire"
+                </A>
+                <nav class="mainnav" aria-label="Main">
+                    <A href="/inbox">"Inbox"</A>
+                    <A href="/leads">"Leads"</A>
+                    <A href="/dashboard">"Dashboard"</A>
+                </nav>
+                <div class="account">
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            user.await.ok().flatten().map(|u| view! {
+                                <A href="/settings" attr:class="who" attr:title=format!("{} · {}", u.email, u.workspace_name)>
+                                    <span class="avatar" aria-hidden="true">{initials(&u.name)}</span>
+                                    <span class="who-name" data-testid="current-user">{u.name.clone()}</span>
+                                </A>
+                            })
+                        })}
+                    </Suspense>
+                    <ActionForm action=logout>
+                        <button type="submit" class="btn subtle">"Sign out"</button>
+                    </ActionForm>
+                </div>
+            </header>
+            <main class="content">
+                <Outlet/>
+            </main>
+        </div>
+    }
+}
+
+/// "Dana Demo" → "DD".
+pub fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect()
+}

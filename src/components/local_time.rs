@@ -1,0 +1,77 @@
+//! Times in the viewer's own time zone. The server renders UTC; the browser swaps in local time
+//! once it is running, so the page never shows a time zone the viewer is not in for long.
+use chrono::{DateTime, Datelike, Utc};
+use leptos::prelude::*;
+
+/// How much of a time to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeStyle {
+    /// "2:30 PM" today, "Mon" this week, "16 Nov" before.
+    Compact,
+    /// "16 Nov 2026, 2:30 PM".
+    Full,
+}
+
+#[component]
+pub fn LocalTime(at: DateTime<Utc>, #[prop(default = TimeStyle::Compact)] style: TimeStyle) -> impl IntoView {
+    let text = RwSignal::new(format_time(at, Utc::now(), &Utc, style));
+    Effect::new(move |_| {
+        text.set(format_time(at, Utc::now(), &chrono::Local, style));
+    });
+    view! {
+        <time datetime=at.to_rfc3339() title=move || format_time(at, at, &Utc, TimeStyle::Full) + " UTC">
+            {move || text.get()}
+        </time>
+    }
+}
+
+/// Formats `at` as seen in time zone `tz` at the moment `now`.
+pub fn format_time<Tz: chrono::TimeZone>(at: DateTime<Utc>, now: DateTime<Utc>, tz: &Tz, style: TimeStyle) -> String
+where
+    Tz::Offset: std::fmt::Display,
+{
+    let local = at.with_timezone(tz);
+    let today = now.with_timezone(tz).date_naive();
+    let clock = local.format("%-I:%M %p").to_string();
+    match style {
+        TimeStyle::Full => format!("{}, {clock}", local.format("%-d %b %Y")),
+        TimeStyle::Compact => {
+            let date = local.date_naive();
+            let days = (today - date).num_days();
+            if days == 0 {
+                clock
+            } else if (1..7).contains(&days) {
+                local.format("%a").to_string()
+            } else if date.year() == today.year() {
+                local.format("%-d %b").to_string()
+            } else {
+                local.format("%-d %b %Y").to_string()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn compact_times_depend_on_how_long_ago() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 18, 0, 0).unwrap();
+        let at = |d, h, m| Utc.with_ymd_and_hms(2026, 11, d, h, m, 0).unwrap();
+        assert_eq!(format_time(at(22, 14, 30), now, &Utc, TimeStyle::Compact), "2:30 PM");
+        assert_eq!(format_time(at(20, 9, 5), now, &Utc, TimeStyle::Compact), "Fri");
+        assert_eq!(format_time(at(2, 9, 5), now, &Utc, TimeStyle::Compact), "2 Nov");
+        assert_eq!(format_time(at(2, 9, 5), now, &Utc, TimeStyle::Full), "2 Nov 2026, 9:05 AM");
+    }
+
+    #[test]
+    fn local_time_zone_moves_the_day() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 2, 0, 0).unwrap();
+        let tz = chrono::FixedOffset::west_opt(5 * 3600).unwrap();
+        // 01:00 UTC on the 22nd is 20:00 on the 21st in UTC-5, which is still "today" there.
+        let at = Utc.with_ymd_and_hms(2026, 11, 22, 1, 0, 0).unwrap();
+        assert_eq!(format_time(at, now, &tz, TimeStyle::Compact), "8:00 PM");
+    }
+}

@@ -1,0 +1,7 @@
+//! Shared types and pure logic (no I/O), compiled for the server and the WASM client alike.
+pub mod auth;
+pub mod error;
+pub mod ids;
+pub mod lead;
+pub mod message;
+pub mod text;

@@ -1,0 +1,108 @@
+//! The one error type that crosses from the server to the browser (server functions and JSON API).
+use serde::{Deserialize, Serialize};
+
+/// Everything a caller can be told about a failed request. Database and I/O failures are logged on
+/// the server with context and reach the caller only as `Internal`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "error", rename_all = "snake_case")]
+pub enum AppError {
+    #[error("Please sign in to continue.")]
+    Unauthorized,
+    #[error("Email or password is incorrect.")]
+    InvalidCredentials,
+    /// The request itself is malformed (not JSON, wrong types).
+    #[error("{message}")]
+    BadRequest { message: String },
+    /// Missing, or belonging to another workspace: the two are indistinguishable on purpose.
+    #[error("Not found.")]
+    NotFound,
+    #[error("{message}")]
+    Validation { field: String, message: String },
+    #[error("{message}")]
+    Conflict { message: String },
+    #[error("{message}")]
+    Forbidden { message: String },
+    #[error("{message}")]
+    RateLimited {
+        message: String,
+        retry_after_secs: u64,
+    },
+    #[error("{message}")]
+    PayloadTooLarge { message: String },
+    /// The browser could not reach the server at all.
+    #[error("Can't reach Leadwire right now. Check your connection and try again.")]
+    Offline,
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+}
+
+impl AppError {
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        AppError::Validation {
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        AppError::Conflict {
+            message: message.into(),
+        }
+    }
+
+    /// Stable machine-readable code, the `error` member of JSON error bodies.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Unauthorized => "unauthorized",
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::BadRequest { .. } => "bad_request",
+            AppError::NotFound => "not_found",
+            AppError::Validation { .. } => "validation",
+            AppError::Conflict { .. } => "conflict",
+            AppError::Forbidden { .. } => "forbidden",
+            AppError::RateLimited { .. } => "rate_limited",
+            AppError::PayloadTooLarge { .. } => "payload_too_large",
+            AppError::Offline => "offline",
+            AppError::Internal => "internal",
+        }
+    }
+
+    /// The field a validation error belongs to, for showing it next to that field.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            AppError::Validation { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+impl leptos::server_fn::error::FromServerFnError for AppError {
+    type Encoder = leptos::server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        use leptos::server_fn::error::ServerFnErrorErr as E;
+        match value {
+            E::Request(_) => AppError::Offline,
+            E::Args(message) | E::MissingArg(message) => AppError::validation("request", message),
+            _ => AppError::Internal,
+        }
+    }
+}
+
+/// The message to show beside `field`, if the result is a validation error for it.
+pub fn field_error<T>(result: &Option<Result<T, AppError>>, field: &str) -> Option<String> {
+    match result {
+        Some(Err(AppError::Validation { field: f, message })) if f == field => {
+            Some(message.clone())
+        }
+        _ => None,
+    }
+}
+
+/// The message to show above a form: any error that is not tied to one field.
+pub fn form_error<T>(result: &Option<Result<T, AppError>>) -> Option<String> {
+    match result {
+        Some(Err(AppError::Validation { .. })) | None | Some(Ok(_)) => None,
+        Some(Err(e)) => Some(e.to_string()),
+    }
+}

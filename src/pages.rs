@@ -1,0 +1,11 @@
+//! One component per route.
+pub mod dashboard;
+pub mod inbox;
+pub mod invite;
+pub mod lead;
+pub mod lead_new;
+pub mod leads;
+pub mod login;
+pub mod not_found;
+pub mod settings;
+pub mod signup;

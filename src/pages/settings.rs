@@ -1,0 +1,180 @@
+//! `/settings`: the team (members and invites) and personal API tokens.
+use crate::api::team::{get_team_overview, InviteTeammate, RevokeInvite};
+use crate::api::tokens::{list_api_tokens, CreateApiToken, RevokeApiToken};
+use crate::components::field::{Field, FormError};
+use crate::components::local_time::{LocalTime, TimeStyle};
+use crate::components::status::{ErrorNotice, Loading};
+use crate::model::error::{field_error, form_error};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    view! {
+        <Title text="Settings"/>
+        <div class="page-head">
+            <h1>"Settings"</h1>
+        </div>
+        <div class="settings">
+            <TeamSection/>
+            <TokensSection/>
+        </div>
+    }
+}
+
+#[component]
+fn TeamSection() -> impl IntoView {
+    let invite = ServerAction::<InviteTeammate>::new();
+    let revoke = ServerAction::<RevokeInvite>::new();
+    let team = Resource::new(
+        move || (invite.version().get(), revoke.version().get()),
+        |_| get_team_overview(),
+    );
+    let result = invite.value();
+    view! {
+        <section class="card" aria-labelledby="team-title">
+            <h2 id="team-title">"Team"</h2>
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    match team.await {
+                        Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                        Ok(t) => view! {
+                            <ul class="list" aria-label="Members">
+                                {t.members.into_iter().map(|m| {
+                                    let me = m.id == t.me;
+                                    view! {
+                                        <li data-testid="member">
+                                            <strong>{m.name}</strong>
+                                            {me.then_some(" (you)")}
+                                            <span class="muted">{m.email}</span>
+                                            <span class="badge">{m.role.as_str()}</span>
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                            {(!t.invites.is_empty()).then(|| view! {
+                                <h3>"Pending invites"</h3>
+                                <ul class="list" aria-label="Pending invites">
+                                    {t.invites.into_iter().map(|i| view! {
+                                        <li>
+                                            <span>{i.email}</span>
+                                            <span class="muted">"expires " <LocalTime at=i.expires_at style=TimeStyle::Full/></span>
+                                            <ActionForm action=revoke>
+                                                <input type="hidden" name="id" value=i.id.to_string()/>
+                                                <button type="submit" class="btn subtle danger">"Revoke"</button>
+                                            </ActionForm>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            })}
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+            <h3>"Invite a teammate"</h3>
+            <ActionForm action=invite attr:class="inline-form">
+                <Field label="Teammate's email" name="email" kind="email" autocomplete="off"
+                    error=Signal::derive(move || field_error(&result.get(), "email"))/>
+                <button type="submit" class="btn primary" disabled=move || invite.pending().get()>"Create invite link"</button>
+            </ActionForm>
+            <FormError message=Signal::derive(move || form_error(&result.get()))/>
+            {move || result.get().and_then(Result::ok).map(|created| view! {
+                <div class="notice success" role="status">
+                    <p>"Send this link to " <strong>{created.invite.email.clone()}</strong> ". It works once and expires in a week."</p>
+                    <CopyField label="Invite link" value=created.link testid="invite-link"/>
+                </div>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn TokensSection() -> impl IntoView {
+    let create = ServerAction::<CreateApiToken>::new();
+    let revoke = ServerAction::<RevokeApiToken>::new();
+    let tokens = Resource::new(
+        move || (create.version().get(), revoke.version().get()),
+        |_| list_api_tokens(),
+    );
+    let result = create.value();
+    view! {
+        <section class="card" aria-labelledby="tokens-title">
+            <h2 id="tokens-title">"API tokens"</h2>
+            <p class="muted">"Integrations use a token as " <code>"Authorization: Bearer …"</code> " on the JSON API. It acts as you."</p>
+            <ActionForm action=create attr:class="inline-form">
+                <Field label="Token name" name="name" placeholder="Website form" autocomplete="off"
+                    error=Signal::derive(move || field_error(&result.get(), "name"))/>
+                <button type="submit" class="btn primary" disabled=move || create.pending().get()>"Create token"</button>
+            </ActionForm>
+            <FormError message=Signal::derive(move || form_error(&result.get()))/>
+            {move || result.get().and_then(Result::ok).map(|created| view! {
+                <div class="notice success" role="status">
+                    <p>"Copy the token now: it will not be shown again."</p>
+                    <CopyField label="New token" value=created.secret testid="new-token"/>
+                </div>
+            })}
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    match tokens.await {
+                        Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="muted">"No tokens yet."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="list" aria-label="Tokens">
+                                {list.into_iter().map(|t| view! {
+                                    <li data-testid="token">
+                                        <strong>{t.name}</strong>
+                                        <span class="muted">"created " <LocalTime at=t.created_at/></span>
+                                        <span class="muted">{match t.last_used_at {
+                                            Some(at) => view! { "last used " <LocalTime at=at/> }.into_any(),
+                                            None => "never used".into_any(),
+                                        }}</span>
+                                        <ActionForm action=revoke>
+                                            <input type="hidden" name="id" value=t.id.to_string()/>
+                                            <button type="submit" class="btn subtle danger">"Revoke"</button>
+                                        </ActionForm>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// A read-only value with a Copy button.
+#[component]
+fn CopyField(label: &'static str, value: String, testid: &'static str) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let to_copy = value.clone();
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let clipboard = window().navigator().clipboard();
+            let _ = clipboard.write_text(&to_copy);
+            copied.set(true);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &to_copy;
+    };
+    view! {
+        <div class="copy-field">
+            <label>
+                <span class="sr-only">{label}</span>
+                <input type="text" readonly value=value data-testid=testid on:focus=|ev| {
+                    #[cfg(feature = "hydrate")]
+                    {
+                        use wasm_bindgen::JsCast;
+                        if let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+                            input.select();
+                        }
+                    }
+                    #[cfg(not(feature = "hydrate"))]
+                    let _ = ev;
+                }/>
+            </label>
+            <button type="button" class="btn" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
+        </div>
+    }
+}

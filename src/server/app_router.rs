@@ -1,0 +1,89 @@
+//! Assembles the axum router: health check, JSON API, Leptos pages and server functions, static files.
+use super::origin::check_origin;
+use super::page_guard::require_session;
+use super::settings::Settings;
+use super::state::AppState;
+use super::store::Store;
+use crate::app::{shell, App};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+
+/// Opens the store (migrating it), seeds the demo data if asked, and returns the ready state.
+pub async fn prepare(settings: Settings) -> Result<AppState, sqlx::Error> {
+    let store = Store::open(&settings.database_url).await?;
+    if settings.seed_demo && super::seed::seed_demo_if_empty(&store).await? {
+        tracing::info!("seeded the demo workspace");
+    }
+    Ok(AppState::new(settings, store))
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let leptos_options = state.leptos_options.clone();
+    let context_state = state.clone();
+    let pages = Router::new()
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_state.clone()),
+            move || shell(leptos_options.clone()),
+        )
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_session));
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/api", crate::api::rest::routes())
+        .merge(pages)
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(state.clone(), check_origin))
+        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
+        .with_state(state)
+}
+
+/// Ready when the database answers.
+async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+/// Serves `router` on `listener` until the process is stopped, with peer addresses available
+/// to handlers (the login rate limit counts per IP).
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    let app = router(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

@@ -1,0 +1,145 @@
+//! Lead services: every call is scoped to the caller's workspace; another workspace's lead is 404.
+use super::auth::Caller;
+use super::http_error::internal;
+use super::state::AppState;
+use super::store::leads::LeadFilter;
+use crate::model::error::AppError;
+use crate::model::ids::LeadId;
+use crate::model::lead::{Lead, LeadFields, LeadInput, PipelineSummary, Stage, StageCount};
+use crate::model::message::{preview, Channel, ConversationSummary, Direction, Message};
+
+pub const MAX_LIST: i64 = 500;
+const MAX_SEARCH_CHARS: usize = 200;
+
+pub async fn list(state: &AppState, caller: &Caller, search: &str, stage: &str) -> Result<Vec<Lead>, AppError> {
+    let search = search.trim();
+    if search.chars().count() > MAX_SEARCH_CHARS {
+        return Err(AppError::validation("q", "Search text is too long."));
+    }
+    let stage = match stage.trim() {
+        "" | "all" => None,
+        s => Some(Stage::parse(s).ok_or_else(|| AppError::validation("stage", "Unknown stage."))?),
+    };
+    let filter = LeadFilter {
+        search: (!search.is_empty()).then(|| search.to_string()),
+        stage,
+        limit: MAX_LIST,
+    };
+    state
+        .store
+        .leads(caller.user.workspace_id, &filter)
+        .await
+        .map_err(internal("listing leads"))
+}
+
+pub async fn get(state: &AppState, caller: &Caller, id: LeadId) -> Result<Lead, AppError> {
+    state
+        .store
+        .lead(caller.user.workspace_id, id)
+        .await
+        .map_err(internal("reading lead"))?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn create(state: &AppState, caller: &Caller, input: &LeadInput) -> Result<Lead, AppError> {
+    let fields = checked_fields(state, caller, input).await?;
+    state
+        .store
+        .insert_lead(caller.user.workspace_id, &fields)
+        .await
+        .map_err(internal("creating lead"))
+}
+
+pub async fn update(state: &AppState, caller: &Caller, id: LeadId, input: &LeadInput) -> Result<Lead, AppError> {
+    // Existence first: another workspace's lead is 404 even when the input is also invalid.
+    get(state, caller, id).await?;
+    let fields = checked_fields(state, caller, input).await?;
+    state
+        .store
+        .update_lead(caller.user.workspace_id, id, &fields)
+        .await
+        .map_err(internal("updating lead"))?
+        .ok_or(AppError::NotFound)
+}
+
+/// Parses the input and checks what parsing alone cannot: the owner is in the caller's team.
+async fn checked_fields(state: &AppState, caller: &Caller, input: &LeadInput) -> Result<LeadFields, AppError> {
+    let fields = input.parse()?;
+    if let Some(owner) = fields.owner_id {
+        let member = state
+            .store
+            .is_member(caller.user.workspace_id, owner)
+            .await
+            .map_err(internal("checking lead owner"))?;
+        if !member {
+            return Err(AppError::validation("owner_id", "Choose an owner from your team."));
+        }
+    }
+    Ok(fields)
+}
+
+/// The newest messages of a lead, oldest first.
+pub async fn messages(state: &AppState, caller: &Caller, id: LeadId, limit: i64) -> Result<Vec<Message>, AppError> {
+    get(state, caller, id).await?;
+    state
+        .store
+        .lead_messages(caller.user.workspace_id, id, limit)
+        .await
+        .map_err(internal("reading messages"))
+}
+
+/// Leads with their latest message, most recent first.
+pub async fn conversations(state: &AppState, caller: &Caller, limit: i64) -> Result<Vec<ConversationSummary>, AppError> {
+    let rows = state
+        .store
+        .latest_messages(caller.user.workspace_id, limit)
+        .await
+        .map_err(internal("listing conversations"))?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ConversationSummary {
+            lead_id: r.lead_id,
+            lead_name: r.lead_name,
+            company: r.company,
+            stage: Stage::parse(&r.stage).unwrap_or(Stage::New),
+            owner_name: r.owner_name,
+            direction: Direction::parse(&r.direction).unwrap_or(Direction::Inbound),
+            channel: Channel::parse(&r.channel).unwrap_or(Channel::Chat),
+            subject: r.subject,
+            preview: preview(&r.body, 120),
+            at: r.created_at,
+        })
+        .collect())
+}
+
+pub async fn pipeline(state: &AppState, caller: &Caller) -> Result<PipelineSummary, AppError> {
+    let workspace = caller.user.workspace_id;
+    let totals = state
+        .store
+        .stage_totals(workspace)
+        .await
+        .map_err(internal("summing pipeline"))?;
+    let stages: Vec<StageCount> = Stage::ALL
+        .into_iter()
+        .map(|stage| {
+            let t = totals.iter().find(|t| t.stage == stage.as_str());
+            StageCount {
+                stage,
+                leads: t.map_or(0, |t| t.leads),
+                value_cents: t.map_or(0, |t| t.value_cents),
+            }
+        })
+        .collect();
+    let since = super::store::now() - chrono::Duration::days(7);
+    let messages_last_7_days = state
+        .store
+        .message_count_since(workspace, since)
+        .await
+        .map_err(internal("counting messages"))?;
+    Ok(PipelineSummary {
+        open_value_cents: stages.iter().filter(|s| s.stage.is_open()).map(|s| s.value_cents).sum(),
+        won_value_cents: stages.iter().filter(|s| s.stage == Stage::Won).map(|s| s.value_cents).sum(),
+        stages,
+        messages_last_7_days,
+    })
+}

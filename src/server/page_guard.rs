@@ -1,0 +1,72 @@
+//! Pages need a session: anyone else is sent to the login page, and back afterwards.
+use super::auth::{session_token, SESSION_COOKIE};
+use super::crypto::token_hash;
+use super::state::AppState;
+use axum::extract::{Request, State};
+use axum::http::{header, Method};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+
+/// Pages anyone may open.
+fn is_public(path: &str) -> bool {
+    matches!(path, "/login" | "/signup") || path.starts_with("/invite/")
+}
+
+/// Applied to the page routes only (static files, `/api` and `/healthz` are not pages).
+pub async fn require_session(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if !matches!(*request.method(), Method::GET | Method::HEAD) {
+        return next.run(request).await;
+    }
+    let path = request.uri().path().to_string();
+    let signed_in = match session_token(request.headers()) {
+        Some(token) => match state.store.session_user(&token_hash(token)).await {
+            Ok(user) => user.is_some(),
+            Err(e) => {
+                tracing::error!(error = %e, "checking session for page");
+                false
+            }
+        },
+        None => false,
+    };
+    if is_public(&path) {
+        // A signed-in user gains nothing from the login or sign-up form.
+        if signed_in && matches!(path.as_str(), "/login" | "/signup") {
+            return Redirect::to("/").into_response();
+        }
+        return next.run(request).await;
+    }
+    if signed_in {
+        return next.run(request).await;
+    }
+    let target = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let location = if target == "/" {
+        "/login".to_string()
+    } else {
+        format!("/login?next={}", encode_query_value(target))
+    };
+    let mut response = Redirect::to(&location).into_response();
+    // A stale cookie is dropped so the browser stops sending it.
+    if request.headers().get(header::COOKIE).is_some_and(|c| {
+        c.to_str().is_ok_and(|c| c.contains(SESSION_COOKIE))
+    }) {
+        response
+            .headers_mut()
+            .insert(header::SET_COOKIE, super::auth::cleared_session_cookie(&state));
+    }
+    response
+}
+
+fn encode_query_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}

@@ -1,0 +1,85 @@
+//! Failed-login limiter: counts failures per key (account, IP) in a sliding window, in memory.
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub struct FailureLimiter {
+    window: Duration,
+    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+}
+
+impl FailureLimiter {
+    pub fn new(window: Duration) -> Self {
+        FailureLimiter {
+            window,
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// `Some(seconds to wait)` when `key` already has `max` failures inside the window.
+    pub fn blocked(&self, key: &str, max: u32, now: Instant) -> Option<u64> {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let list = map.get_mut(key)?;
+        self.prune(list, now);
+        if list.len() >= max as usize {
+            let oldest = *list.front()?;
+            let wait = self.window.saturating_sub(now.duration_since(oldest));
+            Some(wait.as_secs().max(1))
+        } else {
+            None
+        }
+    }
+
+    pub fn record_failure(&self, key: &str, now: Instant) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        // Bound memory under a spray of distinct keys: drop keys whose failures have all expired.
+        if map.len() > 10_000 {
+            let window = self.window;
+            map.retain(|_, list| list.back().is_some_and(|t| now.duration_since(*t) < window));
+        }
+        let list = map.entry(key.to_string()).or_default();
+        self.prune(list, now);
+        list.push_back(now);
+    }
+
+    pub fn clear(&self, key: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        map.remove(key);
+    }
+
+    fn prune(&self, list: &mut VecDeque<Instant>, now: Instant) {
+        while list
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.window)
+        {
+            list.pop_front();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_after_max_failures_and_recovers_after_the_window() {
+        let limiter = FailureLimiter::new(Duration::from_secs(60));
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            assert!(limiter.blocked("a", 3, t0).is_none());
+            limiter.record_failure("a", t0);
+        }
+        assert!(limiter.blocked("a", 3, t0).is_some());
+        assert!(limiter.blocked("b", 3, t0).is_none(), "keys are independent");
+        assert!(limiter.blocked("a", 3, t0 + Duration::from_secs(61)).is_none());
+    }
+
+    #[test]
+    fn clear_forgets_failures() {
+        let limiter = FailureLimiter::new(Duration::from_secs(60));
+        let t0 = Instant::now();
+        limiter.record_failure("a", t0);
+        limiter.clear("a");
+        assert!(limiter.blocked("a", 1, t0).is_none());
+    }
+}

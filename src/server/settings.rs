@@ -1,0 +1,250 @@
+//! Runtime settings of the server binary: `Leptos.toml`, then `LEADWIRE_<SETTING>` environment
+//! overrides (and `LEPTOS_SITE_ADDR` / `LEPTOS_SITE_ROOT`, which cargo-leptos sets in development).
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+/// Every setting the server reads. Defaults are what `make run` needs on a fresh clone.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where the server listens.
+    pub site_addr: SocketAddr,
+    /// Folder holding the built site (`pkg/` with the WASM bundle, and the public assets).
+    pub site_root: String,
+    /// `sqlite://path/to/file.db` (created when missing).
+    pub database_url: String,
+    /// The address people reach Leadwire at, for links in invites (and later emails). Defaults to
+    /// `http://<site_addr>`. An `https` URL also marks session cookies `Secure`.
+    pub public_url: String,
+    /// Seed the demo workspace into an empty database on start-up.
+    pub seed_demo: bool,
+    pub session_ttl_secs: i64,
+    pub invite_ttl_hours: i64,
+    pub login_max_failures_per_account: u32,
+    pub login_max_failures_per_ip: u32,
+    pub login_window_secs: u64,
+    /// Request bodies above this are refused before they are read whole.
+    pub max_body_bytes: usize,
+}
+
+/// A setting that could not be used: start-up stops with this message.
+#[derive(Debug, thiserror::Error)]
+#[error("setting `{key}` ({source_name}): {message}")]
+pub struct SettingsError {
+    pub key: String,
+    pub source_name: String,
+    pub message: String,
+}
+
+/// The keys `Leptos.toml` may hold; anything else is a typo worth stopping for.
+const KEYS: &[&str] = &[
+    "site_addr",
+    "site_root",
+    "database_url",
+    "public_url",
+    "seed_demo",
+    "session_ttl_secs",
+    "invite_ttl_hours",
+    "login_max_failures_per_account",
+    "login_max_failures_per_ip",
+    "login_window_secs",
+    "max_body_bytes",
+];
+
+struct Raw {
+    values: BTreeMap<String, (String, String)>,
+}
+
+impl Raw {
+    fn get<T: std::str::FromStr>(&self, key: &str, default: T, expected: &str) -> Result<T, SettingsError> {
+        match self.values.get(key) {
+            None => Ok(default),
+            Some((value, source)) => value.trim().parse().map_err(|_| SettingsError {
+                key: key.to_string(),
+                source_name: source.clone(),
+                message: format!("expected {expected}, got {value:?}"),
+            }),
+        }
+    }
+
+    fn string(&self, key: &str, default: &str) -> String {
+        self.values
+            .get(key)
+            .map(|(v, _)| v.clone())
+            .unwrap_or_else(|| default.to_string())
+    }
+
+    fn error(&self, key: &str, message: &str) -> SettingsError {
+        SettingsError {
+            key: key.to_string(),
+            source_name: self
+                .values
+                .get(key)
+                .map(|(_, s)| s.clone())
+                .unwrap_or_else(|| "default".into()),
+            message: message.to_string(),
+        }
+    }
+}
+
+impl Settings {
+    /// Reads `LEADWIRE_CONFIG` (default `Leptos.toml`, optional) and the process environment.
+    pub fn load() -> Result<Settings, SettingsError> {
+        let path = std::env::var("LEADWIRE_CONFIG").unwrap_or_else(|_| "Leptos.toml".into());
+        let file = match std::fs::read_to_string(&path) {
+            Ok(text) => Some((path, text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                return Err(SettingsError {
+                    key: "LEADWIRE_CONFIG".into(),
+                    source_name: path,
+                    message: e.to_string(),
+                })
+            }
+        };
+        Settings::from_sources(
+            file.as_ref().map(|(p, t)| (p.as_str(), t.as_str())),
+            &|name| std::env::var(name).ok(),
+        )
+    }
+
+    /// Builds settings from a config file's text and an environment lookup (testable without I/O).
+    pub fn from_sources(
+        file: Option<(&str, &str)>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Settings, SettingsError> {
+        let mut values = BTreeMap::new();
+        if let Some((path, text)) = file {
+            let table: toml::Table = text.parse().map_err(|e: toml::de::Error| SettingsError {
+                key: "(file)".into(),
+                source_name: path.to_string(),
+                message: e.message().to_string(),
+            })?;
+            for (key, value) in table {
+                if !KEYS.contains(&key.as_str()) {
+                    return Err(SettingsError {
+                        key,
+                        source_name: path.to_string(),
+                        message: format!("unknown setting; known settings are {}", KEYS.join(", ")),
+                    });
+                }
+                let text = match value {
+                    toml::Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                values.insert(key, (text, path.to_string()));
+            }
+        }
+        for key in KEYS {
+            let name = format!("LEADWIRE_{}", key.to_uppercase());
+            if let Some(v) = env(&name) {
+                values.insert(key.to_string(), (v, name));
+            }
+        }
+        // cargo-leptos passes the address and site folder it built for through these.
+        for (key, name) in [("site_addr", "LEPTOS_SITE_ADDR"), ("site_root", "LEPTOS_SITE_ROOT")] {
+            if let Some(v) = env(name) {
+                values.insert(key.to_string(), (v, name.to_string()));
+            }
+        }
+        let raw = Raw { values };
+
+        let site_addr: SocketAddr =
+            raw.get("site_addr", "127.0.0.1:3000".parse().expect("valid literal"), "an address like 127.0.0.1:3000")?;
+        let database_url = raw.string("database_url", "sqlite://data/leadwire.db");
+        if !database_url.starts_with("sqlite:") {
+            return Err(raw.error("database_url", "only sqlite: URLs are supported so far"));
+        }
+        let public_url = raw
+            .string("public_url", "")
+            .trim()
+            .trim_end_matches('/')
+            .to_string();
+        let public_url = if public_url.is_empty() {
+            format!("http://{site_addr}")
+        } else if public_url.starts_with("http://") || public_url.starts_with("https://") {
+            public_url
+        } else {
+            return Err(raw.error("public_url", "must start with http:// or https://"));
+        };
+        let positive = |key: &str, value: i64| {
+            if value > 0 {
+                Ok(value)
+            } else {
+                Err(raw.error(key, "must be greater than zero"))
+            }
+        };
+        Ok(Settings {
+            site_addr,
+            site_root: raw.string("site_root", "target/site"),
+            database_url,
+            public_url,
+            seed_demo: raw.get("seed_demo", true, "true or false")?,
+            session_ttl_secs: positive("session_ttl_secs", raw.get("session_ttl_secs", 30 * 24 * 3600, "a whole number of seconds")?)?,
+            invite_ttl_hours: positive("invite_ttl_hours", raw.get("invite_ttl_hours", 168, "a whole number of hours")?)?,
+            login_max_failures_per_account: raw.get("login_max_failures_per_account", 5, "a whole number")?,
+            login_max_failures_per_ip: raw.get("login_max_failures_per_ip", 30, "a whole number")?,
+            login_window_secs: raw.get("login_window_secs", 900, "a whole number of seconds")?,
+            max_body_bytes: raw.get("max_body_bytes", 1_048_576, "a whole number of bytes")?,
+        })
+    }
+
+    /// Session cookies get `Secure` when people reach us over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn defaults_need_no_file() {
+        let s = Settings::from_sources(None, &no_env).unwrap();
+        assert_eq!(s.site_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(s.public_url, "http://127.0.0.1:3000");
+        assert!(!s.secure_cookies());
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let file = "database_url = \"sqlite://a.db\"\nsession_ttl_secs = 5\n";
+        let env = |name: &str| (name == "LEADWIRE_DATABASE_URL").then(|| "sqlite://b.db".to_string());
+        let s = Settings::from_sources(Some(("Leptos.toml", file)), &env).unwrap();
+        assert_eq!(s.database_url, "sqlite://b.db");
+        assert_eq!(s.session_ttl_secs, 5);
+    }
+
+    #[test]
+    fn a_bad_value_names_the_setting_and_its_source() {
+        let env = |name: &str| (name == "LEADWIRE_SESSION_TTL_SECS").then(|| "soon".to_string());
+        let err = Settings::from_sources(None, &env).unwrap_err().to_string();
+        assert!(err.contains("session_ttl_secs"), "{err}");
+        assert!(err.contains("LEADWIRE_SESSION_TTL_SECS"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_stop_start_up() {
+        let err = Settings::from_sources(Some(("Leptos.toml", "databse_url = \"x\"")), &no_env).unwrap_err();
+        assert_eq!(err.key, "databse_url");
+    }
+
+    #[test]
+    fn leptos_site_addr_sets_the_listen_address() {
+        let env = |name: &str| (name == "LEPTOS_SITE_ADDR").then(|| "127.0.0.1:4000".to_string());
+        let s = Settings::from_sources(None, &env).unwrap();
+        assert_eq!(s.site_addr.port(), 4000);
+    }
+
+    #[test]
+    fn https_public_url_makes_cookies_secure() {
+        let env = |name: &str| (name == "LEADWIRE_PUBLIC_URL").then(|| "https://crm.example.com/".to_string());
+        let s = Settings::from_sources(None, &env).unwrap();
+        assert_eq!(s.public_url, "https://crm.example.com");
+        assert!(s.secure_cookies());
+    }
+}

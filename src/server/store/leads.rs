@@ -1,0 +1,180 @@
+//! Leads, always read and written within one workspace.
+use super::{now, Store};
+use crate::model::ids::{LeadId, UserId, WorkspaceId};
+use crate::model::lead::{Lead, LeadFields, Stage};
+use chrono::{DateTime, Utc};
+
+#[derive(sqlx::FromRow)]
+struct LeadRow {
+    id: LeadId,
+    name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    whatsapp: Option<String>,
+    instagram: Option<String>,
+    company: Option<String>,
+    stage: String,
+    deal_value_cents: Option<i64>,
+    owner_id: Option<UserId>,
+    owner_name: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<LeadRow> for Lead {
+    fn from(r: LeadRow) -> Self {
+        Lead {
+            id: r.id,
+            name: r.name,
+            email: r.email,
+            phone: r.phone,
+            whatsapp: r.whatsapp,
+            instagram: r.instagram,
+            company: r.company,
+            // The CHECK constraint keeps the column to known stages.
+            stage: Stage::parse(&r.stage).unwrap_or(Stage::New),
+            deal_value_cents: r.deal_value_cents,
+            owner_id: r.owner_id,
+            owner_name: r.owner_name,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+const LEAD_SELECT: &str = "SELECT l.id, l.name, l.email, l.phone, l.whatsapp, l.instagram, l.company, \
+     l.stage, l.deal_value_cents, l.owner_id, u.name AS owner_name, l.created_at, l.updated_at \
+     FROM leads l LEFT JOIN users u ON u.id = l.owner_id";
+
+/// Which leads a list shows.
+#[derive(Debug, Default, Clone)]
+pub struct LeadFilter {
+    /// Matched against name, company and email.
+    pub search: Option<String>,
+    pub stage: Option<Stage>,
+    pub limit: i64,
+}
+
+/// Pipeline totals per stage.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StageTotal {
+    pub stage: String,
+    pub leads: i64,
+    pub value_cents: i64,
+}
+
+impl Store {
+    pub async fn insert_lead(&self, workspace: WorkspaceId, f: &LeadFields) -> Result<Lead, sqlx::Error> {
+        self.insert_lead_at(workspace, f, now()).await
+    }
+
+    /// Inserts with an explicit creation time (the demo seed backdates its leads).
+    pub async fn insert_lead_at(
+        &self,
+        workspace: WorkspaceId,
+        f: &LeadFields,
+        at: DateTime<Utc>,
+    ) -> Result<Lead, sqlx::Error> {
+        let id = LeadId::new_random();
+        sqlx::query(
+            "INSERT INTO leads (id, workspace_id, name, email, phone, whatsapp, instagram, company, stage, \
+             deal_value_cents, owner_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(workspace)
+        .bind(&f.name)
+        .bind(&f.email)
+        .bind(&f.phone)
+        .bind(&f.whatsapp)
+        .bind(&f.instagram)
+        .bind(&f.company)
+        .bind(f.stage.as_str())
+        .bind(f.deal_value_cents)
+        .bind(f.owner_id)
+        .bind(at)
+        .bind(at)
+        .execute(self.pool())
+        .await?;
+        self.lead(workspace, id)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)
+    }
+
+    pub async fn lead(&self, workspace: WorkspaceId, id: LeadId) -> Result<Option<Lead>, sqlx::Error> {
+        let row = sqlx::query_as::<_, LeadRow>(&format!("{LEAD_SELECT} WHERE l.id = ? AND l.workspace_id = ?"))
+            .bind(id)
+            .bind(workspace)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.map(Into::into))
+    }
+
+    pub async fn leads(&self, workspace: WorkspaceId, filter: &LeadFilter) -> Result<Vec<Lead>, sqlx::Error> {
+        let mut sql = format!("{LEAD_SELECT} WHERE l.workspace_id = ?");
+        if filter.stage.is_some() {
+            sql.push_str(" AND l.stage = ?");
+        }
+        if filter.search.is_some() {
+            sql.push_str(
+                " AND (l.name LIKE ? ESCAPE '\\' OR l.company LIKE ? ESCAPE '\\' OR l.email LIKE ? ESCAPE '\\')",
+            );
+        }
+        sql.push_str(" ORDER BY l.updated_at DESC, l.id LIMIT ?");
+        let mut query = sqlx::query_as::<_, LeadRow>(&sql).bind(workspace);
+        if let Some(stage) = filter.stage {
+            query = query.bind(stage.as_str());
+        }
+        if let Some(search) = &filter.search {
+            // The pattern is bound once per searched column.
+            let pattern = format!("%{}%", escape_like(search));
+            query = query.bind(pattern.clone()).bind(pattern.clone()).bind(pattern);
+        }
+        let rows = query.bind(filter.limit).fetch_all(self.pool()).await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// Replaces a lead's fields; `None` when it is not in `workspace`.
+    pub async fn update_lead(
+        &self,
+        workspace: WorkspaceId,
+        id: LeadId,
+        f: &LeadFields,
+    ) -> Result<Option<Lead>, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE leads SET name = ?, email = ?, phone = ?, whatsapp = ?, instagram = ?, company = ?, \
+             stage = ?, deal_value_cents = ?, owner_id = ?, updated_at = ? WHERE id = ? AND workspace_id = ?",
+        )
+        .bind(&f.name)
+        .bind(&f.email)
+        .bind(&f.phone)
+        .bind(&f.whatsapp)
+        .bind(&f.instagram)
+        .bind(&f.company)
+        .bind(f.stage.as_str())
+        .bind(f.deal_value_cents)
+        .bind(f.owner_id)
+        .bind(now())
+        .bind(id)
+        .bind(workspace)
+        .execute(self.pool())
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        self.lead(workspace, id).await
+    }
+
+    pub async fn stage_totals(&self, workspace: WorkspaceId) -> Result<Vec<StageTotal>, sqlx::Error> {
+        sqlx::query_as::<_, StageTotal>(
+            "SELECT stage, COUNT(*) AS leads, COALESCE(SUM(deal_value_cents), 0) AS value_cents \
+             FROM leads WHERE workspace_id = ? GROUP BY stage",
+        )
+        .bind(workspace)
+        .fetch_all(self.pool())
+        .await
+    }
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}

@@ -1,0 +1,78 @@
+//! Users and their workspace membership.
+use super::Store;
+use crate::model::auth::{CurrentUser, Role, TeamMember};
+use crate::model::ids::{UserId, WorkspaceId};
+
+/// A user joined with their workspace, as sessions and tokens resolve to.
+#[derive(sqlx::FromRow)]
+pub struct UserRecord {
+    pub id: UserId,
+    pub workspace_id: WorkspaceId,
+    pub workspace_name: String,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub password_hash: String,
+}
+
+impl From<UserRecord> for CurrentUser {
+    fn from(r: UserRecord) -> Self {
+        CurrentUser {
+            id: r.id,
+            name: r.name,
+            email: r.email,
+            role: Role::from_db(&r.role),
+            workspace_id: r.workspace_id,
+            workspace_name: r.workspace_name,
+        }
+    }
+}
+
+/// The select list shared by every query that resolves to a [`UserRecord`].
+pub(super) const USER_RECORD_SELECT: &str = "SELECT u.id, u.workspace_id, w.name AS workspace_name, \
+     u.name, u.email, u.role, u.password_hash FROM users u JOIN workspaces w ON w.id = u.workspace_id";
+
+impl Store {
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>, sqlx::Error> {
+        sqlx::query_as::<_, UserRecord>(&format!("{USER_RECORD_SELECT} WHERE u.email = ?"))
+            .bind(email)
+            .fetch_optional(self.pool())
+            .await
+    }
+
+    pub async fn email_taken(&self, email: &str) -> Result<bool, sqlx::Error> {
+        let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM users WHERE email = ?")
+            .bind(email)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.is_some())
+    }
+
+    pub async fn team_members(&self, workspace: WorkspaceId) -> Result<Vec<TeamMember>, sqlx::Error> {
+        let rows: Vec<(UserId, String, String, String)> = sqlx::query_as(
+            "SELECT id, name, email, role FROM users WHERE workspace_id = ? ORDER BY name COLLATE NOCASE",
+        )
+        .bind(workspace)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, email, role)| TeamMember {
+                id,
+                name,
+                email,
+                role: Role::from_db(&role),
+            })
+            .collect())
+    }
+
+    /// Whether `user` belongs to `workspace` (lead owners must).
+    pub async fn is_member(&self, workspace: WorkspaceId, user: UserId) -> Result<bool, sqlx::Error> {
+        let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM users WHERE id = ? AND workspace_id = ?")
+            .bind(user)
+            .bind(workspace)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.is_some())
+    }
+}

@@ -1,0 +1,79 @@
+//! Workspaces: created together with their first user at sign-up.
+use super::{now, Store};
+use crate::model::ids::{UserId, WorkspaceId};
+
+/// A user about to be created (the password already hashed).
+pub struct NewUser<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+}
+
+impl Store {
+    /// Creates a workspace and its owner in one transaction.
+    pub async fn create_workspace_with_owner(
+        &self,
+        workspace_name: &str,
+        owner: NewUser<'_>,
+    ) -> Result<(WorkspaceId, UserId), sqlx::Error> {
+        let workspace = WorkspaceId::new_random();
+        let user = UserId::new_random();
+        let at = now();
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("INSERT INTO workspaces (id, name, created_at) VALUES (?, ?, ?)")
+            .bind(workspace)
+            .bind(workspace_name)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        insert_user(&mut tx, workspace, user, &owner, "owner").await?;
+        tx.commit().await?;
+        Ok((workspace, user))
+    }
+
+    pub async fn workspace_count(&self) -> Result<i64, sqlx::Error> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM workspaces")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(n)
+    }
+}
+
+pub(super) async fn insert_user(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    id: UserId,
+    user: &NewUser<'_>,
+    role: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO users (id, workspace_id, name, email, password_hash, role, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(workspace)
+    .bind(user.name)
+    .bind(user.email)
+    .bind(user.password_hash)
+    .bind(role)
+    .bind(now())
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Adds a member directly (the demo seed; real teammates join through invites).
+    pub async fn insert_demo_teammate(
+        &self,
+        workspace: WorkspaceId,
+        name: &str,
+        email: &str,
+        password_hash: &str,
+    ) -> Result<UserId, sqlx::Error> {
+        let id = UserId::new_random();
+        let mut conn = self.pool().acquire().await?;
+        insert_user(&mut conn, workspace, id, &NewUser { name, email, password_hash }, "member").await?;
+        Ok(id)
+    }
+}

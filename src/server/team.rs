@@ -1,0 +1,102 @@
+//! The team of a workspace: members and invites.
+use super::accounts::{hash_off_thread, start_session, Session, EMAIL_TAKEN};
+use super::auth::Caller;
+use super::crypto::{random_token, token_hash};
+use super::http_error::internal;
+use super::state::AppState;
+use super::store::{invites::AcceptError, now, workspaces::NewUser};
+use crate::model::auth::{parse_person_name, CreatedInvite, Email, InviteDetails, Password, PendingInvite, TeamMember};
+use crate::model::error::AppError;
+use crate::model::ids::InviteId;
+
+pub async fn members(state: &AppState, caller: &Caller) -> Result<Vec<TeamMember>, AppError> {
+    state
+        .store
+        .team_members(caller.user.workspace_id)
+        .await
+        .map_err(internal("listing team"))
+}
+
+pub async fn pending_invites(state: &AppState, caller: &Caller) -> Result<Vec<PendingInvite>, AppError> {
+    state
+        .store
+        .pending_invites(caller.user.workspace_id)
+        .await
+        .map_err(internal("listing invites"))
+}
+
+/// Creates an invite link for `email`. The link is returned once; only its hash is kept.
+pub async fn invite(state: &AppState, caller: &Caller, email: &str) -> Result<CreatedInvite, AppError> {
+    let email = Email::parse("email", email)?;
+    if state
+        .store
+        .email_taken(email.as_str())
+        .await
+        .map_err(internal("checking invite email"))?
+    {
+        return Err(AppError::validation("email", "Someone with this email already has a Leadwire account."));
+    }
+    let token = random_token();
+    let expires = now() + chrono::Duration::hours(state.settings.invite_ttl_hours);
+    let invite = state
+        .store
+        .create_invite(caller.user.workspace_id, caller.user.id, email.as_str(), &token_hash(&token), expires)
+        .await
+        .map_err(internal("creating invite"))?;
+    Ok(CreatedInvite {
+        invite,
+        link: format!("{}/invite/{token}", state.settings.public_url),
+    })
+}
+
+pub async fn revoke_invite(state: &AppState, caller: &Caller, id: InviteId) -> Result<(), AppError> {
+    let revoked = state
+        .store
+        .revoke_invite(caller.user.workspace_id, id)
+        .await
+        .map_err(internal("revoking invite"))?;
+    if revoked {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// What the invite page shows; unknown, used and expired links all read as not found.
+pub async fn invite_details(state: &AppState, token: &str) -> Result<InviteDetails, AppError> {
+    let invite = state
+        .store
+        .open_invite(&token_hash(token))
+        .await
+        .map_err(internal("reading invite"))?
+        .ok_or(AppError::NotFound)?;
+    Ok(InviteDetails {
+        email: invite.email,
+        workspace_name: invite.workspace_name,
+        invited_by: invite.invited_by_name,
+    })
+}
+
+/// Creates the teammate's account from the invite and signs them in.
+pub async fn accept_invite(state: &AppState, token: &str, name: &str, password: &str) -> Result<Session, AppError> {
+    let name = parse_person_name("name", name)?;
+    let password = Password::parse("password", password)?;
+    let invite = state
+        .store
+        .open_invite(&token_hash(token))
+        .await
+        .map_err(internal("reading invite"))?
+        .ok_or(AppError::NotFound)?;
+    let hash = hash_off_thread(password).await?;
+    let user = NewUser {
+        name: &name,
+        email: &invite.email,
+        password_hash: &hash,
+    };
+    match state.store.accept_invite(&invite, user).await {
+        Ok(user) => start_session(state, user).await,
+        Err(AcceptError::Gone) => Err(AppError::NotFound),
+        Err(AcceptError::EmailTaken) => Err(AppError::validation("name", EMAIL_TAKEN)),
+        Err(AcceptError::Db(e)) => Err(internal("accepting invite")(e)),
+    }
+}

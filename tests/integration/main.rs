@@ -1,0 +1,9 @@
+//! Integration tests: the real router on 127.0.0.1:0 with a fresh SQLite file per test,
+//! driven over HTTP like a browser or an integration would.
+#![cfg(feature = "ssr")]
+
+mod accounts;
+mod leads;
+mod security;
+mod support;
+mod team;
