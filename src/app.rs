@@ -1,8 +1,9 @@
 //! The HTML shell, the router and the page list.
 use crate::components::layout::AppLayout;
 use crate::pages::{
-    dashboard::DashboardPage, inbox::InboxPage, invite::AcceptInvitePage, lead::LeadPage, lead_new::NewLeadPage,
-    leads::LeadsPage, login::LoginPage, not_found::NotFoundPage, settings::SettingsPage, signup::SignupPage,
+    dashboard::DashboardPage, inbox::InboxPage, invite::AcceptInvitePage, lead::LeadPage,
+    lead_new::NewLeadPage, leads::LeadsPage, login::LoginPage, not_found::NotFoundPage,
+    settings::SettingsPage, signup::SignupPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

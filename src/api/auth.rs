@@ -14,7 +14,12 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
 }
 
 #[server(prefix = "/rpc", endpoint = "signup")]
-pub async fn signup(name: String, email: String, password: String, workspace: String) -> Result<(), AppError> {
+pub async fn signup(
+    name: String,
+    email: String,
+    password: String,
+    workspace: String,
+) -> Result<(), AppError> {
     use crate::server::accounts::{signup, SignupInput};
     let (state, _) = super::request()?;
     let input = SignupInput {

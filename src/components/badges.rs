@@ -25,6 +25,6 @@ pub fn channel_icon(channel: Channel) -> &'static str {
         Channel::Sms => "✆",
         Channel::Whatsapp => "◉",
         Channel::Instagram => "◎",
-        Channel::Chat => "💬",
+        Channel::Chat => "❝",
     }
 }

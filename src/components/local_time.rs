@@ -13,7 +13,10 @@ pub enum TimeStyle {
 }
 
 #[component]
-pub fn LocalTime(at: DateTime<Utc>, #[prop(default = TimeStyle::Compact)] style: TimeStyle) -> impl IntoView {
+pub fn LocalTime(
+    at: DateTime<Utc>,
+    #[prop(default = TimeStyle::Compact)] style: TimeStyle,
+) -> impl IntoView {
     let text = RwSignal::new(format_time(at, Utc::now(), &Utc, style));
     Effect::new(move |_| {
         text.set(format_time(at, Utc::now(), &chrono::Local, style));
@@ -26,7 +29,12 @@ pub fn LocalTime(at: DateTime<Utc>, #[prop(default = TimeStyle::Compact)] style:
 }
 
 /// Formats `at` as seen in time zone `tz` at the moment `now`.
-pub fn format_time<Tz: chrono::TimeZone>(at: DateTime<Utc>, now: DateTime<Utc>, tz: &Tz, style: TimeStyle) -> String
+pub fn format_time<Tz: chrono::TimeZone>(
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    tz: &Tz,
+    style: TimeStyle,
+) -> String
 where
     Tz::Offset: std::fmt::Display,
 {
@@ -60,10 +68,22 @@ mod tests {
     fn compact_times_depend_on_how_long_ago() {
         let now = Utc.with_ymd_and_hms(2026, 11, 22, 18, 0, 0).unwrap();
         let at = |d, h, m| Utc.with_ymd_and_hms(2026, 11, d, h, m, 0).unwrap();
-        assert_eq!(format_time(at(22, 14, 30), now, &Utc, TimeStyle::Compact), "2:30 PM");
-        assert_eq!(format_time(at(20, 9, 5), now, &Utc, TimeStyle::Compact), "Fri");
-        assert_eq!(format_time(at(2, 9, 5), now, &Utc, TimeStyle::Compact), "2 Nov");
-        assert_eq!(format_time(at(2, 9, 5), now, &Utc, TimeStyle::Full), "2 Nov 2026, 9:05 AM");
+        assert_eq!(
+            format_time(at(22, 14, 30), now, &Utc, TimeStyle::Compact),
+            "2:30 PM"
+        );
+        assert_eq!(
+            format_time(at(20, 9, 5), now, &Utc, TimeStyle::Compact),
+            "Fri"
+        );
+        assert_eq!(
+            format_time(at(2, 9, 5), now, &Utc, TimeStyle::Compact),
+            "2 Nov"
+        );
+        assert_eq!(
+            format_time(at(2, 9, 5), now, &Utc, TimeStyle::Full),
+            "2 Nov 2026, 9:05 AM"
+        );
     }
 
     #[test]

@@ -29,7 +29,9 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
         }
     }
     let message = match &error {
-        AppError::NotFound => "We couldn't find that. It may have been removed, or the link is wrong.".to_string(),
+        AppError::NotFound => {
+            "We couldn't find that. It may have been removed, or the link is wrong.".to_string()
+        }
         AppError::Unauthorized => "Your session has ended. Please sign in again.".to_string(),
         other => other.to_string(),
     };

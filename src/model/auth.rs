@@ -23,7 +23,8 @@ impl Email {
         if value.len() > MAX_EMAIL_CHARS {
             return Err(AppError::validation(field, "Email is too long."));
         }
-        let invalid = || AppError::validation(field, "Enter a valid email address, like name@example.com.");
+        let invalid =
+            || AppError::validation(field, "Enter a valid email address, like name@example.com.");
         let (local, domain) = value.split_once('@').ok_or_else(invalid)?;
         let domain_ok = domain.contains('.')
             && !domain.starts_with('.')
@@ -193,14 +194,25 @@ mod tests {
     #[test]
     fn email_is_trimmed_and_lowercased() {
         assert_eq!(
-            Email::parse("email", "  Ada@Example.COM ").unwrap().as_str(),
+            Email::parse("email", "  Ada@Example.COM ")
+                .unwrap()
+                .as_str(),
             "ada@example.com"
         );
     }
 
     #[test]
     fn malformed_emails_are_rejected_on_their_field() {
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a b@example.com", "ada@ex..com", "ada@.example.com"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "ada@ex..com",
+            "ada@.example.com",
+        ] {
             let err = Email::parse("email", bad).unwrap_err();
             assert_eq!(err.field(), Some("email"), "{bad:?} should be rejected");
         }
@@ -222,7 +234,13 @@ mod tests {
     #[test]
     fn next_path_must_stay_on_this_site() {
         assert_eq!(safe_next_path("/leads/1"), Some("/leads/1"));
-        for bad in ["https://evil.example", "//evil.example", "/\\evil.example", "leads", "/a\nb"] {
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "leads",
+            "/a\nb",
+        ] {
             assert_eq!(safe_next_path(bad), None, "{bad:?}");
         }
     }

@@ -161,15 +161,18 @@ impl LeadInput {
         let email = if self.email.trim().is_empty() {
             None
         } else {
-            Some(super::auth::Email::parse("email", &self.email)?.as_str().to_string())
+            Some(
+                super::auth::Email::parse("email", &self.email)?
+                    .as_str()
+                    .to_string(),
+            )
         };
         let owner_id = if self.owner_id.trim().is_empty() {
             None
         } else {
-            Some(
-                UserId::parse(&self.owner_id)
-                    .ok_or_else(|| AppError::validation("owner_id", "Choose an owner from your team."))?,
-            )
+            Some(UserId::parse(&self.owner_id).ok_or_else(|| {
+                AppError::validation("owner_id", "Choose an owner from your team.")
+            })?)
         };
         Ok(LeadFields {
             name: bounded("name", "Name", &self.name, 1, MAX_LEAD_NAME_CHARS)?,
@@ -286,7 +289,7 @@ pub fn format_money(cents: i64) -> String {
     let digits = units.to_string();
     let mut grouped = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);
@@ -319,7 +322,10 @@ mod tests {
     #[test]
     fn blank_name_is_a_name_error() {
         assert_eq!(input("  ").parse().unwrap_err().field(), Some("name"));
-        assert_eq!(input(&"x".repeat(201)).parse().unwrap_err().field(), Some("name"));
+        assert_eq!(
+            input(&"x".repeat(201)).parse().unwrap_err().field(),
+            Some("name")
+        );
     }
 
     #[test]
@@ -332,7 +338,9 @@ mod tests {
     #[test]
     fn phones_are_normalised() {
         assert_eq!(
-            parse_phone("phone", "+1 (415) 555-0100").unwrap().as_deref(),
+            parse_phone("phone", "+1 (415) 555-0100")
+                .unwrap()
+                .as_deref(),
             Some("+14155550100")
         );
         assert!(parse_phone("phone", "call me").is_err());
@@ -341,13 +349,19 @@ mod tests {
 
     #[test]
     fn instagram_handles_lose_the_at_sign() {
-        assert_eq!(parse_instagram("@ada.codes").unwrap().as_deref(), Some("ada.codes"));
+        assert_eq!(
+            parse_instagram("@ada.codes").unwrap().as_deref(),
+            Some("ada.codes")
+        );
         assert!(parse_instagram("ada codes").is_err());
     }
 
     #[test]
     fn money_parses_to_exact_cents() {
-        assert_eq!(parse_money_cents("d", "12,500.50").unwrap(), Some(1_250_050));
+        assert_eq!(
+            parse_money_cents("d", "12,500.50").unwrap(),
+            Some(1_250_050)
+        );
         assert_eq!(parse_money_cents("d", "$900").unwrap(), Some(90_000));
         assert_eq!(parse_money_cents("d", "1.5").unwrap(), Some(150));
         assert_eq!(parse_money_cents("d", "").unwrap(), None);

@@ -2,7 +2,13 @@
 use super::error::AppError;
 
 /// Trims `raw` and checks it holds between `min` and `max` characters.
-pub fn bounded(field: &str, label: &str, raw: &str, min: usize, max: usize) -> Result<String, AppError> {
+pub fn bounded(
+    field: &str,
+    label: &str,
+    raw: &str,
+    min: usize,
+    max: usize,
+) -> Result<String, AppError> {
     let value = raw.trim();
     let count = value.chars().count();
     if count < min {
@@ -24,7 +30,12 @@ pub fn bounded(field: &str, label: &str, raw: &str, min: usize, max: usize) -> R
 }
 
 /// Like [`bounded`] for an optional field: blank means "none".
-pub fn optional(field: &str, label: &str, raw: &str, max: usize) -> Result<Option<String>, AppError> {
+pub fn optional(
+    field: &str,
+    label: &str,
+    raw: &str,
+    max: usize,
+) -> Result<Option<String>, AppError> {
     if raw.trim().is_empty() {
         Ok(None)
     } else {
@@ -50,6 +61,9 @@ mod tests {
     #[test]
     fn optional_treats_blank_as_none() {
         assert_eq!(optional("c", "Company", " ", 5).unwrap(), None);
-        assert_eq!(optional("c", "Company", "Acme", 5).unwrap().as_deref(), Some("Acme"));
+        assert_eq!(
+            optional("c", "Company", "Acme", 5).unwrap().as_deref(),
+            Some("Acme")
+        );
     }
 }

@@ -18,7 +18,10 @@ pub fn LeadPage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     let update = ServerAction::<UpdateLead>::new();
     // Refetch after every successful save.
-    let lead = Resource::new(move || (id(), update.version().get()), |(id, _)| get_lead(id));
+    let lead = Resource::new(
+        move || (id(), update.version().get()),
+        |(id, _)| get_lead(id),
+    );
     let messages = Resource::new(id, lead_messages);
     let owners = Resource::new(|| (), |_| lead_owners());
     // A Transition keeps the page on screen while a saved lead is refetched.
@@ -34,9 +37,16 @@ pub fn LeadPage() -> impl IntoView {
     }
 }
 
-type MessagesResource = Resource<Result<Vec<crate::model::message::Message>, crate::model::error::AppError>>;
+type MessagesResource =
+    Resource<Result<Vec<crate::model::message::Message>, crate::model::error::AppError>>;
 type OwnersResource = Resource<
-    Result<(Vec<crate::model::auth::TeamMember>, crate::model::ids::UserId), crate::model::error::AppError>,
+    Result<
+        (
+            Vec<crate::model::auth::TeamMember>,
+            crate::model::ids::UserId,
+        ),
+        crate::model::error::AppError,
+    >,
 >;
 
 #[component]
@@ -60,7 +70,10 @@ fn LeadView(
         ("WhatsApp", lead.whatsapp.clone()),
         ("Instagram", lead.instagram.clone().map(|h| format!("@{h}"))),
     ];
-    let owner_label = lead.owner_name.clone().unwrap_or_else(|| "Unassigned".into());
+    let owner_label = lead
+        .owner_name
+        .clone()
+        .unwrap_or_else(|| "Unassigned".into());
     let input = LeadInput::from_lead(&lead);
     let id = lead.id.to_string();
     view! {

@@ -1,5 +1,7 @@
 //! Sign-up, sign-in and sign-out.
-use super::crypto::{burn_password_check, hash_password, random_token, token_hash, verify_password};
+use super::crypto::{
+    burn_password_check, hash_password, random_token, token_hash, verify_password,
+};
 use super::http_error::internal;
 use super::state::AppState;
 use super::store::{is_unique_violation, now, workspaces::NewUser};
@@ -45,17 +47,28 @@ pub async fn signup(state: &AppState, input: SignupInput<'_>) -> Result<Session,
         email: email.as_str(),
         password_hash: &hash,
     };
-    let (_, user) = match state.store.create_workspace_with_owner(&workspace, new_user).await {
+    let (_, user) = match state
+        .store
+        .create_workspace_with_owner(&workspace, new_user)
+        .await
+    {
         Ok(ids) => ids,
         // Two sign-ups racing for one email: the unique index decides.
-        Err(e) if is_unique_violation(&e) => return Err(AppError::validation("email", EMAIL_TAKEN)),
+        Err(e) if is_unique_violation(&e) => {
+            return Err(AppError::validation("email", EMAIL_TAKEN))
+        }
         Err(e) => return Err(internal("creating workspace")(e)),
     };
     start_session(state, user).await
 }
 
 /// Checks the password (rate limited per account and per IP) and signs the user in.
-pub async fn login(state: &AppState, email: &str, password: &str, ip: Option<IpAddr>) -> Result<Session, AppError> {
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    ip: Option<IpAddr>,
+) -> Result<Session, AppError> {
     let email = Email::parse("email", email)?;
     if password.is_empty() {
         return Err(AppError::validation("password", "Password is required."));

@@ -11,7 +11,11 @@ use crate::model::text::bounded;
 /// Prefix that makes a leaked token easy to recognise (and to scan for).
 const TOKEN_PREFIX: &str = "lw_";
 
-pub async fn create(state: &AppState, caller: &Caller, name: &str) -> Result<CreatedApiToken, AppError> {
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    name: &str,
+) -> Result<CreatedApiToken, AppError> {
     let name = bounded("name", "Token name", name, 1, 100)?;
     let secret = format!("{TOKEN_PREFIX}{}", random_token());
     let info = state

@@ -68,15 +68,24 @@ pub fn cleared_session_cookie(state: &AppState) -> HeaderValue {
 }
 
 fn cookie_header(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if state.settings.secure_cookies() { "; Secure" } else { "" };
-    let cookie = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
+    let secure = if state.settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    );
     HeaderValue::from_str(&cookie).expect("cookie built from URL-safe base64 is a valid header")
 }
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         authenticate(state, &parts.headers).await
     }
 }

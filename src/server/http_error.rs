@@ -30,7 +30,10 @@ impl IntoResponse for AppError {
             body["field"] = field.into();
         }
         let mut response = (self.status(), Json(body)).into_response();
-        if let AppError::RateLimited { retry_after_secs, .. } = &self {
+        if let AppError::RateLimited {
+            retry_after_secs, ..
+        } = &self
+        {
             if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
             }

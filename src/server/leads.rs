@@ -11,7 +11,12 @@ use crate::model::message::{preview, Channel, ConversationSummary, Direction, Me
 pub const MAX_LIST: i64 = 500;
 const MAX_SEARCH_CHARS: usize = 200;
 
-pub async fn list(state: &AppState, caller: &Caller, search: &str, stage: &str) -> Result<Vec<Lead>, AppError> {
+pub async fn list(
+    state: &AppState,
+    caller: &Caller,
+    search: &str,
+    stage: &str,
+) -> Result<Vec<Lead>, AppError> {
     let search = search.trim();
     if search.chars().count() > MAX_SEARCH_CHARS {
         return Err(AppError::validation("q", "Search text is too long."));
@@ -41,7 +46,11 @@ pub async fn get(state: &AppState, caller: &Caller, id: LeadId) -> Result<Lead, 
         .ok_or(AppError::NotFound)
 }
 
-pub async fn create(state: &AppState, caller: &Caller, input: &LeadInput) -> Result<Lead, AppError> {
+pub async fn create(
+    state: &AppState,
+    caller: &Caller,
+    input: &LeadInput,
+) -> Result<Lead, AppError> {
     let fields = checked_fields(state, caller, input).await?;
     state
         .store
@@ -50,7 +59,12 @@ pub async fn create(state: &AppState, caller: &Caller, input: &LeadInput) -> Res
         .map_err(internal("creating lead"))
 }
 
-pub async fn update(state: &AppState, caller: &Caller, id: LeadId, input: &LeadInput) -> Result<Lead, AppError> {
+pub async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: LeadId,
+    input: &LeadInput,
+) -> Result<Lead, AppError> {
     // Existence first: another workspace's lead is 404 even when the input is also invalid.
     get(state, caller, id).await?;
     let fields = checked_fields(state, caller, input).await?;
@@ -63,7 +77,11 @@ pub async fn update(state: &AppState, caller: &Caller, id: LeadId, input: &LeadI
 }
 
 /// Parses the input and checks what parsing alone cannot: the owner is in the caller's team.
-async fn checked_fields(state: &AppState, caller: &Caller, input: &LeadInput) -> Result<LeadFields, AppError> {
+async fn checked_fields(
+    state: &AppState,
+    caller: &Caller,
+    input: &LeadInput,
+) -> Result<LeadFields, AppError> {
     let fields = input.parse()?;
     if let Some(owner) = fields.owner_id {
         let member = state
@@ -72,14 +90,22 @@ async fn checked_fields(state: &AppState, caller: &Caller, input: &LeadInput) ->
             .await
             .map_err(internal("checking lead owner"))?;
         if !member {
-            return Err(AppError::validation("owner_id", "Choose an owner from your team."));
+            return Err(AppError::validation(
+                "owner_id",
+                "Choose an owner from your team.",
+            ));
         }
     }
     Ok(fields)
 }
 
 /// The newest messages of a lead, oldest first.
-pub async fn messages(state: &AppState, caller: &Caller, id: LeadId, limit: i64) -> Result<Vec<Message>, AppError> {
+pub async fn messages(
+    state: &AppState,
+    caller: &Caller,
+    id: LeadId,
+    limit: i64,
+) -> Result<Vec<Message>, AppError> {
     get(state, caller, id).await?;
     state
         .store
@@ -89,7 +115,11 @@ pub async fn messages(state: &AppState, caller: &Caller, id: LeadId, limit: i64)
 }
 
 /// Leads with their latest message, most recent first.
-pub async fn conversations(state: &AppState, caller: &Caller, limit: i64) -> Result<Vec<ConversationSummary>, AppError> {
+pub async fn conversations(
+    state: &AppState,
+    caller: &Caller,
+    limit: i64,
+) -> Result<Vec<ConversationSummary>, AppError> {
     let rows = state
         .store
         .latest_messages(caller.user.workspace_id, limit)
@@ -137,8 +167,16 @@ pub async fn pipeline(state: &AppState, caller: &Caller) -> Result<PipelineSumma
         .await
         .map_err(internal("counting messages"))?;
     Ok(PipelineSummary {
-        open_value_cents: stages.iter().filter(|s| s.stage.is_open()).map(|s| s.value_cents).sum(),
-        won_value_cents: stages.iter().filter(|s| s.stage == Stage::Won).map(|s| s.value_cents).sum(),
+        open_value_cents: stages
+            .iter()
+            .filter(|s| s.stage.is_open())
+            .map(|s| s.value_cents)
+            .sum(),
+        won_value_cents: stages
+            .iter()
+            .filter(|s| s.stage == Stage::Won)
+            .map(|s| s.value_cents)
+            .sum(),
         stages,
         messages_last_7_days,
     })

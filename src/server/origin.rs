@@ -10,9 +10,14 @@ use axum::response::{IntoResponse, Response};
 /// Requests without `Origin` come from non-browser clients (curl, integrations), which cannot
 /// ride on a victim's cookies, so they pass; SameSite=Lax cookies are the second line.
 pub async fn check_origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let changes_state = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let changes_state = !matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     let is_upgrade = request.headers().contains_key(header::UPGRADE);
-    if (changes_state || is_upgrade) && !origin_allowed(&state.settings.public_url, request.headers()) {
+    if (changes_state || is_upgrade)
+        && !origin_allowed(&state.settings.public_url, request.headers())
+    {
         return AppError::Forbidden {
             message: "Cross-site request refused.".into(),
         }
@@ -66,10 +71,16 @@ mod tests {
     fn same_origin_and_originless_requests_pass() {
         let public = "http://127.0.0.1:3000";
         assert!(origin_allowed(public, &headers(&[])));
-        assert!(origin_allowed(public, &headers(&[("origin", "http://127.0.0.1:3000")])));
         assert!(origin_allowed(
             public,
-            &headers(&[("origin", "http://localhost:3000"), ("host", "localhost:3000")])
+            &headers(&[("origin", "http://127.0.0.1:3000")])
+        ));
+        assert!(origin_allowed(
+            public,
+            &headers(&[
+                ("origin", "http://localhost:3000"),
+                ("host", "localhost:3000")
+            ])
         ));
     }
 
@@ -78,9 +89,18 @@ mod tests {
         let public = "http://127.0.0.1:3000";
         assert!(!origin_allowed(
             public,
-            &headers(&[("origin", "https://evil.example"), ("host", "127.0.0.1:3000")])
+            &headers(&[
+                ("origin", "https://evil.example"),
+                ("host", "127.0.0.1:3000")
+            ])
         ));
-        assert!(!origin_allowed(public, &headers(&[("origin", "null"), ("host", "127.0.0.1:3000")])));
-        assert!(!origin_allowed(public, &headers(&[("sec-fetch-site", "cross-site")])));
+        assert!(!origin_allowed(
+            public,
+            &headers(&[("origin", "null"), ("host", "127.0.0.1:3000")])
+        ));
+        assert!(!origin_allowed(
+            public,
+            &headers(&[("sec-fetch-site", "cross-site")])
+        ));
     }
 }

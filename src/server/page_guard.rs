@@ -13,7 +13,11 @@ fn is_public(path: &str) -> bool {
 }
 
 /// Applied to the page routes only (static files, `/api` and `/healthz` are not pages).
-pub async fn require_session(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn require_session(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         return next.run(request).await;
     }
@@ -50,12 +54,15 @@ pub async fn require_session(State(state): State<AppState>, request: Request, ne
     };
     let mut response = Redirect::to(&location).into_response();
     // A stale cookie is dropped so the browser stops sending it.
-    if request.headers().get(header::COOKIE).is_some_and(|c| {
-        c.to_str().is_ok_and(|c| c.contains(SESSION_COOKIE))
-    }) {
-        response
-            .headers_mut()
-            .insert(header::SET_COOKIE, super::auth::cleared_session_cookie(&state));
+    if request
+        .headers()
+        .get(header::COOKIE)
+        .is_some_and(|c| c.to_str().is_ok_and(|c| c.contains(SESSION_COOKIE)))
+    {
+        response.headers_mut().insert(
+            header::SET_COOKIE,
+            super::auth::cleared_session_cookie(&state),
+        );
     }
     response
 }
@@ -64,7 +71,9 @@ fn encode_query_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for b in value.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }

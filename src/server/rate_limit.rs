@@ -70,8 +70,13 @@ mod tests {
             limiter.record_failure("a", t0);
         }
         assert!(limiter.blocked("a", 3, t0).is_some());
-        assert!(limiter.blocked("b", 3, t0).is_none(), "keys are independent");
-        assert!(limiter.blocked("a", 3, t0 + Duration::from_secs(61)).is_none());
+        assert!(
+            limiter.blocked("b", 3, t0).is_none(),
+            "keys are independent"
+        );
+        assert!(limiter
+            .blocked("a", 3, t0 + Duration::from_secs(61))
+            .is_none());
     }
 
     #[test]

@@ -77,10 +77,16 @@ pub async fn seed_demo_if_empty(store: &Store) -> Result<bool, sqlx::Error> {
     let (workspace, demo) = store
         .create_workspace_with_owner(
             "Acme Sales",
-            NewUser { name: "Dana Demo", email: DEMO_EMAIL, password_hash: &hash },
+            NewUser {
+                name: "Dana Demo",
+                email: DEMO_EMAIL,
+                password_hash: &hash,
+            },
         )
         .await?;
-    let teammate = store.insert_demo_teammate(workspace, "Sam Rivera", TEAMMATE_EMAIL, &hash).await?;
+    let teammate = store
+        .insert_demo_teammate(workspace, "Sam Rivera", TEAMMATE_EMAIL, &hash)
+        .await?;
 
     let start = now() - Duration::days(14);
     for (i, demo_lead) in LEADS.iter().enumerate() {
@@ -89,8 +95,10 @@ pub async fn seed_demo_if_empty(store: &Store) -> Result<bool, sqlx::Error> {
         let fields = LeadFields {
             name: demo_lead.name.to_string(),
             email: Some(format!("{slug}@example.com")),
-            phone: matches!(demo_lead.channel, Channel::Sms | Channel::Whatsapp).then(|| format!("+1415555{:04}", 100 + i)),
-            whatsapp: (demo_lead.channel == Channel::Whatsapp).then(|| format!("+1415555{:04}", 100 + i)),
+            phone: matches!(demo_lead.channel, Channel::Sms | Channel::Whatsapp)
+                .then(|| format!("+1415555{:04}", 100 + i)),
+            whatsapp: (demo_lead.channel == Channel::Whatsapp)
+                .then(|| format!("+1415555{:04}", 100 + i)),
             instagram: (demo_lead.channel == Channel::Instagram).then(|| slug.replace('.', "_")),
             company: Some(demo_lead.company.to_string()),
             stage: demo_lead.stage,
@@ -102,14 +110,22 @@ pub async fn seed_demo_if_empty(store: &Store) -> Result<bool, sqlx::Error> {
         let lead = store.insert_lead_at(workspace, &fields, began).await?;
         for (j, (inbound, body)) in demo_lead.thread.iter().enumerate() {
             let subject = (demo_lead.channel == Channel::Email).then(|| {
-                if j == 0 { SUBJECT.to_string() } else { format!("Re: {SUBJECT}") }
+                if j == 0 {
+                    SUBJECT.to_string()
+                } else {
+                    format!("Re: {SUBJECT}")
+                }
             });
             store
                 .insert_message(
                     workspace,
                     &NewMessage {
                         lead_id: lead.id,
-                        direction: if *inbound { Direction::Inbound } else { Direction::Outbound },
+                        direction: if *inbound {
+                            Direction::Inbound
+                        } else {
+                            Direction::Outbound
+                        },
                         channel: demo_lead.channel,
                         subject: subject.as_deref(),
                         body,

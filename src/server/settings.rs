@@ -55,7 +55,12 @@ struct Raw {
 }
 
 impl Raw {
-    fn get<T: std::str::FromStr>(&self, key: &str, default: T, expected: &str) -> Result<T, SettingsError> {
+    fn get<T: std::str::FromStr>(
+        &self,
+        key: &str,
+        default: T,
+        expected: &str,
+    ) -> Result<T, SettingsError> {
         match self.values.get(key) {
             None => Ok(default),
             Some((value, source)) => value.trim().parse().map_err(|_| SettingsError {
@@ -141,15 +146,21 @@ impl Settings {
             }
         }
         // cargo-leptos passes the address and site folder it built for through these.
-        for (key, name) in [("site_addr", "LEPTOS_SITE_ADDR"), ("site_root", "LEPTOS_SITE_ROOT")] {
+        for (key, name) in [
+            ("site_addr", "LEPTOS_SITE_ADDR"),
+            ("site_root", "LEPTOS_SITE_ROOT"),
+        ] {
             if let Some(v) = env(name) {
                 values.insert(key.to_string(), (v, name.to_string()));
             }
         }
         let raw = Raw { values };
 
-        let site_addr: SocketAddr =
-            raw.get("site_addr", "127.0.0.1:3000".parse().expect("valid literal"), "an address like 127.0.0.1:3000")?;
+        let site_addr: SocketAddr = raw.get(
+            "site_addr",
+            "127.0.0.1:3000".parse().expect("valid literal"),
+            "an address like 127.0.0.1:3000",
+        )?;
         let database_url = raw.string("database_url", "sqlite://data/leadwire.db");
         if !database_url.starts_with("sqlite:") {
             return Err(raw.error("database_url", "only sqlite: URLs are supported so far"));
@@ -179,10 +190,28 @@ impl Settings {
             database_url,
             public_url,
             seed_demo: raw.get("seed_demo", true, "true or false")?,
-            session_ttl_secs: positive("session_ttl_secs", raw.get("session_ttl_secs", 30 * 24 * 3600, "a whole number of seconds")?)?,
-            invite_ttl_hours: positive("invite_ttl_hours", raw.get("invite_ttl_hours", 168, "a whole number of hours")?)?,
-            login_max_failures_per_account: raw.get("login_max_failures_per_account", 5, "a whole number")?,
-            login_max_failures_per_ip: raw.get("login_max_failures_per_ip", 30, "a whole number")?,
+            session_ttl_secs: positive(
+                "session_ttl_secs",
+                raw.get(
+                    "session_ttl_secs",
+                    30 * 24 * 3600,
+                    "a whole number of seconds",
+                )?,
+            )?,
+            invite_ttl_hours: positive(
+                "invite_ttl_hours",
+                raw.get("invite_ttl_hours", 168, "a whole number of hours")?,
+            )?,
+            login_max_failures_per_account: raw.get(
+                "login_max_failures_per_account",
+                5,
+                "a whole number",
+            )?,
+            login_max_failures_per_ip: raw.get(
+                "login_max_failures_per_ip",
+                30,
+                "a whole number",
+            )?,
             login_window_secs: raw.get("login_window_secs", 900, "a whole number of seconds")?,
             max_body_bytes: raw.get("max_body_bytes", 1_048_576, "a whole number of bytes")?,
         })
@@ -213,7 +242,8 @@ mod tests {
     #[test]
     fn environment_overrides_the_file() {
         let file = "database_url = \"sqlite://a.db\"\nsession_ttl_secs = 5\n";
-        let env = |name: &str| (name == "LEADWIRE_DATABASE_URL").then(|| "sqlite://b.db".to_string());
+        let env =
+            |name: &str| (name == "LEADWIRE_DATABASE_URL").then(|| "sqlite://b.db".to_string());
         let s = Settings::from_sources(Some(("Leptos.toml", file)), &env).unwrap();
         assert_eq!(s.database_url, "sqlite://b.db");
         assert_eq!(s.session_ttl_secs, 5);
@@ -229,7 +259,8 @@ mod tests {
 
     #[test]
     fn unknown_keys_in_the_file_stop_start_up() {
-        let err = Settings::from_sources(Some(("Leptos.toml", "databse_url = \"x\"")), &no_env).unwrap_err();
+        let err = Settings::from_sources(Some(("Leptos.toml", "databse_url = \"x\"")), &no_env)
+            .unwrap_err();
         assert_eq!(err.key, "databse_url");
     }
 
@@ -242,7 +273,9 @@ mod tests {
 
     #[test]
     fn https_public_url_makes_cookies_secure() {
-        let env = |name: &str| (name == "LEADWIRE_PUBLIC_URL").then(|| "https://crm.example.com/".to_string());
+        let env = |name: &str| {
+            (name == "LEADWIRE_PUBLIC_URL").then(|| "https://crm.example.com/".to_string())
+        };
         let s = Settings::from_sources(None, &env).unwrap();
         assert_eq!(s.public_url, "https://crm.example.com");
         assert!(s.secure_cookies());

@@ -5,7 +5,9 @@ use super::crypto::{random_token, token_hash};
 use super::http_error::internal;
 use super::state::AppState;
 use super::store::{invites::AcceptError, now, workspaces::NewUser};
-use crate::model::auth::{parse_person_name, CreatedInvite, Email, InviteDetails, Password, PendingInvite, TeamMember};
+use crate::model::auth::{
+    parse_person_name, CreatedInvite, Email, InviteDetails, Password, PendingInvite, TeamMember,
+};
 use crate::model::error::AppError;
 use crate::model::ids::InviteId;
 
@@ -17,7 +19,10 @@ pub async fn members(state: &AppState, caller: &Caller) -> Result<Vec<TeamMember
         .map_err(internal("listing team"))
 }
 
-pub async fn pending_invites(state: &AppState, caller: &Caller) -> Result<Vec<PendingInvite>, AppError> {
+pub async fn pending_invites(
+    state: &AppState,
+    caller: &Caller,
+) -> Result<Vec<PendingInvite>, AppError> {
     state
         .store
         .pending_invites(caller.user.workspace_id)
@@ -26,7 +31,11 @@ pub async fn pending_invites(state: &AppState, caller: &Caller) -> Result<Vec<Pe
 }
 
 /// Creates an invite link for `email`. The link is returned once; only its hash is kept.
-pub async fn invite(state: &AppState, caller: &Caller, email: &str) -> Result<CreatedInvite, AppError> {
+pub async fn invite(
+    state: &AppState,
+    caller: &Caller,
+    email: &str,
+) -> Result<CreatedInvite, AppError> {
     let email = Email::parse("email", email)?;
     if state
         .store
@@ -34,13 +43,22 @@ pub async fn invite(state: &AppState, caller: &Caller, email: &str) -> Result<Cr
         .await
         .map_err(internal("checking invite email"))?
     {
-        return Err(AppError::validation("email", "Someone with this email already has a Leadwire account."));
+        return Err(AppError::validation(
+            "email",
+            "Someone with this email already has a Leadwire account.",
+        ));
     }
     let token = random_token();
     let expires = now() + chrono::Duration::hours(state.settings.invite_ttl_hours);
     let invite = state
         .store
-        .create_invite(caller.user.workspace_id, caller.user.id, email.as_str(), &token_hash(&token), expires)
+        .create_invite(
+            caller.user.workspace_id,
+            caller.user.id,
+            email.as_str(),
+            &token_hash(&token),
+            expires,
+        )
         .await
         .map_err(internal("creating invite"))?;
     Ok(CreatedInvite {
@@ -49,7 +67,11 @@ pub async fn invite(state: &AppState, caller: &Caller, email: &str) -> Result<Cr
     })
 }
 
-pub async fn revoke_invite(state: &AppState, caller: &Caller, id: InviteId) -> Result<(), AppError> {
+pub async fn revoke_invite(
+    state: &AppState,
+    caller: &Caller,
+    id: InviteId,
+) -> Result<(), AppError> {
     let revoked = state
         .store
         .revoke_invite(caller.user.workspace_id, id)
@@ -78,7 +100,12 @@ pub async fn invite_details(state: &AppState, token: &str) -> Result<InviteDetai
 }
 
 /// Creates the teammate's account from the invite and signs them in.
-pub async fn accept_invite(state: &AppState, token: &str, name: &str, password: &str) -> Result<Session, AppError> {
+pub async fn accept_invite(
+    state: &AppState,
+    token: &str,
+    name: &str,
+    password: &str,
+) -> Result<Session, AppError> {
     let name = parse_person_name("name", name)?;
     let password = Password::parse("password", password)?;
     let invite = state

@@ -6,12 +6,23 @@ async fn sign_up_log_out_and_log_in_again() {
     let server = TestServer::start().await;
     let client = server.signed_up("ada@example.com", "Analytical").await;
 
-    let me: Value = client.get(server.url("/api/auth/me")).send().await.unwrap().json().await.unwrap();
+    let me: Value = client
+        .get(server.url("/api/auth/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["user"]["email"], "ada@example.com");
     assert_eq!(me["user"]["workspace_name"], "Analytical");
     assert_eq!(me["user"]["role"], "owner");
 
-    let res = client.post(server.url("/api/auth/logout")).send().await.unwrap();
+    let res = client
+        .post(server.url("/api/auth/logout"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 204);
     let res = client.get(server.url("/api/auth/me")).send().await.unwrap();
     assert_eq!(res.status(), 401);
@@ -42,7 +53,10 @@ async fn session_cookie_is_http_only_and_same_site_lax() {
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
     assert!(cookie.contains("Max-Age=2592000"), "{cookie}");
-    assert!(!cookie.contains("Secure"), "plain http must not get Secure: {cookie}");
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http must not get Secure: {cookie}"
+    );
 }
 
 #[tokio::test]
@@ -55,7 +69,10 @@ async fn https_public_url_marks_the_cookie_secure() {
         .send()
         .await
         .unwrap();
-    assert!(res.headers()["set-cookie"].to_str().unwrap().contains("; Secure"));
+    assert!(res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("; Secure"));
 }
 
 #[tokio::test]
@@ -68,11 +85,26 @@ async fn logout_invalidates_the_session_on_the_server() {
         .send()
         .await
         .unwrap();
-    let cookie = res.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
     let raw = reqwest::Client::new();
-    let me = |c: String| raw.get(server.url("/api/auth/me")).header("cookie", c).send();
+    let me = |c: String| {
+        raw.get(server.url("/api/auth/me"))
+            .header("cookie", c)
+            .send()
+    };
     assert_eq!(me(cookie.clone()).await.unwrap().status(), 200);
-    let res = raw.post(server.url("/api/auth/logout")).header("cookie", cookie.clone()).send().await.unwrap();
+    let res = raw
+        .post(server.url("/api/auth/logout"))
+        .header("cookie", cookie.clone())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 204);
     // The copied cookie value is worthless once logged out.
     assert_eq!(me(cookie).await.unwrap().status(), 401);
@@ -85,12 +117,20 @@ async fn sessions_expire() {
     // Wait for the condition itself (the session lapsing), with a deadline.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        let status = client.get(server.url("/api/auth/me")).send().await.unwrap().status();
+        let status = client
+            .get(server.url("/api/auth/me"))
+            .send()
+            .await
+            .unwrap()
+            .status();
         if status == 401 {
             break;
         }
         assert_eq!(status, 200);
-        assert!(std::time::Instant::now() < deadline, "session never expired");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "session never expired"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
@@ -116,14 +156,35 @@ async fn wrong_password_is_401_with_a_clear_message() {
 async fn invalid_sign_ups_are_rejected_per_field_and_store_nothing() {
     let server = TestServer::start().await;
     let cases = [
-        (json!({"name": "Ada", "email": "not-an-email", "password": "correct horse", "workspace": "A"}), "email"),
-        (json!({"name": "  ", "email": "ada@example.com", "password": "correct horse", "workspace": "A"}), "name"),
-        (json!({"name": "x".repeat(101), "email": "ada@example.com", "password": "correct horse", "workspace": "A"}), "name"),
-        (json!({"name": "Ada", "email": "ada@example.com", "password": "short", "workspace": "A"}), "password"),
-        (json!({"name": "Ada", "email": "ada@example.com", "password": "correct horse", "workspace": ""}), "workspace"),
+        (
+            json!({"name": "Ada", "email": "not-an-email", "password": "correct horse", "workspace": "A"}),
+            "email",
+        ),
+        (
+            json!({"name": "  ", "email": "ada@example.com", "password": "correct horse", "workspace": "A"}),
+            "name",
+        ),
+        (
+            json!({"name": "x".repeat(101), "email": "ada@example.com", "password": "correct horse", "workspace": "A"}),
+            "name",
+        ),
+        (
+            json!({"name": "Ada", "email": "ada@example.com", "password": "short", "workspace": "A"}),
+            "password",
+        ),
+        (
+            json!({"name": "Ada", "email": "ada@example.com", "password": "correct horse", "workspace": ""}),
+            "workspace",
+        ),
     ];
     for (body, field) in cases {
-        let res = server.client().post(server.url("/api/auth/signup")).json(&body).send().await.unwrap();
+        let res = server
+            .client()
+            .post(server.url("/api/auth/signup"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 422, "{body}");
         let err = error_body(res).await;
         assert_eq!(err["error"], "validation");
@@ -215,14 +276,30 @@ async fn ui_login_continues_to_a_local_next_path_only() {
     server.signed_up("ada@example.com", "A").await;
     let client = server.client();
     let res = server
-        .rpc(&client, "login", &[("email", "ada@example.com"), ("password", "correct horse"), ("next", "/leads?stage=won")])
+        .rpc(
+            &client,
+            "login",
+            &[
+                ("email", "ada@example.com"),
+                ("password", "correct horse"),
+                ("next", "/leads?stage=won"),
+            ],
+        )
         .await;
     assert!(res.status().is_success(), "{}", res.status());
     assert_eq!(res.headers()["location"], "/leads?stage=won");
 
     let client = server.client();
     let res = server
-        .rpc(&client, "login", &[("email", "ada@example.com"), ("password", "correct horse"), ("next", "//evil.example/x")])
+        .rpc(
+            &client,
+            "login",
+            &[
+                ("email", "ada@example.com"),
+                ("password", "correct horse"),
+                ("next", "//evil.example/x"),
+            ],
+        )
         .await;
     assert_eq!(res.headers()["location"], "/", "no open redirect");
 }

@@ -17,10 +17,20 @@ async fn create_list_show_and_patch_a_lead() {
     assert_eq!(lead["instagram"], "maya");
     assert_eq!(lead["stage"], "qualified");
     assert_eq!(lead["deal_value_cents"], 1_250_050);
-    assert_eq!(lead["owner_name"], "Test User", "API-created leads default to the caller");
+    assert_eq!(
+        lead["owner_name"], "Test User",
+        "API-created leads default to the caller"
+    );
 
     let id = lead["id"].as_str().unwrap();
-    let shown: Value = client.get(server.url(&format!("/api/leads/{id}"))).send().await.unwrap().json().await.unwrap();
+    let shown: Value = client
+        .get(server.url(&format!("/api/leads/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(shown["name"], "Maya Patel");
 
     let res = client
@@ -33,7 +43,10 @@ async fn create_list_show_and_patch_a_lead() {
     let patched: Value = res.json().await.unwrap();
     assert_eq!(patched["stage"], "won");
     assert_eq!(patched["company"], Value::Null);
-    assert_eq!(patched["email"], "maya@brightline.io", "absent members are unchanged");
+    assert_eq!(
+        patched["email"], "maya@brightline.io",
+        "absent members are unchanged"
+    );
 
     assert_eq!(server.lead_names(&client).await, vec!["Maya Patel"]);
 }
@@ -42,14 +55,29 @@ async fn create_list_show_and_patch_a_lead() {
 async fn leads_filter_by_search_and_stage() {
     let server = TestServer::start().await;
     let client = server.signed_up("ada@example.com", "A").await;
-    server.create_lead(&client, json!({"name": "Maya Patel", "company": "Brightline", "stage": "won"})).await;
-    server.create_lead(&client, json!({"name": "Tom Lind", "company": "Nordvik 100%"})).await;
+    server
+        .create_lead(
+            &client,
+            json!({"name": "Maya Patel", "company": "Brightline", "stage": "won"}),
+        )
+        .await;
+    server
+        .create_lead(
+            &client,
+            json!({"name": "Tom Lind", "company": "Nordvik 100%"}),
+        )
+        .await;
     let names = |query: &'static str| {
         let client = client.clone();
         let url = server.url(&format!("/api/leads?{query}"));
         async move {
             let body: Value = client.get(url).send().await.unwrap().json().await.unwrap();
-            body["leads"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+            body["leads"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l["name"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
         }
     };
     assert_eq!(names("q=bright").await, vec!["Maya Patel"]);
@@ -57,7 +85,11 @@ async fn leads_filter_by_search_and_stage() {
     // LIKE wildcards in the search are literal.
     assert_eq!(names("q=100%25").await, vec!["Tom Lind"]);
     assert_eq!(names("q=%25").await, vec!["Tom Lind"]);
-    let res = client.get(server.url("/api/leads?stage=closed")).send().await.unwrap();
+    let res = client
+        .get(server.url("/api/leads?stage=closed"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 422);
 }
 
@@ -72,12 +104,20 @@ async fn invalid_leads_are_rejected_per_field_and_store_nothing() {
         (json!({"name": "Ada", "stage": "closed"}), "stage"),
         (json!({"name": "Ada", "phone": "call me"}), "phone"),
         (json!({"name": "Ada", "deal_value": "lots"}), "deal_value"),
-        (json!({"name": "Ada", "owner_id": "00000000-0000-0000-0000-000000000000"}), "owner_id"),
+        (
+            json!({"name": "Ada", "owner_id": "00000000-0000-0000-0000-000000000000"}),
+            "owner_id",
+        ),
         (json!({"name": "Ada", "colour": "blue"}), "colour"),
         (json!({"name": ["Ada"]}), "name"),
     ];
     for (body, field) in cases {
-        let res = client.post(server.url("/api/leads")).json(&body).send().await.unwrap();
+        let res = client
+            .post(server.url("/api/leads"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 422, "{body}");
         assert_eq!(error_body(res).await["field"], field, "{body}");
     }
@@ -88,7 +128,12 @@ async fn invalid_leads_are_rejected_per_field_and_store_nothing() {
 async fn an_invalid_patch_leaves_the_lead_unchanged() {
     let server = TestServer::start().await;
     let client = server.signed_up("ada@example.com", "A").await;
-    let lead = server.create_lead(&client, json!({"name": "Maya", "email": "maya@example.com"})).await;
+    let lead = server
+        .create_lead(
+            &client,
+            json!({"name": "Maya", "email": "maya@example.com"}),
+        )
+        .await;
     let id = lead["id"].as_str().unwrap();
     let res = client
         .patch(server.url(&format!("/api/leads/{id}")))
@@ -97,7 +142,14 @@ async fn an_invalid_patch_leaves_the_lead_unchanged() {
         .await
         .unwrap();
     assert_eq!(res.status(), 422);
-    let shown: Value = client.get(server.url(&format!("/api/leads/{id}"))).send().await.unwrap().json().await.unwrap();
+    let shown: Value = client
+        .get(server.url(&format!("/api/leads/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(shown["name"], "Maya");
     assert_eq!(shown["email"], "maya@example.com");
 }
@@ -107,14 +159,23 @@ async fn another_workspaces_lead_is_404_on_every_route() {
     let server = TestServer::start().await;
     let owner = server.signed_up("ada@example.com", "A").await;
     let other = server.signed_up("eve@example.com", "E").await;
-    let lead = server.create_lead(&owner, json!({"name": "Secret Lead"})).await;
+    let lead = server
+        .create_lead(&owner, json!({"name": "Secret Lead"}))
+        .await;
     let id = lead["id"].as_str().unwrap();
     let missing = "5b0d7c2e-0000-4000-8000-000000000000";
 
     for target in [id, missing, "not-a-uuid"] {
-        let res = other.get(server.url(&format!("/api/leads/{target}"))).send().await.unwrap();
+        let res = other
+            .get(server.url(&format!("/api/leads/{target}")))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 404, "GET {target}");
-        assert_eq!(error_body(res).await, json!({"error": "not_found", "message": "Not found."}));
+        assert_eq!(
+            error_body(res).await,
+            json!({"error": "not_found", "message": "Not found."})
+        );
         let res = other
             .patch(server.url(&format!("/api/leads/{target}")))
             .json(&json!({"name": "Hijacked"}))
@@ -128,13 +189,21 @@ async fn another_workspaces_lead_is_404_on_every_route() {
         let res = server.rpc(&other, "lead_messages", &[("id", target)]).await;
         assert!(res.text().await.unwrap().contains("not_found"));
         // The lead page itself answers 404.
-        let res = other.get(server.url(&format!("/leads/{target}"))).send().await.unwrap();
+        let res = other
+            .get(server.url(&format!("/leads/{target}")))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 404, "page {target}");
         assert!(!res.text().await.unwrap().contains("Secret Lead"));
     }
     assert!(server.lead_names(&other).await.is_empty());
     let res = server
-        .rpc(&other, "update_lead", &[("id", id), ("input[name]", "Hijacked")])
+        .rpc(
+            &other,
+            "update_lead",
+            &[("id", id), ("input[name]", "Hijacked")],
+        )
         .await;
     assert!(res.text().await.unwrap().contains("not_found"));
     assert_eq!(server.lead_names(&owner).await, vec!["Secret Lead"]);
@@ -145,7 +214,14 @@ async fn a_lead_owner_must_be_a_teammate() {
     let server = TestServer::start().await;
     let owner = server.signed_up("ada@example.com", "A").await;
     let other = server.signed_up("eve@example.com", "E").await;
-    let me: Value = other.get(server.url("/api/auth/me")).send().await.unwrap().json().await.unwrap();
+    let me: Value = other
+        .get(server.url("/api/auth/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let foreign_user = me["user"]["id"].as_str().unwrap();
     let res = owner
         .post(server.url("/api/leads"))
@@ -161,9 +237,14 @@ async fn a_lead_owner_must_be_a_teammate() {
 async fn the_leads_page_renders_on_the_server() {
     let server = TestServer::start().await;
     let client = server.signed_up("ada@example.com", "A").await;
-    server.create_lead(&client, json!({"name": "Server Rendered Lead"})).await;
+    server
+        .create_lead(&client, json!({"name": "Server Rendered Lead"}))
+        .await;
     let res = client.get(server.url("/leads")).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
-    assert!(html.contains("Server Rendered Lead"), "SSR must include the data");
+    assert!(
+        html.contains("Server Rendered Lead"),
+        "SSR must include the data"
+    );
 }

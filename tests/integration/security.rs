@@ -5,14 +5,28 @@ use serde_json::json;
 async fn pages_and_api_require_a_session() {
     let server = TestServer::start().await;
     let client = server.client();
-    for page in ["/", "/leads", "/leads/new", "/dashboard", "/settings", "/inbox"] {
+    for page in [
+        "/",
+        "/leads",
+        "/leads/new",
+        "/dashboard",
+        "/settings",
+        "/inbox",
+    ] {
         let res = client.get(server.url(page)).send().await.unwrap();
         assert_eq!(res.status(), 303, "{page}");
         let location = res.headers()["location"].to_str().unwrap();
         assert!(location.starts_with("/login"), "{page} → {location}");
     }
-    let res = client.get(server.url("/leads?stage=won")).send().await.unwrap();
-    assert_eq!(res.headers()["location"], "/login?next=/leads%3Fstage%3Dwon");
+    let res = client
+        .get(server.url("/leads?stage=won"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()["location"],
+        "/login?next=/leads%3Fstage%3Dwon"
+    );
     for page in ["/login", "/signup", "/invite/whatever"] {
         let res = client.get(server.url(page)).send().await.unwrap();
         assert_eq!(res.status(), 200, "{page} is public");
@@ -22,9 +36,16 @@ async fn pages_and_api_require_a_session() {
         assert_eq!(res.status(), 401, "{api}");
         assert_eq!(error_body(res).await["error"], "unauthorized");
     }
-    let res = client.post(server.url("/api/leads")).json(&json!({"name": "X"})).send().await.unwrap();
+    let res = client
+        .post(server.url("/api/leads"))
+        .json(&json!({"name": "X"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 401);
-    let res = server.rpc(&client, "list_leads", &[("q", ""), ("stage", "")]).await;
+    let res = server
+        .rpc(&client, "list_leads", &[("q", ""), ("stage", "")])
+        .await;
     assert!(res.text().await.unwrap().contains("unauthorized"));
 }
 
@@ -65,7 +86,9 @@ async fn cross_site_writes_are_refused_and_store_nothing() {
 async fn api_tokens_authenticate_and_can_be_revoked() {
     let server = TestServer::start().await;
     let client = server.signed_up("ada@example.com", "A").await;
-    let res = server.rpc(&client, "create_api_token", &[("name", "Website form")]).await;
+    let res = server
+        .rpc(&client, "create_api_token", &[("name", "Website form")])
+        .await;
     assert!(res.status().is_success());
     let created: serde_json::Value = res.json().await.unwrap();
     let secret = created["secret"].as_str().unwrap().to_string();
@@ -82,15 +105,40 @@ async fn api_tokens_authenticate_and_can_be_revoked() {
     assert_eq!(res.status(), 201);
     assert_eq!(server.lead_names(&client).await, vec!["From the website"]);
 
-    let listed: serde_json::Value = server.rpc(&client, "list_api_tokens", &[]).await.json().await.unwrap();
-    assert!(listed[0]["last_used_at"].is_string(), "use is recorded: {listed}");
-    assert!(!listed.to_string().contains(&secret), "the secret is never listed again");
+    let listed: serde_json::Value = server
+        .rpc(&client, "list_api_tokens", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        listed[0]["last_used_at"].is_string(),
+        "use is recorded: {listed}"
+    );
+    assert!(
+        !listed.to_string().contains(&secret),
+        "the secret is never listed again"
+    );
 
     let id = created["info"]["id"].as_str().unwrap();
-    assert!(server.rpc(&client, "revoke_api_token", &[("id", id)]).await.status().is_success());
-    let res = bearer.get(server.url("/api/leads")).bearer_auth(&secret).send().await.unwrap();
+    assert!(server
+        .rpc(&client, "revoke_api_token", &[("id", id)])
+        .await
+        .status()
+        .is_success());
+    let res = bearer
+        .get(server.url("/api/leads"))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 401);
-    let res = bearer.get(server.url("/api/leads")).bearer_auth("lw_forged").send().await.unwrap();
+    let res = bearer
+        .get(server.url("/api/leads"))
+        .bearer_auth("lw_forged")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 401);
 }
 
@@ -107,7 +155,12 @@ async fn malformed_and_oversized_bodies_get_json_errors() {
         .unwrap();
     assert_eq!(res.status(), 400);
     assert_eq!(error_body(res).await["error"], "bad_request");
-    let res = client.post(server.url("/api/leads")).body("name=x").send().await.unwrap();
+    let res = client
+        .post(server.url("/api/leads"))
+        .body("name=x")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 400);
     let res = client
         .post(server.url("/api/leads"))
@@ -122,7 +175,12 @@ async fn malformed_and_oversized_bodies_get_json_errors() {
 #[tokio::test]
 async fn health_check_answers() {
     let server = TestServer::start().await;
-    let res = server.client().get(server.url("/healthz")).send().await.unwrap();
+    let res = server
+        .client()
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.text().await.unwrap(), "ok");
 }

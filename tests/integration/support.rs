@@ -18,7 +18,9 @@ impl TestServer {
         let mut settings = Settings::from_sources(None, &|_| None).expect("default settings");
         settings.database_url = format!("sqlite://{}", dir.path().join("leadwire.db").display());
         settings.seed_demo = false;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("local addr");
         settings.site_addr = addr;
         settings.public_url = format!("http://{addr}");
@@ -53,18 +55,32 @@ impl TestServer {
             .send()
             .await
             .expect("signup");
-        assert_eq!(res.status(), 201, "signup of {email} failed: {}", res.text().await.unwrap_or_default());
+        assert_eq!(
+            res.status(),
+            201,
+            "signup of {email} failed: {}",
+            res.text().await.unwrap_or_default()
+        );
         client
     }
 
     pub async fn create_lead(&self, client: &Client, body: Value) -> Value {
-        let res = client.post(self.url("/api/leads")).json(&body).send().await.expect("create lead");
+        let res = client
+            .post(self.url("/api/leads"))
+            .json(&body)
+            .send()
+            .await
+            .expect("create lead");
         assert_eq!(res.status(), 201);
         res.json().await.expect("lead json")
     }
 
     pub async fn lead_names(&self, client: &Client) -> Vec<String> {
-        let res = client.get(self.url("/api/leads")).send().await.expect("list leads");
+        let res = client
+            .get(self.url("/api/leads"))
+            .send()
+            .await
+            .expect("list leads");
         assert_eq!(res.status(), 200);
         let body: Value = res.json().await.expect("json");
         body["leads"]

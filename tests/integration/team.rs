@@ -2,7 +2,9 @@ use crate::support::TestServer;
 use serde_json::{json, Value};
 
 async fn invite_link(server: &TestServer, owner: &reqwest::Client, email: &str) -> String {
-    let res = server.rpc(owner, "invite_teammate", &[("email", email)]).await;
+    let res = server
+        .rpc(owner, "invite_teammate", &[("email", email)])
+        .await;
     assert!(res.status().is_success(), "{}", res.status());
     let created: Value = res.json().await.unwrap();
     created["link"].as_str().unwrap().to_string()
@@ -12,29 +14,62 @@ async fn invite_link(server: &TestServer, owner: &reqwest::Client, email: &str) 
 async fn a_teammate_joins_through_an_invite_and_sees_the_same_leads() {
     let server = TestServer::start().await;
     let owner = server.signed_up("ada@example.com", "Analytical").await;
-    server.create_lead(&owner, json!({"name": "Shared Lead"})).await;
+    server
+        .create_lead(&owner, json!({"name": "Shared Lead"}))
+        .await;
     let link = invite_link(&server, &owner, "sam@example.com").await;
-    assert!(link.starts_with(&format!("{}/invite/", server.base)), "{link}");
+    assert!(
+        link.starts_with(&format!("{}/invite/", server.base)),
+        "{link}"
+    );
     let token = link.rsplit('/').next().unwrap().to_string();
     assert!(token.len() >= 43, "at least 256 bits of randomness");
 
     let teammate = server.client();
-    let details: Value = server.rpc(&teammate, "invite_details", &[("token", &token)]).await.json().await.unwrap();
+    let details: Value = server
+        .rpc(&teammate, "invite_details", &[("token", &token)])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(details["email"], "sam@example.com");
     assert_eq!(details["workspace_name"], "Analytical");
 
     let res = server
-        .rpc(&teammate, "accept_invite", &[("token", &token), ("name", "Sam"), ("password", "teammate pass")])
+        .rpc(
+            &teammate,
+            "accept_invite",
+            &[
+                ("token", &token),
+                ("name", "Sam"),
+                ("password", "teammate pass"),
+            ],
+        )
         .await;
     assert!(res.status().is_success());
     assert_eq!(server.lead_names(&teammate).await, vec!["Shared Lead"]);
-    let me: Value = teammate.get(server.url("/api/auth/me")).send().await.unwrap().json().await.unwrap();
+    let me: Value = teammate
+        .get(server.url("/api/auth/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["user"]["role"], "member");
 
     // An invite makes one account only.
     let again = server.client();
     let res = server
-        .rpc(&again, "accept_invite", &[("token", &token), ("name", "Mallory"), ("password", "another pass")])
+        .rpc(
+            &again,
+            "accept_invite",
+            &[
+                ("token", &token),
+                ("name", "Mallory"),
+                ("password", "another pass"),
+            ],
+        )
         .await;
     assert!(res.text().await.unwrap().contains("not_found"));
 }
@@ -43,22 +78,47 @@ async fn a_teammate_joins_through_an_invite_and_sees_the_same_leads() {
 async fn invalid_invites_store_nothing() {
     let server = TestServer::start().await;
     let owner = server.signed_up("ada@example.com", "A").await;
-    let res = server.rpc(&owner, "invite_teammate", &[("email", "not an email")]).await;
+    let res = server
+        .rpc(&owner, "invite_teammate", &[("email", "not an email")])
+        .await;
     assert!(res.text().await.unwrap().contains("validation"));
-    let res = server.rpc(&owner, "invite_teammate", &[("email", "ada@example.com")]).await;
-    assert!(res.text().await.unwrap().contains("already has a Leadwire account"));
-    let overview: Value = server.rpc(&owner, "team_overview", &[]).await.json().await.unwrap();
+    let res = server
+        .rpc(&owner, "invite_teammate", &[("email", "ada@example.com")])
+        .await;
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("already has a Leadwire account"));
+    let overview: Value = server
+        .rpc(&owner, "team_overview", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(overview["invites"], json!([]));
 
     let link = invite_link(&server, &owner, "sam@example.com").await;
     let token = link.rsplit('/').next().unwrap().to_string();
     let res = server
-        .rpc(&server.client(), "accept_invite", &[("token", &token), ("name", "Sam"), ("password", "short")])
+        .rpc(
+            &server.client(),
+            "accept_invite",
+            &[("token", &token), ("name", "Sam"), ("password", "short")],
+        )
         .await;
     assert!(res.text().await.unwrap().contains("password"));
     // The failed attempt did not use up the invite.
     let res = server
-        .rpc(&server.client(), "accept_invite", &[("token", &token), ("name", "Sam"), ("password", "long enough")])
+        .rpc(
+            &server.client(),
+            "accept_invite",
+            &[
+                ("token", &token),
+                ("name", "Sam"),
+                ("password", "long enough"),
+            ],
+        )
         .await;
     assert!(res.status().is_success());
 }
@@ -69,13 +129,24 @@ async fn a_revoked_invite_no_longer_works() {
     let owner = server.signed_up("ada@example.com", "A").await;
     let link = invite_link(&server, &owner, "sam@example.com").await;
     let token = link.rsplit('/').next().unwrap().to_string();
-    let overview: Value = server.rpc(&owner, "team_overview", &[]).await.json().await.unwrap();
+    let overview: Value = server
+        .rpc(&owner, "team_overview", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     let id = overview["invites"][0]["id"].as_str().unwrap().to_string();
     // Another workspace cannot revoke it.
     let other = server.signed_up("eve@example.com", "E").await;
     let res = server.rpc(&other, "revoke_invite", &[("id", &id)]).await;
     assert!(res.text().await.unwrap().contains("not_found"));
-    assert!(server.rpc(&owner, "revoke_invite", &[("id", &id)]).await.status().is_success());
-    let res = server.rpc(&server.client(), "invite_details", &[("token", &token)]).await;
+    assert!(server
+        .rpc(&owner, "revoke_invite", &[("id", &id)])
+        .await
+        .status()
+        .is_success());
+    let res = server
+        .rpc(&server.client(), "invite_details", &[("token", &token)])
+        .await;
     assert!(res.text().await.unwrap().contains("not_found"));
 }

@@ -49,7 +49,10 @@ fn signed_in(state: &AppState, status: StatusCode, session: accounts::Session) -
     response
 }
 
-async fn signup(State(state): State<AppState>, JsonBody(body): JsonBody<SignupBody>) -> Result<Response, AppError> {
+async fn signup(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<SignupBody>,
+) -> Result<Response, AppError> {
     let input = SignupInput {
         name: &body.name,
         email: &body.email,

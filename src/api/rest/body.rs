@@ -25,7 +25,10 @@ where
                     message: "The request body is too large.".into(),
                 },
                 other => AppError::BadRequest {
-                    message: format!("The request body is not valid JSON for this endpoint: {}", other.body_text()),
+                    message: format!(
+                        "The request body is not valid JSON for this endpoint: {}",
+                        other.body_text()
+                    ),
                 },
             }),
         }
@@ -39,6 +42,9 @@ pub fn member_as_text(field: &str, value: &serde_json::Value) -> Result<String, 
         serde_json::Value::String(s) => Ok(s.clone()),
         serde_json::Value::Number(n) => Ok(n.to_string()),
         serde_json::Value::Null => Ok(String::new()),
-        _ => Err(AppError::validation(field, format!("`{field}` must be a string, a number or null."))),
+        _ => Err(AppError::validation(
+            field,
+            format!("`{field}` must be a string, a number or null."),
+        )),
     }
 }

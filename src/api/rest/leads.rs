@@ -32,7 +32,9 @@ async fn list(
     caller: Caller,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, AppError> {
-    let Query(query) = query.map_err(|e| AppError::BadRequest { message: e.body_text() })?;
+    let Query(query) = query.map_err(|e| AppError::BadRequest {
+        message: e.body_text(),
+    })?;
     let leads = leads::list(&state, &caller, &query.q, &query.stage).await?;
     Ok(Json(serde_json::json!({ "leads": leads })))
 }
@@ -52,7 +54,11 @@ async fn create(
     Ok((StatusCode::CREATED, Json(lead)))
 }
 
-async fn show(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Lead>, AppError> {
+async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Lead>, AppError> {
     let id = LeadId::parse(&id).ok_or(AppError::NotFound)?;
     Ok(Json(leads::get(&state, &caller, id).await?))
 }
@@ -75,7 +81,10 @@ fn overlay(input: &mut LeadInput, body: &Map<String, Value>) -> Result<(), AppEr
     for (key, value) in body {
         let text = member_as_text(key, value)?;
         if !input.set(key, text) {
-            return Err(AppError::validation(key, format!("`{key}` is not a lead field.")));
+            return Err(AppError::validation(
+                key,
+                format!("`{key}` is not a lead field."),
+            ));
         }
     }
     Ok(())

@@ -59,7 +59,11 @@ impl Store {
     }
 
     /// Deletes the caller's own token; `false` when it is not theirs or does not exist.
-    pub async fn revoke_api_token(&self, user: UserId, id: ApiTokenId) -> Result<bool, sqlx::Error> {
+    pub async fn revoke_api_token(
+        &self,
+        user: UserId,
+        id: ApiTokenId,
+    ) -> Result<bool, sqlx::Error> {
         let done = sqlx::query("DELETE FROM api_tokens WHERE id = ? AND user_id = ?")
             .bind(id)
             .bind(user)
@@ -69,7 +73,10 @@ impl Store {
     }
 
     /// The user behind a token, marking it used.
-    pub async fn api_token_user(&self, token_hash: &str) -> Result<Option<UserRecord>, sqlx::Error> {
+    pub async fn api_token_user(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<UserRecord>, sqlx::Error> {
         let user = sqlx::query_as::<_, UserRecord>(&format!(
             "{USER_RECORD_SELECT} JOIN api_tokens t ON t.user_id = u.id WHERE t.token_hash = ?"
         ))

@@ -54,7 +54,10 @@ impl Store {
         Ok(invite)
     }
 
-    pub async fn pending_invites(&self, workspace: WorkspaceId) -> Result<Vec<PendingInvite>, sqlx::Error> {
+    pub async fn pending_invites(
+        &self,
+        workspace: WorkspaceId,
+    ) -> Result<Vec<PendingInvite>, sqlx::Error> {
         let rows: Vec<(InviteId, String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
             "SELECT id, email, created_at, expires_at FROM invites \
              WHERE workspace_id = ? AND accepted_at IS NULL AND expires_at > ? ORDER BY created_at DESC",
@@ -74,12 +77,18 @@ impl Store {
             .collect())
     }
 
-    pub async fn revoke_invite(&self, workspace: WorkspaceId, id: InviteId) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query("DELETE FROM invites WHERE id = ? AND workspace_id = ? AND accepted_at IS NULL")
-            .bind(id)
-            .bind(workspace)
-            .execute(self.pool())
-            .await?;
+    pub async fn revoke_invite(
+        &self,
+        workspace: WorkspaceId,
+        id: InviteId,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "DELETE FROM invites WHERE id = ? AND workspace_id = ? AND accepted_at IS NULL",
+        )
+        .bind(id)
+        .bind(workspace)
+        .execute(self.pool())
+        .await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -96,7 +105,11 @@ impl Store {
     }
 
     /// Marks the invite used and creates the teammate, atomically: an invite makes one account.
-    pub async fn accept_invite(&self, invite: &OpenInvite, user: NewUser<'_>) -> Result<UserId, AcceptError> {
+    pub async fn accept_invite(
+        &self,
+        invite: &OpenInvite,
+        user: NewUser<'_>,
+    ) -> Result<UserId, AcceptError> {
         let mut tx = self.pool().begin().await.map_err(AcceptError::Db)?;
         let claimed = sqlx::query(
             "UPDATE invites SET accepted_at = ? WHERE id = ? AND accepted_at IS NULL AND expires_at > ?",

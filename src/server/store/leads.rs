@@ -42,7 +42,8 @@ impl From<LeadRow> for Lead {
     }
 }
 
-const LEAD_SELECT: &str = "SELECT l.id, l.name, l.email, l.phone, l.whatsapp, l.instagram, l.company, \
+const LEAD_SELECT: &str =
+    "SELECT l.id, l.name, l.email, l.phone, l.whatsapp, l.instagram, l.company, \
      l.stage, l.deal_value_cents, l.owner_id, u.name AS owner_name, l.created_at, l.updated_at \
      FROM leads l LEFT JOIN users u ON u.id = l.owner_id";
 
@@ -64,7 +65,11 @@ pub struct StageTotal {
 }
 
 impl Store {
-    pub async fn insert_lead(&self, workspace: WorkspaceId, f: &LeadFields) -> Result<Lead, sqlx::Error> {
+    pub async fn insert_lead(
+        &self,
+        workspace: WorkspaceId,
+        f: &LeadFields,
+    ) -> Result<Lead, sqlx::Error> {
         self.insert_lead_at(workspace, f, now()).await
     }
 
@@ -100,16 +105,26 @@ impl Store {
             .ok_or(sqlx::Error::RowNotFound)
     }
 
-    pub async fn lead(&self, workspace: WorkspaceId, id: LeadId) -> Result<Option<Lead>, sqlx::Error> {
-        let row = sqlx::query_as::<_, LeadRow>(&format!("{LEAD_SELECT} WHERE l.id = ? AND l.workspace_id = ?"))
-            .bind(id)
-            .bind(workspace)
-            .fetch_optional(self.pool())
-            .await?;
+    pub async fn lead(
+        &self,
+        workspace: WorkspaceId,
+        id: LeadId,
+    ) -> Result<Option<Lead>, sqlx::Error> {
+        let row = sqlx::query_as::<_, LeadRow>(&format!(
+            "{LEAD_SELECT} WHERE l.id = ? AND l.workspace_id = ?"
+        ))
+        .bind(id)
+        .bind(workspace)
+        .fetch_optional(self.pool())
+        .await?;
         Ok(row.map(Into::into))
     }
 
-    pub async fn leads(&self, workspace: WorkspaceId, filter: &LeadFilter) -> Result<Vec<Lead>, sqlx::Error> {
+    pub async fn leads(
+        &self,
+        workspace: WorkspaceId,
+        filter: &LeadFilter,
+    ) -> Result<Vec<Lead>, sqlx::Error> {
         let mut sql = format!("{LEAD_SELECT} WHERE l.workspace_id = ?");
         if filter.stage.is_some() {
             sql.push_str(" AND l.stage = ?");
@@ -127,7 +142,10 @@ impl Store {
         if let Some(search) = &filter.search {
             // The pattern is bound once per searched column.
             let pattern = format!("%{}%", escape_like(search));
-            query = query.bind(pattern.clone()).bind(pattern.clone()).bind(pattern);
+            query = query
+                .bind(pattern.clone())
+                .bind(pattern.clone())
+                .bind(pattern);
         }
         let rows = query.bind(filter.limit).fetch_all(self.pool()).await?;
         Ok(rows.into_iter().map(Into::into).collect())
@@ -164,7 +182,10 @@ impl Store {
         self.lead(workspace, id).await
     }
 
-    pub async fn stage_totals(&self, workspace: WorkspaceId) -> Result<Vec<StageTotal>, sqlx::Error> {
+    pub async fn stage_totals(
+        &self,
+        workspace: WorkspaceId,
+    ) -> Result<Vec<StageTotal>, sqlx::Error> {
         sqlx::query_as::<_, StageTotal>(
             "SELECT stage, COUNT(*) AS leads, COALESCE(SUM(deal_value_cents), 0) AS value_cents \
              FROM leads WHERE workspace_id = ? GROUP BY stage",
@@ -176,5 +197,7 @@ impl Store {
 }
 
 fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }

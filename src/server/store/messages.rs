@@ -62,7 +62,11 @@ pub struct LatestMessage {
 }
 
 impl Store {
-    pub async fn insert_message(&self, workspace: WorkspaceId, m: &NewMessage<'_>) -> Result<MessageId, sqlx::Error> {
+    pub async fn insert_message(
+        &self,
+        workspace: WorkspaceId,
+        m: &NewMessage<'_>,
+    ) -> Result<MessageId, sqlx::Error> {
         let id = MessageId::new_random();
         sqlx::query(
             "INSERT INTO messages (id, workspace_id, lead_id, direction, channel, subject, body, status, \
@@ -105,7 +109,11 @@ impl Store {
     }
 
     /// One row per lead that has messages, most recent conversation first.
-    pub async fn latest_messages(&self, workspace: WorkspaceId, limit: i64) -> Result<Vec<LatestMessage>, sqlx::Error> {
+    pub async fn latest_messages(
+        &self,
+        workspace: WorkspaceId,
+        limit: i64,
+    ) -> Result<Vec<LatestMessage>, sqlx::Error> {
         sqlx::query_as::<_, LatestMessage>(
             "SELECT l.id AS lead_id, l.name AS lead_name, l.company, l.stage, u.name AS owner_name, \
              m.direction, m.channel, m.subject, m.body, m.created_at \
@@ -121,12 +129,18 @@ impl Store {
         .await
     }
 
-    pub async fn message_count_since(&self, workspace: WorkspaceId, since: DateTime<Utc>) -> Result<i64, sqlx::Error> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM messages WHERE workspace_id = ? AND created_at >= ?")
-            .bind(workspace)
-            .bind(since)
-            .fetch_one(self.pool())
-            .await?;
+    pub async fn message_count_since(
+        &self,
+        workspace: WorkspaceId,
+        since: DateTime<Utc>,
+    ) -> Result<i64, sqlx::Error> {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM messages WHERE workspace_id = ? AND created_at >= ?",
+        )
+        .bind(workspace)
+        .bind(since)
+        .fetch_one(self.pool())
+        .await?;
         Ok(n)
     }
 }

@@ -48,7 +48,10 @@ impl Store {
         Ok(row.is_some())
     }
 
-    pub async fn team_members(&self, workspace: WorkspaceId) -> Result<Vec<TeamMember>, sqlx::Error> {
+    pub async fn team_members(
+        &self,
+        workspace: WorkspaceId,
+    ) -> Result<Vec<TeamMember>, sqlx::Error> {
         let rows: Vec<(UserId, String, String, String)> = sqlx::query_as(
             "SELECT id, name, email, role FROM users WHERE workspace_id = ? ORDER BY name COLLATE NOCASE",
         )
@@ -67,12 +70,17 @@ impl Store {
     }
 
     /// Whether `user` belongs to `workspace` (lead owners must).
-    pub async fn is_member(&self, workspace: WorkspaceId, user: UserId) -> Result<bool, sqlx::Error> {
-        let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM users WHERE id = ? AND workspace_id = ?")
-            .bind(user)
-            .bind(workspace)
-            .fetch_optional(self.pool())
-            .await?;
+    pub async fn is_member(
+        &self,
+        workspace: WorkspaceId,
+        user: UserId,
+    ) -> Result<bool, sqlx::Error> {
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT 1 FROM users WHERE id = ? AND workspace_id = ?")
+                .bind(user)
+                .bind(workspace)
+                .fetch_optional(self.pool())
+                .await?;
         Ok(row.is_some())
     }
 }

@@ -73,7 +73,18 @@ impl Store {
     ) -> Result<UserId, sqlx::Error> {
         let id = UserId::new_random();
         let mut conn = self.pool().acquire().await?;
-        insert_user(&mut conn, workspace, id, &NewUser { name, email, password_hash }, "member").await?;
+        insert_user(
+            &mut conn,
+            workspace,
+            id,
+            &NewUser {
+                name,
+                email,
+                password_hash,
+            },
+            "member",
+        )
+        .await?;
         Ok(id)
     }
 }

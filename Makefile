@@ -1,0 +1,37 @@
+# The two commands of the README, and the steps they are made of.
+#   make run   — build the release and serve it on 127.0.0.1:3000 with demo data
+#   make test  — every check CI runs: format, lints for both targets, Rust tests, Playwright
+.PHONY: run test setup setup-test build-release fmt-check lint rust-test e2e dev
+
+run: setup build-release
+	./target/release/leadwire
+
+test: setup-test fmt-check lint rust-test e2e
+
+setup:
+	./scripts/setup.sh --release
+
+setup-test:
+	./scripts/setup.sh --test
+
+build-release:
+	cargo leptos build --release
+
+fmt-check:
+	cargo fmt --check
+
+lint:
+	cargo clippy --features ssr --all-targets -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
+
+rust-test:
+	cargo test --features ssr
+
+# Playwright starts the debug build itself (see end2end/playwright.config.ts) on a fresh database.
+e2e:
+	cargo leptos build
+	cd end2end && npx playwright test
+
+# Development: rebuilds and reloads the browser on every change.
+dev: setup
+	cargo leptos watch

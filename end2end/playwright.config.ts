@@ -1,0 +1,51 @@
+import { defineConfig } from "@playwright/test";
+
+// The server under test: the debug build from `cargo leptos build`, on its own port and a fresh
+// database, so a `make run` on port 3000 does not interfere.
+const port = Number(process.env.E2E_PORT ?? 3100);
+export const baseURL = `http://127.0.0.1:${port}`;
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: true,
+  workers: 2,
+  retries: 0,
+  reporter: [["list"]],
+  use: {
+    baseURL,
+    trace: "retain-on-failure",
+    launchOptions: {
+      // Debian's Chromium; Playwright never downloads a browser here.
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    },
+  },
+  webServer: {
+    command: "rm -rf target/e2e && mkdir -p target/e2e && exec ./target/debug/leadwire",
+    cwd: "..",
+    url: `${baseURL}/healthz`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: {
+      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      LEADWIRE_DATABASE_URL: "sqlite://target/e2e/leadwire.db",
+      LEADWIRE_SEED_DEMO: "false",
+      LEADWIRE_PUBLIC_URL: baseURL,
+      // Parallel tests sign in often from one address; the limit itself is tested in Rust.
+      LEADWIRE_LOGIN_MAX_FAILURES_PER_IP: "1000",
+      RUST_LOG: "leadwire=warn",
+    },
+  },
+});

@@ -1,0 +1,64 @@
+import { test, expect } from "@playwright/test";
+import { createLead, hydrated, PASSWORD, signUp, uniqueEmail } from "./helpers";
+
+test("sign up, create a lead, reload, sign out and sign in again", async ({ page }) => {
+  const email = uniqueEmail("owner");
+  await signUp(page, "Olivia Owner", email, "Owner Co");
+  await expect(page.getByRole("heading", { name: "No leads yet" })).toBeVisible();
+
+  await createLead(page, "Maya Patel", "Brightline");
+  await page.reload();
+  await expect(page.getByTestId("lead-name")).toHaveText("Maya Patel");
+
+  await page.goto("/leads");
+  await hydrated(page);
+  await expect(page.getByRole("link", { name: "Maya Patel" })).toBeVisible();
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  // The session is gone: pages send us back to sign in.
+  await page.goto("/leads");
+  await expect(page).toHaveURL(/\/login\?next=\/leads$/);
+
+  await hydrated(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/leads$/);
+  await expect(page.getByRole("link", { name: "Maya Patel" })).toBeVisible();
+});
+
+test("form errors appear next to their field and nothing is created", async ({ page }) => {
+  await page.goto("/signup");
+  await hydrated(page);
+  await page.getByLabel("Your name").fill("Short Password");
+  await page.getByLabel("Work email").fill(uniqueEmail("short"));
+  await page.getByLabel("Password").fill("short");
+  await page.getByLabel("Workspace name").fill("Nope");
+  await page.getByRole("button", { name: "Create workspace" }).click();
+  await expect(page.locator("#f-password-error")).toHaveText("Password must be at least 8 characters.");
+  await expect(page).toHaveURL(/\/signup$/);
+
+  await signUp(page, "Lead Maker", uniqueEmail("leads"), "Lead Co");
+  await page.goto("/leads/new");
+  await hydrated(page);
+  await page.getByLabel("Name", { exact: true }).fill("Bad Email Lead");
+  await page.getByLabel("Email").fill("ada@localhost");
+  await page.getByRole("button", { name: "Create lead" }).click();
+  await expect(page.locator("#f-input-email-error")).toContainText("valid email");
+  await page.goto("/leads");
+  await expect(page.getByRole("heading", { name: "No leads yet" })).toBeVisible();
+});
+
+test("a wrong password is refused with a clear message", async ({ page }) => {
+  const email = uniqueEmail("wrongpw");
+  await signUp(page, "Wanda Wrong", email, "Wrong Co");
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await hydrated(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("not my password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toHaveText("Email or password is incorrect.");
+  await expect(page).toHaveURL(/\/login$/);
+});

@@ -1,0 +1,45 @@
+import { expect, type Page, type BrowserContext } from "@playwright/test";
+
+/** A unique address per test run, so parallel tests never collide. */
+export function uniqueEmail(prefix: string): string {
+  return `${prefix}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+}
+
+export const PASSWORD = "correct horse battery";
+
+/** Waits until the WASM client has taken over the server-rendered page. */
+export async function hydrated(page: Page): Promise<void> {
+  await expect(page.locator("html[data-hydrated]")).toHaveCount(1);
+}
+
+/** Signs up through the form and lands on the leads page. */
+export async function signUp(page: Page, name: string, email: string, workspace: string): Promise<void> {
+  await page.goto("/signup");
+  await hydrated(page);
+  await page.getByLabel("Your name").fill(name);
+  await page.getByLabel("Work email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByLabel("Workspace name").fill(workspace);
+  await page.getByRole("button", { name: "Create workspace" }).click();
+  await expect(page).toHaveURL(/\/leads$/);
+  await expect(page.getByTestId("current-user")).toHaveText(name);
+}
+
+/** Signs up through the JSON API: the context's cookie jar then holds the session. */
+export async function signUpViaApi(context: BrowserContext, name: string, email: string, workspace: string) {
+  const res = await context.request.post("/api/auth/signup", {
+    data: { name, email, password: PASSWORD, workspace },
+  });
+  expect(res.status()).toBe(201);
+}
+
+/** Creates a lead through the New lead form and waits for its page. */
+export async function createLead(page: Page, name: string, company: string): Promise<void> {
+  await page.goto("/leads/new");
+  await hydrated(page);
+  await page.getByLabel("Name", { exact: true }).fill(name);
+  await page.getByLabel("Company").fill(company);
+  await page.getByRole("button", { name: "Create lead" }).click();
+  await expect(page).toHaveURL(/\/leads\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId("lead-name")).toHaveText(name);
+}

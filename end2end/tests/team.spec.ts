@@ -1,0 +1,37 @@
+import { test, expect } from "@playwright/test";
+import { createLead, hydrated, uniqueEmail, signUp } from "./helpers";
+
+test("a teammate accepts an invite and sees the same leads", async ({ browser }) => {
+  const ownerContext = await browser.newContext();
+  const owner = await ownerContext.newPage();
+  await signUp(owner, "Ida Inviter", uniqueEmail("inviter"), "Shared Team");
+  await createLead(owner, "Shared Prospect", "Common Corp");
+
+  await owner.goto("/settings");
+  await hydrated(owner);
+  const teammateEmail = uniqueEmail("teammate");
+  await owner.getByLabel("Teammate's email").fill(teammateEmail);
+  await owner.getByRole("button", { name: "Create invite link" }).click();
+  const link = await owner.getByTestId("invite-link").inputValue();
+  expect(link).toMatch(/\/invite\/[A-Za-z0-9_-]{43}$/);
+  await expect(owner.getByRole("list", { name: "Pending invites" })).toContainText(teammateEmail);
+
+  const teammateContext = await browser.newContext();
+  const teammate = await teammateContext.newPage();
+  await teammate.goto(link);
+  await hydrated(teammate);
+  await expect(teammate.getByRole("heading", { name: "Join Shared Team" })).toBeVisible();
+  await teammate.getByLabel("Your name").fill("Tess Teammate");
+  await teammate.getByLabel("Choose a password").fill("teammate password");
+  await teammate.getByRole("button", { name: "Join workspace" }).click();
+  await expect(teammate).toHaveURL(/\/leads$/);
+  await expect(teammate.getByTestId("current-user")).toHaveText("Tess Teammate");
+  await expect(teammate.getByRole("link", { name: "Shared Prospect" })).toBeVisible();
+
+  // The owner now sees the teammate in the team list.
+  await owner.reload();
+  await expect(owner.getByRole("list", { name: "Members" })).toContainText("Tess Teammate");
+
+  await ownerContext.close();
+  await teammateContext.close();
+});

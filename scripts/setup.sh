@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Installs what Leadwire needs to build (and, with --test, to test) on a fresh Debian machine.
+# Idempotent: every step checks first and skips what is already there.
+# Only the crate, npm and Debian registries are used; no tool downloads its own binaries.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=false
+want_release=false
+for arg in "$@"; do
+  case "$arg" in
+    --test) want_test=true ;;
+    --release) want_release=true ;;
+    *) echo "usage: $0 [--test] [--release]" >&2; exit 2 ;;
+  esac
+done
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_updated=false
+apt_install() {
+  if ! $apt_updated; then
+    as_root apt-get update -qq
+    apt_updated=true
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# The WASM target of the machine's own toolchain.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# cargo-leptos, pinned (0.3.11 needs a newer rustc); no_downloads: it must find tools on PATH.
+if [ "$(cargo leptos --version 2>/dev/null || true)" != "cargo-leptos 0.3.10" ]; then
+  say "installing cargo-leptos 0.3.10 (compiles for ~15 minutes on 2 cores)"
+  cargo install cargo-leptos --version 0.3.10 --locked --features no_downloads
+fi
+
+# wasm-bindgen CLI: exactly the version Cargo.lock resolved, or the bundle will not load.
+bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
+if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $bindgen_version" ]; then
+  say "installing wasm-bindgen-cli $bindgen_version"
+  cargo install wasm-bindgen-cli --version "$bindgen_version" --force
+fi
+
+# wasm-opt shrinks the release bundle.
+if $want_release && ! command -v wasm-opt >/dev/null; then
+  say "installing binaryen (wasm-opt)"
+  apt_install binaryen
+fi
+
+if $want_test; then
+  if ! [ -x /usr/bin/chromium ]; then
+    say "installing Debian Chromium"
+    apt_install chromium
+  fi
+  # Playwright from npm, told never to fetch a browser; it drives the Debian Chromium.
+  if ! [ -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+    say "installing end2end npm packages"
+    (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
