@@ -1,6 +1,8 @@
 //! Shared types and pure logic (no I/O), compiled for the server and the WASM client alike.
 pub mod auth;
+pub mod draft;
 pub mod error;
+pub mod event;
 pub mod ids;
 pub mod lead;
 pub mod message;

@@ -2,11 +2,8 @@
 use crate::model::auth::TeamMember;
 use crate::model::error::AppError;
 use crate::model::lead::{Lead, LeadInput, PipelineSummary};
-use crate::model::message::{ConversationSummary, Message};
+use crate::model::message::ConversationSummary;
 use leptos::prelude::*;
-
-/// Messages shown on a lead page until the full conversation thread pages through history.
-pub const LEAD_PAGE_MESSAGES: i64 = 100;
 
 #[server(prefix = "/rpc", endpoint = "list_leads")]
 pub async fn list_leads(q: String, stage: String) -> Result<Vec<Lead>, AppError> {
@@ -20,14 +17,6 @@ pub async fn get_lead(id: String) -> Result<Lead, AppError> {
     let (state, caller) = super::caller().await?;
     let id = LeadId::parse(&id).ok_or(AppError::NotFound)?;
     crate::server::leads::get(&state, &caller, id).await
-}
-
-#[server(prefix = "/rpc", endpoint = "lead_messages")]
-pub async fn lead_messages(id: String) -> Result<Vec<Message>, AppError> {
-    use crate::model::ids::LeadId;
-    let (state, caller) = super::caller().await?;
-    let id = LeadId::parse(&id).ok_or(AppError::NotFound)?;
-    crate::server::leads::messages(&state, &caller, id, LEAD_PAGE_MESSAGES).await
 }
 
 /// Creates the lead and opens its page.

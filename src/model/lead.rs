@@ -81,6 +81,21 @@ pub struct Lead {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Lead {
+    /// Where a message on `channel` goes; `None` when the lead has no address for it.
+    pub fn address_for(&self, channel: super::message::Channel) -> Option<String> {
+        use super::message::Channel;
+        match channel {
+            Channel::Email => self.email.clone(),
+            Channel::Sms => self.phone.clone(),
+            Channel::Whatsapp => self.whatsapp.clone(),
+            Channel::Instagram => self.instagram.clone().map(|h| format!("@{h}")),
+            // Website chat answers within the visitor's chat session: no address needed.
+            Channel::Chat => Some(String::new()),
+        }
+    }
+}
+
 /// Lead input exactly as a form or the JSON API gives it: text, blank meaning "none".
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

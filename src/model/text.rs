@@ -67,3 +67,11 @@ mod tests {
         );
     }
 }
+
+/// Serde helper: a JSON `null` reads as an empty string (blank = "none" in our inputs).
+pub fn null_as_empty<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<String, D::Error> {
+    use serde::Deserialize;
+    Ok(Option::<String>::deserialize(deserializer)?.unwrap_or_default())
+}

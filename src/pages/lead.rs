@@ -1,5 +1,6 @@
 //! `/leads/:id`: a lead's details and conversation (the thread grows into the composer next).
-use crate::api::leads::{get_lead, lead_messages, lead_owners, UpdateLead};
+use crate::api::leads::{get_lead, lead_owners, UpdateLead};
+use crate::api::messages::get_thread;
 use crate::components::badges::StageBadge;
 use crate::components::field::FormError;
 use crate::components::lead_fields::LeadFields;
@@ -22,7 +23,7 @@ pub fn LeadPage() -> impl IntoView {
         move || (id(), update.version().get()),
         |(id, _)| get_lead(id),
     );
-    let messages = Resource::new(id, lead_messages);
+    let messages = Resource::new(id, get_thread);
     let owners = Resource::new(|| (), |_| lead_owners());
     // A Transition keeps the page on screen while a saved lead is refetched.
     view! {
@@ -38,7 +39,7 @@ pub fn LeadPage() -> impl IntoView {
 }
 
 type MessagesResource =
-    Resource<Result<Vec<crate::model::message::Message>, crate::model::error::AppError>>;
+    Resource<Result<crate::model::message::ThreadData, crate::model::error::AppError>>;
 type OwnersResource = Resource<
     Result<
         (
@@ -95,7 +96,7 @@ fn LeadView(
                 <Suspense fallback=Loading>
                     {move || Suspend::new(async move {
                         match messages.await {
-                            Ok(list) => view! { <MessageList messages=list/> }.into_any(),
+                            Ok(thread) => view! { <MessageList messages=thread.page.messages/> }.into_any(),
                             Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                         }
                     })}

@@ -39,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         ));
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/ws", get(super::realtime::upgrade))
         .nest("/api", crate::api::rest::routes())
         .merge(pages)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
@@ -61,6 +62,10 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
 /// Serves `router` on `listener` until the process is stopped, with peer addresses available
 /// to handlers (the login rate limit counts per IP).
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    tokio::spawn(super::realtime::prune::prune_forever(
+        state.store.clone(),
+        state.settings.event_retention_secs,
+    ));
     let app = router(state);
     axum::serve(
         listener,

@@ -6,7 +6,7 @@ use super::store::leads::LeadFilter;
 use crate::model::error::AppError;
 use crate::model::ids::LeadId;
 use crate::model::lead::{Lead, LeadFields, LeadInput, PipelineSummary, Stage, StageCount};
-use crate::model::message::{preview, Channel, ConversationSummary, Direction, Message};
+use crate::model::message::{preview, Channel, ConversationSummary, Direction};
 
 pub const MAX_LIST: i64 = 500;
 const MAX_SEARCH_CHARS: usize = 200;
@@ -97,21 +97,6 @@ async fn checked_fields(
         }
     }
     Ok(fields)
-}
-
-/// The newest messages of a lead, oldest first.
-pub async fn messages(
-    state: &AppState,
-    caller: &Caller,
-    id: LeadId,
-    limit: i64,
-) -> Result<Vec<Message>, AppError> {
-    get(state, caller, id).await?;
-    state
-        .store
-        .lead_messages(caller.user.workspace_id, id, limit)
-        .await
-        .map_err(internal("reading messages"))
 }
 
 /// Leads with their latest message, most recent first.

@@ -24,6 +24,12 @@ pub struct Settings {
     pub login_window_secs: u64,
     /// Request bodies above this are refused before they are read whole.
     pub max_body_bytes: usize,
+    /// Messages per page of a conversation thread (older ones load on demand).
+    pub thread_page_size: i64,
+    /// How long after the last keystroke a draft is saved.
+    pub autosave_delay_ms: u32,
+    /// How long the event log keeps events for clients to resume from; older resumes get `reset`.
+    pub event_retention_secs: i64,
 }
 
 /// A setting that could not be used: start-up stops with this message.
@@ -48,6 +54,9 @@ const KEYS: &[&str] = &[
     "login_max_failures_per_ip",
     "login_window_secs",
     "max_body_bytes",
+    "thread_page_size",
+    "autosave_delay_ms",
+    "event_retention_secs",
 ];
 
 struct Raw {
@@ -214,6 +223,23 @@ impl Settings {
             )?,
             login_window_secs: raw.get("login_window_secs", 900, "a whole number of seconds")?,
             max_body_bytes: raw.get("max_body_bytes", 1_048_576, "a whole number of bytes")?,
+            thread_page_size: positive(
+                "thread_page_size",
+                raw.get("thread_page_size", 100, "a whole number")?,
+            )?,
+            autosave_delay_ms: raw.get(
+                "autosave_delay_ms",
+                500,
+                "a whole number of milliseconds",
+            )?,
+            event_retention_secs: positive(
+                "event_retention_secs",
+                raw.get(
+                    "event_retention_secs",
+                    7 * 24 * 3600,
+                    "a whole number of seconds",
+                )?,
+            )?,
         })
     }
 

@@ -1,6 +1,8 @@
 //! The store boundary: all SQL lives below this module; callers see domain operations only.
 //! SQLite (WAL, foreign keys on, fsync on every commit) is the embedded default.
 pub mod api_tokens;
+pub mod drafts;
+pub mod events;
 pub mod invites;
 pub mod leads;
 pub mod messages;
@@ -12,11 +14,21 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{broadcast, Mutex};
+
+/// How many committed events a slow socket may fall behind in memory before it replays from
+/// the database instead.
+const EVENT_BUFFER: usize = 4096;
 
 #[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
+    /// Serialises transactions that append events, so that `seq` order is commit order and
+    /// events are published in that order (a socket never sees 8 before 7).
+    writer: Arc<Mutex<()>>,
+    events: broadcast::Sender<Arc<events::LoggedEvent>>,
 }
 
 impl Store {
@@ -39,11 +51,32 @@ impl Store {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool })
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
+        Ok(Store {
+            pool,
+            writer: Arc::new(Mutex::new(())),
+            events,
+        })
     }
 
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// Starts a transaction that may append events: takes the writer lock first, and BEGIN
+    /// IMMEDIATE so the write lock is held from the start (no upgrade deadlocks under load).
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<
+        (
+            tokio::sync::MutexGuard<'_, ()>,
+            sqlx::Transaction<'static, sqlx::Sqlite>,
+        ),
+        sqlx::Error,
+    > {
+        let guard = self.writer.lock().await;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok((guard, tx))
     }
 
     pub async fn ping(&self) -> Result<(), sqlx::Error> {

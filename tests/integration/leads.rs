@@ -186,7 +186,9 @@ async fn another_workspaces_lead_is_404_on_every_route() {
         // The server functions the UI uses answer the same.
         let res = server.rpc(&other, "get_lead", &[("id", target)]).await;
         assert!(res.text().await.unwrap().contains("not_found"));
-        let res = server.rpc(&other, "lead_messages", &[("id", target)]).await;
+        let res = server
+            .rpc(&other, "get_thread", &[("lead_id", target)])
+            .await;
         assert!(res.text().await.unwrap().contains("not_found"));
         // The lead page itself answers 404.
         let res = other

@@ -3,7 +3,10 @@
 #![cfg(feature = "ssr")]
 
 mod accounts;
+mod drafts;
 mod leads;
+mod messages;
+mod realtime;
 mod security;
 mod support;
 mod team;

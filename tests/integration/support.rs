@@ -1,7 +1,10 @@
 //! A real server per test: fresh database in a temp dir, real HTTP client with a cookie jar.
+use futures_util::{SinkExt, StreamExt};
 use leadwire::server::{app_router, settings::Settings};
 use reqwest::{Client, Response};
 use serde_json::{json, Value};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest, Message as WsMessage};
 
 pub struct TestServer {
     pub base: String,
@@ -48,6 +51,11 @@ impl TestServer {
 
     /// Signs up a new workspace and returns a client holding its session.
     pub async fn signed_up(&self, email: &str, workspace: &str) -> Client {
+        self.session(email, workspace).await.client
+    }
+
+    /// Signs up a new workspace; the session's cookie is also kept for WebSockets.
+    pub async fn session(&self, email: &str, workspace: &str) -> Session {
         let client = self.client();
         let res = client
             .post(self.url("/api/auth/signup"))
@@ -55,13 +63,76 @@ impl TestServer {
             .send()
             .await
             .expect("signup");
-        assert_eq!(
-            res.status(),
-            201,
-            "signup of {email} failed: {}",
-            res.text().await.unwrap_or_default()
-        );
+        assert_eq!(res.status(), 201, "signup of {email} failed");
+        let cookie = session_cookie(&res);
+        Session { client, cookie }
+    }
+
+    /// Signs in again as an existing user: a second, independent session (another device).
+    pub async fn login(&self, email: &str) -> Session {
+        let client = self.client();
+        let res = client
+            .post(self.url("/api/auth/login"))
+            .json(&json!({"email": email, "password": "correct horse"}))
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(res.status(), 200);
+        let cookie = session_cookie(&res);
+        Session { client, cookie }
+    }
+
+    /// Invites `email` into `owner`'s workspace and signs the teammate in.
+    pub async fn teammate(&self, owner: &Client, email: &str) -> Session {
+        let res = self
+            .rpc(owner, "invite_teammate", &[("email", email)])
+            .await;
+        let created: Value = res.json().await.expect("invite json");
+        let link = created["link"].as_str().expect("invite link");
+        let token = link.rsplit('/').next().expect("token");
+        let client = self.client();
+        let res = self
+            .rpc(
+                &client,
+                "accept_invite",
+                &[
+                    ("token", token),
+                    ("name", "Teammate"),
+                    ("password", "correct horse"),
+                ],
+            )
+            .await;
+        assert!(res.status().is_success(), "accept invite: {}", res.status());
+        let cookie = session_cookie(&res);
+        Session { client, cookie }
+    }
+
+    /// Opens `/ws` with a session cookie, as a tab of this site would.
+    pub async fn socket(&self, cookie: &str) -> Ws {
+        let url = format!("ws://{}/ws", self.base.trim_start_matches("http://"));
+        let mut request = url.into_client_request().expect("ws request");
+        request
+            .headers_mut()
+            .insert("cookie", cookie.parse().expect("cookie header"));
+        request
+            .headers_mut()
+            .insert("origin", self.base.parse().expect("origin header"));
+        let (stream, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("ws connect");
+        let mut ws = Ws { stream };
+        let hello = ws.next_json().await;
+        assert_eq!(hello["type"], "hello", "{hello}");
+        ws
+    }
+
+    pub async fn send(&self, client: &Client, lead: &str, body: Value) -> Response {
         client
+            .post(self.url(&format!("/api/messages/{lead}")))
+            .json(&body)
+            .send()
+            .await
+            .expect("send message")
     }
 
     pub async fn create_lead(&self, client: &Client, body: Value) -> Value {
@@ -99,6 +170,101 @@ impl TestServer {
             .send()
             .await
             .expect("server fn call")
+    }
+}
+
+/// A signed-in client and its raw session cookie (`lw_session=…`).
+pub struct Session {
+    pub client: Client,
+    pub cookie: String,
+}
+
+fn session_cookie(res: &Response) -> String {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("lw_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("session cookie")
+        .to_string()
+}
+
+/// A message body with a fresh client id.
+pub fn message(channel: &str, body: &str) -> Value {
+    json!({"channel": channel, "body": body, "client_id": uuid::Uuid::new_v4().to_string()})
+}
+
+/// A test's WebSocket: reads JSON text frames with a deadline so a missing event fails fast.
+pub struct Ws {
+    stream: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+}
+
+impl Ws {
+    pub async fn send_json(&mut self, value: Value) {
+        self.stream
+            .send(WsMessage::Text(value.to_string().into()))
+            .await
+            .expect("ws send");
+    }
+
+    pub async fn send_raw(&mut self, message: WsMessage) -> Result<(), tungstenite::Error> {
+        self.stream.send(message).await
+    }
+
+    pub async fn resume(&mut self, after: i64) {
+        self.send_json(json!({"type": "resume", "after": after}))
+            .await;
+    }
+
+    /// The next text frame as JSON (pings are skipped); panics after 10 s.
+    pub async fn next_json(&mut self) -> Value {
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(10), self.stream.next())
+                .await
+                .expect("no frame within 10 s")
+                .expect("socket ended")
+                .expect("socket error");
+            match frame {
+                WsMessage::Text(text) => {
+                    return serde_json::from_str(text.as_str()).expect("frame is JSON")
+                }
+                WsMessage::Ping(_) | WsMessage::Pong(_) => continue,
+                other => panic!("unexpected frame {other:?}"),
+            }
+        }
+    }
+
+    /// Reads frames until one of type `kind` arrives, returning it.
+    pub async fn next_of(&mut self, kind: &str) -> Value {
+        loop {
+            let frame = self.next_json().await;
+            if frame["type"] == kind {
+                return frame;
+            }
+        }
+    }
+
+    /// The close frame the server ends the socket with (code, reason).
+    pub async fn closed(&mut self) -> Option<(u16, String)> {
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(10), self.stream.next())
+                .await
+                .expect("socket not closed within 10 s");
+            match frame {
+                Some(Ok(WsMessage::Close(Some(close)))) => {
+                    return Some((close.code.into(), close.reason.to_string()))
+                }
+                Some(Ok(WsMessage::Close(None))) | None | Some(Err(_)) => return None,
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.stream.close(None).await;
     }
 }
 

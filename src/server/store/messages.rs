@@ -1,8 +1,11 @@
 //! Messages of a lead's timeline.
-use super::Store;
+use super::events::append;
+use super::{now, Store};
+use crate::model::event::{RowAction, ServerFrame};
 use crate::model::ids::{LeadId, MessageId, UserId, WorkspaceId};
-use crate::model::message::{Channel, Direction, Message};
+use crate::model::message::{Channel, Direction, Message, MessageFields};
 use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 #[derive(sqlx::FromRow)]
 struct MessageRow {
@@ -13,9 +16,18 @@ struct MessageRow {
     subject: Option<String>,
     body: String,
     status: String,
+    status_reason: Option<String>,
     author_name: Option<String>,
+    client_id: Option<Uuid>,
     created_at: DateTime<Utc>,
+    opened_at: Option<DateTime<Utc>>,
+    clicked_at: Option<DateTime<Utc>>,
 }
+
+const MESSAGE_SELECT: &str =
+    "SELECT m.id, m.lead_id, m.direction, m.channel, m.subject, m.body, m.status, \
+     m.status_reason, u.name AS author_name, m.client_id, m.created_at, m.opened_at, m.clicked_at \
+     FROM messages m LEFT JOIN users u ON u.id = m.author_id";
 
 impl From<MessageRow> for Message {
     fn from(r: MessageRow) -> Self {
@@ -28,8 +40,12 @@ impl From<MessageRow> for Message {
             subject: r.subject,
             body: r.body,
             status: r.status,
+            status_reason: r.status_reason,
             author_name: r.author_name,
+            client_id: r.client_id,
             created_at: r.created_at,
+            opened_at: r.opened_at,
+            clicked_at: r.clicked_at,
         }
     }
 }
@@ -44,6 +60,13 @@ pub struct NewMessage<'a> {
     pub status: &'a str,
     pub author_id: Option<UserId>,
     pub created_at: DateTime<Utc>,
+}
+
+/// The outcome of [`Store::record_message`].
+pub enum Recorded {
+    Created(Message),
+    /// The `client_id` was used before: this is the original message.
+    Existing(Message),
 }
 
 /// A lead with its most recent message, for the inbox.
@@ -87,25 +110,104 @@ impl Store {
         Ok(id)
     }
 
-    /// The newest `limit` messages of a lead, returned oldest first.
+    /// Up to `limit` messages of a lead before message `before` (or the newest), oldest first,
+    /// and whether older ones exist.
     pub async fn lead_messages(
         &self,
         workspace: WorkspaceId,
         lead: LeadId,
+        before: Option<MessageId>,
         limit: i64,
-    ) -> Result<Vec<Message>, sqlx::Error> {
-        let mut rows = sqlx::query_as::<_, MessageRow>(
-            "SELECT m.id, m.lead_id, m.direction, m.channel, m.subject, m.body, m.status, \
-             u.name AS author_name, m.created_at FROM messages m LEFT JOIN users u ON u.id = m.author_id \
-             WHERE m.workspace_id = ? AND m.lead_id = ? ORDER BY m.created_at DESC, m.id DESC LIMIT ?",
+    ) -> Result<(Vec<Message>, bool), sqlx::Error> {
+        let mut sql = format!("{MESSAGE_SELECT} WHERE m.workspace_id = ? AND m.lead_id = ?");
+        if before.is_some() {
+            sql.push_str(
+                " AND (m.created_at, m.id) < (SELECT created_at, id FROM messages \
+                 WHERE id = ? AND workspace_id = ? AND lead_id = ?)",
+            );
+        }
+        sql.push_str(" ORDER BY m.created_at DESC, m.id DESC LIMIT ?");
+        let mut query = sqlx::query_as::<_, MessageRow>(&sql)
+            .bind(workspace)
+            .bind(lead);
+        if let Some(before) = before {
+            query = query.bind(before).bind(workspace).bind(lead);
+        }
+        // One extra row tells whether there is more.
+        let mut rows = query.bind(limit + 1).fetch_all(self.pool()).await?;
+        let has_more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        rows.reverse();
+        Ok((rows.into_iter().map(Into::into).collect(), has_more))
+    }
+
+    /// Stores a sent or received message, deletes the sender's draft for the lead, and logs both,
+    /// in one transaction. A `client_id` seen before returns the original message instead.
+    pub async fn record_message(
+        &self,
+        workspace: WorkspaceId,
+        lead: LeadId,
+        author: Option<UserId>,
+        fields: &MessageFields,
+    ) -> Result<Recorded, sqlx::Error> {
+        let (_writer, mut tx) = self.begin_write().await?;
+        let existing = sqlx::query_as::<_, MessageRow>(&format!(
+            "{MESSAGE_SELECT} WHERE m.workspace_id = ? AND m.client_id = ?"
+        ))
+        .bind(workspace)
+        .bind(fields.client_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(existing) = existing {
+            return Ok(Recorded::Existing(existing.into()));
+        }
+        let id = MessageId::new_random();
+        let status = match fields.direction {
+            Direction::Inbound => "received",
+            Direction::Outbound => "sent",
+        };
+        sqlx::query(
+            "INSERT INTO messages (id, workspace_id, lead_id, direction, channel, subject, body, status, \
+             author_id, client_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
+        .bind(id)
         .bind(workspace)
         .bind(lead)
-        .bind(limit)
-        .fetch_all(self.pool())
+        .bind(fields.direction.as_str())
+        .bind(fields.channel.as_str())
+        .bind(&fields.subject)
+        .bind(&fields.body)
+        .bind(status)
+        .bind(author)
+        .bind(fields.client_id)
+        .bind(now())
+        .execute(&mut *tx)
         .await?;
-        rows.reverse();
-        Ok(rows.into_iter().map(Into::into).collect())
+        let message: Message =
+            sqlx::query_as::<_, MessageRow>(&format!("{MESSAGE_SELECT} WHERE m.id = ?"))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?
+                .into();
+        // Sending clears the sender's draft for this lead, everywhere.
+        let mut events = Vec::new();
+        if let (Some(author), Direction::Outbound) = (author, fields.direction) {
+            events.extend(super::drafts::delete_in(&mut tx, workspace, author, lead).await?);
+        }
+        let inserted = message.clone();
+        events.push(
+            append(&mut tx, workspace, None, |seq| {
+                ServerFrame::MessagesUpdated {
+                    seq,
+                    action: RowAction::Insert,
+                    message: inserted,
+                }
+            })
+            .await?,
+        );
+        tx.commit().await?;
+        self.publish(events);
+        Ok(Recorded::Created(message))
     }
 
     /// One row per lead that has messages, most recent conversation first.

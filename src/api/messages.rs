@@ -1,0 +1,33 @@
+//! The conversation thread for the UI: open it, page back, send.
+use crate::model::error::AppError;
+use crate::model::message::{Message, MessageInput, MessagePage, ThreadData};
+use leptos::prelude::*;
+
+/// The newest page of a lead's thread, the viewer's draft and the autosave delay.
+#[server(prefix = "/rpc", endpoint = "get_thread")]
+pub async fn get_thread(lead_id: String) -> Result<ThreadData, AppError> {
+    use crate::model::ids::LeadId;
+    let (state, caller) = super::caller().await?;
+    let lead = LeadId::parse(&lead_id).ok_or(AppError::NotFound)?;
+    crate::server::messages::thread(&state, &caller, lead).await
+}
+
+/// The page of messages before message `before`.
+#[server(prefix = "/rpc", endpoint = "older_messages")]
+pub async fn older_messages(lead_id: String, before: String) -> Result<MessagePage, AppError> {
+    use crate::model::ids::{LeadId, MessageId};
+    let (state, caller) = super::caller().await?;
+    let lead = LeadId::parse(&lead_id).ok_or(AppError::NotFound)?;
+    let before = MessageId::parse(&before).ok_or(AppError::NotFound)?;
+    crate::server::messages::page(&state, &caller, lead, Some(before), None).await
+}
+
+/// Sends (records) a message; a retry with the same `client_id` returns the original.
+#[server(prefix = "/rpc", endpoint = "send_message")]
+pub async fn send_message(lead_id: String, input: MessageInput) -> Result<Message, AppError> {
+    use crate::model::ids::LeadId;
+    let (state, caller) = super::caller().await?;
+    let lead = LeadId::parse(&lead_id).ok_or(AppError::NotFound)?;
+    let (message, _) = crate::server::messages::record(&state, &caller, lead, &input).await?;
+    Ok(message)
+}

@@ -1,0 +1,80 @@
+//! Message services: the thread's pages and recording sent and received messages.
+use super::auth::Caller;
+use super::http_error::internal;
+use super::state::AppState;
+use super::store::messages::Recorded;
+use crate::model::error::AppError;
+use crate::model::ids::{LeadId, MessageId};
+use crate::model::message::{Direction, Message, MessageInput, MessagePage, ThreadData};
+
+/// A page of the thread: the newest, or the one before message `before`.
+pub async fn page(
+    state: &AppState,
+    caller: &Caller,
+    lead: LeadId,
+    before: Option<MessageId>,
+    limit: Option<i64>,
+) -> Result<MessagePage, AppError> {
+    super::leads::get(state, caller, lead).await?;
+    let page_size = state.settings.thread_page_size;
+    let limit = limit.unwrap_or(page_size).clamp(1, page_size.max(1));
+    let (messages, has_more) = state
+        .store
+        .lead_messages(caller.user.workspace_id, lead, before, limit)
+        .await
+        .map_err(internal("reading messages"))?;
+    Ok(MessagePage { messages, has_more })
+}
+
+pub async fn thread(
+    state: &AppState,
+    caller: &Caller,
+    lead: LeadId,
+) -> Result<ThreadData, AppError> {
+    let page = page(state, caller, lead, None, None).await?;
+    let draft = state
+        .store
+        .draft(caller.user.id, lead)
+        .await
+        .map_err(internal("reading draft"))?;
+    Ok(ThreadData {
+        page,
+        draft,
+        autosave_delay_ms: state.settings.autosave_delay_ms,
+    })
+}
+
+/// Records a message to (outbound) or from (inbound) a lead. Returns the message and whether it
+/// is new; a repeated `client_id` returns the original.
+pub async fn record(
+    state: &AppState,
+    caller: &Caller,
+    lead_id: LeadId,
+    input: &MessageInput,
+) -> Result<(Message, bool), AppError> {
+    let lead = super::leads::get(state, caller, lead_id).await?;
+    let fields = input.parse()?;
+    if fields.direction == Direction::Outbound && lead.address_for(fields.channel).is_none() {
+        return Err(AppError::validation(
+            "channel",
+            format!(
+                "{} has no {} address yet. Add one to the lead first.",
+                lead.name,
+                fields.channel.label()
+            ),
+        ));
+    }
+    let author = (fields.direction == Direction::Outbound).then_some(caller.user.id);
+    let recorded = state
+        .store
+        .record_message(caller.user.workspace_id, lead_id, author, &fields)
+        .await
+        .map_err(internal("recording message"))?;
+    match recorded {
+        Recorded::Created(message) => Ok((message, true)),
+        Recorded::Existing(message) if message.lead_id == lead_id => Ok((message, false)),
+        Recorded::Existing(_) => Err(AppError::conflict(
+            "This client_id was already used for a message to another lead.",
+        )),
+    }
+}

@@ -1,0 +1,206 @@
+//! `/ws`: one socket per tab. The database is the truth, the in-process broadcast the doorbell:
+//! a socket replays what it missed from the event log (by seq), then forwards live events in
+//! order. A socket that falls too far behind replays from the database, or gets `reset`.
+pub mod prune;
+
+use super::auth::Caller;
+use super::state::AppState;
+use super::store::events::LoggedEvent;
+use crate::model::event::{ClientFrame, ServerFrame};
+use axum::extract::ws::{
+    close_code, CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade,
+};
+use axum::extract::State;
+use axum::response::Response;
+use std::time::{Duration, Instant};
+use tokio::sync::broadcast::error::RecvError;
+
+/// Largest frame a client may send; anything bigger closes the socket.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// A replay longer than this is answered with `reset`: refetching is cheaper.
+const MAX_REPLAY: usize = 10_000;
+const REPLAY_PAGE: i64 = 500;
+const PING_EVERY: Duration = Duration::from_secs(20);
+/// No frame (pongs included) for this long: the peer is gone.
+const IDLE_LIMIT: Duration = Duration::from_secs(60);
+
+pub async fn upgrade(
+    State(state): State<AppState>,
+    caller: Caller,
+    ws: WebSocketUpgrade,
+) -> Response {
+    ws.max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| async move {
+            let mut session = Session {
+                socket,
+                state,
+                caller,
+                last_sent: 0,
+                resumed: false,
+            };
+            if let Err(reason) = session.run().await {
+                tracing::debug!(user = %session.caller.user.id, reason, "socket closed");
+            }
+        })
+}
+
+struct Session {
+    socket: WebSocket,
+    state: AppState,
+    caller: Caller,
+    /// Highest seq delivered on this socket.
+    last_sent: i64,
+    /// Live events flow only after the client said where to resume from.
+    resumed: bool,
+}
+
+impl Session {
+    async fn run(&mut self) -> Result<(), &'static str> {
+        // Subscribe before reading the log, so nothing committed in between is missed.
+        let mut live = self.state.store.subscribe_events();
+        let head = self.window().await?.head;
+        self.send_frame(&ServerFrame::Hello { head }).await?;
+        let mut ping = tokio::time::interval(PING_EVERY);
+        let mut last_heard = Instant::now();
+        loop {
+            tokio::select! {
+                incoming = self.socket.recv() => {
+                    last_heard = Instant::now();
+                    match incoming {
+                        Some(Ok(WsMessage::Text(text))) => self.on_client_frame(text.as_str()).await?,
+                        Some(Ok(WsMessage::Binary(_))) => {
+                            return self.close(close_code::UNSUPPORTED, "text frames only").await;
+                        }
+                        Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => {}
+                        Some(Ok(WsMessage::Close(_))) | None => return Ok(()),
+                        Some(Err(_)) => {
+                            // Oversized or broken frames end up here.
+                            return self.close(close_code::SIZE, "frame too large or malformed").await;
+                        }
+                    }
+                }
+                event = live.recv(), if self.resumed => match event {
+                    Ok(event) => self.forward(&event).await?,
+                    // Fell behind the in-memory buffer: the log still has everything.
+                    Err(RecvError::Lagged(_)) => self.replay(self.last_sent).await?,
+                    Err(RecvError::Closed) => return Ok(()),
+                },
+                _ = ping.tick() => {
+                    if last_heard.elapsed() > IDLE_LIMIT {
+                        return self.close(close_code::AWAY, "idle").await;
+                    }
+                    self.socket.send(WsMessage::Ping(Default::default())).await.map_err(|_| "send failed")?;
+                }
+            }
+        }
+    }
+
+    async fn on_client_frame(&mut self, text: &str) -> Result<(), &'static str> {
+        match serde_json::from_str::<ClientFrame>(text) {
+            Ok(ClientFrame::Resume { after }) => {
+                self.replay(after).await?;
+                self.resumed = true;
+                self.send_frame(&ServerFrame::Live {
+                    seq: self.last_sent,
+                })
+                .await
+            }
+            Ok(ClientFrame::Ping) => self.send_frame(&ServerFrame::Pong).await,
+            Err(_) => {
+                self.close(
+                    close_code::POLICY,
+                    "malformed frame: expected {\"type\":\"resume\",\"after\":N}",
+                )
+                .await?;
+                Err("malformed frame")
+            }
+        }
+    }
+
+    /// Sends every visible event after `after`, in order; `reset` when that is not possible.
+    async fn replay(&mut self, after: i64) -> Result<(), &'static str> {
+        let window = self.window().await?;
+        if after > window.head || after < window.oldest - 1 {
+            return self
+                .reset(window.head, "resume point is outside the event log")
+                .await;
+        }
+        let user = &self.caller.user;
+        let (workspace, user_id) = (user.workspace_id, user.id);
+        let mut cursor = after;
+        let mut replayed = 0;
+        loop {
+            let batch = self
+                .state
+                .store
+                .events_after(workspace, user_id, cursor, REPLAY_PAGE)
+                .await
+                .map_err(|e| {
+                    tracing::error!(error = %e, "replaying events");
+                    "database error"
+                })?;
+            let full = batch.len() as i64 == REPLAY_PAGE;
+            replayed += batch.len();
+            if replayed > MAX_REPLAY {
+                return self.reset(window.head.max(cursor), "too far behind").await;
+            }
+            for event in batch {
+                cursor = event.seq;
+                self.send_text(event.payload).await?;
+            }
+            if !full {
+                break;
+            }
+        }
+        self.last_sent = self.last_sent.max(cursor).max(after);
+        Ok(())
+    }
+
+    async fn forward(&mut self, event: &LoggedEvent) -> Result<(), &'static str> {
+        let user = &self.caller.user;
+        if event.seq > self.last_sent && event.visible_to(user.workspace_id, user.id) {
+            self.last_sent = event.seq;
+            self.send_text(event.payload.clone()).await?;
+        }
+        Ok(())
+    }
+
+    async fn reset(&mut self, seq: i64, reason: &str) -> Result<(), &'static str> {
+        self.last_sent = seq;
+        self.send_frame(&ServerFrame::Reset {
+            seq,
+            reason: reason.to_string(),
+        })
+        .await
+    }
+
+    // `&mut self`: a shared borrow held across an await would need the socket to be Sync.
+    async fn window(&mut self) -> Result<super::store::events::EventWindow, &'static str> {
+        self.state.store.event_window().await.map_err(|e| {
+            tracing::error!(error = %e, "reading event window");
+            "database error"
+        })
+    }
+
+    async fn send_frame(&mut self, frame: &ServerFrame) -> Result<(), &'static str> {
+        let text = serde_json::to_string(frame).map_err(|_| "serialise failed")?;
+        self.send_text(text).await
+    }
+
+    async fn send_text(&mut self, text: String) -> Result<(), &'static str> {
+        self.socket
+            .send(WsMessage::Text(text.into()))
+            .await
+            .map_err(|_| "send failed")
+    }
+
+    async fn close(&mut self, code: u16, reason: &'static str) -> Result<(), &'static str> {
+        let frame = CloseFrame {
+            code,
+            reason: reason.into(),
+        };
+        let _ = self.socket.send(WsMessage::Close(Some(frame))).await;
+        Ok(())
+    }
+}

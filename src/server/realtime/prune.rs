@@ -1,0 +1,17 @@
+//! Keeps the event log to its retention window, so resume points older than it get `reset`.
+use crate::server::store::Store;
+use std::time::Duration;
+
+/// Runs forever: prunes at start-up, then every quarter of the window (between 1 s and 5 min).
+pub async fn prune_forever(store: Store, retention_secs: i64) {
+    let every = Duration::from_secs((retention_secs / 4).clamp(1, 300) as u64);
+    let age = chrono::Duration::seconds(retention_secs);
+    loop {
+        match store.prune_events(age).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(pruned = n, "pruned old events"),
+            Err(e) => tracing::warn!(error = %e, "pruning events failed"),
+        }
+        tokio::time::sleep(every).await;
+    }
+}

@@ -1,0 +1,156 @@
+//! Drafts, one per user and lead, versioned; every change is logged for the owner's other tabs.
+use super::events::{append, LoggedEvent};
+use super::{now, Store};
+use crate::model::draft::{Draft, DraftFields, DraftSave};
+use crate::model::event::ServerFrame;
+use crate::model::ids::{LeadId, UserId, WorkspaceId};
+use crate::model::message::Channel;
+use chrono::{DateTime, Utc};
+
+#[derive(sqlx::FromRow)]
+struct DraftRow {
+    lead_id: LeadId,
+    channel: String,
+    subject: Option<String>,
+    content: String,
+    version: i64,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<DraftRow> for Draft {
+    fn from(r: DraftRow) -> Self {
+        Draft {
+            lead_id: r.lead_id,
+            channel: Channel::parse(&r.channel).unwrap_or(Channel::Email),
+            subject: r.subject,
+            content: r.content,
+            version: r.version,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+async fn current(
+    conn: &mut sqlx::SqliteConnection,
+    user: UserId,
+    lead: LeadId,
+) -> Result<Option<Draft>, sqlx::Error> {
+    let row = sqlx::query_as::<_, DraftRow>(
+        "SELECT lead_id, channel, subject, content, version, updated_at FROM message_drafts \
+         WHERE user_id = ? AND lead_id = ?",
+    )
+    .bind(user)
+    .bind(lead)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(Into::into))
+}
+
+impl Store {
+    pub async fn draft(&self, user: UserId, lead: LeadId) -> Result<Option<Draft>, sqlx::Error> {
+        let mut conn = self.pool().acquire().await?;
+        current(&mut conn, user, lead).await
+    }
+
+    /// Saves when `fields.base_version` is the stored version (0: none stored); otherwise
+    /// changes nothing and answers with what is stored.
+    pub async fn save_draft(
+        &self,
+        workspace: WorkspaceId,
+        user: UserId,
+        lead: LeadId,
+        fields: &DraftFields,
+    ) -> Result<DraftSave, sqlx::Error> {
+        let (_writer, mut tx) = self.begin_write().await?;
+        let stored = current(&mut tx, user, lead).await?;
+        let stored_version = stored.as_ref().map_or(0, |d| d.version);
+        if fields.base_version != stored_version {
+            return Ok(DraftSave::Stale { current: stored });
+        }
+        let (draft, event) = if fields.is_empty() {
+            if stored.is_none() {
+                return Ok(DraftSave::Saved { draft: None });
+            }
+            (None, delete_in(&mut tx, workspace, user, lead).await?)
+        } else {
+            let draft = Draft {
+                lead_id: lead,
+                channel: fields.channel,
+                subject: fields.subject.clone(),
+                content: fields.content.clone(),
+                version: stored_version + 1,
+                updated_at: now(),
+            };
+            sqlx::query(
+                "INSERT INTO message_drafts (user_id, lead_id, workspace_id, channel, subject, content, version, updated_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, lead_id) DO UPDATE SET \
+                 channel = excluded.channel, subject = excluded.subject, content = excluded.content, \
+                 version = excluded.version, updated_at = excluded.updated_at",
+            )
+            .bind(user)
+            .bind(lead)
+            .bind(workspace)
+            .bind(draft.channel.as_str())
+            .bind(&draft.subject)
+            .bind(&draft.content)
+            .bind(draft.version)
+            .bind(draft.updated_at)
+            .execute(&mut *tx)
+            .await?;
+            let event = draft_event(&mut tx, workspace, user, lead, Some(draft.clone())).await?;
+            (Some(draft), Some(event))
+        };
+        tx.commit().await?;
+        self.publish(event.into_iter().collect());
+        Ok(DraftSave::Saved { draft })
+    }
+
+    /// Removes the draft (whatever its version).
+    pub async fn delete_draft(
+        &self,
+        workspace: WorkspaceId,
+        user: UserId,
+        lead: LeadId,
+    ) -> Result<(), sqlx::Error> {
+        let (_writer, mut tx) = self.begin_write().await?;
+        let event = delete_in(&mut tx, workspace, user, lead).await?;
+        tx.commit().await?;
+        self.publish(event.into_iter().collect());
+        Ok(())
+    }
+}
+
+/// Deletes a draft inside a writer transaction, logging it when there was one.
+pub(super) async fn delete_in(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    user: UserId,
+    lead: LeadId,
+) -> Result<Option<LoggedEvent>, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM message_drafts WHERE user_id = ? AND lead_id = ?")
+        .bind(user)
+        .bind(lead)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Ok(None);
+    }
+    draft_event(tx, workspace, user, lead, None).await.map(Some)
+}
+
+async fn draft_event(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    user: UserId,
+    lead: LeadId,
+    draft: Option<Draft>,
+) -> Result<LoggedEvent, sqlx::Error> {
+    append(tx, workspace, Some(user), |seq| {
+        ServerFrame::DraftsUpdated {
+            seq,
+            lead_id: lead,
+            draft,
+        }
+    })
+    .await
+}

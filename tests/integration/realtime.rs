@@ -1,0 +1,279 @@
+use crate::support::{message, TestServer};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+async fn lead(server: &TestServer, client: &reqwest::Client) -> String {
+    let lead = server
+        .create_lead(
+            client,
+            json!({"name": "Maya", "email": "m@example.com", "phone": "+14155550100"}),
+        )
+        .await;
+    lead["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_socket_receives_messages_sent_by_another_session() {
+    let server = TestServer::start().await;
+    let owner = server.session("ada@example.com", "A").await;
+    let teammate = server.teammate(&owner.client, "sam@example.com").await;
+    let lead = lead(&server, &owner.client).await;
+
+    let mut ws = server.socket(&owner.cookie).await;
+    ws.resume(0).await;
+    assert_eq!(ws.next_json().await["type"], "live");
+
+    let res = server
+        .send(&teammate.client, &lead, message("sms", "Hello from Sam"))
+        .await;
+    let sent: Value = res.json().await.unwrap();
+    let event = ws.next_of("messages_updated").await;
+    assert_eq!(event["action"], "INSERT");
+    assert_eq!(event["message"], sent);
+    assert!(event["seq"].as_i64().unwrap() > 0);
+}
+
+#[tokio::test]
+async fn a_reconnecting_socket_gets_every_missed_event_once_in_order() {
+    let server = TestServer::start().await;
+    let owner = server.session("ada@example.com", "A").await;
+    let lead = lead(&server, &owner.client).await;
+
+    let mut ws = server.socket(&owner.cookie).await;
+    ws.resume(0).await;
+    let last_seq = ws.next_of("live").await["seq"].as_i64().unwrap();
+    ws.close().await;
+
+    for i in 0..50 {
+        assert_eq!(
+            server
+                .send(&owner.client, &lead, message("sms", &format!("missed {i}")))
+                .await
+                .status(),
+            201
+        );
+    }
+
+    let mut ws = server.socket(&owner.cookie).await;
+    ws.resume(last_seq).await;
+    let mut bodies = Vec::new();
+    let mut seqs = Vec::new();
+    loop {
+        let frame = ws.next_json().await;
+        match frame["type"].as_str().unwrap() {
+            "live" => break,
+            "messages_updated" => {
+                seqs.push(frame["seq"].as_i64().unwrap());
+                bodies.push(frame["message"]["body"].as_str().unwrap().to_string());
+            }
+            other => panic!("unexpected {other}: {frame}"),
+        }
+    }
+    let expected: Vec<String> = (0..50).map(|i| format!("missed {i}")).collect();
+    assert_eq!(bodies, expected);
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "seqs rise: {seqs:?}");
+    assert!(seqs[0] > last_seq);
+
+    // And it goes live afterwards.
+    server
+        .send(&owner.client, &lead, message("sms", "live one"))
+        .await;
+    let live = ws.next_of("messages_updated").await;
+    assert_eq!(live["message"]["body"], "live one");
+    assert!(live["seq"].as_i64().unwrap() > *seqs.last().unwrap());
+}
+
+#[tokio::test]
+async fn resuming_from_before_the_retention_window_gets_reset() {
+    let server = TestServer::start_with(|s| s.event_retention_secs = 1).await;
+    let owner = server.session("ada@example.com", "A").await;
+    let lead = lead(&server, &owner.client).await;
+    let mut ws = server.socket(&owner.cookie).await;
+    ws.resume(0).await;
+    let start = ws.next_of("live").await["seq"].as_i64().unwrap();
+    ws.close().await;
+    for i in 0..3 {
+        server
+            .send(&owner.client, &lead, message("sms", &format!("old {i}")))
+            .await;
+    }
+    // Wait for the condition itself: the pruner drops those events, then resume answers reset.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let mut ws = server.socket(&owner.cookie).await;
+        ws.resume(start).await;
+        let frame = ws.next_json().await;
+        if frame["type"] == "reset" {
+            assert!(frame["seq"].as_i64().unwrap() >= start + 3);
+            // After a reset the socket is live from the new position.
+            assert_eq!(ws.next_json().await["type"], "live");
+            break;
+        }
+        assert_eq!(frame["type"], "messages_updated");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "events were never pruned"
+        );
+        ws.close().await;
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_resume_point_from_the_future_gets_reset() {
+    let server = TestServer::start().await;
+    let owner = server.session("ada@example.com", "A").await;
+    let mut ws = server.socket(&owner.cookie).await;
+    ws.resume(1_000_000).await;
+    assert_eq!(ws.next_json().await["type"], "reset");
+}
+
+#[tokio::test]
+async fn another_workspace_receives_none_of_these_events() {
+    let server = TestServer::start().await;
+    let owner = server.session("ada@example.com", "A").await;
+    let outsider = server.session("eve@example.com", "E").await;
+    let lead = lead(&server, &owner.client).await;
+    let their_lead = server
+        .create_lead(
+            &outsider.client,
+            json!({"name": "Eve's lead", "phone": "+14155550199"}),
+        )
+        .await;
+    let their_lead = their_lead["id"].as_str().unwrap();
+
+    let mut ws = server.socket(&outsider.cookie).await;
+    ws.resume(0).await;
+    ws.next_of("live").await;
+    for i in 0..5 {
+        server
+            .send(
+                &owner.client,
+                &lead,
+                message("sms", &format!("private {i}")),
+            )
+            .await;
+    }
+    server
+        .client()
+        .post(server.url(&format!("/api/drafts/{lead}")))
+        .json(&json!({"content": "draft", "channel": "sms", "version": 0}))
+        .send()
+        .await
+        .unwrap();
+    // The outsider's own event is published after those: if any of them leaked, it would come first.
+    server
+        .send(&outsider.client, their_lead, message("sms", "own"))
+        .await;
+    let first = ws.next_json().await;
+    assert_eq!(first["type"], "messages_updated");
+    assert_eq!(first["message"]["body"], "own");
+
+    // Replay is scoped the same way.
+    let mut replay = server.socket(&outsider.cookie).await;
+    replay.resume(0).await;
+    let frame = replay.next_json().await;
+    assert_eq!(frame["message"]["body"], "own");
+    assert_eq!(replay.next_json().await["type"], "live");
+}
+
+#[tokio::test]
+async fn draft_events_reach_only_their_owner() {
+    let server = TestServer::start().await;
+    let owner = server.session("ada@example.com", "A").await;
+    let second_device = server.login("ada@example.com").await;
+    let teammate = server.teammate(&owner.client, "sam@example.com").await;
+    let lead = lead(&server, &owner.client).await;
+
+    let mut mine = server.socket(&second_device.cookie).await;
+    mine.resume(0).await;
+    mine.next_of("live").await;
+    let mut theirs = server.socket(&teammate.cookie).await;
+    theirs.resume(0).await;
+    theirs.next_of("live").await;
+
+    let res = owner
+        .client
+        .post(server.url(&format!("/api/drafts/{lead}")))
+        .json(&json!({"content": "Hi Maya", "channel": "sms", "version": 0}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let event = mine.next_json().await;
+    assert_eq!(event["type"], "drafts_updated");
+    assert_eq!(event["draft"]["content"], "Hi Maya");
+    assert_eq!(event["lead_id"], lead.as_str());
+
+    // Sending clears the draft everywhere: the owner's devices hear it, then the message.
+    server
+        .send(&owner.client, &lead, message("sms", "Hi Maya"))
+        .await;
+    let cleared = mine.next_json().await;
+    assert_eq!(cleared["type"], "drafts_updated");
+    assert_eq!(cleared["draft"], Value::Null);
+    assert_eq!(mine.next_json().await["type"], "messages_updated");
+
+    // The teammate saw the message but neither draft event.
+    let first = theirs.next_json().await;
+    assert_eq!(first["type"], "messages_updated", "{first}");
+}
+
+#[tokio::test]
+async fn malformed_and_oversized_frames_close_only_that_socket() {
+    let server = TestServer::start().await;
+    let owner = server.session("ada@example.com", "A").await;
+
+    let mut ws = server.socket(&owner.cookie).await;
+    ws.send_json(json!({"type": "teleport"})).await;
+    let (code, reason) = ws.closed().await.expect("close frame");
+    assert_eq!(code, 1008);
+    assert!(reason.contains("malformed"), "{reason}");
+
+    let mut ws = server.socket(&owner.cookie).await;
+    let _ = ws
+        .send_raw(WsMessage::Text("x".repeat(200 * 1024).into()))
+        .await;
+    assert!(ws.closed().await.is_none_or(|(code, _)| code == 1009));
+
+    let mut ws = server.socket(&owner.cookie).await;
+    let _ = ws.send_raw(WsMessage::Binary(vec![1, 2, 3].into())).await;
+    assert_eq!(ws.closed().await.map(|(code, _)| code), Some(1003));
+
+    // The server is unaffected.
+    let mut ws = server.socket(&owner.cookie).await;
+    ws.send_json(json!({"type": "ping"})).await;
+    assert_eq!(ws.next_json().await["type"], "pong");
+    assert_eq!(
+        server
+            .client()
+            .get(server.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn sockets_need_a_session_and_a_same_site_origin() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let server = TestServer::start().await;
+    let owner = server.session("ada@example.com", "A").await;
+    let url = format!("ws://{}/ws", server.base.trim_start_matches("http://"));
+
+    let request = url.clone().into_client_request().unwrap();
+    let err = tokio_tungstenite::connect_async(request).await.unwrap_err();
+    assert!(err.to_string().contains("401"), "{err}");
+
+    let mut request = url.into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("cookie", owner.cookie.parse().unwrap());
+    request
+        .headers_mut()
+        .insert("origin", "https://evil.example".parse().unwrap());
+    let err = tokio_tungstenite::connect_async(request).await.unwrap_err();
+    assert!(err.to_string().contains("403"), "{err}");
+}
