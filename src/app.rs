@@ -24,6 +24,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
+                <meta name="leadwire-seq" content=head_seq()/>
                 <MetaTags/>
             </head>
             <body>
@@ -60,6 +61,24 @@ pub fn App() -> impl IntoView {
                 </ParentRoute>
             </Routes>
         </Router>
+    }
+}
+
+/// Where this page's socket resumes from (see `server::page_guard::HeadSeq`); -1: from "now".
+fn head_seq() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<axum::http::request::Parts>()
+            .and_then(|p| {
+                p.extensions
+                    .get::<crate::server::page_guard::HeadSeq>()
+                    .copied()
+            })
+            .map_or_else(|| "-1".to_string(), |h| h.0.to_string())
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        "-1".to_string()
     }
 }
 

@@ -2,6 +2,7 @@
 #![recursion_limit = "256"]
 pub mod api;
 pub mod app;
+pub mod client;
 pub mod components;
 pub mod model;
 pub mod pages;

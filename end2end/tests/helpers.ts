@@ -43,3 +43,27 @@ export async function createLead(page: Page, name: string, company: string): Pro
   await expect(page).toHaveURL(/\/leads\/[0-9a-f-]{36}$/);
   await expect(page.getByTestId("lead-name")).toHaveText(name);
 }
+
+/** Creates a lead through the JSON API (with the context's session) and returns its id. */
+export async function createLeadViaApi(context: BrowserContext, data: Record<string, unknown>): Promise<string> {
+  const res = await context.request.post("/api/leads", { data });
+  expect(res.status()).toBe(201);
+  return (await res.json()).id;
+}
+
+/** Signs an existing user in within another browser context (another device). */
+export async function logInViaApi(context: BrowserContext, email: string): Promise<void> {
+  const res = await context.request.post("/api/auth/login", { data: { email, password: PASSWORD } });
+  expect(res.status()).toBe(200);
+}
+
+/** Opens a lead page and waits until the thread is live (hydrated and socket connected). */
+export async function openLead(page: Page, leadId: string): Promise<void> {
+  await page.goto(`/leads/${leadId}`);
+  await hydrated(page);
+  await expect(page.getByTestId("connection-status")).toHaveText("Live");
+}
+
+export function composer(page: Page) {
+  return page.getByLabel("Message", { exact: true });
+}

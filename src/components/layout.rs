@@ -1,11 +1,15 @@
 //! The signed-in app frame: top bar with navigation, the user and sign-out.
+use super::connection_status::ConnectionStatus;
 use crate::api::auth::{get_current_user, Logout};
+use crate::client::realtime::provide_realtime;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 
 #[component]
 pub fn AppLayout() -> impl IntoView {
     let user = Resource::new(|| (), |_| get_current_user());
+    // One socket per tab, shared by every page of the signed-in app.
+    provide_realtime();
     let logout = ServerAction::<Logout>::new();
     view! {
         <div class="app">
@@ -20,6 +24,7 @@ pub fn AppLayout() -> impl IntoView {
                     <A href="/dashboard">"Dashboard"</A>
                 </nav>
                 <div class="account">
+                    <ConnectionStatus/>
                     <Suspense fallback=|| ()>
                         {move || Suspend::new(async move {
                             user.await.ok().flatten().map(|u| view! {

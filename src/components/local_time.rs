@@ -95,3 +95,50 @@ mod tests {
         assert_eq!(format_time(at, now, &tz, TimeStyle::Compact), "8:00 PM");
     }
 }
+
+/// The label above a day's messages: "Today", "Yesterday", "Mon 16 Nov" (with the year when
+/// it is not this year).
+pub fn day_label(day: chrono::NaiveDate, today: chrono::NaiveDate) -> String {
+    match (today - day).num_days() {
+        0 => "Today".into(),
+        1 => "Yesterday".into(),
+        _ if day.year() == today.year() => day.format("%a %-d %b").to_string(),
+        _ => day.format("%a %-d %b %Y").to_string(),
+    }
+}
+
+/// `at`'s calendar day and clock time, in the viewer's zone once the browser runs (`local`),
+/// in UTC before that (server render and hydration).
+pub fn day_and_clock(at: DateTime<Utc>, local: bool) -> (chrono::NaiveDate, String) {
+    if local {
+        let t = at.with_timezone(&chrono::Local);
+        (t.date_naive(), t.format("%-I:%M %p").to_string())
+    } else {
+        (at.date_naive(), at.format("%-I:%M %p").to_string())
+    }
+}
+
+/// Today's date in the same zone as [`day_and_clock`].
+pub fn today(local: bool) -> chrono::NaiveDate {
+    if local {
+        chrono::Local::now().date_naive()
+    } else {
+        Utc::now().date_naive()
+    }
+}
+
+#[cfg(test)]
+mod day_label_tests {
+    use super::day_label;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn days_read_naturally() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap();
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(day_label(day(2026, 11, 22), today), "Today");
+        assert_eq!(day_label(day(2026, 11, 21), today), "Yesterday");
+        assert_eq!(day_label(day(2026, 11, 16), today), "Mon 16 Nov");
+        assert_eq!(day_label(day(2025, 12, 31), today), "Wed 31 Dec 2025");
+    }
+}

@@ -295,6 +295,8 @@ mod tests {
 /// the autosave delay.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThreadData {
+    /// Who is looking: drafts are theirs alone.
+    pub viewer_id: super::ids::UserId,
     pub page: MessagePage,
     pub draft: Option<super::draft::Draft>,
     pub autosave_delay_ms: u32,

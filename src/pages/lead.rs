@@ -1,10 +1,9 @@
 //! `/leads/:id`: a lead's details and conversation (the thread grows into the composer next).
 use crate::api::leads::{get_lead, lead_owners, UpdateLead};
-use crate::api::messages::get_thread;
 use crate::components::badges::StageBadge;
+use crate::components::conversation_thread::ConversationThread;
 use crate::components::field::FormError;
 use crate::components::lead_fields::LeadFields;
-use crate::components::message_list::MessageList;
 use crate::components::status::{ErrorNotice, Loading};
 use crate::model::error::form_error;
 use crate::model::lead::{format_money, Lead, LeadInput};
@@ -23,7 +22,6 @@ pub fn LeadPage() -> impl IntoView {
         move || (id(), update.version().get()),
         |(id, _)| get_lead(id),
     );
-    let messages = Resource::new(id, get_thread);
     let owners = Resource::new(|| (), |_| lead_owners());
     // A Transition keeps the page on screen while a saved lead is refetched.
     view! {
@@ -31,15 +29,13 @@ pub fn LeadPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match lead.await {
                     Err(e) => view! { <Title text="Lead"/> <ErrorNotice error=e/> }.into_any(),
-                    Ok(lead) => view! { <LeadView lead=lead update=update messages=messages owners=owners/> }.into_any(),
+                    Ok(lead) => view! { <LeadView lead=lead update=update owners=owners/> }.into_any(),
                 }
             })}
         </Transition>
     }
 }
 
-type MessagesResource =
-    Resource<Result<crate::model::message::ThreadData, crate::model::error::AppError>>;
 type OwnersResource = Resource<
     Result<
         (
@@ -51,12 +47,7 @@ type OwnersResource = Resource<
 >;
 
 #[component]
-fn LeadView(
-    lead: Lead,
-    update: ServerAction<UpdateLead>,
-    messages: MessagesResource,
-    owners: OwnersResource,
-) -> impl IntoView {
+fn LeadView(lead: Lead, update: ServerAction<UpdateLead>, owners: OwnersResource) -> impl IntoView {
     let editing = RwSignal::new(false);
     let result = Signal::derive(move || update.value().get().map(|r| r.map(|_| ())));
     // Close the editor once a save succeeds.
@@ -91,17 +82,14 @@ fn LeadView(
             </div>
         </div>
         <div class="lead-layout">
-            <section class="card thread" aria-labelledby="conversation-title">
-                <h2 id="conversation-title">"Conversation"</h2>
-                <Suspense fallback=Loading>
-                    {move || Suspend::new(async move {
-                        match messages.await {
-                            Ok(thread) => view! { <MessageList messages=thread.page.messages/> }.into_any(),
-                            Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
-                        }
-                    })}
-                </Suspense>
-            </section>
+            <ConversationThread
+                lead_id=lead.id
+                lead_email=lead.email.clone()
+                lead_name=lead.name.clone()
+                lead_phone=lead.phone.clone()
+                lead_whatsapp=lead.whatsapp.clone()
+                lead_instagram=lead.instagram.clone()
+            />
             <aside class="card details" aria-labelledby="details-title">
                 <div class="card-head">
                     <h2 id="details-title">"Details"</h2>

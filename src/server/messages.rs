@@ -38,6 +38,7 @@ pub async fn thread(
         .await
         .map_err(internal("reading draft"))?;
     Ok(ThreadData {
+        viewer_id: caller.user.id,
         page,
         draft,
         autosave_delay_ms: state.settings.autosave_delay_ms,

@@ -12,10 +12,15 @@ fn is_public(path: &str) -> bool {
     matches!(path, "/login" | "/signup") || path.starts_with("/invite/")
 }
 
+/// The event-log position a page was rendered at: its socket resumes from here, so nothing
+/// committed between rendering and connecting is missed. Read before any page data.
+#[derive(Debug, Clone, Copy)]
+pub struct HeadSeq(pub i64);
+
 /// Applied to the page routes only (static files, `/api` and `/healthz` are not pages).
 pub async fn require_session(
     State(state): State<AppState>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
@@ -40,6 +45,12 @@ pub async fn require_session(
         return next.run(request).await;
     }
     if signed_in {
+        match state.store.event_window().await {
+            Ok(window) => {
+                request.extensions_mut().insert(HeadSeq(window.head));
+            }
+            Err(e) => tracing::error!(error = %e, "reading event head for page"),
+        }
         return next.run(request).await;
     }
     let target = request

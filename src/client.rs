@@ -1,0 +1,5 @@
+//! Browser services: the real-time socket, draft autosave, local storage. They compile on the
+//! server too (as inert stand-ins), so components can use them unconditionally.
+pub mod draft;
+pub mod realtime;
+pub mod storage;

@@ -1,0 +1,142 @@
+//! The composer under a thread: channel, subject for email, the message, Send, draft status.
+use crate::client::draft::DraftHandle;
+use crate::model::message::Channel;
+use leptos::prelude::*;
+
+/// The channels a sales person writes on, and where each goes for this lead.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelChoice {
+    pub channel: Channel,
+    /// `None`: the lead has no address for it; the option is disabled with `reason`.
+    pub address: Option<String>,
+    pub reason: &'static str,
+}
+
+#[component]
+pub fn Composer(
+    draft: DraftHandle,
+    choices: Vec<ChannelChoice>,
+    /// Sends what the composer holds.
+    on_send: Callback<()>,
+    /// Why the last send failed, if it did.
+    #[prop(into)]
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let available = {
+        let choices = choices.clone();
+        move |c: Channel| {
+            choices
+                .iter()
+                .any(|x| x.channel == c && x.address.is_some())
+        }
+    };
+    let can_send = {
+        let available = available.clone();
+        move || !draft.content.with(|c| c.trim().is_empty()) && available(draft.channel.get())
+    };
+    let placeholder = move || {
+        if draft.exists.get() {
+            "Continue draft…"
+        } else {
+            "Write a message…"
+        }
+    };
+    let send = {
+        let can_send = can_send.clone();
+        move || {
+            if can_send() {
+                on_send.run(());
+            }
+        }
+    };
+    let send_on_click = send.clone();
+    let initial_text = draft.content.get_untracked();
+    view! {
+        <form class="composer" on:submit=move |ev| { ev.prevent_default(); send_on_click(); }>
+            <div class="composer-row">
+                <label class="sr-only" for="composer-channel">"Channel"</label>
+                <select
+                    id="composer-channel"
+                    on:change=move |ev| {
+                        if let Some(c) = Channel::parse(&event_target_value(&ev)) {
+                            draft.channel.set(c);
+                            draft.edited();
+                        }
+                    }
+                >
+                    {choices
+                        .into_iter()
+                        .map(|choice| {
+                            let label = match &choice.address {
+                                Some(_) => choice.channel.label().to_string(),
+                                None => format!("{} — {}", choice.channel.label(), choice.reason),
+                            };
+                            let c = choice.channel;
+                            view! {
+                                <option
+                                    value=c.as_str()
+                                    disabled=choice.address.is_none()
+                                    selected=move || draft.channel.get() == c
+                                >
+                                    {label}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+                <Show when=move || draft.channel.get() == Channel::Email>
+                    <label class="sr-only" for="composer-subject">"Subject"</label>
+                    <input
+                        id="composer-subject"
+                        class="composer-subject"
+                        placeholder="Subject"
+                        prop:value=move || draft.subject.get()
+                        on:input=move |ev| {
+                            draft.subject.set(event_target_value(&ev));
+                            draft.edited();
+                        }
+                    />
+                </Show>
+            </div>
+            <label class="sr-only" for="composer-body">"Message"</label>
+            <textarea
+                id="composer-body"
+                rows="3"
+                placeholder=placeholder
+                prop:value=move || draft.content.get()
+                on:input=move |ev| {
+                    draft.content.set(event_target_value(&ev));
+                    draft.edited();
+                }
+                on:focus=move |_| draft.set_focused(true)
+                on:blur=move |_| {
+                    draft.set_focused(false);
+                    draft.save_now();
+                }
+                on:keydown={
+                    let send = send.clone();
+                    move |ev| {
+                        if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
+                            ev.prevent_default();
+                            send();
+                        }
+                    }
+                }
+            >
+                {initial_text}
+            </textarea>
+            <div class="composer-foot">
+                <span class="draft-status" data-testid="draft-status" aria-live="polite">
+                    {move || draft.status.get().label()}
+                </span>
+                <span class="hint hide-narrow">"Ctrl+Enter to send"</span>
+                <button type="submit" class="btn primary" disabled=move || !can_send()>
+                    "Send"
+                </button>
+            </div>
+            <Show when=move || error.get().is_some()>
+                <p class="form-error" role="alert">{move || error.get()}</p>
+            </Show>
+        </form>
+    }
+}

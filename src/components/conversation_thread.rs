@@ -1,0 +1,412 @@
+//! `ConversationThread`: one timeline per lead across channels, live in every tab.
+use super::badges::ChannelBadge;
+use super::composer::{ChannelChoice, Composer};
+use super::local_time::{day_and_clock, day_label, today};
+use super::status::{ErrorNotice, Loading};
+use crate::api::messages::{get_thread, older_messages, send_message};
+use crate::client::draft::{use_draft, DraftSeed};
+use crate::client::realtime::use_realtime;
+use crate::model::error::AppError;
+use crate::model::event::ServerFrame;
+use crate::model::ids::LeadId;
+use crate::model::message::{Channel, Direction, Message, MessageInput, ThreadData};
+use leptos::html;
+use leptos::prelude::*;
+
+/// Where a lead can be reached, for the composer's channel list.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Addresses {
+    email: Option<String>,
+    phone: Option<String>,
+    whatsapp: Option<String>,
+    instagram: Option<String>,
+}
+
+/// The thread of one lead: messages oldest to newest under date separators, older history on
+/// demand, and the composer with its autosaved draft.
+#[component]
+pub fn ConversationThread(
+    lead_id: LeadId,
+    /// Needed to offer email as a channel.
+    lead_email: Option<String>,
+    lead_name: String,
+    #[prop(optional_no_strip)] lead_phone: Option<String>,
+    #[prop(optional_no_strip)] lead_whatsapp: Option<String>,
+    #[prop(optional_no_strip)] lead_instagram: Option<String>,
+) -> impl IntoView {
+    let realtime = use_realtime();
+    // A `reset` from the server (too far behind to replay) refetches the whole thread.
+    let data = Resource::new(
+        move || (lead_id, realtime.map(|r| r.resets.get()).unwrap_or(0)),
+        |(id, _)| get_thread(id.to_string()),
+    );
+    let addresses = Addresses {
+        email: lead_email,
+        phone: lead_phone,
+        whatsapp: lead_whatsapp,
+        instagram: lead_instagram,
+    };
+    let title = format!("Conversation with {lead_name}");
+    view! {
+        <section class="card thread" aria-label=title>
+            <h2>"Conversation"</h2>
+            <Transition fallback=Loading>
+                {move || {
+                    let addresses = addresses.clone();
+                    Suspend::new(async move {
+                        match data.await {
+                            Ok(thread) => view! { <ThreadView lead_id=lead_id addresses=addresses data=thread/> }.into_any(),
+                            Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                        }
+                    })
+                }}
+            </Transition>
+        </section>
+    }
+}
+
+/// A send on its way to the server: shown at once, replaced by the stored message.
+#[derive(Debug, Clone, PartialEq)]
+struct PendingSend {
+    input: MessageInput,
+    /// Set while waiting for the connection to come back.
+    waiting: bool,
+}
+
+#[component]
+fn ThreadView(lead_id: LeadId, addresses: Addresses, data: ThreadData) -> impl IntoView {
+    let messages = RwSignal::new(data.page.messages);
+    let has_more = RwSignal::new(data.page.has_more);
+    let pending: RwSignal<Vec<PendingSend>> = RwSignal::new(Vec::new());
+    let send_error: RwSignal<Option<String>> = RwSignal::new(None);
+    let loading_older = RwSignal::new(false);
+    let at_bottom = RwSignal::new(true);
+    let unseen = RwSignal::new(0usize);
+    // Server render and hydration use UTC; after that, the viewer's own time zone.
+    let local_clock = RwSignal::new(false);
+    Effect::new(move |_| local_clock.set(true));
+    let scroller = NodeRef::<html::Div>::new();
+
+    let choices = channel_choices(&addresses);
+    let default_channel = messages
+        .with_untracked(|m| {
+            m.iter()
+                .rev()
+                .find(|m| m.direction == Direction::Inbound)
+                .map(|m| m.channel)
+        })
+        .filter(|c| {
+            choices
+                .iter()
+                .any(|x| x.channel == *c && x.address.is_some())
+        })
+        .or_else(|| {
+            choices
+                .iter()
+                .find(|x| x.address.is_some())
+                .map(|x| x.channel)
+        })
+        .unwrap_or(Channel::Email);
+    let draft = use_draft(
+        lead_id,
+        true,
+        data.autosave_delay_ms,
+        DraftSeed {
+            viewer: data.viewer_id,
+            stored: data.draft,
+            default_channel,
+        },
+    );
+
+    if let Some(realtime) = use_realtime() {
+        realtime.on_event(move |frame| match frame {
+            ServerFrame::MessagesUpdated { message, .. } if message.lead_id == lead_id => {
+                let message = message.clone();
+                if let Some(client_id) = message.client_id {
+                    pending.update(|p| p.retain(|s| s.input.client_id != client_id.to_string()));
+                }
+                let new = upsert(messages, message);
+                if new && !at_bottom.get_untracked() {
+                    unseen.update(|n| *n += 1);
+                }
+            }
+            ServerFrame::DraftsUpdated {
+                lead_id: id,
+                draft: remote,
+                ..
+            } if *id == lead_id => {
+                draft.apply_remote(remote.clone());
+            }
+            _ => {}
+        });
+    }
+
+    // Follow new messages while the reader is at the bottom.
+    Effect::new(move |_| {
+        messages.track();
+        pending.track();
+        if at_bottom.get_untracked() {
+            scroll_to_bottom(scroller);
+        }
+    });
+
+    let on_scroll = move |_| {
+        if let Some(el) = scroller.get_untracked() {
+            let bottom = el.scroll_height() - el.scroll_top() - el.client_height() < 48;
+            at_bottom.set(bottom);
+            if bottom {
+                unseen.set(0);
+            }
+        }
+    };
+
+    let load_older = move |_| {
+        let Some(first) = messages.with_untracked(|m| m.first().map(|m| m.id)) else {
+            return;
+        };
+        loading_older.set(true);
+        let before_height = scroller
+            .get_untracked()
+            .map(|el| el.scroll_height())
+            .unwrap_or(0);
+        leptos::task::spawn_local(async move {
+            match older_messages(lead_id.to_string(), first.to_string()).await {
+                Ok(page) => {
+                    has_more.set(page.has_more);
+                    messages.update(|m| {
+                        let mut older = page.messages;
+                        older.retain(|o| !m.iter().any(|x| x.id == o.id));
+                        older.append(m);
+                        *m = older;
+                    });
+                    // Keep the reader's place: the list grew above them.
+                    if let Some(el) = scroller.get_untracked() {
+                        request_animation_frame(move || {
+                            el.set_scroll_top(el.scroll_top() + el.scroll_height() - before_height);
+                        });
+                    }
+                }
+                Err(e) => send_error.set(Some(e.to_string())),
+            }
+            loading_older.set(false);
+        });
+    };
+
+    let on_send = Callback::new(move |()| {
+        let input = MessageInput {
+            direction: String::new(),
+            channel: draft.channel.get_untracked().as_str().to_string(),
+            subject: if draft.channel.get_untracked() == Channel::Email {
+                draft.subject.get_untracked()
+            } else {
+                String::new()
+            },
+            body: draft.content.get_untracked(),
+            client_id: new_client_id(),
+        };
+        send_error.set(None);
+        at_bottom.set(true);
+        pending.update(|p| {
+            p.push(PendingSend {
+                input: input.clone(),
+                waiting: false,
+            })
+        });
+        // The text now lives in the pending send (retried until stored); the composer is free.
+        draft.clear_after_send();
+        deliver(lead_id, input, messages, pending, send_error, draft);
+    });
+
+    view! {
+        <div class="thread-scroll" node_ref=scroller on:scroll=on_scroll data-testid="thread">
+            <Show when=move || has_more.get()>
+                <div class="older">
+                    <button type="button" class="btn subtle" on:click=load_older disabled=move || loading_older.get()>
+                        {move || if loading_older.get() { "Loading…" } else { "Load older messages" }}
+                    </button>
+                </div>
+            </Show>
+            <Show when=move || messages.with(Vec::is_empty) && pending.with(Vec::is_empty)>
+                <div class="empty small"><p>"No messages yet. Say hello below."</p></div>
+            </Show>
+            <ol class="messages" aria-label="Messages">
+                {move || render_messages(&messages.get(), local_clock.get())}
+                {move || pending.get().into_iter().map(|p| view! {
+                    <li class="message outbound pending" data-testid="message-pending">
+                        <div class="message-meta">
+                            {Channel::parse(&p.input.channel).map(|c| view! { <ChannelBadge channel=c/> })}
+                            <span>{if p.waiting { "Waiting for connection…" } else { "Sending…" }}</span>
+                        </div>
+                        {(!p.input.subject.is_empty()).then(|| view! { <p class="subject">{p.input.subject.clone()}</p> })}
+                        <p class="body">{p.input.body.clone()}</p>
+                    </li>
+                }).collect_view()}
+            </ol>
+        </div>
+        <Show when=move || { unseen.get() > 0 }>
+            <button type="button" class="new-pill" on:click=move |_| { at_bottom.set(true); unseen.set(0); scroll_to_bottom(scroller); }>
+                {move || format!("↓ {} new message{}", unseen.get(), if unseen.get() == 1 { "" } else { "s" })}
+            </button>
+        </Show>
+        <Composer draft=draft choices=choices on_send=on_send error=send_error/>
+    }
+}
+
+/// Messages with a separator before each new day.
+fn render_messages(messages: &[Message], local: bool) -> impl IntoView {
+    let today = today(local);
+    let mut last_day = None;
+    messages
+        .iter()
+        .map(|m| {
+            let (day, clock) = day_and_clock(m.created_at, local);
+            let separator = (last_day != Some(day)).then(|| {
+                last_day = Some(day);
+                view! { <li class="day-separator" role="separator"><span>{day_label(day, today)}</span></li> }
+            });
+            let side = match m.direction {
+                Direction::Inbound => "inbound",
+                Direction::Outbound => "outbound",
+            };
+            view! {
+                {separator}
+                <li class=format!("message {side}") data-testid="message" data-message-id=m.id.to_string()>
+                    <div class="message-meta">
+                        <ChannelBadge channel=m.channel/>
+                        {m.author_name.clone().map(|a| view! { <span class="author">{a}</span> })}
+                        <time datetime=m.created_at.to_rfc3339()>{clock}</time>
+                        {(m.status == "failed").then(|| view! { <span class="failed">"Failed"</span> })}
+                    </div>
+                    {m.subject.clone().map(|s| view! { <p class="subject">{s}</p> })}
+                    <p class="body">{m.body.clone()}</p>
+                </li>
+            }
+        })
+        .collect_view()
+}
+
+/// Inserts or replaces by id, keeping time order; true when it was new.
+fn upsert(messages: RwSignal<Vec<Message>>, message: Message) -> bool {
+    let mut inserted = false;
+    messages.update(|list| match list.iter_mut().find(|m| m.id == message.id) {
+        Some(existing) => *existing = message,
+        None => {
+            let at = list
+                .iter()
+                .rposition(|m| (m.created_at, m.id) <= (message.created_at, message.id))
+                .map_or(0, |i| i + 1);
+            list.insert(at, message);
+            inserted = true;
+        }
+    });
+    inserted
+}
+
+/// Sends until the server has it. The client id makes retries safe: the server answers a
+/// repeat with the original message.
+fn deliver(
+    lead_id: LeadId,
+    input: MessageInput,
+    messages: RwSignal<Vec<Message>>,
+    pending: RwSignal<Vec<PendingSend>>,
+    send_error: RwSignal<Option<String>>,
+    draft: crate::client::draft::DraftHandle,
+) {
+    leptos::task::spawn_local(async move {
+        let mut attempt = 0u32;
+        loop {
+            match send_message(lead_id.to_string(), input.clone()).await {
+                Ok(message) => {
+                    pending.try_update(|p| p.retain(|s| s.input.client_id != input.client_id));
+                    if messages.try_get_untracked().is_some() {
+                        upsert(messages, message);
+                    }
+                    return;
+                }
+                Err(AppError::Offline) | Err(AppError::Internal) => {
+                    let marked = pending.try_update(|p| {
+                        for s in p
+                            .iter_mut()
+                            .filter(|s| s.input.client_id == input.client_id)
+                        {
+                            s.waiting = true;
+                        }
+                    });
+                    if marked.is_none() {
+                        return; // the thread is gone
+                    }
+                    attempt += 1;
+                    wait_ms((500 * 2u32.pow(attempt.min(5))).min(10_000)).await;
+                }
+                Err(e) => {
+                    // Refused (e.g. too long): give the text back to the composer.
+                    pending.try_update(|p| p.retain(|s| s.input.client_id != input.client_id));
+                    if draft
+                        .content
+                        .try_get_untracked()
+                        .is_some_and(|c| c.is_empty())
+                    {
+                        draft.content.set(input.body.clone());
+                        draft.subject.set(input.subject.clone());
+                        draft.edited();
+                    }
+                    send_error.try_set(Some(e.to_string()));
+                    return;
+                }
+            }
+        }
+    });
+}
+
+async fn wait_ms(ms: u32) {
+    #[cfg(feature = "hydrate")]
+    gloo_timers::future::TimeoutFuture::new(ms).await;
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ms;
+}
+
+fn scroll_to_bottom(scroller: NodeRef<html::Div>) {
+    if let Some(el) = scroller.get_untracked() {
+        request_animation_frame(move || el.set_scroll_top(el.scroll_height()));
+    }
+}
+
+/// A fresh UUID for a send, from the browser's CSPRNG.
+fn new_client_id() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        window()
+            .crypto()
+            .map(|c| c.random_uuid())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        String::new()
+    }
+}
+
+fn channel_choices(a: &Addresses) -> Vec<ChannelChoice> {
+    vec![
+        ChannelChoice {
+            channel: Channel::Email,
+            address: a.email.clone(),
+            reason: "no email address",
+        },
+        ChannelChoice {
+            channel: Channel::Sms,
+            address: a.phone.clone(),
+            reason: "no phone number",
+        },
+        ChannelChoice {
+            channel: Channel::Whatsapp,
+            address: a.whatsapp.clone(),
+            reason: "no WhatsApp number",
+        },
+        ChannelChoice {
+            channel: Channel::Instagram,
+            address: a.instagram.clone(),
+            reason: "no Instagram handle",
+        },
+    ]
+}
