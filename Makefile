@@ -1,7 +1,7 @@
 # The two commands of the README, and the steps they are made of.
 #   make run   — build the release and serve it on 127.0.0.1:3000 with demo data
 #   make test  — every check CI runs: format, lints for both targets, Rust tests, Playwright
-.PHONY: run test setup setup-test build-release fmt-check lint rust-test e2e dev
+.PHONY: run test setup setup-test build-release fmt-check lint rust-test e2e dev bench
 
 run: setup build-release
 	./target/release/leadwire
@@ -21,7 +21,7 @@ fmt-check:
 	cargo fmt --check
 
 lint:
-	cargo clippy --features ssr --all-targets -- -D warnings
+	cargo clippy --features bench --all-targets -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
 
 rust-test:
@@ -35,3 +35,7 @@ e2e:
 # Development: rebuilds and reloads the browser on every change.
 dev: setup
 	cargo leptos watch
+
+# Benchmarks (release build, fresh database): figures quoted in the README.
+bench: setup
+	./scripts/bench.sh

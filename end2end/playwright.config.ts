@@ -45,6 +45,8 @@ export default defineConfig({
       LEADWIRE_PUBLIC_URL: baseURL,
       // Parallel tests sign in often from one address; the limit itself is tested in Rust.
       LEADWIRE_LOGIN_MAX_FAILURES_PER_IP: "1000",
+      // Small pages so "load older" is reachable in a test.
+      LEADWIRE_THREAD_PAGE_SIZE: "20",
       RUST_LOG: "leadwire=warn",
     },
   },

@@ -119,3 +119,64 @@ test("5. a draft typed while the server is unreachable is saved when it returns"
   await hydrated(page);
   await expect(composer(page)).toHaveValue("Typed without a connection");
 });
+
+test("6. another tab of the same user sees the draft change live", async ({ context }) => {
+  const { leadA } = await setUp(context, "livedraft");
+  const tab1 = await context.newPage();
+  const tab2 = await context.newPage();
+  await openLead(tab1, leadA);
+  await openLead(tab2, leadA);
+  await composer(tab1).fill("Typed in the first tab");
+  await expect(tab1.getByTestId("draft-status")).toHaveText("Draft saved");
+  await expect(composer(tab2)).toHaveValue("Typed in the first tab");
+  await expect(composer(tab2)).toHaveAttribute("placeholder", "Continue draft…");
+});
+
+test("7. older history loads on demand and new messages below the fold show a pill", async ({ context, page }) => {
+  const { leadA } = await setUp(context, "history");
+  // 25 messages with a page size of 20 (set for the e2e server).
+  for (let i = 1; i <= 25; i++) {
+    const res = await context.request.post(`/api/messages/${leadA}`, {
+      data: { channel: "sms", body: `History ${i}`, client_id: crypto.randomUUID(), direction: "inbound" },
+    });
+    expect(res.status()).toBe(201);
+  }
+  await openLead(page, leadA);
+  await expect(page.getByTestId("message")).toHaveCount(20);
+  await expect(page.getByTestId("message").last()).toContainText("History 25");
+  await page.getByRole("button", { name: "Load older messages" }).click();
+  await expect(page.getByTestId("message")).toHaveCount(25);
+  await expect(page.getByTestId("message").first()).toContainText("History 1");
+  await expect(page.getByRole("button", { name: "Load older messages" })).toHaveCount(0);
+
+  // Scrolled up to the top, a new inbound message does not yank the view: a pill offers it.
+  await page.getByTestId("thread").evaluate((el) => el.scrollTo(0, 0));
+  await page.getByTestId("thread").dispatchEvent("scroll");
+  const res = await context.request.post(`/api/messages/${leadA}`, {
+    data: { channel: "sms", body: "Fresh reply", client_id: crypto.randomUUID(), direction: "inbound" },
+  });
+  expect(res.status()).toBe(201);
+  const pill = page.getByRole("button", { name: "↓ 1 new message" });
+  await expect(pill).toBeVisible();
+  await pill.click();
+  await expect(pill).toHaveCount(0);
+  await expect(page.getByTestId("message").filter({ hasText: "Fresh reply" })).toBeInViewport();
+});
+
+test("8. a message sent while offline waits, then is delivered exactly once", async ({ context, page }) => {
+  const { leadA } = await setUp(context, "outbox");
+  await openLead(page, leadA);
+  await context.setOffline(true);
+  await expect(page.getByTestId("connection-status")).toHaveText("Offline");
+  await composer(page).fill("Sent from a tunnel");
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(page.getByTestId("message-pending")).toContainText("Waiting for connection…");
+  await expect(composer(page)).toHaveValue("");
+
+  await context.setOffline(false);
+  await expect(page.getByTestId("message").filter({ hasText: "Sent from a tunnel" })).toHaveCount(1);
+  await expect(page.getByTestId("message-pending")).toHaveCount(0);
+  const res = await context.request.get(`/api/messages/${leadA}`);
+  const bodies = (await res.json()).messages.map((m: { body: string }) => m.body);
+  expect(bodies.filter((b: string) => b === "Sent from a tunnel")).toHaveLength(1);
+});

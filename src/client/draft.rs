@@ -49,6 +49,8 @@ pub struct DraftSeed {
     pub viewer: UserId,
     pub stored: Option<Draft>,
     pub default_channel: Channel,
+    /// Subject for a new email draft (a reply keeps the thread's subject).
+    pub default_subject: String,
 }
 
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -58,7 +60,6 @@ struct Inner {
     version: i64,
     dirty: bool,
     saving: bool,
-    focused: bool,
     auto_save: bool,
     delay_ms: u32,
     #[cfg(feature = "hydrate")]
@@ -110,7 +111,12 @@ pub fn use_draft(
             d.channel,
             false,
         ),
-        (None, None) => (String::new(), String::new(), seed.default_channel, false),
+        (None, None) => (
+            String::new(),
+            seed.default_subject,
+            seed.default_channel,
+            false,
+        ),
     };
     if local.is_none() {
         storage::remove(&key);
@@ -127,7 +133,6 @@ pub fn use_draft(
             version: stored_version,
             dirty,
             saving: false,
-            focused: false,
             auto_save,
             delay_ms: auto_save_delay,
             #[cfg(feature = "hydrate")]
@@ -146,11 +151,6 @@ impl DraftHandle {
         self.write_local();
         self.status.set(DraftStatus::Idle);
         self.schedule_save();
-    }
-
-    /// The composer's text box gained or lost focus: a focused tab keeps what is being typed.
-    pub fn set_focused(&self, focused: bool) {
-        self.inner.update_value(|i| i.focused = focused);
     }
 
     /// After a send: the server deleted the draft in the same transaction.
@@ -172,18 +172,16 @@ impl DraftHandle {
 
     /// A `drafts_updated` event for this lead from another tab or device.
     pub fn apply_remote(&self, draft: Option<Draft>) {
-        let Some((version, dirty, focused)) = self
-            .inner
-            .try_with_value(|i| (i.version, i.dirty, i.focused))
-        else {
+        let Some((version, dirty)) = self.inner.try_with_value(|i| (i.version, i.dirty)) else {
             return;
         };
         let remote_version = draft.as_ref().map_or(0, |d| d.version);
         if draft.is_some() && remote_version <= version {
             return; // our own save, or older news
         }
-        if focused && dirty {
-            // Never clobber what is being typed here; the next save reconciles.
+        if dirty {
+            // Never replace unsaved text typed here (this also ignores the echo of our own
+            // save, which arrives before its reply); the next save reconciles by version.
             return;
         }
         self.adopt(draft);
@@ -207,17 +205,27 @@ impl DraftHandle {
             i.dirty = false;
             storage::remove(&i.key);
         });
-        self.status.set(DraftStatus::Saved);
+        self.status.set(if draft.is_some() {
+            DraftStatus::Saved
+        } else {
+            DraftStatus::Idle
+        });
     }
 
     fn input(&self) -> Option<(LeadId, DraftInput)> {
         let (lead_id, version) = self.inner.try_with_value(|i| (i.lead_id, i.version))?;
+        let channel = self.channel.try_get_untracked()?;
         Some((
             lead_id,
             DraftInput {
                 content: self.content.try_get_untracked()?,
-                subject: self.subject.try_get_untracked()?,
-                channel: self.channel.try_get_untracked()?.as_str().to_string(),
+                // Only email has a subject; a subject kept from switching channels is not sent.
+                subject: if channel == Channel::Email {
+                    self.subject.try_get_untracked()?
+                } else {
+                    String::new()
+                },
+                channel: channel.as_str().to_string(),
                 version,
             },
         ))
@@ -301,16 +309,12 @@ impl DraftHandle {
                 }
             }
             Ok(DraftSave::Stale { current }) => {
-                let focused = self.inner.with_value(|i| i.focused);
-                if focused {
-                    // The person is typing here: their text wins, on top of the newer version.
-                    self.inner
-                        .update_value(|i| i.version = current.as_ref().map_or(0, |d| d.version));
-                    self.write_local();
-                    self.save_now();
-                } else {
-                    self.adopt(current);
-                }
+                // Another tab or device saved meanwhile. What was typed here is the newest thing
+                // this person wrote on this device: keep it, on top of the newer version.
+                self.inner
+                    .update_value(|i| i.version = current.as_ref().map_or(0, |d| d.version));
+                self.write_local();
+                self.save_now();
             }
             Err(AppError::Offline) | Err(AppError::Internal) => {
                 self.status.set(DraftStatus::Offline);

@@ -200,8 +200,7 @@ mod connection {
         let on_open = {
             let conn = conn.clone();
             Closure::<dyn FnMut(JsValue)>::new(move |_| {
-                let mut state = conn.borrow_mut();
-                state.attempts = 0;
+                let state = conn.borrow();
                 if state.last_seq >= 0 {
                     if let Some(ws) = &state.ws {
                         send(
@@ -273,6 +272,9 @@ mod connection {
                     return;
                 }
                 ServerFrame::Live { seq } => {
+                    // Only a socket that got this far counts as a success for the backoff: a
+                    // server that accepts and drops at once must not be hammered.
+                    state.attempts = 0;
                     state.last_seq = state.last_seq.max(*seq);
                     state.realtime.status.set(ConnStatus::Live);
                     return;
@@ -335,9 +337,13 @@ mod connection {
         let now = js_sys::Date::now();
         match state.ping_sent_at {
             Some(sent) if now - sent > PONG_DEADLINE_MS => {
-                // Silent death (sleeping laptop, dead NAT): close and let the retry reconnect.
+                // Silent death (sleeping laptop, dead NAT): a close handshake could take minutes
+                // on a dead connection, so drop the socket and reconnect now.
+                state.ws = None;
                 drop(state);
+                detach(&ws);
                 let _ = ws.close();
+                schedule_retry(conn);
             }
             Some(_) => {}
             None => {
@@ -361,9 +367,14 @@ mod connection {
                 }
             }
             Some(ws) if ws.ready_state() == WebSocket::CONNECTING => {}
-            _ => {
+            stale => {
+                if let Some(ws) = stale {
+                    // Closing or closed: its handlers must not fire into the new connection.
+                    detach(&ws);
+                }
                 {
                     let mut state = conn.borrow_mut();
+                    state.ws = None;
                     state.retry = None;
                     state.attempts = 0;
                     state.realtime.status.set(ConnStatus::Connecting);

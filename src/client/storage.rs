@@ -43,3 +43,23 @@ pub fn now_ms() -> f64 {
         0.0
     }
 }
+
+/// Every key that starts with `prefix`.
+pub fn keys_with_prefix(prefix: &str) -> Vec<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        let Some(storage) = leptos::prelude::window().local_storage().ok().flatten() else {
+            return Vec::new();
+        };
+        let count = storage.length().unwrap_or(0);
+        (0..count)
+            .filter_map(|i| storage.key(i).ok().flatten())
+            .filter(|k| k.starts_with(prefix))
+            .collect()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = prefix;
+        Vec::new()
+    }
+}

@@ -108,11 +108,7 @@ pub fn Composer(
                     draft.content.set(event_target_value(&ev));
                     draft.edited();
                 }
-                on:focus=move |_| draft.set_focused(true)
-                on:blur=move |_| {
-                    draft.set_focused(false);
-                    draft.save_now();
-                }
+                on:blur=move |_| draft.save_now()
                 on:keydown={
                     let send = send.clone();
                     move |ev| {

@@ -4,8 +4,9 @@ use super::composer::{ChannelChoice, Composer};
 use super::local_time::{day_and_clock, day_label, today};
 use super::status::{ErrorNotice, Loading};
 use crate::api::messages::{get_thread, older_messages, send_message};
-use crate::client::draft::{use_draft, DraftSeed};
+use crate::client::draft::{use_draft, DraftHandle, DraftSeed};
 use crate::client::realtime::use_realtime;
+use crate::client::storage;
 use crate::model::error::AppError;
 use crate::model::event::ServerFrame;
 use crate::model::ids::LeadId;
@@ -35,6 +36,21 @@ pub fn ConversationThread(
     #[prop(optional_no_strip)] lead_instagram: Option<String>,
 ) -> impl IntoView {
     let realtime = use_realtime();
+    // Frames for this lead, kept from before the data arrives: events that commit while
+    // `get_thread` is in flight are re-applied to the fresh data (by seq) when it lands.
+    let recent: StoredValue<Vec<ServerFrame>> = StoredValue::new(Vec::new());
+    if let Some(realtime) = realtime {
+        realtime.on_event(move |frame| {
+            if concerns(frame, lead_id) {
+                recent.update_value(|r| {
+                    r.push(frame.clone());
+                    if r.len() > RECENT_FRAMES {
+                        r.drain(..r.len() - RECENT_FRAMES);
+                    }
+                });
+            }
+        });
+    }
     // A `reset` from the server (too far behind to replay) refetches the whole thread.
     let data = Resource::new(
         move || (lead_id, realtime.map(|r| r.resets.get()).unwrap_or(0)),
@@ -55,7 +71,7 @@ pub fn ConversationThread(
                     let addresses = addresses.clone();
                     Suspend::new(async move {
                         match data.await {
-                            Ok(thread) => view! { <ThreadView lead_id=lead_id addresses=addresses data=thread/> }.into_any(),
+                            Ok(thread) => view! { <ThreadView lead_id=lead_id addresses=addresses data=thread recent=recent/> }.into_any(),
                             Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                         }
                     })
@@ -73,8 +89,35 @@ struct PendingSend {
     waiting: bool,
 }
 
+/// How many recent frames of a lead a thread keeps for re-applying after a (re)load.
+const RECENT_FRAMES: usize = 500;
+
+fn concerns(frame: &ServerFrame, lead_id: LeadId) -> bool {
+    match frame {
+        ServerFrame::MessagesUpdated { message, .. } => message.lead_id == lead_id,
+        ServerFrame::DraftsUpdated { lead_id: id, .. } => *id == lead_id,
+        _ => false,
+    }
+}
+
+/// An unsent message kept in `localStorage` until the server has it, so closing the tab or
+/// leaving the lead while offline loses nothing.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct OutboxEntry {
+    lead_id: LeadId,
+    input: MessageInput,
+}
+
+const OUTBOX_PREFIX: &str = "leadwire:outbox:";
+
 #[component]
-fn ThreadView(lead_id: LeadId, addresses: Addresses, data: ThreadData) -> impl IntoView {
+fn ThreadView(
+    lead_id: LeadId,
+    addresses: Addresses,
+    data: ThreadData,
+    recent: StoredValue<Vec<ServerFrame>>,
+) -> impl IntoView {
+    let loaded_seq = data.seq;
     let messages = RwSignal::new(data.page.messages);
     let has_more = RwSignal::new(data.page.has_more);
     let pending: RwSignal<Vec<PendingSend>> = RwSignal::new(Vec::new());
@@ -107,6 +150,17 @@ fn ThreadView(lead_id: LeadId, addresses: Addresses, data: ThreadData) -> impl I
                 .map(|x| x.channel)
         })
         .unwrap_or(Channel::Email);
+    let default_subject = messages
+        .with_untracked(|m| m.iter().rev().find_map(|m| m.subject.clone()))
+        .filter(|_| default_channel == Channel::Email)
+        .map(|s| {
+            if s.to_lowercase().starts_with("re:") {
+                s
+            } else {
+                format!("Re: {s}")
+            }
+        })
+        .unwrap_or_default();
     let draft = use_draft(
         lead_id,
         true,
@@ -115,30 +169,52 @@ fn ThreadView(lead_id: LeadId, addresses: Addresses, data: ThreadData) -> impl I
             viewer: data.viewer_id,
             stored: data.draft,
             default_channel,
+            default_subject,
         },
     );
 
+    let apply = move |frame: &ServerFrame| match frame {
+        ServerFrame::MessagesUpdated { message, .. } if message.lead_id == lead_id => {
+            let message = message.clone();
+            if let Some(client_id) = message.client_id {
+                pending.update(|p| p.retain(|s| s.input.client_id != client_id.to_string()));
+            }
+            let new = upsert(messages, message);
+            if new && !at_bottom.get_untracked() {
+                unseen.update(|n| *n += 1);
+            }
+        }
+        ServerFrame::DraftsUpdated {
+            lead_id: id,
+            draft: remote,
+            ..
+        } if *id == lead_id => {
+            draft.apply_remote(remote.clone());
+        }
+        _ => {}
+    };
+    // Catch up on what happened while the data was loading, then follow live.
+    for frame in recent.get_value() {
+        if frame.seq().is_some_and(|seq| seq > loaded_seq) {
+            apply(&frame);
+        }
+    }
     if let Some(realtime) = use_realtime() {
-        realtime.on_event(move |frame| match frame {
-            ServerFrame::MessagesUpdated { message, .. } if message.lead_id == lead_id => {
-                let message = message.clone();
-                if let Some(client_id) = message.client_id {
-                    pending.update(|p| p.retain(|s| s.input.client_id != client_id.to_string()));
-                }
-                let new = upsert(messages, message);
-                if new && !at_bottom.get_untracked() {
-                    unseen.update(|n| *n += 1);
-                }
-            }
-            ServerFrame::DraftsUpdated {
-                lead_id: id,
-                draft: remote,
-                ..
-            } if *id == lead_id => {
-                draft.apply_remote(remote.clone());
-            }
-            _ => {}
-        });
+        realtime.on_event(apply);
+    }
+    // Sends from an earlier visit (or tab) that never reached the server: try them again.
+    for entry in outbox_for(lead_id) {
+        let known = pending
+            .with_untracked(|p| p.iter().any(|s| s.input.client_id == entry.input.client_id));
+        if !known {
+            pending.update(|p| {
+                p.push(PendingSend {
+                    input: entry.input.clone(),
+                    waiting: true,
+                })
+            });
+            deliver(lead_id, entry.input, messages, pending, send_error, draft);
+        }
     }
 
     // Follow new messages while the reader is at the bottom.
@@ -212,6 +288,12 @@ fn ThreadView(lead_id: LeadId, addresses: Addresses, data: ThreadData) -> impl I
                 waiting: false,
             })
         });
+        if let Ok(json) = serde_json::to_string(&OutboxEntry {
+            lead_id,
+            input: input.clone(),
+        }) {
+            storage::set(&format!("{OUTBOX_PREFIX}{}", input.client_id), &json);
+        }
         // The text now lives in the pending send (retried until stored); the composer is free.
         draft.clear_after_send();
         deliver(lead_id, input, messages, pending, send_error, draft);
@@ -303,28 +385,34 @@ fn upsert(messages: RwSignal<Vec<Message>>, message: Message) -> bool {
 }
 
 /// Sends until the server has it. The client id makes retries safe: the server answers a
-/// repeat with the original message.
+/// repeat with the original message. The loop outlives the thread view (leaving the lead does
+/// not cancel a send); the outbox entry in `localStorage` outlives the tab.
 fn deliver(
     lead_id: LeadId,
     input: MessageInput,
     messages: RwSignal<Vec<Message>>,
     pending: RwSignal<Vec<PendingSend>>,
     send_error: RwSignal<Option<String>>,
-    draft: crate::client::draft::DraftHandle,
+    draft: DraftHandle,
 ) {
+    if !claim_delivery(&input.client_id) {
+        return; // already on its way from this tab
+    }
     leptos::task::spawn_local(async move {
+        let key = format!("{OUTBOX_PREFIX}{}", input.client_id);
         let mut attempt = 0u32;
         loop {
             match send_message(lead_id.to_string(), input.clone()).await {
                 Ok(message) => {
+                    storage::remove(&key);
                     pending.try_update(|p| p.retain(|s| s.input.client_id != input.client_id));
                     if messages.try_get_untracked().is_some() {
                         upsert(messages, message);
                     }
-                    return;
+                    break;
                 }
                 Err(AppError::Offline) | Err(AppError::Internal) => {
-                    let marked = pending.try_update(|p| {
+                    pending.try_update(|p| {
                         for s in p
                             .iter_mut()
                             .filter(|s| s.input.client_id == input.client_id)
@@ -332,30 +420,53 @@ fn deliver(
                             s.waiting = true;
                         }
                     });
-                    if marked.is_none() {
-                        return; // the thread is gone
-                    }
                     attempt += 1;
-                    wait_ms((500 * 2u32.pow(attempt.min(5))).min(10_000)).await;
+                    wait_ms((500 * 2u32.pow(attempt.min(4))).min(5_000)).await;
                 }
                 Err(e) => {
-                    // Refused (e.g. too long): give the text back to the composer.
+                    // Refused (e.g. the lead lost that address): give the text back to the composer.
+                    storage::remove(&key);
                     pending.try_update(|p| p.retain(|s| s.input.client_id != input.client_id));
-                    if draft
-                        .content
-                        .try_get_untracked()
-                        .is_some_and(|c| c.is_empty())
-                    {
-                        draft.content.set(input.body.clone());
-                        draft.subject.set(input.subject.clone());
+                    if let Some(current) = draft.content.try_get_untracked() {
+                        let restored = if current.trim().is_empty() {
+                            input.body.clone()
+                        } else {
+                            format!("{}\n\n{current}", input.body)
+                        };
+                        draft.content.set(restored);
+                        if draft.subject.get_untracked().is_empty() {
+                            draft.subject.set(input.subject.clone());
+                        }
                         draft.edited();
                     }
                     send_error.try_set(Some(e.to_string()));
-                    return;
+                    break;
                 }
             }
         }
+        release_delivery(&input.client_id);
     });
+}
+
+thread_local! {
+    static IN_FLIGHT: std::cell::RefCell<std::collections::HashSet<String>> = Default::default();
+}
+
+fn claim_delivery(client_id: &str) -> bool {
+    IN_FLIGHT.with(|f| f.borrow_mut().insert(client_id.to_string()))
+}
+
+fn release_delivery(client_id: &str) {
+    IN_FLIGHT.with(|f| f.borrow_mut().remove(client_id));
+}
+
+fn outbox_for(lead_id: LeadId) -> Vec<OutboxEntry> {
+    storage::keys_with_prefix(OUTBOX_PREFIX)
+        .into_iter()
+        .filter_map(|k| storage::get(&k))
+        .filter_map(|json| serde_json::from_str::<OutboxEntry>(&json).ok())
+        .filter(|e| e.lead_id == lead_id)
+        .collect()
 }
 
 async fn wait_ms(ms: u32) {
@@ -371,14 +482,18 @@ fn scroll_to_bottom(scroller: NodeRef<html::Div>) {
     }
 }
 
-/// A fresh UUID for a send, from the browser's CSPRNG.
+/// A fresh v4 UUID for a send, from the browser's CSPRNG (`getRandomValues` also works on
+/// plain-http self-hosted installs, where `crypto.randomUUID` does not exist).
 fn new_client_id() -> String {
     #[cfg(feature = "hydrate")]
     {
-        window()
-            .crypto()
-            .map(|c| c.random_uuid())
-            .unwrap_or_default()
+        let mut bytes = [0u8; 16];
+        if let Ok(crypto) = window().crypto() {
+            let _ = crypto.get_random_values_with_u8_array(&mut bytes);
+        }
+        uuid::Builder::from_random_bytes(bytes)
+            .into_uuid()
+            .to_string()
     }
     #[cfg(not(feature = "hydrate"))]
     {

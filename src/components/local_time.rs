@@ -59,6 +59,37 @@ where
     }
 }
 
+/// The label above a day's messages: "Today", "Yesterday", "Mon 16 Nov" (with the year when
+/// it is not this year).
+pub fn day_label(day: chrono::NaiveDate, today: chrono::NaiveDate) -> String {
+    match (today - day).num_days() {
+        0 => "Today".into(),
+        1 => "Yesterday".into(),
+        _ if day.year() == today.year() => day.format("%a %-d %b").to_string(),
+        _ => day.format("%a %-d %b %Y").to_string(),
+    }
+}
+
+/// `at`'s calendar day and clock time, in the viewer's zone once the browser runs (`local`),
+/// in UTC before that (server render and hydration).
+pub fn day_and_clock(at: DateTime<Utc>, local: bool) -> (chrono::NaiveDate, String) {
+    if local {
+        let t = at.with_timezone(&chrono::Local);
+        (t.date_naive(), t.format("%-I:%M %p").to_string())
+    } else {
+        (at.date_naive(), at.format("%-I:%M %p").to_string())
+    }
+}
+
+/// Today's date in the same zone as [`day_and_clock`].
+pub fn today(local: bool) -> chrono::NaiveDate {
+    if local {
+        chrono::Local::now().date_naive()
+    } else {
+        Utc::now().date_naive()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,37 +124,6 @@ mod tests {
         // 01:00 UTC on the 22nd is 20:00 on the 21st in UTC-5, which is still "today" there.
         let at = Utc.with_ymd_and_hms(2026, 11, 22, 1, 0, 0).unwrap();
         assert_eq!(format_time(at, now, &tz, TimeStyle::Compact), "8:00 PM");
-    }
-}
-
-/// The label above a day's messages: "Today", "Yesterday", "Mon 16 Nov" (with the year when
-/// it is not this year).
-pub fn day_label(day: chrono::NaiveDate, today: chrono::NaiveDate) -> String {
-    match (today - day).num_days() {
-        0 => "Today".into(),
-        1 => "Yesterday".into(),
-        _ if day.year() == today.year() => day.format("%a %-d %b").to_string(),
-        _ => day.format("%a %-d %b %Y").to_string(),
-    }
-}
-
-/// `at`'s calendar day and clock time, in the viewer's zone once the browser runs (`local`),
-/// in UTC before that (server render and hydration).
-pub fn day_and_clock(at: DateTime<Utc>, local: bool) -> (chrono::NaiveDate, String) {
-    if local {
-        let t = at.with_timezone(&chrono::Local);
-        (t.date_naive(), t.format("%-I:%M %p").to_string())
-    } else {
-        (at.date_naive(), at.format("%-I:%M %p").to_string())
-    }
-}
-
-/// Today's date in the same zone as [`day_and_clock`].
-pub fn today(local: bool) -> chrono::NaiveDate {
-    if local {
-        chrono::Local::now().date_naive()
-    } else {
-        Utc::now().date_naive()
     }
 }
 

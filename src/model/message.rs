@@ -297,6 +297,8 @@ mod tests {
 pub struct ThreadData {
     /// Who is looking: drafts are theirs alone.
     pub viewer_id: super::ids::UserId,
+    /// The event-log position the data was read at.
+    pub seq: i64,
     pub page: MessagePage,
     pub draft: Option<super::draft::Draft>,
     pub autosave_delay_ms: u32,

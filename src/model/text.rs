@@ -43,6 +43,14 @@ pub fn optional(
     }
 }
 
+/// Serde helper: a JSON `null` reads as an empty string (blank = "none" in our inputs).
+pub fn null_as_empty<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<String, D::Error> {
+    use serde::Deserialize;
+    Ok(Option::<String>::deserialize(deserializer)?.unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,12 +74,4 @@ mod tests {
             Some("Acme")
         );
     }
-}
-
-/// Serde helper: a JSON `null` reads as an empty string (blank = "none" in our inputs).
-pub fn null_as_empty<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<String, D::Error> {
-    use serde::Deserialize;
-    Ok(Option::<String>::deserialize(deserializer)?.unwrap_or_default())
 }

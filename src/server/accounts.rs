@@ -95,6 +95,12 @@ pub async fn login(
         });
     }
 
+    // Count the attempt before the slow check, so parallel guesses cannot all slip past the
+    // limit; a success takes it back.
+    limiter.record_failure(&account_key, at);
+    if let Some(k) = &ip_key {
+        limiter.record_failure(k, at);
+    }
     let record = state
         .store
         .user_by_email(email.as_str())
@@ -118,15 +124,12 @@ pub async fn login(
     match record {
         Some(user) if verified => {
             limiter.clear(&account_key);
+            if let Some(k) = &ip_key {
+                limiter.forgive_one(k);
+            }
             start_session(state, user.id).await
         }
-        _ => {
-            limiter.record_failure(&account_key, at);
-            if let Some(k) = &ip_key {
-                limiter.record_failure(k, at);
-            }
-            Err(AppError::InvalidCredentials)
-        }
+        _ => Err(AppError::InvalidCredentials),
     }
 }
 

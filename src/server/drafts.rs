@@ -14,7 +14,7 @@ pub async fn get(
     super::leads::get(state, caller, lead).await?;
     state
         .store
-        .draft(caller.user.id, lead)
+        .draft(caller.user.workspace_id, caller.user.id, lead)
         .await
         .map_err(internal("reading draft"))
 }

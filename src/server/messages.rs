@@ -31,14 +31,22 @@ pub async fn thread(
     caller: &Caller,
     lead: LeadId,
 ) -> Result<ThreadData, AppError> {
+    // Read before the data: the client re-applies any event after this it saw while loading.
+    let seq = state
+        .store
+        .event_window()
+        .await
+        .map_err(internal("reading event head"))?
+        .head;
     let page = page(state, caller, lead, None, None).await?;
     let draft = state
         .store
-        .draft(caller.user.id, lead)
+        .draft(caller.user.workspace_id, caller.user.id, lead)
         .await
         .map_err(internal("reading draft"))?;
     Ok(ThreadData {
         viewer_id: caller.user.id,
+        seq,
         page,
         draft,
         autosave_delay_ms: state.settings.autosave_delay_ms,

@@ -42,6 +42,14 @@ impl FailureLimiter {
         list.push_back(now);
     }
 
+    /// Takes back the newest recorded failure (an attempt counted up front that succeeded).
+    pub fn forgive_one(&self, key: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(list) = map.get_mut(key) {
+            list.pop_back();
+        }
+    }
+
     pub fn clear(&self, key: &str) {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
         map.remove(key);

@@ -11,6 +11,7 @@ use axum::extract::ws::{
     close_code, CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade,
 };
 use axum::extract::State;
+use axum::http::{header, HeaderMap};
 use axum::response::Response;
 use std::time::{Duration, Instant};
 use tokio::sync::broadcast::error::RecvError;
@@ -18,17 +19,17 @@ use tokio::sync::broadcast::error::RecvError;
 /// Largest frame a client may send; anything bigger closes the socket.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// A replay longer than this is answered with `reset`: refetching is cheaper.
-const MAX_REPLAY: usize = 10_000;
+const MAX_REPLAY: i64 = 10_000;
 const REPLAY_PAGE: i64 = 500;
-const PING_EVERY: Duration = Duration::from_secs(20);
-/// No frame (pongs included) for this long: the peer is gone.
-const IDLE_LIMIT: Duration = Duration::from_secs(60);
 
 pub async fn upgrade(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
+    // Kept to re-check the session while the socket lives: sign-out or expiry ends the stream.
+    let credentials = credential_headers(&headers);
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .on_upgrade(move |socket| async move {
@@ -36,6 +37,7 @@ pub async fn upgrade(
                 socket,
                 state,
                 caller,
+                credentials,
                 last_sent: 0,
                 resumed: false,
             };
@@ -45,10 +47,22 @@ pub async fn upgrade(
         })
 }
 
+/// Only the headers that authenticate the caller.
+fn credential_headers(headers: &HeaderMap) -> HeaderMap {
+    let mut kept = HeaderMap::new();
+    for name in [header::COOKIE, header::AUTHORIZATION] {
+        for value in headers.get_all(&name) {
+            kept.append(name.clone(), value.clone());
+        }
+    }
+    kept
+}
+
 struct Session {
     socket: WebSocket,
     state: AppState,
     caller: Caller,
+    credentials: HeaderMap,
     /// Highest seq delivered on this socket.
     last_sent: i64,
     /// Live events flow only after the client said where to resume from.
@@ -61,7 +75,10 @@ impl Session {
         let mut live = self.state.store.subscribe_events();
         let head = self.window().await?.head;
         self.send_frame(&ServerFrame::Hello { head }).await?;
-        let mut ping = tokio::time::interval(PING_EVERY);
+        let heartbeat = Duration::from_secs(self.state.settings.ws_heartbeat_secs);
+        // No frame (pongs included) for three heartbeats: the peer is gone.
+        let idle_limit = heartbeat * 3;
+        let mut ping = tokio::time::interval(heartbeat);
         let mut last_heard = Instant::now();
         loop {
             tokio::select! {
@@ -87,8 +104,11 @@ impl Session {
                     Err(RecvError::Closed) => return Ok(()),
                 },
                 _ = ping.tick() => {
-                    if last_heard.elapsed() > IDLE_LIMIT {
+                    if last_heard.elapsed() > idle_limit {
                         return self.close(close_code::AWAY, "idle").await;
+                    }
+                    if super::auth::authenticate(&self.state, &self.credentials).await.is_err() {
+                        return self.close(close_code::POLICY, "session ended").await;
                     }
                     self.socket.send(WsMessage::Ping(Default::default())).await.map_err(|_| "send failed")?;
                 }
@@ -120,31 +140,25 @@ impl Session {
 
     /// Sends every visible event after `after`, in order; `reset` when that is not possible.
     async fn replay(&mut self, after: i64) -> Result<(), &'static str> {
-        let window = self.window().await?;
+        let (workspace, user_id) = (self.caller.user.workspace_id, self.caller.user.id);
+        // Window, count and first page come from one snapshot: pruning cannot open a gap.
+        let (window, due, mut batch) = self
+            .state
+            .store
+            .replay_start(workspace, user_id, after, MAX_REPLAY, REPLAY_PAGE)
+            .await
+            .map_err(db_error)?;
         if after > window.head || after < window.oldest - 1 {
             return self
                 .reset(window.head, "resume point is outside the event log")
                 .await;
         }
-        let user = &self.caller.user;
-        let (workspace, user_id) = (user.workspace_id, user.id);
+        if due > MAX_REPLAY {
+            return self.reset(window.head, "too far behind").await;
+        }
         let mut cursor = after;
-        let mut replayed = 0;
         loop {
-            let batch = self
-                .state
-                .store
-                .events_after(workspace, user_id, cursor, REPLAY_PAGE)
-                .await
-                .map_err(|e| {
-                    tracing::error!(error = %e, "replaying events");
-                    "database error"
-                })?;
             let full = batch.len() as i64 == REPLAY_PAGE;
-            replayed += batch.len();
-            if replayed > MAX_REPLAY {
-                return self.reset(window.head.max(cursor), "too far behind").await;
-            }
             for event in batch {
                 cursor = event.seq;
                 self.send_text(event.payload).await?;
@@ -152,6 +166,12 @@ impl Session {
             if !full {
                 break;
             }
+            batch = self
+                .state
+                .store
+                .events_after(workspace, user_id, cursor, REPLAY_PAGE)
+                .await
+                .map_err(db_error)?;
         }
         self.last_sent = self.last_sent.max(cursor).max(after);
         Ok(())
@@ -203,4 +223,9 @@ impl Session {
         let _ = self.socket.send(WsMessage::Close(Some(frame))).await;
         Ok(())
     }
+}
+
+fn db_error(e: sqlx::Error) -> &'static str {
+    tracing::error!(error = %e, "reading the event log");
+    "database error"
 }

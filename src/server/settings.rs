@@ -30,6 +30,8 @@ pub struct Settings {
     pub autosave_delay_ms: u32,
     /// How long the event log keeps events for clients to resume from; older resumes get `reset`.
     pub event_retention_secs: i64,
+    /// How often a socket is pinged and its session re-checked; silent for 3× this: closed.
+    pub ws_heartbeat_secs: u64,
 }
 
 /// A setting that could not be used: start-up stops with this message.
@@ -57,6 +59,7 @@ const KEYS: &[&str] = &[
     "thread_page_size",
     "autosave_delay_ms",
     "event_retention_secs",
+    "ws_heartbeat_secs",
 ];
 
 struct Raw {
@@ -232,14 +235,27 @@ impl Settings {
                 500,
                 "a whole number of milliseconds",
             )?,
-            event_retention_secs: positive(
+            event_retention_secs: match raw.get(
                 "event_retention_secs",
-                raw.get(
-                    "event_retention_secs",
-                    7 * 24 * 3600,
-                    "a whole number of seconds",
-                )?,
-            )?,
+                7 * 24 * 3600,
+                "a whole number of seconds",
+            )? {
+                secs @ 1..=315_360_000 => secs,
+                _ => {
+                    return Err(raw.error(
+                        "event_retention_secs",
+                        "must be between 1 second and 10 years",
+                    ))
+                }
+            },
+            ws_heartbeat_secs: match raw.get(
+                "ws_heartbeat_secs",
+                20,
+                "a whole number of seconds",
+            )? {
+                secs @ 1..=3600 => secs,
+                _ => return Err(raw.error("ws_heartbeat_secs", "must be between 1 and 3600")),
+            },
         })
     }
 

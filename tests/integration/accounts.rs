@@ -303,3 +303,34 @@ async fn ui_login_continues_to_a_local_next_path_only() {
         .await;
     assert_eq!(res.headers()["location"], "/", "no open redirect");
 }
+
+#[tokio::test]
+async fn parallel_wrong_passwords_cannot_outrun_the_limit() {
+    let server = TestServer::start().await;
+    server.signed_up("ada@example.com", "A").await;
+    let attempts = (0..12).map(|_| {
+        let client = server.client();
+        let url = server.url("/api/auth/login");
+        tokio::spawn(async move {
+            client
+                .post(url)
+                .json(&json!({"email": "ada@example.com", "password": "wrong password"}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        })
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(attempts)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap())
+        .collect();
+    let checked = statuses.iter().filter(|s| **s == 401).count();
+    assert!(
+        checked <= 5,
+        "at most 5 guesses are checked, got {statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 12 - checked);
+}

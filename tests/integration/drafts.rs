@@ -172,3 +172,49 @@ async fn bad_drafts_are_rejected_and_delete_works() {
     assert_eq!(res.status(), 204);
     assert_eq!(stored(&server, &client, lead).await, Value::Null);
 }
+
+#[tokio::test]
+async fn a_version_from_before_a_send_never_matches_a_later_draft() {
+    let server = TestServer::start().await;
+    let client = server.signed_up("ada@example.com", "A").await;
+    let lead = server
+        .create_lead(&client, json!({"name": "Maya", "phone": "+14155550100"}))
+        .await;
+    let lead = lead["id"].as_str().unwrap();
+    let res = save(
+        &server,
+        &client,
+        lead,
+        json!({"content": "first", "channel": "sms", "version": 0}),
+    )
+    .await;
+    let old_version = res.json::<Value>().await.unwrap()["draft"]["version"]
+        .as_i64()
+        .unwrap();
+    server.send(&client, lead, message("sms", "first")).await;
+    // A new draft after the send…
+    let res = save(
+        &server,
+        &client,
+        lead,
+        json!({"content": "second", "channel": "sms", "version": 0}),
+    )
+    .await;
+    let new_version = res.json::<Value>().await.unwrap()["draft"]["version"]
+        .as_i64()
+        .unwrap();
+    assert!(
+        new_version > old_version,
+        "versions only grow: {old_version} then {new_version}"
+    );
+    // …cannot be overwritten by a tab still holding the old version.
+    let res = save(
+        &server,
+        &client,
+        lead,
+        json!({"content": "stale tab", "channel": "sms", "version": old_version}),
+    )
+    .await;
+    assert_eq!(res.status(), 409);
+    assert_eq!(stored(&server, &client, lead).await["content"], "second");
+}

@@ -277,3 +277,22 @@ async fn sockets_need_a_session_and_a_same_site_origin() {
     let err = tokio_tungstenite::connect_async(request).await.unwrap_err();
     assert!(err.to_string().contains("403"), "{err}");
 }
+
+#[tokio::test]
+async fn a_socket_closes_once_its_session_ends() {
+    let server = TestServer::start_with(|s| s.ws_heartbeat_secs = 1).await;
+    let owner = server.session("ada@example.com", "A").await;
+    let mut ws = server.socket(&owner.cookie).await;
+    ws.resume(0).await;
+    ws.next_of("live").await;
+    let res = owner
+        .client
+        .post(server.url("/api/auth/logout"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let (code, reason) = ws.closed().await.expect("close frame");
+    assert_eq!(code, 1008);
+    assert_eq!(reason, "session ended");
+}

@@ -1,5 +1,5 @@
 //! Drafts, one per user and lead, versioned; every change is logged for the owner's other tabs.
-use super::events::{append, LoggedEvent};
+use super::events::{append, next_seq, LoggedEvent};
 use super::{now, Store};
 use crate::model::draft::{Draft, DraftFields, DraftSave};
 use crate::model::event::ServerFrame;
@@ -32,13 +32,15 @@ impl From<DraftRow> for Draft {
 
 async fn current(
     conn: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
     user: UserId,
     lead: LeadId,
 ) -> Result<Option<Draft>, sqlx::Error> {
     let row = sqlx::query_as::<_, DraftRow>(
         "SELECT lead_id, channel, subject, content, version, updated_at FROM message_drafts \
-         WHERE user_id = ? AND lead_id = ?",
+         WHERE workspace_id = ? AND user_id = ? AND lead_id = ?",
     )
+    .bind(workspace)
     .bind(user)
     .bind(lead)
     .fetch_optional(conn)
@@ -47,9 +49,14 @@ async fn current(
 }
 
 impl Store {
-    pub async fn draft(&self, user: UserId, lead: LeadId) -> Result<Option<Draft>, sqlx::Error> {
+    pub async fn draft(
+        &self,
+        workspace: WorkspaceId,
+        user: UserId,
+        lead: LeadId,
+    ) -> Result<Option<Draft>, sqlx::Error> {
         let mut conn = self.pool().acquire().await?;
-        current(&mut conn, user, lead).await
+        current(&mut conn, workspace, user, lead).await
     }
 
     /// Saves when `fields.base_version` is the stored version (0: none stored); otherwise
@@ -62,7 +69,7 @@ impl Store {
         fields: &DraftFields,
     ) -> Result<DraftSave, sqlx::Error> {
         let (_writer, mut tx) = self.begin_write().await?;
-        let stored = current(&mut tx, user, lead).await?;
+        let stored = current(&mut tx, workspace, user, lead).await?;
         let stored_version = stored.as_ref().map_or(0, |d| d.version);
         if fields.base_version != stored_version {
             return Ok(DraftSave::Stale { current: stored });
@@ -73,12 +80,14 @@ impl Store {
             }
             (None, delete_in(&mut tx, workspace, user, lead).await?)
         } else {
+            // The version is the seq of this save's event: it only ever grows, even across a
+            // send (which deletes the row), so an old tab's version can never match a new draft.
             let draft = Draft {
                 lead_id: lead,
                 channel: fields.channel,
                 subject: fields.subject.clone(),
                 content: fields.content.clone(),
-                version: stored_version + 1,
+                version: next_seq(&mut tx).await?,
                 updated_at: now(),
             };
             sqlx::query(
@@ -127,11 +136,14 @@ pub(super) async fn delete_in(
     user: UserId,
     lead: LeadId,
 ) -> Result<Option<LoggedEvent>, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM message_drafts WHERE user_id = ? AND lead_id = ?")
-        .bind(user)
-        .bind(lead)
-        .execute(&mut *tx)
-        .await?;
+    let done = sqlx::query(
+        "DELETE FROM message_drafts WHERE workspace_id = ? AND user_id = ? AND lead_id = ?",
+    )
+    .bind(workspace)
+    .bind(user)
+    .bind(lead)
+    .execute(&mut *tx)
+    .await?;
     if done.rows_affected() == 0 {
         return Ok(None);
     }

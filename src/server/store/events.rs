@@ -53,6 +53,45 @@ impl Store {
         })
     }
 
+    /// The start of a replay, read in one snapshot so pruning cannot slip in between the
+    /// window check and the first page: the window, how many events are due (counted up to
+    /// `cap + 1`), and the first page.
+    pub async fn replay_start(
+        &self,
+        workspace: WorkspaceId,
+        user: UserId,
+        after: i64,
+        cap: i64,
+        page: i64,
+    ) -> Result<(EventWindow, i64, Vec<LoggedEvent>), sqlx::Error> {
+        let mut tx = self.pool().begin().await?;
+        let head: Option<(i64,)> =
+            sqlx::query_as("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
+                .fetch_optional(&mut *tx)
+                .await?;
+        let head = head.map_or(0, |(h,)| h);
+        let (oldest,): (Option<i64>,) = sqlx::query_as("SELECT MIN(seq) FROM events")
+            .fetch_one(&mut *tx)
+            .await?;
+        let window = EventWindow {
+            head,
+            oldest: oldest.unwrap_or(head + 1),
+        };
+        let (due,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE workspace_id = ? AND seq > ? \
+             AND (user_id IS NULL OR user_id = ?) LIMIT ?)",
+        )
+        .bind(workspace)
+        .bind(after)
+        .bind(user)
+        .bind(cap + 1)
+        .fetch_one(&mut *tx)
+        .await?;
+        let first = events_after_in(&mut tx, workspace, user, after, page).await?;
+        tx.commit().await?;
+        Ok((window, due, first))
+    }
+
     /// Events after `after` that `user` of `workspace` may see, oldest first.
     pub async fn events_after(
         &self,
@@ -61,16 +100,8 @@ impl Store {
         after: i64,
         limit: i64,
     ) -> Result<Vec<LoggedEvent>, sqlx::Error> {
-        sqlx::query_as::<_, LoggedEvent>(
-            "SELECT seq, workspace_id, user_id, payload FROM events \
-             WHERE workspace_id = ? AND seq > ? AND (user_id IS NULL OR user_id = ?) ORDER BY seq LIMIT ?",
-        )
-        .bind(workspace)
-        .bind(after)
-        .bind(user)
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await
+        let mut conn = self.pool().acquire().await?;
+        events_after_in(&mut conn, workspace, user, after, limit).await
     }
 
     /// Deletes events older than `age`; returns how many went.
@@ -91,6 +122,17 @@ impl Store {
     }
 }
 
+/// The seq the next appended event will get. Only meaningful under the writer lock, where
+/// nobody else can take it meanwhile.
+pub(super) async fn next_seq(tx: &mut sqlx::SqliteConnection) -> Result<i64, sqlx::Error> {
+    let (next,): (i64,) = sqlx::query_as(
+        "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) + 1",
+    )
+    .fetch_one(tx)
+    .await?;
+    Ok(next)
+}
+
 /// Appends one event inside the writer's transaction. `frame` gets the event's seq.
 pub(super) async fn append(
     tx: &mut sqlx::SqliteConnection,
@@ -98,12 +140,7 @@ pub(super) async fn append(
     user: Option<UserId>,
     frame: impl FnOnce(i64) -> ServerFrame,
 ) -> Result<LoggedEvent, sqlx::Error> {
-    // Safe because every appender holds the writer lock: nobody else takes this seq meanwhile.
-    let (next,): (i64,) = sqlx::query_as(
-        "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) + 1",
-    )
-    .fetch_one(&mut *tx)
-    .await?;
+    let next = next_seq(tx).await?;
     let frame = frame(next);
     let kind = match &frame {
         ServerFrame::MessagesUpdated { .. } => "messages_updated",
@@ -126,4 +163,23 @@ pub(super) async fn append(
         user_id: user,
         payload,
     })
+}
+
+async fn events_after_in(
+    conn: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    user: UserId,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<LoggedEvent>, sqlx::Error> {
+    sqlx::query_as::<_, LoggedEvent>(
+        "SELECT seq, workspace_id, user_id, payload FROM events \
+         WHERE workspace_id = ? AND seq > ? AND (user_id IS NULL OR user_id = ?) ORDER BY seq LIMIT ?",
+    )
+    .bind(workspace)
+    .bind(after)
+    .bind(user)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
 }

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds the release server, starts it on a fresh database, and runs the benchmark program
+# against it. Prints the figures the README quotes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ulimit -n 65536 2>/dev/null || true
+port=${BENCH_PORT:-3300}
+work=$(mktemp -d)
+cargo leptos build --release
+cargo build --release --features bench --bin leadwire-bench
+LEPTOS_SITE_ADDR="127.0.0.1:$port" LEADWIRE_DATABASE_URL="sqlite://$work/bench.db" LEADWIRE_SEED_DEMO=false \
+  RUST_LOG=leadwire=warn ./target/release/leadwire >"$work/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do
+  curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+./target/release/leadwire-bench delivery --url "http://127.0.0.1:$port" --clients "${BENCH_CLIENTS:-1,1000}" --sends "${BENCH_SENDS:-200}"
+./target/release/leadwire-bench throughput --url "http://127.0.0.1:$port" --senders "${BENCH_SENDERS:-16}" --messages "${BENCH_MESSAGES:-4000}"
