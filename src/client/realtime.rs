@@ -34,6 +34,9 @@ pub struct Realtime {
     pub status: RwSignal<ConnStatus>,
     /// Bumped when the server answers `reset`: views refetch their data.
     pub resets: RwSignal<u64>,
+    /// Bumped on every `messages_updated` (and on reset): list views that summarise messages
+    /// (inbox, dashboard) refetch when it moves.
+    pub messages_version: RwSignal<u64>,
     // Browser-only: server render threads must never hold (or drop) thread-local values.
     #[cfg(feature = "hydrate")]
     listeners: StoredValue<Vec<(u64, Listener)>, LocalStorage>,
@@ -72,6 +75,9 @@ impl Realtime {
         for listener in listeners {
             listener(frame);
         }
+        if matches!(frame, ServerFrame::MessagesUpdated { .. }) {
+            self.messages_version.update(|v| *v += 1);
+        }
     }
 }
 
@@ -80,6 +86,7 @@ pub fn provide_realtime() -> Realtime {
     let realtime = Realtime {
         status: RwSignal::new(ConnStatus::Connecting),
         resets: RwSignal::new(0),
+        messages_version: RwSignal::new(0),
         #[cfg(feature = "hydrate")]
         listeners: StoredValue::new_local(Vec::new()),
         #[cfg(feature = "hydrate")]
@@ -282,6 +289,7 @@ mod connection {
                 ServerFrame::Reset { seq, .. } => {
                     state.last_seq = *seq;
                     state.realtime.resets.update(|n| *n += 1);
+                    state.realtime.messages_version.update(|n| *n += 1);
                     return;
                 }
                 ServerFrame::Pong => return,

@@ -1,5 +1,6 @@
 //! `/dashboard`: the pipeline at a glance (the live KPI dashboard builds on this).
 use crate::api::leads::get_pipeline_summary;
+use crate::client::realtime::use_realtime;
 use crate::components::badges::StageBadge;
 use crate::components::status::{EmptyState, ErrorNotice, Loading};
 use crate::model::lead::format_money;
@@ -9,13 +10,17 @@ use leptos_router::components::A;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let summary = Resource::new(|| (), |_| get_pipeline_summary());
+    let realtime = use_realtime();
+    let summary = Resource::new(
+        move || realtime.map(|r| r.messages_version.get()).unwrap_or(0),
+        |_| get_pipeline_summary(),
+    );
     view! {
         <Title text="Dashboard"/>
         <div class="page-head">
             <h1>"Dashboard"</h1>
         </div>
-        <Suspense fallback=Loading>
+        <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match summary.await {
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
@@ -44,7 +49,7 @@ pub fn DashboardPage() -> impl IntoView {
                                 </div>
                                 <div class="kpi" title="Messages sent and received in the last 7 days">
                                     <span class="kpi-label">"Messages, 7 days"</span>
-                                    <span class="kpi-value">{s.messages_last_7_days}</span>
+                                    <span class="kpi-value" data-testid="kpi-messages-7d">{s.messages_last_7_days}</span>
                                 </div>
                             </div>
                             <section class="card">
@@ -66,6 +71,6 @@ pub fn DashboardPage() -> impl IntoView {
                     }
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }

@@ -1,5 +1,6 @@
 //! `/` and `/inbox`: the leads with the most recent conversations first.
 use crate::api::leads::conversations;
+use crate::client::realtime::use_realtime;
 use crate::components::badges::{channel_icon, StageBadge};
 use crate::components::local_time::LocalTime;
 use crate::components::status::{EmptyState, ErrorNotice, Loading};
@@ -10,13 +11,18 @@ use leptos_router::components::A;
 
 #[component]
 pub fn InboxPage() -> impl IntoView {
-    let rows = Resource::new(|| (), |_| conversations());
+    // Live: every message event anywhere in the workspace re-reads the list.
+    let realtime = use_realtime();
+    let rows = Resource::new(
+        move || realtime.map(|r| r.messages_version.get()).unwrap_or(0),
+        |_| conversations(),
+    );
     view! {
         <Title text="Inbox"/>
         <div class="page-head">
             <h1>"Inbox"</h1>
         </div>
-        <Suspense fallback=Loading>
+        <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match rows.await {
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
@@ -60,6 +66,6 @@ pub fn InboxPage() -> impl IntoView {
                     }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
