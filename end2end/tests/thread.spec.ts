@@ -180,3 +180,26 @@ test("8. a message sent while offline waits, then is delivered exactly once", as
   const bodies = (await res.json()).messages.map((m: { body: string }) => m.body);
   expect(bodies.filter((b: string) => b === "Sent from a tunnel")).toHaveLength(1);
 });
+
+test("9. text being typed in one tab is never replaced by another tab's save", async ({ context }) => {
+  const { leadA } = await setUp(context, "noclobber");
+  const tab1 = await context.newPage();
+  const tab2 = await context.newPage();
+  await openLead(tab1, leadA);
+  await openLead(tab2, leadA);
+
+  // Tab 2 starts typing but has not saved yet when tab 1 saves other text.
+  await composer(tab2).focus();
+  await composer(tab2).pressSequentially("Tab two is typing", { delay: 5 });
+  await composer(tab1).fill("Tab one saved this");
+  await composer(tab1).blur();
+  await expect(tab1.getByTestId("draft-status")).toHaveText("Draft saved");
+
+  // Tab 2 keeps its text; its save lands on top of tab 1's newer version (409, then rebased).
+  await expect(composer(tab2)).toHaveValue("Tab two is typing");
+  await expect(tab2.getByTestId("draft-status")).toHaveText("Draft saved");
+  const res = await context.request.get(`/api/drafts/${leadA}`);
+  expect((await res.json()).draft.content).toBe("Tab two is typing");
+  // And tab 1, which is not typing any more, follows the newest draft live.
+  await expect(composer(tab1)).toHaveValue("Tab two is typing");
+});
