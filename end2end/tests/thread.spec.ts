@@ -203,3 +203,16 @@ test("9. text being typed in one tab is never replaced by another tab's save", a
   // And tab 1, which is not typing any more, follows the newest draft live.
   await expect(composer(tab1)).toHaveValue("Tab two is typing");
 });
+
+test("10. a tab whose session ended elsewhere goes to sign-in instead of retrying forever", async ({ context, page }) => {
+  const { leadA } = await setUp(context, "ended");
+  await openLead(page, leadA);
+  // Signed out from another tab: the cookie is gone and the server forgot the session.
+  const res = await context.request.post("/api/auth/logout");
+  expect(res.status()).toBe(204);
+  // Drop the connection; the reconnects are refused, and after a few the tab checks why.
+  await context.setOffline(true);
+  await expect(page.getByTestId("connection-status")).toHaveText("Offline");
+  await context.setOffline(false);
+  await expect(page).toHaveURL(new RegExp(`/login\\?next=/leads/${leadA}$`), { timeout: 20_000 });
+});

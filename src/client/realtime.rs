@@ -328,6 +328,17 @@ mod connection {
             return;
         }
         state.realtime.status.set(ConnStatus::Reconnecting);
+        if state.attempts == 3 {
+            // The browser hides why an upgrade failed; a session that ended (signed out in
+            // another tab, expired) is the usual reason. Ask, and go to sign-in if so.
+            leptos::task::spawn_local(async {
+                if let Ok(None) = crate::api::auth::get_current_user().await {
+                    let location = window().location();
+                    let here = location.pathname().unwrap_or_default();
+                    let _ = location.assign(&format!("/login?next={here}"));
+                }
+            });
+        }
         let base = (500.0 * 2f64.powi(state.attempts.min(10) as i32)).min(MAX_BACKOFF_MS);
         // ±30 % jitter so a restarted server is not hit by every tab at once.
         let delay = base * (0.7 + 0.6 * js_sys::Math::random());

@@ -16,6 +16,11 @@ use axum::response::Response;
 use std::time::{Duration, Instant};
 use tokio::sync::broadcast::error::RecvError;
 
+/// More `resume` requests than this within [`RESUME_WINDOW`] close the socket: each one costs
+/// a replay from the database.
+const MAX_RESUMES: u32 = 20;
+const RESUME_WINDOW: Duration = Duration::from_secs(10);
+
 /// Largest frame a client may send; anything bigger closes the socket.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// A replay longer than this is answered with `reset`: refetching is cheaper.
@@ -40,6 +45,7 @@ pub async fn upgrade(
                 credentials,
                 last_sent: 0,
                 resumed: false,
+                resume_window: (Instant::now(), 0),
             };
             if let Err(reason) = session.run().await {
                 tracing::debug!(user = %session.caller.user.id, reason, "socket closed");
@@ -67,6 +73,8 @@ struct Session {
     last_sent: i64,
     /// Live events flow only after the client said where to resume from.
     resumed: bool,
+    /// Start of the current rate window for `resume`, and how many arrived in it.
+    resume_window: (Instant, u32),
 }
 
 impl Session {
@@ -119,6 +127,17 @@ impl Session {
     async fn on_client_frame(&mut self, text: &str) -> Result<(), &'static str> {
         match serde_json::from_str::<ClientFrame>(text) {
             Ok(ClientFrame::Resume { after }) => {
+                let (started, count) = &mut self.resume_window;
+                if started.elapsed() > RESUME_WINDOW {
+                    *started = Instant::now();
+                    *count = 0;
+                }
+                *count += 1;
+                if *count > MAX_RESUMES {
+                    self.close(close_code::POLICY, "too many resume requests")
+                        .await?;
+                    return Err("resume flood");
+                }
                 self.replay(after).await?;
                 self.resumed = true;
                 self.send_frame(&ServerFrame::Live {
@@ -221,6 +240,17 @@ impl Session {
             reason: reason.into(),
         };
         let _ = self.socket.send(WsMessage::Close(Some(frame))).await;
+        // Finish the closing handshake: wait (briefly) for the peer's close, reading what it
+        // still sends. Dropping the connection with unread input would make the kernel reset
+        // it, and the peer might never see our close frame and its reason.
+        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+            while let Some(Ok(message)) = self.socket.recv().await {
+                if matches!(message, WsMessage::Close(_)) {
+                    break;
+                }
+            }
+        })
+        .await;
         Ok(())
     }
 }

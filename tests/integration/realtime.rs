@@ -296,3 +296,16 @@ async fn a_socket_closes_once_its_session_ends() {
     assert_eq!(code, 1008);
     assert_eq!(reason, "session ended");
 }
+
+#[tokio::test]
+async fn a_flood_of_resume_requests_closes_the_socket() {
+    let server = TestServer::start().await;
+    let owner = server.session("ada@example.com", "A").await;
+    let mut ws = server.socket(&owner.cookie).await;
+    for _ in 0..25 {
+        ws.resume(0).await;
+    }
+    let (code, reason) = ws.closed().await.expect("close frame");
+    assert_eq!(code, 1008);
+    assert_eq!(reason, "too many resume requests");
+}
