@@ -6,14 +6,7 @@ async fn sign_up_log_out_and_log_in_again() {
     let server = TestServer::start().await;
     let client = server.signed_up("ada@example.com", "Analytical").await;
 
-    let me: Value = client
-        .get(server.url("/api/auth/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = server.get_json(&client, "/api/auth/me").await;
     assert_eq!(me["user"]["email"], "ada@example.com");
     assert_eq!(me["user"]["workspace_name"], "Analytical");
     assert_eq!(me["user"]["role"], "owner");

@@ -23,14 +23,7 @@ async fn create_list_show_and_patch_a_lead() {
     );
 
     let id = lead["id"].as_str().unwrap();
-    let shown: Value = client
-        .get(server.url(&format!("/api/leads/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let shown: Value = server.get_json(&client, &format!("/api/leads/{id}")).await;
     assert_eq!(shown["name"], "Maya Patel");
 
     let res = client
@@ -142,14 +135,7 @@ async fn an_invalid_patch_leaves_the_lead_unchanged() {
         .await
         .unwrap();
     assert_eq!(res.status(), 422);
-    let shown: Value = client
-        .get(server.url(&format!("/api/leads/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let shown: Value = server.get_json(&client, &format!("/api/leads/{id}")).await;
     assert_eq!(shown["name"], "Maya");
     assert_eq!(shown["email"], "maya@example.com");
 }
@@ -216,14 +202,7 @@ async fn a_lead_owner_must_be_a_teammate() {
     let server = TestServer::start().await;
     let owner = server.signed_up("ada@example.com", "A").await;
     let other = server.signed_up("eve@example.com", "E").await;
-    let me: Value = other
-        .get(server.url("/api/auth/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = server.get_json(&other, "/api/auth/me").await;
     let foreign_user = me["user"]["id"].as_str().unwrap();
     let res = owner
         .post(server.url("/api/leads"))

@@ -135,6 +135,18 @@ impl TestServer {
             .expect("send message")
     }
 
+    /// GETs `path` and returns the JSON body.
+    pub async fn get_json(&self, client: &Client, path: &str) -> Value {
+        client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("GET")
+            .json()
+            .await
+            .expect("JSON body")
+    }
+
     pub async fn create_lead(&self, client: &Client, body: Value) -> Value {
         let res = client
             .post(self.url("/api/leads"))

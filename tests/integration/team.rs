@@ -48,14 +48,7 @@ async fn a_teammate_joins_through_an_invite_and_sees_the_same_leads() {
         .await;
     assert!(res.status().is_success());
     assert_eq!(server.lead_names(&teammate).await, vec!["Shared Lead"]);
-    let me: Value = teammate
-        .get(server.url("/api/auth/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = server.get_json(&teammate, "/api/auth/me").await;
     assert_eq!(me["user"]["role"], "member");
 
     // An invite makes one account only.
