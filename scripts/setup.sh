@@ -57,6 +57,11 @@ if $want_test; then
     say "installing Debian Chromium"
     apt_install chromium
   fi
+  # A real SMTP server for the email tests (tests/smtp_sink.py), from PyPI.
+  if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+    say "installing aiosmtpd (the SMTP server the email tests deliver to)"
+    python3 -m pip install --quiet --disable-pip-version-check 'aiosmtpd==1.4.6'
+  fi
   # Playwright from npm, told never to fetch a browser; it drives the Debian Chromium.
   if ! [ -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
     say "installing end2end npm packages"

@@ -4,8 +4,10 @@ pub mod auth;
 pub mod drafts;
 pub mod leads;
 pub mod messages;
+pub mod outbox;
 pub mod team;
 pub mod tokens;
+pub mod tracking;
 
 #[cfg(feature = "ssr")]
 pub mod rest;

@@ -1,9 +1,17 @@
 //! The HTML shell, the router and the page list.
 use crate::components::layout::AppLayout;
 use crate::pages::{
-    dashboard::DashboardPage, inbox::InboxPage, invite::AcceptInvitePage, lead::LeadPage,
-    lead_new::NewLeadPage, leads::LeadsPage, login::LoginPage, not_found::NotFoundPage,
-    settings::SettingsPage, signup::SignupPage,
+    dashboard::DashboardPage,
+    inbox::InboxPage,
+    invite::AcceptInvitePage,
+    lead::LeadPage,
+    lead_new::NewLeadPage,
+    leads::LeadsPage,
+    login::LoginPage,
+    not_found::NotFoundPage,
+    outbox::{OutboxMailPage, OutboxPage},
+    settings::SettingsPage,
+    signup::SignupPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -57,6 +65,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/leads/new") view=NewLeadPage ssr=ssr.clone()/>
                     <Route path=path!("/leads/:id") view=LeadPage ssr=ssr.clone()/>
                     <Route path=path!("/dashboard") view=DashboardPage ssr=ssr.clone()/>
+                    <Route path=path!("/outbox") view=OutboxPage ssr=ssr.clone()/>
+                    <Route path=path!("/outbox/:id") view=OutboxMailPage ssr=ssr.clone()/>
                     <Route path=path!("/settings") view=SettingsPage ssr=ssr.clone()/>
                 </ParentRoute>
             </Routes>

@@ -7,4 +7,5 @@ pub mod field;
 pub mod layout;
 pub mod lead_fields;
 pub mod local_time;
+pub mod message_list;
 pub mod status;

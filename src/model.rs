@@ -6,4 +6,7 @@ pub mod event;
 pub mod ids;
 pub mod lead;
 pub mod message;
+pub mod outbox;
+pub mod receipt;
 pub mod text;
+pub mod tracking;

@@ -7,5 +7,6 @@ pub mod lead_new;
 pub mod leads;
 pub mod login;
 pub mod not_found;
+pub mod outbox;
 pub mod settings;
 pub mod signup;

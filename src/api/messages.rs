@@ -31,3 +31,13 @@ pub async fn send_message(lead_id: String, input: MessageInput) -> Result<Messag
     let (message, _) = crate::server::messages::record(&state, &caller, lead, &input).await?;
     Ok(message)
 }
+
+/// Puts a failed email back in the delivery queue.
+#[server(prefix = "/rpc", endpoint = "retry_message")]
+pub async fn retry_message(lead_id: String, message_id: String) -> Result<Message, AppError> {
+    use crate::model::ids::{LeadId, MessageId};
+    let (state, caller) = super::caller().await?;
+    let lead = LeadId::parse(&lead_id).ok_or(AppError::NotFound)?;
+    let message = MessageId::parse(&message_id).ok_or(AppError::NotFound)?;
+    crate::server::messages::retry(&state, &caller, lead, message).await
+}

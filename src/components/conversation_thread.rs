@@ -1,15 +1,15 @@
 //! `ConversationThread`: one timeline per lead across channels, live in every tab.
 use super::badges::ChannelBadge;
 use super::composer::{ChannelChoice, Composer};
-use super::local_time::{day_and_clock, day_label, today};
+use super::message_list::render_messages;
 use super::status::{ErrorNotice, Loading};
-use crate::api::messages::{get_thread, older_messages, send_message};
+use crate::api::messages::{get_thread, older_messages, retry_message, send_message};
 use crate::client::draft::{use_draft, DraftHandle, DraftSeed};
 use crate::client::realtime::use_realtime;
 use crate::client::storage;
 use crate::model::error::AppError;
 use crate::model::event::ServerFrame;
-use crate::model::ids::LeadId;
+use crate::model::ids::{LeadId, MessageId};
 use crate::model::message::{Channel, Direction, Message, MessageInput, ThreadData};
 use leptos::html;
 use leptos::prelude::*;
@@ -268,6 +268,19 @@ fn ThreadView(
         });
     };
 
+    // A failed email goes back in the queue; its UPDATE events bring the new status.
+    let on_retry = Callback::new(move |id: MessageId| {
+        send_error.set(None);
+        leptos::task::spawn_local(async move {
+            match retry_message(lead_id.to_string(), id.to_string()).await {
+                Ok(message) => {
+                    upsert(messages, message);
+                }
+                Err(e) => send_error.set(Some(e.to_string())),
+            }
+        });
+    });
+
     let on_send = Callback::new(move |()| {
         let input = MessageInput {
             direction: String::new(),
@@ -312,7 +325,7 @@ fn ThreadView(
                 <div class="empty small"><p>"No messages yet. Say hello below."</p></div>
             </Show>
             <ol class="messages" aria-label="Messages">
-                {move || render_messages(&messages.get(), local_clock.get())}
+                {move || render_messages(&messages.get(), local_clock.get(), on_retry)}
                 {move || pending.get().into_iter().map(|p| view! {
                     <li class="message outbound pending" data-testid="message-pending">
                         <div class="message-meta">
@@ -332,39 +345,6 @@ fn ThreadView(
         </Show>
         <Composer draft=draft choices=choices on_send=on_send error=send_error/>
     }
-}
-
-/// Messages with a separator before each new day.
-fn render_messages(messages: &[Message], local: bool) -> impl IntoView {
-    let today = today(local);
-    let mut last_day = None;
-    messages
-        .iter()
-        .map(|m| {
-            let (day, clock) = day_and_clock(m.created_at, local);
-            let separator = (last_day != Some(day)).then(|| {
-                last_day = Some(day);
-                view! { <li class="day-separator" role="separator"><span>{day_label(day, today)}</span></li> }
-            });
-            let side = match m.direction {
-                Direction::Inbound => "inbound",
-                Direction::Outbound => "outbound",
-            };
-            view! {
-                {separator}
-                <li class=format!("message {side}") data-testid="message" data-message-id=m.id.to_string()>
-                    <div class="message-meta">
-                        <ChannelBadge channel=m.channel/>
-                        {m.author_name.clone().map(|a| view! { <span class="author">{a}</span> })}
-                        <time datetime=m.created_at.to_rfc3339()>{clock}</time>
-                        {(m.status == "failed").then(|| view! { <span class="failed">"Failed"</span> })}
-                    </div>
-                    {m.subject.clone().map(|s| view! { <p class="subject">{s}</p> })}
-                    <p class="body">{m.body.clone()}</p>
-                </li>
-            }
-        })
-        .collect_view()
 }
 
 /// Inserts or replaces by id, keeping time order; true when it was new.

@@ -22,6 +22,7 @@ pub fn AppLayout() -> impl IntoView {
                     <A href="/inbox">"Inbox"</A>
                     <A href="/leads">"Leads"</A>
                     <A href="/dashboard">"Dashboard"</A>
+                    <A href="/outbox">"Outbox"</A>
                 </nav>
                 <div class="account">
                     <ConnectionStatus/>

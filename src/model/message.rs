@@ -92,7 +92,7 @@ pub struct Message {
     /// Email only.
     pub subject: Option<String>,
     pub body: String,
-    /// `sent`, `received`, later `queued`, `delivered`, `failed` as channels report back.
+    /// `queued` (email waiting for delivery), `sent`, `failed` (see `status_reason`), `received`.
     pub status: String,
     /// Why a message failed, when it did.
     pub status_reason: Option<String>,
@@ -105,6 +105,9 @@ pub struct Message {
     pub opened_at: Option<DateTime<Utc>>,
     /// First human click on a tracked link.
     pub clicked_at: Option<DateTime<Utc>>,
+    /// First fetch of the pixel by a mail privacy proxy: delivered, not necessarily read.
+    #[serde(default)]
+    pub proxy_opened_at: Option<DateTime<Utc>>,
 }
 
 /// A message as a form or the JSON API gives it.

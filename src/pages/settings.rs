@@ -1,6 +1,7 @@
 //! `/settings`: the team (members and invites) and personal API tokens.
 use crate::api::team::{get_team_overview, InviteTeammate, RevokeInvite};
 use crate::api::tokens::{list_api_tokens, CreateApiToken, RevokeApiToken};
+use crate::api::tracking::{get_email_tracking, SetEmailTracking};
 use crate::components::field::{Field, FormError};
 use crate::components::local_time::{LocalTime, TimeStyle};
 use crate::components::status::{ErrorNotice, Loading};
@@ -17,6 +18,7 @@ pub fn SettingsPage() -> impl IntoView {
         </div>
         <div class="settings">
             <TeamSection/>
+            <TrackingSection/>
             <TokensSection/>
         </div>
     }
@@ -176,5 +178,39 @@ fn CopyField(label: &'static str, value: String, testid: &'static str) -> impl I
             </label>
             <button type="button" class="btn" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
         </div>
+    }
+}
+
+/// The workspace's email tracking switch (owner only; the server says so to others).
+#[component]
+fn TrackingSection() -> impl IntoView {
+    let set = ServerAction::<SetEmailTracking>::new();
+    let current = Resource::new(move || set.version().get(), |_| get_email_tracking());
+    view! {
+        <section class="card" aria-labelledby="tracking-title">
+            <h2 id="tracking-title">"Email tracking"</h2>
+            <p class="muted">
+                "Tracked emails carry a tiny image and rewritten links, so the thread can say \"Read at 2:30 PM\" and show link clicks. "
+                "Opens by mail privacy proxies and link scanners are told apart and never count as reads. "
+                "Addresses are stored truncated; switching this off stops tracking new emails and recording hits on old ones."
+            </p>
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    match current.await {
+                        Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                        Ok(on) => view! {
+                            <ActionForm action=set>
+                                <input type="hidden" name="enabled" value=(!on).to_string()/>
+                                <p>
+                                    <span data-testid="tracking-state">{if on { "Tracking is on. " } else { "Tracking is off. " }}</span>
+                                    <button type="submit" class="btn">{if on { "Turn tracking off" } else { "Turn tracking on" }}</button>
+                                </p>
+                            </ActionForm>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+            <FormError message=Signal::derive(move || set.value().get().and_then(Result::err).map(|e| e.to_string()))/>
+        </section>
     }
 }

@@ -40,11 +40,14 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/ws", get(super::realtime::upgrade))
+        .route("/outbox/{id}/html", get(super::outbox::html))
         .nest("/api", crate::api::rest::routes())
         .merge(pages)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(state.clone(), check_origin))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
+        // Merged after the layers: the tracking endpoints are GET-only, public and hot.
+        .merge(super::tracking::routes())
         .with_state(state)
 }
 
@@ -66,6 +69,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
         state.store.clone(),
         state.settings.event_retention_secs,
     ));
+    tokio::spawn(super::email::worker::run(state.clone()));
     let app = router(state);
     axum::serve(
         listener,

@@ -1,11 +1,14 @@
 //! Message services: the thread's pages and recording sent and received messages.
 use super::auth::Caller;
+use super::email::compose::compose;
+use super::email::new_message_id;
 use super::http_error::internal;
 use super::state::AppState;
+use super::store::emails::{NewEmail, RetryOutcome};
 use super::store::messages::Recorded;
 use crate::model::error::AppError;
 use crate::model::ids::{LeadId, MessageId};
-use crate::model::message::{Direction, Message, MessageInput, MessagePage, ThreadData};
+use crate::model::message::{Channel, Direction, Message, MessageInput, MessagePage, ThreadData};
 
 /// A page of the thread: the newest, or the one before message `before`.
 pub async fn page(
@@ -74,16 +77,64 @@ pub async fn record(
         ));
     }
     let author = (fields.direction == Direction::Outbound).then_some(caller.user.id);
+    let workspace = caller.user.workspace_id;
+    // Outbound email is composed now (tracked links, pixel) and queued with the message.
+    let composed = match (fields.direction, fields.channel, lead.email.as_deref()) {
+        (Direction::Outbound, Channel::Email, Some(to)) => {
+            let tracking = state
+                .store
+                .email_tracking(workspace)
+                .await
+                .map_err(internal("reading tracking setting"))?;
+            let base = tracking.then_some(state.settings.public_url.as_str());
+            Some((to, compose(&fields.body, base)))
+        }
+        _ => None,
+    };
+    let email = composed.as_ref().map(|(to, composed)| NewEmail {
+        to_address: to,
+        to_name: &lead.name,
+        subject: fields.subject.as_deref().unwrap_or(""),
+        message_id_header: new_message_id(&state.settings.mail),
+        composed,
+    });
     let recorded = state
         .store
-        .record_message(caller.user.workspace_id, lead_id, author, &fields)
+        .record_message(workspace, lead_id, author, &fields, email.as_ref())
         .await
         .map_err(internal("recording message"))?;
     match recorded {
-        Recorded::Created(message) => Ok((message, true)),
+        Recorded::Created(message) => {
+            if email.is_some() {
+                state.mail_wake.notify_one();
+            }
+            Ok((message, true))
+        }
         Recorded::Existing(message) if message.lead_id == lead_id => Ok((message, false)),
         Recorded::Existing(_) => Err(AppError::conflict(
             "This client_id was already used for a message to another lead.",
         )),
+    }
+}
+
+/// Puts a failed email back in the delivery queue.
+pub async fn retry(
+    state: &AppState,
+    caller: &Caller,
+    lead: LeadId,
+    message: MessageId,
+) -> Result<Message, AppError> {
+    let outcome = state
+        .store
+        .retry_email(caller.user.workspace_id, lead, message)
+        .await
+        .map_err(internal("retrying email"))?;
+    match outcome {
+        RetryOutcome::Queued(message) => {
+            state.mail_wake.notify_one();
+            Ok(message)
+        }
+        RetryOutcome::NotFound => Err(AppError::NotFound),
+        RetryOutcome::NotFailed => Err(AppError::conflict("Only a failed email can be retried.")),
     }
 }

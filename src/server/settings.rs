@@ -1,5 +1,8 @@
 //! Runtime settings of the server binary: `Leptos.toml`, then `LEADWIRE_<SETTING>` environment
 //! overrides (and `LEPTOS_SITE_ADDR` / `LEPTOS_SITE_ROOT`, which cargo-leptos sets in development).
+mod mail;
+
+pub use mail::{MailSettings, SmtpRelay, SmtpSecurity};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
@@ -32,6 +35,8 @@ pub struct Settings {
     pub event_retention_secs: i64,
     /// How often a socket is pinged and its session re-checked; silent for 3× this: closed.
     pub ws_heartbeat_secs: u64,
+    /// Email delivery and tracking.
+    pub mail: MailSettings,
 }
 
 /// A setting that could not be used: start-up stops with this message.
@@ -61,6 +66,10 @@ const KEYS: &[&str] = &[
     "event_retention_secs",
     "ws_heartbeat_secs",
 ];
+
+fn is_known(key: &str) -> bool {
+    KEYS.contains(&key) || mail::KEYS.contains(&key)
+}
 
 struct Raw {
     values: BTreeMap<String, (String, String)>,
@@ -137,11 +146,18 @@ impl Settings {
                 message: e.message().to_string(),
             })?;
             for (key, value) in table {
-                if !KEYS.contains(&key.as_str()) {
+                if !is_known(&key) {
                     return Err(SettingsError {
                         key,
                         source_name: path.to_string(),
-                        message: format!("unknown setting; known settings are {}", KEYS.join(", ")),
+                        message: format!(
+                            "unknown setting; known settings are {}",
+                            KEYS.iter()
+                                .chain(mail::KEYS)
+                                .copied()
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
                     });
                 }
                 let text = match value {
@@ -151,7 +167,7 @@ impl Settings {
                 values.insert(key, (text, path.to_string()));
             }
         }
-        for key in KEYS {
+        for key in KEYS.iter().chain(mail::KEYS) {
             let name = format!("LEADWIRE_{}", key.to_uppercase());
             if let Some(v) = env(&name) {
                 values.insert(key.to_string(), (v, name));
@@ -256,6 +272,7 @@ impl Settings {
                 secs @ 1..=3600 => secs,
                 _ => return Err(raw.error("ws_heartbeat_secs", "must be between 1 and 3600")),
             },
+            mail: mail::parse(&raw)?,
         })
     }
 

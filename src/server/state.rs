@@ -2,6 +2,8 @@
 use super::rate_limit::FailureLimiter;
 use super::settings::Settings;
 use super::store::Store;
+use super::tracking::recorder::Tracker;
+use crate::model::tracking::Rules;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -12,9 +14,14 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub store: Store,
     pub login_failures: Arc<FailureLimiter>,
+    /// Takes tracking hits off the request path (see `tracking::recorder`).
+    pub tracker: Arc<Tracker>,
+    /// Rung when an email is queued, so the delivery worker wakes at once.
+    pub mail_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
+    /// Needs a Tokio runtime: it starts the tracking recorder.
     pub fn new(settings: Settings, store: Store) -> Self {
         let leptos_options = LeptosOptions::builder()
             .output_name(std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "leadwire".into()))
@@ -36,11 +43,19 @@ impl AppState {
         let login_failures = Arc::new(FailureLimiter::new(std::time::Duration::from_secs(
             settings.login_window_secs,
         )));
+        let tracker = Arc::new(Tracker::start(
+            store.clone(),
+            Rules {
+                machine_window_secs: settings.mail.tracking_machine_window_secs,
+            },
+        ));
         AppState {
             leptos_options,
             settings: Arc::new(settings),
             store,
             login_failures,
+            tracker,
+            mail_wake: Arc::new(tokio::sync::Notify::new()),
         }
     }
 }

@@ -2,11 +2,13 @@
 //! SQLite (WAL, foreign keys on, fsync on every commit) is the embedded default.
 pub mod api_tokens;
 pub mod drafts;
+pub mod emails;
 pub mod events;
 pub mod invites;
 pub mod leads;
 pub mod messages;
 pub mod sessions;
+pub mod tracking;
 pub mod users;
 pub mod workspaces;
 

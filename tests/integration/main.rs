@@ -4,9 +4,11 @@
 
 mod accounts;
 mod drafts;
+mod email;
 mod leads;
 mod messages;
 mod realtime;
 mod security;
 mod support;
 mod team;
+mod tracking;

@@ -17,6 +17,11 @@ impl TestServer {
     }
 
     pub async fn start_with(tweak: impl FnOnce(&mut Settings)) -> Self {
+        // RUST_LOG=leadwire=debug shows the server's log next to a failing test's output.
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .try_init();
         let dir = tempfile::tempdir().expect("temp dir");
         let mut settings = Settings::from_sources(None, &|_| None).expect("default settings");
         settings.database_url = format!("sqlite://{}", dir.path().join("leadwire.db").display());
@@ -123,6 +128,14 @@ impl TestServer {
         let mut ws = Ws { stream };
         let hello = ws.next_json().await;
         assert_eq!(hello["type"], "hello", "{hello}");
+        ws
+    }
+
+    /// A socket that has resumed from the current head and is live.
+    pub async fn live_socket(&self, cookie: &str) -> Ws {
+        let mut ws = self.socket(cookie).await;
+        ws.resume(0).await;
+        ws.next_of("live").await;
         ws
     }
 
@@ -286,4 +299,69 @@ pub async fn error_body(res: Response) -> Value {
     assert!(body["error"].is_string(), "error code missing in {body}");
     assert!(body["message"].is_string(), "message missing in {body}");
     body
+}
+
+impl Ws {
+    /// Reads frames until a `messages_updated` UPDATE for which `pred` holds; returns its message.
+    pub async fn next_update(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            let frame = self.next_of("messages_updated").await;
+            if frame["action"] == "UPDATE" && pred(&frame["message"]) {
+                return frame["message"].clone();
+            }
+        }
+    }
+}
+
+/// A real SMTP server (Python's aiosmtpd, see `tests/smtp_sink.py`) on a free local port.
+pub struct SmtpSink {
+    pub port: u16,
+    lines: tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+    // Dropping the child closes its stdin, which stops the server.
+    _child: tokio::process::Child,
+}
+
+impl SmtpSink {
+    pub async fn start() -> SmtpSink {
+        use tokio::io::AsyncBufReadExt;
+        let port = free_port();
+        let mut child = tokio::process::Command::new("python3")
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp_sink.py"))
+            .arg(port.to_string())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start the SMTP sink (python3 with aiosmtpd; `make test` installs it)");
+        let stdout = child.stdout.take().expect("sink stdout");
+        let mut lines = tokio::io::BufReader::new(stdout).lines();
+        let first = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+            .await
+            .expect("SMTP sink did not start within 20 s")
+            .expect("read sink output");
+        assert_eq!(first.as_deref(), Some("ready"), "is aiosmtpd installed?");
+        SmtpSink {
+            port,
+            lines,
+            _child: child,
+        }
+    }
+
+    /// The next message the server accepted; panics after 15 s.
+    pub async fn next_mail(&mut self) -> Value {
+        let line = tokio::time::timeout(Duration::from_secs(15), self.lines.next_line())
+            .await
+            .expect("no mail within 15 s")
+            .expect("read sink output")
+            .expect("sink ended");
+        serde_json::from_str(&line).expect("sink line is JSON")
+    }
+}
+
+/// A port nothing listens on (bound, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }

@@ -9,12 +9,14 @@ use crate::server::state::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/messages/{lead_id}", get(list).post(create))
+    Router::new()
+        .route("/messages/{lead_id}", get(list).post(create))
+        .route("/messages/{lead_id}/{message_id}/retry", post(retry))
 }
 
 #[derive(Deserialize)]
@@ -59,4 +61,15 @@ async fn create(
     let lead = LeadId::parse(&lead_id).ok_or(AppError::NotFound)?;
     let (message, _) = messages::record(&state, &caller, lead, &input).await?;
     Ok((StatusCode::CREATED, Json(message)))
+}
+
+/// `POST /api/messages/{lead_id}/{message_id}/retry`: a failed email goes back in the queue.
+async fn retry(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((lead_id, message_id)): Path<(String, String)>,
+) -> Result<Json<Message>, AppError> {
+    let lead = LeadId::parse(&lead_id).ok_or(AppError::NotFound)?;
+    let message = MessageId::parse(&message_id).ok_or(AppError::NotFound)?;
+    Ok(Json(messages::retry(&state, &caller, lead, message).await?))
 }

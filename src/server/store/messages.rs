@@ -1,4 +1,5 @@
 //! Messages of a lead's timeline.
+use super::emails::NewEmail;
 use super::events::append;
 use super::{now, Store};
 use crate::model::event::{RowAction, ServerFrame};
@@ -22,11 +23,13 @@ struct MessageRow {
     created_at: DateTime<Utc>,
     opened_at: Option<DateTime<Utc>>,
     clicked_at: Option<DateTime<Utc>>,
+    proxy_opened_at: Option<DateTime<Utc>>,
 }
 
 const MESSAGE_SELECT: &str =
     "SELECT m.id, m.lead_id, m.direction, m.channel, m.subject, m.body, m.status, \
-     m.status_reason, u.name AS author_name, m.client_id, m.created_at, m.opened_at, m.clicked_at \
+     m.status_reason, u.name AS author_name, m.client_id, m.created_at, m.opened_at, m.clicked_at, \
+     m.proxy_opened_at \
      FROM messages m LEFT JOIN users u ON u.id = m.author_id";
 
 impl From<MessageRow> for Message {
@@ -46,6 +49,7 @@ impl From<MessageRow> for Message {
             created_at: r.created_at,
             opened_at: r.opened_at,
             clicked_at: r.clicked_at,
+            proxy_opened_at: r.proxy_opened_at,
         }
     }
 }
@@ -149,6 +153,7 @@ impl Store {
         lead: LeadId,
         author: Option<UserId>,
         fields: &MessageFields,
+        email: Option<&NewEmail<'_>>,
     ) -> Result<Recorded, sqlx::Error> {
         let (_writer, mut tx) = self.begin_write().await?;
         let existing = sqlx::query_as::<_, MessageRow>(&format!(
@@ -162,9 +167,11 @@ impl Store {
             return Ok(Recorded::Existing(existing.into()));
         }
         let id = MessageId::new_random();
-        let status = match fields.direction {
-            Direction::Inbound => "received",
-            Direction::Outbound => "sent",
+        // Email waits for the delivery worker; other channels have no delivery yet.
+        let status = match (fields.direction, email.is_some()) {
+            (Direction::Inbound, _) => "received",
+            (Direction::Outbound, true) => "queued",
+            (Direction::Outbound, false) => "sent",
         };
         sqlx::query(
             "INSERT INTO messages (id, workspace_id, lead_id, direction, channel, subject, body, status, \
@@ -183,12 +190,10 @@ impl Store {
         .bind(now())
         .execute(&mut *tx)
         .await?;
-        let message: Message =
-            sqlx::query_as::<_, MessageRow>(&format!("{MESSAGE_SELECT} WHERE m.id = ?"))
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?
-                .into();
+        if let Some(email) = email {
+            super::emails::insert_in(&mut tx, workspace, lead, id, email).await?;
+        }
+        let message = message_in(&mut tx, id).await?;
         // Sending clears the sender's draft for this lead, everywhere.
         let mut events = Vec::new();
         if let (Some(author), Direction::Outbound) = (author, fields.direction) {
@@ -245,4 +250,18 @@ impl Store {
         .await?;
         Ok(n)
     }
+}
+
+/// One message as it stands, inside a transaction.
+pub(super) async fn message_in(
+    tx: &mut sqlx::SqliteConnection,
+    id: MessageId,
+) -> Result<Message, sqlx::Error> {
+    Ok(
+        sqlx::query_as::<_, MessageRow>(&format!("{MESSAGE_SELECT} WHERE m.id = ?"))
+            .bind(id)
+            .fetch_one(tx)
+            .await?
+            .into(),
+    )
 }

@@ -31,6 +31,29 @@ impl Store {
         Ok((workspace, user))
     }
 
+    /// Whether new emails of the workspace get a pixel and tracked links.
+    pub async fn email_tracking(&self, workspace: WorkspaceId) -> Result<bool, sqlx::Error> {
+        let (on,): (bool,) = sqlx::query_as("SELECT email_tracking FROM workspaces WHERE id = ?")
+            .bind(workspace)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(on)
+    }
+
+    /// Switches tracking for new emails, and for hits on emails already sent.
+    pub async fn set_email_tracking(
+        &self,
+        workspace: WorkspaceId,
+        on: bool,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE workspaces SET email_tracking = ? WHERE id = ?")
+            .bind(on)
+            .bind(workspace)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
     pub async fn workspace_count(&self) -> Result<i64, sqlx::Error> {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM workspaces")
             .fetch_one(self.pool())

@@ -1,0 +1,21 @@
+//! The built-in outbox for the UI.
+use crate::model::error::AppError;
+use crate::model::outbox::{OutboxMail, OutboxOverview};
+use leptos::prelude::*;
+
+#[server(prefix = "/rpc", endpoint = "list_outbox")]
+pub async fn list_outbox() -> Result<OutboxOverview, AppError> {
+    let (state, caller) = super::caller().await?;
+    Ok(OutboxOverview {
+        relay: state.settings.mail.relay.as_ref().map(|r| r.host.clone()),
+        entries: crate::server::outbox::list(&state, &caller).await?,
+    })
+}
+
+#[server(prefix = "/rpc", endpoint = "get_outbox_mail")]
+pub async fn get_outbox_mail(id: String) -> Result<OutboxMail, AppError> {
+    use crate::model::ids::MessageId;
+    let (state, caller) = super::caller().await?;
+    let id = MessageId::parse(&id).ok_or(AppError::NotFound)?;
+    crate::server::outbox::get(&state, &caller, id).await
+}

@@ -1,0 +1,97 @@
+//! The messages of a thread under their date separators, each with its channel, time and, for
+//! outbound ones, its receipt: "Sending…", "Failed" with Retry, "Sent", "Read at 2:30 PM" 🔗.
+use super::badges::ChannelBadge;
+use super::local_time::{day_and_clock, day_label, today};
+use crate::model::ids::MessageId;
+use crate::model::message::{Direction, Message};
+use crate::model::receipt::{receipt, Receipt};
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+
+/// Messages with a separator before each new day. `local`: times in the viewer's zone.
+pub fn render_messages(
+    messages: &[Message],
+    local: bool,
+    on_retry: Callback<MessageId>,
+) -> impl IntoView {
+    let today = today(local);
+    let mut last_day = None;
+    messages
+        .iter()
+        .map(|m| {
+            let (day, clock) = day_and_clock(m.created_at, local);
+            let separator = (last_day != Some(day)).then(|| {
+                last_day = Some(day);
+                view! { <li class="day-separator" role="separator"><span>{day_label(day, today)}</span></li> }
+            });
+            let side = match m.direction {
+                Direction::Inbound => "inbound",
+                Direction::Outbound => "outbound",
+            };
+            let id = m.id;
+            view! {
+                {separator}
+                <li class=format!("message {side}") data-testid="message" data-message-id=m.id.to_string()>
+                    <div class="message-meta">
+                        <ChannelBadge channel=m.channel/>
+                        {m.author_name.clone().map(|a| view! { <span class="author">{a}</span> })}
+                        <time datetime=m.created_at.to_rfc3339()>{clock}</time>
+                    </div>
+                    {m.subject.clone().map(|s| view! { <p class="subject">{s}</p> })}
+                    <p class="body">{m.body.clone()}</p>
+                    {receipt(m).map(|r| receipt_line(r, local, move || on_retry.run(id)))}
+                </li>
+            }
+        })
+        .collect_view()
+}
+
+fn receipt_line(r: Receipt, local: bool, retry: impl Fn() + 'static) -> AnyView {
+    match r {
+        Receipt::Queued => view! {
+            <p class="receipt queued" data-testid="receipt">"Sending…"</p>
+        }
+        .into_any(),
+        Receipt::Failed { reason, retryable } => view! {
+            <p class="receipt failed" data-testid="receipt" role="status">
+                <span class="failed">"Failed"</span>
+                <span class="reason">{reason}</span>
+                {retryable.then(|| view! {
+                    <button type="button" class="btn subtle small" on:click=move |_| retry()>"Retry"</button>
+                })}
+            </p>
+        }
+        .into_any(),
+        Receipt::Sent => view! { <p class="receipt" data-testid="receipt">"Sent"</p> }.into_any(),
+        Receipt::ProxyOpened => view! {
+            <p class="receipt" data-testid="receipt" title="A mail privacy proxy (such as Apple Mail's) fetched this email. That happens on delivery, so it does not mean it was read.">
+                "Delivered — opened by a mail privacy proxy"
+            </p>
+        }
+        .into_any(),
+        Receipt::Read { at, clicked_at } => view! {
+            <p class="receipt read" data-testid="receipt">
+                <span>{read_label(at, local)}</span>
+                {clicked_at.map(|c| {
+                    let when = format!("Link clicked {}", when_label(c, local));
+                    view! { <span class="clicked" data-testid="clicked" title=when.clone() aria-label=when>"🔗"</span> }
+                })}
+            </p>
+        }
+        .into_any(),
+    }
+}
+
+/// "Read at 2:30 PM" today, "Read at 2:30 PM, Mon 16 Nov" on another day.
+fn read_label(at: DateTime<Utc>, local: bool) -> String {
+    format!("Read {}", when_label(at, local))
+}
+
+fn when_label(at: DateTime<Utc>, local: bool) -> String {
+    let (day, clock) = day_and_clock(at, local);
+    if day == today(local) {
+        format!("at {clock}")
+    } else {
+        format!("at {clock}, {}", day_label(day, today(local)))
+    }
+}

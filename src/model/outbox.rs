@@ -1,0 +1,88 @@
+//! The built-in outbox: email that went nowhere because no SMTP relay is configured, kept so
+//! it can be read as the recipient would see it (and tracking tried out locally).
+use super::ids::{LeadId, MessageId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// What `/outbox` shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxOverview {
+    /// The SMTP relay's host when one is configured (then mail leaves and the outbox stays empty).
+    pub relay: Option<String>,
+    pub entries: Vec<OutboxEntry>,
+}
+
+/// A row of `/outbox`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    pub message_id: MessageId,
+    pub lead_id: LeadId,
+    pub lead_name: String,
+    pub to: String,
+    pub subject: String,
+    pub sent_at: DateTime<Utc>,
+    pub opened_at: Option<DateTime<Utc>>,
+}
+
+/// One outbox email: its headers as sent; the HTML part is served at `/outbox/{id}/html`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxMail {
+    pub message_id: MessageId,
+    pub lead_id: LeadId,
+    pub lead_name: String,
+    pub subject: String,
+    pub sent_at: DateTime<Utc>,
+    /// From, To, Date, Message-ID, In-Reply-To, References, as on the wire.
+    pub headers: Vec<(String, String)>,
+    /// The whole message source.
+    pub raw: String,
+}
+
+/// The headers worth showing, unfolded, from a message's source.
+pub fn display_headers(raw: &str) -> Vec<(String, String)> {
+    const SHOWN: &[&str] = &[
+        "From",
+        "To",
+        "Date",
+        "Message-ID",
+        "In-Reply-To",
+        "References",
+    ];
+    let head = raw.split("\r\n\r\n").next().unwrap_or("");
+    let mut unfolded: Vec<String> = Vec::new();
+    for line in head.split("\r\n") {
+        match unfolded.last_mut() {
+            Some(last) if line.starts_with([' ', '\t']) => {
+                last.push(' ');
+                last.push_str(line.trim());
+            }
+            _ => unfolded.push(line.to_string()),
+        }
+    }
+    unfolded
+        .into_iter()
+        .filter_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            let shown = SHOWN.iter().find(|s| s.eq_ignore_ascii_case(name.trim()))?;
+            Some((shown.to_string(), value.trim().to_string()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::display_headers;
+
+    #[test]
+    fn headers_are_unfolded_and_filtered() {
+        let raw =
+            "From: A <a@x.io>\r\nReferences: <1@x.io>\r\n <2@x.io>\r\nX-Other: y\r\n\r\nBody: no";
+        assert_eq!(
+            display_headers(raw),
+            vec![
+                ("From".to_string(), "A <a@x.io>".to_string()),
+                ("References".to_string(), "<1@x.io> <2@x.io>".to_string()),
+            ]
+        );
+    }
+}

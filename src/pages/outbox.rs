@@ -1,0 +1,114 @@
+//! `/outbox` and `/outbox/:id`: email kept locally because no SMTP relay is configured, each
+//! viewable as the recipient would see it, with its pixel and tracked links live.
+use crate::api::outbox::{get_outbox_mail, list_outbox};
+use crate::components::local_time::{LocalTime, TimeStyle};
+use crate::components::status::{ErrorNotice, Loading};
+use crate::model::outbox::OutboxMail;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn OutboxPage() -> impl IntoView {
+    let outbox = Resource::new(|| (), |_| list_outbox());
+    view! {
+        <Title text="Outbox"/>
+        <div class="page-head">
+            <h1>"Outbox"</h1>
+        </div>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match outbox.await {
+                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                    Ok(o) => view! {
+                        <p class="muted intro">
+                            {match o.relay {
+                                Some(host) => format!("Email goes out through {host}. This outbox only holds mail sent while no relay was configured."),
+                                None => "No SMTP relay is configured, so email stays here instead of leaving the machine. Open one to see it as the lead would; its tracking pixel and links work, so opens and clicks show up in the thread.".to_string(),
+                            }}
+                        </p>
+                        {if o.entries.is_empty() {
+                            view! {
+                                <div class="empty card"><p>"Nothing here yet. Send an email from a lead's conversation and it appears here."</p></div>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <ul class="list card outbox-list" aria-label="Sent email">
+                                    {o.entries.into_iter().map(|e| view! {
+                                        <li data-testid="outbox-item">
+                                            <A href=format!("/outbox/{}", e.message_id) attr:class="row-link">
+                                                <span class="subject">{if e.subject.is_empty() { "(no subject)".to_string() } else { e.subject.clone() }}</span>
+                                                <span class="muted">{format!("To {} <{}>", e.lead_name, e.to)}</span>
+                                                {e.opened_at.map(|_| view! { <span class="badge">"Read"</span> })}
+                                                <LocalTime at=e.sent_at/>
+                                            </A>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }}
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn OutboxMailPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let mail = Resource::new(id, get_outbox_mail);
+    view! {
+        <Title text="Outbox"/>
+        <p class="crumbs"><A href="/outbox">"← Outbox"</A></p>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match mail.await {
+                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                    Ok(m) => view! { <MailView mail=m/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn MailView(mail: OutboxMail) -> impl IntoView {
+    let source = RwSignal::new(false);
+    let subject = if mail.subject.is_empty() {
+        "(no subject)".to_string()
+    } else {
+        mail.subject.clone()
+    };
+    view! {
+        <article class="card mail" aria-label="Email">
+            <h1 class="mail-subject">{subject}</h1>
+            <dl class="mail-headers">
+                {mail.headers.into_iter().map(|(name, value)| view! {
+                    <dt>{name}</dt><dd>{value}</dd>
+                }).collect_view()}
+                <dt>"Sent"</dt><dd><LocalTime at=mail.sent_at style=TimeStyle::Full/></dd>
+            </dl>
+            <p class="muted">
+                "Sent to "<A href=format!("/leads/{}", mail.lead_id)>{mail.lead_name}</A>
+                ". Loading it here counts as the lead opening it."
+            </p>
+            // Sandboxed: the email's HTML runs no script; its links open in a new tab.
+            <iframe
+                class="mail-frame"
+                title="Email as the recipient sees it"
+                sandbox="allow-popups allow-popups-to-escape-sandbox"
+                src=format!("/outbox/{}/html", mail.message_id)
+            ></iframe>
+            <button type="button" class="btn subtle" on:click=move |_| source.update(|s| *s = !*s)
+                aria-expanded=move || source.get().to_string()>
+                {move || if source.get() { "Hide source" } else { "Show source" }}
+            </button>
+            <Show when=move || source.get()>
+                <pre class="mail-source">{mail.raw.clone()}</pre>
+            </Show>
+        </article>
+    }
+}

@@ -1,0 +1,319 @@
+//! The outbound email queue: composed mail waiting for the worker, its attempts and outcome,
+//! the tracked links, and the local outbox.
+use super::events::{append, LoggedEvent};
+use super::{now, Store};
+use crate::model::event::{RowAction, ServerFrame};
+use crate::model::ids::{LeadId, MessageId, WorkspaceId};
+use crate::model::message::Message;
+use crate::server::email::compose::Composed;
+use chrono::{DateTime, Utc};
+
+/// An email to queue with its message.
+pub struct NewEmail<'a> {
+    pub to_address: &'a str,
+    pub to_name: &'a str,
+    pub subject: &'a str,
+    /// Without angle brackets.
+    pub message_id_header: String,
+    pub composed: &'a Composed,
+}
+
+/// A claimed delivery: everything the worker needs to put the mail on the wire.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EmailJob {
+    pub message_id: MessageId,
+    pub workspace_id: WorkspaceId,
+    pub to_address: String,
+    pub to_name: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub message_id_header: String,
+    pub in_reply_to: Option<String>,
+    pub references_header: Option<String>,
+    /// Including the one just claimed.
+    pub attempts: i64,
+}
+
+/// A mail in the local outbox list.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxRow {
+    pub message_id: MessageId,
+    pub lead_id: LeadId,
+    pub lead_name: String,
+    pub to_address: String,
+    pub subject: String,
+    pub sent_at: DateTime<Utc>,
+    pub opened_at: Option<DateTime<Utc>>,
+}
+
+/// One outbox mail, whole.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxMail {
+    pub message_id: MessageId,
+    pub lead_id: LeadId,
+    pub lead_name: String,
+    pub to_address: String,
+    pub subject: String,
+    pub sent_at: DateTime<Utc>,
+    pub html_body: String,
+    pub raw_message: String,
+}
+
+/// What [`Store::retry_email`] found.
+pub enum RetryOutcome {
+    Queued(Message),
+    NotFound,
+    /// Only failed emails can be retried.
+    NotFailed,
+}
+
+impl Store {
+    /// Claims the next due delivery: counts the attempt and leases it until `lease_until`, so a
+    /// crashed worker's mail is retried after the lease rather than lost or sent twice at once.
+    pub async fn claim_due_email(
+        &self,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<EmailJob>, sqlx::Error> {
+        let (_writer, mut tx) = self.begin_write().await?;
+        let job = sqlx::query_as::<_, EmailJob>(
+            "UPDATE outbound_emails SET attempts = attempts + 1, next_attempt_at = ? \
+             WHERE message_id = (SELECT e.message_id FROM outbound_emails e \
+                                 JOIN messages m ON m.id = e.message_id \
+                                 WHERE e.sent_at IS NULL AND m.status = 'queued' AND e.next_attempt_at <= ? \
+                                 ORDER BY e.next_attempt_at LIMIT 1) \
+             RETURNING message_id, workspace_id, to_address, to_name, subject, text_body, html_body, \
+                       message_id_header, in_reply_to, references_header, attempts",
+        )
+        .bind(lease_until)
+        .bind(now())
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(job)
+    }
+
+    /// When the next queued delivery is due, if any.
+    pub async fn next_email_due(&self) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+        let (due,): (Option<DateTime<Utc>>,) = sqlx::query_as(
+            "SELECT MIN(e.next_attempt_at) FROM outbound_emails e JOIN messages m ON m.id = e.message_id \
+             WHERE e.sent_at IS NULL AND m.status = 'queued'",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        Ok(due)
+    }
+
+    /// The relay (or the outbox) took the mail: the message is `sent`.
+    pub async fn email_sent(
+        &self,
+        job: &EmailJob,
+        via: &str,
+        raw_message: Option<&str>,
+    ) -> Result<(), sqlx::Error> {
+        let (_writer, mut tx) = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE outbound_emails SET sent_at = ?, delivered_via = ?, raw_message = ?, last_error = NULL \
+             WHERE message_id = ?",
+        )
+        .bind(now())
+        .bind(via)
+        .bind(raw_message)
+        .bind(job.message_id)
+        .execute(&mut *tx)
+        .await?;
+        set_status(&mut tx, job.message_id, "sent", None).await?;
+        let (event, _) = message_updated(&mut tx, job.workspace_id, job.message_id).await?;
+        tx.commit().await?;
+        self.publish(vec![event]);
+        Ok(())
+    }
+
+    /// An attempt failed: try again at `retry_at`, or (None) give up and mark the message failed.
+    /// Either way the reason reaches the thread.
+    pub async fn email_attempt_failed(
+        &self,
+        job: &EmailJob,
+        reason: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<(), sqlx::Error> {
+        let (_writer, mut tx) = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE outbound_emails SET last_error = ?, next_attempt_at = ? WHERE message_id = ?",
+        )
+        .bind(reason)
+        .bind(retry_at.unwrap_or_else(now))
+        .bind(job.message_id)
+        .execute(&mut *tx)
+        .await?;
+        let status = if retry_at.is_some() {
+            "queued"
+        } else {
+            "failed"
+        };
+        set_status(&mut tx, job.message_id, status, Some(reason)).await?;
+        let (event, _) = message_updated(&mut tx, job.workspace_id, job.message_id).await?;
+        tx.commit().await?;
+        self.publish(vec![event]);
+        Ok(())
+    }
+
+    /// Puts a failed email of the workspace back in the queue, due now, with fresh attempts.
+    pub async fn retry_email(
+        &self,
+        workspace: WorkspaceId,
+        lead: LeadId,
+        message: MessageId,
+    ) -> Result<RetryOutcome, sqlx::Error> {
+        let (_writer, mut tx) = self.begin_write().await?;
+        let status: Option<(String,)> = sqlx::query_as(
+            "SELECT m.status FROM messages m JOIN outbound_emails e ON e.message_id = m.id \
+             WHERE m.id = ? AND m.workspace_id = ? AND m.lead_id = ?",
+        )
+        .bind(message)
+        .bind(workspace)
+        .bind(lead)
+        .fetch_optional(&mut *tx)
+        .await?;
+        match status.as_ref().map(|(s,)| s.as_str()) {
+            None => return Ok(RetryOutcome::NotFound),
+            Some("failed") => {}
+            Some(_) => return Ok(RetryOutcome::NotFailed),
+        }
+        sqlx::query(
+            "UPDATE outbound_emails SET attempts = 0, next_attempt_at = ?, last_error = NULL WHERE message_id = ?",
+        )
+        .bind(now())
+        .bind(message)
+        .execute(&mut *tx)
+        .await?;
+        set_status(&mut tx, message, "queued", None).await?;
+        let (event, updated) = message_updated(&mut tx, workspace, message).await?;
+        tx.commit().await?;
+        self.publish(vec![event]);
+        Ok(RetryOutcome::Queued(updated))
+    }
+
+    /// Mail the workspace sent to the local outbox, newest first.
+    pub async fn outbox(
+        &self,
+        workspace: WorkspaceId,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>, sqlx::Error> {
+        sqlx::query_as::<_, OutboxRow>(
+            "SELECT e.message_id, m.lead_id, l.name AS lead_name, e.to_address, e.subject, e.sent_at, m.opened_at \
+             FROM outbound_emails e JOIN messages m ON m.id = e.message_id JOIN leads l ON l.id = m.lead_id \
+             WHERE e.workspace_id = ? AND e.delivered_via = 'outbox' ORDER BY e.sent_at DESC LIMIT ?",
+        )
+        .bind(workspace)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await
+    }
+
+    pub async fn outbox_mail(
+        &self,
+        workspace: WorkspaceId,
+        message: MessageId,
+    ) -> Result<Option<OutboxMail>, sqlx::Error> {
+        sqlx::query_as::<_, OutboxMail>(
+            "SELECT e.message_id, m.lead_id, l.name AS lead_name, e.to_address, e.subject, e.sent_at, \
+             e.html_body, e.raw_message \
+             FROM outbound_emails e JOIN messages m ON m.id = e.message_id JOIN leads l ON l.id = m.lead_id \
+             WHERE e.workspace_id = ? AND e.message_id = ? AND e.delivered_via = 'outbox'",
+        )
+        .bind(workspace)
+        .bind(message)
+        .fetch_optional(self.pool())
+        .await
+    }
+}
+
+/// Queues the email of a message being recorded, in its transaction. Threads it after the
+/// lead's earlier emails (In-Reply-To the newest, References up to the last ten).
+pub(super) async fn insert_in(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    lead: LeadId,
+    message: MessageId,
+    email: &NewEmail<'_>,
+) -> Result<(), sqlx::Error> {
+    let earlier: Vec<(String,)> = sqlx::query_as(
+        "SELECT e.message_id_header FROM outbound_emails e JOIN messages m ON m.id = e.message_id \
+         WHERE m.workspace_id = ? AND m.lead_id = ? ORDER BY m.created_at DESC, m.id DESC LIMIT 10",
+    )
+    .bind(workspace)
+    .bind(lead)
+    .fetch_all(&mut *tx)
+    .await?;
+    let in_reply_to = earlier.first().map(|(h,)| h.clone());
+    let references = (!earlier.is_empty()).then(|| {
+        earlier
+            .iter()
+            .rev()
+            .map(|(h,)| format!("<{h}>"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
+    sqlx::query(
+        "INSERT INTO outbound_emails (message_id, workspace_id, to_address, to_name, subject, text_body, \
+         html_body, message_id_header, in_reply_to, references_header, tracking_token, next_attempt_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(message)
+    .bind(workspace)
+    .bind(email.to_address)
+    .bind(email.to_name)
+    .bind(email.subject)
+    .bind(&email.composed.text)
+    .bind(&email.composed.html)
+    .bind(&email.message_id_header)
+    .bind(in_reply_to)
+    .bind(references)
+    .bind(&email.composed.tracking_token)
+    .bind(now())
+    .execute(&mut *tx)
+    .await?;
+    for link in &email.composed.links {
+        sqlx::query("INSERT INTO tracked_links (id, message_id, token, url, position) VALUES (?, ?, ?, ?, ?)")
+            .bind(uuid::Uuid::new_v4())
+            .bind(message)
+            .bind(&link.token)
+            .bind(&link.url)
+            .bind(link.position)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn set_status(
+    tx: &mut sqlx::SqliteConnection,
+    message: MessageId,
+    status: &str,
+    reason: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE messages SET status = ?, status_reason = ? WHERE id = ?")
+        .bind(status)
+        .bind(reason)
+        .bind(message)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+/// Appends `messages_updated UPDATE` with the message as it now stands, and returns both.
+pub(super) async fn message_updated(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    id: MessageId,
+) -> Result<(LoggedEvent, Message), sqlx::Error> {
+    let message = super::messages::message_in(tx, id).await?;
+    let event = append(tx, workspace, None, |seq| ServerFrame::MessagesUpdated {
+        seq,
+        action: RowAction::Update,
+        message: message.clone(),
+    })
+    .await?;
+    Ok((event, message))
+}

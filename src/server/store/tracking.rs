@@ -1,0 +1,249 @@
+//! Tracking hits: resolving pixel and link tokens, and recording classified hits in batches
+//! together with the read receipts they change.
+use super::emails::message_updated;
+use super::Store;
+use crate::model::ids::{MessageId, WorkspaceId};
+use crate::model::tracking::{Classification, HitKind};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// The email behind a pixel token.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PixelTarget {
+    pub tracking_token: String,
+    pub message_id: MessageId,
+    pub workspace_id: WorkspaceId,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// The destination behind a link token.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LinkTarget {
+    pub link_id: Uuid,
+    pub message_id: MessageId,
+    pub workspace_id: WorkspaceId,
+    pub url: String,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// A classified hit, ready to store (the IP already truncated).
+#[derive(Debug, Clone)]
+pub struct StoredHit {
+    pub message_id: MessageId,
+    pub workspace_id: WorkspaceId,
+    pub kind: HitKind,
+    pub link_id: Option<Uuid>,
+    pub classification: Classification,
+    pub method: &'static str,
+    pub ip_prefix: Option<String>,
+    pub user_agent: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A message whose clicks since `since` turned out to be a scanner clicking every link.
+#[derive(Debug, Clone)]
+pub struct Burst {
+    pub message_id: MessageId,
+    pub workspace_id: WorkspaceId,
+    pub since: DateTime<Utc>,
+}
+
+/// Rows per INSERT statement (9 parameters each, well under SQLite's limit).
+const INSERT_CHUNK: usize = 200;
+
+impl Store {
+    /// The tracked emails behind `tokens`, in workspaces that still have tracking on.
+    pub async fn pixel_targets(
+        &self,
+        tokens: &[&str],
+    ) -> Result<HashMap<String, PixelTarget>, sqlx::Error> {
+        let mut found = HashMap::new();
+        for chunk in tokens.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(", ");
+            let sql = format!(
+                "SELECT e.tracking_token, e.message_id, e.workspace_id, e.sent_at FROM outbound_emails e \
+                 JOIN workspaces w ON w.id = e.workspace_id \
+                 WHERE w.email_tracking = 1 AND e.tracking_token IN ({marks})"
+            );
+            let mut query = sqlx::query_as::<_, PixelTarget>(&sql);
+            for token in chunk {
+                query = query.bind(*token);
+            }
+            for target in query.fetch_all(self.pool()).await? {
+                found.insert(target.tracking_token.clone(), target);
+            }
+        }
+        Ok(found)
+    }
+
+    pub async fn link_target(&self, token: &str) -> Result<Option<LinkTarget>, sqlx::Error> {
+        sqlx::query_as::<_, LinkTarget>(
+            "SELECT l.id AS link_id, l.message_id, e.workspace_id, l.url, e.sent_at \
+             FROM tracked_links l JOIN outbound_emails e ON e.message_id = l.message_id \
+             JOIN workspaces w ON w.id = e.workspace_id \
+             WHERE l.token = ? AND w.email_tracking = 1",
+        )
+        .bind(token)
+        .fetch_optional(self.pool())
+        .await
+    }
+
+    /// Clicks on `message` at or after `since`: which link, when.
+    pub async fn clicks_since(
+        &self,
+        message: MessageId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(Uuid, DateTime<Utc>)>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT link_id, at FROM tracking_events WHERE message_id = ? AND kind = 'click' AND at >= ? \
+             AND link_id IS NOT NULL",
+        )
+        .bind(message)
+        .bind(since)
+        .fetch_all(self.pool())
+        .await
+    }
+
+    /// Stores a batch of hits in one transaction, applies scanner bursts to earlier clicks, and
+    /// moves each touched message's receipts (first human open and click, first proxy open),
+    /// logging an UPDATE for every message that changed. Returns how many changed.
+    pub async fn record_hits(
+        &self,
+        hits: &[StoredHit],
+        bursts: &[Burst],
+    ) -> Result<usize, sqlx::Error> {
+        let (_writer, mut tx) = self.begin_write().await?;
+        for chunk in hits.chunks(INSERT_CHUNK) {
+            let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+            let sql = format!(
+                "INSERT INTO tracking_events (message_id, workspace_id, kind, link_id, classification, \
+                 method, ip_prefix, user_agent, at) VALUES {rows}"
+            );
+            let mut query = sqlx::query(&sql);
+            for h in chunk {
+                query = query
+                    .bind(h.message_id)
+                    .bind(h.workspace_id)
+                    .bind(h.kind.as_str())
+                    .bind(h.link_id)
+                    .bind(h.classification.as_str())
+                    .bind(h.method)
+                    .bind(&h.ip_prefix)
+                    .bind(&h.user_agent)
+                    .bind(h.at);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        let mut events = Vec::new();
+        for burst in bursts {
+            if let Some(event) = reclassify_burst(&mut tx, burst).await? {
+                events.push(event);
+            }
+        }
+        // First human open (a human click counts: they read it), human click, proxy open.
+        let mut firsts: HashMap<MessageId, (WorkspaceId, Receipts)> = HashMap::new();
+        for h in hits {
+            let entry = firsts
+                .entry(h.message_id)
+                .or_insert((h.workspace_id, Receipts::default()));
+            let r = &mut entry.1;
+            match (h.classification, h.kind) {
+                (Classification::Human, HitKind::Open) => r.opened = earliest(r.opened, h.at),
+                (Classification::Human, HitKind::Click) => {
+                    r.opened = earliest(r.opened, h.at);
+                    r.clicked = earliest(r.clicked, h.at);
+                }
+                (Classification::ProxyPrefetch, _) => r.proxy = earliest(r.proxy, h.at),
+                (Classification::Scanner, _) => {}
+            }
+        }
+        for (message, (workspace, new)) in firsts {
+            if new == Receipts::default() {
+                continue;
+            }
+            let (opened, clicked, proxy): (
+                Option<DateTime<Utc>>,
+                Option<DateTime<Utc>>,
+                Option<DateTime<Utc>>,
+            ) = sqlx::query_as(
+                "SELECT opened_at, clicked_at, proxy_opened_at FROM messages WHERE id = ?",
+            )
+            .bind(message)
+            .fetch_one(&mut *tx)
+            .await?;
+            let old = Receipts {
+                opened,
+                clicked,
+                proxy,
+            };
+            // The first one stays first: a later hit never moves a receipt.
+            let merged = Receipts {
+                opened: old.opened.or(new.opened),
+                clicked: old.clicked.or(new.clicked),
+                proxy: old.proxy.or(new.proxy),
+            };
+            if merged == old {
+                continue;
+            }
+            sqlx::query(
+                "UPDATE messages SET opened_at = ?, clicked_at = ?, proxy_opened_at = ? WHERE id = ?",
+            )
+            .bind(merged.opened)
+            .bind(merged.clicked)
+            .bind(merged.proxy)
+            .bind(message)
+            .execute(&mut *tx)
+            .await?;
+            events.push(message_updated(&mut tx, workspace, message).await?.0);
+        }
+        tx.commit().await?;
+        let changed = events.len();
+        self.publish(events);
+        Ok(changed)
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Receipts {
+    opened: Option<DateTime<Utc>>,
+    clicked: Option<DateTime<Utc>>,
+    proxy: Option<DateTime<Utc>>,
+}
+
+fn earliest(a: Option<DateTime<Utc>>, b: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    Some(a.map_or(b, |a| a.min(b)))
+}
+
+/// Marks the burst's clicks as the scanner's and recomputes the receipts they had set.
+async fn reclassify_burst(
+    tx: &mut sqlx::SqliteConnection,
+    burst: &Burst,
+) -> Result<Option<super::events::LoggedEvent>, sqlx::Error> {
+    let changed = sqlx::query(
+        "UPDATE tracking_events SET classification = 'scanner' \
+         WHERE message_id = ? AND kind = 'click' AND at >= ? AND classification = 'human'",
+    )
+    .bind(burst.message_id)
+    .bind(burst.since)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Ok(None);
+    }
+    sqlx::query(
+        "UPDATE messages SET \
+         opened_at = (SELECT MIN(at) FROM tracking_events WHERE message_id = ?1 AND classification = 'human'), \
+         clicked_at = (SELECT MIN(at) FROM tracking_events WHERE message_id = ?1 AND kind = 'click' AND classification = 'human') \
+         WHERE id = ?1",
+    )
+    .bind(burst.message_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(Some(
+        message_updated(tx, burst.workspace_id, burst.message_id)
+            .await?
+            .0,
+    ))
+}

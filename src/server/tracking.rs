@@ -1,0 +1,149 @@
+//! The public tracking endpoints: `/t/o/{token}` (the pixel) and `/t/c/{token}` (a tracked
+//! link). The pixel answers from memory and hands the hit to the recorder; nothing a client sends
+//! here can make it fail, and an unknown token looks exactly like a known one.
+pub mod recorder;
+
+use super::state::AppState;
+use crate::model::tracking::{clean_agent, is_token};
+use axum::extract::rejection::PathRejection;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
+use recorder::Hit;
+use std::net::SocketAddr;
+
+/// A transparent 1x1 GIF.
+const PIXEL: &[u8] = &[
+    0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 0x01, 0x00, 0x01, 0x00, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0xff, 0xff, 0xff, 0x21, 0xf9, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00, 0x2c, 0x00, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x01, 0x00, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00, 0x3b,
+];
+
+/// Mounted outside the app's middleware: these are hit in bursts and need none of it.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/t/o/{token}", get(open))
+        .route("/t/c/{token}", get(click))
+}
+
+async fn open(
+    State(state): State<AppState>,
+    method: Method,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    token: Result<Path<String>, PathRejection>,
+) -> Response {
+    if let Ok(Path(token)) = token {
+        if is_token(&token) {
+            state.tracker.record(Hit::Open {
+                token,
+                head: method == Method::HEAD,
+                user_agent: agent(&headers),
+                ip: peer.map(|Extension(ConnectInfo(addr))| addr.ip()),
+                at: crate::server::store::now(),
+            });
+        }
+    }
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("image/gif")),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-store, no-cache, must-revalidate, private"),
+            ),
+            (header::EXPIRES, HeaderValue::from_static("0")),
+        ],
+        PIXEL,
+    )
+        .into_response()
+}
+
+async fn click(
+    State(state): State<AppState>,
+    method: Method,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    token: Result<Path<String>, PathRejection>,
+) -> Response {
+    let Ok(Path(token)) = token else {
+        return not_found();
+    };
+    if !is_token(&token) {
+        return not_found();
+    }
+    let target = match state.store.link_target(&token).await {
+        Ok(Some(target)) => target,
+        Ok(None) => return not_found(),
+        Err(e) => {
+            tracing::error!(error = %e, "reading a tracked link");
+            return (StatusCode::SERVICE_UNAVAILABLE, "Try again in a moment.").into_response();
+        }
+    };
+    // The destination comes from our database, never from the request: no open redirect.
+    let Ok(location) = HeaderValue::from_str(&target.url) else {
+        return not_found();
+    };
+    state.tracker.record(Hit::Click {
+        target,
+        head: method == Method::HEAD,
+        user_agent: agent(&headers),
+        ip: peer.map(|Extension(ConnectInfo(addr))| addr.ip()),
+        at: crate::server::store::now(),
+    });
+    (
+        StatusCode::FOUND,
+        [
+            (header::LOCATION, location),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            (
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            ),
+        ],
+    )
+        .into_response()
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "Not found").into_response()
+}
+
+fn agent(headers: &HeaderMap) -> String {
+    headers
+        .get(header::USER_AGENT)
+        .map(|v| clean_agent(v.as_bytes()))
+        .unwrap_or_default()
+}
+
+/// Whether the caller's workspace tracks email.
+pub async fn enabled(
+    state: &AppState,
+    caller: &super::auth::Caller,
+) -> Result<bool, crate::model::error::AppError> {
+    state
+        .store
+        .email_tracking(caller.user.workspace_id)
+        .await
+        .map_err(super::http_error::internal("reading tracking setting"))
+}
+
+/// Switches tracking for the caller's workspace; owners only.
+pub async fn set_enabled(
+    state: &AppState,
+    caller: &super::auth::Caller,
+    on: bool,
+) -> Result<bool, crate::model::error::AppError> {
+    if caller.user.role != crate::model::auth::Role::Owner {
+        return Err(crate::model::error::AppError::Forbidden {
+            message: "Only the workspace owner can change email tracking.".into(),
+        });
+    }
+    state
+        .store
+        .set_email_tracking(caller.user.workspace_id, on)
+        .await
+        .map_err(super::http_error::internal("saving tracking setting"))?;
+    Ok(on)
+}

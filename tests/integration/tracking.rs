@@ -1,0 +1,338 @@
+//! Tracking: the pixel and tracked links, how hits are classified, and how receipts reach the
+//! sender's socket. Mail goes to the outbox (no relay); the tokens are read from its HTML.
+use crate::support::{Session, TestServer, Ws};
+use leadwire::model::error::AppError;
+use serde_json::{json, Value};
+
+const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
+                       Chrome/126.0 Safari/537.36";
+const APPLE_PROXY: &str = "Mozilla/5.0";
+
+/// A sent, tracked email: the sender's session and socket, and the tokens in its HTML.
+struct Tracked {
+    server: TestServer,
+    session: Session,
+    ws: Ws,
+    message_id: String,
+    pixel: String,
+    links: Vec<String>,
+}
+
+/// Sends an email with `body` and waits until it is delivered to the outbox.
+/// `machine_window_secs`: 0 trusts a browser hit at once; the default (10) doubts early hits.
+async fn tracked_email(body: &str, machine_window_secs: i64) -> Tracked {
+    let server =
+        TestServer::start_with(|s| s.mail.tracking_machine_window_secs = machine_window_secs).await;
+    let session = server.session("ada@example.com", "Acme").await;
+    let mut ws = server.live_socket(&session.cookie).await;
+    let lead = server
+        .create_lead(
+            &session.client,
+            json!({"name": "Maya", "email": "maya@example.com"}),
+        )
+        .await;
+    let sent: Value = server
+        .send(
+            &session.client,
+            lead["id"].as_str().unwrap(),
+            json!({"channel": "email", "subject": "Hi", "body": body, "client_id": uuid::Uuid::new_v4().to_string()}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let message_id = sent["id"].as_str().unwrap().to_string();
+    ws.next_update(|m| m["id"] == message_id.as_str() && m["status"] == "sent")
+        .await;
+    let html = session
+        .client
+        .get(server.url(&format!("/outbox/{message_id}/html")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let tokens = |marker: &str| -> Vec<String> {
+        html.match_indices(marker)
+            .map(|(i, _)| html[i + marker.len()..i + marker.len() + 32].to_string())
+            .collect()
+    };
+    let pixel = tokens("/t/o/").pop().expect("pixel in the HTML");
+    let links = tokens("/t/c/");
+    Tracked {
+        server,
+        session,
+        ws,
+        message_id,
+        pixel,
+        links,
+    }
+}
+
+impl Tracked {
+    async fn hit(&self, path: &str, agent: &str) -> reqwest::Response {
+        self.server
+            .client()
+            .get(self.server.url(path))
+            .header("user-agent", agent)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The next UPDATE of this message.
+    async fn update(&mut self) -> Value {
+        let id = self.message_id.clone();
+        self.ws.next_update(move |m| m["id"] == id.as_str()).await
+    }
+}
+
+#[tokio::test]
+async fn a_pixel_hit_reaches_the_senders_socket_as_opened_at() {
+    let mut t = tracked_email("Hello Maya", 0).await;
+    let res = t.hit(&format!("/t/o/{}", t.pixel), BROWSER).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/gif");
+    assert!(res.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("no-store"));
+    assert_eq!(res.bytes().await.unwrap().len(), 43);
+    let update = t.update().await;
+    assert!(update["opened_at"].is_string(), "{update}");
+    assert!(update["proxy_opened_at"].is_null());
+    assert!(update["clicked_at"].is_null());
+
+    let page: Value = t
+        .server
+        .get_json(
+            &t.session.client,
+            &format!("/api/messages/{}", update["lead_id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(
+        page["messages"][0]["opened_at"], update["opened_at"],
+        "stored, not just sent"
+    );
+}
+
+#[tokio::test]
+async fn a_privacy_proxy_fetch_is_delivered_not_read() {
+    let mut t = tracked_email("Hello Maya", 0).await;
+    t.hit(&format!("/t/o/{}", t.pixel), APPLE_PROXY).await;
+    let update = t.update().await;
+    assert!(update["proxy_opened_at"].is_string(), "{update}");
+    assert!(
+        update["opened_at"].is_null(),
+        "a proxy open is not a read: {update}"
+    );
+}
+
+#[tokio::test]
+async fn head_requests_do_not_count() {
+    let mut t = tracked_email("Hello Maya", 0).await;
+    let res = t
+        .server
+        .client()
+        .head(t.server.url(&format!("/t/o/{}", t.pixel)))
+        .header("user-agent", BROWSER)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    // Hits are recorded in order: once the proxy fetch after it shows, the HEAD was seen too.
+    t.hit(&format!("/t/o/{}", t.pixel), APPLE_PROXY).await;
+    let update = t.update().await;
+    assert!(update["proxy_opened_at"].is_string(), "{update}");
+    assert!(
+        update["opened_at"].is_null(),
+        "HEAD set opened_at: {update}"
+    );
+}
+
+#[tokio::test]
+async fn a_click_redirects_to_the_stored_destination_and_sets_clicked_at() {
+    let mut t = tracked_email("Pricing: https://example.com/pricing?plan=team", 0).await;
+    assert_eq!(t.links.len(), 1);
+    let res = t.hit(&format!("/t/c/{}", t.links[0]), BROWSER).await;
+    assert_eq!(res.status(), 302);
+    assert_eq!(
+        res.headers()["location"],
+        "https://example.com/pricing?plan=team"
+    );
+    let update = t.update().await;
+    assert!(update["clicked_at"].is_string(), "{update}");
+    assert_eq!(
+        update["opened_at"], update["clicked_at"],
+        "a click means it was read"
+    );
+}
+
+#[tokio::test]
+async fn a_click_right_after_delivery_is_a_scanner() {
+    let mut t = tracked_email("See https://example.com/a", 10).await;
+    let res = t.hit(&format!("/t/c/{}", t.links[0]), BROWSER).await;
+    assert_eq!(res.status(), 302, "scanners still get where they asked");
+    t.hit(&format!("/t/o/{}", t.pixel), APPLE_PROXY).await;
+    let update = t.update().await;
+    assert!(update["proxy_opened_at"].is_string(), "{update}");
+    assert!(
+        update["clicked_at"].is_null(),
+        "scanner click counted: {update}"
+    );
+}
+
+#[tokio::test]
+async fn clicking_every_link_at_once_is_a_scanner() {
+    let mut t = tracked_email("One https://example.com/1 two https://example.com/2", 0).await;
+    assert_eq!(t.links.len(), 2);
+    t.hit(&format!("/t/c/{}", t.links[0]), BROWSER).await;
+    t.hit(&format!("/t/c/{}", t.links[1]), BROWSER).await;
+    t.hit(&format!("/t/o/{}", t.pixel), APPLE_PROXY).await;
+    // Whatever the first click did, the state after all three hits has no human click.
+    loop {
+        let update = t.update().await;
+        if update["proxy_opened_at"].is_string() {
+            assert!(update["clicked_at"].is_null(), "{update}");
+            assert!(update["opened_at"].is_null(), "{update}");
+            break;
+        }
+    }
+}
+
+#[tokio::test]
+async fn unknown_forged_and_garbage_requests_are_answered_without_harm() {
+    let t = tracked_email("See https://example.com/a", 0).await;
+    let known = t
+        .hit(&format!("/t/o/{}", t.pixel), BROWSER)
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let forged = format!(
+        "{:032x}",
+        u128::from_be_bytes(*uuid::Uuid::new_v4().as_bytes())
+    );
+    for path in [
+        format!("/t/o/{forged}"),
+        "/t/o/not-a-token".to_string(),
+        format!("/t/o/{}", "a".repeat(4000)),
+        format!("/t/o/{}?{}", t.pixel, "q=1&".repeat(2000)),
+        "/t/o/%FF%FE".to_string(),
+    ] {
+        let res = t.hit(&path, BROWSER).await;
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(
+            res.bytes().await.unwrap(),
+            known,
+            "an unknown token looks like a known one"
+        );
+    }
+    for path in [
+        format!("/t/c/{forged}"),
+        "/t/c/not-a-token".to_string(),
+        format!("/t/c/{}", t.pixel),
+        "/t/c/%FF".to_string(),
+    ] {
+        let res = t.hit(&path, BROWSER).await;
+        assert_eq!(res.status(), 404, "{path}");
+        assert!(res.headers().get("location").is_none());
+    }
+    assert_eq!(t.hit("/t/o/a/b/c", BROWSER).await.status(), 404);
+    // A range request and a user agent that is not UTF-8 still get the whole pixel.
+    let res = t
+        .server
+        .client()
+        .get(t.server.url(&format!("/t/o/{}", t.pixel)))
+        .header("range", "bytes=0-3")
+        .header(
+            "user-agent",
+            reqwest::header::HeaderValue::from_bytes(b"Mail\xff\xfeClient").unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.bytes().await.unwrap().len(), 43);
+    // A POST is not a pixel load.
+    let res = t
+        .server
+        .client()
+        .post(t.server.url(&format!("/t/o/{}", t.pixel)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 405);
+}
+
+#[tokio::test]
+async fn with_tracking_off_emails_carry_no_pixel_and_plain_links() {
+    let server = TestServer::start().await;
+    let session = server.session("ada@example.com", "Acme").await;
+    let res = server
+        .rpc(
+            &session.client,
+            "set_email_tracking",
+            &[("enabled", "false")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let on: Value = server
+        .rpc(&session.client, "get_email_tracking", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(on, json!(false));
+    let mut ws = server.live_socket(&session.cookie).await;
+    let lead = server
+        .create_lead(
+            &session.client,
+            json!({"name": "Maya", "email": "maya@example.com"}),
+        )
+        .await;
+    let sent: Value = server
+        .send(
+            &session.client,
+            lead["id"].as_str().unwrap(),
+            json!({"channel": "email", "body": "See https://example.com/a", "client_id": uuid::Uuid::new_v4().to_string()}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = sent["id"].as_str().unwrap();
+    ws.next_update(|m| m["id"] == id && m["status"] == "sent")
+        .await;
+    let html = session
+        .client
+        .get(server.url(&format!("/outbox/{id}/html")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("/t/o/") && !html.contains("/t/c/"), "{html}");
+    assert!(html.contains("href=\"https://example.com/a\""));
+
+    // Only the owner switches it.
+    let teammate = server.teammate(&session.client, "bo@example.com").await;
+    let res = server
+        .rpc(
+            &teammate.client,
+            "set_email_tracking",
+            &[("enabled", "true")],
+        )
+        .await;
+    let err: AppError = res.json().await.unwrap();
+    assert!(matches!(err, AppError::Forbidden { .. }), "{err:?}");
+    let still: Value = server
+        .rpc(&session.client, "get_email_tracking", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(still, json!(false));
+}
