@@ -47,6 +47,9 @@ export default defineConfig({
       LEADWIRE_LOGIN_MAX_FAILURES_PER_IP: "1000",
       // Small pages so "load older" is reachable in a test.
       LEADWIRE_THREAD_PAGE_SIZE: "20",
+      // Tests open and click an email seconds after sending it; trust a browser at once (the
+      // "within seconds of delivery" rule is covered by the Rust tests).
+      LEADWIRE_TRACKING_MACHINE_WINDOW_SECS: "0",
       RUST_LOG: "leadwire=warn",
     },
   },

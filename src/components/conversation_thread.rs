@@ -272,11 +272,10 @@ fn ThreadView(
     let on_retry = Callback::new(move |id: MessageId| {
         send_error.set(None);
         leptos::task::spawn_local(async move {
-            match retry_message(lead_id.to_string(), id.to_string()).await {
-                Ok(message) => {
-                    upsert(messages, message);
-                }
-                Err(e) => send_error.set(Some(e.to_string())),
+            // The new status arrives as UPDATE events (already, perhaps, with the outcome of
+            // the next attempt): the answer here would be older, so it is not applied.
+            if let Err(e) = retry_message(lead_id.to_string(), id.to_string()).await {
+                send_error.set(Some(e.to_string()));
             }
         });
     });
@@ -347,6 +346,12 @@ fn ThreadView(
     }
 }
 
+fn insert_if_absent(messages: RwSignal<Vec<Message>>, message: Message) {
+    if !messages.with_untracked(|list| list.iter().any(|m| m.id == message.id)) {
+        upsert(messages, message);
+    }
+}
+
 /// Inserts or replaces by id, keeping time order; true when it was new.
 fn upsert(messages: RwSignal<Vec<Message>>, message: Message) -> bool {
     let mut inserted = false;
@@ -386,8 +391,11 @@ fn deliver(
                 Ok(message) => {
                     storage::remove(&key);
                     pending.try_update(|p| p.retain(|s| s.input.client_id != input.client_id));
+                    // The socket may have brought this message already, and a later UPDATE
+                    // (email delivered) with it: the answer is the oldest state, so it only fills
+                    // a gap and never replaces.
                     if messages.try_get_untracked().is_some() {
-                        upsert(messages, message);
+                        insert_if_absent(messages, message);
                     }
                     break;
                 }

@@ -1,0 +1,48 @@
+import { test, expect } from "@playwright/test";
+import { baseURL } from "../playwright.config";
+import { composer, createLeadViaApi, hydrated, openLead, signUpViaApi, uniqueEmail } from "./helpers";
+
+// No SMTP relay in the e2e server: mail goes to the built-in outbox, whose viewer shows the
+// email as the lead would see it, tracking pixel and links live.
+test("1. an email opened from the outbox shows as read in the sender's thread, and a click as 🔗", async ({ context }) => {
+  await signUpViaApi(context, "Mail Sender", uniqueEmail("mail"), "Mail Co");
+  const lead = await createLeadViaApi(context, { name: "Olga Reader", email: "olga@example.com" });
+  const thread = await context.newPage();
+  await openLead(thread, lead);
+
+  await thread.getByLabel("Channel").selectOption("email");
+  await thread.getByLabel("Subject").fill("Your pricing");
+  await composer(thread).fill(`Hi Olga,\n\nHere it is: ${baseURL}/healthz`);
+  await thread.getByRole("button", { name: "Send" }).click();
+  const sent = thread.getByTestId("message").filter({ hasText: "Here it is" });
+  await expect(sent.getByTestId("receipt")).toHaveText("Sent");
+
+  // Tab 2: the outbox, then the email itself. Loading it fetches the pixel.
+  const outbox = await context.newPage();
+  await outbox.goto("/outbox");
+  await hydrated(outbox);
+  await outbox.getByTestId("outbox-item").filter({ hasText: "Your pricing" }).getByRole("link").click();
+  await expect(outbox.getByRole("heading", { name: "Your pricing" })).toBeVisible();
+  const mail = outbox.frameLocator("iframe.mail-frame");
+  await expect(mail.getByText("Hi Olga,")).toBeVisible();
+
+  await expect(sent.getByTestId("receipt")).toHaveText(/^Read at \d{1,2}:\d{2} (AM|PM)/);
+  await expect(sent.getByTestId("clicked")).toHaveCount(0);
+
+  // Clicking the link goes through the tracked redirect to the real destination.
+  const [popup] = await Promise.all([
+    outbox.waitForEvent("popup"),
+    mail.getByRole("link", { name: `${baseURL}/healthz` }).click(),
+  ]);
+  await expect(popup).toHaveURL(`${baseURL}/healthz`);
+  await expect(sent.getByTestId("clicked")).toBeVisible();
+  await expect(sent.getByTestId("clicked")).toHaveAttribute("title", /^Link clicked at /);
+});
+
+test("2. the outbox explains itself when empty", async ({ context, page }) => {
+  await signUpViaApi(context, "Empty Outbox", uniqueEmail("empty-outbox"), "Quiet Co");
+  await page.goto("/outbox");
+  await hydrated(page);
+  await expect(page.getByText("No SMTP relay is configured")).toBeVisible();
+  await expect(page.getByText("Nothing here yet.")).toBeVisible();
+});
