@@ -16,5 +16,15 @@ for _ in $(seq 1 100); do
   curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
   sleep 0.1
 done
-./target/release/leadwire-bench delivery --url "http://127.0.0.1:$port" --clients "${BENCH_CLIENTS:-1,1000}" --sends "${BENCH_SENDS:-200}"
-./target/release/leadwire-bench throughput --url "http://127.0.0.1:$port" --senders "${BENCH_SENDERS:-16}" --messages "${BENCH_MESSAGES:-4000}"
+url="http://127.0.0.1:$port"
+# BENCH_SCENARIOS picks a subset, e.g. BENCH_SCENARIOS="receipt pixel" make bench.
+for scenario in ${BENCH_SCENARIOS:-delivery throughput receipt pixel}; do
+  case "$scenario" in
+    delivery) ./target/release/leadwire-bench delivery --url "$url" --clients "${BENCH_CLIENTS:-1,1000}" --sends "${BENCH_SENDS:-200}" ;;
+    throughput) ./target/release/leadwire-bench throughput --url "$url" --senders "${BENCH_SENDERS:-16}" --messages "${BENCH_MESSAGES:-4000}" ;;
+    receipt) ./target/release/leadwire-bench receipt --url "$url" --samples "${BENCH_SAMPLES:-200}" ;;
+    # Last: the recorder may still be writing the flood's hits when it ends.
+    pixel) ./target/release/leadwire-bench pixel --url "$url" --connections "${BENCH_CONNECTIONS:-64}" --seconds "${BENCH_SECONDS:-10}" ;;
+    *) echo "unknown scenario $scenario" >&2; exit 2 ;;
+  esac
+done

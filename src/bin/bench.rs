@@ -3,6 +3,11 @@
 //!
 //!   leadwire-bench delivery   --url http://127.0.0.1:3300 --clients 1,1000 --sends 200
 //!   leadwire-bench throughput --url http://127.0.0.1:3300 --senders 16 --messages 4000
+//!   leadwire-bench receipt    --url http://127.0.0.1:3300 --samples 200
+//!   leadwire-bench pixel      --url http://127.0.0.1:3300 --connections 64 --seconds 10
+#[path = "bench/pixel.rs"]
+mod pixel;
+
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -42,8 +47,17 @@ async fn main() -> Fallible<()> {
             )
             .await?
         }
+        "receipt" => pixel::receipt(&url, flag("--samples", "200").parse()?).await?,
+        "pixel" => {
+            pixel::pixel(
+                &url,
+                flag("--connections", "64").parse()?,
+                flag("--seconds", "10").parse()?,
+            )
+            .await?
+        }
         _ => {
-            eprintln!("usage: leadwire-bench delivery|throughput [--url U] [--clients 1,1000] [--sends N] [--senders N] [--messages N]");
+            eprintln!("usage: leadwire-bench delivery|throughput|receipt|pixel [--url U] [--clients 1,1000] [--sends N] [--senders N] [--messages N] [--samples N] [--connections N] [--seconds N]");
             std::process::exit(2);
         }
     }
@@ -82,7 +96,7 @@ async fn setup(url: &str) -> Fallible<Setup> {
     let lead: Value = http
         .post(format!("{url}/api/leads"))
         .header("cookie", &cookie)
-        .json(&json!({"name": "Bench Lead", "phone": "+14155550100"}))
+        .json(&json!({"name": "Bench Lead", "phone": "+14155550100", "email": "bench-lead@example.com"}))
         .send()
         .await?
         .json()
@@ -113,26 +127,9 @@ async fn listeners(
     count: usize,
     arrivals: mpsc::UnboundedSender<(String, Instant)>,
 ) -> Fallible<()> {
-    let ws_url = format!("ws://{}/ws", url.trim_start_matches("http://"));
     let mut ready = Vec::new();
     for _ in 0..count {
-        let mut request = ws_url.clone().into_client_request()?;
-        request.headers_mut().insert("cookie", cookie.parse()?);
-        let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
-        let hello = next_text(&mut socket).await?;
-        let head = serde_json::from_str::<Value>(&hello)?["head"]
-            .as_i64()
-            .unwrap_or(0);
-        socket
-            .send(WsMessage::Text(
-                json!({"type": "resume", "after": head}).to_string().into(),
-            ))
-            .await?;
-        loop {
-            if serde_json::from_str::<Value>(&next_text(&mut socket).await?)?["type"] == "live" {
-                break;
-            }
-        }
+        let mut socket = live_socket(url, cookie).await?;
         let arrivals = arrivals.clone();
         let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
         ready.push(done_rx);
@@ -154,6 +151,31 @@ async fn listeners(
         let _ = r.await;
     }
     Ok(())
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A socket resumed from the current head and live.
+async fn live_socket(url: &str, cookie: &str) -> Fallible<Socket> {
+    let mut request =
+        format!("ws://{}/ws", url.trim_start_matches("http://")).into_client_request()?;
+    request.headers_mut().insert("cookie", cookie.parse()?);
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
+    let hello = next_text(&mut socket).await?;
+    let head = serde_json::from_str::<Value>(&hello)?["head"]
+        .as_i64()
+        .unwrap_or(0);
+    socket
+        .send(WsMessage::Text(
+            json!({"type": "resume", "after": head}).to_string().into(),
+        ))
+        .await?;
+    loop {
+        if serde_json::from_str::<Value>(&next_text(&mut socket).await?)?["type"] == "live" {
+            return Ok(socket);
+        }
+    }
 }
 
 /// The `client_id` of a `messages_updated` frame.

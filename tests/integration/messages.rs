@@ -33,7 +33,10 @@ async fn sent_and_received_messages_form_one_timeline() {
     assert_eq!(res.status(), 201);
     let sent: Value = res.json().await.unwrap();
     assert_eq!(sent["direction"], "outbound");
-    assert_eq!(sent["status"], "queued", "email waits for the delivery worker");
+    assert_eq!(
+        sent["status"], "queued",
+        "email waits for the delivery worker"
+    );
     assert_eq!(sent["subject"], "Your demo");
     assert_eq!(sent["author_name"], "Test User");
     assert_eq!(

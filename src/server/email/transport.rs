@@ -138,3 +138,51 @@ fn smtp_reason(e: &lettre::transport::smtp::Error) -> String {
         format!("Could not reach the mail server ({text})")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ids::{MessageId, WorkspaceId};
+    use crate::server::settings::Settings;
+
+    fn job(to: &str) -> EmailJob {
+        EmailJob {
+            message_id: MessageId::new_random(),
+            workspace_id: WorkspaceId::new_random(),
+            to_address: to.into(),
+            to_name: "Maya Patel".into(),
+            subject: "Hello".into(),
+            text_body: "Hi".into(),
+            html_body: "<p>Hi</p>".into(),
+            message_id_header: "abc@leadwire.localhost".into(),
+            in_reply_to: Some("first@leadwire.localhost".into()),
+            references_header: Some("<first@leadwire.localhost>".into()),
+            attempts: 1,
+        }
+    }
+
+    #[test]
+    fn an_invalid_recipient_is_a_permanent_failure_with_a_reason() {
+        let mail = Settings::from_sources(None, &|_| None).unwrap().mail;
+        let err = build(&mail, &job("not an address")).unwrap_err();
+        assert!(err.permanent);
+        assert_eq!(err.reason, "Invalid recipient address: not an address");
+    }
+
+    #[test]
+    fn the_message_threads_and_carries_both_parts() {
+        let mail = Settings::from_sources(None, &|_| None).unwrap().mail;
+        let raw =
+            String::from_utf8(build(&mail, &job("maya@example.com")).unwrap().formatted()).unwrap();
+        assert!(
+            raw.contains("Message-ID: <abc@leadwire.localhost>"),
+            "{raw}"
+        );
+        assert!(
+            raw.contains("In-Reply-To: <first@leadwire.localhost>"),
+            "{raw}"
+        );
+        assert!(raw.contains("multipart/alternative"));
+        assert!(raw.contains("text/plain") && raw.contains("text/html"));
+    }
+}
