@@ -132,7 +132,7 @@ pub async fn retry(
     match outcome {
         RetryOutcome::Queued(message) => {
             state.mail_wake.notify_one();
-            Ok(message)
+            Ok(*message)
         }
         RetryOutcome::NotFound => Err(AppError::NotFound),
         RetryOutcome::NotFailed => Err(AppError::conflict("Only a failed email can be retried.")),

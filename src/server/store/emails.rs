@@ -62,7 +62,7 @@ pub struct OutboxMail {
 
 /// What [`Store::retry_email`] found.
 pub enum RetryOutcome {
-    Queued(Message),
+    Queued(Box<Message>),
     NotFound,
     /// Only failed emails can be retried.
     NotFailed,
@@ -191,7 +191,7 @@ impl Store {
         let (event, updated) = message_updated(&mut tx, workspace, message).await?;
         tx.commit().await?;
         self.publish(vec![event]);
-        Ok(RetryOutcome::Queued(updated))
+        Ok(RetryOutcome::Queued(Box::new(updated)))
     }
 
     /// Mail the workspace sent to the local outbox, newest first.

@@ -162,11 +162,7 @@ impl Store {
             if new == Receipts::default() {
                 continue;
             }
-            let (opened, clicked, proxy): (
-                Option<DateTime<Utc>>,
-                Option<DateTime<Utc>>,
-                Option<DateTime<Utc>>,
-            ) = sqlx::query_as(
+            let (opened, clicked, proxy): ReceiptRow = sqlx::query_as(
                 "SELECT opened_at, clicked_at, proxy_opened_at FROM messages WHERE id = ?",
             )
             .bind(message)
@@ -203,6 +199,13 @@ impl Store {
         Ok(changed)
     }
 }
+
+/// `opened_at, clicked_at, proxy_opened_at` as stored.
+type ReceiptRow = (
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+);
 
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct Receipts {
