@@ -7,6 +7,7 @@ pub mod ids;
 pub mod lead;
 pub mod message;
 pub mod outbox;
+pub mod presence;
 pub mod receipt;
 pub mod text;
 pub mod tracking;

@@ -12,6 +12,7 @@ pub mod messages;
 pub mod origin;
 pub mod outbox;
 pub mod page_guard;
+pub mod presence;
 pub mod rate_limit;
 pub mod realtime;
 pub mod seed;

@@ -1,7 +1,8 @@
 //! The real-time wire protocol on `/ws` (JSON text frames), shared by server and client.
 use super::draft::Draft;
-use super::ids::LeadId;
+use super::ids::{LeadId, UserId};
 use super::message::Message;
+use super::presence::{Member, Viewer};
 use serde::{Deserialize, Serialize};
 
 /// What a client sends.
@@ -12,6 +13,12 @@ pub enum ClientFrame {
     Resume { after: i64 },
     /// Liveness check; answered with `pong`.
     Ping,
+    /// The lead this tab shows (null: none). Teammates see the viewer's avatar on it.
+    View { lead_id: Option<LeadId> },
+    /// A key was pressed in this tab's composer for `lead_id` (sent at most every 1.5 s).
+    Typing { lead_id: LeadId },
+    /// The person used this tab (sent at most every 30 s); without it they turn "away".
+    Active,
 }
 
 /// Whether a row was created or changed.
@@ -51,6 +58,22 @@ pub enum ServerFrame {
         seq: i64,
         lead_id: LeadId,
         draft: Option<Draft>,
+    },
+    /// Ephemeral: who has `lead_id` open now (sent when it changes, and on going live).
+    Presence {
+        lead_id: LeadId,
+        viewers: Vec<Viewer>,
+    },
+    /// Ephemeral: a teammate is typing to the lead; show it for `expires_in_ms` unless renewed.
+    Typing {
+        lead_id: LeadId,
+        user_id: UserId,
+        name: String,
+        expires_in_ms: u32,
+    },
+    /// Ephemeral: every teammate with a tab open, and whether they are active or away.
+    Online {
+        users: Vec<Member>,
     },
 }
 

@@ -70,6 +70,14 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
         state.settings.event_retention_secs,
     ));
     tokio::spawn(super::email::worker::run(state.clone()));
+    let presence = state.presence.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            presence.sweep();
+        }
+    });
     let app = router(state);
     axum::serve(
         listener,

@@ -4,6 +4,7 @@
 pub mod prune;
 
 use super::auth::Caller;
+use super::presence::TabGuard;
 use super::state::AppState;
 use super::store::events::LoggedEvent;
 use crate::model::event::{ClientFrame, ServerFrame};
@@ -44,6 +45,7 @@ pub async fn upgrade(
                 caller,
                 credentials,
                 last_sent: 0,
+                tab: 0,
                 resumed: false,
                 resume_window: (Instant::now(), 0),
             };
@@ -71,6 +73,8 @@ struct Session {
     credentials: HeaderMap,
     /// Highest seq delivered on this socket.
     last_sent: i64,
+    /// This socket's tab in the presence hub.
+    tab: u64,
     /// Live events flow only after the client said where to resume from.
     resumed: bool,
     /// Start of the current rate window for `resume`, and how many arrived in it.
@@ -81,6 +85,18 @@ impl Session {
     async fn run(&mut self) -> Result<(), &'static str> {
         // Subscribe before reading the log, so nothing committed in between is missed.
         let mut live = self.state.store.subscribe_events();
+        let mut ephemeral = self.state.presence.subscribe();
+        let workspace = self.caller.user.workspace_id;
+        // This tab is online from here until the socket ends, however it ends.
+        self.tab = self
+            .state
+            .presence
+            .join(workspace, self.caller.user.id, &self.caller.user.name);
+        let _leave = TabGuard {
+            hub: self.state.presence.clone(),
+            workspace,
+            tab: self.tab,
+        };
         let head = self.window().await?.head;
         self.send_frame(&ServerFrame::Hello { head }).await?;
         let heartbeat = Duration::from_secs(self.state.settings.ws_heartbeat_secs);
@@ -105,6 +121,13 @@ impl Session {
                         }
                     }
                 }
+                frame = ephemeral.recv(), if self.resumed => match frame {
+                    Ok(frame) if frame.workspace == workspace => self.send_text(frame.payload.clone()).await?,
+                    Ok(_) => {}
+                    // Presence is state, not history: catch up with a fresh snapshot.
+                    Err(RecvError::Lagged(_)) => self.send_presence_snapshot().await?,
+                    Err(RecvError::Closed) => return Ok(()),
+                },
                 event = live.recv(), if self.resumed => match event {
                     Ok(event) => self.forward(&event).await?,
                     // Fell behind the in-memory buffer: the log still has everything.
@@ -139,17 +162,51 @@ impl Session {
                     return Err("resume flood");
                 }
                 self.replay(after).await?;
+                let first = !self.resumed;
                 self.resumed = true;
                 self.send_frame(&ServerFrame::Live {
                     seq: self.last_sent,
                 })
-                .await
+                .await?;
+                if first {
+                    self.send_presence_snapshot().await?;
+                }
+                Ok(())
             }
             Ok(ClientFrame::Ping) => self.send_frame(&ServerFrame::Pong).await,
+            Ok(ClientFrame::View { lead_id }) => {
+                // Only a lead of the caller's workspace; anything else is ignored, not revealed.
+                let lead = match lead_id {
+                    Some(lead)
+                        if super::leads::get(&self.state, &self.caller, lead)
+                            .await
+                            .is_ok() =>
+                    {
+                        Some(lead)
+                    }
+                    _ => None,
+                };
+                self.state
+                    .presence
+                    .view(self.caller.user.workspace_id, self.tab, lead);
+                Ok(())
+            }
+            Ok(ClientFrame::Typing { lead_id }) => {
+                self.state
+                    .presence
+                    .typing(self.caller.user.workspace_id, self.tab, lead_id);
+                Ok(())
+            }
+            Ok(ClientFrame::Active) => {
+                self.state
+                    .presence
+                    .active(self.caller.user.workspace_id, self.tab);
+                Ok(())
+            }
             Err(_) => {
                 self.close(
                     close_code::POLICY,
-                    "malformed frame: expected {\"type\":\"resume\",\"after\":N}",
+                    "malformed frame: expected resume, ping, view, typing or active",
                 )
                 .await?;
                 Err("malformed frame")
@@ -220,6 +277,14 @@ impl Session {
             tracing::error!(error = %e, "reading event window");
             "database error"
         })
+    }
+
+    /// Who is online and who views which lead, as of now.
+    async fn send_presence_snapshot(&mut self) -> Result<(), &'static str> {
+        for frame in self.state.presence.snapshot(self.caller.user.workspace_id) {
+            self.send_frame(&frame).await?;
+        }
+        Ok(())
     }
 
     async fn send_frame(&mut self, frame: &ServerFrame) -> Result<(), &'static str> {

@@ -35,6 +35,8 @@ pub struct Settings {
     pub event_retention_secs: i64,
     /// How often a socket is pinged and its session re-checked; silent for 3× this: closed.
     pub ws_heartbeat_secs: u64,
+    /// A teammate with no activity in any tab for this long shows as "away".
+    pub presence_away_secs: u64,
     /// Email delivery and tracking.
     pub mail: MailSettings,
 }
@@ -65,6 +67,7 @@ const KEYS: &[&str] = &[
     "autosave_delay_ms",
     "event_retention_secs",
     "ws_heartbeat_secs",
+    "presence_away_secs",
 ];
 
 fn is_known(key: &str) -> bool {
@@ -271,6 +274,14 @@ impl Settings {
             )? {
                 secs @ 1..=3600 => secs,
                 _ => return Err(raw.error("ws_heartbeat_secs", "must be between 1 and 3600")),
+            },
+            presence_away_secs: match raw.get(
+                "presence_away_secs",
+                300,
+                "a whole number of seconds",
+            )? {
+                secs @ 1..=86_400 => secs,
+                _ => return Err(raw.error("presence_away_secs", "must be between 1 and 86400")),
             },
             mail: mail::parse(&raw)?,
         })

@@ -16,6 +16,8 @@ pub struct AppState {
     pub login_failures: Arc<FailureLimiter>,
     /// Takes tracking hits off the request path (see `tracking::recorder`).
     pub tracker: Arc<Tracker>,
+    /// Who is online, viewing and typing (memory only).
+    pub presence: Arc<super::presence::PresenceHub>,
     /// Rung when an email is queued, so the delivery worker wakes at once.
     pub mail_wake: Arc<tokio::sync::Notify>,
 }
@@ -49,12 +51,16 @@ impl AppState {
                 machine_window_secs: settings.mail.tracking_machine_window_secs,
             },
         ));
+        let presence_away_secs = settings.presence_away_secs;
         AppState {
             leptos_options,
             settings: Arc::new(settings),
             store,
             login_failures,
             tracker,
+            presence: Arc::new(super::presence::PresenceHub::new(
+                std::time::Duration::from_secs(presence_away_secs),
+            )),
             mail_wake: Arc::new(tokio::sync::Notify::new()),
         }
     }

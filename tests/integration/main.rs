@@ -7,6 +7,7 @@ mod drafts;
 mod email;
 mod leads;
 mod messages;
+mod presence;
 mod realtime;
 mod security;
 mod support;
