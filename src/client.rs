@@ -1,5 +1,6 @@
 //! Browser services: the real-time socket, draft autosave, local storage. They compile on the
 //! server too (as inert stand-ins), so components can use them unconditionally.
 pub mod draft;
+pub mod presence;
 pub mod realtime;
 pub mod storage;

@@ -8,4 +8,5 @@ pub mod layout;
 pub mod lead_fields;
 pub mod local_time;
 pub mod message_list;
+pub mod presence;
 pub mod status;

@@ -47,6 +47,7 @@ pub struct Realtime {
 impl Realtime {
     /// Calls `listener` with every logged event, in seq order, until the calling component
     /// unmounts. Every event reaches every listener (there is no "last message" to miss).
+    /// Listeners also hear `live` and the ephemeral frames (presence, typing, online).
     pub fn on_event(&self, listener: impl Fn(&ServerFrame) + 'static) {
         #[cfg(not(feature = "hydrate"))]
         let _ = listener; // no socket on the server
@@ -103,6 +104,18 @@ pub fn provide_realtime() -> Realtime {
 
 pub fn use_realtime() -> Option<Realtime> {
     use_context::<Realtime>()
+}
+
+/// Sends `frame` on this tab's socket when it is open (ephemeral frames: lost when offline,
+/// and re-sent on going live where that matters). No-op on the server.
+pub fn send(frame: &crate::model::event::ClientFrame) -> bool {
+    #[cfg(feature = "hydrate")]
+    return connection::send_now(frame);
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = frame;
+        false
+    }
 }
 
 #[cfg(feature = "hydrate")]
@@ -191,6 +204,22 @@ mod connection {
             "ws"
         };
         format!("{scheme}://{}/ws", location.host().unwrap_or_default())
+    }
+
+    /// Sends on the current socket if it is open; false when there is none to send on.
+    pub fn send_now(frame: &ClientFrame) -> bool {
+        let ws = CURRENT.with(|c| {
+            c.borrow()
+                .as_ref()
+                .and_then(|conn| conn.borrow().ws.clone())
+        });
+        match ws {
+            Some(ws) if ws.ready_state() == WebSocket::OPEN => {
+                send(&ws, frame);
+                true
+            }
+            _ => false,
+        }
     }
 
     fn send(ws: &WebSocket, frame: &ClientFrame) {
@@ -284,8 +313,13 @@ mod connection {
                     state.attempts = 0;
                     state.last_seq = state.last_seq.max(*seq);
                     state.realtime.status.set(ConnStatus::Live);
-                    return;
+                    // Listeners hear it too: presence re-announces what this tab shows.
+                    state.realtime
                 }
+                // Ephemeral (presence, typing, online): no seq, never replayed.
+                ServerFrame::Presence { .. }
+                | ServerFrame::Typing { .. }
+                | ServerFrame::Online { .. } => state.realtime,
                 ServerFrame::Reset { seq, .. } => {
                     state.last_seq = *seq;
                     state.realtime.resets.update(|n| *n += 1);
@@ -300,9 +334,9 @@ mod connection {
                         return;
                     }
                     state.last_seq = seq;
+                    state.realtime
                 }
             }
-            state.realtime
         };
         realtime.dispatch(&frame);
     }

@@ -21,6 +21,9 @@ pub fn Composer(
     /// Why the last send failed, if it did.
     #[prop(into)]
     error: Signal<Option<String>>,
+    /// Called on every keystroke in the message box (teammates see "typing…").
+    #[prop(optional)]
+    on_typing: Option<Callback<()>>,
 ) -> impl IntoView {
     let available = {
         let choices = choices.clone();
@@ -107,6 +110,9 @@ pub fn Composer(
                 on:input=move |ev| {
                     draft.content.set(event_target_value(&ev));
                     draft.edited();
+                    if let Some(typing) = on_typing {
+                        typing.run(());
+                    }
                 }
                 on:blur=move |_| draft.save_now()
                 on:keydown={

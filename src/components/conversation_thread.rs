@@ -2,9 +2,11 @@
 use super::badges::ChannelBadge;
 use super::composer::{ChannelChoice, Composer};
 use super::message_list::render_messages;
+use super::presence::{LeadViewers, TypingIndicator};
 use super::status::{ErrorNotice, Loading};
 use crate::api::messages::{get_thread, older_messages, retry_message, send_message};
 use crate::client::draft::{use_draft, DraftHandle, DraftSeed};
+use crate::client::presence::use_presence;
 use crate::client::realtime::use_realtime;
 use crate::client::storage;
 use crate::model::error::AppError;
@@ -118,6 +120,18 @@ fn ThreadView(
     recent: StoredValue<Vec<ServerFrame>>,
 ) -> impl IntoView {
     let loaded_seq = data.seq;
+    let viewer = data.viewer_id;
+    // Teammates see this tab on the lead while the thread is open, and its typing.
+    let presence = use_presence();
+    if let Some(p) = presence {
+        p.view(Some(lead_id));
+        on_cleanup(move || p.view(None));
+    }
+    let on_typing = Callback::new(move |()| {
+        if let Some(p) = presence {
+            p.typing(lead_id);
+        }
+    });
     let messages = RwSignal::new(data.page.messages);
     let has_more = RwSignal::new(data.page.has_more);
     let pending: RwSignal<Vec<PendingSend>> = RwSignal::new(Vec::new());
@@ -312,6 +326,7 @@ fn ThreadView(
     });
 
     view! {
+        <LeadViewers lead_id=lead_id me=viewer/>
         <div class="thread-scroll" node_ref=scroller on:scroll=on_scroll data-testid="thread">
             <Show when=move || has_more.get()>
                 <div class="older">
@@ -342,7 +357,8 @@ fn ThreadView(
                 {move || format!("↓ {} new message{}", unseen.get(), if unseen.get() == 1 { "" } else { "s" })}
             </button>
         </Show>
-        <Composer draft=draft choices=choices on_send=on_send error=send_error/>
+        <TypingIndicator lead_id=lead_id me=viewer/>
+        <Composer draft=draft choices=choices on_send=on_send error=send_error on_typing=on_typing/>
     }
 }
 

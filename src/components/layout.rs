@@ -1,6 +1,7 @@
 //! The signed-in app frame: top bar with navigation, the user and sign-out.
 use super::connection_status::ConnectionStatus;
 use crate::api::auth::{get_current_user, Logout};
+use crate::client::presence::provide_presence;
 use crate::client::realtime::provide_realtime;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
@@ -9,7 +10,8 @@ use leptos_router::components::{Outlet, A};
 pub fn AppLayout() -> impl IntoView {
     let user = Resource::new(|| (), |_| get_current_user());
     // One socket per tab, shared by every page of the signed-in app.
-    provide_realtime();
+    let realtime = provide_realtime();
+    provide_presence(realtime);
     let logout = ServerAction::<Logout>::new();
     view! {
         <div class="app">

@@ -3,6 +3,7 @@ use crate::api::leads::conversations;
 use crate::client::realtime::use_realtime;
 use crate::components::badges::{channel_icon, StageBadge};
 use crate::components::local_time::LocalTime;
+use crate::components::presence::OnlineTeam;
 use crate::components::status::{EmptyState, ErrorNotice, Loading};
 use crate::model::message::Direction;
 use leptos::prelude::*;
@@ -21,6 +22,7 @@ pub fn InboxPage() -> impl IntoView {
         <Title text="Inbox"/>
         <div class="page-head">
             <h1>"Inbox"</h1>
+            <OnlineTeam/>
         </div>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {

@@ -1,0 +1,57 @@
+import { test, expect, type BrowserContext } from "@playwright/test";
+import { composer, createLeadViaApi, openLead, PASSWORD, signUpViaApi, uniqueEmail } from "./helpers";
+
+/** An owner and an invited teammate, each signed in in their own browser context. */
+async function team(owner: BrowserContext, mate: BrowserContext) {
+  await signUpViaApi(owner, "Alice Owner", uniqueEmail("alice"), "Aware Co");
+  const invite = await owner.request.post("/rpc/invite_teammate", { form: { email: uniqueEmail("bob") } });
+  expect(invite.status()).toBe(200);
+  const token = (await invite.json()).link.split("/").pop();
+  const accepted = await mate.request.post("/rpc/accept_invite", {
+    form: { token, name: "Bob Mate", password: PASSWORD },
+  });
+  expect(accepted.status()).toBe(200);
+  return createLeadViaApi(owner, { name: "Pia Prospect", email: "pia@example.com" });
+}
+
+test("1. teammates on the same lead see each other, typing comes and goes, a closed tab leaves", async ({ browser }) => {
+  const aliceCtx = await browser.newContext();
+  const bobCtx = await browser.newContext();
+  const lead = await team(aliceCtx, bobCtx);
+  const alice = await aliceCtx.newPage();
+  const bob = await bobCtx.newPage();
+  await openLead(alice, lead);
+  await openLead(bob, lead);
+
+  await expect(alice.getByTestId("viewer")).toHaveAttribute("title", "Bob Mate is viewing this lead");
+  await expect(bob.getByTestId("viewer")).toHaveAttribute("title", "Alice Owner is viewing this lead");
+
+  await composer(bob).pressSequentially("Hi Pia");
+  await expect(alice.getByTestId("typing")).toHaveText("Bob Mate is typing…");
+  // Nobody types any more: the indicator expires by itself.
+  await expect(alice.getByTestId("typing")).toHaveText("", { timeout: 8_000 });
+
+  await bob.close();
+  await expect(alice.getByTestId("viewer")).toHaveCount(0);
+  await aliceCtx.close();
+  await bobCtx.close();
+});
+
+test("2. the inbox shows who is online", async ({ browser }) => {
+  const aliceCtx = await browser.newContext();
+  const bobCtx = await browser.newContext();
+  await team(aliceCtx, bobCtx);
+  const alice = await aliceCtx.newPage();
+  await alice.goto("/inbox");
+  await expect(alice.getByTestId("online-member")).toHaveCount(1);
+  const bob = await bobCtx.newPage();
+  await bob.goto("/inbox");
+  await expect(alice.getByTestId("online-member").filter({ hasText: "Bob Mate" })).toHaveAttribute(
+    "title",
+    "Bob Mate is online",
+  );
+  await bob.close();
+  await expect(alice.getByTestId("online-member").filter({ hasText: "Bob Mate" })).toHaveCount(0);
+  await aliceCtx.close();
+  await bobCtx.close();
+});
