@@ -1,5 +1,6 @@
 //! Reusable view pieces.
 pub mod badges;
+pub mod collision;
 pub mod composer;
 pub mod connection_status;
 pub mod conversation_thread;

@@ -55,3 +55,31 @@ test("2. the inbox shows who is online", async ({ browser }) => {
   await aliceCtx.close();
   await bobCtx.close();
 });
+
+test("3. a teammate's reply while you write asks before you send", async ({ browser }) => {
+  const aliceCtx = await browser.newContext();
+  const bobCtx = await browser.newContext();
+  const lead = await team(aliceCtx, bobCtx);
+  const alice = await aliceCtx.newPage();
+  const bob = await bobCtx.newPage();
+  await openLead(alice, lead);
+  await openLead(bob, lead);
+
+  await composer(alice).fill("Hi Pia, just checking in");
+  await composer(bob).fill("Pia, Bob here with the contract");
+  await bob.getByRole("button", { name: "Send" }).click();
+  await expect(alice.getByTestId("message").filter({ hasText: "Bob here" })).toHaveCount(1);
+
+  const warning = alice.getByTestId("collision");
+  await expect(warning).toContainText(/^Bob Mate replied \d+ s ago/);
+  await alice.getByRole("button", { name: "Send", exact: true }).click();
+  await expect(alice.getByTestId("message").filter({ hasText: "just checking in" })).toHaveCount(0);
+  await expect(composer(alice)).toHaveValue("Hi Pia, just checking in");
+
+  await warning.getByRole("button", { name: "Send anyway" }).click();
+  await expect(alice.getByTestId("message").filter({ hasText: "just checking in" })).toHaveCount(1);
+  await expect(bob.getByTestId("message").filter({ hasText: "just checking in" })).toHaveCount(1);
+  await expect(warning).toHaveCount(0);
+  await aliceCtx.close();
+  await bobCtx.close();
+});

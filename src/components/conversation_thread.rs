@@ -1,5 +1,6 @@
 //! `ConversationThread`: one timeline per lead across channels, live in every tab.
 use super::badges::ChannelBadge;
+use super::collision::{CollisionNote, CollisionWarning};
 use super::composer::{ChannelChoice, Composer};
 use super::message_list::render_messages;
 use super::presence::{LeadViewers, TypingIndicator};
@@ -10,7 +11,7 @@ use crate::client::presence::use_presence;
 use crate::client::realtime::use_realtime;
 use crate::client::storage;
 use crate::model::error::AppError;
-use crate::model::event::ServerFrame;
+use crate::model::event::{RowAction, ServerFrame};
 use crate::model::ids::{LeadId, MessageId};
 use crate::model::message::{Channel, Direction, Message, MessageInput, ThreadData};
 use leptos::html;
@@ -120,6 +121,7 @@ fn ThreadView(
     recent: StoredValue<Vec<ServerFrame>>,
 ) -> impl IntoView {
     let loaded_seq = data.seq;
+    let messages = RwSignal::new(data.page.messages);
     let viewer = data.viewer_id;
     // Teammates see this tab on the lead while the thread is open, and its typing.
     let presence = use_presence();
@@ -127,12 +129,22 @@ fn ThreadView(
         p.view(Some(lead_id));
         on_cleanup(move || p.view(None));
     }
+    // Collision guard: the newest message seen when writing began ("start": none yet).
+    let composing_after: StoredValue<Option<String>> = StoredValue::new(None);
+    let collision: RwSignal<Option<CollisionNote>> = RwSignal::new(None);
+    let newest_seen = move || {
+        messages
+            .with_untracked(|m| m.last().map(|m| m.id.to_string()))
+            .unwrap_or_else(|| "start".into())
+    };
     let on_typing = Callback::new(move |()| {
+        if composing_after.get_value().is_none() {
+            composing_after.set_value(Some(newest_seen()));
+        }
         if let Some(p) = presence {
             p.typing(lead_id);
         }
     });
-    let messages = RwSignal::new(data.page.messages);
     let has_more = RwSignal::new(data.page.has_more);
     let pending: RwSignal<Vec<PendingSend>> = RwSignal::new(Vec::new());
     let send_error: RwSignal<Option<String>> = RwSignal::new(None);
@@ -187,9 +199,30 @@ fn ThreadView(
         },
     );
 
+    if !draft.content.get_untracked().trim().is_empty() {
+        composing_after.set_value(Some(newest_seen()));
+    }
     let apply = move |frame: &ServerFrame| match frame {
-        ServerFrame::MessagesUpdated { message, .. } if message.lead_id == lead_id => {
+        ServerFrame::MessagesUpdated {
+            message, action, ..
+        } if message.lead_id == lead_id => {
             let message = message.clone();
+            // A teammate's message while this user is writing: warn before they send.
+            let teammate = message.author_id.is_some_and(|a| a != viewer);
+            if *action == RowAction::Insert
+                && message.direction == Direction::Outbound
+                && teammate
+                && composing_after.get_value().is_some()
+                && !draft.content.get_untracked().trim().is_empty()
+            {
+                collision.set(Some(CollisionNote::Reply {
+                    name: message
+                        .author_name
+                        .clone()
+                        .unwrap_or_else(|| "A teammate".into()),
+                    at: message.created_at,
+                }));
+            }
             if let Some(client_id) = message.client_id {
                 pending.update(|p| p.retain(|s| s.input.client_id != client_id.to_string()));
             }
@@ -227,7 +260,15 @@ fn ThreadView(
                     waiting: true,
                 })
             });
-            deliver(lead_id, entry.input, messages, pending, send_error, draft);
+            deliver(
+                lead_id,
+                entry.input,
+                messages,
+                pending,
+                send_error,
+                draft,
+                collision,
+            );
         }
     }
 
@@ -294,7 +335,13 @@ fn ThreadView(
         });
     });
 
-    let on_send = Callback::new(move |()| {
+    let send = move |confirmed: bool| {
+        if !confirmed && collision.with_untracked(Option::is_some) {
+            return; // the warning is showing: "Send anyway" is the deliberate way through
+        }
+        collision.set(None);
+        let after = composing_after.get_value().unwrap_or_else(newest_seen);
+        composing_after.set_value(None);
         let input = MessageInput {
             direction: String::new(),
             channel: draft.channel.get_untracked().as_str().to_string(),
@@ -305,6 +352,8 @@ fn ThreadView(
             },
             body: draft.content.get_untracked(),
             client_id: new_client_id(),
+            after,
+            confirmed,
         };
         send_error.set(None);
         at_bottom.set(true);
@@ -322,8 +371,12 @@ fn ThreadView(
         }
         // The text now lives in the pending send (retried until stored); the composer is free.
         draft.clear_after_send();
-        deliver(lead_id, input, messages, pending, send_error, draft);
-    });
+        deliver(
+            lead_id, input, messages, pending, send_error, draft, collision,
+        );
+    };
+    let on_send = Callback::new(move |()| send(false));
+    let on_confirm = Callback::new(move |()| send(true));
 
     view! {
         <LeadViewers lead_id=lead_id me=viewer/>
@@ -358,6 +411,7 @@ fn ThreadView(
             </button>
         </Show>
         <TypingIndicator lead_id=lead_id me=viewer/>
+        <CollisionWarning note=collision on_confirm=on_confirm/>
         <Composer draft=draft choices=choices on_send=on_send error=send_error on_typing=on_typing/>
     }
 }
@@ -395,6 +449,7 @@ fn deliver(
     pending: RwSignal<Vec<PendingSend>>,
     send_error: RwSignal<Option<String>>,
     draft: DraftHandle,
+    collision: RwSignal<Option<CollisionNote>>,
 ) {
     if !claim_delivery(&input.client_id) {
         return; // already on its way from this tab
@@ -443,7 +498,14 @@ fn deliver(
                         }
                         draft.edited();
                     }
-                    send_error.try_set(Some(e.to_string()));
+                    match e {
+                        AppError::Collision { message } => {
+                            collision.try_set(Some(CollisionNote::Refused(message)));
+                        }
+                        e => {
+                            send_error.try_set(Some(e.to_string()));
+                        }
+                    }
                     break;
                 }
             }

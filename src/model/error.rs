@@ -20,6 +20,9 @@ pub enum AppError {
     Validation { field: String, message: String },
     #[error("{message}")]
     Conflict { message: String },
+    /// A teammate messaged the lead after the sender started writing; resend with `confirmed`.
+    #[error("{message}")]
+    Collision { message: String },
     #[error("{message}")]
     Forbidden { message: String },
     #[error("{message}")]
@@ -59,6 +62,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::Validation { .. } => "validation",
             AppError::Conflict { .. } => "conflict",
+            AppError::Collision { .. } => "collision",
             AppError::Forbidden { .. } => "forbidden",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::PayloadTooLarge { .. } => "payload_too_large",

@@ -64,6 +64,7 @@ mod tests {
             status: status.into(),
             status_reason: None,
             author_name: None,
+            author_id: None,
             client_id: None,
             created_at: Utc::now(),
             opened_at: None,

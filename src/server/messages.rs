@@ -8,7 +8,10 @@ use super::store::emails::{NewEmail, RetryOutcome};
 use super::store::messages::Recorded;
 use crate::model::error::AppError;
 use crate::model::ids::{LeadId, MessageId};
-use crate::model::message::{Channel, Direction, Message, MessageInput, MessagePage, ThreadData};
+use crate::model::message::{
+    ago, Channel, CollisionGuard, Direction, Message, MessageFields, MessageInput, MessagePage,
+    ThreadData,
+};
 
 /// A page of the thread: the newest, or the one before message `before`.
 pub async fn page(
@@ -78,6 +81,9 @@ pub async fn record(
     }
     let author = (fields.direction == Direction::Outbound).then_some(caller.user.id);
     let workspace = caller.user.workspace_id;
+    if fields.direction == Direction::Outbound && fields.guard != CollisionGuard::Off {
+        check_collision(state, caller, lead_id, &fields).await?;
+    }
     // Outbound email is composed now (tracked links, pixel) and queued with the message.
     let composed = match (fields.direction, fields.channel, lead.email.as_deref()) {
         (Direction::Outbound, Channel::Email, Some(to)) => {
@@ -136,5 +142,43 @@ pub async fn retry(
         }
         RetryOutcome::NotFound => Err(AppError::NotFound),
         RetryOutcome::NotFailed => Err(AppError::conflict("Only a failed email can be retried.")),
+    }
+}
+
+/// Refuses a send when a teammate messaged the lead after the sender started writing (the
+/// browser warns first; this catches a warning that never arrived). A retry of a send that
+/// already went through is not a collision.
+async fn check_collision(
+    state: &AppState,
+    caller: &Caller,
+    lead: LeadId,
+    fields: &MessageFields,
+) -> Result<(), AppError> {
+    let workspace = caller.user.workspace_id;
+    let already = state
+        .store
+        .message_by_client_id(workspace, fields.client_id)
+        .await
+        .map_err(internal("reading message"))?;
+    if already.is_some() {
+        return Ok(());
+    }
+    let after = match fields.guard {
+        CollisionGuard::After(id) => Some(id),
+        _ => None,
+    };
+    let reply = state
+        .store
+        .teammate_reply_since(workspace, lead, caller.user.id, after)
+        .await
+        .map_err(internal("checking for a teammate's reply"))?;
+    match reply {
+        Some((name, at)) => Err(AppError::Collision {
+            message: format!(
+                "{name} replied {} — send yours anyway?",
+                ago(chrono::Utc::now(), at)
+            ),
+        }),
+        None => Ok(()),
     }
 }

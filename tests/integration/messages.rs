@@ -205,3 +205,71 @@ async fn another_workspaces_thread_is_404() {
     let page = thread(&server, &owner, &lead, "").await;
     assert_eq!(page["messages"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_send_after_a_teammates_reply_is_flagged_unless_confirmed() {
+    let server = TestServer::start().await;
+    let owner = server.session("ada@example.com", "A").await;
+    let mate = server.teammate(&owner.client, "bo@example.com").await;
+    let lead = lead(&server, &owner.client).await;
+
+    let mut first = message("sms", "Hi Maya");
+    first["after"] = json!("start");
+    let first: Value = server
+        .send(&owner.client, &lead, first)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let first_id = first["id"].as_str().unwrap();
+
+    // Ada starts writing after her own message; Bo replies meanwhile.
+    let mut reply = message("sms", "Maya, Bo here");
+    reply["after"] = json!(first_id);
+    assert_eq!(server.send(&mate.client, &lead, reply).await.status(), 201);
+
+    let mut stale = message("sms", "Following up!");
+    stale["after"] = json!(first_id);
+    let res = server.send(&owner.client, &lead, stale.clone()).await;
+    assert_eq!(res.status(), 409);
+    let body = error_body(res).await;
+    assert_eq!(body["error"], "collision");
+    let text = body["message"].as_str().unwrap();
+    assert!(
+        text.starts_with("Teammate replied") && text.contains(" s ago"),
+        "{text}"
+    );
+    let page = thread(&server, &owner.client, &lead, "").await;
+    assert_eq!(
+        page["messages"].as_array().unwrap().len(),
+        2,
+        "nothing stored"
+    );
+
+    stale["confirmed"] = json!(true);
+    assert_eq!(
+        server
+            .send(&owner.client, &lead, stale.clone())
+            .await
+            .status(),
+        201
+    );
+    // Retrying that send (same client id) is not a collision: it answers the original.
+    stale["confirmed"] = json!(false);
+    let again = server.send(&owner.client, &lead, stale).await;
+    assert_eq!(again.status(), 201);
+
+    // Integrations that do not opt in are never flagged; a bad `after` names the field.
+    assert_eq!(
+        server
+            .send(&owner.client, &lead, message("sms", "No guard"))
+            .await
+            .status(),
+        201
+    );
+    let mut bad = message("sms", "x");
+    bad["after"] = json!("yesterday");
+    let res = server.send(&owner.client, &lead, bad).await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(error_body(res).await["field"], "after");
+}

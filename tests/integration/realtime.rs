@@ -21,7 +21,7 @@ async fn a_socket_receives_messages_sent_by_another_session() {
 
     let mut ws = server.socket(&owner.cookie).await;
     ws.resume(0).await;
-    assert_eq!(ws.next_json().await["type"], "live");
+    assert_eq!(ws.next_logged().await["type"], "live");
 
     let res = server
         .send(&teammate.client, &lead, message("sms", "Hello from Sam"))
@@ -59,7 +59,7 @@ async fn a_reconnecting_socket_gets_every_missed_event_once_in_order() {
     let mut bodies = Vec::new();
     let mut seqs = Vec::new();
     loop {
-        let frame = ws.next_json().await;
+        let frame = ws.next_logged().await;
         match frame["type"].as_str().unwrap() {
             "live" => break,
             "messages_updated" => {
@@ -102,11 +102,11 @@ async fn resuming_from_before_the_retention_window_gets_reset() {
     loop {
         let mut ws = server.socket(&owner.cookie).await;
         ws.resume(start).await;
-        let frame = ws.next_json().await;
+        let frame = ws.next_logged().await;
         if frame["type"] == "reset" {
             assert!(frame["seq"].as_i64().unwrap() >= start + 3);
             // After a reset the socket is live from the new position.
-            assert_eq!(ws.next_json().await["type"], "live");
+            assert_eq!(ws.next_logged().await["type"], "live");
             break;
         }
         assert_eq!(frame["type"], "messages_updated");
@@ -125,7 +125,7 @@ async fn a_resume_point_from_the_future_gets_reset() {
     let owner = server.session("ada@example.com", "A").await;
     let mut ws = server.socket(&owner.cookie).await;
     ws.resume(1_000_000).await;
-    assert_eq!(ws.next_json().await["type"], "reset");
+    assert_eq!(ws.next_logged().await["type"], "reset");
 }
 
 #[tokio::test]
@@ -165,16 +165,16 @@ async fn another_workspace_receives_none_of_these_events() {
     server
         .send(&outsider.client, their_lead, message("sms", "own"))
         .await;
-    let first = ws.next_json().await;
+    let first = ws.next_logged().await;
     assert_eq!(first["type"], "messages_updated");
     assert_eq!(first["message"]["body"], "own");
 
     // Replay is scoped the same way.
     let mut replay = server.socket(&outsider.cookie).await;
     replay.resume(0).await;
-    let frame = replay.next_json().await;
+    let frame = replay.next_logged().await;
     assert_eq!(frame["message"]["body"], "own");
-    assert_eq!(replay.next_json().await["type"], "live");
+    assert_eq!(replay.next_logged().await["type"], "live");
 }
 
 #[tokio::test]
@@ -200,7 +200,7 @@ async fn draft_events_reach_only_their_owner() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let event = mine.next_json().await;
+    let event = mine.next_logged().await;
     assert_eq!(event["type"], "drafts_updated");
     assert_eq!(event["draft"]["content"], "Hi Maya");
     assert_eq!(event["lead_id"], lead.as_str());
@@ -209,13 +209,13 @@ async fn draft_events_reach_only_their_owner() {
     server
         .send(&owner.client, &lead, message("sms", "Hi Maya"))
         .await;
-    let cleared = mine.next_json().await;
+    let cleared = mine.next_logged().await;
     assert_eq!(cleared["type"], "drafts_updated");
     assert_eq!(cleared["draft"], Value::Null);
-    assert_eq!(mine.next_json().await["type"], "messages_updated");
+    assert_eq!(mine.next_logged().await["type"], "messages_updated");
 
     // The teammate saw the message but neither draft event.
-    let first = theirs.next_json().await;
+    let first = theirs.next_logged().await;
     assert_eq!(first["type"], "messages_updated", "{first}");
 }
 
@@ -243,7 +243,7 @@ async fn malformed_and_oversized_frames_close_only_that_socket() {
     // The server is unaffected.
     let mut ws = server.socket(&owner.cookie).await;
     ws.send_json(json!({"type": "ping"})).await;
-    assert_eq!(ws.next_json().await["type"], "pong");
+    assert_eq!(ws.next_logged().await["type"], "pong");
     assert_eq!(
         server
             .client()

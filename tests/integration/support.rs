@@ -262,6 +262,20 @@ impl Ws {
         }
     }
 
+    /// The next frame that is not ephemeral team awareness (`online`, `presence`, `typing`),
+    /// which interleaves with the logged events.
+    pub async fn next_logged(&mut self) -> Value {
+        loop {
+            let frame = self.next_json().await;
+            if !matches!(
+                frame["type"].as_str(),
+                Some("online" | "presence" | "typing")
+            ) {
+                return frame;
+            }
+        }
+    }
+
     /// Reads frames until one of type `kind` arrives, returning it.
     pub async fn next_of(&mut self, kind: &str) -> Value {
         loop {

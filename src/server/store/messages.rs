@@ -19,6 +19,7 @@ struct MessageRow {
     status: String,
     status_reason: Option<String>,
     author_name: Option<String>,
+    author_id: Option<UserId>,
     client_id: Option<Uuid>,
     created_at: DateTime<Utc>,
     opened_at: Option<DateTime<Utc>>,
@@ -28,7 +29,7 @@ struct MessageRow {
 
 const MESSAGE_SELECT: &str =
     "SELECT m.id, m.lead_id, m.direction, m.channel, m.subject, m.body, m.status, \
-     m.status_reason, u.name AS author_name, m.client_id, m.created_at, m.opened_at, m.clicked_at, \
+     m.status_reason, u.name AS author_name, m.author_id, m.client_id, m.created_at, m.opened_at, m.clicked_at, \
      m.proxy_opened_at \
      FROM messages m LEFT JOIN users u ON u.id = m.author_id";
 
@@ -45,6 +46,7 @@ impl From<MessageRow> for Message {
             status: r.status,
             status_reason: r.status_reason,
             author_name: r.author_name,
+            author_id: r.author_id,
             client_id: r.client_id,
             created_at: r.created_at,
             opened_at: r.opened_at,
@@ -264,4 +266,52 @@ pub(super) async fn message_in(
             .await?
             .into(),
     )
+}
+
+impl Store {
+    /// The message a retried send already created, if any.
+    pub async fn message_by_client_id(
+        &self,
+        workspace: WorkspaceId,
+        client_id: Uuid,
+    ) -> Result<Option<Message>, sqlx::Error> {
+        Ok(sqlx::query_as::<_, MessageRow>(&format!(
+            "{MESSAGE_SELECT} WHERE m.workspace_id = ? AND m.client_id = ?"
+        ))
+        .bind(workspace)
+        .bind(client_id)
+        .fetch_optional(self.pool())
+        .await?
+        .map(Into::into))
+    }
+
+    /// The newest outbound message to `lead` by a teammate other than `me`, sent after message
+    /// `after` (or ever, for None): who and when.
+    pub async fn teammate_reply_since(
+        &self,
+        workspace: WorkspaceId,
+        lead: LeadId,
+        me: UserId,
+        after: Option<MessageId>,
+    ) -> Result<Option<(String, DateTime<Utc>)>, sqlx::Error> {
+        let mut sql = String::from(
+            "SELECT u.name, m.created_at FROM messages m JOIN users u ON u.id = m.author_id \
+             WHERE m.workspace_id = ? AND m.lead_id = ? AND m.direction = 'outbound' AND m.author_id != ?",
+        );
+        if after.is_some() {
+            sql.push_str(
+                " AND (m.created_at, m.id) > (SELECT created_at, id FROM messages \
+                 WHERE id = ? AND workspace_id = ? AND lead_id = ?)",
+            );
+        }
+        sql.push_str(" ORDER BY m.created_at DESC LIMIT 1");
+        let mut query = sqlx::query_as::<_, (String, DateTime<Utc>)>(&sql)
+            .bind(workspace)
+            .bind(lead)
+            .bind(me);
+        if let Some(after) = after {
+            query = query.bind(after).bind(workspace).bind(lead);
+        }
+        query.fetch_optional(self.pool()).await
+    }
 }
