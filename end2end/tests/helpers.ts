@@ -67,3 +67,17 @@ export async function openLead(page: Page, leadId: string): Promise<void> {
 export function composer(page: Page) {
   return page.getByLabel("Message", { exact: true });
 }
+
+/** An owner and an invited teammate, each signed in in their own browser context. */
+export async function team(owner: BrowserContext, mate: BrowserContext) {
+  await signUpViaApi(owner, "Alice Owner", uniqueEmail("alice"), "Aware Co");
+  const invite = await owner.request.post("/rpc/invite_teammate", { form: { email: uniqueEmail("bob") } });
+  expect(invite.status()).toBe(200);
+  const token = (await invite.json()).link.split("/").pop();
+  const accepted = await mate.request.post("/rpc/accept_invite", {
+    form: { token, name: "Bob Mate", password: PASSWORD },
+  });
+  expect(accepted.status()).toBe(200);
+  return createLeadViaApi(owner, { name: "Pia Prospect", email: "pia@example.com" });
+}
+

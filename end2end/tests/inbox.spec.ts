@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { createLeadViaApi, hydrated, signUpViaApi, uniqueEmail } from "./helpers";
+import { createLeadViaApi, hydrated, openLead, signUpViaApi, team, uniqueEmail } from "./helpers";
 
 async function inbound(request: import("@playwright/test").APIRequestContext, lead: string, body: string) {
   const res = await request.post(`/api/messages/${lead}`, {
@@ -29,4 +29,34 @@ test("the inbox and the dashboard follow new messages without reload", async ({ 
   await expect(page.getByTestId("kpi-messages-7d")).toHaveText("3");
   await inbound(context.request, newer, "One more");
   await expect(page.getByTestId("kpi-messages-7d")).toHaveText("4");
+});
+
+test("an inbound message shows unread in both teammates' inboxes; opening it clears only mine", async ({ browser }) => {
+  const aliceCtx = await browser.newContext();
+  const bobCtx = await browser.newContext();
+  const lead = await team(aliceCtx, bobCtx);
+  const aliceInbox = await aliceCtx.newPage();
+  const bobInbox = await bobCtx.newPage();
+  for (const page of [aliceInbox, bobInbox]) {
+    await page.goto("/inbox");
+    await hydrated(page);
+    await expect(page.getByTestId("connection-status")).toHaveText("Live");
+  }
+  await inbound(aliceCtx.request, lead, "Is the offer still open?");
+  for (const page of [aliceInbox, bobInbox]) {
+    const top = page.getByTestId("inbox-row").first();
+    await expect(top).toContainText("Pia Prospect");
+    await expect(top.getByTestId("unread")).toHaveText("1");
+  }
+
+  // Alice reads it in another tab: her inbox tab clears, Bob's does not.
+  const aliceThread = await aliceCtx.newPage();
+  await openLead(aliceThread, lead);
+  await expect(aliceInbox.getByTestId("inbox-row").first().getByTestId("unread")).toHaveCount(0);
+  await expect(bobInbox.getByTestId("inbox-row").first().getByTestId("unread")).toHaveText("1");
+
+  await aliceThread.getByRole("button", { name: "Mark as unread" }).click();
+  await expect(aliceInbox.getByTestId("inbox-row").first().getByTestId("unread")).toHaveText("1");
+  await aliceCtx.close();
+  await bobCtx.close();
 });

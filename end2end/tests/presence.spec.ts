@@ -1,18 +1,5 @@
-import { test, expect, type BrowserContext } from "@playwright/test";
-import { composer, createLeadViaApi, openLead, PASSWORD, signUpViaApi, uniqueEmail } from "./helpers";
-
-/** An owner and an invited teammate, each signed in in their own browser context. */
-async function team(owner: BrowserContext, mate: BrowserContext) {
-  await signUpViaApi(owner, "Alice Owner", uniqueEmail("alice"), "Aware Co");
-  const invite = await owner.request.post("/rpc/invite_teammate", { form: { email: uniqueEmail("bob") } });
-  expect(invite.status()).toBe(200);
-  const token = (await invite.json()).link.split("/").pop();
-  const accepted = await mate.request.post("/rpc/accept_invite", {
-    form: { token, name: "Bob Mate", password: PASSWORD },
-  });
-  expect(accepted.status()).toBe(200);
-  return createLeadViaApi(owner, { name: "Pia Prospect", email: "pia@example.com" });
-}
+import { test, expect } from "@playwright/test";
+import { composer, openLead, team } from "./helpers";
 
 test("1. teammates on the same lead see each other, typing comes and goes, a closed tab leaves", async ({ browser }) => {
   const aliceCtx = await browser.newContext();

@@ -41,3 +41,24 @@ pub async fn retry_message(lead_id: String, message_id: String) -> Result<Messag
     let message = MessageId::parse(&message_id).ok_or(AppError::NotFound)?;
     crate::server::messages::retry(&state, &caller, lead, message).await
 }
+
+/// The caller has seen the lead's thread up to and including message `through`.
+#[server(prefix = "/rpc", endpoint = "mark_read")]
+pub async fn mark_read(lead_id: String, through: String) -> Result<i64, AppError> {
+    use crate::model::ids::{LeadId, MessageId};
+    use crate::server::store::reads::ReadMark;
+    let (state, caller) = super::caller().await?;
+    let lead = LeadId::parse(&lead_id).ok_or(AppError::NotFound)?;
+    let through = MessageId::parse(&through).ok_or(AppError::NotFound)?;
+    crate::server::messages::mark_read(&state, &caller, lead, ReadMark::Through(through)).await
+}
+
+/// The lead's newest inbound message becomes unread again for the caller.
+#[server(prefix = "/rpc", endpoint = "mark_unread")]
+pub async fn mark_unread(lead_id: String) -> Result<i64, AppError> {
+    use crate::model::ids::LeadId;
+    use crate::server::store::reads::ReadMark;
+    let (state, caller) = super::caller().await?;
+    let lead = LeadId::parse(&lead_id).ok_or(AppError::NotFound)?;
+    crate::server::messages::mark_read(&state, &caller, lead, ReadMark::LastUnread).await
+}

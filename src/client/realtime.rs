@@ -34,8 +34,8 @@ pub struct Realtime {
     pub status: RwSignal<ConnStatus>,
     /// Bumped when the server answers `reset`: views refetch their data.
     pub resets: RwSignal<u64>,
-    /// Bumped on every `messages_updated` (and on reset): list views that summarise messages
-    /// (inbox, dashboard) refetch when it moves.
+    /// Bumped on every `messages_updated` and `reads_updated` (and on reset): list views that
+    /// summarise messages (inbox, dashboard) refetch when it moves.
     pub messages_version: RwSignal<u64>,
     // Browser-only: server render threads must never hold (or drop) thread-local values.
     #[cfg(feature = "hydrate")]
@@ -76,7 +76,10 @@ impl Realtime {
         for listener in listeners {
             listener(frame);
         }
-        if matches!(frame, ServerFrame::MessagesUpdated { .. }) {
+        if matches!(
+            frame,
+            ServerFrame::MessagesUpdated { .. } | ServerFrame::ReadsUpdated { .. }
+        ) {
             self.messages_version.update(|v| *v += 1);
         }
     }

@@ -5,7 +5,9 @@ use super::composer::{ChannelChoice, Composer};
 use super::message_list::render_messages;
 use super::presence::{LeadViewers, TypingIndicator};
 use super::status::{ErrorNotice, Loading};
-use crate::api::messages::{get_thread, older_messages, retry_message, send_message};
+use crate::api::messages::{
+    get_thread, mark_read, mark_unread, older_messages, retry_message, send_message,
+};
 use crate::client::draft::{use_draft, DraftHandle, DraftSeed};
 use crate::client::presence::use_presence;
 use crate::client::realtime::use_realtime;
@@ -272,6 +274,61 @@ fn ThreadView(
         }
     }
 
+    // Read status: what this tab shows (while visible) is read; "Mark as unread" undoes that
+    // until the next inbound message arrives.
+    let marked_through: StoredValue<Option<MessageId>> = StoredValue::new(None);
+    let hold_unread = RwSignal::new(false);
+    let mark_seen = move || {
+        let newest_inbound = messages.with_untracked(|m| {
+            m.iter()
+                .rev()
+                .find(|m| m.direction == Direction::Inbound)
+                .map(|m| m.id)
+        });
+        let Some(newest) = newest_inbound else { return };
+        if hold_unread.get_untracked()
+            || !page_visible()
+            || marked_through.get_value() == Some(newest)
+        {
+            return;
+        }
+        marked_through.set_value(Some(newest));
+        leptos::task::spawn_local(async move {
+            let _ = mark_read(lead_id.to_string(), newest.to_string()).await;
+        });
+    };
+    Effect::new(move |previous: Option<Option<MessageId>>| {
+        let newest_inbound = messages.with(|m| {
+            m.iter()
+                .rev()
+                .find(|m| m.direction == Direction::Inbound)
+                .map(|m| m.id)
+        });
+        if previous.is_some_and(|p| p != newest_inbound) {
+            hold_unread.set(false);
+        }
+        mark_seen();
+        newest_inbound
+    });
+    #[cfg(feature = "hydrate")]
+    {
+        let focus = window_event_listener(leptos::ev::focus, move |_| mark_seen());
+        let visible = window_event_listener(leptos::ev::visibilitychange, move |_| mark_seen());
+        on_cleanup(move || {
+            focus.remove();
+            visible.remove();
+        });
+    }
+    let on_mark_unread = move |_| {
+        hold_unread.set(true);
+        marked_through.set_value(None);
+        leptos::task::spawn_local(async move {
+            if let Err(e) = mark_unread(lead_id.to_string()).await {
+                send_error.set(Some(e.to_string()));
+            }
+        });
+    };
+
     // Follow new messages while the reader is at the bottom.
     Effect::new(move |_| {
         messages.track();
@@ -379,7 +436,12 @@ fn ThreadView(
     let on_confirm = Callback::new(move |()| send(true));
 
     view! {
-        <LeadViewers lead_id=lead_id me=viewer/>
+        <div class="thread-tools">
+            <LeadViewers lead_id=lead_id me=viewer/>
+            <button type="button" class="btn subtle small" on:click=on_mark_unread disabled=move || hold_unread.get()>
+                {move || if hold_unread.get() { "Marked unread" } else { "Mark as unread" }}
+            </button>
+        </div>
         <div class="thread-scroll" node_ref=scroller on:scroll=on_scroll data-testid="thread">
             <Show when=move || has_more.get()>
                 <div class="older">
@@ -590,4 +652,12 @@ fn channel_choices(a: &Addresses) -> Vec<ChannelChoice> {
             reason: "no Instagram handle",
         },
     ]
+}
+
+/// Whether the reader can see this tab (messages shown in a hidden tab are not "read").
+fn page_visible() -> bool {
+    #[cfg(feature = "hydrate")]
+    return document().visibility_state() == web_sys::VisibilityState::Visible;
+    #[cfg(not(feature = "hydrate"))]
+    false
 }

@@ -59,6 +59,12 @@ pub enum ServerFrame {
         lead_id: LeadId,
         draft: Option<Draft>,
     },
+    /// The receiving user's unread count on a lead changed (they read it, or marked it unread).
+    ReadsUpdated {
+        seq: i64,
+        lead_id: LeadId,
+        unread: i64,
+    },
     /// Ephemeral: who has `lead_id` open now (sent when it changes, and on going live).
     Presence {
         lead_id: LeadId,
@@ -81,9 +87,9 @@ impl ServerFrame {
     /// The log position of a logged event.
     pub fn seq(&self) -> Option<i64> {
         match self {
-            ServerFrame::MessagesUpdated { seq, .. } | ServerFrame::DraftsUpdated { seq, .. } => {
-                Some(*seq)
-            }
+            ServerFrame::MessagesUpdated { seq, .. }
+            | ServerFrame::DraftsUpdated { seq, .. }
+            | ServerFrame::ReadsUpdated { seq, .. } => Some(*seq),
             _ => None,
         }
     }

@@ -250,6 +250,9 @@ pub struct ConversationSummary {
     pub subject: Option<String>,
     pub preview: String,
     pub at: DateTime<Utc>,
+    /// Inbound messages the viewer has not read.
+    #[serde(default)]
+    pub unread: i64,
 }
 
 /// "20 s ago", "3 min ago", "2 h ago", "4 d ago": how long before `now` something happened.

@@ -38,15 +38,19 @@ pub fn InboxPage() -> impl IntoView {
                         <ul class="inbox" aria-label="Conversations">
                             {list.into_iter().map(|c| {
                                 let from_us = c.direction == Direction::Outbound;
+                                let row_class = if c.unread > 0 { "inbox-row unread" } else { "inbox-row" };
                                 view! {
                                     <li>
-                                        <A href=format!("/leads/{}", c.lead_id) attr:class="inbox-row" attr:data-testid="inbox-row">
+                                        <A href=format!("/leads/{}", c.lead_id) attr:class=row_class attr:data-testid="inbox-row">
                                             <span class=format!("channel-icon channel-{}", c.channel.as_str()) title=c.channel.label() aria-label=c.channel.label()>
                                                 {channel_icon(c.channel)}
                                             </span>
                                             <span class="inbox-main">
                                                 <span class="inbox-top">
                                                     <strong>{c.lead_name.clone()}</strong>
+                                                    {(c.unread > 0).then(|| view! {
+                                                        <span class="unread-count" data-testid="unread" aria-label=format!("{} unread", c.unread)>{c.unread}</span>
+                                                    })}
                                                     <span class="muted hide-narrow">{c.company.clone().unwrap_or_default()}</span>
                                                     <LocalTime at=c.at/>
                                                 </span>

@@ -107,7 +107,7 @@ pub async fn conversations(
 ) -> Result<Vec<ConversationSummary>, AppError> {
     let rows = state
         .store
-        .latest_messages(caller.user.workspace_id, limit)
+        .latest_messages(caller.user.workspace_id, caller.user.id, limit)
         .await
         .map_err(internal("listing conversations"))?;
     Ok(rows
@@ -123,6 +123,7 @@ pub async fn conversations(
             subject: r.subject,
             preview: preview(&r.body, 120),
             at: r.created_at,
+            unread: r.unread,
         })
         .collect())
 }

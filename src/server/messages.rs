@@ -6,6 +6,7 @@ use super::http_error::internal;
 use super::state::AppState;
 use super::store::emails::{NewEmail, RetryOutcome};
 use super::store::messages::Recorded;
+use super::store::reads::ReadMark;
 use crate::model::error::AppError;
 use crate::model::ids::{LeadId, MessageId};
 use crate::model::message::{
@@ -181,4 +182,21 @@ async fn check_collision(
         }),
         None => Ok(()),
     }
+}
+
+/// Marks the lead's messages read by the caller through `mark` (or its newest inbound one
+/// unread again); the caller's other tabs hear `reads_updated`. Returns the unread count.
+pub async fn mark_read(
+    state: &AppState,
+    caller: &Caller,
+    lead: LeadId,
+    mark: ReadMark,
+) -> Result<i64, AppError> {
+    super::leads::get(state, caller, lead).await?;
+    state
+        .store
+        .mark_read(caller.user.workspace_id, caller.user.id, lead, mark)
+        .await
+        .map_err(internal("marking read"))?
+        .ok_or(AppError::NotFound)
 }

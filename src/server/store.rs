@@ -7,6 +7,7 @@ pub mod events;
 pub mod invites;
 pub mod leads;
 pub mod messages;
+pub mod reads;
 pub mod sessions;
 pub mod tracking;
 pub mod users;

@@ -8,6 +8,7 @@ mod email;
 mod leads;
 mod messages;
 mod presence;
+mod reads;
 mod realtime;
 mod security;
 mod support;

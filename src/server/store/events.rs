@@ -145,6 +145,7 @@ pub(super) async fn append(
     let kind = match &frame {
         ServerFrame::MessagesUpdated { .. } => "messages_updated",
         ServerFrame::DraftsUpdated { .. } => "drafts_updated",
+        ServerFrame::ReadsUpdated { .. } => "reads_updated",
         _ => "other",
     };
     let payload = serde_json::to_string(&frame).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;

@@ -1,0 +1,115 @@
+//! Read status per user and lead: a watermark (`read_until`) over the lead's inbound messages.
+use super::events::{append, LoggedEvent};
+use super::{now, Store};
+use crate::model::event::ServerFrame;
+use crate::model::ids::{LeadId, MessageId, UserId, WorkspaceId};
+use chrono::{DateTime, Duration, Utc};
+
+/// Where a read mark ends.
+pub enum ReadMark {
+    /// Everything up to and including this message of the lead has been seen.
+    Through(MessageId),
+    /// The newest inbound message is unread again.
+    LastUnread,
+}
+
+impl Store {
+    /// Moves the user's watermark on `lead` (forward only for `Through`; back to just before the
+    /// newest inbound message for `LastUnread`), logs `reads_updated` for the user alone, and
+    /// returns the unread count. None: the message is not one of this lead's.
+    pub async fn mark_read(
+        &self,
+        workspace: WorkspaceId,
+        user: UserId,
+        lead: LeadId,
+        mark: ReadMark,
+    ) -> Result<Option<i64>, sqlx::Error> {
+        let (_writer, mut tx) = self.begin_write().await?;
+        let until: Option<DateTime<Utc>> = match mark {
+            ReadMark::Through(message) => {
+                let at: Option<(DateTime<Utc>,)> = sqlx::query_as(
+                    "SELECT created_at FROM messages WHERE id = ? AND lead_id = ? AND workspace_id = ?",
+                )
+                .bind(message)
+                .bind(lead)
+                .bind(workspace)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((at,)) = at else {
+                    return Ok(None);
+                };
+                let current: Option<(DateTime<Utc>,)> = sqlx::query_as(
+                    "SELECT read_until FROM lead_reads WHERE user_id = ? AND lead_id = ?",
+                )
+                .bind(user)
+                .bind(lead)
+                .fetch_optional(&mut *tx)
+                .await?;
+                // Forward only: an old tab marking an older message does not unread newer ones.
+                Some(current.map_or(at, |(c,)| c.max(at)))
+            }
+            ReadMark::LastUnread => {
+                let (newest,): (Option<DateTime<Utc>>,) = sqlx::query_as(
+                    "SELECT MAX(created_at) FROM messages WHERE lead_id = ? AND workspace_id = ? \
+                     AND direction = 'inbound'",
+                )
+                .bind(lead)
+                .bind(workspace)
+                .fetch_one(&mut *tx)
+                .await?;
+                newest.map(|n| n - Duration::milliseconds(1))
+            }
+        };
+        if let Some(until) = until {
+            sqlx::query(
+                "INSERT INTO lead_reads (user_id, lead_id, workspace_id, read_until, updated_at) \
+                 VALUES (?, ?, ?, ?, ?) \
+                 ON CONFLICT (user_id, lead_id) DO UPDATE SET read_until = excluded.read_until, \
+                 updated_at = excluded.updated_at",
+            )
+            .bind(user)
+            .bind(lead)
+            .bind(workspace)
+            .bind(until)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        }
+        let unread = unread_in(&mut tx, user, lead).await?;
+        let event: LoggedEvent = append(&mut tx, workspace, Some(user), |seq| {
+            ServerFrame::ReadsUpdated {
+                seq,
+                lead_id: lead,
+                unread,
+            }
+        })
+        .await?;
+        tx.commit().await?;
+        self.publish(vec![event]);
+        Ok(Some(unread))
+    }
+
+    pub async fn unread_count(&self, user: UserId, lead: LeadId) -> Result<i64, sqlx::Error> {
+        let mut conn = self.pool().acquire().await?;
+        unread_in(&mut conn, user, lead).await
+    }
+}
+
+async fn unread_in(
+    conn: &mut sqlx::SqliteConnection,
+    user: UserId,
+    lead: LeadId,
+) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) = sqlx::query_as(&format!(
+        "SELECT COUNT(*) FROM messages m WHERE m.lead_id = ? AND {UNREAD_CONDITION}"
+    ))
+    .bind(lead)
+    .bind(user)
+    .fetch_one(conn)
+    .await?;
+    Ok(n)
+}
+
+/// Inbound messages of `m.lead_id` after the user's (the bound parameter) watermark.
+pub(super) const UNREAD_CONDITION: &str = "m.direction = 'inbound' AND m.created_at > \
+     COALESCE((SELECT read_until FROM lead_reads r WHERE r.lead_id = m.lead_id AND r.user_id = ?), '')";
