@@ -4,6 +4,7 @@ pub mod draft;
 pub mod error;
 pub mod event;
 pub mod ids;
+pub mod inbox;
 pub mod lead;
 pub mod message;
 pub mod outbox;

@@ -50,6 +50,21 @@ pub async fn conversations() -> Result<Vec<ConversationSummary>, AppError> {
     crate::server::leads::conversations(&state, &caller, 100).await
 }
 
+/// The inbox with filters and search (see `InboxFilter::parse` for the values).
+#[server(prefix = "/rpc", endpoint = "inbox")]
+pub async fn get_inbox(
+    channel: String,
+    unread: bool,
+    owner: String,
+    stage: String,
+    q: String,
+) -> Result<crate::model::inbox::InboxPage, AppError> {
+    use crate::model::inbox::InboxFilter;
+    let (state, caller) = super::caller().await?;
+    let filter = InboxFilter::parse(&channel, unread, &owner, &stage, &q)?;
+    crate::server::leads::inbox(&state, &caller, &filter, 50).await
+}
+
 #[server(prefix = "/rpc", endpoint = "pipeline_summary")]
 pub async fn get_pipeline_summary() -> Result<PipelineSummary, AppError> {
     let (state, caller) = super::caller().await?;

@@ -253,6 +253,9 @@ pub struct ConversationSummary {
     /// Inbound messages the viewer has not read.
     #[serde(default)]
     pub unread: i64,
+    /// For search results: where the search matched, as (text, highlighted) parts.
+    #[serde(default)]
+    pub matched: Option<Vec<(String, bool)>>,
 }
 
 /// "20 s ago", "3 min ago", "2 h ago", "4 d ago": how long before `now` something happened.

@@ -5,6 +5,7 @@ use super::state::AppState;
 use super::store::leads::LeadFilter;
 use crate::model::error::AppError;
 use crate::model::ids::LeadId;
+use crate::model::inbox::{highlight_parts, InboxFilter, InboxPage};
 use crate::model::lead::{Lead, LeadFields, LeadInput, PipelineSummary, Stage, StageCount};
 use crate::model::message::{preview, Channel, ConversationSummary, Direction};
 
@@ -105,27 +106,77 @@ pub async fn conversations(
     caller: &Caller,
     limit: i64,
 ) -> Result<Vec<ConversationSummary>, AppError> {
-    let rows = state
-        .store
-        .latest_messages(caller.user.workspace_id, caller.user.id, limit)
-        .await
-        .map_err(internal("listing conversations"))?;
-    Ok(rows
-        .into_iter()
-        .map(|r| ConversationSummary {
-            lead_id: r.lead_id,
-            lead_name: r.lead_name,
-            company: r.company,
-            stage: Stage::parse(&r.stage).unwrap_or(Stage::New),
-            owner_name: r.owner_name,
-            direction: Direction::parse(&r.direction).unwrap_or(Direction::Inbound),
-            channel: Channel::parse(&r.channel).unwrap_or(Channel::Chat),
-            subject: r.subject,
-            preview: preview(&r.body, 120),
-            at: r.created_at,
-            unread: r.unread,
-        })
-        .collect())
+    Ok(inbox(state, caller, &InboxFilter::default(), limit)
+        .await?
+        .rows)
+}
+
+/// The inbox: filtered rows, newest conversation first; with a search, the matching leads
+/// (best match first) with where they matched.
+pub async fn inbox(
+    state: &AppState,
+    caller: &Caller,
+    filter: &InboxFilter,
+    limit: i64,
+) -> Result<InboxPage, AppError> {
+    let workspace = caller.user.workspace_id;
+    let user = caller.user.id;
+    let (rows, matched) = match &filter.search {
+        None => (
+            state
+                .store
+                .inbox_rows(workspace, user, filter, None, limit)
+                .await
+                .map_err(internal("listing conversations"))?,
+            None,
+        ),
+        Some(fts) => {
+            let hits = state
+                .store
+                .search(workspace, fts, limit)
+                .await
+                .map_err(internal("searching"))?;
+            let ids: Vec<LeadId> = hits.iter().map(|(l, _)| *l).collect();
+            let mut rows = state
+                .store
+                .inbox_rows(workspace, user, filter, Some(&ids), limit)
+                .await
+                .map_err(internal("listing search results"))?;
+            // Best match first, as the search ranked them.
+            rows.sort_by_key(|r| ids.iter().position(|l| *l == r.lead_id));
+            (
+                rows,
+                Some(
+                    hits.into_iter()
+                        .collect::<std::collections::HashMap<_, _>>(),
+                ),
+            )
+        }
+    };
+    let searched = matched.is_some();
+    Ok(InboxPage {
+        rows: rows
+            .into_iter()
+            .map(|r| {
+                let snippet = matched.as_ref().and_then(|m| m.get(&r.lead_id));
+                ConversationSummary {
+                    lead_id: r.lead_id,
+                    lead_name: r.lead_name,
+                    company: r.company,
+                    stage: Stage::parse(&r.stage).unwrap_or(Stage::New),
+                    owner_name: r.owner_name,
+                    direction: Direction::parse(&r.direction).unwrap_or(Direction::Inbound),
+                    channel: Channel::parse(&r.channel).unwrap_or(Channel::Chat),
+                    subject: r.subject,
+                    preview: preview(&r.body, 120),
+                    at: r.created_at,
+                    unread: r.unread,
+                    matched: snippet.map(|s| highlight_parts(s)),
+                }
+            })
+            .collect(),
+        searched,
+    })
 }
 
 pub async fn pipeline(state: &AppState, caller: &Caller) -> Result<PipelineSummary, AppError> {

@@ -4,6 +4,7 @@ pub mod api_tokens;
 pub mod drafts;
 pub mod emails;
 pub mod events;
+pub mod inbox;
 pub mod invites;
 pub mod leads;
 pub mod messages;

@@ -5,6 +5,7 @@
 mod accounts;
 mod drafts;
 mod email;
+mod inbox;
 mod leads;
 mod messages;
 mod presence;

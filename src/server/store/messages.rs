@@ -1,7 +1,6 @@
 //! Messages of a lead's timeline.
 use super::emails::NewEmail;
 use super::events::append;
-use super::reads::UNREAD_CONDITION;
 use super::{now, Store};
 use crate::model::event::{RowAction, ServerFrame};
 use crate::model::ids::{LeadId, MessageId, UserId, WorkspaceId};
@@ -218,31 +217,6 @@ impl Store {
         tx.commit().await?;
         self.publish(events);
         Ok(Recorded::Created(message))
-    }
-
-    /// One row per lead that has messages, most recent conversation first, with `user`'s
-    /// unread count.
-    pub async fn latest_messages(
-        &self,
-        workspace: WorkspaceId,
-        user: UserId,
-        limit: i64,
-    ) -> Result<Vec<LatestMessage>, sqlx::Error> {
-        sqlx::query_as::<_, LatestMessage>(&format!(
-            "SELECT l.id AS lead_id, l.name AS lead_name, l.company, l.stage, u.name AS owner_name, \
-             m.direction, m.channel, m.subject, m.body, m.created_at, \
-             (SELECT COUNT(*) FROM messages m WHERE m.lead_id = l.id AND {UNREAD_CONDITION}) AS unread \
-             FROM leads l \
-             JOIN messages m ON m.id = (SELECT id FROM messages WHERE lead_id = l.id \
-                                        ORDER BY created_at DESC, id DESC LIMIT 1) \
-             LEFT JOIN users u ON u.id = l.owner_id \
-             WHERE l.workspace_id = ? ORDER BY m.created_at DESC LIMIT ?",
-        ))
-        .bind(user)
-        .bind(workspace)
-        .bind(limit)
-        .fetch_all(self.pool())
-        .await
     }
 
     pub async fn message_count_since(

@@ -1,0 +1,132 @@
+//! The inbox: leads by their newest message (an index range scan on `leads.last_message_at`),
+//! filtered, with the viewer's unread counts; and full-text search (FTS5) over messages and
+//! lead names.
+use super::messages::LatestMessage;
+use super::reads::UNREAD_CONDITION;
+use super::Store;
+use crate::model::ids::{LeadId, UserId, WorkspaceId};
+use crate::model::inbox::{InboxFilter, MARK_END, MARK_START};
+use std::collections::HashMap;
+
+impl Store {
+    /// Up to `limit` inbox rows for `user`. With `only`, just those leads (search results),
+    /// including leads without messages yet.
+    pub async fn inbox_rows(
+        &self,
+        workspace: WorkspaceId,
+        user: UserId,
+        filter: &InboxFilter,
+        only: Option<&[LeadId]>,
+        limit: i64,
+    ) -> Result<Vec<LatestMessage>, sqlx::Error> {
+        let mut sql = format!(
+            "SELECT * FROM (SELECT l.id AS lead_id, l.name AS lead_name, l.company, l.stage, \
+             u.name AS owner_name, COALESCE(m.direction, 'inbound') AS direction, \
+             COALESCE(m.channel, 'chat') AS channel, m.subject, COALESCE(m.body, '') AS body, \
+             COALESCE(m.created_at, l.created_at) AS created_at, \
+             (SELECT COUNT(*) FROM messages m WHERE m.lead_id = l.id AND {UNREAD_CONDITION}) AS unread \
+             FROM leads l LEFT JOIN messages m ON m.id = l.last_message_id \
+             LEFT JOIN users u ON u.id = l.owner_id WHERE l.workspace_id = ?"
+        );
+        match only {
+            Some(ids) => {
+                sql.push_str(&format!(
+                    " AND l.id IN ({})",
+                    vec!["?"; ids.len().max(1)].join(", ")
+                ));
+            }
+            None => sql.push_str(" AND l.last_message_at IS NOT NULL"),
+        }
+        if filter.channel.is_some() {
+            sql.push_str(" AND m.channel = ?");
+        }
+        if filter.stage.is_some() {
+            sql.push_str(" AND l.stage = ?");
+        }
+        if filter.mine {
+            sql.push_str(" AND l.owner_id = ?");
+        }
+        sql.push_str(" ORDER BY l.last_message_at DESC LIMIT ?)");
+        if filter.unread_only {
+            sql.push_str(" WHERE unread > 0");
+        }
+        let mut query = sqlx::query_as::<_, LatestMessage>(&sql)
+            .bind(user)
+            .bind(workspace);
+        if let Some(ids) = only {
+            if ids.is_empty() {
+                query = query.bind(LeadId::new_random());
+            }
+            for id in ids {
+                query = query.bind(*id);
+            }
+        }
+        if let Some(channel) = filter.channel {
+            query = query.bind(channel.as_str());
+        }
+        if let Some(stage) = filter.stage {
+            query = query.bind(stage.as_str());
+        }
+        if filter.mine {
+            query = query.bind(user);
+        }
+        // The unread filter applies after the limit only when unread rows are plentiful; ask
+        // for more so the page fills.
+        let wanted = if filter.unread_only {
+            limit * 20
+        } else {
+            limit
+        };
+        let mut rows = query.bind(wanted).fetch_all(self.pool()).await?;
+        rows.truncate(limit as usize);
+        Ok(rows)
+    }
+
+    /// Leads of the workspace matching `fts` (an [`crate::model::inbox::fts_query`]) by name,
+    /// company, or a message's subject or body, best first, with a marked snippet of the match.
+    pub async fn search(
+        &self,
+        workspace: WorkspaceId,
+        fts: &str,
+        limit: i64,
+    ) -> Result<Vec<(LeadId, String)>, sqlx::Error> {
+        let start = MARK_START.to_string();
+        let end = MARK_END.to_string();
+        let by_name: Vec<(LeadId, String)> = sqlx::query_as(
+            "SELECT lead_id, highlight(leads_fts, 2, ?, ?) FROM leads_fts \
+             WHERE leads_fts MATCH ? AND workspace_id = ? ORDER BY rank LIMIT ?",
+        )
+        .bind(&start)
+        .bind(&end)
+        .bind(fts)
+        .bind(workspace)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let by_text: Vec<(LeadId, String)> = sqlx::query_as(
+            "SELECT lead_id, snippet(messages_fts, -1, ?, ?, '…', 12) FROM messages_fts \
+             WHERE messages_fts MATCH ? AND workspace_id = ? ORDER BY rank LIMIT ?",
+        )
+        .bind(&start)
+        .bind(&end)
+        .bind(fts)
+        .bind(workspace)
+        .bind(limit * 4)
+        .fetch_all(self.pool())
+        .await?;
+        // One entry per lead: a message snippet says more than the name it shares.
+        let mut best: HashMap<LeadId, String> = HashMap::new();
+        let mut order = Vec::new();
+        for (lead, snippet) in by_text.into_iter().chain(by_name) {
+            if !best.contains_key(&lead) {
+                order.push(lead);
+                best.insert(lead, snippet);
+            }
+        }
+        order.truncate(limit as usize);
+        Ok(order
+            .into_iter()
+            .filter_map(|l| best.remove(&l).map(|s| (l, s)))
+            .collect())
+    }
+}

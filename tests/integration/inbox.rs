@@ -1,0 +1,181 @@
+//! The inbox: filters, full-text search (with hostile input), and workspace scoping.
+use crate::support::TestServer;
+use leadwire::model::error::AppError;
+use serde_json::{json, Value};
+
+async fn inbox(
+    server: &TestServer,
+    client: &reqwest::Client,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut full = vec![
+        ("channel", ""),
+        ("unread", "false"),
+        ("owner", ""),
+        ("stage", ""),
+        ("q", ""),
+    ];
+    for (k, v) in form {
+        full.retain(|(key, _)| key != k);
+        full.push((k, v));
+    }
+    server.rpc(client, "inbox", &full).await
+}
+
+async fn names(
+    server: &TestServer,
+    client: &reqwest::Client,
+    form: &[(&str, &str)],
+) -> Vec<String> {
+    let res = inbox(server, client, form).await;
+    assert_eq!(res.status(), 200, "{form:?}");
+    let page: Value = res.json().await.unwrap();
+    page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["lead_name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn filters_and_search_find_the_right_leads_and_nothing_else() {
+    let server = TestServer::start().await;
+    let ada = server.session("ada@example.com", "A").await;
+    let bo = server.teammate(&ada.client, "bo@example.com").await;
+    let maya = server
+        .create_lead(
+            &ada.client,
+            json!({"name": "Maya Patel", "phone": "+14155550100"}),
+        )
+        .await;
+    let maya = maya["id"].as_str().unwrap();
+    let sam = server
+        .create_lead(
+            &bo.client,
+            json!({"name": "Sam Stone", "email": "sam@example.com", "stage": "qualified"}),
+        )
+        .await;
+    let sam = sam["id"].as_str().unwrap();
+    server
+        .create_lead(
+            &ada.client,
+            json!({"name": "Zed Quiet", "company": "Pricing Partners"}),
+        )
+        .await;
+    server
+        .send(&ada.client, maya, json!({"direction": "inbound", "channel": "sms", "body": "Can we talk pricing tomorrow?", "client_id": uuid::Uuid::new_v4().to_string()}))
+        .await;
+    server
+        .send(&bo.client, sam, json!({"channel": "email", "subject": "Contract draft", "body": "Please sign the contract", "client_id": uuid::Uuid::new_v4().to_string()}))
+        .await;
+    // Another workspace talks about pricing too; it must never show up.
+    let eve = server.signed_up("eve@example.com", "E").await;
+    let theirs = server
+        .create_lead(&eve, json!({"name": "Eve Lead", "phone": "+14155550199"}))
+        .await;
+    server
+        .send(&eve, theirs["id"].as_str().unwrap(), json!({"direction": "inbound", "channel": "sms", "body": "pricing pricing", "client_id": uuid::Uuid::new_v4().to_string()}))
+        .await;
+
+    assert_eq!(
+        names(&server, &ada.client, &[]).await,
+        vec!["Sam Stone", "Maya Patel"]
+    );
+    assert_eq!(
+        names(&server, &ada.client, &[("channel", "sms")]).await,
+        vec!["Maya Patel"]
+    );
+    assert_eq!(
+        names(&server, &ada.client, &[("owner", "me")]).await,
+        vec!["Maya Patel"]
+    );
+    assert_eq!(
+        names(&server, &bo.client, &[("owner", "me")]).await,
+        vec!["Sam Stone"]
+    );
+    assert_eq!(
+        names(&server, &ada.client, &[("stage", "qualified")]).await,
+        vec!["Sam Stone"]
+    );
+    assert!(names(&server, &ada.client, &[("stage", "won")])
+        .await
+        .is_empty());
+    assert_eq!(
+        names(&server, &ada.client, &[("unread", "true")]).await,
+        vec!["Maya Patel"]
+    );
+
+    // Prefix search over bodies, subjects, names and companies, highlighted.
+    let res = inbox(&server, &ada.client, &[("q", "pric")]).await;
+    let page: Value = res.json().await.unwrap();
+    assert_eq!(page["searched"], true);
+    let rows = page["rows"].as_array().unwrap();
+    let found: Vec<&str> = rows
+        .iter()
+        .map(|r| r["lead_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found.contains(&"Maya Patel") && found.contains(&"Zed Quiet"),
+        "{found:?}"
+    );
+    let maya_row = rows
+        .iter()
+        .find(|r| r["lead_name"] == "Maya Patel")
+        .unwrap();
+    let marked: Vec<&str> = maya_row["matched"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p[1] == true)
+        .map(|p| p[0].as_str().unwrap())
+        .collect();
+    assert_eq!(marked, vec!["pricing"]);
+    assert_eq!(
+        names(&server, &ada.client, &[("q", "contract")]).await,
+        vec!["Sam Stone"]
+    );
+    assert_eq!(
+        names(&server, &ada.client, &[("q", "stone")]).await,
+        vec!["Sam Stone"]
+    );
+    assert!(names(&server, &ada.client, &[("q", "eve")])
+        .await
+        .is_empty());
+
+    // Hostile search text is just words (or nothing): never an error, never a leak.
+    for q in [
+        "\"",
+        "*",
+        "AND (",
+        "pricing\" OR body:*",
+        "NEAR(a b)",
+        "^x",
+        "' OR 1=1 --",
+    ] {
+        let res = inbox(&server, &ada.client, &[("q", q)]).await;
+        assert_eq!(res.status(), 200, "{q}");
+        let page: Value = res.json().await.unwrap();
+        for row in page["rows"].as_array().unwrap() {
+            assert_ne!(row["lead_name"], "Eve Lead", "{q}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn bad_filters_and_overlong_searches_name_their_field() {
+    let server = TestServer::start().await;
+    let ada = server.signed_up("ada@example.com", "A").await;
+    let long = "a".repeat(201);
+    for (form, field) in [
+        (vec![("channel", "fax")], "channel"),
+        (vec![("owner", "boss")], "owner"),
+        (vec![("stage", "dead")], "stage"),
+        (vec![("q", long.as_str())], "q"),
+    ] {
+        let res = inbox(&server, &ada, &form).await;
+        let err: AppError = res.json().await.unwrap();
+        assert_eq!(err.field(), Some(field), "{form:?}");
+    }
+}
