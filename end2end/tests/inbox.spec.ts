@@ -60,3 +60,41 @@ test("an inbound message shows unread in both teammates' inboxes; opening it cle
   await aliceCtx.close();
   await bobCtx.close();
 });
+
+test("search, open beside the list, and the keyboard", async ({ context, page }) => {
+  await signUpViaApi(context, "Key Boarder", uniqueEmail("keys"), "Keys Co");
+  const olive = await createLeadViaApi(context, { name: "Olive Older", phone: "+14155550110" });
+  const nina = await createLeadViaApi(context, { name: "Nina Newer", phone: "+14155550111" });
+  await inbound(context.request, olive, "A question about pricing");
+  await inbound(context.request, nina, "Shipping dates?");
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto("/inbox");
+  await hydrated(page);
+  const rows = page.getByTestId("inbox-row");
+  await expect(rows).toHaveCount(2);
+
+  await page.keyboard.press("/");
+  await expect(page.getByLabel("Search conversations")).toBeFocused();
+  await page.keyboard.type("pric");
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first().locator("mark")).toHaveText("pricing");
+  await expect(page).toHaveURL(/q=pric/);
+  await page.keyboard.press("Escape");
+  await expect(rows).toHaveCount(2);
+
+  // j moves to the first row, Enter opens it beside the list; the URL keeps the selection.
+  await page.keyboard.press("j");
+  await expect(rows.first()).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page.getByTestId("pane-lead")).toHaveText("Nina Newer");
+  await expect(page).toHaveURL(new RegExp(`lead=${nina}`));
+  await expect(page.getByTestId("message").filter({ hasText: "Shipping dates?" })).toHaveCount(1);
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("pane-lead")).toHaveText("Nina Newer");
+  await page.keyboard.press("Escape");
+  await expect(page.getByTestId("pane-lead")).toHaveCount(0);
+
+  await page.getByLabel("Search conversations").fill("zzzz");
+  await expect(page.getByText("No results")).toBeVisible();
+});

@@ -1,77 +1,432 @@
-//! `/` and `/inbox`: the leads with the most recent conversations first.
-use crate::api::leads::conversations;
+//! `/` and `/inbox`: one row per lead with a conversation, newest first and live; filters and
+//! full-text search in the URL; the selected lead's thread beside the list on wide screens (its
+//! own view on narrow ones); j/k or arrows to move, Enter to open, `/` to search, Esc to go back.
+use crate::api::leads::{get_inbox, get_lead};
 use crate::client::realtime::use_realtime;
 use crate::components::badges::{channel_icon, StageBadge};
+use crate::components::conversation_thread::ConversationThread;
 use crate::components::local_time::LocalTime;
 use crate::components::presence::OnlineTeam;
 use crate::components::status::{EmptyState, ErrorNotice, Loading};
-use crate::model::message::Direction;
+use crate::model::message::{Channel, ConversationSummary, Direction};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+
+/// The inbox's URL state.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct InboxQuery {
+    channel: String,
+    unread: bool,
+    owner: String,
+    stage: String,
+    q: String,
+    lead: String,
+}
+
+impl InboxQuery {
+    fn href(&self) -> String {
+        let mut parts = Vec::new();
+        for (k, v) in [
+            ("channel", &self.channel),
+            ("owner", &self.owner),
+            ("stage", &self.stage),
+            ("q", &self.q),
+            ("lead", &self.lead),
+        ] {
+            if !v.is_empty() {
+                parts.push(format!("{k}={}", encode(v)));
+            }
+        }
+        if self.unread {
+            parts.push("unread=1".into());
+        }
+        if parts.is_empty() {
+            "/inbox".into()
+        } else {
+            format!("/inbox?{}", parts.join("&"))
+        }
+    }
+
+    fn filtered(&self) -> bool {
+        self.unread || !self.channel.is_empty() || !self.owner.is_empty() || !self.stage.is_empty()
+    }
+}
+
+fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
 
 #[component]
 pub fn InboxPage() -> impl IntoView {
-    // Live: every message event anywhere in the workspace re-reads the list.
+    let params = use_query_map();
+    let query = Memo::new(move |_| {
+        let p = params.read();
+        let get = |k: &str| p.get(k).unwrap_or_default();
+        InboxQuery {
+            channel: get("channel"),
+            unread: matches!(get("unread").as_str(), "1" | "true"),
+            owner: get("owner"),
+            stage: get("stage"),
+            q: get("q"),
+            lead: get("lead"),
+        }
+    });
+    let navigate = use_navigate();
+    let go = move |next: InboxQuery| {
+        navigate(
+            &next.href(),
+            NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            },
+        )
+    };
+    // Live: every message or read event re-reads the list.
     let realtime = use_realtime();
     let rows = Resource::new(
-        move || realtime.map(|r| r.messages_version.get()).unwrap_or(0),
-        |_| conversations(),
+        move || {
+            let q = query.get();
+            (
+                (q.channel, q.unread, q.owner, q.stage, q.q),
+                realtime.map(|r| r.messages_version.get()).unwrap_or(0),
+            )
+        },
+        |((channel, unread, owner, stage, q), _)| get_inbox(channel, unread, owner, stage, q),
     );
+    let selected = Memo::new(move |_| query.with(|q| q.lead.clone()));
+    let search_box = NodeRef::<leptos::html::Input>::new();
+    let list = NodeRef::<leptos::html::Ul>::new();
+
+    // Typing in the search box updates the URL after a short pause.
+    let typed = RwSignal::new(query.get_untracked().q);
+    let generation = StoredValue::new(0u64);
+    let on_search = {
+        let go = go.clone();
+        move |ev| {
+            let text = event_target_value(&ev);
+            typed.set(text.clone());
+            let mine = generation.get_value() + 1;
+            generation.set_value(mine);
+            let go = go.clone();
+            set_timeout(
+                move || {
+                    if generation.get_value() == mine {
+                        go(InboxQuery {
+                            q: text,
+                            lead: String::new(),
+                            ..query.get_untracked()
+                        });
+                    }
+                },
+                std::time::Duration::from_millis(250),
+            );
+        }
+    };
+
+    #[cfg(feature = "hydrate")]
+    {
+        let go = go.clone();
+        let keys = window_event_listener(leptos::ev::keydown, move |ev| {
+            on_key(&ev, search_box, list, query, &go);
+        });
+        on_cleanup(move || keys.remove());
+    }
+
+    let set = {
+        let go = go.clone();
+        move |change: fn(&mut InboxQuery, String)| {
+            let go = go.clone();
+            move |ev: leptos::ev::Event| {
+                let mut next = query.get_untracked();
+                change(&mut next, event_target_value(&ev));
+                next.lead.clear();
+                go(next);
+            }
+        }
+    };
+    let set_unread = {
+        let go = go.clone();
+        move |ev: leptos::ev::Event| {
+            let mut next = query.get_untracked();
+            next.unread = event_target_checked(&ev);
+            go(next);
+        }
+    };
+    let close = {
+        let go = go.clone();
+        move |_| {
+            go(InboxQuery {
+                lead: String::new(),
+                ..query.get_untracked()
+            })
+        }
+    };
+
     view! {
         <Title text="Inbox"/>
         <div class="page-head">
             <h1>"Inbox"</h1>
             <OnlineTeam/>
         </div>
+        <div class=move || if selected.get().is_empty() { "inbox-layout" } else { "inbox-layout has-selection" }>
+            <section class="inbox-list" aria-label="Conversations list">
+                <form class="inbox-filters" on:submit=|ev| ev.prevent_default()>
+                    <label class="sr-only" for="inbox-search">"Search conversations"</label>
+                    <input id="inbox-search" type="search" node_ref=search_box placeholder="Search messages and leads  ( / )"
+                        maxlength="200" prop:value=move || typed.get() on:input=on_search/>
+                    <label class="sr-only" for="inbox-channel">"Channel"</label>
+                    <select id="inbox-channel" on:change=set(|q, v| q.channel = v)>
+                        <option value="" selected=move || query.with(|q| q.channel.is_empty())>"All channels"</option>
+                        {Channel::ALL.into_iter().map(|c| view! {
+                            <option value=c.as_str() selected=move || query.with(|q| q.channel == c.as_str())>{c.label()}</option>
+                        }).collect_view()}
+                    </select>
+                    <label class="sr-only" for="inbox-owner">"Owner"</label>
+                    <select id="inbox-owner" on:change=set(|q, v| q.owner = v)>
+                        <option value="" selected=move || query.with(|q| q.owner.is_empty())>"Everyone's"</option>
+                        <option value="me" selected=move || query.with(|q| q.owner == "me")>"Mine"</option>
+                    </select>
+                    <label class="sr-only" for="inbox-stage">"Stage"</label>
+                    <select id="inbox-stage" on:change=set(|q, v| q.stage = v)>
+                        <option value="" selected=move || query.with(|q| q.stage.is_empty())>"All stages"</option>
+                        {crate::model::lead::Stage::ALL.into_iter().map(|s| view! {
+                            <option value=s.as_str() selected=move || query.with(|q| q.stage == s.as_str())>{s.label()}</option>
+                        }).collect_view()}
+                    </select>
+                    <label class="check">
+                        <input type="checkbox" prop:checked=move || query.with(|q| q.unread) on:change=set_unread/>
+                        "Unread only"
+                    </label>
+                </form>
+                <Transition fallback=Loading>
+                    {move || Suspend::new(async move {
+                        let q = query.get_untracked();
+                        match rows.await {
+                            Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                            Ok(page) if page.rows.is_empty() => empty_state(&q, page.searched).into_any(),
+                            Ok(page) => view! {
+                                <ul class="inbox" aria-label="Conversations" node_ref=list>
+                                    {page.rows.into_iter().map(|c| row(c, &q)).collect_view()}
+                                </ul>
+                            }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
+            <Show when=move || !selected.get().is_empty()>
+                <section class="inbox-pane" aria-label="Selected conversation">
+                    <div class="pane-head">
+                        <button type="button" class="btn subtle small" on:click=close.clone()>"← Back"</button>
+                        <A href=move || format!("/leads/{}", selected.get())>"Open lead page"</A>
+                    </div>
+                    <SelectedThread id=selected/>
+                </section>
+            </Show>
+        </div>
+    }
+}
+
+/// The selected lead's thread (its addresses come from the lead).
+#[component]
+fn SelectedThread(id: Memo<String>) -> impl IntoView {
+    let lead = Resource::new(move || id.get(), get_lead);
+    view! {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
-                match rows.await {
+                match lead.await {
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
-                    Ok(list) if list.is_empty() => view! {
-                        <EmptyState title="No conversations yet">
-                            <p>"Messages with your leads on every channel will appear here, newest first."</p>
-                            <A href="/leads" attr:class="btn primary">"Go to leads"</A>
-                        </EmptyState>
-                    }.into_any(),
-                    Ok(list) => view! {
-                        <ul class="inbox" aria-label="Conversations">
-                            {list.into_iter().map(|c| {
-                                let from_us = c.direction == Direction::Outbound;
-                                let row_class = if c.unread > 0 { "inbox-row unread" } else { "inbox-row" };
-                                view! {
-                                    <li>
-                                        <A href=format!("/leads/{}", c.lead_id) attr:class=row_class attr:data-testid="inbox-row">
-                                            <span class=format!("channel-icon channel-{}", c.channel.as_str()) title=c.channel.label() aria-label=c.channel.label()>
-                                                {channel_icon(c.channel)}
-                                            </span>
-                                            <span class="inbox-main">
-                                                <span class="inbox-top">
-                                                    <strong>{c.lead_name.clone()}</strong>
-                                                    {(c.unread > 0).then(|| view! {
-                                                        <span class="unread-count" data-testid="unread" aria-label=format!("{} unread", c.unread)>{c.unread}</span>
-                                                    })}
-                                                    <span class="muted hide-narrow">{c.company.clone().unwrap_or_default()}</span>
-                                                    <LocalTime at=c.at/>
-                                                </span>
-                                                <span class="preview">
-                                                    {from_us.then_some("You: ")}
-                                                    {c.subject.clone().map(|s| view! { <em>{s}" — "</em> })}
-                                                    {c.preview.clone()}
-                                                </span>
-                                            </span>
-                                            <span class="inbox-side hide-narrow">
-                                                <StageBadge stage=c.stage/>
-                                                <span class="muted">{c.owner_name.clone().unwrap_or_else(|| "Unassigned".into())}</span>
-                                            </span>
-                                        </A>
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ul>
+                    Ok(lead) => view! {
+                        <h2 class="pane-title" data-testid="pane-lead">{lead.name.clone()}</h2>
+                        <ConversationThread
+                            lead_id=lead.id
+                            lead_email=lead.email.clone()
+                            lead_name=lead.name.clone()
+                            lead_phone=lead.phone.clone()
+                            lead_whatsapp=lead.whatsapp.clone()
+                            lead_instagram=lead.instagram.clone()
+                        />
                     }.into_any(),
                 }
             })}
         </Transition>
+    }
+}
+
+fn row(c: ConversationSummary, q: &InboxQuery) -> impl IntoView {
+    let from_us = c.direction == Direction::Outbound;
+    let current = q.lead == c.lead_id.to_string();
+    let class = match (c.unread > 0, current) {
+        (true, true) => "inbox-row unread current",
+        (true, false) => "inbox-row unread",
+        (false, true) => "inbox-row current",
+        (false, false) => "inbox-row",
+    };
+    let href = InboxQuery {
+        lead: c.lead_id.to_string(),
+        ..q.clone()
+    }
+    .href();
+    let preview = match c.matched.clone() {
+        Some(parts) => parts
+            .into_iter()
+            .map(|(text, marked)| {
+                if marked {
+                    view! { <mark>{text}</mark> }.into_any()
+                } else {
+                    text.into_any()
+                }
+            })
+            .collect_view()
+            .into_any(),
+        None => view! {
+            {from_us.then_some("You: ")}
+            {c.subject.clone().map(|s| view! { <em>{s}" — "</em> })}
+            {if c.preview.is_empty() { "No messages yet".to_string() } else { c.preview.clone() }}
+        }
+        .into_any(),
+    };
+    view! {
+        <li>
+            <A href=href attr:class=class attr:data-testid="inbox-row" attr:aria-current=current.then_some("true")>
+                <span class=format!("channel-icon channel-{}", c.channel.as_str()) title=c.channel.label() aria-label=c.channel.label()>
+                    {channel_icon(c.channel)}
+                </span>
+                <span class="inbox-main">
+                    <span class="inbox-top">
+                        <strong>{c.lead_name.clone()}</strong>
+                        {(c.unread > 0).then(|| view! {
+                            <span class="unread-count" data-testid="unread" aria-label=format!("{} unread", c.unread)>{c.unread}</span>
+                        })}
+                        <span class="muted hide-narrow">{c.company.clone().unwrap_or_default()}</span>
+                        <LocalTime at=c.at/>
+                    </span>
+                    <span class="preview">{preview}</span>
+                </span>
+                <span class="inbox-side hide-narrow">
+                    <StageBadge stage=c.stage/>
+                    <span class="muted">{c.owner_name.clone().unwrap_or_else(|| "Unassigned".into())}</span>
+                </span>
+            </A>
+        </li>
+    }
+}
+
+fn empty_state(q: &InboxQuery, searched: bool) -> impl IntoView {
+    let text = format!("Nothing matches “{}”. Try fewer or shorter words.", q.q);
+    if searched {
+        view! {
+            <EmptyState title="No results">
+                <p>{text}</p>
+            </EmptyState>
+        }
+        .into_any()
+    } else if q.filtered() {
+        view! {
+            <EmptyState title="Nothing here">
+                <p>"No conversation matches these filters."</p>
+                <A href="/inbox" attr:class="btn">"Clear filters"</A>
+            </EmptyState>
+        }
+        .into_any()
+    } else {
+        view! {
+            <EmptyState title="No conversations yet">
+                <p>"Messages with your leads on every channel will appear here, newest first."</p>
+                <A href="/leads" attr:class="btn primary">"Go to leads"</A>
+            </EmptyState>
+        }
+        .into_any()
+    }
+}
+
+/// j/k or arrows move between rows, `/` focuses search, Esc closes the selection or clears the
+/// search. Enter on a focused row follows its link (the browser does that).
+#[cfg(feature = "hydrate")]
+fn on_key(
+    ev: &leptos::ev::KeyboardEvent,
+    search_box: NodeRef<leptos::html::Input>,
+    list: NodeRef<leptos::html::Ul>,
+    query: Memo<InboxQuery>,
+    go: &impl Fn(InboxQuery),
+) {
+    use wasm_bindgen::JsCast;
+    if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+        return;
+    }
+    let active = document().active_element();
+    let typing = active
+        .as_ref()
+        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+    let key = ev.key();
+    if key == "Escape" {
+        let q = query.get_untracked();
+        if !q.lead.is_empty() {
+            go(InboxQuery {
+                lead: String::new(),
+                ..q
+            });
+        } else if !q.q.is_empty() {
+            go(InboxQuery {
+                q: String::new(),
+                ..q
+            });
+        }
+        if let Some(el) = active.and_then(|a| a.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = el.blur();
+        }
+        return;
+    }
+    if typing {
+        return;
+    }
+    match key.as_str() {
+        "/" => {
+            ev.prevent_default();
+            if let Some(input) = search_box.get_untracked() {
+                let _ = input.focus();
+            }
+        }
+        "j" | "k" | "ArrowDown" | "ArrowUp" => {
+            let Some(list) = list.get_untracked() else {
+                return;
+            };
+            let Ok(rows) = list.query_selector_all("a.inbox-row") else {
+                return;
+            };
+            let count = rows.length();
+            if count == 0 {
+                return;
+            }
+            let current: Option<u32> = (0..count).find(|i| {
+                rows.item(*i)
+                    .zip(active.clone())
+                    .is_some_and(|(row, a)| row.is_same_node(Some(&a)))
+            });
+            let down = matches!(key.as_str(), "j" | "ArrowDown");
+            let next = match (current, down) {
+                (None, _) => 0,
+                (Some(i), true) => (i + 1).min(count - 1),
+                (Some(i), false) => i.saturating_sub(1),
+            };
+            if let Some(el) = rows
+                .item(next)
+                .and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                ev.prevent_default();
+                let _ = el.focus();
+            }
+        }
+        _ => {}
     }
 }
