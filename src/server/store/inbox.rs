@@ -118,9 +118,9 @@ impl Store {
         let mut best: HashMap<LeadId, String> = HashMap::new();
         let mut order = Vec::new();
         for (lead, snippet) in by_text.into_iter().chain(by_name) {
-            if !best.contains_key(&lead) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = best.entry(lead) {
                 order.push(lead);
-                best.insert(lead, snippet);
+                slot.insert(snippet);
             }
         }
         order.truncate(limit as usize);
