@@ -13,30 +13,32 @@ CREATE TRIGGER messages_track_latest AFTER INSERT ON messages BEGIN
     WHERE id = NEW.lead_id AND (last_message_at IS NULL OR last_message_at <= NEW.created_at);
 END;
 
--- Own copies of the text (not external content): robust against rowid changes.
+-- Own copies of the text (not external content): robust against rowid changes. `scope` holds
+-- the workspace as one token ('w' + hex id), so the workspace filter is part of the full-text
+-- match itself (`scope:wabc… AND …`) instead of a scan over every workspace's hits.
 CREATE VIRTUAL TABLE messages_fts USING fts5(
-    message_id UNINDEXED, lead_id UNINDEXED, workspace_id UNINDEXED, subject, body,
+    message_id UNINDEXED, lead_id UNINDEXED, scope, subject, body,
     tokenize = 'unicode61 remove_diacritics 2'
 );
-INSERT INTO messages_fts (message_id, lead_id, workspace_id, subject, body)
-    SELECT id, lead_id, workspace_id, COALESCE(subject, ''), body FROM messages;
+INSERT INTO messages_fts (message_id, lead_id, scope, subject, body)
+    SELECT id, lead_id, 'w' || lower(hex(workspace_id)), COALESCE(subject, ''), body FROM messages;
 CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-    INSERT INTO messages_fts (message_id, lead_id, workspace_id, subject, body)
-    VALUES (NEW.id, NEW.lead_id, NEW.workspace_id, COALESCE(NEW.subject, ''), NEW.body);
+    INSERT INTO messages_fts (message_id, lead_id, scope, subject, body)
+    VALUES (NEW.id, NEW.lead_id, 'w' || lower(hex(NEW.workspace_id)), COALESCE(NEW.subject, ''), NEW.body);
 END;
 CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
     DELETE FROM messages_fts WHERE message_id = OLD.id;
 END;
 
 CREATE VIRTUAL TABLE leads_fts USING fts5(
-    lead_id UNINDEXED, workspace_id UNINDEXED, name, company,
+    lead_id UNINDEXED, scope, name, company,
     tokenize = 'unicode61 remove_diacritics 2'
 );
-INSERT INTO leads_fts (lead_id, workspace_id, name, company)
-    SELECT id, workspace_id, name, COALESCE(company, '') FROM leads;
+INSERT INTO leads_fts (lead_id, scope, name, company)
+    SELECT id, 'w' || lower(hex(workspace_id)), name, COALESCE(company, '') FROM leads;
 CREATE TRIGGER leads_fts_insert AFTER INSERT ON leads BEGIN
-    INSERT INTO leads_fts (lead_id, workspace_id, name, company)
-    VALUES (NEW.id, NEW.workspace_id, NEW.name, COALESCE(NEW.company, ''));
+    INSERT INTO leads_fts (lead_id, scope, name, company)
+    VALUES (NEW.id, 'w' || lower(hex(NEW.workspace_id)), NEW.name, COALESCE(NEW.company, ''));
 END;
 CREATE TRIGGER leads_fts_update AFTER UPDATE OF name, company ON leads BEGIN
     UPDATE leads_fts SET name = NEW.name, company = COALESCE(NEW.company, '') WHERE lead_id = NEW.id;

@@ -18,13 +18,25 @@ for _ in $(seq 1 100); do
 done
 url="http://127.0.0.1:$port"
 # BENCH_SCENARIOS picks a subset, e.g. BENCH_SCENARIOS="receipt pixel" make bench.
-for scenario in ${BENCH_SCENARIOS:-delivery throughput receipt pixel}; do
+for scenario in ${BENCH_SCENARIOS:-delivery throughput receipt inbox pixel}; do
   case "$scenario" in
     delivery) ./target/release/leadwire-bench delivery --url "$url" --clients "${BENCH_CLIENTS:-1,1000}" --sends "${BENCH_SENDS:-200}" ;;
     throughput) ./target/release/leadwire-bench throughput --url "$url" --senders "${BENCH_SENDERS:-16}" --messages "${BENCH_MESSAGES:-4000}" ;;
     receipt) ./target/release/leadwire-bench receipt --url "$url" --samples "${BENCH_SAMPLES:-200}" ;;
     # Last: the recorder may still be writing the flood's hits when it ends.
     pixel) ./target/release/leadwire-bench pixel --url "$url" --connections "${BENCH_CONNECTIONS:-64}" --seconds "${BENCH_SECONDS:-10}" ;;
+    # A second server on a generated workspace of 100,000 leads and 1,000,000 messages.
+    inbox)
+      ./target/release/leadwire-bench seed --database "sqlite://$work/inbox.db" --leads "${BENCH_LEADS:-100000}" --messages "${BENCH_INBOX_MESSAGES:-1000000}"
+      LEPTOS_SITE_ADDR="127.0.0.1:$((port + 1))" LEADWIRE_DATABASE_URL="sqlite://$work/inbox.db" LEADWIRE_SEED_DEMO=false \
+        RUST_LOG=leadwire=warn ./target/release/leadwire >"$work/inbox-server.log" 2>&1 &
+      inbox_server=$!
+      for _ in $(seq 1 100); do
+        curl -fs "http://127.0.0.1:$((port + 1))/healthz" >/dev/null 2>&1 && break
+        sleep 0.1
+      done
+      ./target/release/leadwire-bench inbox --url "http://127.0.0.1:$((port + 1))" --concurrency "${BENCH_CONCURRENCY:-8}" --seconds "${BENCH_SECONDS:-10}" --searches "${BENCH_SEARCHES:-300}"
+      kill "$inbox_server" ;;
     *) echo "unknown scenario $scenario" >&2; exit 2 ;;
   esac
 done

@@ -5,6 +5,10 @@
 //!   leadwire-bench throughput --url http://127.0.0.1:3300 --senders 16 --messages 4000
 //!   leadwire-bench receipt    --url http://127.0.0.1:3300 --samples 200
 //!   leadwire-bench pixel      --url http://127.0.0.1:3300 --connections 64 --seconds 10
+//!   leadwire-bench seed       --database sqlite:///tmp/inbox.db --leads 100000 --messages 1000000
+//!   leadwire-bench inbox      --url http://127.0.0.1:3301 --concurrency 8 --seconds 10 --searches 300
+#[path = "bench/inbox.rs"]
+mod inbox;
 #[path = "bench/pixel.rs"]
 mod pixel;
 
@@ -47,6 +51,23 @@ async fn main() -> Fallible<()> {
             )
             .await?
         }
+        "seed" => {
+            inbox::seed(
+                &flag("--database", "sqlite://data/bench-inbox.db"),
+                flag("--leads", "100000").parse()?,
+                flag("--messages", "1000000").parse()?,
+            )
+            .await?
+        }
+        "inbox" => {
+            inbox::inbox(
+                &url,
+                flag("--concurrency", "8").parse()?,
+                flag("--seconds", "10").parse()?,
+                flag("--searches", "300").parse()?,
+            )
+            .await?
+        }
         "receipt" => pixel::receipt(&url, flag("--samples", "200").parse()?).await?,
         "pixel" => {
             pixel::pixel(
@@ -57,7 +78,7 @@ async fn main() -> Fallible<()> {
             .await?
         }
         _ => {
-            eprintln!("usage: leadwire-bench delivery|throughput|receipt|pixel [--url U] [--clients 1,1000] [--sends N] [--senders N] [--messages N] [--samples N] [--connections N] [--seconds N]");
+            eprintln!("usage: leadwire-bench delivery|throughput|receipt|pixel|seed|inbox [--url U] [--clients 1,1000] [--sends N] [--senders N] [--messages N] [--samples N] [--connections N] [--seconds N]");
             std::process::exit(2);
         }
     }

@@ -82,8 +82,9 @@ impl Store {
         Ok(rows)
     }
 
-    /// Leads of the workspace matching `fts` (an [`crate::model::inbox::fts_query`]) by name,
-    /// company, or a message's subject or body, best first, with a marked snippet of the match.
+    /// Leads of the workspace matching `fts` (an [`crate::model::inbox::fts_query`]) by a
+    /// message's subject or body (newest message first) or by name or company, with a marked
+    /// snippet of the match.
     pub async fn search(
         &self,
         workspace: WorkspaceId,
@@ -92,32 +93,48 @@ impl Store {
     ) -> Result<Vec<(LeadId, String)>, sqlx::Error> {
         let start = MARK_START.to_string();
         let end = MARK_END.to_string();
+        // The workspace is a token of the `scope` column: scoping is part of the match.
+        let scoped = format!(
+            "scope:w{} AND ({fts})",
+            workspace.to_string().replace('-', "")
+        );
         let by_name: Vec<(LeadId, String)> = sqlx::query_as(
             "SELECT lead_id, highlight(leads_fts, 2, ?, ?) FROM leads_fts \
-             WHERE leads_fts MATCH ? AND workspace_id = ? ORDER BY rank LIMIT ?",
+             WHERE leads_fts MATCH ? ORDER BY rank LIMIT ?",
         )
         .bind(&start)
         .bind(&end)
-        .bind(fts)
-        .bind(workspace)
+        .bind(&scoped)
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        let by_text: Vec<(LeadId, String)> = sqlx::query_as(
-            "SELECT lead_id, snippet(messages_fts, -1, ?, ?, '…', 12) FROM messages_fts \
-             WHERE messages_fts MATCH ? AND workspace_id = ? ORDER BY rank LIMIT ?",
+        // Newest matching messages first: FTS5 walks its index backwards and stops at the
+        // limit, where ranking would score every match of a common word.
+        // Snippets of the body and the subject (column 4, 3): whichever holds the match.
+        let by_text: Vec<(LeadId, String, String)> = sqlx::query_as(
+            "SELECT lead_id, snippet(messages_fts, 4, ?, ?, '…', 12), highlight(messages_fts, 3, ?, ?) \
+             FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
         )
         .bind(&start)
         .bind(&end)
-        .bind(fts)
-        .bind(workspace)
+        .bind(&start)
+        .bind(&end)
+        .bind(&scoped)
         .bind(limit * 4)
         .fetch_all(self.pool())
         .await?;
+        let by_text = by_text.into_iter().map(|(lead, body, subject)| {
+            let shown = if !body.contains(MARK_START) && subject.contains(MARK_START) {
+                subject
+            } else {
+                body
+            };
+            (lead, shown)
+        });
         // One entry per lead: a message snippet says more than the name it shares.
         let mut best: HashMap<LeadId, String> = HashMap::new();
         let mut order = Vec::new();
-        for (lead, snippet) in by_text.into_iter().chain(by_name) {
+        for (lead, snippet) in by_text.chain(by_name) {
             if let std::collections::hash_map::Entry::Vacant(slot) = best.entry(lead) {
                 order.push(lead);
                 slot.insert(snippet);

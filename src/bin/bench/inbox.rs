@@ -1,0 +1,277 @@
+//! Inbox scenarios on a large generated workspace: `seed` writes 100,000 leads and 1,000,000
+//! messages straight into a fresh database file (through the app's own migrations and
+//! triggers), `inbox` then measures server-side renders of `/inbox` and search latency.
+use super::{ms, percentile, Fallible};
+use leadwire::server::store::workspaces::NewUser;
+use leadwire::server::store::Store;
+use rand::seq::SliceRandom;
+use rand::Rng;
+use std::time::{Duration, Instant};
+
+pub const EMAIL: &str = "bench-inbox@example.com";
+const PASSWORD: &str = "benchmark-pass";
+
+const WORDS: &[&str] = &[
+    "pricing",
+    "contract",
+    "demo",
+    "meeting",
+    "invoice",
+    "discount",
+    "renewal",
+    "onboarding",
+    "integration",
+    "security",
+    "review",
+    "proposal",
+    "budget",
+    "quarter",
+    "timeline",
+    "shipping",
+    "support",
+    "upgrade",
+    "license",
+    "seats",
+    "trial",
+    "feedback",
+    "question",
+    "schedule",
+    "tomorrow",
+    "monday",
+    "friday",
+    "call",
+    "email",
+    "team",
+    "manager",
+    "approval",
+    "legal",
+    "signature",
+    "payment",
+    "annual",
+    "monthly",
+    "feature",
+    "roadmap",
+    "launch",
+    "migration",
+    "training",
+    "workshop",
+    "partner",
+    "reseller",
+    "quote",
+    "order",
+    "delivery",
+    "warehouse",
+    "analytics",
+    "dashboard",
+    "report",
+    "export",
+    "import",
+    "api",
+    "webhook",
+    "mobile",
+    "desktop",
+];
+const FIRST: &[&str] = &[
+    "Maya", "Sam", "Olive", "Nina", "Ravi", "Lena", "Omar", "Ines", "Theo", "Zoe", "Ken", "Ana",
+];
+const LAST: &[&str] = &[
+    "Patel", "Stone", "Garcia", "Novak", "Okafor", "Berg", "Rossi", "Kim", "Silva", "Weber",
+];
+const CHANNELS: &[&str] = &["email", "sms", "whatsapp", "instagram", "chat"];
+const STAGES: &[&str] = &["new", "contacted", "qualified", "won", "lost"];
+
+/// Creates the workspace and its data in `database` (a fresh SQLite URL).
+pub async fn seed(database: &str, leads: usize, messages: usize) -> Fallible<()> {
+    let started = Instant::now();
+    let store = Store::open(database).await?;
+    let hash = leadwire::server::crypto::hash_password(PASSWORD).map_err(|e| e.to_string())?;
+    let (workspace, owner) = store
+        .create_workspace_with_owner(
+            "Inbox Bench",
+            NewUser {
+                name: "Bench Owner",
+                email: EMAIL,
+                password_hash: &hash,
+            },
+        )
+        .await?;
+    drop(store);
+    // Bulk rows go in with plain SQL through the same schema (and its triggers: FTS, latest).
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect(database)
+        .await?;
+    sqlx::query("PRAGMA synchronous = OFF")
+        .execute(&pool)
+        .await?;
+    let mut rng = rand::thread_rng();
+    let now = chrono::Utc::now();
+    let mut lead_ids = Vec::with_capacity(leads);
+    let mut tx = pool.begin().await?;
+    for chunk in 0..leads.div_ceil(500) {
+        let n = 500.min(leads - chunk * 500);
+        let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; n].join(", ");
+        let sql = format!(
+            "INSERT INTO leads (id, workspace_id, name, email, phone, company, stage, owner_id, \
+             created_at, updated_at) VALUES {rows}"
+        );
+        let mut q = sqlx::query(&sql);
+        for i in 0..n {
+            let index = chunk * 500 + i;
+            let id = uuid::Uuid::new_v4();
+            lead_ids.push(id);
+            let at = now - chrono::Duration::days(120);
+            q = q
+                .bind(id)
+                .bind(workspace)
+                .bind(format!(
+                    "{} {} {index}",
+                    FIRST.choose(&mut rng).unwrap(),
+                    LAST.choose(&mut rng).unwrap()
+                ))
+                .bind(format!("lead{index}@example.com"))
+                .bind(format!("+1415{index:07}"))
+                .bind(format!("Company {}", index % 5000))
+                .bind(*STAGES.choose(&mut rng).unwrap())
+                .bind(owner)
+                .bind(at)
+                .bind(at);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    for chunk in 0..messages.div_ceil(400) {
+        let n = 400.min(messages - chunk * 400);
+        let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?)"; n].join(", ");
+        let sql = format!(
+            "INSERT INTO messages (id, workspace_id, lead_id, direction, channel, subject, body, status, created_at) VALUES {rows}"
+        );
+        let mut q = sqlx::query(&sql);
+        for i in 0..n {
+            let index = chunk * 400 + i;
+            let inbound = rng.gen_bool(0.5);
+            let channel = *CHANNELS.choose(&mut rng).unwrap();
+            let words: Vec<&str> = (0..rng.gen_range(8..20))
+                .map(|_| *WORDS.choose(&mut rng).unwrap())
+                .collect();
+            // Spread over 90 days, oldest first, so each lead's newest message varies.
+            let age = 90 * 24 * 3600 * (messages - index) as i64 / messages.max(1) as i64;
+            q = q
+                .bind(uuid::Uuid::new_v4())
+                .bind(workspace)
+                .bind(lead_ids[rng.gen_range(0..lead_ids.len())])
+                .bind(if inbound { "inbound" } else { "outbound" })
+                .bind(channel)
+                .bind((channel == "email").then(|| format!("Re: {}", words[0])))
+                .bind(words.join(" "))
+                .bind(if inbound { "received" } else { "sent" })
+                .bind(now - chrono::Duration::seconds(age));
+        }
+        q.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    println!(
+        "seed       leads={leads} messages={messages} in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Server-side renders of `/inbox` by `concurrency` clients for `seconds`, then `searches`
+/// searches one after another.
+pub async fn inbox(url: &str, concurrency: usize, seconds: u64, searches: usize) -> Fallible<()> {
+    let http = reqwest::Client::new();
+    let res = http
+        .post(format!("{url}/api/auth/login"))
+        .json(&serde_json::json!({"email": EMAIL, "password": PASSWORD}))
+        .send()
+        .await?;
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("lw_session="))
+        .and_then(|v| v.split(';').next())
+        .ok_or("login failed: run `leadwire-bench seed` first")?
+        .to_string();
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (http, cookie, url) = (http.clone(), cookie.clone(), url.to_string());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut bytes = 0usize;
+            while Instant::now() < until {
+                let t0 = Instant::now();
+                let res = http
+                    .get(format!("{url}/inbox"))
+                    .header("cookie", &cookie)
+                    .send()
+                    .await?;
+                if res.status() != 200 {
+                    return Err(format!("inbox answered {}", res.status()).into());
+                }
+                let body = res.text().await?;
+                if body.matches("data-testid=\"inbox-row\"").count() != 50 {
+                    return Err("the inbox did not render 50 rows".into());
+                }
+                bytes += body.len();
+                latencies.push(t0.elapsed());
+            }
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>((latencies, bytes))
+        }));
+    }
+    let mut all = Vec::new();
+    let mut bytes = 0;
+    for task in tasks {
+        let (l, b) = task.await??;
+        all.extend(l);
+        bytes += b;
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "inbox      concurrency={concurrency} renders={} elapsed={:.1}s  renders/s={:.0}  p50={} p99={}  page={} KB",
+        all.len(),
+        elapsed.as_secs_f64(),
+        all.len() as f64 / elapsed.as_secs_f64(),
+        ms(percentile(&mut all, 50.0)),
+        ms(percentile(&mut all, 99.0)),
+        bytes / all.len().max(1) / 1024,
+    );
+    let mut rng = rand::thread_rng();
+    let mut latencies = Vec::with_capacity(searches);
+    for i in 0..searches {
+        // Whole words, prefixes and two-word searches.
+        let word = *WORDS.choose(&mut rng).unwrap();
+        let q = match i % 3 {
+            0 => word.to_string(),
+            1 => word[..3.min(word.len())].to_string(),
+            _ => format!("{word} {}", WORDS.choose(&mut rng).unwrap()),
+        };
+        let t0 = Instant::now();
+        let res = http
+            .post(format!("{url}/rpc/inbox"))
+            .header("cookie", &cookie)
+            .form(&[
+                ("channel", ""),
+                ("unread", "false"),
+                ("owner", ""),
+                ("stage", ""),
+                ("q", q.as_str()),
+            ])
+            .send()
+            .await?;
+        if res.status() != 200 {
+            return Err(format!("search answered {}", res.status()).into());
+        }
+        res.bytes().await?;
+        latencies.push(t0.elapsed());
+    }
+    println!(
+        "search     queries={searches} over the seeded messages: p50={} p99={}",
+        ms(percentile(&mut latencies, 50.0)),
+        ms(percentile(&mut latencies, 99.0)),
+    );
+    Ok(())
+}
