@@ -105,15 +105,7 @@ async fn setup(url: &str) -> Fallible<Setup> {
     if res.status() != 201 {
         return Err(format!("sign-up failed: {}", res.status()).into());
     }
-    let cookie = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("lw_session="))
-        .and_then(|v| v.split(';').next())
-        .ok_or("no session cookie")?
-        .to_string();
+    let cookie = session_cookie(&res).ok_or("no session cookie")?;
     let lead: Value = http
         .post(format!("{url}/api/leads"))
         .header("cookie", &cookie)
@@ -124,6 +116,17 @@ async fn setup(url: &str) -> Fallible<Setup> {
         .await?;
     let lead = lead["id"].as_str().ok_or("no lead id")?.to_string();
     Ok(Setup { http, cookie, lead })
+}
+
+/// The `lw_session=…` pair a sign-up or sign-in answer sets.
+fn session_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("lw_session="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string)
 }
 
 async fn send(setup: &Setup, url: &str, client_id: &str) -> Fallible<()> {

@@ -86,6 +86,21 @@ pub fn ConversationThread(
     }
 }
 
+/// The thread of `lead`, with its addresses for the composer.
+#[component]
+pub fn LeadThread(lead: crate::model::lead::Lead) -> impl IntoView {
+    view! {
+        <ConversationThread
+            lead_id=lead.id
+            lead_email=lead.email
+            lead_name=lead.name
+            lead_phone=lead.phone
+            lead_whatsapp=lead.whatsapp
+            lead_instagram=lead.instagram
+        />
+    }
+}
+
 /// A send on its way to the server: shown at once, replaced by the stored message.
 #[derive(Debug, Clone, PartialEq)]
 struct PendingSend {

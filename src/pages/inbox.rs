@@ -4,7 +4,7 @@
 use crate::api::leads::{get_inbox, get_lead};
 use crate::client::realtime::use_realtime;
 use crate::components::badges::{channel_icon, StageBadge};
-use crate::components::conversation_thread::ConversationThread;
+use crate::components::conversation_thread::LeadThread;
 use crate::components::local_time::LocalTime;
 use crate::components::presence::OnlineTeam;
 use crate::components::status::{EmptyState, ErrorNotice, Loading};
@@ -248,14 +248,7 @@ fn SelectedThread(id: Memo<String>) -> impl IntoView {
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                     Ok(lead) => view! {
                         <h2 class="pane-title" data-testid="pane-lead">{lead.name.clone()}</h2>
-                        <ConversationThread
-                            lead_id=lead.id
-                            lead_email=lead.email.clone()
-                            lead_name=lead.name.clone()
-                            lead_phone=lead.phone.clone()
-                            lead_whatsapp=lead.whatsapp.clone()
-                            lead_instagram=lead.instagram.clone()
-                        />
+                        <LeadThread lead=lead.clone()/>
                     }.into_any(),
                 }
             })}

@@ -1,7 +1,7 @@
 //! `/leads/:id`: a lead's details and conversation (the thread grows into the composer next).
 use crate::api::leads::{get_lead, lead_owners, UpdateLead};
 use crate::components::badges::StageBadge;
-use crate::components::conversation_thread::ConversationThread;
+use crate::components::conversation_thread::LeadThread;
 use crate::components::field::FormError;
 use crate::components::lead_fields::LeadFields;
 use crate::components::status::{ErrorNotice, Loading};
@@ -82,14 +82,7 @@ fn LeadView(lead: Lead, update: ServerAction<UpdateLead>, owners: OwnersResource
             </div>
         </div>
         <div class="lead-layout">
-            <ConversationThread
-                lead_id=lead.id
-                lead_email=lead.email.clone()
-                lead_name=lead.name.clone()
-                lead_phone=lead.phone.clone()
-                lead_whatsapp=lead.whatsapp.clone()
-                lead_instagram=lead.instagram.clone()
-            />
+            <LeadThread lead=lead.clone()/>
             <aside class="card details" aria-labelledby="details-title">
                 <div class="card-head">
                     <h2 id="details-title">"Details"</h2>

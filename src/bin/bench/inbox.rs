@@ -185,15 +185,8 @@ pub async fn inbox(url: &str, concurrency: usize, seconds: u64, searches: usize)
         .json(&serde_json::json!({"email": EMAIL, "password": PASSWORD}))
         .send()
         .await?;
-    let cookie = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("lw_session="))
-        .and_then(|v| v.split(';').next())
-        .ok_or("login failed: run `leadwire-bench seed` first")?
-        .to_string();
+    let cookie =
+        super::session_cookie(&res).ok_or("login failed: run `leadwire-bench seed` first")?;
     let until = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let mut tasks = Vec::new();
