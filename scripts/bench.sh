@@ -25,7 +25,8 @@ for scenario in ${BENCH_SCENARIOS:-delivery throughput receipt inbox pixel}; do
     receipt) ./target/release/leadwire-bench receipt --url "$url" --samples "${BENCH_SAMPLES:-200}" ;;
     # Last: the recorder may still be writing the flood's hits when it ends.
     pixel) ./target/release/leadwire-bench pixel --url "$url" --connections "${BENCH_CONNECTIONS:-64}" --seconds "${BENCH_SECONDS:-10}" ;;
-    # A second server on a generated workspace of 100,000 leads and 1,000,000 messages.
+    # A second server on a generated workspace of 100,000 leads and 1,000,000 messages:
+    # inbox renders, search, and the dashboard's KPI and chart queries.
     inbox)
       ./target/release/leadwire-bench seed --database "sqlite://$work/inbox.db" --leads "${BENCH_LEADS:-100000}" --messages "${BENCH_INBOX_MESSAGES:-1000000}"
       LEPTOS_SITE_ADDR="127.0.0.1:$((port + 1))" LEADWIRE_DATABASE_URL="sqlite://$work/inbox.db" LEADWIRE_SEED_DEMO=false \
@@ -36,6 +37,7 @@ for scenario in ${BENCH_SCENARIOS:-delivery throughput receipt inbox pixel}; do
         sleep 0.1
       done
       ./target/release/leadwire-bench inbox --url "http://127.0.0.1:$((port + 1))" --concurrency "${BENCH_CONCURRENCY:-8}" --seconds "${BENCH_SECONDS:-10}" --searches "${BENCH_SEARCHES:-300}"
+      ./target/release/leadwire-bench kpis --url "http://127.0.0.1:$((port + 1))" --samples "${BENCH_KPI_SAMPLES:-50}"
       kill "$inbox_server" ;;
     *) echo "unknown scenario $scenario" >&2; exit 2 ;;
   esac

@@ -9,4 +9,5 @@ pub mod login;
 pub mod not_found;
 pub mod outbox;
 pub mod settings;
+pub mod settings_notifications;
 pub mod signup;

@@ -4,6 +4,7 @@ pub mod api_tokens;
 pub mod app_router;
 pub mod auth;
 pub mod crypto;
+pub mod dashboard;
 pub mod drafts;
 pub mod email;
 pub mod http_error;

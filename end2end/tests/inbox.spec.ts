@@ -26,9 +26,9 @@ test("the inbox and the dashboard follow new messages without reload", async ({ 
   await expect(rows.first()).toContainText("Are you still there?");
 
   await page.getByRole("link", { name: "Dashboard" }).click();
-  await expect(page.getByTestId("kpi-messages-7d")).toHaveText("3");
+  await expect(page.getByTestId("kpi-replies-value")).toHaveText("3");
   await inbound(context.request, newer, "One more");
-  await expect(page.getByTestId("kpi-messages-7d")).toHaveText("4");
+  await expect(page.getByTestId("kpi-replies-value")).toHaveText("4");
 });
 
 test("an inbound message shows unread in both teammates' inboxes; opening it clears only mine", async ({ browser }) => {

@@ -1,6 +1,7 @@
 //! The JSON API for integrations, under `/api`. Errors are `{error, message, field?}`.
 mod auth;
 mod body;
+mod dashboard;
 mod drafts;
 mod leads;
 mod messages;
@@ -14,4 +15,5 @@ pub fn routes() -> Router<AppState> {
         .merge(leads::routes())
         .merge(messages::routes())
         .merge(drafts::routes())
+        .merge(dashboard::routes())
 }

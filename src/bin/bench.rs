@@ -7,8 +7,11 @@
 //!   leadwire-bench pixel      --url http://127.0.0.1:3300 --connections 64 --seconds 10
 //!   leadwire-bench seed       --database sqlite:///tmp/inbox.db --leads 100000 --messages 1000000
 //!   leadwire-bench inbox      --url http://127.0.0.1:3301 --concurrency 8 --seconds 10 --searches 300
+//!   leadwire-bench kpis       --url http://127.0.0.1:3301 --samples 50
 #[path = "bench/inbox.rs"]
 mod inbox;
+#[path = "bench/kpis.rs"]
+mod kpis;
 #[path = "bench/pixel.rs"]
 mod pixel;
 
@@ -68,6 +71,7 @@ async fn main() -> Fallible<()> {
             )
             .await?
         }
+        "kpis" => kpis::kpis(&url, flag("--samples", "50").parse()?).await?,
         "receipt" => pixel::receipt(&url, flag("--samples", "200").parse()?).await?,
         "pixel" => {
             pixel::pixel(
@@ -78,7 +82,7 @@ async fn main() -> Fallible<()> {
             .await?
         }
         _ => {
-            eprintln!("usage: leadwire-bench delivery|throughput|receipt|pixel|seed|inbox [--url U] [--clients 1,1000] [--sends N] [--senders N] [--messages N] [--samples N] [--connections N] [--seconds N]");
+            eprintln!("usage: leadwire-bench delivery|throughput|receipt|pixel|seed|inbox|kpis [--url U] [--clients 1,1000] [--sends N] [--senders N] [--messages N] [--samples N] [--connections N] [--seconds N] [--samples N]");
             std::process::exit(2);
         }
     }

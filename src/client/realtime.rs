@@ -37,6 +37,9 @@ pub struct Realtime {
     /// Bumped on every `messages_updated` and `reads_updated` (and on reset): list views that
     /// summarise messages (inbox, dashboard) refetch when it moves.
     pub messages_version: RwSignal<u64>,
+    /// Bumped on every `stats_updated` / `analytics_updated` (and on reset): the dashboard's
+    /// KPIs and charts refetch for the view they show.
+    pub stats_version: RwSignal<u64>,
     // Browser-only: server render threads must never hold (or drop) thread-local values.
     #[cfg(feature = "hydrate")]
     listeners: StoredValue<Vec<(u64, Listener)>, LocalStorage>,
@@ -82,6 +85,12 @@ impl Realtime {
         ) {
             self.messages_version.update(|v| *v += 1);
         }
+        if matches!(
+            frame,
+            ServerFrame::StatsUpdated { .. } | ServerFrame::AnalyticsUpdated { .. }
+        ) {
+            self.stats_version.update(|v| *v += 1);
+        }
     }
 }
 
@@ -91,6 +100,7 @@ pub fn provide_realtime() -> Realtime {
         status: RwSignal::new(ConnStatus::Connecting),
         resets: RwSignal::new(0),
         messages_version: RwSignal::new(0),
+        stats_version: RwSignal::new(0),
         #[cfg(feature = "hydrate")]
         listeners: StoredValue::new_local(Vec::new()),
         #[cfg(feature = "hydrate")]
@@ -327,6 +337,7 @@ mod connection {
                     state.last_seq = *seq;
                     state.realtime.resets.update(|n| *n += 1);
                     state.realtime.messages_version.update(|n| *n += 1);
+                    state.realtime.stats_version.update(|n| *n += 1);
                     return;
                 }
                 ServerFrame::Pong => return,

@@ -1,5 +1,6 @@
 //! The signed-in app frame: top bar with navigation, the user and sign-out.
 use super::connection_status::ConnectionStatus;
+use super::toasts::Toasts;
 use crate::api::auth::{get_current_user, Logout};
 use crate::client::presence::provide_presence;
 use crate::client::realtime::provide_realtime;
@@ -12,6 +13,7 @@ pub fn AppLayout() -> impl IntoView {
     // One socket per tab, shared by every page of the signed-in app.
     let realtime = provide_realtime();
     provide_presence(realtime);
+    let me = Signal::derive(move || user.get().and_then(|u| u.ok().flatten()).map(|u| u.id));
     let logout = ServerAction::<Logout>::new();
     view! {
         <div class="app">
@@ -46,6 +48,7 @@ pub fn AppLayout() -> impl IntoView {
             <main class="content">
                 <Outlet/>
             </main>
+            <Toasts realtime me/>
         </div>
     }
 }

@@ -1,6 +1,9 @@
 //! The real-time wire protocol on `/ws` (JSON text frames), shared by server and client.
+use super::activity::{Activity, ActivityKind};
+use super::analytics::{Analytics, AnalyticsSummary};
 use super::draft::Draft;
 use super::ids::{LeadId, UserId};
+use super::kpi::Kpis;
 use super::message::Message;
 use super::presence::{Member, Viewer};
 use serde::{Deserialize, Serialize};
@@ -65,6 +68,25 @@ pub enum ServerFrame {
         lead_id: LeadId,
         unread: i64,
     },
+    /// Something happened to a lead (the activity feed's new entry).
+    ActivityUpdated {
+        seq: i64,
+        event: ActivityKind,
+        data: Activity,
+    },
+    /// The workspace's KPIs moved (coalesced: a burst of changes is one event). `stats` is the
+    /// default view (7 days, every channel, UTC days); a dashboard showing another view refetches.
+    StatsUpdated {
+        seq: i64,
+        stats: Kpis,
+        timestamp: chrono::DateTime<chrono::Utc>,
+    },
+    /// The workspace's chart data moved (coalesced like `stats_updated`, same default view).
+    AnalyticsUpdated {
+        seq: i64,
+        data: Analytics,
+        summary: AnalyticsSummary,
+    },
     /// Ephemeral: who has `lead_id` open now (sent when it changes, and on going live).
     Presence {
         lead_id: LeadId,
@@ -89,7 +111,10 @@ impl ServerFrame {
         match self {
             ServerFrame::MessagesUpdated { seq, .. }
             | ServerFrame::DraftsUpdated { seq, .. }
-            | ServerFrame::ReadsUpdated { seq, .. } => Some(*seq),
+            | ServerFrame::ReadsUpdated { seq, .. }
+            | ServerFrame::ActivityUpdated { seq, .. }
+            | ServerFrame::StatsUpdated { seq, .. }
+            | ServerFrame::AnalyticsUpdated { seq, .. } => Some(*seq),
             _ => None,
         }
     }

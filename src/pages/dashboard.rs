@@ -1,76 +1,196 @@
-//! `/dashboard`: the pipeline at a glance (the live KPI dashboard builds on this).
-use crate::api::leads::get_pipeline_summary;
+//! `/dashboard`: KPIs, charts and the activity feed, live. The period and channel live in the
+//! URL (`?period=30d&channel=email`); days are the viewer's calendar days.
+use crate::api::dashboard::{get_analytics, get_kpis};
 use crate::client::realtime::use_realtime;
-use crate::components::badges::StageBadge;
+use crate::components::activity_feed::ActivityFeed;
+use crate::components::charts::{EngagementChart, MessagesChart, ResponseChart};
+use crate::components::kpi_card::KpiCard;
 use crate::components::status::{EmptyState, ErrorNotice, Loading};
+use crate::model::kpi::{format_duration, format_rate, Kpis, Period};
 use crate::model::lead::format_money;
+use crate::model::message::Channel;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
+
+/// The viewer's offset from UTC in minutes east (0 on the server).
+fn browser_tz_offset() -> i32 {
+    #[cfg(feature = "hydrate")]
+    {
+        -(js_sys::Date::new_0().get_timezone_offset() as i32)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        0
+    }
+}
+
+fn href(period: &str, channel: &str) -> String {
+    let mut q = vec![format!("period={period}")];
+    if !channel.is_empty() {
+        q.push(format!("channel={channel}"));
+    }
+    format!("/dashboard?{}", q.join("&"))
+}
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
+    let params = use_query_map();
+    let period = Memo::new(move |_| {
+        params.with(|p| {
+            p.get("period")
+                .and_then(|v| Period::parse(&v))
+                .unwrap_or_default()
+        })
+    });
+    let channel = Memo::new(move |_| {
+        params.with(|p| {
+            p.get("channel")
+                .and_then(|v| Channel::parse(&v))
+                .map(|c| c.as_str().to_string())
+                .unwrap_or_default()
+        })
+    });
+    // Server render and hydration use UTC days; the browser then asks for its own.
+    let tz = RwSignal::new(0);
+    let local = RwSignal::new(false);
+    Effect::new(move |_| {
+        tz.set(browser_tz_offset());
+        local.set(true);
+    });
     let realtime = use_realtime();
-    let summary = Resource::new(
-        move || realtime.map(|r| r.messages_version.get()).unwrap_or(0),
-        |_| get_pipeline_summary(),
-    );
+    let version = move || realtime.map(|r| r.stats_version.get()).unwrap_or(0);
+    let source = move || {
+        (
+            period.get().as_str().to_string(),
+            channel.get(),
+            tz.get().to_string(),
+            version(),
+        )
+    };
+    let kpis = Resource::new(source, |(p, c, tz, _)| get_kpis(p, c, tz));
+    let charts = Resource::new(source, |(p, c, tz, _)| get_analytics(p, c, tz));
+    let navigate = use_navigate();
+    let on_channel = move |ev| {
+        navigate(
+            &href(period.get_untracked().as_str(), &event_target_value(&ev)),
+            NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    };
+
     view! {
         <Title text="Dashboard"/>
-        <div class="page-head">
+        <div class="page-head dash-head">
             <h1>"Dashboard"</h1>
+            <div class="dash-controls">
+                <nav class="segmented" aria-label="Period">
+                    {Period::ALL.into_iter().map(|p| view! {
+                        <A
+                            href=move || href(p.as_str(), &channel.get())
+                            attr:class=move || if period.get() == p { "seg-btn active" } else { "seg-btn" }
+                            attr:aria-current=move || (period.get() == p).then_some("true")
+                            attr:data-period=p.as_str()
+                        >{p.label()}</A>
+                    }).collect_view()}
+                </nav>
+                <label class="inline-field">
+                    <span>"Channel"</span>
+                    <select on:change=on_channel prop:value=move || channel.get() aria-label="Channel">
+                        <option value="">"All channels"</option>
+                        {Channel::ALL.into_iter().map(|c| view! {
+                            <option value=c.as_str() selected=move || channel.get() == c.as_str()>{c.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+            </div>
         </div>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
-                match summary.await {
+                match kpis.await {
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
-                    Ok(s) if s.stages.iter().all(|st| st.leads == 0) => view! {
-                        <EmptyState title="Nothing to measure yet">
-                            <p>"Once you add leads, your pipeline and activity show up here."</p>
-                            <A href="/leads/new" attr:class="btn primary">"Add a lead"</A>
-                        </EmptyState>
-                    }.into_any(),
-                    Ok(s) => {
-                        let total: i64 = s.stages.iter().map(|st| st.leads).sum();
-                        let widest = s.stages.iter().map(|st| st.leads).max().unwrap_or(1).max(1);
-                        view! {
-                            <div class="kpis">
-                                <div class="kpi" title="Sum of deal values of leads not yet won or lost">
-                                    <span class="kpi-label">"Open pipeline"</span>
-                                    <span class="kpi-value" data-testid="kpi-open-pipeline">{format_money(s.open_value_cents)}</span>
-                                </div>
-                                <div class="kpi" title="Sum of deal values of won leads">
-                                    <span class="kpi-label">"Won"</span>
-                                    <span class="kpi-value">{format_money(s.won_value_cents)}</span>
-                                </div>
-                                <div class="kpi" title="All leads in the workspace">
-                                    <span class="kpi-label">"Leads"</span>
-                                    <span class="kpi-value" data-testid="kpi-leads">{total}</span>
-                                </div>
-                                <div class="kpi" title="Messages sent and received in the last 7 days">
-                                    <span class="kpi-label">"Messages, 7 days"</span>
-                                    <span class="kpi-value" data-testid="kpi-messages-7d">{s.messages_last_7_days}</span>
-                                </div>
-                            </div>
-                            <section class="card">
-                                <h2>"Pipeline by stage"</h2>
-                                <ul class="stage-bars">
-                                    {s.stages.into_iter().map(|st| {
-                                        let width = format!("width: {}%", (st.leads * 100 / widest).max(2));
-                                        view! {
-                                            <li>
-                                                <StageBadge stage=st.stage/>
-                                                <span class="bar-track"><span class=format!("bar stage-{}", st.stage.as_str()) style=width></span></span>
-                                                <span class="bar-figures">{st.leads} " · " {format_money(st.value_cents)}</span>
-                                            </li>
-                                        }
-                                    }).collect_view()}
-                                </ul>
-                            </section>
-                        }.into_any()
-                    }
+                    Ok(k) => view! { <KpiGrid k/> }.into_any(),
                 }
             })}
         </Transition>
+        <div class="dash-grid">
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    match charts.await {
+                        Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                        Ok(data) if data.is_empty() => view! {
+                            <section class="card chart-card wide">
+                                <EmptyState title="Nothing to chart yet">
+                                    <p>"Messages, email opens and replies in this period will be charted here."</p>
+                                    <A href="/leads" attr:class="btn">"Go to your leads"</A>
+                                </EmptyState>
+                            </section>
+                        }.into_any(),
+                        Ok(data) => {
+                            let is_local = local.get_untracked();
+                            view! {
+                                <section class="card chart-card wide">
+                                    <h2>"Messages by channel"</h2>
+                                    <MessagesChart data=data.clone() local=is_local/>
+                                </section>
+                                <section class="card chart-card">
+                                    <h2>"Email opens and clicks"</h2>
+                                    <EngagementChart data=data.clone() local=is_local/>
+                                </section>
+                                <section class="card chart-card">
+                                    <h2>"First response time"</h2>
+                                    <ResponseChart data/>
+                                </section>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+            <section class="card feed-card">
+                <h2>"Activity"</h2>
+                <ActivityFeed/>
+            </section>
+        </div>
+    }
+}
+
+/// The KPI cards of one answer.
+#[component]
+fn KpiGrid(k: Kpis) -> impl IntoView {
+    let sent_sub = format!(
+        "Today {} · 7 d {} · 30 d {}",
+        k.sent_today, k.sent_7d, k.sent_30d
+    );
+    let reply_sub = format!("{} of {} turns answered", k.replied_turns, k.outreach_turns);
+    let response_sub = format!(
+        "p90 {} · {} replies",
+        format_duration(k.response_p90_secs),
+        k.responses
+    );
+    let open_sub = format!(
+        "Raw {} (with proxies) · {} delivered",
+        format_rate(k.open_rate_any()),
+        k.emails_delivered
+    );
+    let click_sub = format!("{} clicked", k.emails_clicked);
+    let conversion_sub = format!("{} won of {} in play", k.leads_won, k.leads_in_play);
+    view! {
+        <div class="kpis" data-testid="kpis">
+            <KpiCard key="sent" value=k.sent.to_string() sub=sent_sub/>
+            <KpiCard key="replies" value=k.replies_received.to_string()/>
+            <KpiCard key="reply_rate" value=format_rate(k.reply_rate()) sub=reply_sub/>
+            <KpiCard key="first_response" value=format_duration(k.response_median_secs) sub=response_sub/>
+            <KpiCard key="open_rate" value=format_rate(k.open_rate_human()) sub=open_sub/>
+            <KpiCard key="click_rate" value=format_rate(k.click_rate()) sub=click_sub/>
+            <KpiCard key="conversion" value=format_rate(k.conversion_rate()) sub=conversion_sub/>
+            <KpiCard key="pipeline" value=format_money(k.pipeline_value_cents)/>
+            <KpiCard key="won_value" value=format_money(k.won_value_cents)/>
+            <KpiCard key="active" value=k.active_conversations.to_string()/>
+        </div>
     }
 }

@@ -1,8 +1,10 @@
 //! `/leads/:id`: a lead's details and conversation (the thread grows into the composer next).
+use crate::api::dashboard::SetLeadStage;
 use crate::api::leads::{get_lead, lead_owners, UpdateLead};
 use crate::components::badges::StageBadge;
 use crate::components::conversation_thread::LeadThread;
 use crate::components::field::FormError;
+use crate::components::lead_actions::LeadActions;
 use crate::components::lead_fields::LeadFields;
 use crate::components::status::{ErrorNotice, Loading};
 use crate::model::error::form_error;
@@ -17,10 +19,11 @@ pub fn LeadPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let update = ServerAction::<UpdateLead>::new();
+    let set_stage = ServerAction::<SetLeadStage>::new();
     // Refetch after every successful save.
     let lead = Resource::new(
-        move || (id(), update.version().get()),
-        |(id, _)| get_lead(id),
+        move || (id(), update.version().get(), set_stage.version().get()),
+        |(id, _, _)| get_lead(id),
     );
     let owners = Resource::new(|| (), |_| lead_owners());
     // A Transition keeps the page on screen while a saved lead is refetched.
@@ -29,7 +32,7 @@ pub fn LeadPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match lead.await {
                     Err(e) => view! { <Title text="Lead"/> <ErrorNotice error=e/> }.into_any(),
-                    Ok(lead) => view! { <LeadView lead=lead update=update owners=owners/> }.into_any(),
+                    Ok(lead) => view! { <LeadView lead=lead update=update set_stage=set_stage owners=owners/> }.into_any(),
                 }
             })}
         </Transition>
@@ -47,7 +50,12 @@ type OwnersResource = Resource<
 >;
 
 #[component]
-fn LeadView(lead: Lead, update: ServerAction<UpdateLead>, owners: OwnersResource) -> impl IntoView {
+fn LeadView(
+    lead: Lead,
+    update: ServerAction<UpdateLead>,
+    set_stage: ServerAction<SetLeadStage>,
+    owners: OwnersResource,
+) -> impl IntoView {
     let editing = RwSignal::new(false);
     let result = Signal::derive(move || update.value().get().map(|r| r.map(|_| ())));
     // Close the editor once a save succeeds.
@@ -83,6 +91,8 @@ fn LeadView(lead: Lead, update: ServerAction<UpdateLead>, owners: OwnersResource
         </div>
         <div class="lead-layout">
             <LeadThread lead=lead.clone()/>
+            <div class="lead-side">
+            <LeadActions lead=lead.clone() set_stage/>
             <aside class="card details" aria-labelledby="details-title">
                 <div class="card-head">
                     <h2 id="details-title">"Details"</h2>
@@ -104,6 +114,7 @@ fn LeadView(lead: Lead, update: ServerAction<UpdateLead>, owners: OwnersResource
                     <LeadEditForm input=input.clone() id=id.clone() update=update owners=owners result=result/>
                 </Show>
             </aside>
+            </div>
         </div>
     }
 }

@@ -1,4 +1,5 @@
 //! `/settings`: the team (members and invites) and personal API tokens.
+use super::settings_notifications::NotificationsSection;
 use crate::api::team::{get_team_overview, InviteTeammate, RevokeInvite};
 use crate::api::tokens::{list_api_tokens, CreateApiToken, RevokeApiToken};
 use crate::api::tracking::{get_email_tracking, SetEmailTracking};
@@ -18,6 +19,7 @@ pub fn SettingsPage() -> impl IntoView {
         </div>
         <div class="settings">
             <TeamSection/>
+            <NotificationsSection/>
             <TrackingSection/>
             <TokensSection/>
         </div>

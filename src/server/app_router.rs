@@ -70,6 +70,10 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
         state.settings.event_retention_secs,
     ));
     tokio::spawn(super::email::worker::run(state.clone()));
+    tokio::spawn(super::dashboard::live::run(
+        state.store.clone(),
+        std::time::Duration::from_millis(state.settings.stats_coalesce_ms),
+    ));
     let presence = state.presence.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));

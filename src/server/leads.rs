@@ -55,7 +55,7 @@ pub async fn create(
     let fields = checked_fields(state, caller, input).await?;
     state
         .store
-        .insert_lead(caller.user.workspace_id, &fields)
+        .insert_lead(caller.user.workspace_id, caller.user.id, &fields)
         .await
         .map_err(internal("creating lead"))
 }
@@ -71,7 +71,7 @@ pub async fn update(
     let fields = checked_fields(state, caller, input).await?;
     state
         .store
-        .update_lead(caller.user.workspace_id, id, &fields)
+        .update_lead(caller.user.workspace_id, caller.user.id, id, &fields)
         .await
         .map_err(internal("updating lead"))?
         .ok_or(AppError::NotFound)

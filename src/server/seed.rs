@@ -137,5 +137,8 @@ pub async fn seed_demo_if_empty(store: &Store) -> Result<bool, sqlx::Error> {
                 .await?;
         }
     }
+    // The rows went in directly: derive the conversation facts and the feed from them.
+    store.recompute_turns(workspace).await?;
+    store.backfill_message_activity(workspace).await?;
     Ok(true)
 }

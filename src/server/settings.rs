@@ -37,6 +37,11 @@ pub struct Settings {
     pub ws_heartbeat_secs: u64,
     /// A teammate with no activity in any tab for this long shows as "away".
     pub presence_away_secs: u64,
+    /// After a change, KPI and chart updates wait this long for more changes, so that a burst
+    /// becomes one `stats_updated` / `analytics_updated` pair.
+    pub stats_coalesce_ms: u64,
+    /// Entries per page of the activity feed ("load more" fetches the next).
+    pub activity_page_size: i64,
     /// Email delivery and tracking.
     pub mail: MailSettings,
 }
@@ -68,6 +73,8 @@ const KEYS: &[&str] = &[
     "event_retention_secs",
     "ws_heartbeat_secs",
     "presence_away_secs",
+    "stats_coalesce_ms",
+    "activity_page_size",
 ];
 
 fn is_known(key: &str) -> bool {
@@ -282,6 +289,18 @@ impl Settings {
             )? {
                 secs @ 1..=86_400 => secs,
                 _ => return Err(raw.error("presence_away_secs", "must be between 1 and 86400")),
+            },
+            stats_coalesce_ms: match raw.get(
+                "stats_coalesce_ms",
+                250,
+                "a whole number of milliseconds",
+            )? {
+                ms @ 0..=60_000 => ms,
+                _ => return Err(raw.error("stats_coalesce_ms", "must be between 0 and 60000")),
+            },
+            activity_page_size: match raw.get("activity_page_size", 30, "a whole number")? {
+                n @ 1..=500 => n,
+                _ => return Err(raw.error("activity_page_size", "must be between 1 and 500")),
             },
             mail: mail::parse(&raw)?,
         })

@@ -1,13 +1,17 @@
 //! The store boundary: all SQL lives below this module; callers see domain operations only.
 //! SQLite (WAL, foreign keys on, fsync on every commit) is the embedded default.
+pub mod activity;
 pub mod api_tokens;
 pub mod drafts;
 pub mod emails;
 pub mod events;
 pub mod inbox;
 pub mod invites;
+pub mod kpis;
 pub mod leads;
+pub mod meetings;
 pub mod messages;
+pub mod notification_prefs;
 pub mod reads;
 pub mod sessions;
 pub mod tracking;

@@ -3,9 +3,11 @@
 #![cfg(feature = "ssr")]
 
 mod accounts;
+mod dashboard;
 mod drafts;
 mod email;
 mod inbox;
+mod kpis;
 mod leads;
 mod messages;
 mod presence;

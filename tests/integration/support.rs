@@ -262,15 +262,26 @@ impl Ws {
         }
     }
 
-    /// The next frame that is not ephemeral team awareness (`online`, `presence`, `typing`),
-    /// which interleaves with the logged events.
+    /// The next frame about threads and drafts: ephemeral team awareness (`online`, `presence`,
+    /// `typing`) and the dashboard's traffic (`activity_updated`, `stats_updated`,
+    /// `analytics_updated`) interleave with those and are passed over.
     pub async fn next_logged(&mut self) -> Value {
+        self.next_except(&[
+            "online",
+            "presence",
+            "typing",
+            "activity_updated",
+            "stats_updated",
+            "analytics_updated",
+        ])
+        .await
+    }
+
+    /// The next frame whose type is not one of `skip`.
+    pub async fn next_except(&mut self, skip: &[&str]) -> Value {
         loop {
             let frame = self.next_json().await;
-            if !matches!(
-                frame["type"].as_str(),
-                Some("online" | "presence" | "typing")
-            ) {
+            if !skip.contains(&frame["type"].as_str().unwrap_or_default()) {
                 return frame;
             }
         }

@@ -9,7 +9,7 @@ use rand::Rng;
 use std::time::{Duration, Instant};
 
 pub const EMAIL: &str = "bench-inbox@example.com";
-const PASSWORD: &str = "benchmark-pass";
+pub const PASSWORD: &str = "benchmark-pass";
 
 const WORDS: &[&str] = &[
     "pricing",
@@ -168,7 +168,22 @@ pub async fn seed(database: &str, leads: usize, messages: usize) -> Fallible<()>
         }
         q.execute(&mut *tx).await?;
     }
+    // Closed leads closed at some point in the last 90 days.
+    sqlx::query(
+        "UPDATE leads SET closed_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', \
+         '-' || (abs(random()) % 90) || ' days') WHERE stage IN ('won', 'lost')",
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE leads SET won_at = closed_at WHERE stage = 'won'")
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
+    drop(pool);
+    // The rows went in directly: derive the conversation facts (turns, replies, response
+    // times) the dashboard reads, as the app does for every message it records.
+    let store = Store::open(database).await?;
+    store.recompute_turns(workspace).await?;
     println!(
         "seed       leads={leads} messages={messages} in {:.1}s",
         started.elapsed().as_secs_f64()

@@ -1,7 +1,9 @@
 //! The outbound email queue: composed mail waiting for the worker, its attempts and outcome,
 //! the tracked links, and the local outbox.
+use super::activity::NewActivity;
 use super::events::{append, LoggedEvent};
 use super::{now, Store};
+use crate::model::activity::ActivityKind;
 use crate::model::event::{RowAction, ServerFrame};
 use crate::model::ids::{LeadId, MessageId, WorkspaceId};
 use crate::model::message::Message;
@@ -152,9 +154,18 @@ impl Store {
             "failed"
         };
         set_status(&mut tx, job.message_id, status, Some(reason)).await?;
-        let (event, _) = message_updated(&mut tx, job.workspace_id, job.message_id).await?;
+        let (event, message) = message_updated(&mut tx, job.workspace_id, job.message_id).await?;
+        let mut events = vec![event];
+        if retry_at.is_none() {
+            let mut failed = NewActivity::new(ActivityKind::MessageFailed, message.lead_id);
+            failed.actor_id = message.author_id;
+            failed.message_id = Some(message.id);
+            failed.channel = Some(message.channel);
+            failed.detail = Some(reason);
+            events.push(super::activity::log_in(&mut tx, job.workspace_id, failed).await?);
+        }
         tx.commit().await?;
-        self.publish(vec![event]);
+        self.publish(events);
         Ok(())
     }
 

@@ -12,6 +12,8 @@ pub struct LoggedEvent {
     pub workspace_id: WorkspaceId,
     /// Only this user may receive it, when set.
     pub user_id: Option<UserId>,
+    /// The frame's `type` (`messages_updated`, `stats_updated` …).
+    pub kind: String,
     /// The complete JSON frame, `seq` included.
     pub payload: String,
 }
@@ -113,6 +115,27 @@ impl Store {
         Ok(done.rows_affected())
     }
 
+    /// Workspaces with events of `kinds` after `after` (the dashboard's catch-up after lag).
+    pub async fn workspaces_with_events_after(
+        &self,
+        after: i64,
+        kinds: &[&str],
+    ) -> Result<Vec<WorkspaceId>, sqlx::Error> {
+        let marks = vec!["?"; kinds.len()].join(", ");
+        let sql =
+            format!("SELECT DISTINCT workspace_id FROM events WHERE seq > ? AND kind IN ({marks})");
+        let mut query = sqlx::query_as::<_, (WorkspaceId,)>(&sql).bind(after);
+        for kind in kinds {
+            query = query.bind(*kind);
+        }
+        Ok(query
+            .fetch_all(self.pool())
+            .await?
+            .into_iter()
+            .map(|(w,)| w)
+            .collect())
+    }
+
     /// Hands committed events to live sockets. Called with the writer lock still held.
     pub(super) fn publish(&self, events: Vec<LoggedEvent>) {
         for event in events {
@@ -146,6 +169,9 @@ pub(super) async fn append(
         ServerFrame::MessagesUpdated { .. } => "messages_updated",
         ServerFrame::DraftsUpdated { .. } => "drafts_updated",
         ServerFrame::ReadsUpdated { .. } => "reads_updated",
+        ServerFrame::ActivityUpdated { .. } => "activity_updated",
+        ServerFrame::StatsUpdated { .. } => "stats_updated",
+        ServerFrame::AnalyticsUpdated { .. } => "analytics_updated",
         _ => "other",
     };
     let payload = serde_json::to_string(&frame).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
@@ -162,6 +188,7 @@ pub(super) async fn append(
         seq: next,
         workspace_id: workspace,
         user_id: user,
+        kind: kind.to_string(),
         payload,
     })
 }
@@ -174,7 +201,7 @@ async fn events_after_in(
     limit: i64,
 ) -> Result<Vec<LoggedEvent>, sqlx::Error> {
     sqlx::query_as::<_, LoggedEvent>(
-        "SELECT seq, workspace_id, user_id, payload FROM events \
+        "SELECT seq, workspace_id, user_id, kind, payload FROM events \
          WHERE workspace_id = ? AND seq > ? AND (user_id IS NULL OR user_id = ?) ORDER BY seq LIMIT ?",
     )
     .bind(workspace)

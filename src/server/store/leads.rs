@@ -1,5 +1,7 @@
 //! Leads, always read and written within one workspace.
+use super::activity::{log_in, NewActivity};
 use super::{now, Store};
+use crate::model::activity::ActivityKind;
 use crate::model::ids::{LeadId, UserId, WorkspaceId};
 use crate::model::lead::{Lead, LeadFields, Stage};
 use chrono::{DateTime, Utc};
@@ -65,42 +67,38 @@ pub struct StageTotal {
 }
 
 impl Store {
+    /// Creates a lead added by `actor`, and tells the feed.
     pub async fn insert_lead(
         &self,
         workspace: WorkspaceId,
+        actor: UserId,
         f: &LeadFields,
     ) -> Result<Lead, sqlx::Error> {
-        self.insert_lead_at(workspace, f, now()).await
+        let (_writer, mut tx) = self.begin_write().await?;
+        let id = insert_lead_in(&mut tx, workspace, f, now()).await?;
+        let mut created = NewActivity::new(ActivityKind::LeadCreated, id);
+        created.actor_id = Some(actor);
+        let mut events = vec![log_in(&mut tx, workspace, created).await?];
+        if f.stage == Stage::Won {
+            events.push(log_in(&mut tx, workspace, stage_activity(id, actor, f.stage)).await?);
+        }
+        let lead = lead_in(&mut tx, workspace, id).await?;
+        tx.commit().await?;
+        self.publish(events);
+        lead.ok_or(sqlx::Error::RowNotFound)
     }
 
-    /// Inserts with an explicit creation time (the demo seed backdates its leads).
+    /// Inserts with an explicit creation time and no feed entry (the demo seed backdates its
+    /// leads).
     pub async fn insert_lead_at(
         &self,
         workspace: WorkspaceId,
         f: &LeadFields,
         at: DateTime<Utc>,
     ) -> Result<Lead, sqlx::Error> {
-        let id = LeadId::new_random();
-        sqlx::query(
-            "INSERT INTO leads (id, workspace_id, name, email, phone, whatsapp, instagram, company, stage, \
-             deal_value_cents, owner_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(id)
-        .bind(workspace)
-        .bind(&f.name)
-        .bind(&f.email)
-        .bind(&f.phone)
-        .bind(&f.whatsapp)
-        .bind(&f.instagram)
-        .bind(&f.company)
-        .bind(f.stage.as_str())
-        .bind(f.deal_value_cents)
-        .bind(f.owner_id)
-        .bind(at)
-        .bind(at)
-        .execute(self.pool())
-        .await?;
-        self.lead(workspace, id)
+        let mut conn = self.pool().acquire().await?;
+        let id = insert_lead_in(&mut conn, workspace, f, at).await?;
+        lead_in(&mut conn, workspace, id)
             .await?
             .ok_or(sqlx::Error::RowNotFound)
     }
@@ -151,14 +149,22 @@ impl Store {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    /// Replaces a lead's fields; `None` when it is not in `workspace`.
+    /// Replaces a lead's fields; `None` when it is not in `workspace`. A stage change by
+    /// `actor` is stamped (`won_at`, `closed_at`) and told to the feed.
     pub async fn update_lead(
         &self,
         workspace: WorkspaceId,
+        actor: UserId,
         id: LeadId,
         f: &LeadFields,
     ) -> Result<Option<Lead>, sqlx::Error> {
-        let done = sqlx::query(
+        let (_writer, mut tx) = self.begin_write().await?;
+        let Some(before) = lead_in(&mut tx, workspace, id).await? else {
+            return Ok(None);
+        };
+        let at = now();
+        let changed = before.stage != f.stage;
+        sqlx::query(
             "UPDATE leads SET name = ?, email = ?, phone = ?, whatsapp = ?, instagram = ?, company = ?, \
              stage = ?, deal_value_cents = ?, owner_id = ?, updated_at = ? WHERE id = ? AND workspace_id = ?",
         )
@@ -171,15 +177,20 @@ impl Store {
         .bind(f.stage.as_str())
         .bind(f.deal_value_cents)
         .bind(f.owner_id)
-        .bind(now())
+        .bind(at)
         .bind(id)
         .bind(workspace)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
-        if done.rows_affected() == 0 {
-            return Ok(None);
+        let mut events = Vec::new();
+        if changed {
+            stamp_stage(&mut tx, id, f.stage, at).await?;
+            events.push(log_in(&mut tx, workspace, stage_activity(id, actor, f.stage)).await?);
         }
-        self.lead(workspace, id).await
+        let lead = lead_in(&mut tx, workspace, id).await?;
+        tx.commit().await?;
+        self.publish(events);
+        Ok(lead)
     }
 
     pub async fn stage_totals(
@@ -194,6 +205,82 @@ impl Store {
         .fetch_all(self.pool())
         .await
     }
+}
+
+/// The feed entry of a move to `stage`: winning is a conversion, the rest a stage change.
+fn stage_activity(lead: LeadId, actor: UserId, stage: Stage) -> NewActivity<'static> {
+    let kind = if stage == Stage::Won {
+        ActivityKind::LeadConverted
+    } else {
+        ActivityKind::StageChanged
+    };
+    let mut entry = NewActivity::new(kind, lead);
+    entry.actor_id = Some(actor);
+    entry.stage = Some(stage);
+    entry
+}
+
+/// `won_at` when the lead is won, `closed_at` when won or lost; reopening clears both.
+async fn stamp_stage(
+    tx: &mut sqlx::SqliteConnection,
+    id: LeadId,
+    stage: Stage,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let won = (stage == Stage::Won).then_some(at);
+    let closed = (!stage.is_open()).then_some(at);
+    sqlx::query("UPDATE leads SET won_at = ?, closed_at = ? WHERE id = ?")
+        .bind(won)
+        .bind(closed)
+        .bind(id)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+async fn insert_lead_in(
+    conn: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    f: &LeadFields,
+    at: DateTime<Utc>,
+) -> Result<LeadId, sqlx::Error> {
+    let id = LeadId::new_random();
+    sqlx::query(
+        "INSERT INTO leads (id, workspace_id, name, email, phone, whatsapp, instagram, company, stage, \
+         deal_value_cents, owner_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(workspace)
+    .bind(&f.name)
+    .bind(&f.email)
+    .bind(&f.phone)
+    .bind(&f.whatsapp)
+    .bind(&f.instagram)
+    .bind(&f.company)
+    .bind(f.stage.as_str())
+    .bind(f.deal_value_cents)
+    .bind(f.owner_id)
+    .bind(at)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    stamp_stage(conn, id, f.stage, at).await?;
+    Ok(id)
+}
+
+async fn lead_in(
+    conn: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    id: LeadId,
+) -> Result<Option<Lead>, sqlx::Error> {
+    let row = sqlx::query_as::<_, LeadRow>(&format!(
+        "{LEAD_SELECT} WHERE l.id = ? AND l.workspace_id = ?"
+    ))
+    .bind(id)
+    .bind(workspace)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(Into::into))
 }
 
 fn escape_like(s: &str) -> String {

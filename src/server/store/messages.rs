@@ -1,7 +1,9 @@
 //! Messages of a lead's timeline.
+use super::activity::NewActivity;
 use super::emails::NewEmail;
 use super::events::append;
 use super::{now, Store};
+use crate::model::activity::ActivityKind;
 use crate::model::event::{RowAction, ServerFrame};
 use crate::model::ids::{LeadId, MessageId, UserId, WorkspaceId};
 use crate::model::message::{Channel, Direction, Message, MessageFields};
@@ -197,6 +199,7 @@ impl Store {
         if let Some(email) = email {
             super::emails::insert_in(&mut tx, workspace, lead, id, email).await?;
         }
+        super::kpis::note_newest_in(&mut tx, lead, id, fields.direction).await?;
         let message = message_in(&mut tx, id).await?;
         // Sending clears the sender's draft for this lead, everywhere.
         let mut events = Vec::new();
@@ -214,6 +217,16 @@ impl Store {
             })
             .await?,
         );
+        let kind = match fields.direction {
+            Direction::Outbound => ActivityKind::MessageSent,
+            Direction::Inbound => ActivityKind::MessageReceived,
+        };
+        let mut activity = NewActivity::new(kind, lead);
+        activity.actor_id = author;
+        activity.message_id = Some(id);
+        activity.channel = Some(fields.channel);
+        activity.detail = Some(&fields.body);
+        events.push(super::activity::log_in(&mut tx, workspace, activity).await?);
         tx.commit().await?;
         self.publish(events);
         Ok(Recorded::Created(message))

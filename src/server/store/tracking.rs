@@ -1,7 +1,9 @@
 //! Tracking hits: resolving pixel and link tokens, and recording classified hits in batches
 //! together with the read receipts they change.
+use super::activity::NewActivity;
 use super::emails::message_updated;
 use super::Store;
+use crate::model::activity::ActivityKind;
 use crate::model::ids::{MessageId, WorkspaceId};
 use crate::model::tracking::{Classification, HitKind};
 use chrono::{DateTime, Utc};
@@ -191,7 +193,27 @@ impl Store {
             .bind(message)
             .execute(&mut *tx)
             .await?;
-            events.push(message_updated(&mut tx, workspace, message).await?.0);
+            let (event, updated) = message_updated(&mut tx, workspace, message).await?;
+            events.push(event);
+            // The feed hears of the first human open and the first human click.
+            for (kind, is_new) in [
+                (
+                    ActivityKind::EmailOpened,
+                    old.opened.is_none() && merged.opened.is_some(),
+                ),
+                (
+                    ActivityKind::LinkClicked,
+                    old.clicked.is_none() && merged.clicked.is_some(),
+                ),
+            ] {
+                if is_new {
+                    let mut entry = NewActivity::new(kind, updated.lead_id);
+                    entry.message_id = Some(message);
+                    entry.channel = Some(updated.channel);
+                    entry.detail = updated.subject.as_deref();
+                    events.push(super::activity::log_in(&mut tx, workspace, entry).await?);
+                }
+            }
         }
         tx.commit().await?;
         let changed = events.len();

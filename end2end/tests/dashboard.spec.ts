@@ -1,0 +1,82 @@
+import { test, expect, type Page } from "@playwright/test";
+import { composer, createLeadViaApi, hydrated, openLead, signUpViaApi, uniqueEmail } from "./helpers";
+
+async function openDashboard(page: Page) {
+  await page.goto("/dashboard?period=today");
+  await hydrated(page);
+  await expect(page.getByTestId("connection-status")).toHaveText("Live");
+}
+
+test("the dashboard in tab A follows a send, a win and an inbound message made elsewhere", async ({ context }) => {
+  await signUpViaApi(context, "Dash Manager", uniqueEmail("dash"), "Dash Co");
+  const lead = await createLeadViaApi(context, { name: "Wendy Winner", phone: "+14155550150", deal_value: "2500" });
+  const tabA = await context.newPage();
+  await openDashboard(tabA);
+  const sent = tabA.getByTestId("kpi-sent-value");
+  const conversion = tabA.getByTestId("kpi-conversion-value");
+  const feed = tabA.getByTestId("activity-feed");
+  await expect(sent).toHaveText("0");
+  await expect(conversion).toHaveText("0 %");
+  await expect(feed.locator("li").first()).toContainText("added Wendy Winner");
+
+  // Tab B sends from the lead's composer: A's sent count and feed move without reload.
+  const tabB = await context.newPage();
+  await openLead(tabB, lead);
+  await composer(tabB).fill("Hi Wendy, here is the proposal");
+  await tabB.getByRole("button", { name: "Send" }).click();
+  await expect(sent).toHaveText("1");
+  await expect(feed.locator("li").first()).toContainText("sent an SMS to Wendy Winner");
+  await expect(feed.locator("li").first()).toContainText("here is the proposal");
+
+  // Tab B marks the lead won: conversion and the feed update in A.
+  await tabB.getByTestId("stage-select").selectOption("won");
+  await expect(conversion).toHaveText("100 %");
+  await expect(feed.locator("li").first()).toContainText("won Wendy Winner");
+  await expect(tabA.getByTestId("kpi-won_value-value")).toHaveText("$2,500");
+
+  // An integration records an inbound message: A shows a toast linking to the lead.
+  const res = await context.request.post(`/api/messages/${lead}`, {
+    data: { channel: "sms", body: "Signed and sent back!", direction: "inbound", client_id: crypto.randomUUID() },
+  });
+  expect(res.status()).toBe(201);
+  const toast = tabA.getByTestId("toast");
+  await expect(toast).toContainText("New message from Wendy Winner");
+  await expect(toast).toContainText("Signed and sent back!");
+  await expect(tabA.getByTestId("kpi-replies-value")).toHaveText("1");
+  await toast.getByRole("button", { name: "Dismiss" }).click();
+  await expect(toast).toHaveCount(0);
+});
+
+test("period and channel live in the URL, every KPI explains itself, and a booked meeting reaches the feed", async ({ context, page }) => {
+  await signUpViaApi(context, "Dash Filters", uniqueEmail("filters"), "Filter Co");
+  const lead = await createLeadViaApi(context, { name: "Mo Meeting", phone: "+14155550151" });
+  await openDashboard(page);
+  await page.getByRole("link", { name: "30 days" }).click();
+  await expect(page).toHaveURL(/period=30d/);
+  await page.getByLabel("Channel").selectOption("sms");
+  await expect(page).toHaveURL(/channel=sms/);
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByLabel("Channel")).toHaveValue("sms");
+  await expect(page.getByRole("link", { name: "30 days" })).toHaveAttribute("aria-current", "true");
+
+  const info = page.getByRole("button", { name: "What is Reply rate?" });
+  await info.click();
+  await expect(page.getByTestId("kpi-reply_rate").locator(".kpi-def")).toBeVisible();
+  await expect(page.getByTestId("kpi-reply_rate").locator(".kpi-def")).toContainText("Outreach turns");
+  await expect(page.getByTestId("chart-messages")).toHaveCount(0);
+  await expect(page.getByText("Nothing to chart yet")).toBeVisible();
+
+  const leadPage = await context.newPage();
+  await openLead(leadPage, lead);
+  await leadPage.getByLabel("Meeting time").fill("2030-01-15T10:30");
+  await leadPage.getByRole("button", { name: "Log meeting booked" }).click();
+  await expect(leadPage.getByText("The meeting must be within a year of today.")).toBeVisible();
+  const soon = new Date(Date.now() + 2 * 86400_000);
+  const local = `${soon.getFullYear()}-${String(soon.getMonth() + 1).padStart(2, "0")}-${String(soon.getDate()).padStart(2, "0")}T10:30`;
+  await leadPage.getByLabel("Meeting time").fill(local);
+  await leadPage.getByRole("button", { name: "Log meeting booked" }).click();
+  await expect(leadPage.getByText("Meeting logged.")).toBeVisible();
+  await expect(page.getByTestId("activity-feed").locator("li").first()).toContainText("booked a meeting with Mo Meeting");
+  await expect(page.getByTestId("toast")).toHaveCount(0);
+});

@@ -1,0 +1,360 @@
+//! The dashboard's numbers: periods, the KPI set with its definitions, and the pure rules
+//! (period windows in the viewer's time zone, nearest-rank percentiles) both sides share.
+use super::error::AppError;
+use super::message::Channel;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The dashboard's period selector: calendar days in the viewer's time zone, ending now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum Period {
+    #[serde(rename = "today")]
+    Today,
+    #[default]
+    #[serde(rename = "7d")]
+    Days7,
+    #[serde(rename = "30d")]
+    Days30,
+}
+
+impl Period {
+    pub const ALL: [Period; 3] = [Period::Today, Period::Days7, Period::Days30];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Period::Today => "today",
+            Period::Days7 => "7d",
+            Period::Days30 => "30d",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Period::Today => "Today",
+            Period::Days7 => "7 days",
+            Period::Days30 => "30 days",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Period> {
+        Period::ALL.into_iter().find(|p| p.as_str() == raw.trim())
+    }
+
+    /// Calendar days covered, today included.
+    pub fn days(self) -> i64 {
+        match self {
+            Period::Today => 1,
+            Period::Days7 => 7,
+            Period::Days30 => 30,
+        }
+    }
+
+    /// Where the period starts: local midnight `days - 1` days before today's, as UTC.
+    pub fn start(self, now: DateTime<Utc>, tz: TzOffset) -> DateTime<Utc> {
+        local_midnight(now, tz) - Duration::days(self.days() - 1)
+    }
+}
+
+/// The viewer's offset from UTC in minutes east (UTC+2 → 120): days start at their midnight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TzOffset(pub i32);
+
+impl TzOffset {
+    /// Real offsets lie between UTC−12 and UTC+14.
+    pub fn parse(raw: &str) -> Option<TzOffset> {
+        let minutes: i32 = raw.trim().parse().ok()?;
+        (-12 * 60..=14 * 60)
+            .contains(&minutes)
+            .then_some(TzOffset(minutes))
+    }
+
+    pub fn seconds(self) -> i64 {
+        i64::from(self.0) * 60
+    }
+}
+
+/// The start of the local day that contains `now`, in UTC.
+pub fn local_midnight(now: DateTime<Utc>, tz: TzOffset) -> DateTime<Utc> {
+    let local = now.timestamp() + tz.seconds();
+    let midnight = local - local.rem_euclid(86_400) - tz.seconds();
+    DateTime::from_timestamp(midnight, 0).unwrap_or(now)
+}
+
+/// What the dashboard asks for: a period, optionally one channel, in the viewer's time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DashboardQuery {
+    pub period: Period,
+    pub channel: Option<Channel>,
+    pub tz: TzOffset,
+}
+
+impl DashboardQuery {
+    /// Parses the query string values (`period`, `channel`, `tz`); empty means the default.
+    pub fn parse(period: &str, channel: &str, tz: &str) -> Result<DashboardQuery, AppError> {
+        let period = match period.trim() {
+            "" => Period::default(),
+            p => Period::parse(p).ok_or_else(|| {
+                AppError::validation("period", "Choose a period: today, 7d or 30d.")
+            })?,
+        };
+        let channel = match channel.trim() {
+            "" | "all" => None,
+            c => Some(Channel::parse(c).ok_or_else(|| {
+                AppError::validation(
+                    "channel",
+                    "Unknown channel: use email, sms, whatsapp, instagram or chat.",
+                )
+            })?),
+        };
+        let tz = match tz.trim() {
+            "" => TzOffset::default(),
+            t => TzOffset::parse(t).ok_or_else(|| {
+                AppError::validation(
+                    "tz",
+                    "The time zone offset is minutes east of UTC, -720 to 840.",
+                )
+            })?,
+        };
+        Ok(DashboardQuery {
+            period,
+            channel,
+            tz,
+        })
+    }
+}
+
+/// The KPI cards. Message figures follow the channel filter; lead figures cover every channel.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Kpis {
+    pub sent_today: i64,
+    pub sent_7d: i64,
+    pub sent_30d: i64,
+    /// Everything below covers the selected period.
+    pub sent: i64,
+    pub replies_received: i64,
+    /// Outreach turns started in the period, and how many of them the lead answered.
+    pub outreach_turns: i64,
+    pub replied_turns: i64,
+    pub response_median_secs: Option<i64>,
+    pub response_p90_secs: Option<i64>,
+    pub responses: i64,
+    /// Emails delivered in the period, and how many were opened (by a person / at all) and
+    /// clicked by a person.
+    pub emails_delivered: i64,
+    pub emails_opened_human: i64,
+    pub emails_opened_any: i64,
+    pub emails_clicked: i64,
+    /// Leads won in the period, of the leads in play during it.
+    pub leads_won: i64,
+    pub leads_in_play: i64,
+    pub pipeline_value_cents: i64,
+    pub won_value_cents: i64,
+    pub active_conversations: i64,
+}
+
+impl Kpis {
+    pub fn reply_rate(&self) -> Option<f64> {
+        ratio(self.replied_turns, self.outreach_turns)
+    }
+    pub fn open_rate_human(&self) -> Option<f64> {
+        ratio(self.emails_opened_human, self.emails_delivered)
+    }
+    pub fn open_rate_any(&self) -> Option<f64> {
+        ratio(self.emails_opened_any, self.emails_delivered)
+    }
+    pub fn click_rate(&self) -> Option<f64> {
+        ratio(self.emails_clicked, self.emails_delivered)
+    }
+    pub fn conversion_rate(&self) -> Option<f64> {
+        ratio(self.leads_won, self.leads_in_play)
+    }
+}
+
+fn ratio(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+/// "42 %", or an en dash when there is nothing to divide by.
+pub fn format_rate(rate: Option<f64>) -> String {
+    match rate {
+        Some(r) => format!("{:.0} %", r * 100.0),
+        None => "–".to_string(),
+    }
+}
+
+/// A duration as people say it: "45 s", "12 min", "3.5 h", "2.0 d".
+pub fn format_duration(secs: Option<i64>) -> String {
+    match secs {
+        None => "–".to_string(),
+        Some(s) if s < 60 => format!("{s} s"),
+        Some(s) if s < 3600 => format!("{} min", s / 60),
+        Some(s) if s < 86_400 => format!("{:.1} h", s as f64 / 3600.0),
+        Some(s) => format!("{:.1} d", s as f64 / 86_400.0),
+    }
+}
+
+/// The value at nearest rank `ceil(p × n)` of an ascending list (p in 0..=1): the median of
+/// 1, 2, 3, 4 is 2, its p90 is 4. Always a value that occurred, never an interpolation.
+pub fn nearest_rank(sorted: &[i64], p: f64) -> Option<i64> {
+    let index = nearest_rank_index(sorted.len() as i64, p)?;
+    sorted.get(index as usize).copied()
+}
+
+/// The 0-based index of [`nearest_rank`] in a list of `n` values.
+pub fn nearest_rank_index(n: i64, p: f64) -> Option<i64> {
+    (n > 0).then(|| ((p * n as f64).ceil() as i64).clamp(1, n) - 1)
+}
+
+/// One KPI's name and the one-line definition shown on hover or tap (and in the README).
+pub struct KpiDefinition {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub definition: &'static str,
+}
+
+pub const DEFINITIONS: &[KpiDefinition] = &[
+    KpiDefinition {
+        key: "sent",
+        label: "Messages sent",
+        definition: "Messages your team sent to leads: today, in the last 7 and 30 days (calendar days in your time zone).",
+    },
+    KpiDefinition {
+        key: "replies",
+        label: "Replies received",
+        definition: "Messages leads sent you in the period.",
+    },
+    KpiDefinition {
+        key: "reply_rate",
+        label: "Reply rate",
+        definition: "Outreach turns started in the period that the lead answered. A turn is one or more of your messages in a row; it is answered when the lead writes next.",
+    },
+    KpiDefinition {
+        key: "first_response",
+        label: "First response time",
+        definition: "From a lead's message (the first of a run) to your team's next reply, for replies sent in the period: median and 90th percentile (nearest rank).",
+    },
+    KpiDefinition {
+        key: "open_rate",
+        label: "Email open rate",
+        definition: "Emails delivered in the period that a person opened, beside the raw rate that also counts mail privacy proxies.",
+    },
+    KpiDefinition {
+        key: "click_rate",
+        label: "Email click rate",
+        definition: "Emails delivered in the period in which a person clicked a link (link scanners excluded).",
+    },
+    KpiDefinition {
+        key: "conversion",
+        label: "Lead conversion",
+        definition: "Leads marked won in the period, of all leads in play during it (created before its end and not won or lost before its start). All channels.",
+    },
+    KpiDefinition {
+        key: "pipeline",
+        label: "Open pipeline",
+        definition: "Deal value of every lead not yet won or lost, right now. All channels.",
+    },
+    KpiDefinition {
+        key: "won_value",
+        label: "Won value",
+        definition: "Deal value of the leads marked won in the period. All channels.",
+    },
+    KpiDefinition {
+        key: "active",
+        label: "Active conversations",
+        definition: "Leads with at least one message, sent or received, in the period.",
+    },
+];
+
+/// The definition of KPI `key` (empty for an unknown key).
+pub fn definition(key: &str) -> &'static str {
+    DEFINITIONS
+        .iter()
+        .find(|d| d.key == key)
+        .map_or("", |d| d.definition)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn nearest_rank_picks_values_that_occurred() {
+        assert_eq!(nearest_rank(&[], 0.5), None);
+        assert_eq!(nearest_rank(&[7], 0.9), Some(7));
+        assert_eq!(nearest_rank(&[1, 2, 3, 4], 0.5), Some(2));
+        assert_eq!(nearest_rank(&[1, 2, 3, 4], 0.9), Some(4));
+        let ten: Vec<i64> = (1..=10).collect();
+        assert_eq!(nearest_rank(&ten, 0.5), Some(5));
+        assert_eq!(nearest_rank(&ten, 0.9), Some(9));
+    }
+
+    #[test]
+    fn periods_start_at_local_midnight() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 1, 1, 30, 0).unwrap();
+        assert_eq!(
+            Period::Today.start(now, TzOffset(0)),
+            Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap()
+        );
+        // 01:30 UTC is still 20:30 on 30 November in New York (UTC−5).
+        assert_eq!(
+            Period::Today.start(now, TzOffset(-300)),
+            Utc.with_ymd_and_hms(2026, 11, 30, 5, 0, 0).unwrap()
+        );
+        assert_eq!(
+            Period::Days7.start(now, TzOffset(120)),
+            Utc.with_ymd_and_hms(2026, 11, 24, 22, 0, 0).unwrap()
+        );
+    }
+
+    #[test]
+    fn bad_query_values_name_their_field() {
+        assert!(matches!(
+            DashboardQuery::parse("week", "", ""),
+            Err(AppError::Validation { field, .. }) if field == "period"
+        ));
+        assert!(matches!(
+            DashboardQuery::parse("7d", "fax", ""),
+            Err(AppError::Validation { field, .. }) if field == "channel"
+        ));
+        assert!(matches!(
+            DashboardQuery::parse("7d", "", "9999"),
+            Err(AppError::Validation { field, .. }) if field == "tz"
+        ));
+        let q = DashboardQuery::parse("30d", "sms", "-300").unwrap();
+        assert_eq!(q.period, Period::Days30);
+        assert_eq!(q.channel, Some(Channel::Sms));
+        assert_eq!(q.tz, TzOffset(-300));
+        assert_eq!(
+            DashboardQuery::parse("", "all", "").unwrap(),
+            DashboardQuery::default()
+        );
+    }
+
+    #[test]
+    fn the_readme_lists_every_definition_as_the_cards_show_it() {
+        let readme = include_str!("../../README.md");
+        for d in DEFINITIONS {
+            let row = format!("| {} | {} |", d.label, d.definition);
+            assert!(readme.contains(&row), "README lacks: {row}");
+        }
+    }
+
+    #[test]
+    fn every_card_has_a_definition() {
+        for key in [
+            "sent",
+            "replies",
+            "reply_rate",
+            "first_response",
+            "open_rate",
+            "click_rate",
+            "conversion",
+            "pipeline",
+            "won_value",
+            "active",
+        ] {
+            assert!(!definition(key).is_empty(), "{key}");
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Dashboard services: KPIs, charts and the activity feed (all scoped to the caller's
+//! workspace), lead actions that feed them, and notification preferences.
+pub mod live;
+
+use super::auth::Caller;
+use super::http_error::internal;
+use super::state::AppState;
+use crate::model::activity::{Activity, ActivityPage, MeetingInput};
+use crate::model::analytics::Analytics;
+use crate::model::error::AppError;
+use crate::model::ids::LeadId;
+use crate::model::kpi::{DashboardQuery, Kpis};
+use crate::model::notification::NotificationPrefs;
+
+pub async fn kpis(
+    state: &AppState,
+    caller: &Caller,
+    query: &DashboardQuery,
+) -> Result<Kpis, AppError> {
+    state
+        .store
+        .kpis(caller.user.workspace_id, query, chrono::Utc::now())
+        .await
+        .map_err(internal("computing KPIs"))
+}
+
+pub async fn analytics(
+    state: &AppState,
+    caller: &Caller,
+    query: &DashboardQuery,
+) -> Result<Analytics, AppError> {
+    state
+        .store
+        .analytics(caller.user.workspace_id, query, chrono::Utc::now())
+        .await
+        .map_err(internal("computing analytics"))
+}
+
+/// A page of the feed, newest first, older than entry `before`.
+pub async fn activity(
+    state: &AppState,
+    caller: &Caller,
+    before: Option<i64>,
+) -> Result<ActivityPage, AppError> {
+    state
+        .store
+        .activities(
+            caller.user.workspace_id,
+            before,
+            state.settings.activity_page_size,
+        )
+        .await
+        .map_err(internal("reading the activity feed"))
+}
+
+/// "Log meeting booked" on a lead of the caller's workspace.
+pub async fn book_meeting(
+    state: &AppState,
+    caller: &Caller,
+    lead: LeadId,
+    input: &MeetingInput,
+) -> Result<Activity, AppError> {
+    // Existence first: another workspace's lead is 404 even when the time is also invalid.
+    super::leads::get(state, caller, lead).await?;
+    let at = input.parse(chrono::Utc::now())?;
+    state
+        .store
+        .book_meeting(caller.user.workspace_id, caller.user.id, lead, at)
+        .await
+        .map_err(internal("booking meeting"))?
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn prefs(state: &AppState, caller: &Caller) -> Result<NotificationPrefs, AppError> {
+    state
+        .store
+        .notification_prefs(caller.user.id)
+        .await
+        .map_err(internal("reading notification preferences"))
+}
+
+pub async fn save_prefs(
+    state: &AppState,
+    caller: &Caller,
+    prefs: &NotificationPrefs,
+) -> Result<NotificationPrefs, AppError> {
+    state
+        .store
+        .save_notification_prefs(caller.user.id, prefs)
+        .await
+        .map_err(internal("saving notification preferences"))?;
+    Ok(*prefs)
+}

@@ -1,0 +1,178 @@
+//! The activity feed: written inside the transaction of the change it describes, logged as
+//! `activity_updated` in the same transaction, read newest first.
+use super::events::{append, LoggedEvent};
+use super::{now, Store};
+use crate::model::activity::{Activity, ActivityKind, ActivityPage};
+use crate::model::event::ServerFrame;
+use crate::model::ids::{LeadId, MessageId, UserId, WorkspaceId};
+use crate::model::lead::Stage;
+use crate::model::message::Channel;
+use chrono::{DateTime, Utc};
+
+/// What happened, before it is stored.
+pub struct NewActivity<'a> {
+    pub kind: ActivityKind,
+    pub lead_id: LeadId,
+    pub actor_id: Option<UserId>,
+    pub message_id: Option<MessageId>,
+    pub channel: Option<Channel>,
+    pub stage: Option<Stage>,
+    pub meeting_at: Option<DateTime<Utc>>,
+    pub detail: Option<&'a str>,
+}
+
+impl<'a> NewActivity<'a> {
+    pub fn new(kind: ActivityKind, lead_id: LeadId) -> Self {
+        NewActivity {
+            kind,
+            lead_id,
+            actor_id: None,
+            message_id: None,
+            channel: None,
+            stage: None,
+            meeting_at: None,
+            detail: None,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct ActivityRow {
+    id: i64,
+    kind: String,
+    lead_id: LeadId,
+    lead_name: String,
+    actor_name: Option<String>,
+    actor_id: Option<UserId>,
+    message_id: Option<MessageId>,
+    channel: Option<String>,
+    stage: Option<String>,
+    meeting_at: Option<DateTime<Utc>>,
+    detail: Option<String>,
+    at: DateTime<Utc>,
+}
+
+const ACTIVITY_SELECT: &str = "SELECT a.id, a.kind, a.lead_id, l.name AS lead_name, \
+     u.name AS actor_name, a.actor_id, a.message_id, a.channel, a.stage, a.meeting_at, a.detail, a.at \
+     FROM activities a JOIN leads l ON l.id = a.lead_id LEFT JOIN users u ON u.id = a.actor_id";
+
+impl From<ActivityRow> for Activity {
+    fn from(r: ActivityRow) -> Self {
+        Activity {
+            id: r.id,
+            // A CHECK constraint keeps `kind` to known values.
+            kind: ActivityKind::parse(&r.kind).unwrap_or(ActivityKind::LeadCreated),
+            lead_id: r.lead_id,
+            lead_name: r.lead_name,
+            actor_name: r.actor_name,
+            actor_id: r.actor_id,
+            message_id: r.message_id,
+            channel: r.channel.as_deref().and_then(Channel::parse),
+            stage: r.stage.as_deref().and_then(Stage::parse),
+            meeting_at: r.meeting_at,
+            detail: r.detail,
+            at: r.at,
+        }
+    }
+}
+
+/// Longest excerpt kept with an entry.
+const DETAIL_CHARS: usize = 140;
+
+/// Stores an entry and appends its `activity_updated` event, inside the writer's transaction.
+pub(super) async fn log_in(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    new: NewActivity<'_>,
+) -> Result<LoggedEvent, sqlx::Error> {
+    Ok(log_entry_in(tx, workspace, new).await?.0)
+}
+
+/// [`log_in`], also returning the entry as the feed shows it.
+pub(super) async fn log_entry_in(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    new: NewActivity<'_>,
+) -> Result<(LoggedEvent, Activity), sqlx::Error> {
+    let detail: Option<String> = new.detail.map(|d| {
+        let mut excerpt: String = d.chars().take(DETAIL_CHARS).collect();
+        if d.chars().count() > DETAIL_CHARS {
+            excerpt.push('…');
+        }
+        excerpt
+    });
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO activities (workspace_id, lead_id, actor_id, message_id, kind, channel, stage, \
+         meeting_at, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(workspace)
+    .bind(new.lead_id)
+    .bind(new.actor_id)
+    .bind(new.message_id)
+    .bind(new.kind.as_str())
+    .bind(new.channel.map(Channel::as_str))
+    .bind(new.stage.map(Stage::as_str))
+    .bind(new.meeting_at)
+    .bind(detail)
+    .bind(now())
+    .fetch_one(&mut *tx)
+    .await?;
+    let activity: Activity =
+        sqlx::query_as::<_, ActivityRow>(&format!("{ACTIVITY_SELECT} WHERE a.id = ?"))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?
+            .into();
+    let data = activity.clone();
+    let event = append(tx, workspace, None, |seq| ServerFrame::ActivityUpdated {
+        seq,
+        event: data.kind,
+        data,
+    })
+    .await?;
+    Ok((event, activity))
+}
+
+impl Store {
+    /// Feed entries for messages stored directly (the demo seed, imports), in time order.
+    pub async fn backfill_message_activity(
+        &self,
+        workspace: WorkspaceId,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO activities (workspace_id, lead_id, actor_id, message_id, kind, channel, detail, at) \
+             SELECT workspace_id, lead_id, author_id, id, \
+             CASE direction WHEN 'outbound' THEN 'message_sent' ELSE 'message_received' END, \
+             channel, substr(body, 1, ?), created_at FROM messages m WHERE workspace_id = ? \
+             AND NOT EXISTS (SELECT 1 FROM activities a WHERE a.message_id = m.id) ORDER BY created_at, id",
+        )
+        .bind(DETAIL_CHARS as i64)
+        .bind(workspace)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Up to `limit` entries older than entry `before` (or the newest), newest first.
+    pub async fn activities(
+        &self,
+        workspace: WorkspaceId,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<ActivityPage, sqlx::Error> {
+        let mut rows = sqlx::query_as::<_, ActivityRow>(&format!(
+            "{ACTIVITY_SELECT} WHERE a.workspace_id = ? AND a.id < ? ORDER BY a.id DESC LIMIT ?"
+        ))
+        .bind(workspace)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit + 1)
+        .fetch_all(self.pool())
+        .await?;
+        let has_more = rows.len() as i64 > limit;
+        rows.truncate(limit as usize);
+        Ok(ActivityPage {
+            items: rows.into_iter().map(Into::into).collect(),
+            has_more,
+        })
+    }
+}

@@ -1,0 +1,62 @@
+//! Per-user notification preferences (no row: the defaults).
+use super::{now, Store};
+use crate::model::ids::UserId;
+use crate::model::notification::NotificationPrefs;
+
+#[derive(sqlx::FromRow)]
+struct PrefsRow {
+    inbound_message: bool,
+    email_opened: bool,
+    link_clicked: bool,
+    lead_converted: bool,
+    meeting_booked: bool,
+    sound: bool,
+}
+
+impl Store {
+    pub async fn notification_prefs(&self, user: UserId) -> Result<NotificationPrefs, sqlx::Error> {
+        let row = sqlx::query_as::<_, PrefsRow>(
+            "SELECT inbound_message, email_opened, link_clicked, lead_converted, meeting_booked, sound \
+             FROM notification_prefs WHERE user_id = ?",
+        )
+        .bind(user)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(
+            row.map_or_else(NotificationPrefs::default, |r| NotificationPrefs {
+                inbound_message: r.inbound_message,
+                email_opened: r.email_opened,
+                link_clicked: r.link_clicked,
+                lead_converted: r.lead_converted,
+                meeting_booked: r.meeting_booked,
+                sound: r.sound,
+            }),
+        )
+    }
+
+    pub async fn save_notification_prefs(
+        &self,
+        user: UserId,
+        p: &NotificationPrefs,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO notification_prefs (user_id, inbound_message, email_opened, link_clicked, \
+             lead_converted, meeting_booked, sound, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (user_id) DO UPDATE SET inbound_message = excluded.inbound_message, \
+             email_opened = excluded.email_opened, link_clicked = excluded.link_clicked, \
+             lead_converted = excluded.lead_converted, meeting_booked = excluded.meeting_booked, \
+             sound = excluded.sound, updated_at = excluded.updated_at",
+        )
+        .bind(user)
+        .bind(p.inbound_message)
+        .bind(p.email_opened)
+        .bind(p.link_clicked)
+        .bind(p.lead_converted)
+        .bind(p.meeting_booked)
+        .bind(p.sound)
+        .bind(now())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+}
