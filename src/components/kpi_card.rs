@@ -1,5 +1,5 @@
 //! One KPI: its label, figure, an optional second line, and its definition on hover (title)
-//! or tap (the ⓘ button shows it inline, for touch screens and keyboards).
+//! or tap (the (i) button shows it inline, for touch screens and keyboards).
 use crate::model::kpi::DEFINITIONS;
 use leptos::prelude::*;
 
@@ -26,7 +26,7 @@ pub fn KpiCard(
                     aria-expanded=move || open.get().to_string()
                     aria-controls=def_id.clone()
                     on:click=move |_| open.update(|o| *o = !*o)
-                >"ⓘ"</button>
+                >"i"</button>
             </div>
             <span class="kpi-value" data-testid=format!("kpi-{key}-value")>{value}</span>
             {sub.map(|s| view! { <span class="kpi-sub">{s}</span> })}

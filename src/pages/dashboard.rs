@@ -90,13 +90,15 @@ pub fn DashboardPage() -> impl IntoView {
             <h1>"Dashboard"</h1>
             <div class="dash-controls">
                 <nav class="segmented" aria-label="Period">
+                    // Plain links (the router still handles them): `A` would mark all three
+                    // current, since they share the path.
                     {Period::ALL.into_iter().map(|p| view! {
-                        <A
+                        <a
                             href=move || href(p.as_str(), &channel.get())
-                            attr:class=move || if period.get() == p { "seg-btn active" } else { "seg-btn" }
-                            attr:aria-current=move || (period.get() == p).then_some("true")
-                            attr:data-period=p.as_str()
-                        >{p.label()}</A>
+                            class=move || if period.get() == p { "seg-btn active" } else { "seg-btn" }
+                            aria-current=move || (period.get() == p).then_some("true")
+                            data-period=p.as_str()
+                        >{p.label()}</a>
                     }).collect_view()}
                 </nav>
                 <label class="inline-field">
@@ -119,12 +121,13 @@ pub fn DashboardPage() -> impl IntoView {
             })}
         </Transition>
         <div class="dash-grid">
+            <div class="dash-charts">
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
                     match charts.await {
                         Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                         Ok(data) if data.is_empty() => view! {
-                            <section class="card chart-card wide">
+                            <section class="card chart-card">
                                 <EmptyState title="Nothing to chart yet">
                                     <p>"Messages, email opens and replies in this period will be charted here."</p>
                                     <A href="/leads" attr:class="btn">"Go to your leads"</A>
@@ -134,7 +137,7 @@ pub fn DashboardPage() -> impl IntoView {
                         Ok(data) => {
                             let is_local = local.get_untracked();
                             view! {
-                                <section class="card chart-card wide">
+                                <section class="card chart-card">
                                     <h2>"Messages by channel"</h2>
                                     <MessagesChart data=data.clone() local=is_local/>
                                 </section>
@@ -151,6 +154,7 @@ pub fn DashboardPage() -> impl IntoView {
                     }
                 })}
             </Transition>
+            </div>
             <section class="card feed-card">
                 <h2>"Activity"</h2>
                 <ActivityFeed/>
