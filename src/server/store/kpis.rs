@@ -10,7 +10,8 @@ use crate::model::message::{Channel, Direction};
 use chrono::{DateTime, Utc};
 
 /// Derives `opens_turn`, `replied_at` and `response_secs` (see the migration that adds them)
-/// from the order of one workspace's messages.
+/// from the order of one workspace's messages. The migration ran a frozen copy of this once,
+/// over every workspace, to backfill rows that existed before it.
 const TURNS_SQL: &str = "\
 WITH ordered AS (
     SELECT id, lead_id, direction, created_at,
