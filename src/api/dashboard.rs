@@ -40,15 +40,9 @@ pub async fn get_activity(before: Option<i64>) -> Result<ActivityPage, AppError>
 #[server(prefix = "/rpc", endpoint = "set_lead_stage")]
 pub async fn set_lead_stage(id: String, stage: String) -> Result<Lead, AppError> {
     use crate::model::ids::LeadId;
-    use crate::model::lead::{LeadInput, Stage};
     let (state, caller) = super::caller().await?;
     let id = LeadId::parse(&id).ok_or(AppError::NotFound)?;
-    let current = crate::server::leads::get(&state, &caller, id).await?;
-    let stage =
-        Stage::parse(&stage).ok_or_else(|| AppError::validation("stage", "Unknown stage."))?;
-    let mut input = LeadInput::from_lead(&current);
-    input.stage = stage.as_str().to_string();
-    crate::server::leads::update(&state, &caller, id, &input).await
+    crate::server::leads::set_stage(&state, &caller, id, &stage).await
 }
 
 /// "Log meeting booked": `at` is RFC 3339.

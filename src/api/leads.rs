@@ -1,7 +1,7 @@
-//! Leads, their conversations and the pipeline overview for the UI.
+//! Leads and their conversations for the UI.
 use crate::model::auth::TeamMember;
 use crate::model::error::AppError;
-use crate::model::lead::{Lead, LeadInput, PipelineSummary};
+use crate::model::lead::{Lead, LeadInput};
 use crate::model::message::ConversationSummary;
 use leptos::prelude::*;
 
@@ -63,10 +63,4 @@ pub async fn get_inbox(
     let (state, caller) = super::caller().await?;
     let filter = InboxFilter::parse(&channel, unread, &owner, &stage, &q)?;
     crate::server::leads::inbox(&state, &caller, &filter, 50).await
-}
-
-#[server(prefix = "/rpc", endpoint = "pipeline_summary")]
-pub async fn get_pipeline_summary() -> Result<PipelineSummary, AppError> {
-    let (state, caller) = super::caller().await?;
-    crate::server::leads::pipeline(&state, &caller).await
 }

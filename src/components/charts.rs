@@ -59,6 +59,19 @@ fn axis(top: i64) -> impl IntoView {
         .collect_view()
 }
 
+/// The SVG of one chart: its accessible name (also its tooltip title), the y axis up to
+/// `top`, and `body` drawn over it.
+fn frame(label: String, testid: &'static str, top: i64, body: impl IntoView) -> impl IntoView {
+    let title = label.clone();
+    view! {
+        <svg class="chart" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=label data-testid=testid>
+            <title>{title}</title>
+            {axis(top)}
+            {body}
+        </svg>
+    }
+}
+
 /// The x labels, thinned so they never overlap (at most ~8).
 fn x_labels(buckets: &[Bucket], bucket_secs: i64, local: bool) -> impl IntoView {
     let n = buckets.len().max(1);
@@ -119,14 +132,8 @@ pub fn MessagesChart(data: Analytics, local: bool) -> impl IntoView {
                 .collect_view()
         })
         .collect_view();
-    let title = label.clone();
     view! {
-        <svg class="chart" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=label data-testid="chart-messages">
-            <title>{title}</title>
-            {axis(top)}
-            {bars}
-            {x_labels(&data.buckets, data.bucket_secs, local)}
-        </svg>
+        {frame(label, "chart-messages", top, (bars, x_labels(&data.buckets, data.bucket_secs, local)))}
         <ul class="legend" aria-hidden="true">
             {Channel::ALL.into_iter().map(|c| view! {
                 <li><span class=format!("swatch ch-{}", c.as_str())></span>{c.label()}</li>
@@ -205,14 +212,8 @@ pub fn EngagementChart(data: Analytics, local: bool) -> impl IntoView {
             }
         })
         .collect_view();
-    let title = label.clone();
     view! {
-        <svg class="chart" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=label data-testid="chart-engagement">
-            <title>{title}</title>
-            {axis(top)}
-            {lines}
-            {x_labels(&data.buckets, data.bucket_secs, local)}
-        </svg>
+        {frame(label, "chart-engagement", top, (lines, x_labels(&data.buckets, data.bucket_secs, local)))}
         <ul class="legend" aria-hidden="true">
             {series.iter().map(|(class, name, _)| view! {
                 <li><span class=format!("swatch {class}")></span>{*name}</li>
@@ -247,14 +248,7 @@ pub fn ResponseChart(data: Analytics) -> impl IntoView {
             }
         })
         .collect_view();
-    let title = label.clone();
-    view! {
-        <svg class="chart" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=label data-testid="chart-responses">
-            <title>{title}</title>
-            {axis(top)}
-            {bars}
-        </svg>
-    }
+    frame(label, "chart-responses", top, bars)
 }
 
 #[cfg(test)]

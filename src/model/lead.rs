@@ -416,20 +416,3 @@ mod tests {
         assert_eq!(fields.email, lead.email);
     }
 }
-
-/// Pipeline figures for the dashboard overview.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PipelineSummary {
-    /// Leads and deal value per stage, in pipeline order.
-    pub stages: Vec<StageCount>,
-    pub open_value_cents: i64,
-    pub won_value_cents: i64,
-    pub messages_last_7_days: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct StageCount {
-    pub stage: Stage,
-    pub leads: i64,
-    pub value_cents: i64,
-}

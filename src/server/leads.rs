@@ -6,7 +6,7 @@ use super::store::leads::LeadFilter;
 use crate::model::error::AppError;
 use crate::model::ids::LeadId;
 use crate::model::inbox::{highlight_parts, InboxFilter, InboxPage};
-use crate::model::lead::{Lead, LeadFields, LeadInput, PipelineSummary, Stage, StageCount};
+use crate::model::lead::{Lead, LeadFields, LeadInput, Stage};
 use crate::model::message::{preview, Channel, ConversationSummary, Direction};
 
 pub const MAX_LIST: i64 = 500;
@@ -75,6 +75,21 @@ pub async fn update(
         .await
         .map_err(internal("updating lead"))?
         .ok_or(AppError::NotFound)
+}
+
+/// Moves a lead to `stage` (the lead page's quick action), keeping every other field.
+pub async fn set_stage(
+    state: &AppState,
+    caller: &Caller,
+    id: LeadId,
+    stage: &str,
+) -> Result<Lead, AppError> {
+    let current = get(state, caller, id).await?;
+    let stage =
+        Stage::parse(stage).ok_or_else(|| AppError::validation("stage", "Unknown stage."))?;
+    let mut input = LeadInput::from_lead(&current);
+    input.stage = stage.as_str().to_string();
+    update(state, caller, id, &input).await
 }
 
 /// Parses the input and checks what parsing alone cannot: the owner is in the caller's team.
@@ -176,45 +191,5 @@ pub async fn inbox(
             })
             .collect(),
         searched,
-    })
-}
-
-pub async fn pipeline(state: &AppState, caller: &Caller) -> Result<PipelineSummary, AppError> {
-    let workspace = caller.user.workspace_id;
-    let totals = state
-        .store
-        .stage_totals(workspace)
-        .await
-        .map_err(internal("summing pipeline"))?;
-    let stages: Vec<StageCount> = Stage::ALL
-        .into_iter()
-        .map(|stage| {
-            let t = totals.iter().find(|t| t.stage == stage.as_str());
-            StageCount {
-                stage,
-                leads: t.map_or(0, |t| t.leads),
-                value_cents: t.map_or(0, |t| t.value_cents),
-            }
-        })
-        .collect();
-    let since = super::store::now() - chrono::Duration::days(7);
-    let messages_last_7_days = state
-        .store
-        .message_count_since(workspace, since)
-        .await
-        .map_err(internal("counting messages"))?;
-    Ok(PipelineSummary {
-        open_value_cents: stages
-            .iter()
-            .filter(|s| s.stage.is_open())
-            .map(|s| s.value_cents)
-            .sum(),
-        won_value_cents: stages
-            .iter()
-            .filter(|s| s.stage == Stage::Won)
-            .map(|s| s.value_cents)
-            .sum(),
-        stages,
-        messages_last_7_days,
     })
 }

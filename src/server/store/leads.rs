@@ -58,14 +58,6 @@ pub struct LeadFilter {
     pub limit: i64,
 }
 
-/// Pipeline totals per stage.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct StageTotal {
-    pub stage: String,
-    pub leads: i64,
-    pub value_cents: i64,
-}
-
 impl Store {
     /// Creates a lead added by `actor`, and tells the feed.
     pub async fn insert_lead(
@@ -191,19 +183,6 @@ impl Store {
         tx.commit().await?;
         self.publish(events);
         Ok(lead)
-    }
-
-    pub async fn stage_totals(
-        &self,
-        workspace: WorkspaceId,
-    ) -> Result<Vec<StageTotal>, sqlx::Error> {
-        sqlx::query_as::<_, StageTotal>(
-            "SELECT stage, COUNT(*) AS leads, COALESCE(SUM(deal_value_cents), 0) AS value_cents \
-             FROM leads WHERE workspace_id = ? GROUP BY stage",
-        )
-        .bind(workspace)
-        .fetch_all(self.pool())
-        .await
     }
 }
 

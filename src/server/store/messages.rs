@@ -231,21 +231,6 @@ impl Store {
         self.publish(events);
         Ok(Recorded::Created(message))
     }
-
-    pub async fn message_count_since(
-        &self,
-        workspace: WorkspaceId,
-        since: DateTime<Utc>,
-    ) -> Result<i64, sqlx::Error> {
-        let (n,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM messages WHERE workspace_id = ? AND created_at >= ?",
-        )
-        .bind(workspace)
-        .bind(since)
-        .fetch_one(self.pool())
-        .await?;
-        Ok(n)
-    }
 }
 
 /// One message as it stands, inside a transaction.
