@@ -25,6 +25,8 @@ test("the dashboard in tab A follows a send, a win and an inbound message made e
   await composer(tabB).fill("Hi Wendy, here is the proposal");
   await tabB.getByRole("button", { name: "Send" }).click();
   await expect(sent).toHaveText("1");
+  // The chart replaces its empty state: one SMS bar segment in this hour.
+  await expect(tabA.getByTestId("chart-messages").locator("rect")).toHaveCount(1);
   await expect(feed.locator("li").first()).toContainText("sent an SMS to Wendy Winner");
   await expect(feed.locator("li").first()).toContainText("here is the proposal");
 

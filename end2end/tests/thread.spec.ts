@@ -188,12 +188,20 @@ test("9. text being typed in one tab is never replaced by another tab's save", a
   await openLead(tab1, leadA);
   await openLead(tab2, leadA);
 
-  // Tab 2 starts typing but has not saved yet when tab 1 saves other text.
+  // Tab 2 starts typing but has not saved yet when tab 1 saves other text. Tab 2's saves are
+  // held until tab 1's has landed, so the order does not depend on the machine's speed.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await tab2.route("**/rpc/save_draft", async (route) => {
+    await held;
+    await route.continue();
+  });
   await composer(tab2).focus();
   await composer(tab2).pressSequentially("Tab two is typing", { delay: 5 });
   await composer(tab1).fill("Tab one saved this");
   await composer(tab1).blur();
   await expect(tab1.getByTestId("draft-status")).toHaveText("Draft saved");
+  release();
 
   // Tab 2 keeps its text; its save lands on top of tab 1's newer version (409, then rebased).
   await expect(composer(tab2)).toHaveValue("Tab two is typing");
