@@ -14,5 +14,6 @@ pub mod notification;
 pub mod outbox;
 pub mod presence;
 pub mod receipt;
+pub mod response_time;
 pub mod text;
 pub mod tracking;

@@ -82,3 +82,35 @@ test("period and channel live in the URL, every KPI explains itself, and a booke
   await expect(page.getByTestId("activity-feed").locator("li").first()).toContainText("booked a meeting with Mo Meeting");
   await expect(page.getByTestId("toast")).toHaveCount(0);
 });
+
+test("with two tabs open, both toast an inbound message and exactly one of them plays the chime", async ({ context }) => {
+  // Counts the chime's tones in each tab (two oscillator starts per chime).
+  await context.addInitScript(() => {
+    const w = window as unknown as { __tones: number };
+    w.__tones = 0;
+    const start = OscillatorNode.prototype.start;
+    OscillatorNode.prototype.start = function (this: OscillatorNode, when?: number) {
+      w.__tones += 1;
+      return start.call(this, when);
+    };
+  });
+  await signUpViaApi(context, "Dash Speaker", uniqueEmail("speaker"), "Speaker Co");
+  const lead = await createLeadViaApi(context, { name: "Sol Sound", phone: "+14155550152" });
+  const tabs = [await context.newPage(), await context.newPage()];
+  for (const tab of tabs) {
+    await openDashboard(tab);
+    // Browsers play sound only after a gesture on the page.
+    await tab.locator("body").press("Shift");
+  }
+  const res = await context.request.post(`/api/messages/${lead}`, {
+    data: { channel: "sms", body: "Ping from Sol", direction: "inbound", client_id: crypto.randomUUID() },
+  });
+  expect(res.status()).toBe(201);
+  // Each tab decides whether to chime before it shows the toast: once both toasts are up,
+  // both decisions are made.
+  for (const tab of tabs) {
+    await expect(tab.getByTestId("toast")).toContainText("Ping from Sol");
+  }
+  const tones = await Promise.all(tabs.map((tab) => tab.evaluate(() => (window as unknown as { __tones: number }).__tones)));
+  expect(tones.slice().sort()).toEqual([0, 2]);
+});

@@ -1,5 +1,5 @@
 //! The dashboard's numbers: periods, the KPI set with its definitions, and the pure rules
-//! (period windows in the viewer's time zone, nearest-rank percentiles) both sides share.
+//! (period windows in the viewer's time zone) both sides share.
 use super::error::AppError;
 use super::message::Channel;
 use chrono::{DateTime, Duration, Utc};
@@ -60,12 +60,12 @@ impl Period {
 pub struct TzOffset(pub i32);
 
 impl TzOffset {
-    /// Real offsets lie between UTC−12 and UTC+14.
+    /// Real offsets lie between UTC−12 and UTC+14, in whole quarter hours (UTC+5:45 is
+    /// the finest there is): the dashboard's rollups are kept in 15-minute slots, so every
+    /// local midnight and hour is a slot boundary.
     pub fn parse(raw: &str) -> Option<TzOffset> {
         let minutes: i32 = raw.trim().parse().ok()?;
-        (-12 * 60..=14 * 60)
-            .contains(&minutes)
-            .then_some(TzOffset(minutes))
+        ((-12 * 60..=14 * 60).contains(&minutes) && minutes % 15 == 0).then_some(TzOffset(minutes))
     }
 
     pub fn seconds(self) -> i64 {
@@ -111,7 +111,7 @@ impl DashboardQuery {
             t => TzOffset::parse(t).ok_or_else(|| {
                 AppError::validation(
                     "tz",
-                    "The time zone offset is minutes east of UTC, -720 to 840.",
+                    "The time zone offset is minutes east of UTC, -720 to 840, in steps of 15.",
                 )
             })?,
         };
@@ -182,29 +182,6 @@ pub fn format_rate(rate: Option<f64>) -> String {
     }
 }
 
-/// A duration as people say it: "45 s", "12 min", "3.5 h", "2.0 d".
-pub fn format_duration(secs: Option<i64>) -> String {
-    match secs {
-        None => "–".to_string(),
-        Some(s) if s < 60 => format!("{s} s"),
-        Some(s) if s < 3600 => format!("{} min", s / 60),
-        Some(s) if s < 86_400 => format!("{:.1} h", s as f64 / 3600.0),
-        Some(s) => format!("{:.1} d", s as f64 / 86_400.0),
-    }
-}
-
-/// The value at nearest rank `ceil(p × n)` of an ascending list (p in 0..=1): the median of
-/// 1, 2, 3, 4 is 2, its p90 is 4. Always a value that occurred, never an interpolation.
-pub fn nearest_rank(sorted: &[i64], p: f64) -> Option<i64> {
-    let index = nearest_rank_index(sorted.len() as i64, p)?;
-    sorted.get(index as usize).copied()
-}
-
-/// The 0-based index of [`nearest_rank`] in a list of `n` values.
-pub fn nearest_rank_index(n: i64, p: f64) -> Option<i64> {
-    (n > 0).then(|| ((p * n as f64).ceil() as i64).clamp(1, n) - 1)
-}
-
 /// One KPI's name and the one-line definition shown on hover or tap (and in the README).
 pub struct KpiDefinition {
     pub key: &'static str,
@@ -231,7 +208,7 @@ pub const DEFINITIONS: &[KpiDefinition] = &[
     KpiDefinition {
         key: "first_response",
         label: "First response time",
-        definition: "From a lead's message (the first of a run) to your team's next reply, for replies sent in the period: median and 90th percentile (nearest rank).",
+        definition: "From a lead's message (the first of a run) to your team's next reply, for replies sent in the period: median and 90th percentile (nearest rank), shown rounded down.",
     },
     KpiDefinition {
         key: "open_rate",
@@ -279,17 +256,6 @@ mod tests {
     use chrono::TimeZone;
 
     #[test]
-    fn nearest_rank_picks_values_that_occurred() {
-        assert_eq!(nearest_rank(&[], 0.5), None);
-        assert_eq!(nearest_rank(&[7], 0.9), Some(7));
-        assert_eq!(nearest_rank(&[1, 2, 3, 4], 0.5), Some(2));
-        assert_eq!(nearest_rank(&[1, 2, 3, 4], 0.9), Some(4));
-        let ten: Vec<i64> = (1..=10).collect();
-        assert_eq!(nearest_rank(&ten, 0.5), Some(5));
-        assert_eq!(nearest_rank(&ten, 0.9), Some(9));
-    }
-
-    #[test]
     fn periods_start_at_local_midnight() {
         let now = Utc.with_ymd_and_hms(2026, 12, 1, 1, 30, 0).unwrap();
         assert_eq!(
@@ -317,10 +283,16 @@ mod tests {
             DashboardQuery::parse("7d", "fax", ""),
             Err(AppError::Validation { field, .. }) if field == "channel"
         ));
-        assert!(matches!(
-            DashboardQuery::parse("7d", "", "9999"),
-            Err(AppError::Validation { field, .. }) if field == "tz"
-        ));
+        for tz in ["9999", "7", "abc"] {
+            assert!(matches!(
+                DashboardQuery::parse("7d", "", tz),
+                Err(AppError::Validation { field, .. }) if field == "tz"
+            ));
+        }
+        assert_eq!(
+            DashboardQuery::parse("", "", "345").unwrap().tz,
+            TzOffset(345)
+        );
         let q = DashboardQuery::parse("30d", "sms", "-300").unwrap();
         assert_eq!(q.period, Period::Days30);
         assert_eq!(q.channel, Some(Channel::Sms));

@@ -15,6 +15,7 @@ pub mod notification_prefs;
 pub mod reads;
 pub mod sessions;
 pub mod tracking;
+pub mod turns;
 pub mod users;
 pub mod workspaces;
 

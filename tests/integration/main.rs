@@ -13,6 +13,7 @@ mod messages;
 mod presence;
 mod reads;
 mod realtime;
+mod rollups;
 mod security;
 mod support;
 mod team;

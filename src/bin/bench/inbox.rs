@@ -141,9 +141,10 @@ pub async fn seed(database: &str, leads: usize, messages: usize) -> Fallible<()>
     }
     for chunk in 0..messages.div_ceil(400) {
         let n = 400.min(messages - chunk * 400);
-        let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?)"; n].join(", ");
+        let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; n].join(", ");
         let sql = format!(
-            "INSERT INTO messages (id, workspace_id, lead_id, direction, channel, subject, body, status, created_at) VALUES {rows}"
+            "INSERT INTO messages (id, workspace_id, lead_id, direction, channel, subject, body, status, \
+             created_at, opened_at, proxy_opened_at, clicked_at) VALUES {rows}"
         );
         let mut q = sqlx::query(&sql);
         for i in 0..n {
@@ -155,6 +156,16 @@ pub async fn seed(database: &str, leads: usize, messages: usize) -> Fallible<()>
                 .collect();
             // Spread over 90 days, oldest first, so each lead's newest message varies.
             let age = 90 * 24 * 3600 * (messages - index) as i64 / messages.max(1) as i64;
+            let at = now - chrono::Duration::seconds(age);
+            // Emails we sent get receipts like real ones: people open some (and click in a
+            // few), mail privacy proxies fetch others, within two days and never in the future.
+            let email_out = !inbound && channel == "email";
+            let mut receipt = |percent: f64| {
+                (email_out && rng.gen_bool(percent)).then(|| {
+                    (at + chrono::Duration::seconds(rng.gen_range(30..2 * 86_400))).min(now)
+                })
+            };
+            let (opened, proxy, clicked) = (receipt(0.4), receipt(0.25), receipt(0.1));
             q = q
                 .bind(uuid::Uuid::new_v4())
                 .bind(workspace)
@@ -164,7 +175,10 @@ pub async fn seed(database: &str, leads: usize, messages: usize) -> Fallible<()>
                 .bind((channel == "email").then(|| format!("Re: {}", words[0])))
                 .bind(words.join(" "))
                 .bind(if inbound { "received" } else { "sent" })
-                .bind(now - chrono::Duration::seconds(age));
+                .bind(at)
+                .bind(opened)
+                .bind(proxy)
+                .bind(clicked);
         }
         q.execute(&mut *tx).await?;
     }

@@ -199,7 +199,7 @@ impl Store {
         if let Some(email) = email {
             super::emails::insert_in(&mut tx, workspace, lead, id, email).await?;
         }
-        super::kpis::note_newest_in(&mut tx, lead, id, fields.direction).await?;
+        super::turns::note_newest_in(&mut tx, lead, id, fields.direction).await?;
         let message = message_in(&mut tx, id).await?;
         // Sending clears the sender's draft for this lead, everywhere.
         let mut events = Vec::new();

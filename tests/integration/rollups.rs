@@ -1,0 +1,520 @@
+//! The dashboard reads rollups that triggers keep beside the rows. These tests drive a random
+//! workload through the store and plain SQL updates (as the delivery, tracking and lead paths
+//! issue them), then check every KPI and chart figure against the same figure computed from
+//! the rows themselves, for every period, channel filter and a spread of time zones.
+use chrono::{DateTime, Duration, Utc};
+use leadwire::model::analytics::{response_bucket, Analytics};
+use leadwire::model::ids::{LeadId, MessageId, UserId, WorkspaceId};
+use leadwire::model::kpi::{DashboardQuery, Kpis, Period, TzOffset};
+use leadwire::model::lead::{LeadFields, Stage};
+use leadwire::model::message::{Channel, CollisionGuard, Direction, MessageFields};
+use leadwire::model::response_time::{nearest_rank, precision, precision_sql};
+use leadwire::server::store::messages::NewMessage;
+use leadwire::server::store::workspaces::NewUser;
+use leadwire::server::store::Store;
+use sqlx::SqlitePool;
+
+/// A small deterministic generator: the same workload on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize]
+    }
+}
+
+struct World {
+    store: Store,
+    pool: SqlitePool,
+    workspaces: [WorkspaceId; 2],
+    _dir: tempfile::TempDir,
+}
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("rollups.db").display());
+    let store = Store::open(&url).await.unwrap();
+    let pool = SqlitePool::connect(&url).await.unwrap();
+    let mut workspaces = Vec::new();
+    for name in ["A", "B"] {
+        let (ws, _) = store
+            .create_workspace_with_owner(
+                name,
+                NewUser {
+                    name: "Owner",
+                    email: &format!("{name}@example.com"),
+                    password_hash: "x",
+                },
+            )
+            .await
+            .unwrap();
+        workspaces.push(ws);
+    }
+    World {
+        store,
+        pool,
+        workspaces: [workspaces[0], workspaces[1]],
+        _dir: dir,
+    }
+}
+
+async fn exec(pool: &SqlitePool, sql: &str, time: Option<DateTime<Utc>>, id: uuid::Uuid) {
+    sqlx::query(sql)
+        .bind(time)
+        .bind(id)
+        .execute(pool)
+        .await
+        .unwrap();
+}
+
+/// Leads and messages over the last 40 days in both workspaces, then the changes the app
+/// makes later: deliveries and failures, receipts (some moved, some withdrawn), stage
+/// changes, the full turn recompute, and sends through the incremental path.
+async fn workload(w: &World, now: DateTime<Utc>) {
+    let mut rng = Rng(0x5eed_1234_abcd_0042);
+    let stages = [
+        Stage::New,
+        Stage::Contacted,
+        Stage::Qualified,
+        Stage::Won,
+        Stage::Lost,
+    ];
+    let directions = [Direction::Outbound, Direction::Inbound];
+    let mut leads: Vec<(WorkspaceId, LeadId)> = Vec::new();
+    let mut messages: Vec<(MessageId, DateTime<Utc>)> = Vec::new();
+    for i in 0..40 {
+        let ws = w.workspaces[usize::from(i % 5 == 4)];
+        let fields = LeadFields {
+            name: format!("Lead {i}"),
+            email: Some(format!("lead{i}@example.com")),
+            phone: None,
+            whatsapp: None,
+            instagram: None,
+            company: None,
+            stage: rng.pick(&stages),
+            deal_value_cents: rng.chance(80).then(|| rng.below(1_000_000) as i64),
+            owner_id: None,
+        };
+        let created = now - Duration::days(45);
+        let lead = w.store.insert_lead_at(ws, &fields, created).await.unwrap();
+        leads.push((ws, lead.id));
+    }
+    for _ in 0..600 {
+        let (ws, lead) = rng.pick(&leads);
+        let direction = rng.pick(&directions);
+        let when = now - Duration::seconds(rng.below(40 * 86_400) as i64 + 60);
+        let status = match direction {
+            Direction::Inbound => "received",
+            Direction::Outbound => rng.pick(&["sent", "sent", "queued", "failed"]),
+        };
+        let id = w
+            .store
+            .insert_message(
+                ws,
+                &NewMessage {
+                    lead_id: lead,
+                    direction,
+                    channel: rng.pick(&Channel::ALL),
+                    subject: None,
+                    body: "hello",
+                    status,
+                    author_id: None::<UserId>,
+                    created_at: when,
+                },
+            )
+            .await
+            .unwrap();
+        messages.push((id, when));
+    }
+    w.store.recompute_turns(w.workspaces[0]).await.unwrap();
+    w.store.recompute_turns(w.workspaces[1]).await.unwrap();
+    for &(id, when) in &messages {
+        let after =
+            |rng: &mut Rng| Some((when + Duration::seconds(rng.below(3 * 86_400) as i64)).min(now));
+        if rng.chance(20) {
+            exec(&w.pool, "UPDATE messages SET status = 'sent', status_reason = ?1 WHERE id = ?2 AND status = 'queued'", None, id.0).await;
+        }
+        for column in ["opened_at", "proxy_opened_at", "clicked_at"] {
+            if rng.chance(30) {
+                let sql = format!("UPDATE messages SET {column} = ? WHERE id = ?");
+                exec(&w.pool, &sql, after(&mut rng), id.0).await;
+                // Some receipts are re-stamped later, some withdrawn.
+                if rng.chance(20) {
+                    exec(&w.pool, &sql, after(&mut rng), id.0).await;
+                }
+                if rng.chance(10) {
+                    exec(&w.pool, &sql, None, id.0).await;
+                }
+            }
+        }
+        if rng.chance(5) {
+            exec(
+                &w.pool,
+                "UPDATE messages SET status = 'failed', status_reason = ?1 WHERE id = ?2",
+                None,
+                id.0,
+            )
+            .await;
+        }
+    }
+    for &(_, lead) in &leads {
+        if rng.chance(40) {
+            let stage = rng.pick(&stages);
+            let when = now - Duration::seconds(rng.below(40 * 86_400) as i64);
+            let closed = matches!(stage, Stage::Won | Stage::Lost).then_some(when);
+            let won = (stage == Stage::Won).then_some(when);
+            sqlx::query("UPDATE leads SET stage = ?, closed_at = ?, won_at = ?, deal_value_cents = ? WHERE id = ?")
+                .bind(stage.as_str())
+                .bind(closed)
+                .bind(won)
+                .bind(rng.below(500_000) as i64)
+                .bind(lead.0)
+                .execute(&w.pool)
+                .await
+                .unwrap();
+        }
+    }
+    // Sends and replies through the app's incremental path (stamped with the real clock).
+    for _ in 0..30 {
+        let (ws, lead) = rng.pick(&leads[..6]);
+        let fields = MessageFields {
+            direction: rng.pick(&directions),
+            channel: rng.pick(&Channel::ALL),
+            subject: None,
+            body: "live".into(),
+            client_id: uuid::Uuid::new_v4(),
+            guard: CollisionGuard::Off,
+        };
+        w.store
+            .record_message(ws, lead, None, &fields, None)
+            .await
+            .unwrap();
+    }
+}
+
+/// The KPI cards, computed from the rows (the definitions, one scan per figure).
+async fn kpis_from_rows(
+    pool: &SqlitePool,
+    ws: WorkspaceId,
+    q: &DashboardQuery,
+    now: DateTime<Utc>,
+) -> Kpis {
+    let start = q.period.start(now, q.tz);
+    let channel = q.channel.map(Channel::as_str);
+    let count = |sql: &'static str, since: DateTime<Utc>| async move {
+        let (n,): (i64,) = sqlx::query_as(sql)
+            .bind(ws)
+            .bind(since)
+            .bind(channel)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        n
+    };
+    let sent = "SELECT COUNT(*) FROM messages WHERE workspace_id = ?1 AND direction = 'outbound' \
+                AND created_at >= ?2 AND (?3 IS NULL OR channel = ?3)";
+    let email = |column: &'static str| {
+        format!(
+            "SELECT COUNT(*) FROM messages WHERE workspace_id = ?1 AND direction = 'outbound' \
+             AND channel = 'email' AND status = 'sent' AND created_at >= ?2 AND (?3 IS NULL OR channel = ?3) AND {column}"
+        )
+    };
+    let email_count = |column: &'static str| {
+        let sql = email(column);
+        async move {
+            let (n,): (i64,) = sqlx::query_as(&sql)
+                .bind(ws)
+                .bind(start)
+                .bind(channel)
+                .fetch_one(pool)
+                .await
+                .unwrap();
+            n
+        }
+    };
+    let mut responses: Vec<i64> = sqlx::query_as::<_, (i64,)>(
+        "SELECT response_secs FROM messages WHERE workspace_id = ?1 AND response_secs IS NOT NULL \
+         AND created_at >= ?2 AND (?3 IS NULL OR channel = ?3)",
+    )
+    .bind(ws)
+    .bind(start)
+    .bind(channel)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|(s,)| precision(s))
+    .collect();
+    responses.sort();
+    let (won, in_play, pipeline, won_value): (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT COALESCE(SUM(won_at >= ?2), 0), COALESCE(SUM(closed_at IS NULL OR closed_at >= ?2), 0), \
+         COALESCE(SUM(CASE WHEN stage NOT IN ('won', 'lost') THEN deal_value_cents END), 0), \
+         COALESCE(SUM(CASE WHEN won_at >= ?2 THEN deal_value_cents END), 0) FROM leads WHERE workspace_id = ?1",
+    )
+    .bind(ws)
+    .bind(start)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let active = match channel {
+        None => count("SELECT COUNT(*) FROM leads WHERE workspace_id = ?1 AND last_message_at >= ?2 AND ?3 IS NULL", start).await,
+        Some(_) => count("SELECT COUNT(DISTINCT lead_id) FROM messages WHERE workspace_id = ?1 AND created_at >= ?2 AND channel = ?3", start).await,
+    };
+    let (sent_today, sent_7d, sent_30d) = (
+        count(sent, Period::Today.start(now, q.tz)).await,
+        count(sent, Period::Days7.start(now, q.tz)).await,
+        count(sent, Period::Days30.start(now, q.tz)).await,
+    );
+    Kpis {
+        sent_today,
+        sent_7d,
+        sent_30d,
+        sent: count(sent, start).await,
+        replies_received: count("SELECT COUNT(*) FROM messages WHERE workspace_id = ?1 AND direction = 'inbound' AND created_at >= ?2 AND (?3 IS NULL OR channel = ?3)", start).await,
+        outreach_turns: count("SELECT COUNT(*) FROM messages WHERE workspace_id = ?1 AND opens_turn = 1 AND created_at >= ?2 AND (?3 IS NULL OR channel = ?3)", start).await,
+        replied_turns: count("SELECT COUNT(*) FROM messages WHERE workspace_id = ?1 AND opens_turn = 1 AND replied_at IS NOT NULL AND created_at >= ?2 AND (?3 IS NULL OR channel = ?3)", start).await,
+        response_median_secs: nearest_rank(&responses, 0.5),
+        response_p90_secs: nearest_rank(&responses, 0.9),
+        responses: responses.len() as i64,
+        emails_delivered: email_count("1").await,
+        emails_opened_human: email_count("opened_at IS NOT NULL").await,
+        emails_opened_any: email_count("(opened_at IS NOT NULL OR proxy_opened_at IS NOT NULL)").await,
+        emails_clicked: email_count("clicked_at IS NOT NULL").await,
+        leads_won: won,
+        leads_in_play: in_play,
+        pipeline_value_cents: pipeline,
+        won_value_cents: won_value,
+        active_conversations: active,
+    }
+}
+
+/// The charts, bucketed in Rust from the rows' own times.
+async fn analytics_from_rows(
+    pool: &SqlitePool,
+    ws: WorkspaceId,
+    q: &DashboardQuery,
+    now: DateTime<Utc>,
+) -> Analytics {
+    let mut a = Analytics::empty(q, now);
+    let start = q.period.start(now, q.tz);
+    let bucket = |t: DateTime<Utc>| ((t - start).num_seconds().div_euclid(a.bucket_secs)) as usize;
+    type Row = (
+        DateTime<Utc>,
+        String,
+        String,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+        Option<i64>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT created_at, channel, direction, opened_at, proxy_opened_at, clicked_at, response_secs \
+         FROM messages WHERE workspace_id = ?",
+    )
+    .bind(ws)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut by_channel = vec![[0i64; 5]; a.buckets.len()];
+    let mut receipts = vec![[0i64; 3]; a.buckets.len()];
+    let mut responses = [0i64; 6];
+    for (created, channel, direction, opened, proxy, clicked, response) in rows {
+        let channel = Channel::parse(&channel).unwrap();
+        if q.channel.is_some_and(|c| c != channel) {
+            continue;
+        }
+        if created >= start {
+            by_channel[bucket(created)]
+                [Channel::ALL.iter().position(|c| *c == channel).unwrap()] += 1;
+            if let Some(s) = response {
+                responses[response_bucket(s)] += 1;
+            }
+        }
+        if channel == Channel::Email && direction == "outbound" {
+            for (i, t) in [opened, proxy, clicked].into_iter().enumerate() {
+                if let Some(slot) = t
+                    .filter(|t| *t >= start)
+                    .and_then(|t| receipts.get_mut(bucket(t)))
+                {
+                    slot[i] += 1;
+                }
+            }
+        }
+    }
+    for (i, b) in a.buckets.iter_mut().enumerate() {
+        b.by_channel = by_channel[i];
+        [b.opens_human, b.opens_proxy, b.clicks] = receipts[i];
+    }
+    a.responses = responses;
+    a
+}
+
+fn queries() -> Vec<DashboardQuery> {
+    let mut all = Vec::new();
+    // UTC, whole hours either way, and the half and three-quarter hour zones (India, Nepal,
+    // Marquesas), at both ends of the range.
+    for tz in [0, 60, -600, 330, 345, -570, 840, -720] {
+        for period in Period::ALL {
+            for channel in std::iter::once(None).chain(Channel::ALL.into_iter().map(Some)) {
+                all.push(DashboardQuery {
+                    period,
+                    channel,
+                    tz: TzOffset(tz),
+                });
+            }
+        }
+    }
+    all
+}
+
+#[tokio::test]
+async fn rollups_give_the_figures_the_rows_give() {
+    let w = world().await;
+    let now = Utc::now();
+    workload(&w, now).await;
+    // The incremental sends are stamped with the real clock, just after `now`.
+    let now = Utc::now() + Duration::seconds(1);
+    let mut checked = 0;
+    for ws in w.workspaces {
+        for q in queries() {
+            let rolled = w.store.kpis(ws, &q, now).await.unwrap();
+            assert_eq!(rolled, kpis_from_rows(&w.pool, ws, &q, now).await, "{q:?}");
+            let charts = w.store.analytics(ws, &q, now).await.unwrap();
+            assert_eq!(
+                charts,
+                analytics_from_rows(&w.pool, ws, &q, now).await,
+                "{q:?}"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 2 * 8 * 3 * 6);
+    // Not a vacuous comparison: the workload reaches every kind of figure.
+    let month = DashboardQuery {
+        period: Period::Days30,
+        channel: None,
+        tz: TzOffset(0),
+    };
+    let k = w.store.kpis(w.workspaces[0], &month, now).await.unwrap();
+    assert!(
+        k.sent_30d > 50 && k.replies_received > 50 && k.replied_turns > 10,
+        "{k:?}"
+    );
+    assert!(
+        k.responses > 10 && k.response_median_secs.is_some(),
+        "{k:?}"
+    );
+    assert!(
+        k.emails_delivered > 5 && k.emails_opened_human > 0 && k.emails_clicked > 0,
+        "{k:?}"
+    );
+    assert!(
+        k.leads_won > 0 && k.leads_in_play > 0 && k.pipeline_value_cents > 0,
+        "{k:?}"
+    );
+    let charts = w
+        .store
+        .analytics(w.workspaces[0], &month, now)
+        .await
+        .unwrap();
+    let s = charts.summary();
+    assert!(
+        s.opens_human > 0 && s.clicks > 0 && s.responses > 10,
+        "{s:?}"
+    );
+}
+
+#[tokio::test]
+async fn sqlite_rounds_response_times_as_the_dashboard_does() {
+    let w = world().await;
+    let values: Vec<i64> = (0..200_000)
+        .step_by(7)
+        .chain((200_000..8_000_000).step_by(4_999))
+        .collect();
+    for chunk in values.chunks(500) {
+        let sql = format!(
+            "SELECT {} FROM (SELECT value AS x FROM json_each(?))",
+            precision_sql("x")
+        );
+        let rounded: Vec<(i64,)> = sqlx::query_as(&sql)
+            .bind(serde_json::to_string(chunk).unwrap())
+            .fetch_all(&w.pool)
+            .await
+            .unwrap();
+        for (x, (sql,)) in chunk.iter().zip(rounded) {
+            assert_eq!(sql, precision(*x), "{x}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn what_the_rollups_count_by_cannot_be_rewritten() {
+    let w = world().await;
+    let ws = w.workspaces[0];
+    let fields = LeadFields {
+        name: "Kim".into(),
+        email: Some("kim@example.com".into()),
+        phone: None,
+        whatsapp: None,
+        instagram: None,
+        company: None,
+        stage: Stage::New,
+        deal_value_cents: None,
+        owner_id: None,
+    };
+    let lead = w
+        .store
+        .insert_lead_at(ws, &fields, Utc::now())
+        .await
+        .unwrap();
+    let id = w
+        .store
+        .insert_message(
+            ws,
+            &NewMessage {
+                lead_id: lead.id,
+                direction: Direction::Outbound,
+                channel: Channel::Sms,
+                subject: None,
+                body: "hi",
+                status: "sent",
+                author_id: None::<UserId>,
+                created_at: Utc::now(),
+            },
+        )
+        .await
+        .unwrap();
+    for sql in [
+        "UPDATE messages SET created_at = '2020-01-01T00:00:00+00:00' WHERE id = ?",
+        "UPDATE messages SET channel = 'email' WHERE id = ?",
+        "DELETE FROM messages WHERE id = ?",
+    ] {
+        let err = sqlx::query(sql)
+            .bind(id.0)
+            .execute(&w.pool)
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("dashboard rollups"),
+            "{sql}: {err}"
+        );
+    }
+    let err = sqlx::query("DELETE FROM leads WHERE id = ?")
+        .bind(lead.id.0)
+        .execute(&w.pool)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("dashboard rollups"), "{err}");
+}
