@@ -10,7 +10,8 @@
 
 -- Messages by the slot they were created in (sent, received, turns, email delivery and
 -- receipts of the emails sent in it) and by the slot a receipt happened in (the opens and
--- clicks chart).
+-- clicks chart). Each change is counted on its channel's row and on the all-channels row
+-- (channel ''), so the unfiltered cards read a fifth of the rows.
 CREATE TABLE message_rollups (
     workspace_id BLOB NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
     slot INTEGER NOT NULL,
@@ -26,19 +27,21 @@ CREATE TABLE message_rollups (
     opens_human INTEGER NOT NULL DEFAULT 0,
     opens_proxy INTEGER NOT NULL DEFAULT 0,
     clicks INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (workspace_id, slot, channel)
+    -- Channel before time: a card reads one channel's (or the all-channels) range of slots.
+    PRIMARY KEY (workspace_id, channel, slot)
 ) WITHOUT ROWID;
 
 -- First response times by the UTC day of the reply, at the precision the dashboard shows
 -- (`model::response_time::precision`): percentiles read here equal those of the exact values
--- as shown. A viewer's period that starts mid-UTC-day reads that part from `messages`.
+-- as shown. Per channel and for all channels (''), like `message_rollups`. A viewer's period
+-- that starts mid-UTC-day reads that part from `messages`.
 CREATE TABLE response_rollups (
     workspace_id BLOB NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
     day INTEGER NOT NULL,
     channel TEXT NOT NULL,
     secs INTEGER NOT NULL,
     responses INTEGER NOT NULL,
-    PRIMARY KEY (workspace_id, day, channel, secs)
+    PRIMARY KEY (workspace_id, channel, day, secs)
 ) WITHOUT ROWID;
 
 -- Each lead's newest message per channel, and leads by the slot of their newest message,
@@ -86,17 +89,22 @@ INSERT INTO message_rollups (workspace_id, slot, channel, opens_human)
 SELECT workspace_id, CAST(strftime('%s', opened_at) AS INTEGER) / 900, channel, COUNT(*)
 FROM messages WHERE direction = 'outbound' AND channel = 'email' AND opened_at IS NOT NULL
 GROUP BY 1, 2, 3
-ON CONFLICT (workspace_id, slot, channel) DO UPDATE SET opens_human = excluded.opens_human;
+ON CONFLICT (workspace_id, channel, slot) DO UPDATE SET opens_human = excluded.opens_human;
 INSERT INTO message_rollups (workspace_id, slot, channel, opens_proxy)
 SELECT workspace_id, CAST(strftime('%s', proxy_opened_at) AS INTEGER) / 900, channel, COUNT(*)
 FROM messages WHERE direction = 'outbound' AND channel = 'email' AND proxy_opened_at IS NOT NULL
 GROUP BY 1, 2, 3
-ON CONFLICT (workspace_id, slot, channel) DO UPDATE SET opens_proxy = excluded.opens_proxy;
+ON CONFLICT (workspace_id, channel, slot) DO UPDATE SET opens_proxy = excluded.opens_proxy;
 INSERT INTO message_rollups (workspace_id, slot, channel, clicks)
 SELECT workspace_id, CAST(strftime('%s', clicked_at) AS INTEGER) / 900, channel, COUNT(*)
 FROM messages WHERE direction = 'outbound' AND channel = 'email' AND clicked_at IS NOT NULL
 GROUP BY 1, 2, 3
-ON CONFLICT (workspace_id, slot, channel) DO UPDATE SET clicks = excluded.clicks;
+ON CONFLICT (workspace_id, channel, slot) DO UPDATE SET clicks = excluded.clicks;
+INSERT INTO message_rollups
+SELECT workspace_id, slot, '', SUM(sent), SUM(received), SUM(turns), SUM(replied_turns),
+    SUM(emails_delivered), SUM(emails_opened_human), SUM(emails_opened_any), SUM(emails_clicked),
+    SUM(opens_human), SUM(opens_proxy), SUM(clicks)
+FROM message_rollups GROUP BY workspace_id, slot;
 
 INSERT INTO response_rollups (workspace_id, day, channel, secs, responses)
 SELECT workspace_id, CAST(strftime('%s', created_at) AS INTEGER) / 86400, channel,
@@ -106,6 +114,8 @@ SELECT workspace_id, CAST(strftime('%s', created_at) AS INTEGER) / 86400, channe
         ELSE response_secs / 86400 * 86400 END,
     COUNT(*)
 FROM messages WHERE response_secs IS NOT NULL GROUP BY 1, 2, 3, 4;
+INSERT INTO response_rollups
+SELECT workspace_id, day, '', secs, SUM(responses) FROM response_rollups GROUP BY workspace_id, day, secs;
 
 INSERT INTO lead_channels (lead_id, channel, workspace_id, last_message_at)
 SELECT lead_id, channel, workspace_id, MAX(created_at) FROM messages GROUP BY lead_id, channel;
@@ -140,15 +150,16 @@ END;
 CREATE TRIGGER messages_rollup_insert AFTER INSERT ON messages BEGIN
     INSERT INTO message_rollups (workspace_id, slot, channel, sent, received, turns, replied_turns,
         emails_delivered, emails_opened_human, emails_opened_any, emails_clicked)
-    VALUES (NEW.workspace_id, CAST(strftime('%s', NEW.created_at) AS INTEGER) / 900, NEW.channel,
+    SELECT NEW.workspace_id, CAST(strftime('%s', NEW.created_at) AS INTEGER) / 900, ch,
         NEW.direction = 'outbound', NEW.direction = 'inbound', NEW.opens_turn = 1,
         NEW.opens_turn = 1 AND NEW.replied_at IS NOT NULL,
         NEW.direction = 'outbound' AND NEW.channel = 'email' AND NEW.status = 'sent',
         NEW.direction = 'outbound' AND NEW.channel = 'email' AND NEW.status = 'sent' AND NEW.opened_at IS NOT NULL,
         NEW.direction = 'outbound' AND NEW.channel = 'email' AND NEW.status = 'sent'
             AND (NEW.opened_at IS NOT NULL OR NEW.proxy_opened_at IS NOT NULL),
-        NEW.direction = 'outbound' AND NEW.channel = 'email' AND NEW.status = 'sent' AND NEW.clicked_at IS NOT NULL)
-    ON CONFLICT (workspace_id, slot, channel) DO UPDATE SET
+        NEW.direction = 'outbound' AND NEW.channel = 'email' AND NEW.status = 'sent' AND NEW.clicked_at IS NOT NULL
+    FROM (SELECT NEW.channel AS ch UNION ALL SELECT '') WHERE true
+    ON CONFLICT (workspace_id, channel, slot) DO UPDATE SET
         sent = sent + excluded.sent, received = received + excluded.received,
         turns = turns + excluded.turns, replied_turns = replied_turns + excluded.replied_turns,
         emails_delivered = emails_delivered + excluded.emails_delivered,
@@ -157,21 +168,22 @@ CREATE TRIGGER messages_rollup_insert AFTER INSERT ON messages BEGIN
         emails_clicked = emails_clicked + excluded.emails_clicked;
     -- Receipts stamped at insert (imports): each in the slot it happened.
     INSERT INTO message_rollups (workspace_id, slot, channel, opens_human, opens_proxy, clicks)
-    SELECT NEW.workspace_id, CAST(strftime('%s', t) AS INTEGER) / 900, NEW.channel, kind = 0, kind = 1, kind = 2
+    SELECT NEW.workspace_id, CAST(strftime('%s', t) AS INTEGER) / 900, ch, kind = 0, kind = 1, kind = 2
     FROM (SELECT 0 AS kind, NEW.opened_at AS t UNION ALL SELECT 1, NEW.proxy_opened_at
-        UNION ALL SELECT 2, NEW.clicked_at)
+        UNION ALL SELECT 2, NEW.clicked_at), (SELECT NEW.channel AS ch UNION ALL SELECT '')
     WHERE t IS NOT NULL AND NEW.direction = 'outbound' AND NEW.channel = 'email'
-    ON CONFLICT (workspace_id, slot, channel) DO UPDATE SET opens_human = opens_human + excluded.opens_human,
+    ON CONFLICT (workspace_id, channel, slot) DO UPDATE SET opens_human = opens_human + excluded.opens_human,
         opens_proxy = opens_proxy + excluded.opens_proxy, clicks = clicks + excluded.clicks;
     INSERT INTO response_rollups (workspace_id, day, channel, secs, responses)
-    SELECT NEW.workspace_id, CAST(strftime('%s', NEW.created_at) AS INTEGER) / 86400, NEW.channel,
+    SELECT NEW.workspace_id, CAST(strftime('%s', NEW.created_at) AS INTEGER) / 86400, ch,
         CASE WHEN NEW.response_secs < 60 THEN NEW.response_secs
             WHEN NEW.response_secs < 3600 THEN NEW.response_secs / 60 * 60
             WHEN NEW.response_secs < 86400 THEN NEW.response_secs / 360 * 360
             WHEN NEW.response_secs < 864000 THEN NEW.response_secs / 8640 * 8640
             ELSE NEW.response_secs / 86400 * 86400 END, 1
+    FROM (SELECT NEW.channel AS ch UNION ALL SELECT '')
     WHERE NEW.response_secs IS NOT NULL
-    ON CONFLICT (workspace_id, day, channel, secs) DO UPDATE SET responses = responses + 1;
+    ON CONFLICT (workspace_id, channel, day, secs) DO UPDATE SET responses = responses + 1;
     INSERT INTO lead_channels (lead_id, channel, workspace_id, last_message_at)
     VALUES (NEW.lead_id, NEW.channel, NEW.workspace_id, NEW.created_at)
     ON CONFLICT (lead_id, channel) DO UPDATE SET last_message_at = excluded.last_message_at
@@ -186,7 +198,7 @@ AFTER UPDATE OF status, opens_turn, replied_at, opened_at, proxy_opened_at, clic
 BEGIN
     INSERT INTO message_rollups (workspace_id, slot, channel, turns, replied_turns,
         emails_delivered, emails_opened_human, emails_opened_any, emails_clicked)
-    VALUES (NEW.workspace_id, CAST(strftime('%s', NEW.created_at) AS INTEGER) / 900, NEW.channel,
+    SELECT NEW.workspace_id, CAST(strftime('%s', NEW.created_at) AS INTEGER) / 900, ch,
         (NEW.opens_turn = 1) - (OLD.opens_turn = 1),
         (NEW.opens_turn = 1 AND NEW.replied_at IS NOT NULL) - (OLD.opens_turn = 1 AND OLD.replied_at IS NOT NULL),
         (NEW.direction = 'outbound' AND NEW.channel = 'email' AND NEW.status = 'sent')
@@ -198,24 +210,26 @@ BEGIN
             - (OLD.direction = 'outbound' AND OLD.channel = 'email' AND OLD.status = 'sent'
             AND (OLD.opened_at IS NOT NULL OR OLD.proxy_opened_at IS NOT NULL)),
         (NEW.direction = 'outbound' AND NEW.channel = 'email' AND NEW.status = 'sent' AND NEW.clicked_at IS NOT NULL)
-            - (OLD.direction = 'outbound' AND OLD.channel = 'email' AND OLD.status = 'sent' AND OLD.clicked_at IS NOT NULL))
-    ON CONFLICT (workspace_id, slot, channel) DO UPDATE SET
+            - (OLD.direction = 'outbound' AND OLD.channel = 'email' AND OLD.status = 'sent' AND OLD.clicked_at IS NOT NULL)
+    FROM (SELECT NEW.channel AS ch UNION ALL SELECT '') WHERE true
+    ON CONFLICT (workspace_id, channel, slot) DO UPDATE SET
         turns = turns + excluded.turns, replied_turns = replied_turns + excluded.replied_turns,
         emails_delivered = emails_delivered + excluded.emails_delivered,
         emails_opened_human = emails_opened_human + excluded.emails_opened_human,
         emails_opened_any = emails_opened_any + excluded.emails_opened_any,
         emails_clicked = emails_clicked + excluded.emails_clicked;
     INSERT INTO message_rollups (workspace_id, slot, channel, opens_human, opens_proxy, clicks)
-    SELECT NEW.workspace_id, CAST(strftime('%s', t) AS INTEGER) / 900, NEW.channel,
+    SELECT NEW.workspace_id, CAST(strftime('%s', t) AS INTEGER) / 900, ch,
         sign * (kind = 0), sign * (kind = 1), sign * (kind = 2)
     FROM (SELECT 0 AS kind, -1 AS sign, OLD.opened_at AS t, OLD.opened_at IS NOT NEW.opened_at AS moved
         UNION ALL SELECT 0, 1, NEW.opened_at, OLD.opened_at IS NOT NEW.opened_at
         UNION ALL SELECT 1, -1, OLD.proxy_opened_at, OLD.proxy_opened_at IS NOT NEW.proxy_opened_at
         UNION ALL SELECT 1, 1, NEW.proxy_opened_at, OLD.proxy_opened_at IS NOT NEW.proxy_opened_at
         UNION ALL SELECT 2, -1, OLD.clicked_at, OLD.clicked_at IS NOT NEW.clicked_at
-        UNION ALL SELECT 2, 1, NEW.clicked_at, OLD.clicked_at IS NOT NEW.clicked_at)
+        UNION ALL SELECT 2, 1, NEW.clicked_at, OLD.clicked_at IS NOT NEW.clicked_at),
+        (SELECT NEW.channel AS ch UNION ALL SELECT '')
     WHERE moved AND t IS NOT NULL AND NEW.direction = 'outbound' AND NEW.channel = 'email'
-    ON CONFLICT (workspace_id, slot, channel) DO UPDATE SET opens_human = opens_human + excluded.opens_human,
+    ON CONFLICT (workspace_id, channel, slot) DO UPDATE SET opens_human = opens_human + excluded.opens_human,
         opens_proxy = opens_proxy + excluded.opens_proxy, clicks = clicks + excluded.clicks;
 END;
 
@@ -223,14 +237,15 @@ CREATE TRIGGER messages_response_update AFTER UPDATE OF response_secs ON message
 WHEN OLD.response_secs IS NOT NEW.response_secs
 BEGIN
     INSERT INTO response_rollups (workspace_id, day, channel, secs, responses)
-    SELECT NEW.workspace_id, CAST(strftime('%s', NEW.created_at) AS INTEGER) / 86400, NEW.channel,
+    SELECT NEW.workspace_id, CAST(strftime('%s', NEW.created_at) AS INTEGER) / 86400, ch,
         CASE WHEN s < 60 THEN s WHEN s < 3600 THEN s / 60 * 60 WHEN s < 86400 THEN s / 360 * 360
             WHEN s < 864000 THEN s / 8640 * 8640 ELSE s / 86400 * 86400 END, sign
-    FROM (SELECT -1 AS sign, OLD.response_secs AS s UNION ALL SELECT 1, NEW.response_secs)
+    FROM (SELECT -1 AS sign, OLD.response_secs AS s UNION ALL SELECT 1, NEW.response_secs),
+        (SELECT NEW.channel AS ch UNION ALL SELECT '')
     WHERE s IS NOT NULL
-    ON CONFLICT (workspace_id, day, channel, secs) DO UPDATE SET responses = responses + excluded.responses;
+    ON CONFLICT (workspace_id, channel, day, secs) DO UPDATE SET responses = responses + excluded.responses;
     DELETE FROM response_rollups WHERE workspace_id = NEW.workspace_id
-        AND day = CAST(strftime('%s', NEW.created_at) AS INTEGER) / 86400 AND channel = NEW.channel
+        AND day = CAST(strftime('%s', NEW.created_at) AS INTEGER) / 86400 AND channel IN (NEW.channel, '')
         AND responses = 0;
 END;
 

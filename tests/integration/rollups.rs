@@ -518,3 +518,120 @@ async fn what_the_rollups_count_by_cannot_be_rewritten() {
         .unwrap_err();
     assert!(err.to_string().contains("dashboard rollups"), "{err}");
 }
+
+/// A database written before the rollups existed: the migration fills them from its rows.
+#[tokio::test]
+async fn the_migration_fills_the_rollups_from_existing_rows() {
+    use sqlx::sqlite::SqliteConnectOptions;
+    use std::str::FromStr;
+    let dir = tempfile::tempdir().unwrap();
+    // Every migration before the rollups, from their own files.
+    let earlier = dir.path().join("earlier");
+    std::fs::create_dir(&earlier).unwrap();
+    for entry in std::fs::read_dir("migrations").unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if name.as_str() < "20261202000007" {
+            std::fs::copy(&path, earlier.join(&name)).unwrap();
+        }
+    }
+    let url = format!("sqlite://{}", dir.path().join("old.db").display());
+    let options = SqliteConnectOptions::from_str(&url)
+        .unwrap()
+        .create_if_missing(true);
+    let pool = SqlitePool::connect_with(options).await.unwrap();
+    sqlx::migrate::Migrator::new(earlier.as_path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    let ws = WorkspaceId(uuid::Uuid::new_v4());
+    let now = Utc::now();
+    sqlx::query("INSERT INTO workspaces (id, name, created_at) VALUES (?, 'Old', ?)")
+        .bind(ws)
+        .bind(now)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let mut rng = Rng(0xbac_f111);
+    let mut leads = Vec::new();
+    for i in 0..12 {
+        let id = uuid::Uuid::new_v4();
+        let stage = rng.pick(&["new", "qualified", "won", "lost"]);
+        let closed = matches!(stage, "won" | "lost")
+            .then(|| now - Duration::seconds(rng.below(40 * 86_400) as i64));
+        sqlx::query(
+            "INSERT INTO leads (id, workspace_id, name, stage, deal_value_cents, created_at, updated_at, \
+             closed_at, won_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, CASE WHEN ?4 = 'won' THEN ?7 END)",
+        )
+        .bind(id)
+        .bind(ws)
+        .bind(format!("Old lead {i}"))
+        .bind(stage)
+        .bind(rng.below(100_000) as i64)
+        .bind(now - Duration::days(60))
+        .bind(closed)
+        .execute(&pool)
+        .await
+        .unwrap();
+        leads.push(id);
+    }
+    for _ in 0..300 {
+        let when = now - Duration::seconds(rng.below(40 * 86_400) as i64 + 60);
+        let outbound = rng.chance(50);
+        let channel = rng.pick(&Channel::ALL).as_str();
+        let mut receipt = |percent| {
+            (outbound && rng.chance(percent))
+                .then(|| (when + Duration::seconds(rng.below(86_400) as i64)).min(now))
+        };
+        let (opened, proxy, clicked) = (receipt(40), receipt(30), receipt(20));
+        let turn = rng.chance(50);
+        sqlx::query(
+            "INSERT INTO messages (id, workspace_id, lead_id, direction, channel, body, status, created_at, \
+             opened_at, proxy_opened_at, clicked_at, opens_turn, replied_at, response_secs) \
+             VALUES (?, ?, ?, ?, ?, 'old', ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(uuid::Uuid::new_v4())
+        .bind(ws)
+        .bind(rng.pick(&leads))
+        .bind(if outbound { "outbound" } else { "inbound" })
+        .bind(channel)
+        .bind(if outbound { rng.pick(&["sent", "failed"]) } else { "received" })
+        .bind(when)
+        .bind(opened)
+        .bind(proxy)
+        .bind(clicked)
+        .bind(i64::from(outbound && turn))
+        .bind((outbound && turn && rng.chance(50)).then_some(now))
+        .bind((outbound && turn && rng.chance(70)).then(|| rng.below(20 * 86_400) as i64))
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    // Opening the store applies the rollups migration.
+    let store = Store::open(&url).await.unwrap();
+    let now = now + Duration::seconds(1);
+    for q in queries() {
+        assert_eq!(
+            store.kpis(ws, &q, now).await.unwrap(),
+            kpis_from_rows(&pool, ws, &q, now).await,
+            "{q:?}"
+        );
+        assert_eq!(
+            store.analytics(ws, &q, now).await.unwrap(),
+            analytics_from_rows(&pool, ws, &q, now).await,
+            "{q:?}"
+        );
+    }
+    let month = DashboardQuery {
+        period: Period::Days30,
+        channel: None,
+        tz: TzOffset(0),
+    };
+    let k = store.kpis(ws, &month, now).await.unwrap();
+    assert!(
+        k.sent_30d > 20 && k.responses > 5 && k.emails_opened_any > 0 && k.leads_won > 0,
+        "{k:?}"
+    );
+}

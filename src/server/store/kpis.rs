@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 /// Seconds per rollup slot; periods start on slot boundaries (whole quarter-hour time zones).
 const SLOT_SECS: i64 = 900;
 const DAY_SECS: i64 = 86_400;
+/// The rollup rows that count every channel (beside one row per channel).
+const ALL_CHANNELS: &str = "";
 
 /// The rollup slot a period starting at `start` begins with.
 fn slot(start: DateTime<Utc>) -> i64 {
@@ -60,14 +62,14 @@ impl Store {
              COALESCE(SUM(CASE WHEN slot >= ?4 THEN emails_opened_human END), 0) AS emails_opened_human, \
              COALESCE(SUM(CASE WHEN slot >= ?4 THEN emails_opened_any END), 0) AS emails_opened_any, \
              COALESCE(SUM(CASE WHEN slot >= ?4 THEN emails_clicked END), 0) AS emails_clicked \
-             FROM message_rollups WHERE workspace_id = ?5 AND slot >= ?3 AND (?6 IS NULL OR channel = ?6)",
+             FROM message_rollups WHERE workspace_id = ?5 AND slot >= ?3 AND channel = ?6",
         )
         .bind(slot(Period::Today.start(now, query.tz)))
         .bind(slot(Period::Days7.start(now, query.tz)))
         .bind(slot(Period::Days30.start(now, query.tz)))
         .bind(slot(start))
         .bind(workspace)
-        .bind(channel)
+        .bind(channel.unwrap_or(ALL_CHANNELS))
         .fetch_one(&mut *tx)
         .await?;
         let responses = response_histogram(&mut tx, workspace, start, channel).await?;
@@ -93,13 +95,13 @@ impl Store {
                 .bind(start)
                 .fetch_one(&mut *tx)
                 .await?;
-        // Leads by the slot of their newest message (on the channel, or on any: '').
+        // Leads by the slot of their newest message, on the channel or on any.
         let (active_conversations,): (i64,) = sqlx::query_as(
             "SELECT COALESCE(SUM(leads), 0) FROM touch_rollups \
              WHERE workspace_id = ? AND channel = ? AND slot >= ?",
         )
         .bind(workspace)
-        .bind(channel.unwrap_or(""))
+        .bind(channel.unwrap_or(ALL_CHANNELS))
         .bind(slot(start))
         .fetch_one(&mut *tx)
         .await?;
@@ -145,11 +147,14 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         // Messages by created slot, receipts by the slot they happened in: one row per
         // bucket and channel (a bucket is a whole number of slots).
-        let rows: Vec<(i64, String, i64, i64, i64, i64)> = sqlx::query_as(
+        // The channels listed (not the all-channels rows): one index range each.
+        let channels = Channel::ALL.map(|c| format!("'{}'", c.as_str())).join(", ");
+        let rows: Vec<(i64, String, i64, i64, i64, i64)> = sqlx::query_as(&format!(
             "SELECT (slot - ?2) / ?3 AS b, channel, SUM(sent + received), SUM(opens_human), \
              SUM(opens_proxy), SUM(clicks) FROM message_rollups \
-             WHERE workspace_id = ?1 AND slot >= ?2 AND (?4 IS NULL OR channel = ?4) GROUP BY b, channel",
-        )
+             WHERE workspace_id = ?1 AND channel IN ({channels}) \
+             AND slot >= ?2 AND (?4 IS NULL OR channel = ?4) GROUP BY b, channel"
+        ))
         .bind(workspace)
         .bind(slot(start))
         .bind(analytics.bucket_secs / SLOT_SECS)
@@ -194,11 +199,11 @@ async fn response_histogram(
     let mut histogram: BTreeMap<i64, i64> = BTreeMap::new();
     let days: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT secs, SUM(responses) FROM response_rollups \
-         WHERE workspace_id = ?1 AND day >= ?2 AND (?3 IS NULL OR channel = ?3) GROUP BY secs",
+         WHERE workspace_id = ?1 AND day >= ?2 AND channel = ?3 GROUP BY secs",
     )
     .bind(workspace)
     .bind(first_day)
-    .bind(channel)
+    .bind(channel.unwrap_or(ALL_CHANNELS))
     .fetch_all(&mut *tx)
     .await?;
     let day_start = DateTime::from_timestamp(first_day * DAY_SECS, 0).unwrap_or(start);
