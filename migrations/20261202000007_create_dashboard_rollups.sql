@@ -62,12 +62,11 @@ CREATE TABLE touch_rollups (
     PRIMARY KEY (workspace_id, channel, slot)
 ) WITHOUT ROWID;
 
--- Leads per stage: how many, how many not closed, and their deal value (the open pipeline
--- and the leads in play without a scan of the leads).
+-- Leads per stage: how many are not closed, and their deal value (the open pipeline and the
+-- leads in play without a scan of the leads).
 CREATE TABLE lead_totals (
     workspace_id BLOB NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
     stage TEXT NOT NULL,
-    leads INTEGER NOT NULL,
     unclosed INTEGER NOT NULL,
     value_cents INTEGER NOT NULL,
     PRIMARY KEY (workspace_id, stage)
@@ -126,8 +125,8 @@ INSERT INTO touch_rollups (workspace_id, channel, slot, leads)
 SELECT workspace_id, '', CAST(strftime('%s', last_message_at) AS INTEGER) / 900, COUNT(*)
 FROM leads WHERE last_message_at IS NOT NULL GROUP BY 1, 3;
 
-INSERT INTO lead_totals (workspace_id, stage, leads, unclosed, value_cents)
-SELECT workspace_id, stage, COUNT(*), SUM(closed_at IS NULL), COALESCE(SUM(deal_value_cents), 0)
+INSERT INTO lead_totals (workspace_id, stage, unclosed, value_cents)
+SELECT workspace_id, stage, SUM(closed_at IS NULL), COALESCE(SUM(deal_value_cents), 0)
 FROM leads GROUP BY 1, 2;
 
 -- Messages keep their workspace, lead, channel, direction and time, and are never deleted:
@@ -263,24 +262,23 @@ CREATE TRIGGER lead_channels_touch_update AFTER UPDATE OF last_message_at ON lea
 END;
 
 CREATE TRIGGER leads_rollup_insert AFTER INSERT ON leads BEGIN
-    INSERT INTO lead_totals (workspace_id, stage, leads, unclosed, value_cents)
-    VALUES (NEW.workspace_id, NEW.stage, 1, NEW.closed_at IS NULL, COALESCE(NEW.deal_value_cents, 0))
-    ON CONFLICT (workspace_id, stage) DO UPDATE SET leads = leads + 1,
-        unclosed = unclosed + excluded.unclosed, value_cents = value_cents + excluded.value_cents;
+    INSERT INTO lead_totals (workspace_id, stage, unclosed, value_cents)
+    VALUES (NEW.workspace_id, NEW.stage, NEW.closed_at IS NULL, COALESCE(NEW.deal_value_cents, 0))
+    ON CONFLICT (workspace_id, stage) DO UPDATE SET unclosed = unclosed + excluded.unclosed, value_cents = value_cents + excluded.value_cents;
     INSERT INTO touch_rollups (workspace_id, channel, slot, leads)
     SELECT NEW.workspace_id, '', CAST(strftime('%s', NEW.last_message_at) AS INTEGER) / 900, 1
     WHERE NEW.last_message_at IS NOT NULL
     ON CONFLICT (workspace_id, channel, slot) DO UPDATE SET leads = leads + 1;
 END;
 CREATE TRIGGER leads_rollup_update AFTER UPDATE OF workspace_id, stage, closed_at, deal_value_cents ON leads BEGIN
-    INSERT INTO lead_totals (workspace_id, stage, leads, unclosed, value_cents)
-    SELECT ws, stage, sign, sign * unclosed, sign * value
+    INSERT INTO lead_totals (workspace_id, stage, unclosed, value_cents)
+    SELECT ws, stage, sign * unclosed, sign * value
     FROM (SELECT -1 AS sign, OLD.workspace_id AS ws, OLD.stage AS stage, OLD.closed_at IS NULL AS unclosed,
             COALESCE(OLD.deal_value_cents, 0) AS value
         UNION ALL SELECT 1, NEW.workspace_id, NEW.stage, NEW.closed_at IS NULL, COALESCE(NEW.deal_value_cents, 0))
     WHERE true
-    ON CONFLICT (workspace_id, stage) DO UPDATE SET leads = leads + excluded.leads,
-        unclosed = unclosed + excluded.unclosed, value_cents = value_cents + excluded.value_cents;
+    ON CONFLICT (workspace_id, stage) DO UPDATE SET unclosed = unclosed + excluded.unclosed,
+        value_cents = value_cents + excluded.value_cents;
 END;
 CREATE TRIGGER leads_touch_update AFTER UPDATE OF last_message_at ON leads
 WHEN OLD.last_message_at IS NOT NEW.last_message_at

@@ -199,6 +199,15 @@ fn stage_activity(lead: LeadId, actor: UserId, stage: Stage) -> NewActivity<'sta
     entry
 }
 
+/// `(won_at, closed_at)` of a lead entering `stage` at `at`: won stamps both, lost only
+/// `closed_at`, an open stage neither.
+fn stage_stamps(stage: Stage, at: DateTime<Utc>) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    (
+        (stage == Stage::Won).then_some(at),
+        (!stage.is_open()).then_some(at),
+    )
+}
+
 /// `won_at` when the lead is won, `closed_at` when won or lost; reopening clears both.
 async fn stamp_stage(
     tx: &mut sqlx::SqliteConnection,
@@ -206,8 +215,7 @@ async fn stamp_stage(
     stage: Stage,
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    let won = (stage == Stage::Won).then_some(at);
-    let closed = (!stage.is_open()).then_some(at);
+    let (won, closed) = stage_stamps(stage, at);
     sqlx::query("UPDATE leads SET won_at = ?, closed_at = ? WHERE id = ?")
         .bind(won)
         .bind(closed)
@@ -224,9 +232,12 @@ async fn insert_lead_in(
     at: DateTime<Utc>,
 ) -> Result<LeadId, sqlx::Error> {
     let id = LeadId::new_random();
+    // Stamped in the insert itself (see `stamp_stage`): one row write, one trigger run.
+    let (won, closed) = stage_stamps(f.stage, at);
     sqlx::query(
         "INSERT INTO leads (id, workspace_id, name, email, phone, whatsapp, instagram, company, stage, \
-         deal_value_cents, owner_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         deal_value_cents, owner_id, created_at, updated_at, won_at, closed_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(id)
     .bind(workspace)
@@ -241,9 +252,10 @@ async fn insert_lead_in(
     .bind(f.owner_id)
     .bind(at)
     .bind(at)
+    .bind(won)
+    .bind(closed)
     .execute(&mut *conn)
     .await?;
-    stamp_stage(conn, id, f.stage, at).await?;
     Ok(id)
 }
 
