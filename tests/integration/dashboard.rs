@@ -58,6 +58,8 @@ async fn unknown_period_channel_or_zone_is_a_422_naming_the_field() {
         ("channel=fax", "channel"),
         ("tz=abc", "tz"),
         ("tz=100000", "tz"),
+        // Not a whole quarter hour: no real zone is, and the rollups count 15-minute slots.
+        ("tz=7", "tz"),
     ] {
         for path in ["/api/dashboard/kpis", "/api/dashboard/analytics"] {
             let res = client
@@ -69,6 +71,13 @@ async fn unknown_period_channel_or_zone_is_a_422_naming_the_field() {
             assert_eq!(error_body(res).await["field"], field);
         }
     }
+    // Nepal (UTC+5:45) is a real zone.
+    let res = client
+        .get(server.url("/api/dashboard/kpis?tz=345"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
     let res = client
         .get(server.url("/api/activity?before=soon"))
         .send()
