@@ -1,7 +1,9 @@
 import { defineConfig } from "@playwright/test";
 
-// The server under test: the debug build from `cargo leptos build`, on its own port and a fresh
-// database, so a `make run` on port 3000 does not interfere.
+// The server under test is what `make run` serves: the release binary and the release bundle in
+// target/site (scripts/build-release.sh), on its own port and a fresh database, so a `make run` on
+// port 3000 does not interfere. The start command refuses a target/site that is not that bundle
+// (for example one `cargo leptos watch` rewrote since), so a green run always speaks of the release.
 const port = Number(process.env.E2E_PORT ?? 3100);
 export const baseURL = `http://127.0.0.1:${port}`;
 
@@ -31,7 +33,10 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: "rm -rf target/e2e && mkdir -p target/e2e && exec ./target/debug/leadwire",
+    command:
+      'test "$(cut -d" " -f2 target/site/pkg/.release-stamp 2>/dev/null)" = "$(sha256sum target/site/pkg/leadwire.wasm | cut -d" " -f1)"' +
+      ' || { echo "target/site is not the release bundle: run make build-release" >&2; exit 1; };' +
+      " rm -rf target/e2e && mkdir -p target/e2e && exec ./target/release/leadwire",
     cwd: "..",
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 ulimit -n 65536 2>/dev/null || true
 port=${BENCH_PORT:-3300}
 work=$(mktemp -d)
-cargo leptos build --release
+./scripts/build-release.sh
 cargo build --release --features bench --bin leadwire-bench
 LEPTOS_SITE_ADDR="127.0.0.1:$port" LEADWIRE_DATABASE_URL="sqlite://$work/bench.db" LEADWIRE_SEED_DEMO=false \
   RUST_LOG=leadwire=warn ./target/release/leadwire >"$work/server.log" 2>&1 &

@@ -5,13 +5,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# --release: what `make run` needs to build the release (scripts/build-release.sh).
+# --test: that, plus the browser, SMTP sink and Playwright of `make test`.
+# --dev: cargo-leptos for `make dev` (`cargo leptos watch`); only development needs it.
 want_test=false
 want_release=false
+want_dev=false
 for arg in "$@"; do
   case "$arg" in
-    --test) want_test=true ;;
+    --test) want_test=true; want_release=true ;;
     --release) want_release=true ;;
-    *) echo "usage: $0 [--test] [--release]" >&2; exit 2 ;;
+    --dev) want_dev=true ;;
+    *) echo "usage: $0 [--test] [--release] [--dev]" >&2; exit 2 ;;
   esac
 done
 
@@ -34,7 +39,8 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 
 # cargo-leptos, pinned (0.3.11 needs a newer rustc); no_downloads: it must find tools on PATH.
-if [ "$(cargo leptos --version 2>/dev/null || true)" != "cargo-leptos 0.3.10" ]; then
+# Development only: the release is built by scripts/build-release.sh without it.
+if $want_dev && [ "$(cargo leptos --version 2>/dev/null || true)" != "cargo-leptos 0.3.10" ]; then
   say "installing cargo-leptos 0.3.10 (compiles for ~15 minutes on 2 cores)"
   cargo install cargo-leptos --version 0.3.10 --locked --features no_downloads
 fi
@@ -46,10 +52,11 @@ if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $bindgen_v
   cargo install wasm-bindgen-cli --version "$bindgen_version" --force
 fi
 
-# wasm-opt shrinks the release bundle.
-if $want_release && ! command -v wasm-opt >/dev/null; then
-  say "installing binaryen (wasm-opt)"
-  apt_install binaryen
+# wasm-opt shrinks the release bundle: binaryen 132 from npm (pinned in tools/package-lock.json),
+# not Debian's binaryen 108, whose every pass breaks this bundle in the browser.
+if $want_release && { ! [ -x tools/node_modules/binaryen/bin/wasm-opt ] || [ tools/package-lock.json -nt tools/node_modules/.package-lock.json ]; }; then
+  say "installing wasm-opt (binaryen 132, npm)"
+  (cd tools && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 if $want_test; then

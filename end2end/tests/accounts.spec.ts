@@ -1,4 +1,4 @@
-import { test, expect } from "@playwright/test";
+import { test, expect } from "./fixtures";
 import { createLead, hydrated, PASSWORD, signUp, uniqueEmail } from "./helpers";
 
 test("sign up, create a lead, reload, sign out and sign in again", async ({ page }) => {
@@ -28,7 +28,10 @@ test("sign up, create a lead, reload, sign out and sign in again", async ({ page
   await expect(page.getByRole("link", { name: "Maya Patel" })).toBeVisible();
 });
 
-test("form errors appear next to their field and nothing is created", async ({ page }) => {
+test("form errors appear next to their field and nothing is created", async ({ consoleErrors, page }) => {
+  // The test submits invalid forms: the browser logs each refused request.
+  consoleErrors.allow(/Failed to load resource: the server responded with a status of \d+ .*\/rpc\/(signup|create_lead):/);
+
   await page.goto("/signup");
   await hydrated(page);
   await page.getByLabel("Your name").fill("Short Password");
@@ -50,7 +53,10 @@ test("form errors appear next to their field and nothing is created", async ({ p
   await expect(page.getByRole("heading", { name: "No leads yet" })).toBeVisible();
 });
 
-test("a wrong password is refused with a clear message", async ({ page }) => {
+test("a wrong password is refused with a clear message", async ({ consoleErrors, page }) => {
+  // The refused sign-in is logged by the browser.
+  consoleErrors.allow(/Failed to load resource: the server responded with a status of \d+ .*\/rpc\/login:/);
+
   const email = uniqueEmail("wrongpw");
   await signUp(page, "Wanda Wrong", email, "Wrong Co");
   await page.getByRole("button", { name: "Sign out" }).click();

@@ -1,4 +1,4 @@
-import { test, expect } from "@playwright/test";
+import { test, expect } from "./fixtures";
 import { baseURL } from "../playwright.config";
 import { composer, createLeadViaApi, hydrated, openLead, signUpViaApi, uniqueEmail } from "./helpers";
 

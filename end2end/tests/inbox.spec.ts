@@ -1,4 +1,4 @@
-import { test, expect } from "@playwright/test";
+import { test, expect } from "./fixtures";
 import { createLeadViaApi, hydrated, openLead, signUpViaApi, team, uniqueEmail } from "./helpers";
 
 async function inbound(request: import("@playwright/test").APIRequestContext, lead: string, body: string) {

@@ -1,4 +1,4 @@
-import { test, expect } from "@playwright/test";
+import { test, expect } from "./fixtures";
 import { composer, openLead, team } from "./helpers";
 
 test("1. teammates on the same lead see each other, typing comes and goes, a closed tab leaves", async ({ browser }) => {

@@ -1,4 +1,4 @@
-import { test, expect } from "@playwright/test";
+import { test, expect } from "./fixtures";
 import { signUpViaApi, uniqueEmail } from "./helpers";
 
 test.use({ javaScriptEnabled: false });

@@ -1,4 +1,4 @@
-import { test, expect } from "@playwright/test";
+import { test, expect } from "./fixtures";
 import { createLead, hydrated, uniqueEmail, signUp } from "./helpers";
 
 test("a teammate accepts an invite and sees the same leads", async ({ browser }) => {

