@@ -31,12 +31,24 @@ fn request() -> Result<(AppState, axum::http::request::Parts), AppError> {
     Ok((state, parts))
 }
 
-/// The signed-in caller of the server function being handled.
+/// The signed-in caller of the server function being handled. Server functions are the UI's
+/// calls: they need a session; API tokens use the JSON API only (see `ApiScopes`).
 #[cfg(feature = "ssr")]
 async fn caller() -> Result<(AppState, Caller), AppError> {
     let (state, parts) = request()?;
     let caller = crate::server::auth::authenticate(&state, &parts.headers).await?;
+    caller.require_session()?;
     Ok((state, caller))
+}
+
+/// The client's address (see `server::client_ip`).
+#[cfg(feature = "ssr")]
+fn client_ip(state: &AppState, parts: &axum::http::request::Parts) -> Option<std::net::IpAddr> {
+    crate::server::client_ip::of_request(
+        &parts.headers,
+        &parts.extensions,
+        &state.settings.limits.trusted_proxies,
+    )
 }
 
 /// Adds a `Set-Cookie` header to the server function's response.

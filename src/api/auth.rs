@@ -21,14 +21,14 @@ pub async fn signup(
     workspace: String,
 ) -> Result<(), AppError> {
     use crate::server::accounts::{signup, SignupInput};
-    let (state, _) = super::request()?;
+    let (state, parts) = super::request()?;
     let input = SignupInput {
         name: &name,
         email: &email,
         password: &password,
         workspace: &workspace,
     };
-    let session = signup(&state, input).await?;
+    let session = signup(&state, input, super::client_ip(&state, &parts)).await?;
     super::set_cookie(crate::server::auth::session_cookie(&state, &session.token));
     leptos_axum::redirect("/leads");
     Ok(())
@@ -38,13 +38,19 @@ pub async fn signup(
 #[server(prefix = "/rpc", endpoint = "login")]
 pub async fn login(email: String, password: String, next: String) -> Result<(), AppError> {
     use crate::model::auth::safe_next_path;
+    use crate::server::accounts::Knock;
+    use crate::server::auth::{cookie, device_cookie, session_cookie};
+    use crate::server::sign_in_guard::DEVICE_COOKIE;
     let (state, parts) = super::request()?;
-    let ip = parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip());
-    let session = crate::server::accounts::login(&state, &email, &password, ip).await?;
-    super::set_cookie(crate::server::auth::session_cookie(&state, &session.token));
+    let knock = Knock {
+        ip: super::client_ip(&state, &parts),
+        device_cookie: cookie(&parts.headers, DEVICE_COOKIE),
+    };
+    let session = crate::server::accounts::login(&state, &email, &password, knock).await?;
+    super::set_cookie(session_cookie(&state, &session.token));
+    if let Some(device) = &session.device {
+        super::set_cookie(device_cookie(&state, device));
+    }
     leptos_axum::redirect(safe_next_path(&next).unwrap_or("/"));
     Ok(())
 }

@@ -31,15 +31,18 @@ pub async fn revoke_invite(id: String) -> Result<(), AppError> {
 /// Public: what the invite page shows to the person holding the link.
 #[server(prefix = "/rpc", endpoint = "invite_details")]
 pub async fn get_invite_details(token: String) -> Result<InviteDetails, AppError> {
-    let (state, _) = super::request()?;
+    let (state, parts) = super::request()?;
+    // Public: counted like every other request anyone can make without an account.
+    crate::server::accounts::admit_public_post(&state, super::client_ip(&state, &parts))?;
     crate::server::team::invite_details(&state, &token).await
 }
 
 /// Public: creates the teammate's account from an invite link and signs them in.
 #[server(prefix = "/rpc", endpoint = "accept_invite")]
 pub async fn accept_invite(token: String, name: String, password: String) -> Result<(), AppError> {
-    let (state, _) = super::request()?;
-    let session = crate::server::team::accept_invite(&state, &token, &name, &password).await?;
+    let (state, parts) = super::request()?;
+    let ip = super::client_ip(&state, &parts);
+    let session = crate::server::team::accept_invite(&state, &token, &name, &password, ip).await?;
     super::set_cookie(crate::server::auth::session_cookie(&state, &session.token));
     leptos_axum::redirect("/leads");
     Ok(())

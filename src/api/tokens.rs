@@ -10,9 +10,9 @@ pub async fn list_api_tokens() -> Result<Vec<ApiTokenInfo>, AppError> {
 }
 
 #[server(prefix = "/rpc", endpoint = "create_api_token")]
-pub async fn create_api_token(name: String) -> Result<CreatedApiToken, AppError> {
+pub async fn create_api_token(name: String, scopes: String) -> Result<CreatedApiToken, AppError> {
     let (state, caller) = super::caller().await?;
-    crate::server::api_tokens::create(&state, &caller, &name).await
+    crate::server::api_tokens::create(&state, &caller, &name, &scopes).await
 }
 
 #[server(prefix = "/rpc", endpoint = "revoke_api_token")]

@@ -352,8 +352,14 @@ impl DraftHandle {
             online.remove();
             hidden.remove();
             pagehide.remove();
-            // Leaving the lead (switching to another): save what is pending right away.
-            handle.flush_keepalive();
+            // Leaving the lead (switching to another): save what is pending right away —
+            // unless a save is already on its way. The page stays open, so that request
+            // completes; a second one on the same version would only be refused as stale.
+            // Text typed after it started stays in the browser and is saved on the next visit.
+            let saving = handle.inner.try_with_value(|i| i.saving).unwrap_or(false);
+            if !saving {
+                handle.flush_keepalive();
+            }
         });
     }
 

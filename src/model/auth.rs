@@ -168,6 +168,66 @@ pub struct ApiTokenInfo {
     pub name: String,
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
+    pub scopes: ApiScopes,
+}
+
+/// What an API token may do. Tokens work only on the JSON API (`/api/*`) and the event socket:
+/// `read` covers GET requests and `/ws`, `write` every other method. Nothing a token can hold
+/// manages accounts (tokens, teammates, invites, passwords, workspace settings): those need a
+/// signed-in session, so a leaked token cannot mint another one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiScopes {
+    pub read: bool,
+    pub write: bool,
+}
+
+impl ApiScopes {
+    pub const READ_WRITE: ApiScopes = ApiScopes {
+        read: true,
+        write: true,
+    };
+    pub const READ_ONLY: ApiScopes = ApiScopes {
+        read: true,
+        write: false,
+    };
+
+    /// From the settings form: `read` or `read write`.
+    pub fn parse(field: &str, text: &str) -> Result<Self, AppError> {
+        match text.trim() {
+            "read" => Ok(Self::READ_ONLY),
+            "read write" | "write" => Ok(Self::READ_WRITE),
+            _ => Err(AppError::validation(
+                field,
+                "Choose read only, or read and write.",
+            )),
+        }
+    }
+
+    /// The stored form: space-separated scope names.
+    pub fn to_db(self) -> &'static str {
+        match (self.read, self.write) {
+            (_, true) => "read write",
+            _ => "read",
+        }
+    }
+
+    /// Unknown names grant nothing.
+    pub fn from_db(text: &str) -> Self {
+        let has = |name: &str| text.split_whitespace().any(|s| s == name);
+        ApiScopes {
+            read: has("read") || has("write"),
+            write: has("write"),
+        }
+    }
+
+    /// How the settings page names it.
+    pub fn label(self) -> &'static str {
+        if self.write {
+            "Read and write"
+        } else {
+            "Read only"
+        }
+    }
 }
 
 /// A token right after creation: the only moment its secret is visible.
@@ -223,6 +283,21 @@ mod tests {
         assert!(Password::parse("password", "short").is_err());
         assert!(Password::parse("password", "long enough").is_ok());
         assert!(Password::parse("password", &"x".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn token_scopes_parse_store_and_grant_nothing_unknown() {
+        assert_eq!(
+            ApiScopes::parse("scopes", "read").unwrap(),
+            ApiScopes::READ_ONLY
+        );
+        assert_eq!(ApiScopes::from_db("read write"), ApiScopes::READ_WRITE);
+        assert_eq!(ApiScopes::from_db("read").to_db(), "read");
+        assert!(
+            !ApiScopes::from_db("admin").read,
+            "unknown scopes grant nothing"
+        );
+        assert!(ApiScopes::parse("scopes", "admin").is_err());
     }
 
     #[test]

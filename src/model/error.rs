@@ -88,8 +88,23 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
         match value {
             E::Request(_) => AppError::Offline,
             E::Args(message) | E::MissingArg(message) => AppError::validation("request", message),
+            // A request body that does not decode is the caller's mistake, not ours.
+            E::Deserialization(message) | E::UnsupportedRequestMethod(message) => {
+                AppError::BadRequest { message }
+            }
             _ => AppError::Internal,
         }
+    }
+
+    /// Runs on the server when a server function fails: besides the JSON body, the response
+    /// gets the error's real status (401, 404, 422, 429 …) instead of server_fn's blanket 500,
+    /// so monitoring counts only real failures as 5xx.
+    fn ser(&self) -> leptos::server_fn::Bytes {
+        #[cfg(feature = "ssr")]
+        crate::server::http_error::set_server_fn_status(self);
+        serde_json::to_vec(self)
+            .map(leptos::server_fn::Bytes::from)
+            .unwrap_or_else(|_| leptos::server_fn::Bytes::from_static(br#"{"error":"internal"}"#))
     }
 }
 

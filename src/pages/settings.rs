@@ -104,10 +104,17 @@ fn TokensSection() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="tokens-title">
             <h2 id="tokens-title">"API tokens"</h2>
-            <p class="muted">"Integrations use a token as " <code>"Authorization: Bearer …"</code> " on the JSON API. It acts as you."</p>
+            <p class="muted">"Integrations use a token as " <code>"Authorization: Bearer …"</code> " on the JSON API and the event socket. It acts as you, but cannot manage tokens, teammates or settings."</p>
             <ActionForm action=create attr:class="inline-form">
                 <Field label="Token name" name="name" placeholder="Website form" autocomplete="off"
                     error=Signal::derive(move || field_error(&result.get(), "name"))/>
+                <label class="field">
+                    <span>"Access"</span>
+                    <select name="scopes">
+                        <option value="read write" selected>"Read and write"</option>
+                        <option value="read">"Read only"</option>
+                    </select>
+                </label>
                 <button type="submit" class="btn primary" disabled=move || create.pending().get()>"Create token"</button>
             </ActionForm>
             <FormError message=Signal::derive(move || form_error(&result.get()))/>
@@ -127,6 +134,7 @@ fn TokensSection() -> impl IntoView {
                                 {list.into_iter().map(|t| view! {
                                     <li data-testid="token">
                                         <strong>{t.name}</strong>
+                                        <span class="badge">{t.scopes.label()}</span>
                                         <span class="muted">"created " <LocalTime at=t.created_at/></span>
                                         <span class="muted">{match t.last_used_at {
                                             Some(at) => view! { "last used " <LocalTime at=at/> }.into_any(),

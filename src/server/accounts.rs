@@ -1,10 +1,11 @@
 //! Sign-up, sign-in and sign-out.
-use super::crypto::{
-    burn_password_check, hash_password, random_token, token_hash, verify_password,
-};
+use super::crypto::{random_token, token_hash};
 use super::http_error::internal;
+use super::revocations::Ended;
+use super::sign_in_guard::Attempt;
 use super::state::AppState;
 use super::store::{is_unique_violation, now, workspaces::NewUser};
+use super::throttle::retry_after_secs;
 use crate::model::auth::{parse_person_name, parse_workspace_name, CurrentUser, Email, Password};
 use crate::model::error::AppError;
 use crate::model::ids::UserId;
@@ -15,6 +16,28 @@ use std::time::Instant;
 pub struct Session {
     pub user: CurrentUser,
     pub token: String,
+    /// After a password sign-in: the device cookie that exempts this browser from the limits
+    /// other clients' failures trigger (see `sign_in_guard`).
+    pub device: Option<String>,
+}
+
+/// Where an unauthenticated request came from, for the per-client limits.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Knock<'a> {
+    pub ip: Option<IpAddr>,
+    pub device_cookie: Option<&'a str>,
+}
+
+/// Charges one sign-up, sign-in or invite acceptance to the client's address.
+pub fn admit_public_post(state: &AppState, ip: Option<IpAddr>) -> Result<(), AppError> {
+    let Some(ip) = ip else { return Ok(()) };
+    state
+        .public_posts
+        .take(&ip, Instant::now())
+        .map_err(|wait| AppError::RateLimited {
+            message: "Too many attempts from your network. Please wait a moment.".into(),
+            retry_after_secs: retry_after_secs(wait),
+        })
 }
 
 /// Raw sign-up input, as typed.
@@ -28,7 +51,12 @@ pub struct SignupInput<'a> {
 pub const EMAIL_TAKEN: &str = "An account with this email already exists. Sign in instead.";
 
 /// Creates a workspace with its first user and signs them in.
-pub async fn signup(state: &AppState, input: SignupInput<'_>) -> Result<Session, AppError> {
+pub async fn signup(
+    state: &AppState,
+    input: SignupInput<'_>,
+    ip: Option<IpAddr>,
+) -> Result<Session, AppError> {
+    admit_public_post(state, ip)?;
     let name = parse_person_name("name", input.name)?;
     let email = Email::parse("email", input.email)?;
     let password = Password::parse("password", input.password)?;
@@ -41,7 +69,18 @@ pub async fn signup(state: &AppState, input: SignupInput<'_>) -> Result<Session,
     {
         return Err(AppError::validation("email", EMAIL_TAKEN));
     }
-    let hash = hash_off_thread(password).await?;
+    // Counted only for valid input, so a typo does not use up the hour's allowance.
+    if let Some(ip) = ip {
+        state
+            .signups
+            .take(&ip, Instant::now())
+            .map_err(|wait| AppError::RateLimited {
+                message: "Too many new workspaces from your network. Please try again later."
+                    .into(),
+                retry_after_secs: retry_after_secs(wait),
+            })?;
+    }
+    let hash = state.passwords.hash(password.expose()).await?;
     let new_user = NewUser {
         name: &name,
         email: email.as_str(),
@@ -62,30 +101,25 @@ pub async fn signup(state: &AppState, input: SignupInput<'_>) -> Result<Session,
     start_session(state, user).await
 }
 
-/// Checks the password (rate limited per account and per IP) and signs the user in.
+/// Checks the password and signs the user in. A client that keeps failing is slowed down
+/// (429); the account's owner on another device is not (see `sign_in_guard`).
 pub async fn login(
     state: &AppState,
     email: &str,
     password: &str,
-    ip: Option<IpAddr>,
+    knock: Knock<'_>,
 ) -> Result<Session, AppError> {
+    admit_public_post(state, knock.ip)?;
     let email = Email::parse("email", email)?;
     if password.is_empty() {
         return Err(AppError::validation("password", "Password is required."));
     }
-    let limiter = &state.login_failures;
-    let settings = &state.settings;
-    let account_key = format!("account:{}", email.as_str());
-    let ip_key = ip.map(|ip| format!("ip:{ip}"));
-    let at = Instant::now();
-    let blocked = limiter
-        .blocked(&account_key, settings.login_max_failures_per_account, at)
-        .or_else(|| {
-            ip_key
-                .as_deref()
-                .and_then(|k| limiter.blocked(k, settings.login_max_failures_per_ip, at))
-        });
-    if let Some(wait) = blocked {
+    let attempt = Attempt {
+        email: email.as_str(),
+        ip: knock.ip,
+        device_cookie: knock.device_cookie,
+    };
+    if let Err(wait) = state.sign_in_guard.admit(&attempt, Instant::now()) {
         return Err(AppError::RateLimited {
             message: format!(
                 "Too many failed sign-in attempts. Try again in {} minute(s).",
@@ -94,40 +128,20 @@ pub async fn login(
             retry_after_secs: wait,
         });
     }
-
-    // Count the attempt before the slow check, so parallel guesses cannot all slip past the
-    // limit; a success takes it back.
-    limiter.record_failure(&account_key, at);
-    if let Some(k) = &ip_key {
-        limiter.record_failure(k, at);
-    }
     let record = state
         .store
         .user_by_email(email.as_str())
         .await
         .map_err(internal("looking up account"))?;
-    let password = password.to_string();
+    // An unknown account costs the same hashing time: timing does not reveal who has one.
     let stored_hash = record.as_ref().map(|r| r.password_hash.clone());
-    let verified = tokio::task::spawn_blocking(move || match stored_hash {
-        Some(hash) => verify_password(&password, &hash),
-        None => {
-            burn_password_check(&password);
-            false
-        }
-    })
-    .await
-    .map_err(|e| {
-        tracing::error!(error = %e, "password check task failed");
-        AppError::Internal
-    })?;
-
+    let verified = state.passwords.verify(password, stored_hash).await?;
     match record {
         Some(user) if verified => {
-            limiter.clear(&account_key);
-            if let Some(k) = &ip_key {
-                limiter.forgive_one(k);
-            }
-            start_session(state, user.id).await
+            let device = state.sign_in_guard.succeeded(&attempt);
+            let mut session = start_session(state, user.id).await?;
+            session.device = Some(device);
+            Ok(session)
         }
         _ => Err(AppError::InvalidCredentials),
     }
@@ -135,11 +149,15 @@ pub async fn login(
 
 /// Ends the session server-side, so the cookie is worthless even if it was copied.
 pub async fn logout(state: &AppState, session_token: &str) -> Result<(), AppError> {
+    let hash = token_hash(session_token);
     state
         .store
-        .delete_session(&token_hash(session_token))
+        .delete_session(&hash)
         .await
-        .map_err(internal("deleting session"))
+        .map_err(internal("deleting session"))?;
+    // Its open sockets close now, not at their next heartbeat.
+    state.revocations.announce(Ended::Session(hash));
+    Ok(())
 }
 
 /// Creates a session for `user` and returns it with the signed-in user.
@@ -162,21 +180,8 @@ pub async fn start_session(state: &AppState, user: UserId) -> Result<Session, Ap
         .map_err(internal("reading new session"))?
         .ok_or(AppError::Internal)?;
     Ok(Session {
-        user: record.into(),
+        user: record.user.into(),
         token,
+        device: None,
     })
-}
-
-/// argon2id is deliberately slow; keep it off the async workers.
-pub async fn hash_off_thread(password: Password) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || hash_password(password.expose()))
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "password hashing task failed");
-            AppError::Internal
-        })?
-        .map_err(|e| {
-            tracing::error!(error = %e, "password hashing failed");
-            AppError::Internal
-        })
 }

@@ -2,8 +2,9 @@
 use super::auth::Caller;
 use super::crypto::{random_token, token_hash};
 use super::http_error::internal;
+use super::revocations::Ended;
 use super::state::AppState;
-use crate::model::auth::{ApiTokenInfo, CreatedApiToken};
+use crate::model::auth::{ApiScopes, ApiTokenInfo, CreatedApiToken};
 use crate::model::error::AppError;
 use crate::model::ids::ApiTokenId;
 use crate::model::text::bounded;
@@ -15,18 +16,22 @@ pub async fn create(
     state: &AppState,
     caller: &Caller,
     name: &str,
+    scopes: &str,
 ) -> Result<CreatedApiToken, AppError> {
+    caller.require_session()?;
     let name = bounded("name", "Token name", name, 1, 100)?;
+    let scopes = ApiScopes::parse("scopes", scopes)?;
     let secret = format!("{TOKEN_PREFIX}{}", random_token());
     let info = state
         .store
-        .create_api_token(caller.user.id, &name, &token_hash(&secret))
+        .create_api_token(caller.user.id, &name, &token_hash(&secret), scopes)
         .await
         .map_err(internal("creating API token"))?;
     Ok(CreatedApiToken { info, secret })
 }
 
 pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<ApiTokenInfo>, AppError> {
+    caller.require_session()?;
     state
         .store
         .api_tokens(caller.user.id)
@@ -34,13 +39,16 @@ pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<ApiTokenInfo>
         .map_err(internal("listing API tokens"))
 }
 
+/// Deletes the token and closes the sockets it opened.
 pub async fn revoke(state: &AppState, caller: &Caller, id: ApiTokenId) -> Result<(), AppError> {
+    caller.require_session()?;
     let revoked = state
         .store
         .revoke_api_token(caller.user.id, id)
         .await
         .map_err(internal("revoking API token"))?;
     if revoked {
+        state.revocations.announce(Ended::Token(id));
         Ok(())
     } else {
         Err(AppError::NotFound)

@@ -1,6 +1,8 @@
 //! Assembles the axum router: health check, JSON API, Leptos pages and server functions, static files.
 use super::origin::check_origin;
 use super::page_guard::require_session;
+use super::read_body::read_body_first;
+use super::security_headers::{security_headers, CspNonce};
 use super::settings::Settings;
 use super::state::AppState;
 use super::store::Store;
@@ -30,7 +32,10 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context_state.clone()),
+            move || {
+                provide_context(context_state.clone());
+                provide_csp_nonce();
+            },
             move || shell(leptos_options.clone()),
         )
         .route_layer(middleware::from_fn_with_state(
@@ -43,12 +48,44 @@ pub fn router(state: AppState) -> Router {
         .route("/outbox/{id}/html", get(super::outbox::html))
         .nest("/api", crate::api::rest::routes())
         .merge(pages)
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(
+            {
+                let state = state.clone();
+                move || {
+                    provide_context(state.clone());
+                    provide_csp_nonce();
+                }
+            },
+            shell,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), check_origin))
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
+        // Outside the guards above, so that none of them answers with a body left unread.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            read_body_first,
+        ))
         // Merged after the layers: the tracking endpoints are GET-only, public and hot.
         .merge(super::tracking::routes())
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .with_state(state)
+}
+
+/// Hands the request's CSP nonce (see `security_headers`) to Leptos, which puts it on every
+/// inline script it renders; without it the policy would block hydration.
+fn provide_csp_nonce() {
+    use leptos::prelude::use_context;
+    let nonce = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
+    if let Some(CspNonce(nonce)) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(nonce));
+    }
 }
 
 /// Ready when the database answers.

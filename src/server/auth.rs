@@ -2,10 +2,12 @@
 use super::crypto::token_hash;
 use super::http_error::internal;
 use super::state::AppState;
-use crate::model::auth::CurrentUser;
+use crate::model::auth::{ApiScopes, CurrentUser};
 use crate::model::error::AppError;
+use crate::model::ids::ApiTokenId;
 use axum::extract::FromRequestParts;
-use axum::http::{header, request::Parts, HeaderMap, HeaderValue};
+use axum::http::{header, request::Parts, HeaderMap, HeaderValue, Method};
+use chrono::{DateTime, Utc};
 
 pub const SESSION_COOKIE: &str = "lw_session";
 
@@ -14,27 +16,82 @@ pub const SESSION_COOKIE: &str = "lw_session";
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub user: CurrentUser,
+    pub via: Via,
+}
+
+/// The credential a request came with: what ends it (sign-out, expiry, revocation) and what it
+/// may do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Via {
+    Session {
+        token_hash: String,
+        expires_at: DateTime<Utc>,
+    },
+    Token {
+        id: ApiTokenId,
+        scopes: ApiScopes,
+    },
+}
+
+impl Caller {
+    /// Account management (tokens, teammates, invites, workspace settings) and every server
+    /// function: a signed-in person, never an API token.
+    pub fn require_session(&self) -> Result<(), AppError> {
+        match self.via {
+            Via::Session { .. } => Ok(()),
+            Via::Token { .. } => Err(AppError::Forbidden {
+                message: "API tokens can only use the JSON API under /api; sign in for this."
+                    .into(),
+            }),
+        }
+    }
+
+    /// A token's scope for this request (`write` for anything but reading); sessions may all.
+    pub fn require_scope(&self, write: bool) -> Result<(), AppError> {
+        match self.via {
+            Via::Token { scopes, .. } if write && !scopes.write => Err(AppError::Forbidden {
+                message: "This API token is read-only.".into(),
+            }),
+            Via::Token { scopes, .. } if !scopes.read => Err(AppError::Forbidden {
+                message: "This API token has no scope for this request.".into(),
+            }),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Resolves the caller from `Authorization: Bearer …` or, failing that, the session cookie.
 pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, AppError> {
     if let Some(token) = bearer_token(headers) {
-        let user = state
+        let record = state
             .store
             .api_token_user(&token_hash(token))
             .await
             .map_err(internal("resolving API token"))?
             .ok_or(AppError::Unauthorized)?;
-        return Ok(Caller { user: user.into() });
+        return Ok(Caller {
+            via: Via::Token {
+                id: record.token_id,
+                scopes: ApiScopes::from_db(&record.token_scopes),
+            },
+            user: record.user.into(),
+        });
     }
     let token = session_token(headers).ok_or(AppError::Unauthorized)?;
-    let user = state
+    let hash = token_hash(token);
+    let record = state
         .store
-        .session_user(&token_hash(token))
+        .session_user(&hash)
         .await
         .map_err(internal("resolving session"))?
         .ok_or(AppError::Unauthorized)?;
-    Ok(Caller { user: user.into() })
+    Ok(Caller {
+        user: record.user.into(),
+        via: Via::Session {
+            token_hash: hash,
+            expires_at: record.session_expires_at,
+        },
+    })
 }
 
 fn bearer_token(headers: &HeaderMap) -> Option<&str> {
@@ -45,15 +102,33 @@ fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 
 /// The session cookie's value, if the request carries one.
 pub fn session_token(headers: &HeaderMap) -> Option<&str> {
+    cookie(headers, SESSION_COOKIE)
+}
+
+/// A cookie's value, if the request carries it (non-empty).
+pub fn cookie<'h>(headers: &'h HeaderMap, wanted: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value)
         .filter(|v| !v.is_empty())
+}
+
+/// `Set-Cookie` for the device cookie of a successful sign-in (a year; see `sign_in_guard`).
+pub fn device_cookie(state: &AppState, value: &str) -> HeaderValue {
+    let secure = if state.settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let name = super::sign_in_guard::DEVICE_COOKIE;
+    let cookie =
+        format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000{secure}");
+    HeaderValue::from_str(&cookie).expect("device cookie is URL-safe base64 and hex")
 }
 
 /// `Set-Cookie` for a new session: HttpOnly, SameSite=Lax, Secure over https.
@@ -86,6 +161,10 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        authenticate(state, &parts.headers).await
+        let caller = authenticate(state, &parts.headers).await?;
+        // Routes that take a `Caller` are the JSON API and the socket: reading needs `read`,
+        // anything else `write`.
+        caller.require_scope(!matches!(parts.method, Method::GET | Method::HEAD))?;
+        Ok(caller)
     }
 }

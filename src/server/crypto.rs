@@ -20,7 +20,12 @@ pub fn token_hash(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// argon2id with the crate's default (OWASP-recommended) parameters.
+/// argon2id parameters of every new hash: the crate's defaults, OWASP's recommendation
+/// (m = 19 MiB, t = 2, p = 1). The memory bound in the README is a multiple of `m`.
+pub const ARGON2_PARAMS: argon2::Params = argon2::Params::DEFAULT;
+
+/// argon2id with [`ARGON2_PARAMS`], allocating its own memory: for tests and tools. The server
+/// hashes through `password_pool`, which reuses a fixed set of buffers.
 pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
     Ok(Argon2::default()

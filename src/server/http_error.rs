@@ -49,3 +49,31 @@ pub fn internal(context: &'static str) -> impl FnOnce(sqlx::Error) -> AppError {
         AppError::Internal
     }
 }
+
+/// Gives a failing server function's response the error's status (and `Retry-After`). A plain
+/// HTML form post (no JavaScript) is answered with a redirect back instead, so it is left alone.
+pub fn set_server_fn_status(error: &AppError) {
+    use leptos::prelude::use_context;
+    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
+        return;
+    };
+    let wants_html = use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    });
+    if wants_html {
+        return;
+    }
+    response.set_status(error.status());
+    if let AppError::RateLimited {
+        retry_after_secs, ..
+    } = error
+    {
+        if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
+            response.insert_header(header::RETRY_AFTER, v);
+        }
+    }
+}

@@ -41,7 +41,7 @@ pub async fn thread(
     // Read before the data: the client re-applies any event after this it saw while loading.
     let seq = state
         .store
-        .event_window()
+        .event_window(caller.user.workspace_id)
         .await
         .map_err(internal("reading event head"))?
         .head;

@@ -44,11 +44,14 @@ pub fn origin_allowed(public_url: &str, headers: &HeaderMap) -> bool {
     if origin.eq_ignore_ascii_case(public_url) {
         return true;
     }
-    // Same host as the request was addressed to (e.g. 127.0.0.1 vs localhost both work locally).
+    // Same host as the request was addressed to (e.g. 127.0.0.1 vs localhost both work
+    // locally), over the scheme people reach us by: `https://host` is another origin than
+    // `http://host`, and a page on one must not act on the other.
+    let our_scheme = public_url.split_once("://").map_or("http", |(s, _)| s);
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     match (host, origin.split_once("://")) {
         (Some(host), Some((scheme, rest))) => {
-            (scheme == "http" || scheme == "https") && rest.eq_ignore_ascii_case(host)
+            scheme.eq_ignore_ascii_case(our_scheme) && rest.eq_ignore_ascii_case(host)
         }
         _ => false,
     }
@@ -101,6 +104,31 @@ mod tests {
         assert!(!origin_allowed(
             public,
             &headers(&[("sec-fetch-site", "cross-site")])
+        ));
+    }
+
+    #[test]
+    fn the_same_host_over_another_scheme_is_another_origin() {
+        let over_http = "http://127.0.0.1:3000";
+        let h = headers(&[
+            ("origin", "https://127.0.0.1:3000"),
+            ("host", "127.0.0.1:3000"),
+        ]);
+        assert!(!origin_allowed(over_http, &h));
+        let over_https = "https://crm.example.com";
+        assert!(!origin_allowed(
+            over_https,
+            &headers(&[
+                ("origin", "http://crm.example.com"),
+                ("host", "crm.example.com")
+            ])
+        ));
+        assert!(origin_allowed(
+            over_https,
+            &headers(&[
+                ("origin", "https://crm.example.com"),
+                ("host", "crm.example.com")
+            ])
         ));
     }
 }

@@ -27,16 +27,17 @@ pub async fn require_session(
         return next.run(request).await;
     }
     let path = request.uri().path().to_string();
-    let signed_in = match session_token(request.headers()) {
+    let workspace = match session_token(request.headers()) {
         Some(token) => match state.store.session_user(&token_hash(token)).await {
-            Ok(user) => user.is_some(),
+            Ok(record) => record.map(|r| r.user.workspace_id),
             Err(e) => {
                 tracing::error!(error = %e, "checking session for page");
-                false
+                None
             }
         },
-        None => false,
+        None => None,
     };
+    let signed_in = workspace.is_some();
     if is_public(&path) {
         // A signed-in user gains nothing from the login or sign-up form.
         if signed_in && matches!(path.as_str(), "/login" | "/signup") {
@@ -44,8 +45,8 @@ pub async fn require_session(
         }
         return next.run(request).await;
     }
-    if signed_in {
-        match state.store.event_window().await {
+    if let Some(workspace) = workspace {
+        match state.store.event_window(workspace).await {
             Ok(window) => {
                 request.extensions_mut().insert(HeadSeq(window.head));
             }

@@ -3,8 +3,9 @@
 //! order. A socket that falls too far behind replays from the database, or gets `reset`.
 pub mod prune;
 
-use super::auth::Caller;
+use super::auth::{Caller, Via};
 use super::presence::TabGuard;
+use super::revocations::Ended;
 use super::state::AppState;
 use super::store::events::LoggedEvent;
 use crate::model::event::{ClientFrame, ServerFrame};
@@ -48,6 +49,7 @@ pub async fn upgrade(
                 tab: 0,
                 resumed: false,
                 resume_window: (Instant::now(), 0),
+                frame_budget: FrameBudget::new(Instant::now()),
             };
             if let Err(reason) = session.run().await {
                 tracing::debug!(user = %session.caller.user.id, reason, "socket closed");
@@ -79,6 +81,37 @@ struct Session {
     resumed: bool,
     /// Start of the current rate window for `resume`, and how many arrived in it.
     resume_window: (Instant, u32),
+    /// This socket's allowance of client frames (see `on_client_frame`).
+    frame_budget: FrameBudget,
+}
+
+/// A token bucket for one socket's frames: `ws_frames_per_second`, twice that in a burst.
+/// Kept inline (no map, no lock): every socket has exactly one.
+struct FrameBudget {
+    tokens: f64,
+    at: Instant,
+}
+
+impl FrameBudget {
+    fn new(now: Instant) -> Self {
+        FrameBudget {
+            tokens: f64::MAX,
+            at: now,
+        }
+    }
+
+    fn take(&mut self, per_second: u32, now: Instant) -> bool {
+        let burst = 2.0 * per_second as f64;
+        let refill = now.saturating_duration_since(self.at).as_secs_f64() * per_second as f64;
+        self.tokens = (self.tokens.min(burst) + refill).min(burst);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
 }
 
 impl Session {
@@ -86,6 +119,16 @@ impl Session {
         // Subscribe before reading the log, so nothing committed in between is missed.
         let mut live = self.state.store.subscribe_events();
         let mut ephemeral = self.state.presence.subscribe();
+        let mut ended = self.state.revocations.subscribe();
+        // A session ends at its expiry: the socket closes then, without polling the database.
+        let expiry = match &self.caller.via {
+            Via::Session { expires_at, .. } => (*expires_at - super::store::now())
+                .to_std()
+                .unwrap_or(Duration::ZERO),
+            Via::Token { .. } => Duration::from_secs(100 * 365 * 24 * 3600),
+        };
+        let expired = tokio::time::sleep(expiry);
+        tokio::pin!(expired);
         let workspace = self.caller.user.workspace_id;
         // This tab is online from here until the socket ends, however it ends.
         self.tab = self
@@ -134,12 +177,25 @@ impl Session {
                     Err(RecvError::Lagged(_)) => self.replay(self.last_sent).await?,
                     Err(RecvError::Closed) => return Ok(()),
                 },
+                revoked = ended.recv() => match revoked {
+                    Ok(credential) if self.rides_on(&credential) => {
+                        return self.close(close_code::POLICY, "session ended").await;
+                    }
+                    Ok(_) => {}
+                    // Missed announcements: ask the database whether ours is still valid.
+                    Err(RecvError::Lagged(_)) => {
+                        if super::auth::authenticate(&self.state, &self.credentials).await.is_err() {
+                            return self.close(close_code::POLICY, "session ended").await;
+                        }
+                    }
+                    Err(RecvError::Closed) => return Ok(()),
+                },
+                _ = &mut expired => {
+                    return self.close(close_code::POLICY, "session ended").await;
+                }
                 _ = ping.tick() => {
                     if last_heard.elapsed() > idle_limit {
                         return self.close(close_code::AWAY, "idle").await;
-                    }
-                    if super::auth::authenticate(&self.state, &self.credentials).await.is_err() {
-                        return self.close(close_code::POLICY, "session ended").await;
                     }
                     self.socket.send(WsMessage::Ping(Default::default())).await.map_err(|_| "send failed")?;
                 }
@@ -147,7 +203,31 @@ impl Session {
         }
     }
 
+    /// Whether this socket was opened with the credential that just ended.
+    fn rides_on(&self, ended: &Ended) -> bool {
+        match (&self.caller.via, ended) {
+            (Via::Session { token_hash, .. }, Ended::Session(hash)) => token_hash == hash,
+            (Via::Token { id, .. }, Ended::Token(revoked)) => id == revoked,
+            _ => false,
+        }
+    }
+
     async fn on_client_frame(&mut self, text: &str) -> Result<(), &'static str> {
+        // Every frame costs something (a lookup, a fan-out to teammates): a socket, and a user
+        // across all their sockets, get a bounded rate. Past it the socket is closed, so a
+        // flood costs its sender a reconnect and costs others nothing.
+        let per_second = self.state.settings.limits.ws_frames_per_second;
+        let now = Instant::now();
+        if !self.frame_budget.take(per_second, now)
+            || self
+                .state
+                .socket_frames
+                .take(&self.caller.user.id, now)
+                .is_err()
+        {
+            self.close(close_code::POLICY, "too many frames").await?;
+            return Err("frame flood");
+        }
         match serde_json::from_str::<ClientFrame>(text) {
             Ok(ClientFrame::Resume { after }) => {
                 let (started, count) = &mut self.resume_window;
@@ -273,7 +353,8 @@ impl Session {
 
     // `&mut self`: a shared borrow held across an await would need the socket to be Sync.
     async fn window(&mut self) -> Result<super::store::events::EventWindow, &'static str> {
-        self.state.store.event_window().await.map_err(|e| {
+        let workspace = self.caller.user.workspace_id;
+        self.state.store.event_window(workspace).await.map_err(|e| {
             tracing::error!(error = %e, "reading event window");
             "database error"
         })

@@ -1,7 +1,9 @@
 //! Runtime settings of the server binary: `Leptos.toml`, then `LEADWIRE_<SETTING>` environment
 //! overrides (and `LEPTOS_SITE_ADDR` / `LEPTOS_SITE_ROOT`, which cargo-leptos sets in development).
+mod limits;
 mod mail;
 
+pub use limits::Limits;
 pub use mail::{MailSettings, SmtpRelay, SmtpSecurity};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -44,6 +46,8 @@ pub struct Settings {
     pub activity_page_size: i64,
     /// Email delivery and tracking.
     pub mail: MailSettings,
+    /// What anonymous clients may cost us, and which proxies we trust.
+    pub limits: Limits,
 }
 
 /// A setting that could not be used: start-up stops with this message.
@@ -78,7 +82,7 @@ const KEYS: &[&str] = &[
 ];
 
 fn is_known(key: &str) -> bool {
-    KEYS.contains(&key) || mail::KEYS.contains(&key)
+    KEYS.contains(&key) || mail::KEYS.contains(&key) || limits::KEYS.contains(&key)
 }
 
 struct Raw {
@@ -164,6 +168,7 @@ impl Settings {
                             "unknown setting; known settings are {}",
                             KEYS.iter()
                                 .chain(mail::KEYS)
+                                .chain(limits::KEYS)
                                 .copied()
                                 .collect::<Vec<_>>()
                                 .join(", ")
@@ -177,7 +182,7 @@ impl Settings {
                 values.insert(key, (text, path.to_string()));
             }
         }
-        for key in KEYS.iter().chain(mail::KEYS) {
+        for key in KEYS.iter().chain(mail::KEYS).chain(limits::KEYS) {
             let name = format!("LEADWIRE_{}", key.to_uppercase());
             if let Some(v) = env(&name) {
                 values.insert(key.to_string(), (v, name));
@@ -303,6 +308,7 @@ impl Settings {
                 _ => return Err(raw.error("activity_page_size", "must be between 1 and 500")),
             },
             mail: mail::parse(&raw)?,
+            limits: limits::parse(&raw)?,
         })
     }
 

@@ -1,11 +1,14 @@
 //! What every request handler can reach: settings, the store and in-memory limiters.
-use super::rate_limit::FailureLimiter;
+use super::password_pool::PasswordPool;
 use super::settings::Settings;
+use super::sign_in_guard::SignInGuard;
 use super::store::Store;
+use super::throttle::Throttle;
 use super::tracking::recorder::Tracker;
 use crate::model::tracking::Rules;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -13,11 +16,25 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub settings: Arc<Settings>,
     pub store: Store,
-    pub login_failures: Arc<FailureLimiter>,
+    /// Sign-in failure limits per client (see `sign_in_guard`).
+    pub sign_in_guard: Arc<SignInGuard>,
+    /// argon2id on a fixed number of threads and buffers: the memory bound.
+    pub passwords: PasswordPool,
+    /// New workspaces per client address.
+    pub signups: Arc<Throttle<IpAddr>>,
+    /// Sign-up, sign-in and invite-acceptance requests per client address.
+    pub public_posts: Arc<Throttle<IpAddr>>,
     /// Takes tracking hits off the request path (see `tracking::recorder`).
     pub tracker: Arc<Tracker>,
     /// Who is online, viewing and typing (memory only).
     pub presence: Arc<super::presence::PresenceHub>,
+    /// Tracking hits stored per pixel/link token (as its 128-bit value) and per client address.
+    pub tracking_per_token: Arc<Throttle<u128>>,
+    pub tracking_per_ip: Arc<Throttle<IpAddr>>,
+    /// Client frames per user across all their sockets (see `realtime`).
+    pub socket_frames: Arc<Throttle<crate::model::ids::UserId>>,
+    /// Sign-outs and revoked tokens, for the sockets that must close.
+    pub revocations: Arc<super::revocations::Revocations>,
     /// Rung when an email is queued, so the delivery worker wakes at once.
     pub mail_wake: Arc<tokio::sync::Notify>,
 }
@@ -42,9 +59,33 @@ impl AppState {
                 _ => leptos::config::Env::PROD,
             })
             .build();
-        let login_failures = Arc::new(FailureLimiter::new(std::time::Duration::from_secs(
-            settings.login_window_secs,
-        )));
+        let sign_in_guard = Arc::new(SignInGuard::new(
+            std::time::Duration::from_secs(settings.login_window_secs),
+            settings.login_max_failures_per_account,
+            settings.login_max_failures_per_ip,
+        ));
+        let limits = &settings.limits;
+        let passwords = PasswordPool::start(limits.password_hash_slots, limits.password_hash_queue);
+        let signups = Arc::new(Throttle::per_hour(
+            limits.signups_per_ip_per_hour,
+            limits.signups_per_ip_per_hour,
+        ));
+        let public_posts = Arc::new(Throttle::per_minute(
+            limits.public_posts_per_ip_per_minute,
+            limits.public_posts_per_ip_per_minute,
+        ));
+        let tracking_per_token = Arc::new(Throttle::per_minute(
+            limits.tracking_hits_per_token_per_minute.saturating_mul(2),
+            limits.tracking_hits_per_token_per_minute,
+        ));
+        let tracking_per_ip = Arc::new(Throttle::per_minute(
+            limits.tracking_hits_per_ip_per_minute,
+            limits.tracking_hits_per_ip_per_minute,
+        ));
+        let socket_frames = Arc::new(Throttle::per_minute(
+            limits.ws_frames_per_second.saturating_mul(8),
+            limits.ws_frames_per_second.saturating_mul(4 * 60),
+        ));
         let tracker = Arc::new(Tracker::start(
             store.clone(),
             Rules {
@@ -56,11 +97,18 @@ impl AppState {
             leptos_options,
             settings: Arc::new(settings),
             store,
-            login_failures,
+            sign_in_guard,
+            passwords,
+            signups,
+            public_posts,
             tracker,
             presence: Arc::new(super::presence::PresenceHub::new(
                 std::time::Duration::from_secs(presence_away_secs),
             )),
+            tracking_per_token,
+            tracking_per_ip,
+            socket_frames,
+            revocations: Arc::default(),
             mail_wake: Arc::new(tokio::sync::Notify::new()),
         }
     }

@@ -1,5 +1,5 @@
 //! The team of a workspace: members and invites.
-use super::accounts::{hash_off_thread, start_session, Session, EMAIL_TAKEN};
+use super::accounts::{admit_public_post, start_session, Session, EMAIL_TAKEN};
 use super::auth::Caller;
 use super::crypto::{random_token, token_hash};
 use super::http_error::internal;
@@ -105,7 +105,9 @@ pub async fn accept_invite(
     token: &str,
     name: &str,
     password: &str,
+    ip: Option<std::net::IpAddr>,
 ) -> Result<Session, AppError> {
+    admit_public_post(state, ip)?;
     let name = parse_person_name("name", name)?;
     let password = Password::parse("password", password)?;
     let invite = state
@@ -114,7 +116,7 @@ pub async fn accept_invite(
         .await
         .map_err(internal("reading invite"))?
         .ok_or(AppError::NotFound)?;
-    let hash = hash_off_thread(password).await?;
+    let hash = state.passwords.hash(password.expose()).await?;
     let user = NewUser {
         name: &name,
         email: &invite.email,

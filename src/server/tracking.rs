@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 use recorder::Hit;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 /// A transparent 1x1 GIF.
 const PIXEL: &[u8] = &[
@@ -36,12 +36,13 @@ async fn open(
     token: Result<Path<String>, PathRejection>,
 ) -> Response {
     if let Ok(Path(token)) = token {
-        if is_token(&token) {
+        let ip = client_ip(&state, peer, &headers);
+        if is_token(&token) && admitted(&state, &token, ip) {
             state.tracker.record(Hit::Open {
                 token,
                 head: method == Method::HEAD,
                 user_agent: agent(&headers),
-                ip: peer.map(|Extension(ConnectInfo(addr))| addr.ip()),
+                ip,
                 at: crate::server::store::now(),
             });
         }
@@ -85,13 +86,17 @@ async fn click(
     let Ok(location) = HeaderValue::from_str(&target.url) else {
         return not_found();
     };
-    state.tracker.record(Hit::Click {
-        target,
-        head: method == Method::HEAD,
-        user_agent: agent(&headers),
-        ip: peer.map(|Extension(ConnectInfo(addr))| addr.ip()),
-        at: crate::server::store::now(),
-    });
+    let ip = client_ip(&state, peer, &headers);
+    // Over the limit the visitor is still redirected at once; the hit is only not stored.
+    if admitted(&state, &token, ip) {
+        state.tracker.record(Hit::Click {
+            target,
+            head: method == Method::HEAD,
+            user_agent: agent(&headers),
+            ip,
+            at: crate::server::store::now(),
+        });
+    }
     (
         StatusCode::FOUND,
         [
@@ -104,6 +109,35 @@ async fn click(
         ],
     )
         .into_response()
+}
+
+fn client_ip(
+    state: &AppState,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: &HeaderMap,
+) -> Option<IpAddr> {
+    super::client_ip::client_ip(
+        peer.map(|Extension(ConnectInfo(addr))| addr),
+        headers,
+        &state.settings.limits.trusted_proxies,
+    )
+}
+
+/// Whether this hit may be stored: at most `tracking_hits_per_token_per_minute` per pixel or
+/// link token and `tracking_hits_per_ip_per_minute` per client address. The answer to the
+/// request is the same either way, so a real reader is never slowed; a flood on one token only
+/// stops adding rows (and is counted in the log).
+fn admitted(state: &AppState, token: &str, ip: Option<IpAddr>) -> bool {
+    let now = std::time::Instant::now();
+    let Ok(key) = u128::from_str_radix(token, 16) else {
+        return false;
+    };
+    let ok = state.tracking_per_token.take(&key, now).is_ok()
+        && ip.is_none_or(|ip| state.tracking_per_ip.take(&ip, now).is_ok());
+    if !ok {
+        state.tracker.count_unrecorded();
+    }
+    ok
 }
 
 fn not_found() -> Response {

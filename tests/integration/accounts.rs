@@ -219,7 +219,7 @@ async fn duplicate_sign_up_email_is_rejected() {
 }
 
 #[tokio::test]
-async fn login_rate_limit_engages_per_account() {
+async fn a_client_that_keeps_failing_is_slowed_down() {
     let server = TestServer::start().await;
     server.signed_up("ada@example.com", "A").await;
     let attempt = |password: &'static str| {
@@ -236,7 +236,8 @@ async fn login_rate_limit_engages_per_account() {
     assert_eq!(res.status(), 429);
     assert!(res.headers().contains_key("retry-after"));
     assert_eq!(error_body(res).await["error"], "rate_limited");
-    // Even the right password waits out the window: guessing gains nothing.
+    // The failing client (this address, no device cookie) gains nothing by guessing right now;
+    // the owner elsewhere is not affected (see `hardening::lockout_*`).
     assert_eq!(attempt("correct horse").await.unwrap().status(), 429);
 }
 

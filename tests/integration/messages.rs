@@ -273,3 +273,46 @@ async fn a_send_after_a_teammates_reply_is_flagged_unless_confirmed() {
     assert_eq!(res.status(), 422);
     assert_eq!(error_body(res).await["field"], "after");
 }
+
+/// The README's promise for a retried send: the same message (same id, body and time), in its
+/// current state, and nothing new stored. An email delivered between the two answers reads
+/// `queued` in the first and `sent` in the retry's.
+#[tokio::test]
+async fn a_retried_send_answers_with_the_same_message_as_it_is_now() {
+    let server = TestServer::start().await;
+    let session = server.session("ada@example.com", "A").await;
+    let mut ws = server.live_socket(&session.cookie).await;
+    let client = session.client.clone();
+    let lead = server
+        .create_lead(
+            &client,
+            json!({"name": "Maya", "email": "maya@example.com"}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let body = json!({"channel": "email", "subject": "Hi", "body": "Once", "client_id": uuid::Uuid::new_v4()});
+    let first: Value = server
+        .send(&client, &lead, body.clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(first["status"], "queued");
+    let id = first["id"].as_str().unwrap().to_string();
+    ws.next_update(|m| m["id"] == id.as_str() && m["status"] == "sent")
+        .await;
+    let res = server.send(&client, &lead, body).await;
+    assert_eq!(res.status(), 201);
+    let retry: Value = res.json().await.unwrap();
+    assert_eq!(retry["id"], first["id"]);
+    assert_eq!(retry["created_at"], first["created_at"]);
+    assert_eq!(retry["body"], first["body"]);
+    assert_eq!(
+        retry["status"], "sent",
+        "the retry shows the message as it is now"
+    );
+    let page = thread(&server, &client, &lead, "").await;
+    assert_eq!(page["messages"].as_array().unwrap().len(), 1);
+}

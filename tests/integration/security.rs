@@ -87,7 +87,11 @@ async fn api_tokens_authenticate_and_can_be_revoked() {
     let server = TestServer::start().await;
     let client = server.signed_up("ada@example.com", "A").await;
     let res = server
-        .rpc(&client, "create_api_token", &[("name", "Website form")])
+        .rpc(
+            &client,
+            "create_api_token",
+            &[("name", "Website form"), ("scopes", "read write")],
+        )
         .await;
     assert!(res.status().is_success());
     let created: serde_json::Value = res.json().await.unwrap();

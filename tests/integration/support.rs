@@ -8,6 +8,8 @@ use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest, Message as
 
 pub struct TestServer {
     pub base: String,
+    /// The server's database, for tests that check what was (not) stored.
+    pub database_url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -33,10 +35,12 @@ impl TestServer {
         settings.site_addr = addr;
         settings.public_url = format!("http://{addr}");
         tweak(&mut settings);
+        let database_url = settings.database_url.clone();
         let state = app_router::prepare(settings).await.expect("open store");
         tokio::spawn(app_router::serve(listener, state));
         TestServer {
             base: format!("http://{addr}"),
+            database_url,
             _dir: dir,
         }
     }
@@ -114,20 +118,29 @@ impl TestServer {
 
     /// Opens `/ws` with a session cookie, as a tab of this site would.
     pub async fn socket(&self, cookie: &str) -> Ws {
+        self.socket_with("cookie", cookie).await
+    }
+
+    /// Opens `/ws` authenticated by one header (`cookie`, or `authorization` for a token).
+    pub async fn socket_with(&self, header: &'static str, value: &str) -> Ws {
         let url = format!("ws://{}/ws", self.base.trim_start_matches("http://"));
         let mut request = url.into_client_request().expect("ws request");
         request
             .headers_mut()
-            .insert("cookie", cookie.parse().expect("cookie header"));
+            .insert(header, value.parse().expect("credential header"));
         request
             .headers_mut()
             .insert("origin", self.base.parse().expect("origin header"));
         let (stream, _) = tokio_tungstenite::connect_async(request)
             .await
             .expect("ws connect");
-        let mut ws = Ws { stream };
+        let mut ws = Ws {
+            stream,
+            hello_head: 0,
+        };
         let hello = ws.next_json().await;
         assert_eq!(hello["type"], "hello", "{hello}");
+        ws.hello_head = hello["head"].as_i64().expect("hello.head");
         ws
     }
 
@@ -225,6 +238,7 @@ pub struct Ws {
     stream: tokio_tungstenite::WebSocketStream<
         tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
     >,
+    hello_head: i64,
 }
 
 impl Ws {
@@ -311,6 +325,16 @@ impl Ws {
                 Some(Ok(_)) => continue,
             }
         }
+    }
+
+    /// The `head` of the `hello` this socket was greeted with (kept by `TestServer::socket`).
+    pub fn next_json_head(&self) -> i64 {
+        self.hello_head
+    }
+
+    /// Closes without consuming (for sockets a test keeps in a variable).
+    pub async fn close_ref(&mut self) {
+        let _ = self.stream.close(None).await;
     }
 
     pub async fn close(mut self) {

@@ -13,6 +13,7 @@ struct Tracked {
     server: TestServer,
     session: Session,
     ws: Ws,
+    lead_id: String,
     message_id: String,
     pixel: String,
     links: Vec<String>,
@@ -21,8 +22,17 @@ struct Tracked {
 /// Sends an email with `body` and waits until it is delivered to the outbox.
 /// `machine_window_secs`: 0 trusts a browser hit at once; the default (10) doubts early hits.
 async fn tracked_email(body: &str, machine_window_secs: i64) -> Tracked {
-    let server =
-        TestServer::start_with(|s| s.mail.tracking_machine_window_secs = machine_window_secs).await;
+    tracked_email_with(body, |s| {
+        s.mail.tracking_machine_window_secs = machine_window_secs
+    })
+    .await
+}
+
+async fn tracked_email_with(
+    body: &str,
+    tweak: impl FnOnce(&mut leadwire::server::settings::Settings),
+) -> Tracked {
+    let server = TestServer::start_with(tweak).await;
     let session = server.session("ada@example.com", "Acme").await;
     let mut ws = server.live_socket(&session.cookie).await;
     let lead = server
@@ -64,6 +74,7 @@ async fn tracked_email(body: &str, machine_window_secs: i64) -> Tracked {
         server,
         session,
         ws,
+        lead_id: lead["id"].as_str().unwrap().to_string(),
         message_id,
         pixel,
         links,
@@ -335,4 +346,114 @@ async fn with_tracking_off_emails_carry_no_pixel_and_plain_links() {
         .await
         .unwrap();
     assert_eq!(still, json!(false));
+}
+
+#[tokio::test]
+async fn a_flood_on_one_token_is_answered_but_stores_a_bounded_number_of_hits() {
+    let mut t = tracked_email_with("Hi https://example.com/a", |s| {
+        s.mail.tracking_machine_window_secs = 0;
+        s.limits.tracking_hits_per_token_per_minute = 5;
+    })
+    .await;
+    // The first open is a person's: its receipt arrives.
+    assert_eq!(
+        t.hit(&format!("/t/o/{}", t.pixel), BROWSER).await.status(),
+        200
+    );
+    assert!(t.update().await["opened_at"].is_string());
+    for _ in 0..300 {
+        let res = t.hit(&format!("/t/o/{}", t.pixel), BROWSER).await;
+        // Every request gets the same pixel, over the limit too.
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.bytes().await.unwrap().len(), 43);
+    }
+    let link = t.links[0].clone();
+    for _ in 0..50 {
+        let res = t.hit(&format!("/t/c/{link}"), BROWSER).await;
+        assert_eq!(res.status(), 302, "a link always redirects");
+    }
+    // Per token a burst of 2 × 5 (pixel and link each), plus a refill's worth while the test ran.
+    let store = leadwire::server::store::Store::open(&t.server.database_url)
+        .await
+        .unwrap();
+    let id = leadwire::model::ids::MessageId::parse(&t.message_id).unwrap();
+    // The recorder writes in the background: wait until the first hits are visible.
+    let mut stored = 0;
+    for _ in 0..100 {
+        stored = store.tracking_hit_count(id).await.unwrap();
+        if stored >= 20 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        (20..=24).contains(&stored),
+        "{stored} hits stored for 351 requests"
+    );
+}
+
+#[tokio::test]
+async fn old_hits_are_counted_not_kept_and_receipts_keep_their_first_times() {
+    let mut t = tracked_email_with("Hi", |s| {
+        s.mail.tracking_machine_window_secs = 0;
+        s.limits.tracking_hits_per_token_per_minute = 100_000;
+        s.limits.tracking_hits_per_ip_per_minute = 100_000;
+    })
+    .await;
+    t.hit(&format!("/t/o/{}", t.pixel), APPLE_PROXY).await;
+    let first_proxy = t.update().await["proxy_opened_at"].clone();
+    t.hit(&format!("/t/o/{}", t.pixel), BROWSER).await;
+    let first_open = t.update().await["opened_at"].clone();
+    assert!(first_open.is_string() && first_proxy.is_string());
+    for _ in 0..400 {
+        t.hit(&format!("/t/o/{}", t.pixel), BROWSER).await;
+    }
+    let store = leadwire::server::store::Store::open(&t.server.database_url)
+        .await
+        .unwrap();
+    let id = leadwire::model::ids::MessageId::parse(&t.message_id).unwrap();
+    // Every hit is accounted for once the recorder has written the last batch.
+    let total = || async {
+        store
+            .tracking_counts(id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|(_, _, n)| n)
+            .sum::<i64>()
+    };
+    let mut seen = 0;
+    for _ in 0..200 {
+        seen = total().await;
+        if seen == 402 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(seen, 402, "every hit is counted");
+    let counts = store.tracking_counts(id).await.unwrap();
+    assert!(
+        counts.contains(&("open".into(), "human".into(), 401)),
+        "{counts:?}"
+    );
+    assert!(
+        counts.contains(&("open".into(), "proxy_prefetch".into(), 1)),
+        "{counts:?}"
+    );
+    let rows = store.tracking_hit_count(id).await.unwrap();
+    assert!(rows <= 100 + 6 * 5, "{rows} rows kept for 402 hits");
+    // The receipts still show the first times.
+    let thread = t
+        .server
+        .get_json(&t.session.client, &format!("/api/messages/{}", t.lead_id))
+        .await;
+    let message = thread["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == t.message_id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(message["opened_at"], first_open);
+    assert_eq!(message["proxy_opened_at"], first_proxy);
 }

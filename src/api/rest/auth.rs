@@ -3,15 +3,18 @@ use super::body::JsonBody;
 use crate::model::auth::CurrentUser;
 use crate::model::error::AppError;
 use crate::server::accounts::{self, SignupInput};
-use crate::server::auth::{cleared_session_cookie, session_cookie, session_token, Caller};
+use crate::server::auth::{
+    cleared_session_cookie, cookie, device_cookie, session_cookie, session_token, Caller,
+};
+use crate::server::client_ip;
+use crate::server::sign_in_guard::DEVICE_COOKIE;
 use crate::server::state::AppState;
-use axum::extract::{ConnectInfo, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::{header, request::Parts, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -46,11 +49,25 @@ fn signed_in(state: &AppState, status: StatusCode, session: accounts::Session) -
     response
         .headers_mut()
         .insert(header::SET_COOKIE, session_cookie(state, &session.token));
+    if let Some(device) = &session.device {
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, device_cookie(state, device));
+    }
     response
+}
+
+fn ip_of(state: &AppState, parts: &Parts) -> Option<std::net::IpAddr> {
+    client_ip::of_request(
+        &parts.headers,
+        &parts.extensions,
+        &state.settings.limits.trusted_proxies,
+    )
 }
 
 async fn signup(
     State(state): State<AppState>,
+    parts: Parts,
     JsonBody(body): JsonBody<SignupBody>,
 ) -> Result<Response, AppError> {
     let input = SignupInput {
@@ -59,17 +76,20 @@ async fn signup(
         password: &body.password,
         workspace: &body.workspace,
     };
-    let session = accounts::signup(&state, input).await?;
+    let session = accounts::signup(&state, input, ip_of(&state, &parts)).await?;
     Ok(signed_in(&state, StatusCode::CREATED, session))
 }
 
 async fn login(
     State(state): State<AppState>,
-    connect_info: Option<Extension<ConnectInfo<SocketAddr>>>,
+    parts: Parts,
     JsonBody(body): JsonBody<LoginBody>,
 ) -> Result<Response, AppError> {
-    let ip = connect_info.map(|Extension(ConnectInfo(addr))| addr.ip());
-    let session = accounts::login(&state, &body.email, &body.password, ip).await?;
+    let knock = accounts::Knock {
+        ip: ip_of(&state, &parts),
+        device_cookie: cookie(&parts.headers, DEVICE_COOKIE),
+    };
+    let session = accounts::login(&state, &body.email, &body.password, knock).await?;
     Ok(signed_in(&state, StatusCode::OK, session))
 }
 

@@ -53,7 +53,7 @@ async fn next_dirty(
 ) -> Option<()> {
     match events.recv().await {
         Ok(event) => {
-            *last_seq = event.seq;
+            *last_seq = event.log_position;
             if MOVES_STATS.contains(&event.kind.as_str()) {
                 dirty.insert(event.workspace_id);
             }

@@ -52,7 +52,9 @@ struct ActivityRow {
     at: DateTime<Utc>,
 }
 
-const ACTIVITY_SELECT: &str = "SELECT a.id, a.kind, a.lead_id, l.name AS lead_name, \
+// `number` (per workspace) is the id clients see; the global rowid would reveal how busy other
+// workspaces are.
+const ACTIVITY_SELECT: &str = "SELECT a.number AS id, a.kind, a.lead_id, l.name AS lead_name, \
      u.name AS actor_name, a.actor_id, a.message_id, a.channel, a.stage, a.meeting_at, a.detail, a.at \
      FROM activities a JOIN leads l ON l.id = a.lead_id LEFT JOIN users u ON u.id = a.actor_id";
 
@@ -101,9 +103,11 @@ pub(super) async fn log_entry_in(
         }
         excerpt
     });
+    // Numbered under the writer lock: MAX + 1 cannot race.
     let (id,): (i64,) = sqlx::query_as(
         "INSERT INTO activities (workspace_id, lead_id, actor_id, message_id, kind, channel, stage, \
-         meeting_at, detail, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         meeting_at, detail, at, number) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
+         (SELECT COALESCE(MAX(number), 0) + 1 FROM activities WHERE workspace_id = ?1)) RETURNING id",
     )
     .bind(workspace)
     .bind(new.lead_id)
@@ -140,10 +144,13 @@ impl Store {
         workspace: WorkspaceId,
     ) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "INSERT INTO activities (workspace_id, lead_id, actor_id, message_id, kind, channel, detail, at) \
+            "INSERT INTO activities (workspace_id, lead_id, actor_id, message_id, kind, channel, detail, at, number) \
              SELECT workspace_id, lead_id, author_id, id, \
              CASE direction WHEN 'outbound' THEN 'message_sent' ELSE 'message_received' END, \
-             channel, substr(body, 1, ?), created_at FROM messages m WHERE workspace_id = ? \
+             channel, substr(body, 1, ?1), created_at, \
+             (SELECT COALESCE(MAX(number), 0) FROM activities WHERE workspace_id = ?2) \
+               + ROW_NUMBER() OVER (ORDER BY created_at, id) \
+             FROM messages m WHERE workspace_id = ?2 \
              AND NOT EXISTS (SELECT 1 FROM activities a WHERE a.message_id = m.id) ORDER BY created_at, id",
         )
         .bind(DETAIL_CHARS as i64)
@@ -161,7 +168,7 @@ impl Store {
         limit: i64,
     ) -> Result<ActivityPage, sqlx::Error> {
         let mut rows = sqlx::query_as::<_, ActivityRow>(&format!(
-            "{ACTIVITY_SELECT} WHERE a.workspace_id = ? AND a.id < ? ORDER BY a.id DESC LIMIT ?"
+            "{ACTIVITY_SELECT} WHERE a.workspace_id = ? AND a.number < ? ORDER BY a.number DESC LIMIT ?"
         ))
         .bind(workspace)
         .bind(before.unwrap_or(i64::MAX))

@@ -1,7 +1,7 @@
 //! Personal API tokens, stored hashed.
-use super::users::{UserRecord, USER_RECORD_SELECT};
+use super::users::{user_record_columns, UserRecord};
 use super::{now, Store};
-use crate::model::auth::ApiTokenInfo;
+use crate::model::auth::{ApiScopes, ApiTokenInfo};
 use crate::model::ids::{ApiTokenId, UserId};
 use chrono::{DateTime, Utc};
 
@@ -11,6 +11,7 @@ struct TokenRow {
     name: String,
     created_at: DateTime<Utc>,
     last_used_at: Option<DateTime<Utc>>,
+    scopes: String,
 }
 
 impl From<TokenRow> for ApiTokenInfo {
@@ -20,9 +21,24 @@ impl From<TokenRow> for ApiTokenInfo {
             name: r.name,
             created_at: r.created_at,
             last_used_at: r.last_used_at,
+            scopes: ApiScopes::from_db(&r.scopes),
         }
     }
 }
+
+/// A valid token: its user, its id (sockets it opened close when it is revoked) and scopes.
+#[derive(sqlx::FromRow)]
+pub struct TokenRecord {
+    #[sqlx(flatten)]
+    pub user: UserRecord,
+    pub token_id: ApiTokenId,
+    pub token_scopes: String,
+    pub token_last_used_at: Option<DateTime<Utc>>,
+}
+
+/// `last_used_at` is written at most this often per token: a token used for every request of
+/// a busy integration must not turn each read into a write (and an fsync).
+const LAST_USED_RESOLUTION_SECS: i64 = 60;
 
 impl Store {
     pub async fn create_api_token(
@@ -30,19 +46,22 @@ impl Store {
         user: UserId,
         name: &str,
         token_hash: &str,
+        scopes: ApiScopes,
     ) -> Result<ApiTokenInfo, sqlx::Error> {
         let info = ApiTokenInfo {
             id: ApiTokenId::new_random(),
             name: name.to_string(),
             created_at: now(),
             last_used_at: None,
+            scopes,
         };
-        sqlx::query("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?, ?)")
+        sqlx::query("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, scopes) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(info.id)
             .bind(user)
             .bind(name)
             .bind(token_hash)
             .bind(info.created_at)
+            .bind(scopes.to_db())
             .execute(self.pool())
             .await?;
         Ok(info)
@@ -50,7 +69,7 @@ impl Store {
 
     pub async fn api_tokens(&self, user: UserId) -> Result<Vec<ApiTokenInfo>, sqlx::Error> {
         let rows = sqlx::query_as::<_, TokenRow>(
-            "SELECT id, name, created_at, last_used_at FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC",
+            "SELECT id, name, created_at, last_used_at, scopes FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC",
         )
         .bind(user)
         .fetch_all(self.pool())
@@ -72,24 +91,34 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// The user behind a token, marking it used.
+    /// The user behind a token, marking it used (at most once a minute).
     pub async fn api_token_user(
         &self,
         token_hash: &str,
-    ) -> Result<Option<UserRecord>, sqlx::Error> {
-        let user = sqlx::query_as::<_, UserRecord>(&format!(
-            "{USER_RECORD_SELECT} JOIN api_tokens t ON t.user_id = u.id WHERE t.token_hash = ?"
+    ) -> Result<Option<TokenRecord>, sqlx::Error> {
+        let record = sqlx::query_as::<_, TokenRecord>(concat!(
+            "SELECT ",
+            user_record_columns!(),
+            ", t.id AS token_id, t.scopes AS token_scopes, t.last_used_at AS token_last_used_at \
+             FROM users u JOIN workspaces w ON w.id = u.workspace_id \
+             JOIN api_tokens t ON t.user_id = u.id WHERE t.token_hash = ?"
         ))
         .bind(token_hash)
         .fetch_optional(self.pool())
         .await?;
-        if user.is_some() {
-            sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ?")
-                .bind(now())
-                .bind(token_hash)
-                .execute(self.pool())
-                .await?;
+        if let Some(record) = &record {
+            let now = now();
+            let stale = record.token_last_used_at.is_none_or(|at| {
+                now.signed_duration_since(at).num_seconds() >= LAST_USED_RESOLUTION_SECS
+            });
+            if stale {
+                sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
+                    .bind(now)
+                    .bind(record.token_id)
+                    .execute(self.pool())
+                    .await?;
+            }
         }
-        Ok(user)
+        Ok(record)
     }
 }

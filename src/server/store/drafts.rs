@@ -87,7 +87,7 @@ impl Store {
                 channel: fields.channel,
                 subject: fields.subject.clone(),
                 content: fields.content.clone(),
-                version: next_seq(&mut tx).await?,
+                version: next_seq(&mut tx, workspace).await?,
                 updated_at: now(),
             };
             sqlx::query(

@@ -8,7 +8,13 @@ use tokio::sync::broadcast;
 /// A committed event, as sockets forward it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LoggedEvent {
+    /// Its number in its workspace: the `seq` clients see, resume from and compare.
+    #[sqlx(rename = "ws_seq")]
     pub seq: i64,
+    /// Its position in the whole log (internal: never sent, since it would reveal how busy
+    /// other workspaces are).
+    #[sqlx(rename = "seq")]
+    pub log_position: i64,
     pub workspace_id: WorkspaceId,
     /// Only this user may receive it, when set.
     pub user_id: Option<UserId>,
@@ -25,13 +31,33 @@ impl LoggedEvent {
     }
 }
 
-/// The seq range the log still holds.
+/// The seq range a workspace's log still holds.
 #[derive(Debug, Clone, Copy)]
 pub struct EventWindow {
-    /// Newest seq ever assigned (0 before the first event).
+    /// Newest seq ever assigned in the workspace (0 before its first event).
     pub head: i64,
-    /// Oldest seq still stored; `head + 1` when the log is empty.
+    /// Oldest seq still stored; `head + 1` when the workspace's log is empty.
     pub oldest: i64,
+}
+
+/// A workspace's window, read on `conn`.
+async fn window_in(
+    conn: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+) -> Result<EventWindow, sqlx::Error> {
+    // The head table remembers the highest seq even after the rows are pruned.
+    let (head, oldest): (Option<i64>, Option<i64>) = sqlx::query_as(
+        "SELECT (SELECT head FROM workspace_event_heads WHERE workspace_id = ?1), \
+                (SELECT MIN(ws_seq) FROM events WHERE workspace_id = ?1)",
+    )
+    .bind(workspace)
+    .fetch_one(&mut *conn)
+    .await?;
+    let head = head.unwrap_or(0);
+    Ok(EventWindow {
+        head,
+        oldest: oldest.unwrap_or(head + 1),
+    })
 }
 
 impl Store {
@@ -39,20 +65,9 @@ impl Store {
         self.events.subscribe()
     }
 
-    pub async fn event_window(&self) -> Result<EventWindow, sqlx::Error> {
-        // sqlite_sequence remembers the highest seq even after the rows are pruned.
-        let head: Option<(i64,)> =
-            sqlx::query_as("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
-                .fetch_optional(self.pool())
-                .await?;
-        let head = head.map_or(0, |(h,)| h);
-        let (oldest,): (Option<i64>,) = sqlx::query_as("SELECT MIN(seq) FROM events")
-            .fetch_one(self.pool())
-            .await?;
-        Ok(EventWindow {
-            head,
-            oldest: oldest.unwrap_or(head + 1),
-        })
+    pub async fn event_window(&self, workspace: WorkspaceId) -> Result<EventWindow, sqlx::Error> {
+        let mut conn = self.pool().acquire().await?;
+        window_in(&mut conn, workspace).await
     }
 
     /// The start of a replay, read in one snapshot so pruning cannot slip in between the
@@ -67,20 +82,9 @@ impl Store {
         page: i64,
     ) -> Result<(EventWindow, i64, Vec<LoggedEvent>), sqlx::Error> {
         let mut tx = self.pool().begin().await?;
-        let head: Option<(i64,)> =
-            sqlx::query_as("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
-                .fetch_optional(&mut *tx)
-                .await?;
-        let head = head.map_or(0, |(h,)| h);
-        let (oldest,): (Option<i64>,) = sqlx::query_as("SELECT MIN(seq) FROM events")
-            .fetch_one(&mut *tx)
-            .await?;
-        let window = EventWindow {
-            head,
-            oldest: oldest.unwrap_or(head + 1),
-        };
+        let window = window_in(&mut tx, workspace).await?;
         let (due,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE workspace_id = ? AND seq > ? \
+            "SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE workspace_id = ? AND ws_seq > ? \
              AND (user_id IS NULL OR user_id = ?) LIMIT ?)",
         )
         .bind(workspace)
@@ -115,7 +119,8 @@ impl Store {
         Ok(done.rows_affected())
     }
 
-    /// Workspaces with events of `kinds` after `after` (the dashboard's catch-up after lag).
+    /// Workspaces with events of `kinds` after log position `after` (the dashboard's catch-up
+    /// after lag).
     pub async fn workspaces_with_events_after(
         &self,
         after: i64,
@@ -145,12 +150,17 @@ impl Store {
     }
 }
 
-/// The seq the next appended event will get. Only meaningful under the writer lock, where
-/// nobody else can take it meanwhile.
-pub(super) async fn next_seq(tx: &mut sqlx::SqliteConnection) -> Result<i64, sqlx::Error> {
+/// Takes the workspace's next seq (for an event, or a draft version). Only under the writer
+/// lock, where nobody else can take it meanwhile.
+pub(super) async fn next_seq(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+) -> Result<i64, sqlx::Error> {
     let (next,): (i64,) = sqlx::query_as(
-        "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) + 1",
+        "INSERT INTO workspace_event_heads (workspace_id, head) VALUES (?, 1) \
+         ON CONFLICT (workspace_id) DO UPDATE SET head = head + 1 RETURNING head",
     )
+    .bind(workspace)
     .fetch_one(tx)
     .await?;
     Ok(next)
@@ -163,7 +173,7 @@ pub(super) async fn append(
     user: Option<UserId>,
     frame: impl FnOnce(i64) -> ServerFrame,
 ) -> Result<LoggedEvent, sqlx::Error> {
-    let next = next_seq(tx).await?;
+    let next = next_seq(tx, workspace).await?;
     let frame = frame(next);
     let kind = match &frame {
         ServerFrame::MessagesUpdated { .. } => "messages_updated",
@@ -175,17 +185,21 @@ pub(super) async fn append(
         _ => "other",
     };
     let payload = serde_json::to_string(&frame).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    sqlx::query("INSERT INTO events (seq, workspace_id, user_id, kind, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-        .bind(next)
-        .bind(workspace)
-        .bind(user)
-        .bind(kind)
-        .bind(&payload)
-        .bind(now())
-        .execute(&mut *tx)
-        .await?;
+    let (position,): (i64,) = sqlx::query_as(
+        "INSERT INTO events (ws_seq, workspace_id, user_id, kind, payload, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?) RETURNING seq",
+    )
+    .bind(next)
+    .bind(workspace)
+    .bind(user)
+    .bind(kind)
+    .bind(&payload)
+    .bind(now())
+    .fetch_one(&mut *tx)
+    .await?;
     Ok(LoggedEvent {
         seq: next,
+        log_position: position,
         workspace_id: workspace,
         user_id: user,
         kind: kind.to_string(),
@@ -201,8 +215,8 @@ async fn events_after_in(
     limit: i64,
 ) -> Result<Vec<LoggedEvent>, sqlx::Error> {
     sqlx::query_as::<_, LoggedEvent>(
-        "SELECT seq, workspace_id, user_id, kind, payload FROM events \
-         WHERE workspace_id = ? AND seq > ? AND (user_id IS NULL OR user_id = ?) ORDER BY seq LIMIT ?",
+        "SELECT ws_seq, seq, workspace_id, user_id, kind, payload FROM events \
+         WHERE workspace_id = ? AND ws_seq > ? AND (user_id IS NULL OR user_id = ?) ORDER BY ws_seq LIMIT ?",
     )
     .bind(workspace)
     .bind(after)

@@ -1,8 +1,16 @@
 //! Browser sessions, stored by the hash of their cookie value.
-use super::users::{UserRecord, USER_RECORD_SELECT};
+use super::users::{user_record_columns, UserRecord};
 use super::{now, Store};
 use crate::model::ids::UserId;
 use chrono::{DateTime, Utc};
+
+/// A live session: its user and its end.
+#[derive(sqlx::FromRow)]
+pub struct SessionRecord {
+    #[sqlx(flatten)]
+    pub user: UserRecord,
+    pub session_expires_at: DateTime<Utc>,
+}
 
 impl Store {
     pub async fn create_session(
@@ -21,11 +29,17 @@ impl Store {
         Ok(())
     }
 
-    /// The user behind an unexpired session.
-    pub async fn session_user(&self, token_hash: &str) -> Result<Option<UserRecord>, sqlx::Error> {
-        sqlx::query_as::<_, UserRecord>(&format!(
-            "{USER_RECORD_SELECT} JOIN sessions s ON s.user_id = u.id \
-             WHERE s.token_hash = ? AND s.expires_at > ?"
+    /// The user behind an unexpired session, and when it expires.
+    pub async fn session_user(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<SessionRecord>, sqlx::Error> {
+        sqlx::query_as::<_, SessionRecord>(concat!(
+            "SELECT ",
+            user_record_columns!(),
+            ", s.expires_at AS session_expires_at \
+             FROM users u JOIN workspaces w ON w.id = u.workspace_id \
+             JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = ? AND s.expires_at > ?"
         ))
         .bind(token_hash)
         .bind(now())

@@ -92,6 +92,35 @@ impl Store {
     }
 
     /// Clicks on `message` at or after `since`: which link, when.
+    /// How many hits of a message are stored (what a flood on its tokens can cost in rows).
+    pub async fn tracking_hit_count(&self, message: MessageId) -> Result<i64, sqlx::Error> {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM tracking_events WHERE message_id = ?")
+                .bind(message)
+                .fetch_one(self.pool())
+                .await?;
+        Ok(n)
+    }
+
+    /// Every hit a message ever had, by kind and classification: the counters of folded hits
+    /// plus the rows still kept.
+    pub async fn tracking_counts(
+        &self,
+        message: MessageId,
+    ) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT kind, classification, SUM(hits) FROM ( \
+               SELECT kind, classification, hits FROM tracking_counts WHERE message_id = ?1 \
+               UNION ALL \
+               SELECT kind, classification, COUNT(*) FROM tracking_events WHERE message_id = ?1 \
+               GROUP BY kind, classification) \
+             GROUP BY kind, classification ORDER BY kind, classification",
+        )
+        .bind(message)
+        .fetch_all(self.pool())
+        .await
+    }
+
     pub async fn clicks_since(
         &self,
         message: MessageId,
@@ -142,6 +171,11 @@ impl Store {
             if let Some(event) = reclassify_burst(&mut tx, burst).await? {
                 events.push(event);
             }
+        }
+        let touched: std::collections::HashSet<MessageId> =
+            hits.iter().map(|h| h.message_id).collect();
+        for message in touched {
+            fold_old_hits(&mut tx, message).await?;
         }
         // First human open (a human click counts: they read it), human click, proxy open.
         let mut firsts: HashMap<MessageId, (WorkspaceId, Receipts)> = HashMap::new();
@@ -238,6 +272,54 @@ struct Receipts {
 
 fn earliest(a: Option<DateTime<Utc>>, b: DateTime<Utc>) -> Option<DateTime<Utc>> {
     Some(a.map_or(b, |a| a.min(b)))
+}
+
+/// Hits kept as rows per message: the newest ones, for the record …
+const KEEP_NEWEST: i64 = 100;
+/// … and the earliest of each kind and classification, which receipts are recomputed from.
+const KEEP_EARLIEST: i64 = 5;
+
+/// The hits of `message` that are neither among its newest nor among the earliest of their kind
+/// and classification: counted into `tracking_counts`, then deleted. Bounds the rows a message
+/// can have at `KEEP_NEWEST` + 6 × `KEEP_EARLIEST`, however many hits its tokens get.
+async fn fold_old_hits(
+    tx: &mut sqlx::SqliteConnection,
+    message: MessageId,
+) -> Result<(), sqlx::Error> {
+    const FOLDED: &str = "WITH ranked AS ( \
+           SELECT id, kind, classification, \
+             ROW_NUMBER() OVER (ORDER BY at DESC, id DESC) AS newest, \
+             ROW_NUMBER() OVER (PARTITION BY kind, classification ORDER BY at, id) AS earliest \
+           FROM tracking_events WHERE message_id = ?1) \
+         SELECT id, kind, classification FROM ranked WHERE newest > ?2 AND earliest > ?3";
+    let (count,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM tracking_events WHERE message_id = ?")
+            .bind(message)
+            .fetch_one(&mut *tx)
+            .await?;
+    if count <= KEEP_NEWEST {
+        return Ok(());
+    }
+    sqlx::query(&format!(
+        "INSERT INTO tracking_counts (message_id, kind, classification, hits) \
+         SELECT ?1, kind, classification, COUNT(*) FROM ({FOLDED}) WHERE true \
+         GROUP BY kind, classification \
+         ON CONFLICT (message_id, kind, classification) DO UPDATE SET hits = hits + excluded.hits"
+    ))
+    .bind(message)
+    .bind(KEEP_NEWEST)
+    .bind(KEEP_EARLIEST)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(&format!(
+        "DELETE FROM tracking_events WHERE id IN (SELECT id FROM ({FOLDED}))"
+    ))
+    .bind(message)
+    .bind(KEEP_NEWEST)
+    .bind(KEEP_EARLIEST)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 /// Marks the burst's clicks as the scanner's and recomputes the receipts they had set.

@@ -28,9 +28,20 @@ impl From<UserRecord> for CurrentUser {
     }
 }
 
+/// The columns of a [`UserRecord`] (for queries that select more beside them).
+macro_rules! user_record_columns {
+    () => {
+        "u.id, u.workspace_id, w.name AS workspace_name, u.name, u.email, u.role, u.password_hash"
+    };
+}
+pub(super) use user_record_columns;
+
 /// The select list shared by every query that resolves to a [`UserRecord`].
-pub(super) const USER_RECORD_SELECT: &str = "SELECT u.id, u.workspace_id, w.name AS workspace_name, \
-     u.name, u.email, u.role, u.password_hash FROM users u JOIN workspaces w ON w.id = u.workspace_id";
+pub(super) const USER_RECORD_SELECT: &str = concat!(
+    "SELECT ",
+    user_record_columns!(),
+    " FROM users u JOIN workspaces w ON w.id = u.workspace_id"
+);
 
 impl Store {
     pub async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>, sqlx::Error> {

@@ -38,6 +38,8 @@ pub enum Hit {
 pub struct Tracker {
     queue: mpsc::Sender<Hit>,
     dropped: AtomicU64,
+    /// Hits answered but not stored because their token or address was over its rate limit.
+    unrecorded: AtomicU64,
 }
 
 impl Tracker {
@@ -48,7 +50,24 @@ impl Tracker {
         Tracker {
             queue,
             dropped: AtomicU64::new(0),
+            unrecorded: AtomicU64::new(0),
         }
+    }
+
+    /// Counts a hit that was over its rate limit (logged every 1000th time).
+    pub fn count_unrecorded(&self) {
+        let n = self.unrecorded.fetch_add(1, Ordering::Relaxed) + 1;
+        if n % 1000 == 1 {
+            tracing::warn!(
+                unrecorded = n,
+                "tracking hits over their rate limit were not stored"
+            );
+        }
+    }
+
+    /// How many hits were over their rate limit since start.
+    pub fn unrecorded(&self) -> u64 {
+        self.unrecorded.load(Ordering::Relaxed)
     }
 
     /// Never waits: a full queue drops the hit and says so in the log (every 1000th time).

@@ -1,0 +1,230 @@
+//! Sign-in limits that slow down the client that is guessing, never the account's owner.
+//!
+//! Counting failures per account let anyone lock a user out with five wrong passwords, and
+//! counting per IP let one guesser block a whole office behind one NAT address. So failures are
+//! counted per *client and account*:
+//! - a browser that signed in to an account before carries a device cookie for it (an HMAC over
+//!   a random device id and the account's email); its attempts on that account are counted for
+//!   that device alone, so a guesser elsewhere — even behind the same address — cannot block it;
+//! - any other client is counted per (address, account) pair, and per address across accounts.
+//!
+//! The device key lives in memory: a restart forgets known devices, which then fall back to the
+//! address rules until their next successful sign-in.
+use super::crypto::random_token;
+use super::rate_limit::FailureLimiter;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+pub const DEVICE_COOKIE: &str = "lw_device";
+
+/// Who is trying to sign in, as far as the request tells.
+pub struct Attempt<'a> {
+    pub email: &'a str,
+    pub ip: Option<IpAddr>,
+    /// The `lw_device` cookie, if any (checked here, never trusted as is).
+    pub device_cookie: Option<&'a str>,
+}
+
+pub struct SignInGuard {
+    failures: FailureLimiter,
+    key: [u8; 32],
+    max_per_client: u32,
+    max_per_ip: u32,
+}
+
+/// The counters an attempt is charged to.
+struct Keys {
+    client: String,
+    ip: Option<String>,
+}
+
+impl SignInGuard {
+    /// `max_per_client` failures per device or (address, account) pair and `max_per_ip` per
+    /// address, within `window`.
+    pub fn new(window: Duration, max_per_client: u32, max_per_ip: u32) -> Self {
+        let mut key = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut key);
+        SignInGuard {
+            failures: FailureLimiter::new(window),
+            key,
+            max_per_client,
+            max_per_ip,
+        }
+    }
+
+    fn keys(&self, attempt: &Attempt<'_>) -> Keys {
+        if let Some(device) = attempt
+            .device_cookie
+            .and_then(|c| self.device_id(c, attempt.email))
+        {
+            return Keys {
+                client: format!("device:{device}:{}", attempt.email),
+                ip: None,
+            };
+        }
+        let ip = attempt
+            .ip
+            .map(|ip| ip.to_string())
+            .unwrap_or_else(|| "unknown".into());
+        Keys {
+            client: format!("pair:{ip}:{}", attempt.email),
+            ip: Some(format!("ip:{ip}")),
+        }
+    }
+
+    /// Before checking the password: `Err(seconds to wait)` if this client must slow down.
+    /// Otherwise the attempt is counted as a failure up front (so parallel guesses cannot all
+    /// slip past the limit); [`Self::succeeded`] takes it back.
+    pub fn admit(&self, attempt: &Attempt<'_>, now: Instant) -> Result<(), u64> {
+        let keys = self.keys(attempt);
+        let blocked = self
+            .failures
+            .blocked(&keys.client, self.max_per_client, now)
+            .or_else(|| {
+                keys.ip
+                    .as_deref()
+                    .and_then(|k| self.failures.blocked(k, self.max_per_ip, now))
+            });
+        if let Some(wait) = blocked {
+            return Err(wait);
+        }
+        self.failures.record_failure(&keys.client, now);
+        if let Some(k) = &keys.ip {
+            self.failures.record_failure(k, now);
+        }
+        Ok(())
+    }
+
+    /// The password was right: forgets this client's failures and returns the device cookie
+    /// value to set (the same device id when the browser already had one for this account).
+    pub fn succeeded(&self, attempt: &Attempt<'_>) -> String {
+        let keys = self.keys(attempt);
+        self.failures.clear(&keys.client);
+        if let Some(k) = &keys.ip {
+            self.failures.forgive_one(k);
+        }
+        let device = attempt
+            .device_cookie
+            .and_then(|c| self.device_id(c, attempt.email))
+            .map(str::to_string)
+            .unwrap_or_else(|| random_token()[..22].to_string());
+        format!("{device}.{}", self.mac(&device, attempt.email))
+    }
+
+    /// The device id of a cookie issued by this process for `email`.
+    fn device_id<'c>(&self, cookie: &'c str, email: &str) -> Option<&'c str> {
+        let (device, mac) = cookie.split_once('.')?;
+        let mut check = self.hmac();
+        check.update(device.as_bytes());
+        check.update(b"\n");
+        check.update(email.as_bytes());
+        let expected = hex_decode(mac)?;
+        check.verify_slice(&expected).ok().map(|_| device)
+    }
+
+    fn mac(&self, device: &str, email: &str) -> String {
+        let mut mac = self.hmac();
+        mac.update(device.as_bytes());
+        mac.update(b"\n");
+        mac.update(email.as_bytes());
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    fn hmac(&self) -> Hmac<Sha256> {
+        Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes a key of any length")
+    }
+}
+
+fn hex_decode(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) || !text.is_ascii() {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attempt<'a>(email: &'a str, ip: &str, device: Option<&'a str>) -> Attempt<'a> {
+        Attempt {
+            email,
+            ip: Some(ip.parse().unwrap()),
+            device_cookie: device,
+        }
+    }
+
+    #[test]
+    fn a_guesser_is_slowed_but_the_owner_elsewhere_signs_in() {
+        let guard = SignInGuard::new(Duration::from_secs(900), 5, 30);
+        let now = Instant::now();
+        for _ in 0..5 {
+            guard
+                .admit(&attempt("alice@x.test", "203.0.113.66", None), now)
+                .unwrap();
+        }
+        assert!(guard
+            .admit(&attempt("alice@x.test", "203.0.113.66", None), now)
+            .is_err());
+        // The owner, from another address, has not been failing.
+        assert!(guard
+            .admit(&attempt("alice@x.test", "198.51.100.1", None), now)
+            .is_ok());
+    }
+
+    #[test]
+    fn a_known_device_behind_the_guessers_address_still_signs_in() {
+        let guard = SignInGuard::new(Duration::from_secs(900), 5, 30);
+        let now = Instant::now();
+        let office = "203.0.113.10";
+        let cookie = guard.succeeded(&attempt("alice@x.test", office, None));
+        // Someone in the same office sprays 40 accounts and hammers alice's.
+        for n in 0..40 {
+            let email = format!("user{n}@x.test");
+            let _ = guard.admit(&attempt(&email, office, None), now);
+        }
+        for _ in 0..10 {
+            let _ = guard.admit(&attempt("alice@x.test", office, None), now);
+        }
+        assert!(
+            guard
+                .admit(&attempt("bob@x.test", office, None), now)
+                .is_err(),
+            "the address is slowed"
+        );
+        assert!(guard
+            .admit(&attempt("alice@x.test", office, None), now)
+            .is_err());
+        assert!(guard
+            .admit(&attempt("alice@x.test", office, Some(&cookie)), now)
+            .is_ok());
+        // The cookie is for alice only, and a forged one counts as no cookie.
+        assert!(guard
+            .admit(&attempt("carol@x.test", office, Some(&cookie)), now)
+            .is_err());
+        let forged = format!("{}.{}", cookie.split('.').next().unwrap(), "00".repeat(32));
+        assert!(guard
+            .admit(&attempt("alice@x.test", office, Some(&forged)), now)
+            .is_err());
+    }
+
+    #[test]
+    fn a_success_keeps_the_device_id() {
+        let guard = SignInGuard::new(Duration::from_secs(900), 5, 30);
+        let first = guard.succeeded(&attempt("a@x.test", "192.0.2.1", None));
+        let again = guard.succeeded(&attempt("a@x.test", "192.0.2.1", Some(&first)));
+        assert_eq!(first, again);
+        assert!(guard.device_id("junk", "a@x.test").is_none());
+        assert!(guard.device_id("a.zz", "a@x.test").is_none());
+    }
+}
