@@ -237,7 +237,7 @@ async fn a_client_that_keeps_failing_is_slowed_down() {
     assert!(res.headers().contains_key("retry-after"));
     assert_eq!(error_body(res).await["error"], "rate_limited");
     // The failing client (this address, no device cookie) gains nothing by guessing right now;
-    // the owner elsewhere is not affected (see `hardening::lockout_*`).
+    // the owner elsewhere is not affected (see `sign_in_limits::lockout_*`).
     assert_eq!(attempt("correct horse").await.unwrap().status(), 429);
 }
 

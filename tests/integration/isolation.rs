@@ -69,16 +69,7 @@ async fn workspace_a(server: &TestServer) -> (crate::support::Session, Workspace
         .json()
         .await
         .unwrap();
-    let token: Value = server
-        .rpc(
-            &alice.client,
-            "create_api_token",
-            &[("name", "A token"), ("scopes", "read")],
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let token = server.api_token(&alice.client, "A token", "read").await;
     let a = WorkspaceA {
         lead,
         message,

@@ -3,11 +3,12 @@
 #![cfg(feature = "ssr")]
 
 mod accounts;
+mod credentials;
 mod dashboard;
 mod drafts;
 mod email;
 mod fuzz;
-mod hardening;
+mod http_guards;
 mod inbox;
 mod isolation;
 mod kpis;
@@ -18,6 +19,7 @@ mod reads;
 mod realtime;
 mod rollups;
 mod security;
+mod sign_in_limits;
 mod support;
 mod team;
 mod tracking;

@@ -86,15 +86,9 @@ async fn cross_site_writes_are_refused_and_store_nothing() {
 async fn api_tokens_authenticate_and_can_be_revoked() {
     let server = TestServer::start().await;
     let client = server.signed_up("ada@example.com", "A").await;
-    let res = server
-        .rpc(
-            &client,
-            "create_api_token",
-            &[("name", "Website form"), ("scopes", "read write")],
-        )
+    let created = server
+        .api_token(&client, "Website form", "read write")
         .await;
-    assert!(res.status().is_success());
-    let created: serde_json::Value = res.json().await.unwrap();
     let secret = created["secret"].as_str().unwrap().to_string();
     assert!(secret.starts_with("lw_") && secret.len() > 40);
 

@@ -116,6 +116,20 @@ impl TestServer {
         Session { client, cookie }
     }
 
+    /// Creates an API token (through the settings page's server function) and returns the
+    /// answer: `{info: {id, …}, secret}`.
+    pub async fn api_token(&self, client: &Client, name: &str, scopes: &str) -> Value {
+        let res = self
+            .rpc(
+                client,
+                "create_api_token",
+                &[("name", name), ("scopes", scopes)],
+            )
+            .await;
+        assert_eq!(res.status(), 200, "create_api_token");
+        res.json().await.expect("token JSON")
+    }
+
     /// Opens `/ws` with a session cookie, as a tab of this site would.
     pub async fn socket(&self, cookie: &str) -> Ws {
         self.socket_with("cookie", cookie).await

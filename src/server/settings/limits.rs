@@ -42,11 +42,11 @@ pub(super) fn parse(raw: &Raw) -> Result<Limits, SettingsError> {
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(2);
-    let in_range = |key: &str, value: u32, max: u32| {
-        if (1..=max).contains(&value) {
-            Ok(value)
-        } else {
-            Err(raw.error(key, &format!("must be between 1 and {max}")))
+    // A whole number from 1 to `max`, `default` when unset.
+    let count = |key: &str, default: u32, max: u32| -> Result<u32, SettingsError> {
+        match raw.get(key, default, "a whole number")? {
+            n @ 1.. if n <= max => Ok(n),
+            _ => Err(raw.error(key, &format!("must be between 1 and {max}"))),
         }
     };
     let password_hash_slots = match raw.get("password_hash_slots", 0u32, "a whole number")? {
@@ -62,36 +62,16 @@ pub(super) fn parse(raw: &Raw) -> Result<Limits, SettingsError> {
     Ok(Limits {
         trusted_proxies,
         password_hash_slots,
-        password_hash_queue: in_range(
-            "password_hash_queue",
-            raw.get("password_hash_queue", 32, "a whole number")?,
-            10_000,
-        )? as usize,
-        signups_per_ip_per_hour: in_range(
-            "signups_per_ip_per_hour",
-            raw.get("signups_per_ip_per_hour", 10, "a whole number")?,
-            1_000_000,
-        )?,
-        public_posts_per_ip_per_minute: in_range(
-            "public_posts_per_ip_per_minute",
-            raw.get("public_posts_per_ip_per_minute", 60, "a whole number")?,
-            1_000_000,
-        )?,
-        tracking_hits_per_token_per_minute: in_range(
+        password_hash_queue: count("password_hash_queue", 32, 10_000)? as usize,
+        signups_per_ip_per_hour: count("signups_per_ip_per_hour", 10, 1_000_000)?,
+        public_posts_per_ip_per_minute: count("public_posts_per_ip_per_minute", 60, 1_000_000)?,
+        tracking_hits_per_token_per_minute: count(
             "tracking_hits_per_token_per_minute",
-            raw.get("tracking_hits_per_token_per_minute", 10, "a whole number")?,
+            10,
             1_000_000,
         )?,
-        tracking_hits_per_ip_per_minute: in_range(
-            "tracking_hits_per_ip_per_minute",
-            raw.get("tracking_hits_per_ip_per_minute", 300, "a whole number")?,
-            10_000_000,
-        )?,
-        ws_frames_per_second: in_range(
-            "ws_frames_per_second",
-            raw.get("ws_frames_per_second", 20, "a whole number")?,
-            100_000,
-        )?,
+        tracking_hits_per_ip_per_minute: count("tracking_hits_per_ip_per_minute", 300, 10_000_000)?,
+        ws_frames_per_second: count("ws_frames_per_second", 20, 100_000)?,
     })
 }
 
