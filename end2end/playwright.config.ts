@@ -51,7 +51,7 @@ export default defineConfig({
       // Parallel tests sign in often from one address; the limit itself is tested in Rust.
       LEADWIRE_LOGIN_MAX_FAILURES_PER_IP: "1000",
       LEADWIRE_SIGNUPS_PER_IP_PER_HOUR: "100000",
-      LEADWIRE_PUBLIC_POSTS_PER_IP_PER_MINUTE: "100000",
+      LEADWIRE_PUBLIC_REQUESTS_PER_IP_PER_MINUTE: "100000",
       // Small pages so "load older" is reachable in a test.
       LEADWIRE_THREAD_PAGE_SIZE: "20",
       // Tests open and click an email seconds after sending it; trust a browser at once (the

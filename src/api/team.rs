@@ -33,7 +33,7 @@ pub async fn revoke_invite(id: String) -> Result<(), AppError> {
 pub async fn get_invite_details(token: String) -> Result<InviteDetails, AppError> {
     let (state, parts) = super::request()?;
     // Public: counted like every other request anyone can make without an account.
-    crate::server::accounts::admit_public_post(&state, super::client_ip(&state, &parts))?;
+    crate::server::accounts::admit_public_request(&state, super::client_ip(&state, &parts))?;
     crate::server::team::invite_details(&state, &token).await
 }
 

@@ -29,10 +29,10 @@ pub struct Knock<'a> {
 }
 
 /// Charges one sign-up, sign-in or invite acceptance to the client's address.
-pub fn admit_public_post(state: &AppState, ip: Option<IpAddr>) -> Result<(), AppError> {
+pub fn admit_public_request(state: &AppState, ip: Option<IpAddr>) -> Result<(), AppError> {
     let Some(ip) = ip else { return Ok(()) };
     state
-        .public_posts
+        .public_requests
         .take(&ip, Instant::now())
         .map_err(|wait| AppError::RateLimited {
             message: "Too many attempts from your network. Please wait a moment.".into(),
@@ -56,7 +56,7 @@ pub async fn signup(
     input: SignupInput<'_>,
     ip: Option<IpAddr>,
 ) -> Result<Session, AppError> {
-    admit_public_post(state, ip)?;
+    admit_public_request(state, ip)?;
     let name = parse_person_name("name", input.name)?;
     let email = Email::parse("email", input.email)?;
     let password = Password::parse("password", input.password)?;
@@ -109,7 +109,7 @@ pub async fn login(
     password: &str,
     knock: Knock<'_>,
 ) -> Result<Session, AppError> {
-    admit_public_post(state, knock.ip)?;
+    admit_public_request(state, knock.ip)?;
     let email = Email::parse("email", email)?;
     if password.is_empty() {
         return Err(AppError::validation("password", "Password is required."));

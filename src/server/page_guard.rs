@@ -43,6 +43,17 @@ pub async fn require_session(
         if signed_in && matches!(path.as_str(), "/login" | "/signup") {
             return Redirect::to("/").into_response();
         }
+        // Rendering a page costs CPU: anyone without a session gets a bounded rate of them.
+        if !signed_in {
+            let ip = super::client_ip::of_request(
+                request.headers(),
+                request.extensions(),
+                &state.settings.limits.trusted_proxies,
+            );
+            if let Err(e) = super::accounts::admit_public_request(&state, ip) {
+                return e.into_response();
+            }
+        }
         return next.run(request).await;
     }
     if let Some(workspace) = workspace {

@@ -23,7 +23,7 @@ pub struct AppState {
     /// New workspaces per client address.
     pub signups: Arc<Throttle<IpAddr>>,
     /// Sign-up, sign-in and invite-acceptance requests per client address.
-    pub public_posts: Arc<Throttle<IpAddr>>,
+    pub public_requests: Arc<Throttle<IpAddr>>,
     /// Takes tracking hits off the request path (see `tracking::recorder`).
     pub tracker: Arc<Tracker>,
     /// Who is online, viewing and typing (memory only).
@@ -70,9 +70,9 @@ impl AppState {
             limits.signups_per_ip_per_hour,
             limits.signups_per_ip_per_hour,
         ));
-        let public_posts = Arc::new(Throttle::per_minute(
-            limits.public_posts_per_ip_per_minute,
-            limits.public_posts_per_ip_per_minute,
+        let public_requests = Arc::new(Throttle::per_minute(
+            limits.public_requests_per_ip_per_minute,
+            limits.public_requests_per_ip_per_minute,
         ));
         let tracking_per_token = Arc::new(Throttle::per_minute(
             limits.tracking_hits_per_token_per_minute.saturating_mul(2),
@@ -100,7 +100,7 @@ impl AppState {
             sign_in_guard,
             passwords,
             signups,
-            public_posts,
+            public_requests,
             tracker,
             presence: Arc::new(super::presence::PresenceHub::new(
                 std::time::Duration::from_secs(presence_away_secs),

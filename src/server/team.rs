@@ -1,5 +1,5 @@
 //! The team of a workspace: members and invites.
-use super::accounts::{admit_public_post, start_session, Session, EMAIL_TAKEN};
+use super::accounts::{admit_public_request, start_session, Session, EMAIL_TAKEN};
 use super::auth::Caller;
 use super::crypto::{random_token, token_hash};
 use super::http_error::internal;
@@ -107,7 +107,7 @@ pub async fn accept_invite(
     password: &str,
     ip: Option<std::net::IpAddr>,
 ) -> Result<Session, AppError> {
-    admit_public_post(state, ip)?;
+    admit_public_request(state, ip)?;
     let name = parse_person_name("name", name)?;
     let password = Password::parse("password", password)?;
     let invite = state

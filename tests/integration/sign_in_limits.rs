@@ -161,7 +161,7 @@ async fn concurrent_sign_ups_stay_within_the_documented_memory_bound() {
         .env("LEADWIRE_PASSWORD_HASH_SLOTS", "2")
         .env("LEADWIRE_PASSWORD_HASH_QUEUE", "32")
         .env("LEADWIRE_SIGNUPS_PER_IP_PER_HOUR", "100000")
-        .env("LEADWIRE_PUBLIC_POSTS_PER_IP_PER_MINUTE", "100000")
+        .env("LEADWIRE_PUBLIC_REQUESTS_PER_IP_PER_MINUTE", "100000")
         .env("RUST_LOG", "leadwire=warn")
         .kill_on_drop(true)
         .stdout(std::process::Stdio::null())
@@ -210,4 +210,33 @@ async fn concurrent_sign_ups_stay_within_the_documented_memory_bound() {
         "peak RSS {peak} KiB exceeds {allowed} KiB (start {before} KiB + 2 × 19 MiB + 64 MiB)"
     );
     child.kill().await.ok();
+}
+
+#[tokio::test]
+async fn signed_out_page_renders_are_limited_per_address() {
+    let server = TestServer::start_with(|s| s.limits.public_requests_per_ip_per_minute = 3).await;
+    // The sign-up takes one of the address's three.
+    let ada = server.signed_up("ada@example.com", "A").await;
+    // A signed-in user's pages do not count against the address.
+    for _ in 0..5 {
+        assert_eq!(
+            ada.get(server.url("/leads")).send().await.unwrap().status(),
+            200
+        );
+    }
+    let visitor = server.client();
+    for _ in 0..2 {
+        assert_eq!(
+            visitor
+                .get(server.url("/login"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+    }
+    let res = visitor.get(server.url("/signup")).send().await.unwrap();
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
 }

@@ -9,7 +9,7 @@ pub(super) const KEYS: &[&str] = &[
     "password_hash_slots",
     "password_hash_queue",
     "signups_per_ip_per_hour",
-    "public_posts_per_ip_per_minute",
+    "public_requests_per_ip_per_minute",
     "tracking_hits_per_token_per_minute",
     "tracking_hits_per_ip_per_minute",
     "ws_frames_per_second",
@@ -25,8 +25,10 @@ pub struct Limits {
     pub password_hash_queue: usize,
     /// New workspaces per client address per hour (the burst is the same number).
     pub signups_per_ip_per_hour: u32,
-    /// Sign-up, sign-in and invite-acceptance attempts per client address per minute.
-    pub public_posts_per_ip_per_minute: u32,
+    /// Requests anyone can make without an account, per client address per minute: sign-up,
+    /// sign-in, invite look-up and acceptance, and rendering the sign-in, sign-up and invite
+    /// pages.
+    pub public_requests_per_ip_per_minute: u32,
     /// Tracking hits recorded per pixel or link token per minute (twice that in a burst);
     /// further hits are answered the same but only counted.
     pub tracking_hits_per_token_per_minute: u32,
@@ -64,7 +66,11 @@ pub(super) fn parse(raw: &Raw) -> Result<Limits, SettingsError> {
         password_hash_slots,
         password_hash_queue: count("password_hash_queue", 32, 10_000)? as usize,
         signups_per_ip_per_hour: count("signups_per_ip_per_hour", 10, 1_000_000)?,
-        public_posts_per_ip_per_minute: count("public_posts_per_ip_per_minute", 60, 1_000_000)?,
+        public_requests_per_ip_per_minute: count(
+            "public_requests_per_ip_per_minute",
+            120,
+            1_000_000,
+        )?,
         tracking_hits_per_token_per_minute: count(
             "tracking_hits_per_token_per_minute",
             10,
