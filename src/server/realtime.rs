@@ -1,22 +1,31 @@
 //! `/ws`: one socket per tab. The database is the truth, the in-process broadcast the doorbell:
 //! a socket replays what it missed from the event log (by seq), then forwards live events in
 //! order. A socket that falls too far behind replays from the database, or gets `reset`.
+//!
+//! Each socket hears only its workspace's channel (`fanout`), gets frames already encoded, and
+//! writes whatever is waiting with one flush. Its read side is a task of its own that runs only
+//! when the client sends something, with a small read buffer: an idle socket costs a few KiB and
+//! no CPU when other sockets are busy.
+pub mod fanout;
 pub mod prune;
 
 use super::auth::{Caller, Via};
 use super::presence::TabGuard;
 use super::revocations::Ended;
 use super::state::AppState;
-use super::store::events::LoggedEvent;
 use crate::model::event::{ClientFrame, ServerFrame};
 use axum::extract::ws::{
-    close_code, CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade,
+    close_code, CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade,
 };
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::Response;
+use fanout::Outgoing;
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
 use std::time::{Duration, Instant};
 use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
 
 /// More `resume` requests than this within [`RESUME_WINDOW`] close the socket: each one costs
 /// a replay from the database.
@@ -28,6 +37,11 @@ pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// A replay longer than this is answered with `reset`: refetching is cheaper.
 const MAX_REPLAY: i64 = 10_000;
 const REPLAY_PAGE: i64 = 500;
+/// The read side reads in chunks of this size (tungstenite's default, 128 KiB, was zero-filled
+/// on every read and kept per socket); larger frames still arrive, in several reads.
+const READ_BUFFER: usize = 4 * 1024;
+/// Frames written before one flush, when several are waiting.
+const MAX_BATCH: usize = 64;
 
 pub async fn upgrade(
     State(state): State<AppState>,
@@ -39,9 +53,16 @@ pub async fn upgrade(
     let credentials = credential_headers(&headers);
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(0)
         .on_upgrade(move |socket| async move {
+            let (sink, stream) = socket.split();
+            let (to_session, incoming) = mpsc::channel(16);
+            let reader = ReaderTask(tokio::spawn(read_frames(stream, to_session)));
             let mut session = Session {
-                socket,
+                sink,
+                incoming,
+                _reader: reader,
                 state,
                 caller,
                 credentials,
@@ -68,8 +89,51 @@ fn credential_headers(headers: &HeaderMap) -> HeaderMap {
     kept
 }
 
+/// What the read side hands the session.
+enum Incoming {
+    Text(Utf8Bytes),
+    Binary,
+    /// A ping or pong: the peer is alive.
+    Heard,
+    /// The peer closed, or the connection ended.
+    Closed,
+    /// Oversized or broken frame.
+    Broken,
+}
+
+/// The read side: wakes only when the client sends something.
+async fn read_frames(mut stream: SplitStream<WebSocket>, to: mpsc::Sender<Incoming>) {
+    while let Some(message) = stream.next().await {
+        let item = match message {
+            Ok(WsMessage::Text(text)) => Incoming::Text(text),
+            Ok(WsMessage::Binary(_)) => Incoming::Binary,
+            Ok(WsMessage::Ping(_) | WsMessage::Pong(_)) => Incoming::Heard,
+            Ok(WsMessage::Close(_)) => break,
+            Err(_) => {
+                let _ = to.send(Incoming::Broken).await;
+                return;
+            }
+        };
+        if to.send(item).await.is_err() {
+            return;
+        }
+    }
+    let _ = to.send(Incoming::Closed).await;
+}
+
+/// Stops the read side when the session ends, however it ends.
+struct ReaderTask(tokio::task::JoinHandle<()>);
+
+impl Drop for ReaderTask {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 struct Session {
-    socket: WebSocket,
+    sink: SplitSink<WebSocket, WsMessage>,
+    incoming: mpsc::Receiver<Incoming>,
+    _reader: ReaderTask,
     state: AppState,
     caller: Caller,
     credentials: HeaderMap,
@@ -117,8 +181,8 @@ impl FrameBudget {
 impl Session {
     async fn run(&mut self) -> Result<(), &'static str> {
         // Subscribe before reading the log, so nothing committed in between is missed.
-        let mut live = self.state.store.subscribe_events();
-        let mut ephemeral = self.state.presence.subscribe();
+        let workspace = self.caller.user.workspace_id;
+        let mut live = self.state.fanout.subscribe(workspace);
         let mut ended = self.state.revocations.subscribe();
         // A session ends at its expiry: the socket closes then, without polling the database.
         let expiry = match &self.caller.via {
@@ -129,7 +193,6 @@ impl Session {
         };
         let expired = tokio::time::sleep(expiry);
         tokio::pin!(expired);
-        let workspace = self.caller.user.workspace_id;
         // This tab is online from here until the socket ends, however it ends.
         self.tab = self
             .state
@@ -149,32 +212,38 @@ impl Session {
         let mut last_heard = Instant::now();
         loop {
             tokio::select! {
-                incoming = self.socket.recv() => {
+                incoming = self.incoming.recv() => {
                     last_heard = Instant::now();
                     match incoming {
-                        Some(Ok(WsMessage::Text(text))) => self.on_client_frame(text.as_str()).await?,
-                        Some(Ok(WsMessage::Binary(_))) => {
+                        Some(Incoming::Text(text)) => self.on_client_frame(text.as_str()).await?,
+                        Some(Incoming::Binary) => {
                             return self.close(close_code::UNSUPPORTED, "text frames only").await;
                         }
-                        Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => {}
-                        Some(Ok(WsMessage::Close(_))) | None => return Ok(()),
-                        Some(Err(_)) => {
-                            // Oversized or broken frames end up here.
+                        Some(Incoming::Heard) => {}
+                        Some(Incoming::Closed) | None => return Ok(()),
+                        Some(Incoming::Broken) => {
                             return self.close(close_code::SIZE, "frame too large or malformed").await;
                         }
                     }
                 }
-                frame = ephemeral.recv(), if self.resumed => match frame {
-                    Ok(frame) if frame.workspace == workspace => self.send_text(frame.payload.clone()).await?,
-                    Ok(_) => {}
-                    // Presence is state, not history: catch up with a fresh snapshot.
-                    Err(RecvError::Lagged(_)) => self.send_presence_snapshot().await?,
-                    Err(RecvError::Closed) => return Ok(()),
-                },
-                event = live.recv(), if self.resumed => match event {
-                    Ok(event) => self.forward(&event).await?,
-                    // Fell behind the in-memory buffer: the log still has everything.
-                    Err(RecvError::Lagged(_)) => self.replay(self.last_sent).await?,
+                frame = live.recv(), if self.resumed => match frame {
+                    Ok(frame) => {
+                        self.deliver(&frame).await?;
+                        // Whatever else is already waiting goes out with the same flush.
+                        for _ in 1..MAX_BATCH {
+                            match live.try_recv() {
+                                Ok(frame) => self.deliver(&frame).await?,
+                                Err(_) => break,
+                            }
+                        }
+                        self.sink.flush().await.map_err(|_| "send failed")?;
+                    }
+                    // Fell behind the in-memory buffer: the log still has every event, and
+                    // presence is state, not history: a fresh snapshot.
+                    Err(RecvError::Lagged(_)) => {
+                        self.replay(self.last_sent).await?;
+                        self.send_presence_snapshot().await?;
+                    }
                     Err(RecvError::Closed) => return Ok(()),
                 },
                 revoked = ended.recv() => match revoked {
@@ -197,7 +266,7 @@ impl Session {
                     if last_heard.elapsed() > idle_limit {
                         return self.close(close_code::AWAY, "idle").await;
                     }
-                    self.socket.send(WsMessage::Ping(Default::default())).await.map_err(|_| "send failed")?;
+                    self.sink.send(WsMessage::Ping(Default::default())).await.map_err(|_| "send failed")?;
                 }
             }
         }
@@ -317,8 +386,9 @@ impl Session {
             let full = batch.len() as i64 == REPLAY_PAGE;
             for event in batch {
                 cursor = event.seq;
-                self.send_text(event.payload).await?;
+                self.feed(event.payload.into()).await?;
             }
+            self.sink.flush().await.map_err(|_| "send failed")?;
             if !full {
                 break;
             }
@@ -333,13 +403,20 @@ impl Session {
         Ok(())
     }
 
-    async fn forward(&mut self, event: &LoggedEvent) -> Result<(), &'static str> {
-        let user = &self.caller.user;
-        if event.seq > self.last_sent && event.visible_to(user.workspace_id, user.id) {
-            self.last_sent = event.seq;
-            self.send_text(event.payload.clone()).await?;
+    /// Writes one frame of the workspace's channel (without flushing).
+    async fn deliver(&mut self, frame: &Outgoing) -> Result<(), &'static str> {
+        match frame {
+            Outgoing::Event { seq, user, text } => {
+                if *seq > self.last_sent && user.is_none_or(|u| u == self.caller.user.id) {
+                    self.last_sent = *seq;
+                    self.feed(text.clone()).await?;
+                }
+                Ok(())
+            }
+            Outgoing::Ephemeral(text) => self.feed(text.clone()).await,
+            Outgoing::Replay => self.replay(self.last_sent).await,
+            Outgoing::Presence => self.send_presence_snapshot().await,
         }
-        Ok(())
     }
 
     async fn reset(&mut self, seq: i64, reason: &str) -> Result<(), &'static str> {
@@ -373,9 +450,18 @@ impl Session {
         self.send_text(text).await
     }
 
+    /// Writes a frame and flushes.
     async fn send_text(&mut self, text: String) -> Result<(), &'static str> {
-        self.socket
+        self.sink
             .send(WsMessage::Text(text.into()))
+            .await
+            .map_err(|_| "send failed")
+    }
+
+    /// Writes a frame without flushing (the caller flushes once for the lot).
+    async fn feed(&mut self, text: Utf8Bytes) -> Result<(), &'static str> {
+        self.sink
+            .feed(WsMessage::Text(text))
             .await
             .map_err(|_| "send failed")
     }
@@ -385,13 +471,13 @@ impl Session {
             code,
             reason: reason.into(),
         };
-        let _ = self.socket.send(WsMessage::Close(Some(frame))).await;
+        let _ = self.sink.send(WsMessage::Close(Some(frame))).await;
         // Finish the closing handshake: wait (briefly) for the peer's close, reading what it
         // still sends. Dropping the connection with unread input would make the kernel reset
         // it, and the peer might never see our close frame and its reason.
         let _ = tokio::time::timeout(Duration::from_secs(2), async {
-            while let Some(Ok(message)) = self.socket.recv().await {
-                if matches!(message, WsMessage::Close(_)) {
+            while let Some(incoming) = self.incoming.recv().await {
+                if matches!(incoming, Incoming::Closed | Incoming::Broken) {
                     break;
                 }
             }

@@ -33,6 +33,8 @@ pub struct AppState {
     pub tracking_per_ip: Arc<Throttle<IpAddr>>,
     /// Client frames per user across all their sockets (see `realtime`).
     pub socket_frames: Arc<Throttle<crate::model::ids::UserId>>,
+    /// Committed events and presence frames, per workspace, encoded once (see `realtime`).
+    pub fanout: Arc<super::realtime::fanout::Fanout>,
     /// Sign-outs and revoked tokens, for the sockets that must close.
     pub revocations: Arc<super::revocations::Revocations>,
     /// Rung when an email is queued, so the delivery worker wakes at once.
@@ -93,6 +95,10 @@ impl AppState {
             },
         ));
         let presence_away_secs = settings.presence_away_secs;
+        let presence = Arc::new(super::presence::PresenceHub::new(
+            std::time::Duration::from_secs(presence_away_secs),
+        ));
+        let fanout = super::realtime::fanout::Fanout::start(&store, &presence);
         AppState {
             leptos_options,
             settings: Arc::new(settings),
@@ -102,9 +108,8 @@ impl AppState {
             signups,
             public_requests,
             tracker,
-            presence: Arc::new(super::presence::PresenceHub::new(
-                std::time::Duration::from_secs(presence_away_secs),
-            )),
+            presence,
+            fanout,
             tracking_per_token,
             tracking_per_ip,
             socket_frames,

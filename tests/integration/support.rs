@@ -54,6 +54,9 @@ impl TestServer {
         Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
+            // A request the server never answers fails the test, naming the URL, instead of
+            // hanging the whole suite.
+            .timeout(Duration::from_secs(60))
             .build()
             .expect("client")
     }
