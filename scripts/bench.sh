@@ -9,7 +9,7 @@ work=$(mktemp -d)
 ./scripts/build-release.sh
 cargo build --release --features bench --bin leadwire-bench
 # The pixel scenario measures recording every hit: lift the per-token and per-address limits.
-LEADWIRE_TRACKING_HITS_PER_TOKEN_PER_MINUTE=1000000 LEADWIRE_TRACKING_HITS_PER_IP_PER_MINUTE=10000000 LEADWIRE_SIGNUPS_PER_IP_PER_HOUR=100000 \
+LEADWIRE_WS_FRAMES_PER_SECOND=100000 LEADWIRE_TRACKING_HITS_PER_TOKEN_PER_MINUTE=1000000 LEADWIRE_TRACKING_HITS_PER_IP_PER_MINUTE=10000000 LEADWIRE_SIGNUPS_PER_IP_PER_HOUR=100000 \
 LEPTOS_SITE_ADDR="127.0.0.1:$port" LEADWIRE_DATABASE_URL="sqlite://$work/bench.db" LEADWIRE_SEED_DEMO=false \
   RUST_LOG=leadwire=warn ./target/release/leadwire >"$work/server.log" 2>&1 &
 server=$!
