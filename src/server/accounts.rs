@@ -5,7 +5,7 @@ use super::revocations::Ended;
 use super::sign_in_guard::Attempt;
 use super::state::AppState;
 use super::store::{is_unique_violation, now, workspaces::NewUser};
-use super::throttle::retry_after_secs;
+use super::throttle::{retry_after_secs, Throttle};
 use crate::model::auth::{parse_person_name, parse_workspace_name, CurrentUser, Email, Password};
 use crate::model::error::AppError;
 use crate::model::ids::UserId;
@@ -28,14 +28,23 @@ pub struct Knock<'a> {
     pub device_cookie: Option<&'a str>,
 }
 
-/// Charges one sign-up, sign-in or invite acceptance to the client's address.
+/// Charges one request without an account (sign-up, sign-in, invite look-up or acceptance, a
+/// signed-out page) to the client's address.
 pub fn admit_public_request(state: &AppState, ip: Option<IpAddr>) -> Result<(), AppError> {
+    charge(
+        &state.public_requests,
+        ip,
+        "Too many attempts from your network. Please wait a moment.",
+    )
+}
+
+/// Takes one token of `throttle` for `ip` (nothing to charge without an address).
+fn charge(throttle: &Throttle<IpAddr>, ip: Option<IpAddr>, message: &str) -> Result<(), AppError> {
     let Some(ip) = ip else { return Ok(()) };
-    state
-        .public_requests
+    throttle
         .take(&ip, Instant::now())
         .map_err(|wait| AppError::RateLimited {
-            message: "Too many attempts from your network. Please wait a moment.".into(),
+            message: message.into(),
             retry_after_secs: retry_after_secs(wait),
         })
 }
@@ -70,16 +79,11 @@ pub async fn signup(
         return Err(AppError::validation("email", EMAIL_TAKEN));
     }
     // Counted only for valid input, so a typo does not use up the hour's allowance.
-    if let Some(ip) = ip {
-        state
-            .signups
-            .take(&ip, Instant::now())
-            .map_err(|wait| AppError::RateLimited {
-                message: "Too many new workspaces from your network. Please try again later."
-                    .into(),
-                retry_after_secs: retry_after_secs(wait),
-            })?;
-    }
+    charge(
+        &state.signups,
+        ip,
+        "Too many new workspaces from your network. Please try again later.",
+    )?;
     let hash = state.passwords.hash(password.expose()).await?;
     let new_user = NewUser {
         name: &name,

@@ -120,38 +120,36 @@ pub fn cookie<'h>(headers: &'h HeaderMap, wanted: &str) -> Option<&'h str> {
 
 /// `Set-Cookie` for the device cookie of a successful sign-in (a year; see `sign_in_guard`).
 pub fn device_cookie(state: &AppState, value: &str) -> HeaderValue {
-    let secure = if state.settings.secure_cookies() {
-        "; Secure"
-    } else {
-        ""
-    };
-    let name = super::sign_in_guard::DEVICE_COOKIE;
-    let cookie =
-        format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000{secure}");
-    HeaderValue::from_str(&cookie).expect("device cookie is URL-safe base64 and hex")
+    cookie_header(
+        state,
+        super::sign_in_guard::DEVICE_COOKIE,
+        value,
+        365 * 24 * 3600,
+    )
 }
 
 /// `Set-Cookie` for a new session: HttpOnly, SameSite=Lax, Secure over https.
 pub fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
     let max_age = state.settings.session_ttl_secs;
-    cookie_header(state, token, max_age)
+    cookie_header(state, SESSION_COOKIE, token, max_age)
 }
 
 /// `Set-Cookie` that removes the session cookie.
 pub fn cleared_session_cookie(state: &AppState) -> HeaderValue {
-    cookie_header(state, "", 0)
+    cookie_header(state, SESSION_COOKIE, "", 0)
 }
 
-fn cookie_header(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+/// HttpOnly, SameSite=Lax, site-wide, `Secure` over https.
+fn cookie_header(state: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
     let secure = if state.settings.secure_cookies() {
         "; Secure"
     } else {
         ""
     };
-    let cookie = format!(
-        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
-    );
-    HeaderValue::from_str(&cookie).expect("cookie built from URL-safe base64 is a valid header")
+    let cookie =
+        format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
+    HeaderValue::from_str(&cookie)
+        .expect("cookies built from URL-safe base64 and hex are valid headers")
 }
 
 impl FromRequestParts<AppState> for Caller {

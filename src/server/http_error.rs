@@ -20,6 +20,18 @@ impl AppError {
     }
 }
 
+impl AppError {
+    /// `Retry-After` for a rate-limited answer.
+    fn retry_after(&self) -> Option<HeaderValue> {
+        match self {
+            AppError::RateLimited {
+                retry_after_secs, ..
+            } => Some(HeaderValue::from(*retry_after_secs)),
+            _ => None,
+        }
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let mut body = serde_json::json!({
@@ -30,13 +42,8 @@ impl IntoResponse for AppError {
             body["field"] = field.into();
         }
         let mut response = (self.status(), Json(body)).into_response();
-        if let AppError::RateLimited {
-            retry_after_secs, ..
-        } = &self
-        {
-            if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let Some(wait) = self.retry_after() {
+            response.headers_mut().insert(header::RETRY_AFTER, wait);
         }
         response
     }
@@ -68,12 +75,7 @@ pub fn set_server_fn_status(error: &AppError) {
         return;
     }
     response.set_status(error.status());
-    if let AppError::RateLimited {
-        retry_after_secs, ..
-    } = error
-    {
-        if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-            response.insert_header(header::RETRY_AFTER, v);
-        }
+    if let Some(wait) = error.retry_after() {
+        response.insert_header(header::RETRY_AFTER, wait);
     }
 }

@@ -13,6 +13,7 @@ use super::auth::{Caller, Via};
 use super::presence::TabGuard;
 use super::revocations::Ended;
 use super::state::AppState;
+use super::throttle::Bucket;
 use crate::model::event::{ClientFrame, ServerFrame};
 use axum::extract::ws::{
     close_code, CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade,
@@ -59,6 +60,7 @@ pub async fn upgrade(
             let (sink, stream) = socket.split();
             let (to_session, incoming) = mpsc::channel(16);
             let reader = ReaderTask(tokio::spawn(read_frames(stream, to_session)));
+            let burst = 2.0 * f64::from(state.settings.limits.ws_frames_per_second);
             let mut session = Session {
                 sink,
                 incoming,
@@ -70,7 +72,7 @@ pub async fn upgrade(
                 tab: 0,
                 resumed: false,
                 resume_window: (Instant::now(), 0),
-                frame_budget: FrameBudget::new(Instant::now()),
+                frame_budget: Bucket::full(burst, Instant::now()),
             };
             if let Err(reason) = session.run().await {
                 tracing::debug!(user = %session.caller.user.id, reason, "socket closed");
@@ -145,37 +147,9 @@ struct Session {
     resumed: bool,
     /// Start of the current rate window for `resume`, and how many arrived in it.
     resume_window: (Instant, u32),
-    /// This socket's allowance of client frames (see `on_client_frame`).
-    frame_budget: FrameBudget,
-}
-
-/// A token bucket for one socket's frames: `ws_frames_per_second`, twice that in a burst.
-/// Kept inline (no map, no lock): every socket has exactly one.
-struct FrameBudget {
-    tokens: f64,
-    at: Instant,
-}
-
-impl FrameBudget {
-    fn new(now: Instant) -> Self {
-        FrameBudget {
-            tokens: f64::MAX,
-            at: now,
-        }
-    }
-
-    fn take(&mut self, per_second: u32, now: Instant) -> bool {
-        let burst = 2.0 * per_second as f64;
-        let refill = now.saturating_duration_since(self.at).as_secs_f64() * per_second as f64;
-        self.tokens = (self.tokens.min(burst) + refill).min(burst);
-        self.at = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
+    /// This socket's allowance of client frames (see `on_client_frame`): `ws_frames_per_second`,
+    /// twice that in a burst.
+    frame_budget: Bucket,
 }
 
 impl Session {
@@ -185,13 +159,21 @@ impl Session {
         let mut live = self.state.fanout.subscribe(workspace);
         let mut ended = self.state.revocations.subscribe();
         // A session ends at its expiry: the socket closes then, without polling the database.
+        // A token has no expiry (it ends by revocation).
         let expiry = match &self.caller.via {
-            Via::Session { expires_at, .. } => (*expires_at - super::store::now())
-                .to_std()
-                .unwrap_or(Duration::ZERO),
-            Via::Token { .. } => Duration::from_secs(100 * 365 * 24 * 3600),
+            Via::Session { expires_at, .. } => Some(
+                (*expires_at - super::store::now())
+                    .to_std()
+                    .unwrap_or(Duration::ZERO),
+            ),
+            Via::Token { .. } => None,
         };
-        let expired = tokio::time::sleep(expiry);
+        let expired = async move {
+            match expiry {
+                Some(left) => tokio::time::sleep(left).await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::pin!(expired);
         // This tab is online from here until the socket ends, however it ends.
         self.tab = self
@@ -285,9 +267,12 @@ impl Session {
         // Every frame costs something (a lookup, a fan-out to teammates): a socket, and a user
         // across all their sockets, get a bounded rate. Past it the socket is closed, so a
         // flood costs its sender a reconnect and costs others nothing.
-        let per_second = self.state.settings.limits.ws_frames_per_second;
+        let per_second = f64::from(self.state.settings.limits.ws_frames_per_second);
         let now = Instant::now();
-        if !self.frame_budget.take(per_second, now)
+        if self
+            .frame_budget
+            .take(2.0 * per_second, per_second, now)
+            .is_err()
             || self
                 .state
                 .socket_frames

@@ -15,10 +15,39 @@ pub struct Throttle<K> {
     buckets: Mutex<HashMap<K, Bucket>>,
 }
 
+/// One token bucket. `Throttle` keeps one per key; a holder of exactly one (a socket) keeps it
+/// inline, without map or lock.
 #[derive(Clone, Copy)]
-struct Bucket {
+pub struct Bucket {
     tokens: f64,
     at: Instant,
+}
+
+impl Bucket {
+    /// A full bucket of `burst` tokens.
+    pub fn full(burst: f64, now: Instant) -> Self {
+        Bucket {
+            tokens: burst,
+            at: now,
+        }
+    }
+
+    /// Takes a token, refilling at `per_sec` up to `burst`, or says how long until one is back.
+    pub fn take(&mut self, burst: f64, per_sec: f64, now: Instant) -> Result<(), Duration> {
+        self.tokens = self.refilled(burst, per_sec, now);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64((1.0 - self.tokens) / per_sec))
+        }
+    }
+
+    fn refilled(&self, burst: f64, per_sec: f64, now: Instant) -> f64 {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        (self.tokens + elapsed * per_sec).min(burst)
+    }
 }
 
 impl<K: Hash + Eq + Clone> Throttle<K> {
@@ -45,33 +74,18 @@ impl<K: Hash + Eq + Clone> Throttle<K> {
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         if buckets.len() >= MAX_KEYS && !buckets.contains_key(key) {
             let (burst, per_sec) = (self.burst, self.per_sec);
-            buckets.retain(|_, b| refilled(*b, burst, per_sec, now) < burst);
+            buckets.retain(|_, b| b.refilled(burst, per_sec, now) < burst);
             if buckets.len() >= MAX_KEYS {
                 // Every key is busy: a flood of distinct keys. Refuse the newcomer rather than
                 // grow without bound.
                 return Err(Duration::from_secs(1));
             }
         }
-        let bucket = buckets.entry(key.clone()).or_insert(Bucket {
-            tokens: self.burst,
-            at: now,
-        });
-        bucket.tokens = refilled(*bucket, self.burst, self.per_sec, now);
-        bucket.at = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(Duration::from_secs_f64(
-                (1.0 - bucket.tokens) / self.per_sec,
-            ))
-        }
+        buckets
+            .entry(key.clone())
+            .or_insert(Bucket::full(self.burst, now))
+            .take(self.burst, self.per_sec, now)
     }
-}
-
-fn refilled(bucket: Bucket, burst: f64, per_sec: f64, now: Instant) -> f64 {
-    let elapsed = now.saturating_duration_since(bucket.at).as_secs_f64();
-    (bucket.tokens + elapsed * per_sec).min(burst)
 }
 
 /// Whole seconds for a `Retry-After` header, at least 1.

@@ -24,13 +24,6 @@ pub struct LoggedEvent {
     pub payload: String,
 }
 
-impl LoggedEvent {
-    /// Whether a socket of `user` in `workspace` may receive this event.
-    pub fn visible_to(&self, workspace: WorkspaceId, user: UserId) -> bool {
-        self.workspace_id == workspace && self.user_id.is_none_or(|u| u == user)
-    }
-}
-
 /// The seq range a workspace's log still holds.
 #[derive(Debug, Clone, Copy)]
 pub struct EventWindow {

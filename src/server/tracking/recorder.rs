@@ -65,11 +65,6 @@ impl Tracker {
         }
     }
 
-    /// How many hits were over their rate limit since start.
-    pub fn unrecorded(&self) -> u64 {
-        self.unrecorded.load(Ordering::Relaxed)
-    }
-
     /// Never waits: a full queue drops the hit and says so in the log (every 1000th time).
     pub fn record(&self, hit: Hit) {
         if self.queue.try_send(hit).is_err() {
