@@ -18,6 +18,7 @@ pub mod tracking;
 pub mod turns;
 pub mod users;
 pub mod workspaces;
+mod writer;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -25,7 +26,7 @@ use sqlx::SqlitePool;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{broadcast, Mutex};
+use tokio::sync::broadcast;
 
 /// How many committed events a slow socket may fall behind in memory before it replays from
 /// the database instead.
@@ -33,10 +34,12 @@ const EVENT_BUFFER: usize = 4096;
 
 #[derive(Clone)]
 pub struct Store {
+    /// Readers, and the few writes that append no events.
     pool: SqlitePool,
-    /// Serialises transactions that append events, so that `seq` order is commit order and
-    /// events are published in that order (a socket never sees 8 before 7).
-    writer: Arc<Mutex<()>>,
+    /// The one writer connection and its group commit (see `writer`): writes that append
+    /// events run one at a time, so `seq` order is commit order and events are published in
+    /// that order (a socket never sees 8 before 7).
+    group: Arc<writer::GroupCommit>,
     events: broadcast::Sender<Arc<events::LoggedEvent>>,
 }
 
@@ -57,35 +60,26 @@ impl Store {
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await?;
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         Ok(Store {
             pool,
-            writer: Arc::new(Mutex::new(())),
+            group: Arc::new(writer::GroupCommit::start(writer, events.clone())),
             events,
         })
     }
 
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.pool
-    }
-
-    /// Starts a transaction that may append events: takes the writer lock first, and BEGIN
-    /// IMMEDIATE so the write lock is held from the start (no upgrade deadlocks under load).
-    pub(crate) async fn begin_write(
-        &self,
-    ) -> Result<
-        (
-            tokio::sync::MutexGuard<'_, ()>,
-            sqlx::Transaction<'static, sqlx::Sqlite>,
-        ),
-        sqlx::Error,
-    > {
-        let guard = self.writer.lock().await;
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        Ok((guard, tx))
     }
 
     pub async fn ping(&self) -> Result<(), sqlx::Error> {

@@ -8,6 +8,7 @@ mod dashboard;
 mod drafts;
 mod email;
 mod fuzz;
+mod group_commit;
 mod http_guards;
 mod inbox;
 mod isolation;

@@ -1,9 +1,8 @@
 //! Sign-in and sign-up limits: the guesser is slowed, not the account's owner; addresses come
 //! from trusted proxies only; sign-ups are limited per address; password hashing has a fixed
 //! memory budget however many requests arrive.
-use crate::support::{error_body, TestServer};
+use crate::support::{error_body, ServerProcess, TestServer};
 use serde_json::json;
-use std::time::{Duration, Instant};
 
 /// A login through a trusted proxy that says the client is `ip`.
 async fn login_from(
@@ -150,38 +149,22 @@ fn rss_kib(pid: u32, field: &str) -> u64 {
 #[tokio::test]
 async fn concurrent_sign_ups_stay_within_the_documented_memory_bound() {
     let dir = tempfile::tempdir().unwrap();
-    let port = crate::support::free_port();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_leadwire"))
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env(
-            "LEADWIRE_DATABASE_URL",
-            format!("sqlite://{}/m.db", dir.path().display()),
-        )
-        .env("LEADWIRE_SEED_DEMO", "false")
-        .env("LEADWIRE_PASSWORD_HASH_SLOTS", "2")
-        .env("LEADWIRE_PASSWORD_HASH_QUEUE", "32")
-        .env("LEADWIRE_SIGNUPS_PER_IP_PER_HOUR", "100000")
-        .env("LEADWIRE_PUBLIC_REQUESTS_PER_IP_PER_MINUTE", "100000")
-        .env("RUST_LOG", "leadwire=warn")
-        .kill_on_drop(true)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("start the server binary");
-    let pid = child.id().expect("pid");
-    let base = format!("http://127.0.0.1:{port}");
+    let server = ServerProcess::start(
+        &dir,
+        &[
+            ("LEADWIRE_PASSWORD_HASH_SLOTS", "2"),
+            ("LEADWIRE_PASSWORD_HASH_QUEUE", "32"),
+            ("LEADWIRE_SIGNUPS_PER_IP_PER_HOUR", "100000"),
+            ("LEADWIRE_PUBLIC_REQUESTS_PER_IP_PER_MINUTE", "100000"),
+        ],
+    )
+    .await;
+    let pid = server.pid();
     let client = reqwest::Client::new();
-    let ready = Instant::now();
-    while client.get(format!("{base}/healthz")).send().await.is_err() {
-        assert!(
-            ready.elapsed() < Duration::from_secs(30),
-            "server did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     let before = rss_kib(pid, "VmRSS:");
     let signups = (0..64).map(|n| {
         let client = client.clone();
-        let url = format!("{base}/api/auth/signup");
+        let url = server.url("/api/auth/signup");
         tokio::spawn(async move {
             client
                 .post(url)
@@ -209,7 +192,6 @@ async fn concurrent_sign_ups_stay_within_the_documented_memory_bound() {
         peak <= allowed,
         "peak RSS {peak} KiB exceeds {allowed} KiB (start {before} KiB + 2 × 19 MiB + 64 MiB)"
     );
-    child.kill().await.ok();
 }
 
 #[tokio::test]

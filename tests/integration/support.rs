@@ -431,3 +431,65 @@ pub fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("free port")
 }
+
+/// The server binary as a child process on its own SQLite file in `dir`, for tests that
+/// measure or kill a whole process. Killed when dropped.
+pub struct ServerProcess {
+    child: tokio::sync::Mutex<tokio::process::Child>,
+    pid: u32,
+    base: String,
+    pub database_url: String,
+}
+
+impl ServerProcess {
+    /// Starts it with `env` on top of test defaults and waits until it answers `/healthz`.
+    pub async fn start(dir: &tempfile::TempDir, env: &[(&str, &str)]) -> ServerProcess {
+        let port = free_port();
+        let database_url = format!("sqlite://{}/server.db", dir.path().display());
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_leadwire"));
+        command
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("LEADWIRE_DATABASE_URL", &database_url)
+            .env("LEADWIRE_SEED_DEMO", "false")
+            .env("RUST_LOG", "leadwire=warn")
+            .kill_on_drop(true)
+            .stdout(std::process::Stdio::null());
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let child = command.spawn().expect("start the server binary");
+        let pid = child.id().expect("pid");
+        let base = format!("http://127.0.0.1:{port}");
+        let client = Client::new();
+        let started = std::time::Instant::now();
+        while client.get(format!("{base}/healthz")).send().await.is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "server did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        ServerProcess {
+            child: tokio::sync::Mutex::new(child),
+            pid,
+            base,
+            database_url,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// Waits for the process to end (a test killed it, or it died) and returns how it ended.
+    pub async fn wait_dead(&self) -> std::process::ExitStatus {
+        tokio::time::timeout(Duration::from_secs(30), self.child.lock().await.wait())
+            .await
+            .expect("the server did not die within 30 s")
+            .expect("wait for the server")
+    }
+}

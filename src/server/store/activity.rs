@@ -1,6 +1,6 @@
 //! The activity feed: written inside the transaction of the change it describes, logged as
 //! `activity_updated` in the same transaction, read newest first.
-use super::events::{append, LoggedEvent};
+use super::events::{append_all, LoggedEvent, Pending};
 use super::{now, Store};
 use crate::model::activity::{Activity, ActivityKind, ActivityPage};
 use crate::model::event::ServerFrame;
@@ -96,6 +96,61 @@ pub(super) async fn log_entry_in(
     workspace: WorkspaceId,
     new: NewActivity<'_>,
 ) -> Result<(LoggedEvent, Activity), sqlx::Error> {
+    let id = insert_row_in(tx, workspace, &new).await?.0;
+    let activity: Activity =
+        sqlx::query_as::<_, ActivityRow>(&format!("{ACTIVITY_SELECT} WHERE a.id = ?"))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?
+            .into();
+    let event = append_all(tx, workspace, vec![feed_event(activity.clone())])
+        .await?
+        .pop()
+        .expect("one event appended");
+    Ok((event, activity))
+}
+
+/// Stores an entry whose lead and actor names the caller already knows, and returns it as the
+/// feed shows it, without reading it back (the send path); log it with [`feed_event`].
+pub(super) async fn insert_in(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    new: NewActivity<'_>,
+    lead_name: String,
+    actor_name: Option<String>,
+) -> Result<Activity, sqlx::Error> {
+    let (_, number, detail, at) = insert_row_in(tx, workspace, &new).await?;
+    Ok(Activity {
+        id: number,
+        kind: new.kind,
+        lead_id: new.lead_id,
+        lead_name,
+        actor_name,
+        actor_id: new.actor_id,
+        message_id: new.message_id,
+        channel: new.channel,
+        stage: new.stage,
+        meeting_at: new.meeting_at,
+        detail,
+        at,
+    })
+}
+
+/// The `activity_updated` event of an entry.
+pub(super) fn feed_event(activity: Activity) -> Pending {
+    Pending::new(None, move |seq| ServerFrame::ActivityUpdated {
+        seq,
+        event: activity.kind,
+        data: activity,
+    })
+}
+
+/// Inserts the row; returns its rowid, its number in the workspace, the stored excerpt and time.
+async fn insert_row_in(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    new: &NewActivity<'_>,
+) -> Result<(i64, i64, Option<String>, DateTime<Utc>), sqlx::Error> {
     let detail: Option<String> = new.detail.map(|d| {
         let mut excerpt: String = d.chars().take(DETAIL_CHARS).collect();
         if d.chars().count() > DETAIL_CHARS {
@@ -103,11 +158,13 @@ pub(super) async fn log_entry_in(
         }
         excerpt
     });
-    // Numbered under the writer lock: MAX + 1 cannot race.
-    let (id,): (i64,) = sqlx::query_as(
+    let at = now();
+    // Numbered under the writer: MAX + 1 cannot race.
+    let (id, number): (i64, i64) = sqlx::query_as(
         "INSERT INTO activities (workspace_id, lead_id, actor_id, message_id, kind, channel, stage, \
          meeting_at, detail, at, number) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
-         (SELECT COALESCE(MAX(number), 0) + 1 FROM activities WHERE workspace_id = ?1)) RETURNING id",
+         (SELECT COALESCE(MAX(number), 0) + 1 FROM activities WHERE workspace_id = ?1)) \
+         RETURNING id, number",
     )
     .bind(workspace)
     .bind(new.lead_id)
@@ -117,24 +174,11 @@ pub(super) async fn log_entry_in(
     .bind(new.channel.map(Channel::as_str))
     .bind(new.stage.map(Stage::as_str))
     .bind(new.meeting_at)
-    .bind(detail)
-    .bind(now())
+    .bind(&detail)
+    .bind(at)
     .fetch_one(&mut *tx)
     .await?;
-    let activity: Activity =
-        sqlx::query_as::<_, ActivityRow>(&format!("{ACTIVITY_SELECT} WHERE a.id = ?"))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?
-            .into();
-    let data = activity.clone();
-    let event = append(tx, workspace, None, |seq| ServerFrame::ActivityUpdated {
-        seq,
-        event: data.kind,
-        data,
-    })
-    .await?;
-    Ok((event, activity))
+    Ok((id, number, detail, at))
 }
 
 impl Store {

@@ -1,5 +1,5 @@
 //! Drafts, one per user and lead, versioned; every change is logged for the owner's other tabs.
-use super::events::{append, next_seq, LoggedEvent};
+use super::events::{append, next_seq, LoggedEvent, Pending};
 use super::{now, Store};
 use crate::model::draft::{Draft, DraftFields, DraftSave};
 use crate::model::event::ServerFrame;
@@ -68,10 +68,12 @@ impl Store {
         lead: LeadId,
         fields: &DraftFields,
     ) -> Result<DraftSave, sqlx::Error> {
-        let (_writer, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         let stored = current(&mut tx, workspace, user, lead).await?;
         let stored_version = stored.as_ref().map_or(0, |d| d.version);
         if fields.base_version != stored_version {
+            // `stored` may still be in the batch being built: answer once it is on disk.
+            tx.commit(Vec::new()).await?;
             return Ok(DraftSave::Stale { current: stored });
         }
         let (draft, event) = if fields.is_empty() {
@@ -109,8 +111,7 @@ impl Store {
             let event = draft_event(&mut tx, workspace, user, lead, Some(draft.clone())).await?;
             (Some(draft), Some(event))
         };
-        tx.commit().await?;
-        self.publish(event.into_iter().collect());
+        tx.commit(event.into_iter().collect()).await?;
         Ok(DraftSave::Saved { draft })
     }
 
@@ -121,10 +122,9 @@ impl Store {
         user: UserId,
         lead: LeadId,
     ) -> Result<(), sqlx::Error> {
-        let (_writer, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         let event = delete_in(&mut tx, workspace, user, lead).await?;
-        tx.commit().await?;
-        self.publish(event.into_iter().collect());
+        tx.commit(event.into_iter().collect()).await?;
         Ok(())
     }
 }
@@ -136,6 +136,19 @@ pub(super) async fn delete_in(
     user: UserId,
     lead: LeadId,
 ) -> Result<Option<LoggedEvent>, sqlx::Error> {
+    if !delete_row_in(tx, workspace, user, lead).await? {
+        return Ok(None);
+    }
+    draft_event(tx, workspace, user, lead, None).await.map(Some)
+}
+
+/// Deletes `user`'s draft for `lead`; true if there was one (then tell their tabs: [`cleared`]).
+pub(super) async fn delete_row_in(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    user: UserId,
+    lead: LeadId,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "DELETE FROM message_drafts WHERE workspace_id = ? AND user_id = ? AND lead_id = ?",
     )
@@ -144,10 +157,16 @@ pub(super) async fn delete_in(
     .bind(lead)
     .execute(&mut *tx)
     .await?;
-    if done.rows_affected() == 0 {
-        return Ok(None);
-    }
-    draft_event(tx, workspace, user, lead, None).await.map(Some)
+    Ok(done.rows_affected() > 0)
+}
+
+/// The event that tells `user`'s tabs their draft for `lead` is gone.
+pub(super) fn cleared(user: UserId, lead: LeadId) -> Pending {
+    Pending::new(Some(user), move |seq| ServerFrame::DraftsUpdated {
+        seq,
+        lead_id: lead,
+        draft: None,
+    })
 }
 
 async fn draft_event(

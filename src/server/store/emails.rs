@@ -77,7 +77,7 @@ impl Store {
         &self,
         lease_until: DateTime<Utc>,
     ) -> Result<Option<EmailJob>, sqlx::Error> {
-        let (_writer, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         let job = sqlx::query_as::<_, EmailJob>(
             "UPDATE outbound_emails SET attempts = attempts + 1, next_attempt_at = ? \
              WHERE message_id = (SELECT e.message_id FROM outbound_emails e \
@@ -91,7 +91,7 @@ impl Store {
         .bind(now())
         .fetch_optional(&mut *tx)
         .await?;
-        tx.commit().await?;
+        tx.commit(Vec::new()).await?;
         Ok(job)
     }
 
@@ -113,7 +113,7 @@ impl Store {
         via: &str,
         raw_message: Option<&str>,
     ) -> Result<(), sqlx::Error> {
-        let (_writer, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE outbound_emails SET sent_at = ?, delivered_via = ?, raw_message = ?, last_error = NULL \
              WHERE message_id = ?",
@@ -126,8 +126,7 @@ impl Store {
         .await?;
         set_status(&mut tx, job.message_id, "sent", None).await?;
         let (event, _) = message_updated(&mut tx, job.workspace_id, job.message_id).await?;
-        tx.commit().await?;
-        self.publish(vec![event]);
+        tx.commit(vec![event]).await?;
         Ok(())
     }
 
@@ -139,7 +138,7 @@ impl Store {
         reason: &str,
         retry_at: Option<DateTime<Utc>>,
     ) -> Result<(), sqlx::Error> {
-        let (_writer, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE outbound_emails SET last_error = ?, next_attempt_at = ? WHERE message_id = ?",
         )
@@ -164,8 +163,7 @@ impl Store {
             failed.detail = Some(reason);
             events.push(super::activity::log_in(&mut tx, job.workspace_id, failed).await?);
         }
-        tx.commit().await?;
-        self.publish(events);
+        tx.commit(events).await?;
         Ok(())
     }
 
@@ -176,7 +174,7 @@ impl Store {
         lead: LeadId,
         message: MessageId,
     ) -> Result<RetryOutcome, sqlx::Error> {
-        let (_writer, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         let status: Option<(String,)> = sqlx::query_as(
             "SELECT m.status FROM messages m JOIN outbound_emails e ON e.message_id = m.id \
              WHERE m.id = ? AND m.workspace_id = ? AND m.lead_id = ?",
@@ -200,8 +198,7 @@ impl Store {
         .await?;
         set_status(&mut tx, message, "queued", None).await?;
         let (event, updated) = message_updated(&mut tx, workspace, message).await?;
-        tx.commit().await?;
-        self.publish(vec![event]);
+        tx.commit(vec![event]).await?;
         Ok(RetryOutcome::Queued(Box::new(updated)))
     }
 

@@ -133,30 +133,80 @@ impl Store {
             .map(|(w,)| w)
             .collect())
     }
-
-    /// Hands committed events to live sockets. Called with the writer lock still held.
-    pub(super) fn publish(&self, events: Vec<LoggedEvent>) {
-        for event in events {
-            // No receivers is fine: nobody is connected.
-            let _ = self.events.send(Arc::new(event));
-        }
-    }
 }
 
-/// Takes the workspace's next seq (for an event, or a draft version). Only under the writer
-/// lock, where nobody else can take it meanwhile.
+/// Takes the workspace's next `n` seqs (for events, or a draft version) and returns the first.
+/// Only under the writer, where nobody else can take them meanwhile.
+pub(super) async fn next_seqs(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    n: i64,
+) -> Result<i64, sqlx::Error> {
+    let (last,): (i64,) = sqlx::query_as(
+        "INSERT INTO workspace_event_heads (workspace_id, head) VALUES (?1, ?2) \
+         ON CONFLICT (workspace_id) DO UPDATE SET head = head + ?2 RETURNING head",
+    )
+    .bind(workspace)
+    .bind(n)
+    .fetch_one(tx)
+    .await?;
+    Ok(last - n + 1)
+}
+
+/// Takes the workspace's next seq.
 pub(super) async fn next_seq(
     tx: &mut sqlx::SqliteConnection,
     workspace: WorkspaceId,
 ) -> Result<i64, sqlx::Error> {
-    let (next,): (i64,) = sqlx::query_as(
-        "INSERT INTO workspace_event_heads (workspace_id, head) VALUES (?, 1) \
-         ON CONFLICT (workspace_id) DO UPDATE SET head = head + 1 RETURNING head",
-    )
-    .bind(workspace)
-    .fetch_one(tx)
-    .await?;
-    Ok(next)
+    next_seqs(tx, workspace, 1).await
+}
+
+/// An event to log whose seq is not known yet: who may see it, and its frame given the seq.
+pub(super) struct Pending {
+    user: Option<UserId>,
+    frame: Box<dyn FnOnce(i64) -> ServerFrame + Send>,
+}
+
+impl Pending {
+    pub(super) fn new(
+        user: Option<UserId>,
+        frame: impl FnOnce(i64) -> ServerFrame + Send + 'static,
+    ) -> Pending {
+        Pending {
+            user,
+            frame: Box::new(frame),
+        }
+    }
+}
+
+fn kind_of(frame: &ServerFrame) -> &'static str {
+    match frame {
+        ServerFrame::MessagesUpdated { .. } => "messages_updated",
+        ServerFrame::DraftsUpdated { .. } => "drafts_updated",
+        ServerFrame::ReadsUpdated { .. } => "reads_updated",
+        ServerFrame::ActivityUpdated { .. } => "activity_updated",
+        ServerFrame::StatsUpdated { .. } => "stats_updated",
+        ServerFrame::AnalyticsUpdated { .. } => "analytics_updated",
+        _ => "other",
+    }
+}
+
+/// Appends events inside the writer's transaction, in the order given, with consecutive seqs:
+/// two statements however many there are.
+pub(super) async fn append_all(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    pending: Vec<Pending>,
+) -> Result<Vec<LoggedEvent>, sqlx::Error> {
+    if pending.is_empty() {
+        return Ok(Vec::new());
+    }
+    let first = next_seqs(tx, workspace, pending.len() as i64).await?;
+    let frames = (first..)
+        .zip(pending)
+        .map(|(seq, p)| (p.user, (p.frame)(seq)))
+        .collect();
+    insert_logged(tx, workspace, first, frames).await
 }
 
 /// Appends one event inside the writer's transaction. `frame` gets the event's seq.
@@ -166,38 +216,52 @@ pub(super) async fn append(
     user: Option<UserId>,
     frame: impl FnOnce(i64) -> ServerFrame,
 ) -> Result<LoggedEvent, sqlx::Error> {
-    let next = next_seq(tx, workspace).await?;
-    let frame = frame(next);
-    let kind = match &frame {
-        ServerFrame::MessagesUpdated { .. } => "messages_updated",
-        ServerFrame::DraftsUpdated { .. } => "drafts_updated",
-        ServerFrame::ReadsUpdated { .. } => "reads_updated",
-        ServerFrame::ActivityUpdated { .. } => "activity_updated",
-        ServerFrame::StatsUpdated { .. } => "stats_updated",
-        ServerFrame::AnalyticsUpdated { .. } => "analytics_updated",
-        _ => "other",
-    };
-    let payload = serde_json::to_string(&frame).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    let (position,): (i64,) = sqlx::query_as(
+    let seq = next_seq(tx, workspace).await?;
+    let mut events = insert_logged(tx, workspace, seq, vec![(user, frame(seq))]).await?;
+    Ok(events.pop().expect("one event appended"))
+}
+
+/// Stores `frames`, numbered from `first`, in one statement.
+async fn insert_logged(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    first: i64,
+    frames: Vec<(Option<UserId>, ServerFrame)>,
+) -> Result<Vec<LoggedEvent>, sqlx::Error> {
+    let mut events = Vec::with_capacity(frames.len());
+    for (seq, (user, frame)) in (first..).zip(frames) {
+        let payload =
+            serde_json::to_string(&frame).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+        events.push(LoggedEvent {
+            seq,
+            log_position: 0,
+            workspace_id: workspace,
+            user_id: user,
+            kind: kind_of(&frame).to_string(),
+            payload,
+        });
+    }
+    let rows = vec!["(?, ?, ?, ?, ?, ?)"; events.len()].join(", ");
+    let sql = format!(
         "INSERT INTO events (ws_seq, workspace_id, user_id, kind, payload, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING seq",
-    )
-    .bind(next)
-    .bind(workspace)
-    .bind(user)
-    .bind(kind)
-    .bind(&payload)
-    .bind(now())
-    .fetch_one(&mut *tx)
-    .await?;
-    Ok(LoggedEvent {
-        seq: next,
-        log_position: position,
-        workspace_id: workspace,
-        user_id: user,
-        kind: kind.to_string(),
-        payload,
-    })
+         VALUES {rows} RETURNING ws_seq, seq"
+    );
+    let at = now();
+    let mut insert = sqlx::query_as::<_, (i64, i64)>(&sql);
+    for e in &events {
+        insert = insert
+            .bind(e.seq)
+            .bind(workspace)
+            .bind(e.user_id)
+            .bind(&e.kind)
+            .bind(&e.payload)
+            .bind(at);
+    }
+    // RETURNING gives rows in no promised order: match them by seq.
+    for (seq, position) in insert.fetch_all(&mut *tx).await? {
+        events[(seq - first) as usize].log_position = position;
+    }
+    Ok(events)
 }
 
 async fn events_after_in(

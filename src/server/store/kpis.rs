@@ -237,7 +237,7 @@ impl Store {
         stats: Kpis,
         analytics: Analytics,
     ) -> Result<(), sqlx::Error> {
-        let (_writer, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         let timestamp = super::now();
         let stats = append(&mut tx, workspace, None, |seq| ServerFrame::StatsUpdated {
             seq,
@@ -254,8 +254,7 @@ impl Store {
             }
         })
         .await?;
-        tx.commit().await?;
-        self.publish(vec![stats, charts]);
+        tx.commit(vec![stats, charts]).await?;
         Ok(())
     }
 }

@@ -66,7 +66,7 @@ impl Store {
         actor: UserId,
         f: &LeadFields,
     ) -> Result<Lead, sqlx::Error> {
-        let (_writer, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         let id = insert_lead_in(&mut tx, workspace, f, now()).await?;
         let mut created = NewActivity::new(ActivityKind::LeadCreated, id);
         created.actor_id = Some(actor);
@@ -75,8 +75,7 @@ impl Store {
             events.push(log_in(&mut tx, workspace, stage_activity(id, actor, f.stage)).await?);
         }
         let lead = lead_in(&mut tx, workspace, id).await?;
-        tx.commit().await?;
-        self.publish(events);
+        tx.commit(events).await?;
         lead.ok_or(sqlx::Error::RowNotFound)
     }
 
@@ -150,7 +149,7 @@ impl Store {
         id: LeadId,
         f: &LeadFields,
     ) -> Result<Option<Lead>, sqlx::Error> {
-        let (_writer, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         let Some(before) = lead_in(&mut tx, workspace, id).await? else {
             return Ok(None);
         };
@@ -180,8 +179,7 @@ impl Store {
             events.push(log_in(&mut tx, workspace, stage_activity(id, actor, f.stage)).await?);
         }
         let lead = lead_in(&mut tx, workspace, id).await?;
-        tx.commit().await?;
-        self.publish(events);
+        tx.commit(events).await?;
         Ok(lead)
     }
 }

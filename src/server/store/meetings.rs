@@ -16,7 +16,7 @@ impl Store {
         lead: LeadId,
         starts_at: DateTime<Utc>,
     ) -> Result<Option<Activity>, sqlx::Error> {
-        let (_writer, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         let inserted = sqlx::query(
             "INSERT INTO meetings (id, workspace_id, lead_id, booked_by, starts_at, created_at) \
              SELECT ?, workspace_id, id, ?, ?, ? FROM leads WHERE id = ? AND workspace_id = ?",
@@ -36,8 +36,7 @@ impl Store {
         entry.actor_id = Some(actor);
         entry.meeting_at = Some(starts_at);
         let (event, activity) = log_entry_in(&mut tx, workspace, entry).await?;
-        tx.commit().await?;
-        self.publish(vec![event]);
+        tx.commit(vec![event]).await?;
         Ok(Some(activity))
     }
 }

@@ -24,7 +24,7 @@ impl Store {
         lead: LeadId,
         mark: ReadMark,
     ) -> Result<Option<i64>, sqlx::Error> {
-        let (_writer, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         let until: Option<DateTime<Utc>> = match mark {
             ReadMark::Through(message) => {
                 let at: Option<(DateTime<Utc>,)> = sqlx::query_as(
@@ -84,8 +84,7 @@ impl Store {
             }
         })
         .await?;
-        tx.commit().await?;
-        self.publish(vec![event]);
+        tx.commit(vec![event]).await?;
         Ok(Some(unread))
     }
 

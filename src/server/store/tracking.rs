@@ -144,7 +144,7 @@ impl Store {
         hits: &[StoredHit],
         bursts: &[Burst],
     ) -> Result<usize, sqlx::Error> {
-        let (_writer, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         for chunk in hits.chunks(INSERT_CHUNK) {
             let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
             let sql = format!(
@@ -249,9 +249,8 @@ impl Store {
                 }
             }
         }
-        tx.commit().await?;
         let changed = events.len();
-        self.publish(events);
+        tx.commit(events).await?;
         Ok(changed)
     }
 }

@@ -50,61 +50,64 @@ pub(super) async fn recompute_turns_in(
     Ok(())
 }
 
-/// Sets the conversation facts of `message`, just recorded as the newest of its lead, from
-/// the message before it: the same rules as [`recompute_turns_in`], for one row (a full
-/// recompute per send would cost a window over the whole thread).
-pub(super) async fn note_newest_in(
+/// The conversation facts a new message carries from its insert, given the direction of the
+/// message before it: the same rules as [`recompute_turns_in`], for one row (a full recompute
+/// per send would cost a window over the whole thread).
+pub(super) struct NewTurn {
+    /// It opens a turn: our first message, or our answer to the lead's run.
+    pub opens_turn: bool,
+    /// Our answer to the lead's run: `response_secs` is timed from that run's first message
+    /// (SQL: [`RESPONSE_SECS`]).
+    pub timed: bool,
+}
+
+pub(super) fn new_turn(direction: Direction, previous: Option<&str>) -> NewTurn {
+    match (direction, previous) {
+        // The first message of a thread, ours: an outreach turn with nothing to respond to.
+        (Direction::Outbound, None) => NewTurn {
+            opens_turn: true,
+            timed: false,
+        },
+        // Our answer to the lead's run: a turn, timed from the first message of that run.
+        (Direction::Outbound, Some("inbound")) => NewTurn {
+            opens_turn: true,
+            timed: true,
+        },
+        // The lead's messages open no turn of ours; a message continuing a run changes nothing.
+        _ => NewTurn {
+            opens_turn: false,
+            timed: false,
+        },
+    }
+}
+
+/// `response_secs` of an outbound message created at `?1` for lead `?2` (the caller binds them
+/// so), evaluated before it is inserted: seconds since the first message of the lead's latest run.
+pub(super) const RESPONSE_SECS: &str = "(SELECT CAST(ROUND((julianday(?1) - julianday(MIN(i.created_at))) * 86400) AS INTEGER) \
+     FROM messages i WHERE i.lead_id = ?2 AND i.direction = 'inbound' AND i.created_at > \
+     COALESCE((SELECT MAX(o.created_at) FROM messages o WHERE o.lead_id = ?2 AND o.direction = 'outbound'), ''))";
+
+/// After an inbound `message` that answers our run (`previous` was outbound): the turn that run
+/// opened is replied to.
+pub(super) async fn note_reply_in(
     tx: &mut sqlx::SqliteConnection,
     lead: LeadId,
     message: MessageId,
     direction: Direction,
+    previous: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    let previous: Option<(String,)> = sqlx::query_as(
-        "SELECT direction FROM messages WHERE lead_id = ? AND id != ? \
-         ORDER BY created_at DESC, id DESC LIMIT 1",
+    if (direction, previous) != (Direction::Inbound, Some("outbound")) {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE messages SET replied_at = (SELECT created_at FROM messages WHERE id = ?2) \
+         WHERE id = (SELECT id FROM messages WHERE lead_id = ?1 AND opens_turn = 1 \
+         ORDER BY created_at DESC, id DESC LIMIT 1) AND replied_at IS NULL",
     )
     .bind(lead)
     .bind(message)
-    .fetch_optional(&mut *tx)
+    .execute(&mut *tx)
     .await?;
-    let previous = previous.as_ref().map(|(d,)| d.as_str());
-    match (direction, previous) {
-        // The first message of a thread, ours: an outreach turn with nothing to respond to.
-        (Direction::Outbound, None) => {
-            sqlx::query("UPDATE messages SET opens_turn = 1 WHERE id = ?")
-                .bind(message)
-                .execute(&mut *tx)
-                .await?;
-        }
-        // Our answer to the lead's run: a turn, timed from the first message of that run.
-        (Direction::Outbound, Some("inbound")) => {
-            sqlx::query(
-                "UPDATE messages SET opens_turn = 1, response_secs = (\
-                 SELECT CAST(ROUND((julianday(messages.created_at) - julianday(MIN(i.created_at))) * 86400) AS INTEGER) \
-                 FROM messages i WHERE i.lead_id = ?1 AND i.direction = 'inbound' AND i.created_at > \
-                 COALESCE((SELECT MAX(o.created_at) FROM messages o WHERE o.lead_id = ?1 \
-                 AND o.direction = 'outbound' AND o.id != ?2), '')) WHERE id = ?2",
-            )
-            .bind(lead)
-            .bind(message)
-            .execute(&mut *tx)
-            .await?;
-        }
-        // The lead answers our run: its opening message is replied to.
-        (Direction::Inbound, Some("outbound")) => {
-            sqlx::query(
-                "UPDATE messages SET replied_at = (SELECT created_at FROM messages WHERE id = ?2) \
-                 WHERE id = (SELECT id FROM messages WHERE lead_id = ?1 AND opens_turn = 1 \
-                 ORDER BY created_at DESC, id DESC LIMIT 1) AND replied_at IS NULL",
-            )
-            .bind(lead)
-            .bind(message)
-            .execute(&mut *tx)
-            .await?;
-        }
-        // A message continuing a run changes nothing.
-        _ => {}
-    }
     Ok(())
 }
 
@@ -112,8 +115,8 @@ impl Store {
     /// Recomputes every message's conversation facts in `workspace` (seeds and imports that
     /// insert rows directly call this once at the end).
     pub async fn recompute_turns(&self, workspace: WorkspaceId) -> Result<(), sqlx::Error> {
-        let (_writer, mut tx) = self.begin_write().await?;
+        let mut tx = self.begin_write().await?;
         recompute_turns_in(&mut tx, workspace).await?;
-        tx.commit().await
+        tx.commit(Vec::new()).await
     }
 }

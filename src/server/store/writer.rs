@@ -1,0 +1,294 @@
+//! Group commit: every write that appends events runs on one writer connection, inside one
+//! batch transaction shared by all the writes that were waiting, and is acknowledged only after
+//! that batch's COMMIT (one fsync for all of them, `synchronous=FULL` kept).
+//!
+//! How a write goes:
+//! 1. [`Store::begin_write`] takes the writer (a FIFO lock), opens the batch transaction if none
+//!    is open (`BEGIN IMMEDIATE`) and a savepoint for this write alone.
+//! 2. The write runs its statements on the [`WriteTx`]; an error (or a dropped future) rolls back
+//!    to its savepoint only, so one failing write never spoils its batch.
+//! 3. [`WriteTx::commit`] releases the savepoint, leaves its events with the batch, hands the
+//!    writer to the next waiting write and waits.
+//! 4. The committer task queues for the writer behind every write already waiting, so one COMMIT
+//!    covers all of them; then it publishes the batch's events in seq order and acknowledges each
+//!    write. A crash before that COMMIT returns acknowledges nothing.
+//!
+//! The steps that change the writer's state run in spawned tasks, so a request dropped halfway
+//! (a client that hung up) cannot leave a savepoint or the batch half-made.
+use super::events::LoggedEvent;
+use super::Store;
+use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use tokio::sync::{broadcast, oneshot, Mutex, Notify, OwnedMutexGuard};
+
+/// A batch's outcome as each of its writes hears it (sqlx errors cannot be cloned).
+type Ack = Result<(), String>;
+
+/// The one writer connection and the batch it is building.
+pub(super) struct Writer {
+    pool: SqlitePool,
+    batch: Option<Transaction<'static, Sqlite>>,
+    /// A write holds a savepoint that it has not released: it failed or was dropped.
+    in_write: bool,
+    /// Events of the writes released into the batch, in seq order.
+    events: Vec<LoggedEvent>,
+    waiters: Vec<oneshot::Sender<Ack>>,
+    counts: Arc<Counts>,
+}
+
+/// The shared parts: the writer and the doorbell of its committer task.
+pub(super) struct GroupCommit {
+    writer: Arc<Mutex<Writer>>,
+    commit_due: Arc<Notify>,
+    counts: Arc<Counts>,
+}
+
+/// Writes released into batches and batches committed since the store opened: their ratio is
+/// the batch size (the benchmark prints it; a test checks that batches form).
+#[derive(Default)]
+struct Counts {
+    writes: AtomicU64,
+    commits: AtomicU64,
+}
+
+impl GroupCommit {
+    /// `pool` must hold a single connection: the writer's.
+    pub(super) fn start(
+        pool: SqlitePool,
+        events: broadcast::Sender<Arc<LoggedEvent>>,
+    ) -> GroupCommit {
+        let counts = Arc::new(Counts::default());
+        let writer = Arc::new(Mutex::new(Writer {
+            pool,
+            batch: None,
+            in_write: false,
+            events: Vec::new(),
+            waiters: Vec::new(),
+            counts: counts.clone(),
+        }));
+        let commit_due = Arc::new(Notify::new());
+        tokio::spawn(committer(
+            Arc::downgrade(&writer),
+            commit_due.clone(),
+            events,
+        ));
+        GroupCommit {
+            writer,
+            commit_due,
+            counts,
+        }
+    }
+}
+
+/// One write in the current batch. Dereferences to the connection its statements run on.
+pub(crate) struct WriteTx {
+    guard: Option<OwnedMutexGuard<Writer>>,
+    commit_due: Arc<Notify>,
+}
+
+impl Store {
+    /// Starts a write that may append events (see the module comment). Writes run one at a
+    /// time, so `seq` order is commit order and events are published in that order.
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+        let writer = self.group.writer.clone();
+        let commit_due = self.group.commit_due.clone();
+        // Spawned: if the caller goes away meanwhile, the WriteTx it never sees is dropped like
+        // any other uncommitted write (undone, and the committer told).
+        tokio::spawn(async move {
+            let mut tx = WriteTx {
+                guard: Some(writer.lock_owned().await),
+                commit_due,
+            };
+            tx.guard.as_mut().expect("just taken").start_write().await?;
+            Ok(tx)
+        })
+        .await
+        .map_err(task_failed)?
+    }
+
+    /// (writes, commits) since the store opened; see [`Counts`].
+    pub fn group_commit_counts(&self) -> (u64, u64) {
+        let counts = &self.group.counts;
+        (
+            counts.writes.load(Ordering::Relaxed),
+            counts.commits.load(Ordering::Relaxed),
+        )
+    }
+}
+
+impl Writer {
+    async fn start_write(&mut self) -> Result<(), sqlx::Error> {
+        self.recover().await?;
+        if self.batch.is_none() {
+            // IMMEDIATE: the write lock from the start, so no upgrade deadlock with readers.
+            self.batch = Some(self.pool.begin_with("BEGIN IMMEDIATE").await?);
+        }
+        self.in_write = true;
+        sqlx::query("SAVEPOINT write").execute(self.conn()).await?;
+        Ok(())
+    }
+
+    fn conn(&mut self) -> &mut SqliteConnection {
+        self.batch.as_mut().expect("a write runs inside the batch")
+    }
+
+    /// Undoes a write that did not commit. If SQLite rolled back the whole transaction (it does
+    /// on some I/O errors), the batch is lost: its writes hear the error.
+    async fn recover(&mut self) -> Result<(), sqlx::Error> {
+        if !self.in_write {
+            return Ok(());
+        }
+        self.in_write = false;
+        let undone = match sqlx::query("ROLLBACK TO write").execute(self.conn()).await {
+            Ok(_) => sqlx::query("RELEASE write").execute(self.conn()).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = undone {
+            tracing::error!(error = %e, "a failed write could not be undone; dropping its batch");
+            self.fail_batch(&e.to_string());
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Releases the current write into the batch.
+    async fn release(
+        &mut self,
+        events: Vec<LoggedEvent>,
+    ) -> Result<oneshot::Receiver<Ack>, sqlx::Error> {
+        sqlx::query("RELEASE write").execute(self.conn()).await?;
+        self.in_write = false;
+        self.events.extend(events);
+        self.counts.writes.fetch_add(1, Ordering::Relaxed);
+        let (ack, acked) = oneshot::channel();
+        self.waiters.push(ack);
+        Ok(acked)
+    }
+
+    /// Commits the batch, publishes its events and acknowledges its writes.
+    async fn commit_batch(&mut self, published: &broadcast::Sender<Arc<LoggedEvent>>) {
+        if self.recover().await.is_err() {
+            return;
+        }
+        let Some(batch) = self.batch.take() else {
+            return;
+        };
+        #[cfg(debug_assertions)]
+        crash_test_point();
+        match batch.commit().await {
+            Ok(()) => {
+                self.counts.commits.fetch_add(1, Ordering::Relaxed);
+                for event in self.events.drain(..) {
+                    // No receivers is fine: nobody is connected.
+                    let _ = published.send(Arc::new(event));
+                }
+                for waiter in self.waiters.drain(..) {
+                    let _ = waiter.send(Ok(()));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "a batch of writes failed to commit");
+                self.fail_batch(&e.to_string());
+            }
+        }
+    }
+
+    /// Drops the batch (rolling it back) and tells each of its writes why.
+    fn fail_batch(&mut self, why: &str) {
+        self.batch = None;
+        self.events.clear();
+        for waiter in self.waiters.drain(..) {
+            let _ = waiter.send(Err(why.to_string()));
+        }
+    }
+}
+
+impl WriteTx {
+    /// Adds this write (and `events`, in seq order) to the batch and returns once the batch is
+    /// on disk and its events are published. An error means the write did not happen.
+    pub(crate) async fn commit(mut self, events: Vec<LoggedEvent>) -> Result<(), sqlx::Error> {
+        let mut guard = self.guard.take().expect("a write commits once");
+        let commit_due = self.commit_due.clone();
+        // Spawned: a caller that goes away cannot leave the write half-released.
+        let acked = tokio::spawn(async move {
+            let acked = guard.release(events).await;
+            commit_due.notify_one();
+            drop(guard);
+            acked
+        })
+        .await
+        .map_err(task_failed)??;
+        match acked.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(why)) => Err(sqlx::Error::Protocol(format!(
+                "the write was not committed: {why}"
+            ))),
+            Err(_) => Err(sqlx::Error::WorkerCrashed),
+        }
+    }
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        // Not committed (an error or an early return): the next holder of the writer undoes
+        // the savepoint; the committer makes sure that happens even if no write follows.
+        if self.guard.take().is_some() {
+            self.commit_due.notify_one();
+        }
+    }
+}
+
+impl Deref for WriteTx {
+    type Target = SqliteConnection;
+    fn deref(&self) -> &SqliteConnection {
+        self.guard
+            .as_ref()
+            .and_then(|w| w.batch.as_deref())
+            .expect("a write runs inside the batch")
+    }
+}
+
+impl DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        self.guard
+            .as_mut()
+            .expect("a write runs inside the batch")
+            .conn()
+    }
+}
+
+/// Waits for the doorbell, then queues for the writer behind every write already waiting:
+/// the batch is whatever they added by the time it gets its turn.
+async fn committer(
+    writer: Weak<Mutex<Writer>>,
+    commit_due: Arc<Notify>,
+    published: broadcast::Sender<Arc<LoggedEvent>>,
+) {
+    loop {
+        commit_due.notified().await;
+        let Some(writer) = writer.upgrade() else {
+            return;
+        };
+        writer.lock().await.commit_batch(&published).await;
+    }
+}
+
+/// A writer task panicked (a bug): the write did not happen.
+fn task_failed(e: tokio::task::JoinError) -> sqlx::Error {
+    tracing::error!(error = %e, "a writer task failed");
+    sqlx::Error::WorkerCrashed
+}
+
+/// Debug builds only: dies here, between a batch and its COMMIT, once the file named by
+/// `LEADWIRE_TEST_CRASH_BEFORE_COMMIT_IF` exists (tests/integration/group_commit.rs checks that
+/// such a crash acknowledges nothing it did not store).
+#[cfg(debug_assertions)]
+fn crash_test_point() {
+    if let Some(path) = std::env::var_os("LEADWIRE_TEST_CRASH_BEFORE_COMMIT_IF") {
+        if std::path::Path::new(&path).exists() {
+            std::process::abort();
+        }
+    }
+}
