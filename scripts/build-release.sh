@@ -70,6 +70,21 @@ fi
 # Stylesheet and static files: plain copies (style/main.css is plain CSS on purpose).
 cp style/main.css "$pkg/leadwire.css"
 cp -R public/. "$site/"
+
+# Content-hashed names for the JS and WASM (the server caches those as immutable, and finds the
+# names in pkg/hash.txt, which Leptos's hydration scripts read), and brotli and gzip copies of
+# everything the browser downloads from pkg/. The plain names stay for `cargo leptos watch`.
+say "hashed names and precompressed copies"
+rm -f "$pkg"/leadwire.*.js* "$pkg"/leadwire.*.wasm* "$pkg"/*.br "$pkg"/*.gz
+js_hash=$(sha256sum "$pkg/leadwire.js" | cut -c1-16)
+wasm_hash=$(sha256sum "$pkg/leadwire.wasm" | cut -c1-16)
+cp "$pkg/leadwire.js" "$pkg/leadwire.$js_hash.js"
+cp "$pkg/leadwire.wasm" "$pkg/leadwire.$wasm_hash.wasm"
+printf 'js: %s\nwasm: %s\n' "$js_hash" "$wasm_hash" >"$pkg/hash.txt"
+node scripts/precompress.mjs "$pkg/leadwire.$js_hash.js" "$pkg/leadwire.$wasm_hash.wasm" \
+  "$pkg/leadwire.css" >/dev/null
+
 raw=$(stat -c %s "$pkg/leadwire.wasm")
-gz=$(gzip -9 -c "$pkg/leadwire.wasm" | wc -c)
-say "release site ready in $site: leadwire.wasm $((raw / 1024)) KiB, $((gz / 1024)) KiB gzip -9"
+gz=$(stat -c %s "$pkg/leadwire.$wasm_hash.wasm.gz")
+br=$(stat -c %s "$pkg/leadwire.$wasm_hash.wasm.br")
+say "release site ready in $site: leadwire.wasm $((raw / 1024)) KiB, $((gz / 1024)) KiB gzip -9, $((br / 1024)) KiB brotli"

@@ -25,6 +25,7 @@ pub mod seed;
 pub mod settings;
 pub mod sign_in_guard;
 pub mod state;
+pub mod static_files;
 pub mod store;
 pub mod team;
 pub mod throttle;

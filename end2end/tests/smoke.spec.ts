@@ -47,3 +47,12 @@ test("signed in, every page hydrates", async ({ context, page, consoleErrors }) 
     await expect(page.getByText(/not found|couldn't find/i).first(), path).toBeVisible();
   }
 });
+
+test("the browser gets the bundle by its hashed name, brotli-compressed and cached for good", async ({ page }) => {
+  const wasm = page.waitForResponse((r) => /\/pkg\/leadwire\.[0-9a-f]{16}\.wasm$/.test(r.url()));
+  await visit(page, "/login");
+  const res = await wasm;
+  const headers = await res.allHeaders();
+  expect(headers["content-encoding"]).toBe("br");
+  expect(headers["cache-control"]).toBe("public, max-age=31536000, immutable");
+});

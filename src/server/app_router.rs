@@ -47,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .route("/ws", get(super::realtime::upgrade))
         .route("/outbox/{id}/html", get(super::outbox::html))
         .nest("/api", crate::api::rest::routes())
+        .merge(super::static_files::pkg_routes(&state.settings.site_root))
         .merge(pages)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,

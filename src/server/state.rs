@@ -9,6 +9,7 @@ use crate::model::tracking::Rules;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::net::IpAddr;
+use std::path::Path;
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -44,7 +45,14 @@ pub struct AppState {
 impl AppState {
     /// Needs a Tokio runtime: it starts the tracking recorder.
     pub fn new(settings: Settings, store: Store) -> Self {
+        // The release build names the JS and WASM by content hash and lists the hashes here
+        // (scripts/build-release.sh); Leptos looks for the file relative to the executable, so
+        // give it an absolute path. Without the file (tests, `cargo leptos watch`): plain names.
+        let hash_file = std::path::absolute(Path::new(&settings.site_root).join("pkg/hash.txt"))
+            .unwrap_or_default();
         let leptos_options = LeptosOptions::builder()
+            .hash_files(hash_file.is_file())
+            .hash_file(std::sync::Arc::from(hash_file.to_string_lossy().as_ref()))
             .output_name(std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "leadwire".into()))
             .site_root(settings.site_root.clone())
             .site_pkg_dir(std::env::var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|_| "pkg".into()))

@@ -21,6 +21,7 @@ mod realtime;
 mod rollups;
 mod security;
 mod sign_in_limits;
+mod static_files;
 mod support;
 mod team;
 mod tracking;

@@ -309,3 +309,68 @@ async fn a_flood_of_resume_requests_closes_the_socket() {
     assert_eq!(code, 1008);
     assert_eq!(reason, "too many resume requests");
 }
+
+/// Workspace A floods (1,500 sends, three times what a workspace's channel buffers) with one of
+/// its sockets stalled, so A's sockets fall behind and catch up from the log. Workspace B's
+/// socket, reading all along, is not reset, gets no catch-up presence snapshot, and receives
+/// B's own events in seq order, none twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_workspace_does_not_reset_another_workspaces_sockets() {
+    use futures_util::StreamExt;
+    let server = TestServer::start().await;
+    let busy = server.session("busy@example.com", "Busy").await;
+    let calm = server.session("calm@example.com", "Calm").await;
+    let busy_lead = lead(&server, &busy.client).await;
+    let calm_lead = lead(&server, &calm.client).await;
+    let mut watching = server.live_socket(&calm.cookie).await;
+    // Its arrival (`online`) and its dashboard's update for the new lead come first.
+    let calm_head = watching.next_of("analytics_updated").await["seq"]
+        .as_i64()
+        .unwrap();
+    // A socket of the busy workspace that never reads: its server side falls behind.
+    let mut stalled = server.socket(&busy.cookie).await;
+    stalled.resume(0).await;
+    let sends = futures_util::stream::iter(0..1500)
+        .map(|i| {
+            let server = &server;
+            let client = &busy.client;
+            let lead = &busy_lead;
+            async move {
+                let res = server
+                    .send(client, lead, message("sms", &format!("flood {i}")))
+                    .await;
+                assert_eq!(res.status(), 201);
+            }
+        })
+        .buffer_unordered(16)
+        .collect::<Vec<()>>();
+    sends.await;
+    let res = server
+        .send(&calm.client, &calm_lead, message("sms", "calm"))
+        .await;
+    assert_eq!(res.status(), 201);
+    let mut snapshots = 0;
+    let mut seqs = Vec::new();
+    let own = loop {
+        let frame = watching.next_json().await;
+        if let Some(seq) = frame["seq"].as_i64() {
+            seqs.push(seq);
+        }
+        match frame["type"].as_str().unwrap_or_default() {
+            "reset" => panic!("the calm workspace's socket was reset: {frame}"),
+            "online" | "presence" => snapshots += 1,
+            "messages_updated" => break frame,
+            _ => {}
+        }
+    };
+    assert_eq!(own["message"]["body"], "calm");
+    // Only the calm workspace's own events (its dashboard's, then the message), each once.
+    let expected: Vec<i64> = (calm_head + 1..calm_head + 1 + seqs.len() as i64).collect();
+    assert_eq!(
+        seqs, expected,
+        "the calm workspace's events in order, none twice"
+    );
+    // A socket that fell behind catches up with a fresh presence snapshot.
+    assert_eq!(snapshots, 0, "presence snapshots: the socket fell behind");
+    stalled.close_ref().await;
+}
