@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod dashboard;
 pub mod drafts;
+pub mod inbound_email;
 pub mod leads;
 pub mod messages;
 pub mod outbox;

@@ -1,5 +1,6 @@
 //! `/settings`: the team (members and invites) and personal API tokens.
 use super::settings_notifications::NotificationsSection;
+use crate::api::inbound_email::get_inbound_email;
 use crate::api::team::{get_team_overview, InviteTeammate, RevokeInvite};
 use crate::api::tokens::{list_api_tokens, CreateApiToken, RevokeApiToken};
 use crate::api::tracking::{get_email_tracking, SetEmailTracking};
@@ -21,6 +22,7 @@ pub fn SettingsPage() -> impl IntoView {
             <TeamSection/>
             <NotificationsSection/>
             <TrackingSection/>
+            <InboundEmailSection/>
             <TokensSection/>
         </div>
     }
@@ -188,6 +190,53 @@ fn CopyField(label: &'static str, value: String, testid: &'static str) -> impl I
             </label>
             <button type="button" class="btn" on:click=copy>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
         </div>
+    }
+}
+
+/// Where replies come in: the signed endpoint a mail server posts raw messages to (owner only;
+/// teammates are told so).
+#[component]
+fn InboundEmailSection() -> impl IntoView {
+    let endpoint = Resource::new(|| (), |_| get_inbound_email());
+    let shown = RwSignal::new(false);
+    view! {
+        <section class="card" aria-labelledby="inbound-title">
+            <h2 id="inbound-title">"Receiving email"</h2>
+            <p class="muted">
+                "Replies from leads join their thread when your mail server (or your provider's inbound hook) posts each raw message here, "
+                "signed with the secret: header X-Leadwire-Signature: sha256=<HMAC-SHA256 of the body>. "
+                "A reply finds its lead by its thread headers, then by the sender's address; otherwise it creates a lead."
+            </p>
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    match endpoint.await {
+                        Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                        Ok(None) => view! {
+                            <p class="muted">"Only the workspace owner can see the endpoint and its secret."</p>
+                        }.into_any(),
+                        Ok(Some(e)) => {
+                            let secret = e.secret.clone();
+                            view! {
+                                <dl class="facts">
+                                    <dt>"Endpoint"</dt>
+                                    <dd><code data-testid="inbound-url">{e.url.clone()}</code></dd>
+                                    <dt>"Signing secret"</dt>
+                                    <dd>
+                                        <code data-testid="inbound-secret">
+                                            {move || if shown.get() { secret.clone() } else { "•".repeat(16) }}
+                                        </code>
+                                        " "
+                                        <button type="button" class="btn subtle" on:click=move |_| shown.update(|s| *s = !*s)>
+                                            {move || if shown.get() { "Hide" } else { "Show" }}
+                                        </button>
+                                    </dd>
+                                </dl>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
     }
 }
 

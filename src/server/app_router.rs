@@ -69,8 +69,11 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             read_body_first,
         ))
-        // Merged after the layers: the tracking endpoints are GET-only, public and hot.
+        // Merged after the layers: the tracking endpoints are GET-only, public and hot; the
+        // inbound email endpoint is called by mail servers (no Origin, no session: its
+        // signature is the credential) and reads bodies up to its own, larger limit.
         .merge(super::tracking::routes())
+        .merge(super::email::inbound_webhook::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security_headers,

@@ -14,6 +14,13 @@ pub fn random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// `bytes` random bytes from the OS CSPRNG as lowercase hex (endpoint keys, signing secrets).
+pub fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    OsRng.fill_bytes(&mut buf);
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// What we store instead of a token: a leaked database does not leak working sessions.
 pub fn token_hash(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());

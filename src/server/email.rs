@@ -1,6 +1,9 @@
-//! Outbound email: composing (tracked links and pixel), the durable delivery queue's worker,
+//! Email. Outbound: composing (tracked links and pixel), the durable delivery queue's worker,
 //! and the transports (an SMTP relay, or the built-in outbox when none is configured).
+//! Inbound: reading a raw message (`inbound`) and the signed endpoint that takes them.
 pub mod compose;
+pub mod inbound;
+pub mod inbound_webhook;
 pub mod transport;
 pub mod worker;
 

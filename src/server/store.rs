@@ -5,6 +5,7 @@ pub mod api_tokens;
 pub mod drafts;
 pub mod emails;
 pub mod events;
+pub mod inbound_emails;
 pub mod inbox;
 pub mod invites;
 pub mod kpis;

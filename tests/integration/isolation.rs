@@ -93,6 +93,7 @@ async fn snapshot(server: &TestServer, alice: &reqwest::Client, a: &WorkspaceA) 
         "tokens": server.rpc(alice, "list_api_tokens", &[]).await.json::<Value>().await.unwrap()
             .as_array().unwrap().iter().map(|t| t["id"].clone()).collect::<Vec<_>>(),
         "tracking": server.rpc(alice, "get_email_tracking", &[]).await.json::<Value>().await.unwrap(),
+        "inbound": server.rpc(alice, "get_inbound_email", &[]).await.json::<Value>().await.unwrap(),
         "prefs": get("/api/notification-prefs".to_string()).await,
     })
 }
@@ -220,6 +221,7 @@ fn server_function_calls() -> BTreeMap<&'static str, Vec<(&'static str, &'static
         ),
         ("revoke_api_token", vec![("id", "{token}")]),
         ("get_email_tracking", vec![]),
+        ("get_inbound_email", vec![]),
         ("set_email_tracking", vec![("enabled", "false")]),
         // Last: it ends B's session.
         ("logout", vec![]),

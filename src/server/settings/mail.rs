@@ -13,6 +13,7 @@ pub(super) const KEYS: &[&str] = &[
     "mail_max_attempts",
     "mail_retry_base_ms",
     "tracking_machine_window_secs",
+    "inbound_email_max_bytes",
 ];
 
 #[derive(Debug, Clone)]
@@ -27,6 +28,8 @@ pub struct MailSettings {
     pub retry_base_ms: u64,
     /// Hits this soon after delivery are treated as machine-made (see `model::tracking`).
     pub tracking_machine_window_secs: i64,
+    /// Largest raw message `POST /webhooks/email/{key}` takes (413 above).
+    pub inbound_max_bytes: usize,
 }
 
 /// How the connection to the relay is protected.
@@ -122,12 +125,26 @@ pub(super) fn parse(raw: &Raw) -> Result<MailSettings, SettingsError> {
         n @ 0..=3600 => n,
         _ => return Err(raw.error("tracking_machine_window_secs", "must be between 0 and 3600")),
     };
+    let inbound_max_bytes = match raw.get(
+        "inbound_email_max_bytes",
+        10 * 1024 * 1024,
+        "a number of bytes",
+    )? {
+        n @ 1024..=104_857_600 => n,
+        _ => {
+            return Err(raw.error(
+                "inbound_email_max_bytes",
+                "must be between 1 KiB and 100 MiB",
+            ))
+        }
+    };
     Ok(MailSettings {
         relay,
         from,
         max_attempts,
         retry_base_ms,
         tracking_machine_window_secs,
+        inbound_max_bytes,
     })
 }
 

@@ -223,7 +223,7 @@ async fn stamp_stage(
     Ok(())
 }
 
-async fn insert_lead_in(
+pub(super) async fn insert_lead_in(
     conn: &mut sqlx::SqliteConnection,
     workspace: WorkspaceId,
     f: &LeadFields,

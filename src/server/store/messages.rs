@@ -1,7 +1,7 @@
 //! Messages of a lead's timeline.
 use super::activity::NewActivity;
 use super::emails::NewEmail;
-use super::events::{append_all, Pending};
+use super::events::{append_all, LoggedEvent, Pending};
 use super::{now, Store};
 use crate::model::activity::ActivityKind;
 use crate::model::event::{RowAction, ServerFrame};
@@ -152,7 +152,7 @@ impl Store {
     }
 
     /// Stores a sent or received message, deletes the sender's draft for the lead, and logs both,
-    /// in one transaction. A `client_id` seen before returns the original message instead.
+    /// in one write. A `client_id` seen before returns the original message instead.
     ///
     /// The hot path of every send: six statements or fewer (one read of everything it needs
     /// first, then the writes; the message and the feed entry are built here, not read back).
@@ -165,7 +165,24 @@ impl Store {
         email: Option<&NewEmail<'_>>,
     ) -> Result<Recorded, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let (existing, lead_name, author_name, previous): (
+        let (recorded, events) = record_in(&mut tx, workspace, lead, author, fields, email).await?;
+        // An existing message may still be in the batch being built: answer once it is on disk.
+        tx.commit(events).await?;
+        Ok(recorded)
+    }
+}
+
+/// [`Store::record_message`] inside the caller's write: the outcome, and the events to publish
+/// with the commit (none for an existing message).
+pub(super) async fn record_in(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    lead: LeadId,
+    author: Option<UserId>,
+    fields: &MessageFields,
+    email: Option<&NewEmail<'_>>,
+) -> Result<(Recorded, Vec<LoggedEvent>), sqlx::Error> {
+    let (existing, lead_name, author_name, previous): (
             Option<MessageId>,
             Option<String>,
             Option<String>,
@@ -182,32 +199,30 @@ impl Store {
         .bind(author)
         .fetch_one(&mut *tx)
         .await?;
-        if let Some(existing) = existing {
-            let existing = message_in(&mut tx, existing).await?;
-            // It may still be in the batch being built: answer once it is on disk.
-            tx.commit(Vec::new()).await?;
-            return Ok(Recorded::Existing(existing));
-        }
-        let Some(lead_name) = lead_name else {
-            return Err(sqlx::Error::RowNotFound);
-        };
-        let id = MessageId::new_random();
-        // Email waits for the delivery worker; other channels have no delivery yet.
-        let status = match (fields.direction, email.is_some()) {
-            (Direction::Inbound, _) => "received",
-            (Direction::Outbound, true) => "queued",
-            (Direction::Outbound, false) => "sent",
-        };
-        let created_at = now();
-        // The turn facts go in with the row (one write, and the rollups count it once).
-        let turn = super::turns::new_turn(fields.direction, previous.as_deref());
-        let response_secs = if turn.timed {
-            super::turns::RESPONSE_SECS
-        } else {
-            "NULL"
-        };
-        // ?1 and ?2 are also RESPONSE_SECS's.
-        sqlx::query(&format!(
+    if let Some(existing) = existing {
+        let existing = message_in(&mut *tx, existing).await?;
+        return Ok((Recorded::Existing(existing), Vec::new()));
+    }
+    let Some(lead_name) = lead_name else {
+        return Err(sqlx::Error::RowNotFound);
+    };
+    let id = MessageId::new_random();
+    // Email waits for the delivery worker; other channels have no delivery yet.
+    let status = match (fields.direction, email.is_some()) {
+        (Direction::Inbound, _) => "received",
+        (Direction::Outbound, true) => "queued",
+        (Direction::Outbound, false) => "sent",
+    };
+    let created_at = now();
+    // The turn facts go in with the row (one write, and the rollups count it once).
+    let turn = super::turns::new_turn(fields.direction, previous.as_deref());
+    let response_secs = if turn.timed {
+        super::turns::RESPONSE_SECS
+    } else {
+        "NULL"
+    };
+    // ?1 and ?2 are also RESPONSE_SECS's.
+    sqlx::query(&format!(
             "INSERT INTO messages (created_at, lead_id, id, workspace_id, direction, channel, subject, \
              body, status, author_id, client_id, opens_turn, response_secs) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, {response_secs})"
@@ -226,59 +241,56 @@ impl Store {
         .bind(turn.opens_turn)
         .execute(&mut *tx)
         .await?;
-        if let Some(email) = email {
-            super::emails::insert_in(&mut tx, workspace, lead, id, email).await?;
-        }
-        super::turns::note_reply_in(&mut tx, lead, id, fields.direction, previous.as_deref())
-            .await?;
-        let message = Message {
-            id,
-            lead_id: lead,
-            direction: fields.direction,
-            channel: fields.channel,
-            subject: fields.subject.clone(),
-            body: fields.body.clone(),
-            status: status.to_string(),
-            status_reason: None,
-            author_name: author_name.clone(),
-            author_id: author,
-            client_id: Some(fields.client_id),
-            created_at,
-            opened_at: None,
-            clicked_at: None,
-            proxy_opened_at: None,
-        };
-        let mut pending = Vec::with_capacity(3);
-        // Sending clears the sender's draft for this lead, everywhere.
-        if let (Some(author), Direction::Outbound) = (author, fields.direction) {
-            if super::drafts::delete_row_in(&mut tx, workspace, author, lead).await? {
-                pending.push(super::drafts::cleared(author, lead));
-            }
-        }
-        let inserted = message.clone();
-        pending.push(Pending::new(None, move |seq| {
-            ServerFrame::MessagesUpdated {
-                seq,
-                action: RowAction::Insert,
-                message: inserted,
-            }
-        }));
-        let kind = match fields.direction {
-            Direction::Outbound => ActivityKind::MessageSent,
-            Direction::Inbound => ActivityKind::MessageReceived,
-        };
-        let mut entry = NewActivity::new(kind, lead);
-        entry.actor_id = author;
-        entry.message_id = Some(id);
-        entry.channel = Some(fields.channel);
-        entry.detail = Some(&fields.body);
-        let entry =
-            super::activity::insert_in(&mut tx, workspace, entry, lead_name, author_name).await?;
-        pending.push(super::activity::feed_event(entry));
-        let events = append_all(&mut tx, workspace, pending).await?;
-        tx.commit(events).await?;
-        Ok(Recorded::Created(message))
+    if let Some(email) = email {
+        super::emails::insert_in(&mut *tx, workspace, lead, id, email).await?;
     }
+    super::turns::note_reply_in(&mut *tx, lead, id, fields.direction, previous.as_deref()).await?;
+    let message = Message {
+        id,
+        lead_id: lead,
+        direction: fields.direction,
+        channel: fields.channel,
+        subject: fields.subject.clone(),
+        body: fields.body.clone(),
+        status: status.to_string(),
+        status_reason: None,
+        author_name: author_name.clone(),
+        author_id: author,
+        client_id: Some(fields.client_id),
+        created_at,
+        opened_at: None,
+        clicked_at: None,
+        proxy_opened_at: None,
+    };
+    let mut pending = Vec::with_capacity(3);
+    // Sending clears the sender's draft for this lead, everywhere.
+    if let (Some(author), Direction::Outbound) = (author, fields.direction) {
+        if super::drafts::delete_row_in(&mut *tx, workspace, author, lead).await? {
+            pending.push(super::drafts::cleared(author, lead));
+        }
+    }
+    let inserted = message.clone();
+    pending.push(Pending::new(None, move |seq| {
+        ServerFrame::MessagesUpdated {
+            seq,
+            action: RowAction::Insert,
+            message: inserted,
+        }
+    }));
+    let kind = match fields.direction {
+        Direction::Outbound => ActivityKind::MessageSent,
+        Direction::Inbound => ActivityKind::MessageReceived,
+    };
+    let mut entry = NewActivity::new(kind, lead);
+    entry.actor_id = author;
+    entry.message_id = Some(id);
+    entry.channel = Some(fields.channel);
+    entry.detail = Some(&fields.body);
+    let entry =
+        super::activity::insert_in(&mut *tx, workspace, entry, lead_name, author_name).await?;
+    pending.push(super::activity::feed_event(entry));
+    let events = append_all(&mut *tx, workspace, pending).await?;
+    Ok((Recorded::Created(message), events))
 }
 
 /// One message as it stands, inside a transaction.

@@ -1,0 +1,233 @@
+//! Received email: each workspace's inbound endpoint key and signing secret, and taking an email
+//! into a lead's timeline (matched by thread headers, then by sender, else a new lead) in one
+//! write, as an inbound message like any other.
+use super::activity::{log_in, NewActivity};
+use super::messages::{record_in, Recorded};
+use super::{now, Store};
+use crate::model::activity::ActivityKind;
+use crate::model::ids::{LeadId, MessageId, WorkspaceId};
+use crate::model::lead::{LeadFields, Stage};
+use crate::model::message::{Channel, CollisionGuard, Direction, Message, MessageFields};
+use crate::server::email::inbound::InboundEmail;
+
+/// How a received email found its lead.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MatchedBy {
+    /// `In-Reply-To`/`References` named an email of this workspace's thread with the lead.
+    Thread,
+    /// The sender's address is a lead's email.
+    Address,
+    /// Nobody matched: a new lead was created from the sender.
+    NewLead,
+}
+
+impl MatchedBy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchedBy::Thread => "thread",
+            MatchedBy::Address => "address",
+            MatchedBy::NewLead => "new_lead",
+        }
+    }
+}
+
+/// The outcome of [`Store::receive_email`].
+pub enum Received {
+    Stored {
+        message: Box<Message>,
+        matched_by: MatchedBy,
+    },
+    /// This Message-ID was taken before: nothing changed.
+    Duplicate { message_id: MessageId },
+}
+
+impl Store {
+    /// The workspace's inbound endpoint key and secret, made on first use.
+    pub async fn inbound_email_key(
+        &self,
+        workspace: WorkspaceId,
+    ) -> Result<(String, String), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO inbound_email_keys (workspace_id, key, secret, created_at) \
+             VALUES (?, ?, ?, ?) ON CONFLICT (workspace_id) DO NOTHING",
+        )
+        .bind(workspace)
+        .bind(crate::server::crypto::random_hex(16))
+        .bind(crate::server::crypto::random_hex(32))
+        .bind(now())
+        .execute(self.pool())
+        .await?;
+        sqlx::query_as("SELECT key, secret FROM inbound_email_keys WHERE workspace_id = ?")
+            .bind(workspace)
+            .fetch_one(self.pool())
+            .await
+    }
+
+    /// The workspace an endpoint key belongs to, and its secret.
+    pub async fn inbound_key_owner(
+        &self,
+        key: &str,
+    ) -> Result<Option<(WorkspaceId, String)>, sqlx::Error> {
+        sqlx::query_as("SELECT workspace_id, secret FROM inbound_email_keys WHERE key = ?")
+            .bind(key)
+            .fetch_optional(self.pool())
+            .await
+    }
+
+    /// Takes `email` into `workspace`: finds or creates its lead and records it as an inbound
+    /// email message (inbox unread, feed, KPIs and sockets follow as for any inbound message),
+    /// all in one write. Matching never leaves the workspace: a forged `In-Reply-To` naming
+    /// another workspace's email matches nothing.
+    pub async fn receive_email(
+        &self,
+        workspace: WorkspaceId,
+        email: &InboundEmail,
+    ) -> Result<Received, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        let seen: Option<(MessageId,)> = sqlx::query_as(
+            "SELECT message_id FROM inbound_emails WHERE workspace_id = ? AND message_id_header = ?",
+        )
+        .bind(workspace)
+        .bind(&email.message_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some((message_id,)) = seen {
+            tx.commit(Vec::new()).await?;
+            return Ok(Received::Duplicate { message_id });
+        }
+        let mut events = Vec::new();
+        let (lead, matched_by) = match thread_lead(&mut tx, workspace, &email.answers).await? {
+            Some(lead) => (lead, MatchedBy::Thread),
+            None => match address_lead(&mut tx, workspace, &email.from_address).await? {
+                Some(lead) => (lead, MatchedBy::Address),
+                None => {
+                    let name = email.from_name.clone().unwrap_or_else(|| {
+                        email
+                            .from_address
+                            .split('@')
+                            .next()
+                            .unwrap_or_default()
+                            .to_string()
+                    });
+                    let fields = LeadFields {
+                        name: name.chars().take(200).collect(),
+                        email: Some(email.from_address.clone()),
+                        phone: None,
+                        whatsapp: None,
+                        instagram: None,
+                        company: None,
+                        stage: Stage::New,
+                        deal_value_cents: None,
+                        owner_id: None,
+                    };
+                    let lead =
+                        super::leads::insert_lead_in(&mut tx, workspace, &fields, now()).await?;
+                    let created = NewActivity::new(ActivityKind::LeadCreated, lead);
+                    events.push(log_in(&mut tx, workspace, created).await?);
+                    (lead, MatchedBy::NewLead)
+                }
+            },
+        };
+        let fields = MessageFields {
+            direction: Direction::Inbound,
+            channel: Channel::Email,
+            subject: email.subject.clone(),
+            body: if email.new_text.is_empty() {
+                "(no text)".to_string()
+            } else {
+                email.new_text.clone()
+            },
+            client_id: client_id(workspace, &email.message_id),
+            guard: CollisionGuard::Off,
+        };
+        let (recorded, logged) = record_in(&mut tx, workspace, lead, None, &fields, None).await?;
+        events.extend(logged);
+        let message = match recorded {
+            Recorded::Created(message) => message,
+            // The derived client id is only ever this email's: seen above, so not reachable.
+            Recorded::Existing(message) => {
+                tx.commit(events).await?;
+                return Ok(Received::Duplicate {
+                    message_id: message.id,
+                });
+            }
+        };
+        sqlx::query(
+            "INSERT INTO inbound_emails (message_id, workspace_id, message_id_header, from_address, \
+             from_name, quoted_text, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(message.id)
+        .bind(workspace)
+        .bind(&email.message_id)
+        .bind(&email.from_address)
+        .bind(&email.from_name)
+        .bind(&email.quoted)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit(events).await?;
+        Ok(Received::Stored {
+            message: Box::new(message),
+            matched_by,
+        })
+    }
+}
+
+/// The lead of the newest email of this workspace that `answers` names (ours or theirs).
+async fn thread_lead(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    answers: &[String],
+) -> Result<Option<LeadId>, sqlx::Error> {
+    if answers.is_empty() {
+        return Ok(None);
+    }
+    // Bounded: a References header can be long; the newest ids are the useful ones.
+    let answers = &answers[..answers.len().min(50)];
+    // Numbered (sqlx counts bare `?` from 1 whatever else the query names): ?1 the workspace,
+    // ?2… the ids, used by both lists.
+    let marks = (2..answers.len() + 2)
+        .map(|n| format!("?{n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT m.lead_id FROM messages m WHERE m.workspace_id = ?1 AND m.id IN (\
+         SELECT message_id FROM outbound_emails WHERE workspace_id = ?1 AND message_id_header IN ({marks}) \
+         UNION ALL SELECT message_id FROM inbound_emails WHERE workspace_id = ?1 AND message_id_header IN ({marks})) \
+         ORDER BY m.created_at DESC LIMIT 1"
+    );
+    let mut query = sqlx::query_as::<_, (LeadId,)>(&sql).bind(workspace);
+    for id in answers {
+        query = query.bind(id);
+    }
+    Ok(query.fetch_optional(&mut *tx).await?.map(|(lead,)| lead))
+}
+
+/// The lead of this workspace whose email is `address`, the most recently active first.
+async fn address_lead(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    address: &str,
+) -> Result<Option<LeadId>, sqlx::Error> {
+    let lead: Option<(LeadId,)> = sqlx::query_as(
+        "SELECT id FROM leads WHERE workspace_id = ? AND lower(email) = ? \
+         ORDER BY last_message_at DESC, created_at DESC LIMIT 1",
+    )
+    .bind(workspace)
+    .bind(address)
+    .fetch_optional(&mut *tx)
+    .await?;
+    Ok(lead.map(|(lead,)| lead))
+}
+
+/// The message's client id: the same email gets the same id, in this workspace only.
+fn client_id(workspace: WorkspaceId, message_id: &str) -> uuid::Uuid {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(workspace.0.as_bytes())
+        .chain_update(message_id.as_bytes())
+        .finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
+}

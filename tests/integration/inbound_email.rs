@@ -1,0 +1,270 @@
+//! Replies come back: `POST /webhooks/email/{key}` with a signed raw message joins the lead's
+//! thread live (src/server/email/inbound_webhook.rs, src/server/store/inbound_emails.rs).
+use crate::support::{error_body, message, TestServer};
+use leadwire::server::email::inbound_webhook::{sign, SIGNATURE_HEADER};
+use serde_json::{json, Value};
+
+struct Endpoint {
+    url: String,
+    secret: String,
+}
+
+async fn endpoint(server: &TestServer, owner: &reqwest::Client) -> Endpoint {
+    let res = server.rpc(owner, "get_inbound_email", &[]).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    Endpoint {
+        url: body["url"].as_str().unwrap().to_string(),
+        secret: body["secret"].as_str().unwrap().to_string(),
+    }
+}
+
+async fn post(endpoint: &Endpoint, raw: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(&endpoint.url)
+        .header(SIGNATURE_HEADER, sign(&endpoint.secret, raw.as_bytes()))
+        .body(raw.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
+fn email(from: &str, message_id: &str, in_reply_to: Option<&str>, body: &str) -> String {
+    let mut raw = format!(
+        "From: {from}\r\nTo: sales@leadwire.test\r\nSubject: Re: Pricing\r\nMessage-ID: <{message_id}>\r\n"
+    );
+    if let Some(parent) = in_reply_to {
+        raw.push_str(&format!(
+            "In-Reply-To: <{parent}>\r\nReferences: <{parent}>\r\n"
+        ));
+    }
+    raw.push_str(&format!(
+        "Content-Type: text/plain; charset=UTF-8\r\n\r\n{body}\r\n"
+    ));
+    raw
+}
+
+/// The Message-ID header of the newest email sent in the test server's database.
+async fn sent_message_id(server: &TestServer) -> String {
+    let pool = sqlx::SqlitePool::connect(&server.database_url)
+        .await
+        .unwrap();
+    let (id,): (String,) =
+        sqlx::query_as("SELECT message_id_header FROM outbound_emails ORDER BY rowid DESC LIMIT 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    id
+}
+
+async fn thread_bodies(server: &TestServer, client: &reqwest::Client, lead: &str) -> Vec<Value> {
+    let page = server
+        .get_json(client, &format!("/api/messages/{lead}"))
+        .await;
+    page["messages"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn a_reply_to_our_email_joins_the_thread_live_once() {
+    let server = TestServer::start().await;
+    let owner = server.session("owner@example.com", "Acme").await;
+    let lead = server
+        .create_lead(
+            &owner.client,
+            json!({"name": "Maya Patel", "email": "maya@example.com"}),
+        )
+        .await;
+    let lead = lead["id"].as_str().unwrap();
+    let mut sent = message("email", "Does Thursday work?");
+    sent["subject"] = json!("Pricing");
+    assert_eq!(server.send(&owner.client, lead, sent).await.status(), 201);
+    let ours = sent_message_id(&server).await;
+    let endpoint = endpoint(&server, &owner.client).await;
+    let mut ws = server.live_socket(&owner.cookie).await;
+
+    // From another address than the lead's: only the thread headers can match it.
+    let raw = email(
+        "Maya P <maya.private@example.org>",
+        "reply-1@mail.example.org",
+        Some(&ours),
+        "Yes, Thursday works.\r\n\r\nOn Tue, Dec 1, 2026 at 2:30 PM Sales wrote:\r\n> Does Thursday work?",
+    );
+    let res = post(&endpoint, &raw).await;
+    assert_eq!(res.status(), 201);
+    let stored: Value = res.json().await.unwrap();
+    assert_eq!(stored["matched_by"], "thread");
+    assert_eq!(stored["lead_id"], lead);
+    assert_eq!(stored["message"]["direction"], "inbound");
+    assert_eq!(stored["message"]["channel"], "email");
+    assert_eq!(stored["message"]["subject"], "Re: Pricing");
+    assert_eq!(stored["message"]["body"], "Yes, Thursday works.");
+
+    // Live in the open tab: the inserted inbound message (the send's own events come first).
+    let live = loop {
+        let frame = ws.next_of("messages_updated").await;
+        if frame["action"] == "INSERT" && frame["message"]["direction"] == "inbound" {
+            break frame;
+        }
+    };
+    assert_eq!(live["message"]["body"], "Yes, Thursday works.");
+
+    // The mail server retries: recognised, nothing added.
+    let again = post(&endpoint, &raw).await;
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.json::<Value>().await.unwrap()["duplicate"], true);
+    let bodies: Vec<_> = thread_bodies(&server, &owner.client, lead)
+        .await
+        .iter()
+        .map(|m| m["body"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(bodies, ["Does Thursday work?", "Yes, Thursday works."]);
+
+    // It counts as a reply on the dashboard.
+    let kpis = server
+        .get_json(&owner.client, "/api/dashboard/kpis?period=today")
+        .await;
+    assert_eq!(kpis["kpis"]["replies_received"], 1, "{kpis}");
+    assert_eq!(kpis["kpis"]["replied_turns"], 1, "{kpis}");
+    assert_eq!(kpis["rates"]["reply_rate"], 1.0, "{kpis}");
+}
+
+#[tokio::test]
+async fn without_thread_headers_the_sender_address_or_a_new_lead_is_used() {
+    let server = TestServer::start().await;
+    let owner = server.session("owner@example.com", "Acme").await;
+    let lead = server
+        .create_lead(
+            &owner.client,
+            json!({"name": "Maya", "email": "Maya@Example.com"}),
+        )
+        .await;
+    let endpoint = endpoint(&server, &owner.client).await;
+
+    let res = post(
+        &endpoint,
+        &email("MAYA@example.com", "a-1@x", None, "Hi again"),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let stored: Value = res.json().await.unwrap();
+    assert_eq!(stored["matched_by"], "address");
+    assert_eq!(stored["lead_id"], lead["id"]);
+
+    let res = post(
+        &endpoint,
+        &email("Olu Ade <olu@newco.example>", "a-2@x", None, "Interested!"),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let stored: Value = res.json().await.unwrap();
+    assert_eq!(stored["matched_by"], "new_lead");
+    let created = server
+        .get_json(
+            &owner.client,
+            &format!("/api/leads/{}", stored["lead_id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(created["name"], "Olu Ade");
+    assert_eq!(created["email"], "olu@newco.example");
+
+    // A message without Message-ID is taken once too (its id is derived from its content).
+    let raw = "From: anon@example.net\r\nSubject: hello\r\n\r\nno id here";
+    assert_eq!(post(&endpoint, raw).await.status(), 201);
+    assert_eq!(post(&endpoint, raw).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_forged_in_reply_to_never_crosses_workspaces() {
+    let server = TestServer::start().await;
+    let alice = server.session("alice@example.com", "A").await;
+    let bob = server.session("bob@example.com", "B").await;
+    let a_lead = server
+        .create_lead(
+            &alice.client,
+            json!({"name": "A's lead", "email": "lead@a.example"}),
+        )
+        .await;
+    let a_lead = a_lead["id"].as_str().unwrap();
+    let mut sent = message("email", "private to A");
+    sent["subject"] = json!("A only");
+    assert_eq!(server.send(&alice.client, a_lead, sent).await.status(), 201);
+    let a_message_id = sent_message_id(&server).await;
+
+    // Posted to B's endpoint, naming A's email: matched in B only (a new lead there).
+    let b_endpoint = endpoint(&server, &bob.client).await;
+    let res = post(
+        &b_endpoint,
+        &email(
+            "lead@a.example",
+            "forged@x",
+            Some(&a_message_id),
+            "let me in",
+        ),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let stored: Value = res.json().await.unwrap();
+    assert_eq!(stored["matched_by"], "new_lead");
+    assert_ne!(stored["lead_id"], a_lead);
+    assert_eq!(thread_bodies(&server, &alice.client, a_lead).await.len(), 1);
+}
+
+#[tokio::test]
+async fn unsigned_oversized_or_unreadable_mail_is_refused_and_nothing_is_stored() {
+    let server = TestServer::start_with(|s| s.mail.inbound_max_bytes = 4096).await;
+    let owner = server.session("owner@example.com", "Acme").await;
+    let endpoint = endpoint(&server, &owner.client).await;
+    let raw = email("x@example.com", "m-1@x", None, "hello");
+    let client = reqwest::Client::new();
+
+    let unsigned = client
+        .post(&endpoint.url)
+        .body(raw.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status(), 401);
+    let wrong = client
+        .post(&endpoint.url)
+        .header(SIGNATURE_HEADER, sign("not the secret", raw.as_bytes()))
+        .body(raw.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let unknown = client
+        .post(server.url("/webhooks/email/0123456789abcdef0123456789abcdef"))
+        .header(SIGNATURE_HEADER, sign(&endpoint.secret, raw.as_bytes()))
+        .body(raw.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    let huge = email("x@example.com", "m-2@x", None, &"a".repeat(5000));
+    let res = post(&endpoint, &huge).await;
+    assert_eq!(res.status(), 413);
+    assert_eq!(error_body(res).await["error"], "payload_too_large");
+    let res = post(&endpoint, "this is not an email").await;
+    assert_eq!(res.status(), 422);
+    let res = post(&endpoint, "Subject: no sender\r\n\r\nbody").await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(error_body(res).await["field"], "message");
+    assert!(
+        server.lead_names(&owner.client).await.is_empty(),
+        "nothing was stored"
+    );
+}
+
+#[tokio::test]
+async fn only_the_owner_sees_the_endpoint_secret() {
+    let server = TestServer::start().await;
+    let owner = server.session("owner@example.com", "Acme").await;
+    let mate = server.teammate(&owner.client, "mate@example.com").await;
+    let res = server.rpc(&mate.client, "get_inbound_email", &[]).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap(), Value::Null);
+    let first = endpoint(&server, &owner.client).await;
+    let second = endpoint(&server, &owner.client).await;
+    assert_eq!(first.secret, second.secret, "one key per workspace");
+    assert_eq!(first.secret.len(), 64);
+}
