@@ -46,3 +46,39 @@ test("2. the outbox explains itself when empty", async ({ context, page }) => {
   await expect(page.getByText("No SMTP relay is configured")).toBeVisible();
   await expect(page.getByText("Nothing here yet.")).toBeVisible();
 });
+
+test("3. replying as the lead from the outbox lands live in the thread, with a toast and an unread count", async ({ context }) => {
+  await signUpViaApi(context, "Reply Watcher", uniqueEmail("reply"), "Reply Co");
+  const lead = await createLeadViaApi(context, { name: "Rita Replier", email: "rita@example.com" });
+  const thread = await context.newPage();
+  await openLead(thread, lead);
+  await thread.getByLabel("Channel").selectOption("email");
+  await thread.getByLabel("Subject").fill("Next steps");
+  await composer(thread).fill("Shall we meet on Thursday?");
+  await thread.getByRole("button", { name: "Send" }).click();
+  await expect(thread.getByTestId("message").filter({ hasText: "Shall we meet" }).getByTestId("receipt")).toHaveText("Sent");
+
+  const inbox = await context.newPage();
+  await inbox.goto("/inbox");
+  await hydrated(inbox);
+  const row = inbox.getByTestId("inbox-row").filter({ hasText: "Rita Replier" });
+  await expect(row.getByTestId("unread")).toHaveCount(0);
+
+  const outbox = await context.newPage();
+  await outbox.goto("/outbox");
+  await hydrated(outbox);
+  await outbox.getByTestId("outbox-item").filter({ hasText: "Next steps" }).getByRole("link").click();
+  await expect(outbox.getByRole("heading", { name: "Reply as Rita Replier" })).toBeVisible();
+  await outbox.getByLabel("The lead writes").fill("Thursday at 3 works for me.");
+  await outbox.getByRole("button", { name: "Reply as the lead" }).click();
+  await expect(outbox.getByTestId("lead-reply-done")).toBeVisible();
+
+  // The agent's open thread shows the reply (the quoted original folded off) without a reload.
+  const reply = thread.getByTestId("message").filter({ hasText: "Thursday at 3 works for me." });
+  await expect(reply).toBeVisible();
+  await expect(reply).toContainText("Re: Next steps");
+  await expect(reply).not.toContainText("Shall we meet");
+  // The inbox tab: a toast and an unread count.
+  await expect(inbox.getByTestId("toast")).toContainText("Thursday at 3 works for me.");
+  await expect(row.getByTestId("unread")).toHaveText("1");
+});

@@ -19,3 +19,15 @@ pub async fn get_outbox_mail(id: String) -> Result<OutboxMail, AppError> {
     let id = MessageId::parse(&id).ok_or(AppError::NotFound)?;
     crate::server::outbox::get(&state, &caller, id).await
 }
+
+/// The outbox's "Reply as the lead" (see `server::outbox::reply_as_lead`).
+#[server(prefix = "/rpc", endpoint = "reply_as_lead")]
+pub async fn reply_as_lead(
+    id: String,
+    text: String,
+) -> Result<crate::model::message::Message, AppError> {
+    use crate::model::ids::MessageId;
+    let (state, caller) = super::caller().await?;
+    let id = MessageId::parse(&id).ok_or(AppError::NotFound)?;
+    crate::server::outbox::reply_as_lead(&state, &caller, id, &text).await
+}

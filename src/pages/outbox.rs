@@ -1,6 +1,7 @@
 //! `/outbox` and `/outbox/:id`: email kept locally because no SMTP relay is configured, each
 //! viewable as the recipient would see it, with its pixel and tracked links live.
-use crate::api::outbox::{get_outbox_mail, list_outbox};
+use crate::api::outbox::{get_outbox_mail, list_outbox, ReplyAsLead};
+use crate::components::field::FormError;
 use crate::components::local_time::{LocalTime, TimeStyle};
 use crate::components::status::{ErrorNotice, Loading};
 use crate::model::outbox::OutboxMail;
@@ -77,6 +78,13 @@ pub fn OutboxMailPage() -> impl IntoView {
 #[component]
 fn MailView(mail: OutboxMail) -> impl IntoView {
     let source = RwSignal::new(false);
+    let reply = view! {
+        <LeadReply
+            message_id=mail.message_id.to_string()
+            lead_id=mail.lead_id.to_string()
+            lead_name=mail.lead_name.clone()
+        />
+    };
     let subject = if mail.subject.is_empty() {
         "(no subject)".to_string()
     } else {
@@ -92,7 +100,7 @@ fn MailView(mail: OutboxMail) -> impl IntoView {
                 <dt>"Sent"</dt><dd><LocalTime at=mail.sent_at style=TimeStyle::Full/></dd>
             </dl>
             <p class="muted">
-                "Sent to "<A href=format!("/leads/{}", mail.lead_id)>{mail.lead_name}</A>
+                "Sent to "<A href=format!("/leads/{}", mail.lead_id)>{mail.lead_name.clone()}</A>
                 ". Loading it here counts as the lead opening it."
             </p>
             // Sandboxed: the email's HTML runs no script; its links open in a new tab.
@@ -110,5 +118,45 @@ fn MailView(mail: OutboxMail) -> impl IntoView {
                 <pre class="mail-source">{mail.raw.clone()}</pre>
             </Show>
         </article>
+        {reply}
+    }
+}
+
+/// Try the round trip without a mail account: the lead's mail client answers this email, and
+/// the reply arrives the way every received email does.
+#[component]
+fn LeadReply(message_id: String, lead_id: String, lead_name: String) -> impl IntoView {
+    let reply = ServerAction::<ReplyAsLead>::new();
+    let error = Signal::derive(move || {
+        reply
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    });
+    let done = move || matches!(reply.value().get(), Some(Ok(_)));
+    let thread = format!("/leads/{lead_id}");
+    view! {
+        <section class="card lead-reply" aria-labelledby="lead-reply-title">
+            <h2 id="lead-reply-title">{format!("Reply as {lead_name}")}</h2>
+            <p class="muted">"Sends a real reply to this email from the lead's address, threaded to it, through the same path as mail that arrives from outside."</p>
+            <ActionForm action=reply>
+                <input type="hidden" name="id" value=message_id/>
+                <label class="field">
+                    <span>"The lead writes"</span>
+                    <textarea name="text" rows="3" required>"Thanks! Thursday works for me."</textarea>
+                </label>
+                <button type="submit" class="btn primary" disabled=move || reply.pending().get()>
+                    {move || if reply.pending().get() { "Sending…" } else { "Reply as the lead" }}
+                </button>
+            </ActionForm>
+            <FormError message=error/>
+            <Show when=done>
+                <p role="status" data-testid="lead-reply-done">
+                    "The reply is in the conversation. "
+                    <A href=thread.clone()>"Open it"</A>
+                </p>
+            </Show>
+        </section>
     }
 }

@@ -51,6 +51,101 @@ pub async fn get(state: &AppState, caller: &Caller, id: MessageId) -> Result<Out
     })
 }
 
+/// The outbox's "Reply as the lead": writes the reply the lead's mail client would send (their
+/// address in `From`, ours in `To`, `Re:` subject, `In-Reply-To`/`References` naming our email,
+/// the original quoted below) and takes it in through the inbound path every received email
+/// takes, so the round trip can be tried with no mail account. Returns the stored message.
+pub async fn reply_as_lead(
+    state: &AppState,
+    caller: &Caller,
+    id: MessageId,
+    text: &str,
+) -> Result<crate::model::message::Message, AppError> {
+    use crate::server::email::inbound::parse;
+    use crate::server::store::inbound_emails::Received;
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(AppError::validation(
+            "text",
+            "Write the lead's reply first.",
+        ));
+    }
+    if text.chars().count() > 20_000 {
+        return Err(AppError::validation(
+            "text",
+            "Keep the reply under 20,000 characters.",
+        ));
+    }
+    let mail = state
+        .store
+        .outbox_mail(caller.user.workspace_id, id)
+        .await
+        .map_err(internal("reading outbox mail"))?
+        .ok_or(AppError::NotFound)?;
+    let original = parse(mail.raw_message.as_bytes()).map_err(|_| AppError::Internal)?;
+    let raw = lead_reply(
+        &state.settings.mail.from,
+        &mail,
+        &original.message_id,
+        &original.new_text,
+        text,
+    )?;
+    let email = parse(&raw).map_err(|_| AppError::Internal)?;
+    match state
+        .store
+        .receive_email(caller.user.workspace_id, &email)
+        .await
+        .map_err(internal("storing the lead's reply"))?
+    {
+        Received::Stored { message, .. } => Ok(*message),
+        Received::Duplicate { .. } => Err(AppError::conflict("That reply was already received.")),
+    }
+}
+
+/// The raw RFC 5322 reply of the lead to `mail`.
+fn lead_reply(
+    ours: &lettre::message::Mailbox,
+    mail: &crate::server::store::emails::OutboxMail,
+    parent_id: &str,
+    parent_text: &str,
+    text: &str,
+) -> Result<Vec<u8>, AppError> {
+    let lead: lettre::message::Mailbox = format!(
+        "{} <{}>",
+        mail.lead_name.replace(['<', '>', '"'], ""),
+        mail.to_address
+    )
+    .parse()
+    .or_else(|_| mail.to_address.parse())
+    .map_err(|_| AppError::validation("text", "The lead's address cannot send a reply."))?;
+    let domain = mail.to_address.rsplit('@').next().unwrap_or("lead.invalid");
+    let subject = if mail.subject.to_lowercase().starts_with("re:") {
+        mail.subject.clone()
+    } else {
+        format!("Re: {}", mail.subject)
+    };
+    let quoted: String = parent_text.lines().map(|l| format!("> {l}\n")).collect();
+    let body = format!(
+        "{text}\n\nOn {}, {} wrote:\n{quoted}",
+        mail.sent_at.format("%a, %-d %b %Y at %H:%M UTC"),
+        ours
+    );
+    let reply = lettre::Message::builder()
+        .from(lead)
+        .to(ours.clone())
+        .subject(subject)
+        .message_id(Some(format!(
+            "<{}@{domain}>",
+            uuid::Uuid::new_v4().simple()
+        )))
+        .in_reply_to(format!("<{parent_id}>"))
+        .references(format!("<{parent_id}>"))
+        .header(lettre::message::header::ContentType::TEXT_PLAIN)
+        .body(body)
+        .map_err(|_| AppError::Internal)?;
+    Ok(reply.formatted())
+}
+
 /// `GET /outbox/{id}/html`: the HTML part, for the viewer's sandboxed iframe. The content
 /// security policy allows images and inline styles only: no scripts, no forms, no frames.
 pub async fn html(

@@ -268,3 +268,63 @@ async fn only_the_owner_sees_the_endpoint_secret() {
     assert_eq!(first.secret, second.secret, "one key per workspace");
     assert_eq!(first.secret.len(), 64);
 }
+
+#[tokio::test]
+async fn the_outbox_replies_as_the_lead_through_the_inbound_path() {
+    let server = TestServer::start().await;
+    let owner = server.session("owner@example.com", "Acme").await;
+    let lead = server
+        .create_lead(
+            &owner.client,
+            json!({"name": "Maya Patel", "email": "maya@example.com"}),
+        )
+        .await;
+    let lead = lead["id"].as_str().unwrap();
+    let mut ws = server.live_socket(&owner.cookie).await;
+    let mut sent = message("email", "Does Thursday work?");
+    sent["subject"] = json!("Pricing");
+    let res = server.send(&owner.client, lead, sent).await;
+    let email_id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // In the outbox once the delivery worker has put it there.
+    ws.next_update(|m| m["id"] == email_id.as_str() && m["status"] == "sent")
+        .await;
+
+    let empty = server
+        .rpc(
+            &owner.client,
+            "reply_as_lead",
+            &[("id", &email_id), ("text", "  ")],
+        )
+        .await;
+    assert_eq!(empty.status(), 422);
+    let res = server
+        .rpc(
+            &owner.client,
+            "reply_as_lead",
+            &[("id", &email_id), ("text", "Thursday is great.")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let reply: Value = res.json().await.unwrap();
+    assert_eq!(reply["direction"], "inbound");
+    assert_eq!(reply["subject"], "Re: Pricing");
+    assert_eq!(
+        reply["body"], "Thursday is great.",
+        "the quoted original is folded off"
+    );
+    assert_eq!(reply["lead_id"], lead);
+    let thread = thread_bodies(&server, &owner.client, lead).await;
+    assert_eq!(thread.len(), 2);
+    // It threads like a real reply: a second one from the lead answers ours again.
+    let pool = sqlx::SqlitePool::connect(&server.database_url)
+        .await
+        .unwrap();
+    let (from,): (String,) = sqlx::query_as("SELECT from_address FROM inbound_emails")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(from, "maya@example.com");
+}

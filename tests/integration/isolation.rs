@@ -202,6 +202,10 @@ fn server_function_calls() -> BTreeMap<&'static str, Vec<(&'static str, &'static
         ("mark_unread", vec![("lead_id", "{lead}")]),
         ("list_outbox", vec![]),
         ("get_outbox_mail", vec![("id", "{message}")]),
+        (
+            "reply_as_lead",
+            vec![("id", "{message}"), ("text", "hijack")],
+        ),
         ("team_overview", vec![]),
         ("invite_teammate", vec![("email", "someone-b@example.com")]),
         ("revoke_invite", vec![("id", "{invite}")]),
