@@ -1,6 +1,6 @@
 import { test, expect } from "./fixtures";
 import { baseURL } from "../playwright.config";
-import { composer, createLeadViaApi, hydrated, openLead, signUpViaApi, uniqueEmail } from "./helpers";
+import { composer, createLeadViaApi, hydrated, openLead, signUpViaApi, team, uniqueEmail } from "./helpers";
 
 // No SMTP relay in the e2e server: mail goes to the built-in outbox, whose viewer shows the
 // email as the lead would see it, tracking pixel and links live.
@@ -47,10 +47,11 @@ test("2. the outbox explains itself when empty", async ({ context, page }) => {
   await expect(page.getByText("Nothing here yet.")).toBeVisible();
 });
 
-test("3. replying as the lead from the outbox lands live in the thread, with a toast and an unread count", async ({ context }) => {
-  await signUpViaApi(context, "Reply Watcher", uniqueEmail("reply"), "Reply Co");
-  const lead = await createLeadViaApi(context, { name: "Rita Replier", email: "rita@example.com" });
-  const thread = await context.newPage();
+test("3. replying as the lead from the outbox lands live in the thread, and a teammate gets a toast and an unread count", async ({ browser }) => {
+  const ownerCtx = await browser.newContext();
+  const mateCtx = await browser.newContext();
+  const lead = await team(ownerCtx, mateCtx);
+  const thread = await ownerCtx.newPage();
   await openLead(thread, lead);
   await thread.getByLabel("Channel").selectOption("email");
   await thread.getByLabel("Subject").fill("Next steps");
@@ -58,27 +59,32 @@ test("3. replying as the lead from the outbox lands live in the thread, with a t
   await thread.getByRole("button", { name: "Send" }).click();
   await expect(thread.getByTestId("message").filter({ hasText: "Shall we meet" }).getByTestId("receipt")).toHaveText("Sent");
 
-  const inbox = await context.newPage();
+  // The teammate's inbox, open on another machine (the owner reads the thread as it arrives).
+  const inbox = await mateCtx.newPage();
   await inbox.goto("/inbox");
   await hydrated(inbox);
-  const row = inbox.getByTestId("inbox-row").filter({ hasText: "Rita Replier" });
+  await expect(inbox.getByTestId("connection-status")).toHaveText("Live");
+  const row = inbox.getByTestId("inbox-row").filter({ hasText: "Pia Prospect" });
   await expect(row.getByTestId("unread")).toHaveCount(0);
 
-  const outbox = await context.newPage();
+  const outbox = await ownerCtx.newPage();
   await outbox.goto("/outbox");
   await hydrated(outbox);
   await outbox.getByTestId("outbox-item").filter({ hasText: "Next steps" }).getByRole("link").click();
-  await expect(outbox.getByRole("heading", { name: "Reply as Rita Replier" })).toBeVisible();
+  await expect(outbox.getByRole("heading", { name: "Reply as Pia Prospect" })).toBeVisible();
   await outbox.getByLabel("The lead writes").fill("Thursday at 3 works for me.");
   await outbox.getByRole("button", { name: "Reply as the lead" }).click();
   await expect(outbox.getByTestId("lead-reply-done")).toBeVisible();
 
-  // The agent's open thread shows the reply (the quoted original folded off) without a reload.
+  // The owner's open thread shows the reply (the quoted original folded off) without a reload.
   const reply = thread.getByTestId("message").filter({ hasText: "Thursday at 3 works for me." });
   await expect(reply).toBeVisible();
   await expect(reply).toContainText("Re: Next steps");
   await expect(reply).not.toContainText("Shall we meet");
-  // The inbox tab: a toast and an unread count.
-  await expect(inbox.getByTestId("toast")).toContainText("Thursday at 3 works for me.");
+  // The teammate: a toast and an unread count.
+  const toast = inbox.getByTestId("toast").filter({ hasText: "New message from Pia Prospect" });
+  await expect(toast).toContainText("Thursday at 3 works for me.");
   await expect(row.getByTestId("unread")).toHaveText("1");
+  await ownerCtx.close();
+  await mateCtx.close();
 });
