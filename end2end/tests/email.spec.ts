@@ -80,7 +80,10 @@ test("3. replying as the lead from the outbox lands live in the thread, and a te
   const reply = thread.getByTestId("message").filter({ hasText: "Thursday at 3 works for me." });
   await expect(reply).toBeVisible();
   await expect(reply).toContainText("Re: Next steps");
-  await expect(reply).not.toContainText("Shall we meet");
+  await expect(reply.getByText("Shall we meet")).toBeHidden();
+  // The quoted original is one click away.
+  await reply.getByText("Show quoted text").click();
+  await expect(reply.getByText(/> Shall we meet on Thursday\?/)).toBeVisible();
   // The teammate: a toast and an unread count.
   const toast = inbox.getByTestId("toast").filter({ hasText: "New message from Pia Prospect" });
   await expect(toast).toContainText("Thursday at 3 works for me.");

@@ -39,6 +39,12 @@ pub fn render_messages(
                     </div>
                     {m.subject.clone().map(|s| view! { <p class="subject">{s}</p> })}
                     <p class="body">{m.body.clone()}</p>
+                    {m.quoted.clone().map(|q| view! {
+                        <details class="quoted">
+                            <summary>"Show quoted text"</summary>
+                            <p class="body quoted-text">{q}</p>
+                        </details>
+                    })}
                     {receipt(m).map(|r| receipt_line(r, local, move || on_retry.run(id)))}
                 </li>
             }

@@ -110,6 +110,9 @@ pub struct Message {
     /// First fetch of the pixel by a mail privacy proxy: delivered, not necessarily read.
     #[serde(default)]
     pub proxy_opened_at: Option<DateTime<Utc>>,
+    /// A received email's quoted history, cut off its body (shown folded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quoted: Option<String>,
 }
 
 /// A message as a form or the JSON API gives it.

@@ -70,6 +70,7 @@ mod tests {
             opened_at: None,
             clicked_at: None,
             proxy_opened_at: None,
+            quoted: None,
         }
     }
 

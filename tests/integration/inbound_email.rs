@@ -98,6 +98,9 @@ async fn a_reply_to_our_email_joins_the_thread_live_once() {
     assert_eq!(stored["message"]["channel"], "email");
     assert_eq!(stored["message"]["subject"], "Re: Pricing");
     assert_eq!(stored["message"]["body"], "Yes, Thursday works.");
+    let quoted = stored["message"]["quoted"].as_str().unwrap();
+    assert!(quoted.starts_with("On Tue, Dec 1, 2026"), "{quoted}");
+    assert!(quoted.contains("> Does Thursday work?"), "{quoted}");
 
     // Live in the open tab: the inserted inbound message (the send's own events come first).
     let live = loop {
@@ -107,6 +110,7 @@ async fn a_reply_to_our_email_joins_the_thread_live_once() {
         }
     };
     assert_eq!(live["message"]["body"], "Yes, Thursday works.");
+    assert_eq!(live["message"]["quoted"], stored["message"]["quoted"]);
 
     // The mail server retries: recognised, nothing added.
     let again = post(&endpoint, &raw).await;
@@ -118,6 +122,15 @@ async fn a_reply_to_our_email_joins_the_thread_live_once() {
         .map(|m| m["body"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(bodies, ["Does Thursday work?", "Yes, Thursday works."]);
+    let thread = thread_bodies(&server, &owner.client, lead).await;
+    assert_eq!(
+        thread[1]["quoted"], stored["message"]["quoted"],
+        "kept with the message"
+    );
+    assert!(
+        thread[0].get("quoted").is_none(),
+        "our own email has no quote"
+    );
 
     // It counts as a reply on the dashboard.
     let kpis = server

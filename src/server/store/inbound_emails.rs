@@ -140,7 +140,16 @@ impl Store {
             client_id: client_id(workspace, &email.message_id),
             guard: CollisionGuard::Off,
         };
-        let (recorded, logged) = record_in(&mut tx, workspace, lead, None, &fields, None).await?;
+        let (recorded, logged) = record_in(
+            &mut tx,
+            workspace,
+            lead,
+            None,
+            &fields,
+            None,
+            email.quoted.as_deref(),
+        )
+        .await?;
         events.extend(logged);
         let message = match recorded {
             Recorded::Created(message) => message,

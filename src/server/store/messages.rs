@@ -27,13 +27,15 @@ struct MessageRow {
     opened_at: Option<DateTime<Utc>>,
     clicked_at: Option<DateTime<Utc>>,
     proxy_opened_at: Option<DateTime<Utc>>,
+    quoted: Option<String>,
 }
 
 const MESSAGE_SELECT: &str =
     "SELECT m.id, m.lead_id, m.direction, m.channel, m.subject, m.body, m.status, \
      m.status_reason, u.name AS author_name, m.author_id, m.client_id, m.created_at, m.opened_at, m.clicked_at, \
-     m.proxy_opened_at \
-     FROM messages m LEFT JOIN users u ON u.id = m.author_id";
+     m.proxy_opened_at, ie.quoted_text AS quoted \
+     FROM messages m LEFT JOIN users u ON u.id = m.author_id \
+     LEFT JOIN inbound_emails ie ON ie.message_id = m.id";
 
 impl From<MessageRow> for Message {
     fn from(r: MessageRow) -> Self {
@@ -54,6 +56,7 @@ impl From<MessageRow> for Message {
             opened_at: r.opened_at,
             clicked_at: r.clicked_at,
             proxy_opened_at: r.proxy_opened_at,
+            quoted: r.quoted,
         }
     }
 }
@@ -165,7 +168,8 @@ impl Store {
         email: Option<&NewEmail<'_>>,
     ) -> Result<Recorded, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let (recorded, events) = record_in(&mut tx, workspace, lead, author, fields, email).await?;
+        let (recorded, events) =
+            record_in(&mut tx, workspace, lead, author, fields, email, None).await?;
         // An existing message may still be in the batch being built: answer once it is on disk.
         tx.commit(events).await?;
         Ok(recorded)
@@ -173,7 +177,8 @@ impl Store {
 }
 
 /// [`Store::record_message`] inside the caller's write: the outcome, and the events to publish
-/// with the commit (none for an existing message).
+/// with the commit (none for an existing message). `quoted`: a received email's quoted history,
+/// which its caller stores beside it.
 pub(super) async fn record_in(
     tx: &mut sqlx::SqliteConnection,
     workspace: WorkspaceId,
@@ -181,6 +186,7 @@ pub(super) async fn record_in(
     author: Option<UserId>,
     fields: &MessageFields,
     email: Option<&NewEmail<'_>>,
+    quoted: Option<&str>,
 ) -> Result<(Recorded, Vec<LoggedEvent>), sqlx::Error> {
     let (existing, lead_name, author_name, previous): (
             Option<MessageId>,
@@ -261,6 +267,7 @@ pub(super) async fn record_in(
         opened_at: None,
         clicked_at: None,
         proxy_opened_at: None,
+        quoted: quoted.map(str::to_string),
     };
     let mut pending = Vec::with_capacity(3);
     // Sending clears the sender's draft for this lead, everywhere.
