@@ -341,3 +341,79 @@ async fn the_outbox_replies_as_the_lead_through_the_inbound_path() {
         .unwrap();
     assert_eq!(from, "maya@example.com");
 }
+
+fn bounce_for(original: &str) -> String {
+    format!(
+        "From: MAILER-DAEMON@mx.example.com\r\nTo: sales@leadwire.test\r\n\
+Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-{original}>\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n\
+--B\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n\
+--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.com\r\n\r\n\
+Final-Recipient: rfc822; maya@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n\
+Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\
+--B\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: Sales <sales@leadwire.test>\r\n\
+Message-ID: <{original}>\r\nSubject: Pricing\r\n--B--\r\n"
+    )
+}
+
+#[tokio::test]
+async fn a_bounce_marks_our_email_failed_with_the_reason_and_creates_nothing() {
+    let server = TestServer::start().await;
+    let owner = server.session("owner@example.com", "Acme").await;
+    let lead = server
+        .create_lead(
+            &owner.client,
+            json!({"name": "Maya", "email": "maya@example.com"}),
+        )
+        .await;
+    let lead = lead["id"].as_str().unwrap();
+    let mut ws = server.live_socket(&owner.cookie).await;
+    let mut sent = message("email", "Hello?");
+    sent["subject"] = json!("Pricing");
+    let res = server.send(&owner.client, lead, sent).await;
+    let email_id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ws.next_update(|m| m["id"] == email_id.as_str() && m["status"] == "sent")
+        .await;
+    let endpoint = endpoint(&server, &owner.client).await;
+
+    let res = post(&endpoint, &bounce_for(&sent_message_id(&server).await)).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["bounce"], true);
+    assert_eq!(body["message"]["id"], email_id.as_str());
+    let failed = ws
+        .next_update(|m| m["id"] == email_id.as_str() && m["status"] == "failed")
+        .await;
+    assert_eq!(failed["status_reason"], "Bounced: 550 5.1.1 User unknown");
+
+    // Delivered twice: still one failure in the feed; a bounce for mail we never sent is ignored.
+    assert_eq!(
+        post(&endpoint, &bounce_for(&sent_message_id(&server).await))
+            .await
+            .status(),
+        200
+    );
+    let res = post(&endpoint, &bounce_for("someone-else@example.com")).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["message"], Value::Null);
+    let feed = server.get_json(&owner.client, "/api/activity").await;
+    let failures = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == "message_failed")
+        .count();
+    assert_eq!(failures, 1, "{feed}");
+    assert_eq!(
+        thread_bodies(&server, &owner.client, lead).await.len(),
+        1,
+        "no message from the daemon"
+    );
+    assert_eq!(
+        server.lead_names(&owner.client).await,
+        ["Maya"],
+        "no lead for MAILER-DAEMON"
+    );
+}

@@ -1,6 +1,6 @@
 //! A received email, read from its raw RFC 5322 bytes: who sent it, what it answers, and its new
 //! text apart from the quoted history. Pure functions; storing and matching are the store's.
-use mail_parser::{HeaderValue, MessageParser};
+use mail_parser::{HeaderValue, MessageParser, MimeHeaders, PartType};
 
 /// What Leadwire keeps of a received email.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +17,18 @@ pub struct InboundEmail {
     pub new_text: String,
     /// The quoted history below it, if any (shown folded).
     pub quoted: Option<String>,
+    /// A delivery status notification that one of our emails failed: not a message from a
+    /// lead, but news about that email.
+    pub bounce: Option<Bounce>,
+}
+
+/// What a bounce (RFC 3464 `multipart/report; report-type=delivery-status`) says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bounce {
+    /// The failed email's Message-ID (without angle brackets).
+    pub original: String,
+    /// The receiving server's words, e.g. "550 5.1.1 <x@y>: Recipient address rejected".
+    pub reason: String,
 }
 
 /// Why a message cannot be taken.
@@ -81,6 +93,7 @@ pub fn parse(raw: &[u8]) -> Result<InboundEmail, Unreadable> {
         .map(|t| t.into_owned())
         .unwrap_or_default();
     let (new_text, quoted) = split_quoted(&normalise(&text));
+    let bounce = bounce_of(&message);
     Ok(InboundEmail {
         message_id,
         from_address,
@@ -89,6 +102,68 @@ pub fn parse(raw: &[u8]) -> Result<InboundEmail, Unreadable> {
         answers,
         new_text,
         quoted,
+        bounce,
+    })
+}
+
+/// The failure a delivery status notification reports, if `message` is one that says an email
+/// failed (`Action: failed`) and names it (the returned message or its headers).
+fn bounce_of(message: &mail_parser::Message<'_>) -> Option<Bounce> {
+    let report = message.content_type()?;
+    if !report.ctype().eq_ignore_ascii_case("multipart")
+        || !report
+            .subtype()
+            .is_some_and(|s| s.eq_ignore_ascii_case("report"))
+        || !report
+            .attribute("report-type")
+            .is_some_and(|t| t.eq_ignore_ascii_case("delivery-status"))
+    {
+        return None;
+    }
+    let mut status = None;
+    let mut original = None;
+    for part in &message.parts {
+        let kind = part
+            .content_type()
+            .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or_default()).to_lowercase())
+            .unwrap_or_default();
+        match (&part.body, kind.as_str()) {
+            (PartType::Message(returned), _) => {
+                original = original.or_else(|| returned.message_id().map(str::to_string));
+            }
+            (_, "message/delivery-status") => {
+                status = Some(String::from_utf8_lossy(part.contents()).into_owned());
+            }
+            (_, "text/rfc822-headers") => {
+                let headers = MessageParser::default().parse(part.contents());
+                original =
+                    original.or_else(|| headers.and_then(|h| h.message_id().map(str::to_string)));
+            }
+            _ => {}
+        }
+    }
+    let status = status?;
+    let field = |name: &str| {
+        status.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| value.trim().to_string())
+        })
+    };
+    if !field("Action").is_some_and(|a| a.eq_ignore_ascii_case("failed")) {
+        return None;
+    }
+    let reason = field("Diagnostic-Code")
+        .map(|d| {
+            d.split_once(';')
+                .map_or(d.clone(), |(_, text)| text.trim().to_string())
+        })
+        .or_else(|| field("Status").map(|s| format!("status {s}")))
+        .unwrap_or_else(|| "The receiving server refused it.".to_string());
+    Some(Bounce {
+        original: original?.trim().trim_matches(['<', '>']).to_string(),
+        reason: reason.chars().take(500).collect(),
     })
 }
 
@@ -240,6 +315,50 @@ Content-Transfer-Encoding: base64\r\n\r\nSGVsbG8g8J+Riw==\r\n";
         let html_only =
             "From: a@example.com\r\nContent-Type: text/html\r\n\r\n<p>Hi <b>there</b></p>";
         assert_eq!(parse(html_only.as_bytes()).unwrap().new_text, "Hi there");
+    }
+
+    #[test]
+    fn a_delivery_status_notification_names_the_failed_email_and_why() {
+        let dsn = "From: MAILER-DAEMON@mx.example.com\r\n\
+To: sales@leadwire.test\r\n\
+Subject: Undelivered Mail Returned to Sender\r\n\
+Message-ID: <dsn-1@mx.example.com>\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\
+\r\n\
+--B\r\n\
+Content-Type: text/plain\r\n\
+\r\n\
+Your message could not be delivered.\r\n\
+--B\r\n\
+Content-Type: message/delivery-status\r\n\
+\r\n\
+Reporting-MTA: dns; mx.example.com\r\n\
+\r\n\
+Final-Recipient: rfc822; nobody@example.com\r\n\
+Action: failed\r\n\
+Status: 5.1.1\r\n\
+Diagnostic-Code: smtp; 550 5.1.1 <nobody@example.com>: Recipient address rejected\r\n\
+--B\r\n\
+Content-Type: text/rfc822-headers\r\n\
+\r\n\
+From: Sales <sales@leadwire.test>\r\n\
+Message-ID: <lw-sent-1@leadwire.test>\r\n\
+Subject: Pricing\r\n\
+--B--\r\n";
+        let email = parse(dsn.as_bytes()).unwrap();
+        assert_eq!(
+            email.bounce,
+            Some(Bounce {
+                original: "lw-sent-1@leadwire.test".into(),
+                reason: "550 5.1.1 <nobody@example.com>: Recipient address rejected".into(),
+            })
+        );
+        // A delay notice is not a failure.
+        let delayed = dsn.replace("Action: failed", "Action: delayed");
+        assert_eq!(parse(delayed.as_bytes()).unwrap().bounce, None);
+        // Nor is an ordinary reply.
+        assert_eq!(parse(GMAIL_REPLY.as_bytes()).unwrap().bounce, None);
     }
 
     #[test]

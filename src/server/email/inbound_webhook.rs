@@ -2,7 +2,8 @@
 //! inbound hook, signed with the workspace's secret:
 //! `X-Leadwire-Signature: sha256=<hex HMAC-SHA256(secret, body)>`.
 //! Answers 201 with the stored message (and how it found its lead), 200 for a Message-ID taken
-//! before, 401 for a missing or wrong signature, 404 for an unknown key, 413 above
+//! before or for a bounce (the email it names, now `failed`, or null if this workspace sent no
+//! such email), 401 for a missing or wrong signature, 404 for an unknown key, 413 above
 //! `inbound_email_max_bytes`, 422 for what is not an email with a sender. Nothing is stored
 //! unless the answer is 201.
 use super::inbound::parse;
@@ -80,6 +81,18 @@ async fn take(
         return Err(AppError::Unauthorized);
     }
     let email = parse(&raw).map_err(|why| AppError::validation("message", why.to_string()))?;
+    if let Some(bounce) = &email.bounce {
+        let failed = state
+            .store
+            .email_bounced(workspace, &bounce.original, &bounce.reason)
+            .await
+            .map_err(internal("recording a bounce"))?;
+        return Ok((
+            StatusCode::OK,
+            Json(json!({"bounce": true, "message": failed})),
+        )
+            .into_response());
+    }
     let received = state
         .store
         .receive_email(workspace, &email)

@@ -167,6 +167,51 @@ impl Store {
         Ok(())
     }
 
+    /// A bounce for the workspace's email with this Message-ID: it is marked `failed` with the
+    /// receiving server's reason (the thread and the feed say so, live). Returns the message, or
+    /// None when the workspace sent no such email.
+    pub async fn email_bounced(
+        &self,
+        workspace: WorkspaceId,
+        message_id_header: &str,
+        reason: &str,
+    ) -> Result<Option<Message>, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        let found: Option<(MessageId, String)> = sqlx::query_as(
+            "SELECT e.message_id, m.status FROM outbound_emails e JOIN messages m ON m.id = e.message_id \
+             WHERE e.workspace_id = ? AND e.message_id_header = ?",
+        )
+        .bind(workspace)
+        .bind(message_id_header)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((id, status)) = found else {
+            return Ok(None);
+        };
+        // A bounce delivered twice: the email failed once.
+        if status == "failed" {
+            let message = super::messages::message_in(&mut tx, id).await?;
+            tx.commit(Vec::new()).await?;
+            return Ok(Some(message));
+        }
+        let reason = format!("Bounced: {reason}");
+        sqlx::query("UPDATE outbound_emails SET last_error = ? WHERE message_id = ?")
+            .bind(&reason)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        set_status(&mut tx, id, "failed", Some(&reason)).await?;
+        let (event, message) = message_updated(&mut tx, workspace, id).await?;
+        let mut failed = NewActivity::new(ActivityKind::MessageFailed, message.lead_id);
+        failed.actor_id = message.author_id;
+        failed.message_id = Some(message.id);
+        failed.channel = Some(message.channel);
+        failed.detail = Some(&reason);
+        let logged = super::activity::log_in(&mut tx, workspace, failed).await?;
+        tx.commit(vec![event, logged]).await?;
+        Ok(Some(message))
+    }
+
     /// Puts a failed email of the workspace back in the queue, due now, with fresh attempts.
     pub async fn retry_email(
         &self,
