@@ -68,23 +68,36 @@ else
 fi
 
 # Stylesheet and static files: plain copies (style/main.css is plain CSS on purpose).
-cp style/main.css "$pkg/leadwire.css"
+cp -p style/main.css "$pkg/leadwire.css"
 cp -R public/. "$site/"
 
 # Content-hashed names for the JS and WASM (the server caches those as immutable, and finds the
 # names in pkg/hash.txt, which Leptos's hydration scripts read), and brotli and gzip copies of
 # everything the browser downloads from pkg/. The plain names stay for `cargo leptos watch`.
 say "hashed names and precompressed copies"
-rm -f "$pkg"/leadwire.*.js* "$pkg"/leadwire.*.wasm* "$pkg"/*.br "$pkg"/*.gz
 js_hash=$(sha256sum "$pkg/leadwire.js" | cut -c1-16)
 wasm_hash=$(sha256sum "$pkg/leadwire.wasm" | cut -c1-16)
-cp "$pkg/leadwire.js" "$pkg/leadwire.$js_hash.js"
-cp "$pkg/leadwire.wasm" "$pkg/leadwire.$wasm_hash.wasm"
+js="$pkg/leadwire.$js_hash.js"
+wasm="$pkg/leadwire.$wasm_hash.wasm"
+# Earlier builds' hashed files go; a name that is a content hash never needs redoing, so brotli
+# (~6 s for the WASM) runs only for what changed.
+for old in "$pkg"/leadwire.*.js* "$pkg"/leadwire.*.wasm*; do
+  case "$old" in "$js"*|"$wasm"*) ;; *) rm -f "$old" ;; esac
+done
+compress=()
+for file in "$js" "$wasm"; do
+  [ -f "$file.br" ] && [ -f "$file.gz" ] || compress+=("$file")
+done
+[ -f "$js" ] || cp "$pkg/leadwire.js" "$js"
+[ -f "$wasm" ] || cp "$pkg/leadwire.wasm" "$wasm"
+# The stylesheet keeps its name (revalidated on use): recompress when it changed.
+[ "$pkg/leadwire.css.br" -nt "$pkg/leadwire.css" ] || compress+=("$pkg/leadwire.css")
+if [ ${#compress[@]} -gt 0 ]; then
+  node scripts/precompress.mjs "${compress[@]}" >/dev/null
+fi
 printf 'js: %s\nwasm: %s\n' "$js_hash" "$wasm_hash" >"$pkg/hash.txt"
-node scripts/precompress.mjs "$pkg/leadwire.$js_hash.js" "$pkg/leadwire.$wasm_hash.wasm" \
-  "$pkg/leadwire.css" >/dev/null
 
 raw=$(stat -c %s "$pkg/leadwire.wasm")
-gz=$(stat -c %s "$pkg/leadwire.$wasm_hash.wasm.gz")
-br=$(stat -c %s "$pkg/leadwire.$wasm_hash.wasm.br")
+gz=$(stat -c %s "$wasm.gz")
+br=$(stat -c %s "$wasm.br")
 say "release site ready in $site: leadwire.wasm $((raw / 1024)) KiB, $((gz / 1024)) KiB gzip -9, $((br / 1024)) KiB brotli"

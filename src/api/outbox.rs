@@ -24,10 +24,10 @@ pub async fn get_outbox_mail(id: String) -> Result<OutboxMail, AppError> {
 #[server(prefix = "/rpc", endpoint = "reply_as_lead")]
 pub async fn reply_as_lead(
     id: String,
-    text: String,
+    body: String,
 ) -> Result<crate::model::message::Message, AppError> {
     use crate::model::ids::MessageId;
     let (state, caller) = super::caller().await?;
     let id = MessageId::parse(&id).ok_or(AppError::NotFound)?;
-    crate::server::outbox::reply_as_lead(&state, &caller, id, &text).await
+    crate::server::outbox::reply_as_lead(&state, &caller, id, &body).await
 }

@@ -144,7 +144,7 @@ fn LeadReply(message_id: String, lead_id: String, lead_name: String) -> impl Int
                 <input type="hidden" name="id" value=message_id/>
                 <label class="field">
                     <span>"The lead writes"</span>
-                    <textarea name="text" rows="3" required>"Thanks! Thursday works for me."</textarea>
+                    <textarea name="body" rows="3" required>"Thanks! Thursday works for me."</textarea>
                 </label>
                 <button type="submit" class="btn primary" disabled=move || reply.pending().get()>
                     {move || if reply.pending().get() { "Sending…" } else { "Reply as the lead" }}

@@ -33,13 +33,22 @@ pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<OutboxEntry>,
         .collect())
 }
 
-pub async fn get(state: &AppState, caller: &Caller, id: MessageId) -> Result<OutboxMail, AppError> {
-    let mail = state
+/// The caller's workspace's outbox mail `id`, whole.
+async fn find(
+    state: &AppState,
+    caller: &Caller,
+    id: MessageId,
+) -> Result<crate::server::store::emails::OutboxMail, AppError> {
+    state
         .store
         .outbox_mail(caller.user.workspace_id, id)
         .await
         .map_err(internal("reading outbox mail"))?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::NotFound)
+}
+
+pub async fn get(state: &AppState, caller: &Caller, id: MessageId) -> Result<OutboxMail, AppError> {
+    let mail = find(state, caller, id).await?;
     Ok(OutboxMail {
         message_id: mail.message_id,
         lead_id: mail.lead_id,
@@ -59,37 +68,13 @@ pub async fn reply_as_lead(
     state: &AppState,
     caller: &Caller,
     id: MessageId,
-    text: &str,
+    body: &str,
 ) -> Result<crate::model::message::Message, AppError> {
     use crate::server::email::inbound::parse;
     use crate::server::store::inbound_emails::Received;
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(AppError::validation(
-            "text",
-            "Write the lead's reply first.",
-        ));
-    }
-    if text.chars().count() > 20_000 {
-        return Err(AppError::validation(
-            "text",
-            "Keep the reply under 20,000 characters.",
-        ));
-    }
-    let mail = state
-        .store
-        .outbox_mail(caller.user.workspace_id, id)
-        .await
-        .map_err(internal("reading outbox mail"))?
-        .ok_or(AppError::NotFound)?;
-    let original = parse(mail.raw_message.as_bytes()).map_err(|_| AppError::Internal)?;
-    let raw = lead_reply(
-        &state.settings.mail.from,
-        &mail,
-        &original.message_id,
-        &original.new_text,
-        text,
-    )?;
+    let body = crate::model::message::parse_body(body)?;
+    let mail = find(state, caller, id).await?;
+    let raw = lead_reply(&state.settings.mail.from, &mail, &body)?;
     let email = parse(&raw).map_err(|_| AppError::Internal)?;
     match state
         .store
@@ -102,14 +87,13 @@ pub async fn reply_as_lead(
     }
 }
 
-/// The raw RFC 5322 reply of the lead to `mail`.
+/// The raw RFC 5322 reply of the lead to `mail`, saying `text` above the quoted original.
 fn lead_reply(
     ours: &lettre::message::Mailbox,
     mail: &crate::server::store::emails::OutboxMail,
-    parent_id: &str,
-    parent_text: &str,
     text: &str,
 ) -> Result<Vec<u8>, AppError> {
+    let parent_id = &mail.message_id_header;
     let lead: lettre::message::Mailbox = format!(
         "{} <{}>",
         mail.lead_name.replace(['<', '>', '"'], ""),
@@ -117,14 +101,14 @@ fn lead_reply(
     )
     .parse()
     .or_else(|_| mail.to_address.parse())
-    .map_err(|_| AppError::validation("text", "The lead's address cannot send a reply."))?;
+    .map_err(|_| AppError::validation("body", "The lead's address cannot send a reply."))?;
     let domain = mail.to_address.rsplit('@').next().unwrap_or("lead.invalid");
     let subject = if mail.subject.to_lowercase().starts_with("re:") {
         mail.subject.clone()
     } else {
         format!("Re: {}", mail.subject)
     };
-    let quoted: String = parent_text.lines().map(|l| format!("> {l}\n")).collect();
+    let quoted: String = mail.text_body.lines().map(|l| format!("> {l}\n")).collect();
     let body = format!(
         "{text}\n\nOn {}, {} wrote:\n{quoted}",
         mail.sent_at.format("%a, %-d %b %Y at %H:%M UTC"),

@@ -121,7 +121,7 @@ impl SignInGuard {
         check.update(device.as_bytes());
         check.update(b"\n");
         check.update(email.as_bytes());
-        let expected = hex_decode(mac)?;
+        let expected = super::crypto::from_hex(mac)?;
         check.verify_slice(&expected).ok().map(|_| device)
     }
 
@@ -130,26 +130,12 @@ impl SignInGuard {
         mac.update(device.as_bytes());
         mac.update(b"\n");
         mac.update(email.as_bytes());
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        super::crypto::hex(&mac.finalize().into_bytes())
     }
 
     fn hmac(&self) -> Hmac<Sha256> {
         Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes a key of any length")
     }
-}
-
-fn hex_decode(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || !text.is_ascii() {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
-        .collect()
 }
 
 #[cfg(test)]

@@ -309,7 +309,7 @@ async fn the_outbox_replies_as_the_lead_through_the_inbound_path() {
         .rpc(
             &owner.client,
             "reply_as_lead",
-            &[("id", &email_id), ("text", "  ")],
+            &[("id", &email_id), ("body", "  ")],
         )
         .await;
     assert_eq!(empty.status(), 422);
@@ -317,7 +317,7 @@ async fn the_outbox_replies_as_the_lead_through_the_inbound_path() {
         .rpc(
             &owner.client,
             "reply_as_lead",
-            &[("id", &email_id), ("text", "Thursday is great.")],
+            &[("id", &email_id), ("body", "Thursday is great.")],
         )
         .await;
     assert_eq!(res.status(), 200);

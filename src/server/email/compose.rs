@@ -1,7 +1,5 @@
 //! Turns a message typed in the composer into the two parts of an email: the text as typed, and
 //! HTML with every link rewritten to a tracked redirect and the open-tracking pixel.
-use rand::rngs::OsRng;
-use rand::RngCore;
 
 /// A link of a tracked email: the redirect token and the real destination (kept server-side).
 #[derive(Debug, Clone, PartialEq)]
@@ -23,9 +21,7 @@ pub struct Composed {
 
 /// 128 bits from the OS CSPRNG as 32 lowercase hex digits.
 pub fn tracking_token() -> String {
-    let mut bytes = [0u8; 16];
-    OsRng.fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::server::crypto::random_hex(16)
 }
 
 /// Composes `body`; with `tracking_base` (the public URL) links are tracked and a pixel added.

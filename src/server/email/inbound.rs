@@ -184,8 +184,10 @@ fn ids(value: &HeaderValue<'_>) -> Vec<String> {
 fn derived_message_id(raw: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(raw);
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!("{hex}@no-message-id.leadwire")
+    format!(
+        "{}@no-message-id.leadwire",
+        crate::server::crypto::hex(&digest[..16])
+    )
 }
 
 /// Unix line ends, no trailing spaces, at most [`MAX_TEXT_CHARS`].

@@ -125,7 +125,7 @@ fn signature_matches(secret: &str, body: &[u8], headers: &HeaderMap) -> bool {
         .get(SIGNATURE_HEADER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().strip_prefix("sha256="))
-        .and_then(decode_hex)
+        .and_then(crate::server::crypto::from_hex)
     else {
         return false;
     };
@@ -136,26 +136,13 @@ fn signature_matches(secret: &str, body: &[u8], headers: &HeaderMap) -> bool {
     mac.verify_slice(&given).is_ok()
 }
 
-fn decode_hex(hex: &str) -> Option<Vec<u8>> {
-    if !hex.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..hex.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
-/// The header value a sender puts on `body` (tests and the outbox's "Reply as the lead").
+/// The header value a sender puts on `body` (what the README's Postfix script computes; tests
+/// sign with it).
 pub fn sign(secret: &str, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key");
     mac.update(body);
-    let digest = mac.finalize().into_bytes();
     format!(
         "sha256={}",
-        digest
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
+        crate::server::crypto::hex(&mac.finalize().into_bytes())
     )
 }

@@ -60,6 +60,10 @@ pub struct OutboxMail {
     pub sent_at: DateTime<Utc>,
     pub html_body: String,
     pub raw_message: String,
+    /// Without angle brackets.
+    pub message_id_header: String,
+    /// The text part as typed.
+    pub text_body: String,
 }
 
 /// What [`Store::retry_email`] found.
@@ -271,7 +275,7 @@ impl Store {
     ) -> Result<Option<OutboxMail>, sqlx::Error> {
         sqlx::query_as::<_, OutboxMail>(
             "SELECT e.message_id, m.lead_id, l.name AS lead_name, e.to_address, e.subject, e.sent_at, \
-             e.html_body, e.raw_message \
+             e.html_body, e.raw_message, e.message_id_header, e.text_body \
              FROM outbound_emails e JOIN messages m ON m.id = e.message_id JOIN leads l ON l.id = m.lead_id \
              WHERE e.workspace_id = ? AND e.message_id = ? AND e.delivered_via = 'outbox'",
         )

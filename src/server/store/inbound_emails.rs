@@ -2,6 +2,7 @@
 //! into a lead's timeline (matched by thread headers, then by sender, else a new lead) in one
 //! write, as an inbound message like any other.
 use super::activity::{log_in, NewActivity};
+use super::events::LoggedEvent;
 use super::messages::{record_in, Recorded};
 use super::{now, Store};
 use crate::model::activity::ActivityKind;
@@ -95,39 +96,8 @@ impl Store {
             tx.commit(Vec::new()).await?;
             return Ok(Received::Duplicate { message_id });
         }
-        let mut events = Vec::new();
-        let (lead, matched_by) = match thread_lead(&mut tx, workspace, &email.answers).await? {
-            Some(lead) => (lead, MatchedBy::Thread),
-            None => match address_lead(&mut tx, workspace, &email.from_address).await? {
-                Some(lead) => (lead, MatchedBy::Address),
-                None => {
-                    let name = email.from_name.clone().unwrap_or_else(|| {
-                        email
-                            .from_address
-                            .split('@')
-                            .next()
-                            .unwrap_or_default()
-                            .to_string()
-                    });
-                    let fields = LeadFields {
-                        name: name.chars().take(200).collect(),
-                        email: Some(email.from_address.clone()),
-                        phone: None,
-                        whatsapp: None,
-                        instagram: None,
-                        company: None,
-                        stage: Stage::New,
-                        deal_value_cents: None,
-                        owner_id: None,
-                    };
-                    let lead =
-                        super::leads::insert_lead_in(&mut tx, workspace, &fields, now()).await?;
-                    let created = NewActivity::new(ActivityKind::LeadCreated, lead);
-                    events.push(log_in(&mut tx, workspace, created).await?);
-                    (lead, MatchedBy::NewLead)
-                }
-            },
-        };
+        let (lead, matched_by, created) = lead_for(&mut tx, workspace, email).await?;
+        let mut events: Vec<_> = created.into_iter().collect();
         let fields = MessageFields {
             direction: Direction::Inbound,
             channel: Channel::Email,
@@ -180,6 +150,42 @@ impl Store {
             matched_by,
         })
     }
+}
+
+/// The lead `email` belongs to: by its thread headers, then by its sender's address, else a new
+/// lead made from the sender (with the feed event of its creation).
+async fn lead_for(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    email: &InboundEmail,
+) -> Result<(LeadId, MatchedBy, Option<LoggedEvent>), sqlx::Error> {
+    if let Some(lead) = thread_lead(tx, workspace, &email.answers).await? {
+        return Ok((lead, MatchedBy::Thread, None));
+    }
+    if let Some(lead) = address_lead(tx, workspace, &email.from_address).await? {
+        return Ok((lead, MatchedBy::Address, None));
+    }
+    let local_part = email.from_address.split('@').next().unwrap_or_default();
+    let name = email.from_name.as_deref().unwrap_or(local_part);
+    let fields = LeadFields {
+        name: name.chars().take(200).collect(),
+        email: Some(email.from_address.clone()),
+        phone: None,
+        whatsapp: None,
+        instagram: None,
+        company: None,
+        stage: Stage::New,
+        deal_value_cents: None,
+        owner_id: None,
+    };
+    let lead = super::leads::insert_lead_in(tx, workspace, &fields, now()).await?;
+    let created = log_in(
+        tx,
+        workspace,
+        NewActivity::new(ActivityKind::LeadCreated, lead),
+    )
+    .await?;
+    Ok((lead, MatchedBy::NewLead, Some(created)))
 }
 
 /// The lead of the newest email of this workspace that `answers` names (ours or theirs).

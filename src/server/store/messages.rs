@@ -176,6 +176,28 @@ impl Store {
     }
 }
 
+/// Everything a send reads, in one statement: the message a repeated client id (?2) already
+/// made, the lead's name (?3, in workspace ?1), the author's name (?4), and the direction of
+/// the lead's newest message (for the turn facts).
+const RECORD_PRELUDE: &str = "SELECT \
+     (SELECT id FROM messages WHERE workspace_id = ?1 AND client_id = ?2), \
+     (SELECT name FROM leads WHERE id = ?3 AND workspace_id = ?1), \
+     (SELECT name FROM users WHERE id = ?4), \
+     (SELECT direction FROM messages WHERE lead_id = ?3 \
+      ORDER BY created_at DESC, id DESC LIMIT 1)";
+type Prelude = (
+    Option<MessageId>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// The message row with its turn facts; `response_secs` (the last value) is appended by the
+/// caller: NULL or [`super::turns::RESPONSE_SECS`].
+const INSERT_MESSAGE: &str = "INSERT INTO messages (created_at, lead_id, id, workspace_id, \
+     direction, channel, subject, body, status, author_id, client_id, opens_turn, response_secs) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,";
+
 /// [`Store::record_message`] inside the caller's write: the outcome, and the events to publish
 /// with the commit (none for an existing message). `quoted`: a received email's quoted history,
 /// which its caller stores beside it.
@@ -188,17 +210,7 @@ pub(super) async fn record_in(
     email: Option<&NewEmail<'_>>,
     quoted: Option<&str>,
 ) -> Result<(Recorded, Vec<LoggedEvent>), sqlx::Error> {
-    let (existing, lead_name, author_name, previous): (
-            Option<MessageId>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        ) = sqlx::query_as(
-            "SELECT (SELECT id FROM messages WHERE workspace_id = ?1 AND client_id = ?2), \
-             (SELECT name FROM leads WHERE id = ?3 AND workspace_id = ?1), \
-             (SELECT name FROM users WHERE id = ?4), \
-             (SELECT direction FROM messages WHERE lead_id = ?3 ORDER BY created_at DESC, id DESC LIMIT 1)",
-        )
+    let (existing, lead_name, author_name, previous): Prelude = sqlx::query_as(RECORD_PRELUDE)
         .bind(workspace)
         .bind(fields.client_id)
         .bind(lead)
@@ -228,11 +240,7 @@ pub(super) async fn record_in(
         "NULL"
     };
     // ?1 and ?2 are also RESPONSE_SECS's.
-    sqlx::query(&format!(
-            "INSERT INTO messages (created_at, lead_id, id, workspace_id, direction, channel, subject, \
-             body, status, author_id, client_id, opens_turn, response_secs) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, {response_secs})"
-        ))
+    sqlx::query(&format!("{INSERT_MESSAGE} {response_secs})"))
         .bind(created_at)
         .bind(lead)
         .bind(id)

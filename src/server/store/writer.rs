@@ -286,9 +286,11 @@ fn task_failed(e: tokio::task::JoinError) -> sqlx::Error {
 /// such a crash acknowledges nothing it did not store).
 #[cfg(debug_assertions)]
 fn crash_test_point() {
-    if let Some(path) = std::env::var_os("LEADWIRE_TEST_CRASH_BEFORE_COMMIT_IF") {
-        if std::path::Path::new(&path).exists() {
-            std::process::abort();
-        }
+    static TRIGGER: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    let trigger = TRIGGER.get_or_init(|| {
+        std::env::var_os("LEADWIRE_TEST_CRASH_BEFORE_COMMIT_IF").map(std::path::PathBuf::from)
+    });
+    if trigger.as_deref().is_some_and(std::path::Path::exists) {
+        std::process::abort();
     }
 }
