@@ -9,7 +9,7 @@
 
 /// `secs` rounded down to what [`format_duration`] shows: whole seconds under a minute,
 /// minutes under an hour, tenths of an hour under a day, tenths of a day under ten days,
-/// whole days beyond. The migration's `response_rollups` triggers use the same steps.
+/// whole days beyond. The store's `response_rollups` (`store/rollups.rs`) count at these steps.
 pub fn precision(secs: i64) -> i64 {
     let step = match secs {
         s if s < 60 => 1,

@@ -14,6 +14,7 @@ pub mod meetings;
 pub mod messages;
 pub mod notification_prefs;
 pub mod reads;
+mod rollups;
 pub mod sessions;
 pub mod tracking;
 pub mod turns;
@@ -69,7 +70,9 @@ impl Store {
             .min_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
-            .connect_with(options)
+            // Every write statement runs here, including the rollups' few row-count shapes
+            // (see `rollups`): room for all of them stays prepared.
+            .connect_with(options.statement_cache_capacity(400))
             .await?;
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         Ok(Store {

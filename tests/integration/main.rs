@@ -16,6 +16,7 @@ mod isolation;
 mod kpis;
 mod leads;
 mod messages;
+mod migrations;
 mod presence;
 mod reads;
 mod realtime;

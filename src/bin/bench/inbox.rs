@@ -1,6 +1,6 @@
 //! Inbox scenarios on a large generated workspace: `seed` writes 100,000 leads and 1,000,000
-//! messages straight into a fresh database file (through the app's own migrations and
-//! triggers), `inbox` then measures server-side renders of `/inbox` and search latency.
+//! messages straight into a fresh database file (through the app's own migrations, then
+//! recounting the dashboard rollups from the rows), `inbox` then measures server-side renders of `/inbox` and search latency.
 use super::{ms, percentile, Fallible};
 use leadwire::server::store::workspaces::NewUser;
 use leadwire::server::store::Store;
@@ -195,7 +195,7 @@ pub async fn seed(database: &str, leads: usize, messages: usize) -> Fallible<()>
     tx.commit().await?;
     drop(pool);
     // The rows went in directly: derive the conversation facts (turns, replies, response
-    // times) the dashboard reads, as the app does for every message it records.
+    // times) and recount the dashboard rollups, as the app does for every message it records.
     let store = Store::open(database).await?;
     store.recompute_turns(workspace).await?;
     println!(

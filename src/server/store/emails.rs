@@ -344,19 +344,21 @@ pub(super) async fn insert_in(
     Ok(())
 }
 
-async fn set_status(
+/// A message's delivery status (and the dashboard's delivered and opened figures with it).
+pub(super) async fn set_status(
     tx: &mut sqlx::SqliteConnection,
     message: MessageId,
     status: &str,
     reason: Option<&str>,
 ) -> Result<(), sqlx::Error> {
+    let before = super::rollups::message_facts_in(&mut *tx, message).await?;
     sqlx::query("UPDATE messages SET status = ?, status_reason = ? WHERE id = ?")
         .bind(status)
         .bind(reason)
         .bind(message)
-        .execute(tx)
+        .execute(&mut *tx)
         .await?;
-    Ok(())
+    super::rollups::message_changed_in(tx, before, message).await
 }
 
 /// Appends `messages_updated UPDATE` with the message as it now stands, and returns both.

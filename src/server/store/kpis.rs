@@ -1,7 +1,6 @@
-//! Dashboard figures, summed from the rollups the database keeps beside the rows (see the
-//! migration `create_dashboard_rollups`): each card and chart reads a few thousand rollup
-//! rows however many messages the workspace has, and the rollups are the rows' sums by
-//! construction (triggers in the same transaction), so nothing is a counter that can drift.
+//! Dashboard figures, summed from the rollups kept beside the rows (see `rollups`): each card
+//! and chart reads a few thousand rollup rows however many messages the workspace has, and the
+//! rollups change in the same transaction as the rows they count.
 use super::events::append;
 use super::Store;
 use crate::model::analytics::{response_bucket, Analytics};

@@ -87,11 +87,11 @@ impl Store {
         f: &LeadFields,
         at: DateTime<Utc>,
     ) -> Result<Lead, sqlx::Error> {
-        let mut conn = self.pool().acquire().await?;
-        let id = insert_lead_in(&mut conn, workspace, f, at).await?;
-        lead_in(&mut conn, workspace, id)
-            .await?
-            .ok_or(sqlx::Error::RowNotFound)
+        let mut tx = self.begin_write().await?;
+        let id = insert_lead_in(&mut tx, workspace, f, at).await?;
+        let lead = lead_in(&mut tx, workspace, id).await?;
+        tx.commit(Vec::new()).await?;
+        lead.ok_or(sqlx::Error::RowNotFound)
     }
 
     pub async fn lead(
@@ -149,11 +149,24 @@ impl Store {
         id: LeadId,
         f: &LeadFields,
     ) -> Result<Option<Lead>, sqlx::Error> {
+        self.update_lead_at(workspace, actor, id, f, now()).await
+    }
+
+    /// [`Store::update_lead`] as of `at` (a stage change is stamped with it; tests backdate).
+    pub async fn update_lead_at(
+        &self,
+        workspace: WorkspaceId,
+        actor: UserId,
+        id: LeadId,
+        f: &LeadFields,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Lead>, sqlx::Error> {
         let mut tx = self.begin_write().await?;
         let Some(before) = lead_in(&mut tx, workspace, id).await? else {
+            tx.commit(Vec::new()).await?;
             return Ok(None);
         };
-        let at = now();
+        let facts = super::rollups::lead_facts_in(&mut tx, id).await?;
         let changed = before.stage != f.stage;
         sqlx::query(
             "UPDATE leads SET name = ?, email = ?, phone = ?, whatsapp = ?, instagram = ?, company = ?, \
@@ -178,6 +191,7 @@ impl Store {
             stamp_stage(&mut tx, id, f.stage, at).await?;
             events.push(log_in(&mut tx, workspace, stage_activity(id, actor, f.stage)).await?);
         }
+        super::rollups::lead_changed_in(&mut tx, facts, id).await?;
         let lead = lead_in(&mut tx, workspace, id).await?;
         tx.commit(events).await?;
         Ok(lead)
@@ -230,7 +244,7 @@ pub(super) async fn insert_lead_in(
     at: DateTime<Utc>,
 ) -> Result<LeadId, sqlx::Error> {
     let id = LeadId::new_random();
-    // Stamped in the insert itself (see `stamp_stage`): one row write, one trigger run.
+    // Stamped in the insert itself (see `stamp_stage`): one row write.
     let (won, closed) = stage_stamps(f.stage, at);
     sqlx::query(
         "INSERT INTO leads (id, workspace_id, name, email, phone, whatsapp, instagram, company, stage, \
@@ -254,6 +268,17 @@ pub(super) async fn insert_lead_in(
     .bind(closed)
     .execute(&mut *conn)
     .await?;
+    let mut rollups = super::rollups::Delta::default();
+    rollups.lead(
+        &super::rollups::LeadFacts {
+            workspace_id: workspace,
+            stage: f.stage.as_str().to_string(),
+            unclosed: closed.is_none(),
+            value_cents: f.deal_value_cents.unwrap_or(0),
+        },
+        1,
+    );
+    rollups.apply(conn).await?;
     Ok(id)
 }
 

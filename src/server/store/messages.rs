@@ -2,6 +2,7 @@
 use super::activity::NewActivity;
 use super::emails::NewEmail;
 use super::events::{append_all, LoggedEvent, Pending};
+use super::rollups::{Delta, MessageFacts, MESSAGE_FACTS};
 use super::{now, Store};
 use crate::model::activity::ActivityKind;
 use crate::model::event::{RowAction, ServerFrame};
@@ -98,16 +99,28 @@ pub struct LatestMessage {
 }
 
 impl Store {
+    /// Stores `m` as it is, with no event or feed entry (the caller derives those afterwards,
+    /// see [`Store::recompute_turns`]); the dashboard rollups count it.
     pub async fn insert_message(
         &self,
         workspace: WorkspaceId,
         m: &NewMessage<'_>,
     ) -> Result<MessageId, sqlx::Error> {
         let id = MessageId::new_random();
-        sqlx::query(
+        let mut tx = self.begin_write().await?;
+        let (lead_last, channel_last): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) =
+            sqlx::query_as(
+                "SELECT (SELECT last_message_at FROM leads WHERE id = ?1), \
+                 (SELECT last_message_at FROM lead_channels WHERE lead_id = ?1 AND channel = ?2)",
+            )
+            .bind(m.lead_id)
+            .bind(m.channel.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+        let facts: MessageFacts = sqlx::query_as(&format!(
             "INSERT INTO messages (id, workspace_id, lead_id, direction, channel, subject, body, status, \
-             author_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
+             author_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {MESSAGE_FACTS}"
+        ))
         .bind(id)
         .bind(workspace)
         .bind(m.lead_id)
@@ -118,8 +131,12 @@ impl Store {
         .bind(m.status)
         .bind(m.author_id)
         .bind(m.created_at)
-        .execute(self.pool())
+        .fetch_one(&mut *tx)
         .await?;
+        let mut rollups = Delta::default();
+        rollups.message_inserted(&facts, lead_last, channel_last);
+        rollups.apply(&mut tx).await?;
+        tx.commit(Vec::new()).await?;
         Ok(id)
     }
 
@@ -177,19 +194,24 @@ impl Store {
 }
 
 /// Everything a send reads, in one statement: the message a repeated client id (?2) already
-/// made, the lead's name (?3, in workspace ?1), the author's name (?4), and the direction of
-/// the lead's newest message (for the turn facts).
+/// made, the lead's name (?3, in workspace ?1), the author's name (?4), the direction of the
+/// lead's newest message (for the turn facts), and the times of the lead's newest message
+/// overall and on channel ?5 (for the dashboard's active conversations).
 const RECORD_PRELUDE: &str = "SELECT \
      (SELECT id FROM messages WHERE workspace_id = ?1 AND client_id = ?2), \
      (SELECT name FROM leads WHERE id = ?3 AND workspace_id = ?1), \
      (SELECT name FROM users WHERE id = ?4), \
      (SELECT direction FROM messages WHERE lead_id = ?3 \
-      ORDER BY created_at DESC, id DESC LIMIT 1)";
+      ORDER BY created_at DESC, id DESC LIMIT 1), \
+     (SELECT last_message_at FROM leads WHERE id = ?3), \
+     (SELECT last_message_at FROM lead_channels WHERE lead_id = ?3 AND channel = ?5)";
 type Prelude = (
     Option<MessageId>,
     Option<String>,
     Option<String>,
     Option<String>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
 );
 
 /// The message row with its turn facts; `response_secs` (the last value) is appended by the
@@ -210,13 +232,15 @@ pub(super) async fn record_in(
     email: Option<&NewEmail<'_>>,
     quoted: Option<&str>,
 ) -> Result<(Recorded, Vec<LoggedEvent>), sqlx::Error> {
-    let (existing, lead_name, author_name, previous): Prelude = sqlx::query_as(RECORD_PRELUDE)
-        .bind(workspace)
-        .bind(fields.client_id)
-        .bind(lead)
-        .bind(author)
-        .fetch_one(&mut *tx)
-        .await?;
+    let (existing, lead_name, author_name, previous, lead_last, channel_last): Prelude =
+        sqlx::query_as(RECORD_PRELUDE)
+            .bind(workspace)
+            .bind(fields.client_id)
+            .bind(lead)
+            .bind(author)
+            .bind(fields.channel.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
     if let Some(existing) = existing {
         let existing = message_in(&mut *tx, existing).await?;
         return Ok((Recorded::Existing(existing), Vec::new()));
@@ -240,25 +264,55 @@ pub(super) async fn record_in(
         "NULL"
     };
     // ?1 and ?2 are also RESPONSE_SECS's.
-    sqlx::query(&format!("{INSERT_MESSAGE} {response_secs})"))
-        .bind(created_at)
-        .bind(lead)
-        .bind(id)
-        .bind(workspace)
-        .bind(fields.direction.as_str())
-        .bind(fields.channel.as_str())
-        .bind(&fields.subject)
-        .bind(&fields.body)
-        .bind(status)
-        .bind(author)
-        .bind(fields.client_id)
-        .bind(turn.opens_turn)
-        .execute(&mut *tx)
-        .await?;
+    let response_secs: Option<i64> = sqlx::query_scalar(&format!(
+        "{INSERT_MESSAGE} {response_secs}) RETURNING response_secs"
+    ))
+    .bind(created_at)
+    .bind(lead)
+    .bind(id)
+    .bind(workspace)
+    .bind(fields.direction.as_str())
+    .bind(fields.channel.as_str())
+    .bind(&fields.subject)
+    .bind(&fields.body)
+    .bind(status)
+    .bind(author)
+    .bind(fields.client_id)
+    .bind(turn.opens_turn)
+    .fetch_one(&mut *tx)
+    .await?;
     if let Some(email) = email {
         super::emails::insert_in(&mut *tx, workspace, lead, id, email).await?;
     }
-    super::turns::note_reply_in(&mut *tx, lead, id, fields.direction, previous.as_deref()).await?;
+    let mut rollups = Delta::default();
+    rollups.message_inserted(
+        &MessageFacts {
+            workspace_id: workspace,
+            lead_id: lead,
+            channel: fields.channel.as_str().to_string(),
+            direction: fields.direction.as_str().to_string(),
+            created_at,
+            status: status.to_string(),
+            opens_turn: turn.opens_turn,
+            replied_at: None,
+            opened_at: None,
+            proxy_opened_at: None,
+            clicked_at: None,
+            response_secs,
+        },
+        lead_last,
+        channel_last,
+    );
+    super::turns::note_reply_in(
+        &mut *tx,
+        lead,
+        id,
+        fields.direction,
+        previous.as_deref(),
+        &mut rollups,
+    )
+    .await?;
+    rollups.apply(&mut *tx).await?;
     let message = Message {
         id,
         lead_id: lead,

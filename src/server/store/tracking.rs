@@ -198,16 +198,13 @@ impl Store {
             if new == Receipts::default() {
                 continue;
             }
-            let (opened, clicked, proxy): ReceiptRow = sqlx::query_as(
-                "SELECT opened_at, clicked_at, proxy_opened_at FROM messages WHERE id = ?",
-            )
-            .bind(message)
-            .fetch_one(&mut *tx)
-            .await?;
+            let Some(before) = super::rollups::message_facts_in(&mut tx, message).await? else {
+                continue;
+            };
             let old = Receipts {
-                opened,
-                clicked,
-                proxy,
+                opened: before.opened_at,
+                clicked: before.clicked_at,
+                proxy: before.proxy_opened_at,
             };
             // The first one stays first: a later hit never moves a receipt.
             let merged = Receipts {
@@ -227,6 +224,7 @@ impl Store {
             .bind(message)
             .execute(&mut *tx)
             .await?;
+            super::rollups::message_changed_in(&mut tx, Some(before), message).await?;
             let (event, updated) = message_updated(&mut tx, workspace, message).await?;
             events.push(event);
             // The feed hears of the first human open and the first human click.
@@ -254,13 +252,6 @@ impl Store {
         Ok(changed)
     }
 }
-
-/// `opened_at, clicked_at, proxy_opened_at` as stored.
-type ReceiptRow = (
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-);
 
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct Receipts {
@@ -338,6 +329,7 @@ async fn reclassify_burst(
     if changed == 0 {
         return Ok(None);
     }
+    let before = super::rollups::message_facts_in(&mut *tx, burst.message_id).await?;
     sqlx::query(
         "UPDATE messages SET \
          opened_at = (SELECT MIN(at) FROM tracking_events WHERE message_id = ?1 AND classification = 'human'), \
@@ -347,6 +339,7 @@ async fn reclassify_burst(
     .bind(burst.message_id)
     .execute(&mut *tx)
     .await?;
+    super::rollups::message_changed_in(&mut *tx, before, burst.message_id).await?;
     Ok(Some(
         message_updated(tx, burst.workspace_id, burst.message_id)
             .await?

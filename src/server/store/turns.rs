@@ -1,7 +1,8 @@
 //! The conversation facts on each message that make reply rate and response time cheap:
 //! `opens_turn` (the first of a run of our messages), `replied_at` (when the lead answered that
 //! run) and `response_secs` (from the lead's run to our reply). Written in the same
-//! transaction as the message; the dashboard rollups follow them by trigger.
+//! transaction as the message, and counted by the dashboard rollups in the same write.
+use super::rollups::{Delta, MessageFacts, MESSAGE_FACTS};
 use super::Store;
 use crate::model::ids::{LeadId, MessageId, WorkspaceId};
 use crate::model::message::Direction;
@@ -47,7 +48,8 @@ pub(super) async fn recompute_turns_in(
         .bind(workspace)
         .execute(&mut *tx)
         .await?;
-    Ok(())
+    // Every turn fact of the workspace may have moved: recount its rollups.
+    super::rollups::rebuild_in(tx, workspace).await
 }
 
 /// The conversation facts a new message carries from its insert, given the direction of the
@@ -88,32 +90,42 @@ pub(super) const RESPONSE_SECS: &str = "(SELECT CAST(ROUND((julianday(?1) - juli
      COALESCE((SELECT MAX(o.created_at) FROM messages o WHERE o.lead_id = ?2 AND o.direction = 'outbound'), ''))";
 
 /// After an inbound `message` that answers our run (`previous` was outbound): the turn that run
-/// opened is replied to.
+/// opened is replied to, and `rollups` counts it so.
 pub(super) async fn note_reply_in(
     tx: &mut sqlx::SqliteConnection,
     lead: LeadId,
     message: MessageId,
     direction: Direction,
     previous: Option<&str>,
+    rollups: &mut Delta,
 ) -> Result<(), sqlx::Error> {
     if (direction, previous) != (Direction::Inbound, Some("outbound")) {
         return Ok(());
     }
-    sqlx::query(
+    let replied: Option<MessageFacts> = sqlx::query_as(&format!(
         "UPDATE messages SET replied_at = (SELECT created_at FROM messages WHERE id = ?2) \
          WHERE id = (SELECT id FROM messages WHERE lead_id = ?1 AND opens_turn = 1 \
-         ORDER BY created_at DESC, id DESC LIMIT 1) AND replied_at IS NULL",
-    )
+         ORDER BY created_at DESC, id DESC LIMIT 1) AND replied_at IS NULL RETURNING {MESSAGE_FACTS}"
+    ))
     .bind(lead)
     .bind(message)
-    .execute(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await?;
+    if let Some(replied) = replied {
+        // It was the same row without `replied_at` (the update's condition).
+        let before = MessageFacts {
+            replied_at: None,
+            ..replied.clone()
+        };
+        rollups.message(&before, -1);
+        rollups.message(&replied, 1);
+    }
     Ok(())
 }
 
 impl Store {
-    /// Recomputes every message's conversation facts in `workspace` (seeds and imports that
-    /// insert rows directly call this once at the end).
+    /// Recomputes every message's conversation facts in `workspace`, and its dashboard
+    /// rollups (seeds and imports that insert rows directly call this once at the end).
     pub async fn recompute_turns(&self, workspace: WorkspaceId) -> Result<(), sqlx::Error> {
         let mut tx = self.begin_write().await?;
         recompute_turns_in(&mut tx, workspace).await?;

@@ -1,0 +1,46 @@
+//! Migrations are append-only: once committed, a migration never changes (a database that ran
+//! it would refuse to start, since sqlx compares each applied migration with its checksum), and
+//! a change to the schema is a new file. This test holds the checksum of every committed one.
+use leadwire::server::store::Store;
+
+/// (version, SHA-384 of the file, as sqlx records it in `_sqlx_migrations`). A new migration
+/// adds a line here; a changed line means a committed migration was edited.
+const RECORDED: &[(i64, &str)] = &[
+    (20261122000001, "8a6adac49ff70296cc3a8127447282dee4c6befc344c6d6a2371196dd61da0b1c2ee0fcbadfbc715ffb7d5312bafbad9"),
+    (20261122000002, "9491d5f109acda3852630b471ec1291863e38bc533a97a0800d6484fb5c9319018f17d752fc0a1d96a9f9d95025f270f"),
+    (20261122000003, "b1021cd4e9bd4d9e517fe3905a29e50d5a041e5aba7d720a2e246732ef4419d35419bee21219b5562f28d97f731c3b7e"),
+    (20261122000004, "35ed0febe21508092bd44661cf5bb6fb4d61c4aa1ee8b08d47b579a13aff220d60971f5616cb82c5a5771c9cec29c34c"),
+    (20261122000005, "9aaa3d44b4a90c87b5b6fee3223eee047472e0e7b9d6b4faa9f9ac7b6c57db66da5db61ad06a94c0e4c254fcd85d6c9a"),
+    (20261201000006, "2aa8a830dcd907116d7078e2223d7cf557c1cc12f81c18be5cba9be8433c8eca4d80bbce3b000814c60e04c776a872ed"),
+    (20261202000007, "2a2dea21718db2187c29fbf4e674bd73c241b310f2c9baf4c43bf15baf15b6f3be0c89855c9aa3a7f269f00f0e990fea"),
+    (20261202000008, "8b13c2a2f45eb015c3f5c2861e64ea1f1f77a026a0312c579d57567f0b0f8578275cfee4839ebbd0bc3c8b82597fb796"),
+    (20261202000009, "f75a264522816ba11d837c6d70a1b8215dd7aae416a9730341b7773a0ac89728b175937b742eed8f88278a2b65180ba6"),
+    (20261202000010, "f96ac3bc84f0b4b2d908dc8c9ea9ba57c3d848e03f8962a292093ca176225a3182539889d95f9cc3e40225509302926f"),
+    (20261203000011, "d5cb7806e7a3434e3a0c1b4e6bf3de2c9008c9a5a7626f1cfa7d96c982e6c5c57ebeef15fc06a6ae31bfe11a5c81c96f"),
+    (20261203000012, "d2f4c8f2d086c33bf4de7c1e2de49158b584ad00fbb727b2fe7f0924b9c45ef20d792a66d43f3f9fcc9a2a434a2af794"),
+];
+
+#[tokio::test]
+async fn committed_migrations_are_never_edited() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("m.db").display());
+    let _store = Store::open(&url).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let applied: Vec<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations ORDER BY version")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    let applied: Vec<(i64, String)> = applied
+        .into_iter()
+        .map(|(v, sum)| (v, sum.iter().map(|b| format!("{b:02x}")).collect()))
+        .collect();
+    let recorded: Vec<(i64, String)> = RECORDED
+        .iter()
+        .map(|(v, sum)| (*v, sum.to_string()))
+        .collect();
+    assert_eq!(
+        applied, recorded,
+        "a committed migration changed, or a new one is missing from RECORDED"
+    );
+}
