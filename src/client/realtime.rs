@@ -131,6 +131,15 @@ pub fn send(frame: &crate::model::event::ClientFrame) -> bool {
     }
 }
 
+/// Whether this tab shows the dashboard: only then does the server send it the dashboard's
+/// events. The dashboard page says so while it is mounted; kept across reconnects.
+pub fn show_dashboard(on: bool) {
+    #[cfg(feature = "hydrate")]
+    connection::show_dashboard(on);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = on;
+}
+
 #[cfg(feature = "hydrate")]
 mod connection {
     use super::{ConnStatus, Realtime};
@@ -164,6 +173,22 @@ mod connection {
     thread_local! {
         static CURRENT: RefCell<Option<Shared>> = const { RefCell::new(None) };
         static WAKE_LISTENERS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+        static DASHBOARD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    pub fn show_dashboard(on: bool) {
+        if DASHBOARD.with(|d| d.replace(on)) != on {
+            send_now(&ClientFrame::Dashboard { on });
+        }
+    }
+
+    /// Asks for the events after `after` (saying first whether this tab shows the dashboard,
+    /// so the replay includes the dashboard's events when it does).
+    fn resume(ws: &WebSocket, after: i64) {
+        if DASHBOARD.with(|d| d.get()) {
+            send(ws, &ClientFrame::Dashboard { on: true });
+        }
+        send(ws, &ClientFrame::Resume { after });
     }
 
     pub fn start(realtime: Realtime) {
@@ -252,12 +277,7 @@ mod connection {
                 let state = conn.borrow();
                 if state.last_seq >= 0 {
                     if let Some(ws) = &state.ws {
-                        send(
-                            ws,
-                            &ClientFrame::Resume {
-                                after: state.last_seq,
-                            },
-                        );
+                        resume(ws, state.last_seq);
                     }
                 }
             })
@@ -315,7 +335,7 @@ mod connection {
                     if state.last_seq < 0 {
                         state.last_seq = *head;
                         if let Some(ws) = &state.ws {
-                            send(ws, &ClientFrame::Resume { after: *head });
+                            resume(ws, *head);
                         }
                     }
                     return;
@@ -341,6 +361,13 @@ mod connection {
                     return;
                 }
                 ServerFrame::Pong => return,
+                // Dashboard events flow from here: what moved before, a refetch shows.
+                ServerFrame::Dashboard { on } => {
+                    if *on {
+                        state.realtime.stats_version.update(|n| *n += 1);
+                    }
+                    return;
+                }
                 logged => {
                     let seq = logged.seq().unwrap_or(0);
                     // Replays after a wake-up may repeat what already arrived live.

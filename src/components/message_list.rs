@@ -36,6 +36,9 @@ pub fn render_messages(
                         <ChannelBadge channel=m.channel/>
                         {m.author_name.clone().map(|a| view! { <span class="author">{a}</span> })}
                         <time datetime=m.created_at.to_rfc3339()>{clock}</time>
+                        {m.auto_reply.then(|| view! {
+                            <span class="auto-reply" title="Sent by the lead's mail program (an out-of-office or similar): not counted as a reply">"Automatic reply"</span>
+                        })}
                     </div>
                     {m.subject.clone().map(|s| view! { <p class="subject">{s}</p> })}
                     <p class="body">{m.body.clone()}</p>

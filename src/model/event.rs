@@ -22,7 +22,14 @@ pub enum ClientFrame {
     Typing { lead_id: LeadId },
     /// The person used this tab (sent at most every 30 s); without it they turn "away".
     Active,
+    /// This tab shows the dashboard (`on`) or stopped showing it: only such tabs receive
+    /// `stats_updated` and `analytics_updated` (see [`DASHBOARD_KINDS`]). Answered with the
+    /// same frame once it applies.
+    Dashboard { on: bool },
 }
+
+/// The logged events a socket receives only while its tab shows the dashboard.
+pub const DASHBOARD_KINDS: [&str; 2] = ["stats_updated", "analytics_updated"];
 
 /// Whether a row was created or changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +58,11 @@ pub enum ServerFrame {
         reason: String,
     },
     Pong,
+    /// The socket now receives dashboard events (`on`), or no longer does: the answer to the
+    /// client's `dashboard`. From here on nothing is missed, so a dashboard refetches once.
+    Dashboard {
+        on: bool,
+    },
     MessagesUpdated {
         seq: i64,
         action: RowAction,
@@ -135,5 +147,14 @@ mod tests {
         .unwrap();
         assert_eq!(reset["type"], "reset");
         assert_eq!(serde_json::to_value(RowAction::Insert).unwrap(), "INSERT");
+        let on: ClientFrame = serde_json::from_str(r#"{"type":"dashboard","on":true}"#).unwrap();
+        assert_eq!(on, ClientFrame::Dashboard { on: true });
+        let stats = serde_json::to_value(ServerFrame::StatsUpdated {
+            seq: 1,
+            stats: Default::default(),
+            timestamp: chrono::Utc::now(),
+        })
+        .unwrap();
+        assert!(DASHBOARD_KINDS.contains(&stats["type"].as_str().unwrap()));
     }
 }

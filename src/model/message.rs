@@ -113,6 +113,10 @@ pub struct Message {
     /// A received email's quoted history, cut off its body (shown folded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quoted: Option<String>,
+    /// A received email a machine sent for the lead (an out-of-office): shown, labelled, and
+    /// not counted as a reply.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub auto_reply: bool,
 }
 
 /// A message as a form or the JSON API gives it.

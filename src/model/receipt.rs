@@ -71,6 +71,7 @@ mod tests {
             clicked_at: None,
             proxy_opened_at: None,
             quoted: None,
+            auto_reply: false,
         }
     }
 

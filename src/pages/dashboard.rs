@@ -1,7 +1,7 @@
 //! `/dashboard`: KPIs, charts and the activity feed, live. The period and channel live in the
 //! URL (`?period=30d&channel=email`); days are the viewer's calendar days.
 use crate::api::dashboard::{get_analytics, get_kpis};
-use crate::client::realtime::use_realtime;
+use crate::client::realtime::{show_dashboard, use_realtime};
 use crate::components::activity_feed::ActivityFeed;
 use crate::components::charts::{EngagementChart, MessagesChart, ResponseChart};
 use crate::components::kpi_card::KpiCard;
@@ -62,6 +62,9 @@ pub fn DashboardPage() -> impl IntoView {
         local.set(true);
     });
     let realtime = use_realtime();
+    // Only a tab that shows the dashboard gets its live events.
+    Effect::new(move |_| show_dashboard(true));
+    on_cleanup(|| show_dashboard(false));
     let version = move || realtime.map(|r| r.stats_version.get()).unwrap_or(0);
     let source = move || {
         (

@@ -14,7 +14,7 @@ use super::presence::TabGuard;
 use super::revocations::Ended;
 use super::state::AppState;
 use super::throttle::Bucket;
-use crate::model::event::{ClientFrame, ServerFrame};
+use crate::model::event::{ClientFrame, ServerFrame, DASHBOARD_KINDS};
 use axum::extract::ws::{
     close_code, CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade,
 };
@@ -71,6 +71,7 @@ pub async fn upgrade(
                 last_sent: 0,
                 tab: 0,
                 resumed: false,
+                dashboard: false,
                 resume_window: (Instant::now(), 0),
                 frame_budget: Bucket::full(burst, Instant::now()),
             };
@@ -145,6 +146,9 @@ struct Session {
     tab: u64,
     /// Live events flow only after the client said where to resume from.
     resumed: bool,
+    /// The tab shows the dashboard: it gets `stats_updated` and `analytics_updated` (others
+    /// would only throw them away).
+    dashboard: bool,
     /// Start of the current rate window for `resume`, and how many arrived in it.
     resume_window: (Instant, u32),
     /// This socket's allowance of client frames (see `on_client_frame`): `ws_frames_per_second`,
@@ -337,10 +341,14 @@ impl Session {
                     .active(self.caller.user.workspace_id, self.tab);
                 Ok(())
             }
+            Ok(ClientFrame::Dashboard { on }) => {
+                self.dashboard = on;
+                self.send_frame(&ServerFrame::Dashboard { on }).await
+            }
             Err(_) => {
                 self.close(
                     close_code::POLICY,
-                    "malformed frame: expected resume, ping, view, typing or active",
+                    "malformed frame: expected resume, ping, view, typing, active or dashboard",
                 )
                 .await?;
                 Err("malformed frame")
@@ -371,7 +379,9 @@ impl Session {
             let full = batch.len() as i64 == REPLAY_PAGE;
             for event in batch {
                 cursor = event.seq;
-                self.feed(event.payload.into()).await?;
+                if self.dashboard || !DASHBOARD_KINDS.contains(&event.kind.as_str()) {
+                    self.feed(event.payload.into()).await?;
+                }
             }
             self.sink.flush().await.map_err(|_| "send failed")?;
             if !full {
@@ -391,10 +401,19 @@ impl Session {
     /// Writes one frame of the workspace's channel (without flushing).
     async fn deliver(&mut self, frame: &Outgoing) -> Result<(), &'static str> {
         match frame {
-            Outgoing::Event { seq, user, text } => {
+            Outgoing::Event {
+                seq,
+                user,
+                dashboard,
+                text,
+            } => {
                 if *seq > self.last_sent && user.is_none_or(|u| u == self.caller.user.id) {
                     self.last_sent = *seq;
-                    self.feed(text.clone()).await?;
+                    // Skipped, not held back: clients take seqs with gaps (they only drop
+                    // what they have already seen).
+                    if self.dashboard || !dashboard {
+                        self.feed(text.clone()).await?;
+                    }
                 }
                 Ok(())
             }

@@ -99,7 +99,7 @@ async fn a_burst_of_sends_is_coalesced_into_a_few_stats_updates() {
     let owner = server.session("burst@example.com", "Burst").await;
     let other = server.session("quiet@example.com", "Quiet").await;
     let id = lead(&server, &owner.client, "Bursty").await;
-    let mut ws = server.live_socket(&owner.cookie).await;
+    let mut ws = server.dashboard_socket(&owner.cookie).await;
     let mut outsider = server.live_socket(&other.cookie).await;
     let sends = (0..100).map(|i| {
         let (server, client, id) = (&server, &owner.client, &id);
@@ -314,4 +314,86 @@ async fn notification_preferences_are_per_user_and_validated() {
         server.get_json(&owner, "/api/notification-prefs").await,
         quiet
     );
+}
+
+/// Only a tab that shows the dashboard gets its events, live and in a replay; a tab that opens
+/// the dashboard later is told when they start flowing. The skipped seqs are simply absent.
+#[tokio::test]
+async fn only_tabs_showing_the_dashboard_get_its_events() {
+    let server = TestServer::start().await;
+    let owner = server.session("dash@example.com", "Dash").await;
+    let id = lead(&server, &owner.client, "Nora").await;
+    let mut inbox = server.live_socket(&owner.cookie).await;
+    let mut dashboard = server.dashboard_socket(&owner.cookie).await;
+    let send = |body: &'static str| {
+        let (server, client, id) = (&server, &owner.client, &id);
+        async move {
+            let res = server.send(client, id, message("sms", body)).await;
+            assert_eq!(res.status(), 201);
+        }
+    };
+    // Frames up to the message `body`: events arrive in seq order, so a dashboard event
+    // logged before that message would be among them.
+    async fn until_message(ws: &mut crate::support::Ws, body: &str) -> Vec<String> {
+        let mut kinds = Vec::new();
+        loop {
+            let frame = ws.next_json().await;
+            kinds.push(frame["type"].as_str().unwrap_or_default().to_string());
+            if frame["type"] == "messages_updated" && frame["message"]["body"] == body {
+                return kinds;
+            }
+        }
+    }
+    let is_dashboard = |k: &String| k == "stats_updated" || k == "analytics_updated";
+    send("One").await;
+    let first = dashboard.next_of("stats_updated").await["seq"]
+        .as_i64()
+        .unwrap();
+    send("Two").await;
+    let seen = until_message(&mut inbox, "Two").await;
+    assert!(!seen.iter().any(is_dashboard), "{seen:?}");
+    // A replay from the start skips them too, unless the tab shows the dashboard.
+    let mut replay = server.socket(&owner.cookie).await;
+    replay.resume(0).await;
+    let mut replayed = Vec::new();
+    loop {
+        let frame = replay.next_json().await;
+        if frame["type"] == "live" {
+            break;
+        }
+        replayed.push(frame["type"].as_str().unwrap_or_default().to_string());
+    }
+    assert!(
+        replayed.contains(&"messages_updated".to_string()),
+        "{replayed:?}"
+    );
+    assert!(!replayed.iter().any(is_dashboard), "{replayed:?}");
+    let mut replay = server.socket(&owner.cookie).await;
+    replay
+        .send_json(json!({"type": "dashboard", "on": true}))
+        .await;
+    replay.resume(0).await;
+    let replayed = replay.next_of("stats_updated").await["seq"]
+        .as_i64()
+        .unwrap();
+    assert!(replayed <= first);
+    // The inbox tab opens the dashboard: told so, then it gets the next update.
+    inbox
+        .send_json(json!({"type": "dashboard", "on": true}))
+        .await;
+    assert_eq!(inbox.next_of("dashboard").await["on"], true);
+    send("Three").await;
+    let next = inbox.next_of("stats_updated").await;
+    assert!(next["seq"].as_i64().unwrap() > first);
+    // And leaves it: dashboard events pass it by again.
+    inbox
+        .send_json(json!({"type": "dashboard", "on": false}))
+        .await;
+    assert_eq!(inbox.next_of("dashboard").await["on"], false);
+    send("Four").await;
+    while dashboard.next_of("stats_updated").await["stats"]["sent_7d"] != 4 {}
+    send("Five").await;
+    let seen = until_message(&mut inbox, "Five").await;
+    assert!(seen.contains(&"messages_updated".to_string()), "{seen:?}");
+    assert!(!seen.iter().any(is_dashboard), "{seen:?}");
 }

@@ -165,7 +165,7 @@ async fn sequence_numbers_reveal_nothing_about_other_workspaces() {
     let server = TestServer::start().await;
     let quiet = server.session("ada@example.com", "Quiet").await;
     let busy = server.session("bob@example.com", "Busy").await;
-    let mut settle = server.live_socket(&quiet.cookie).await;
+    let mut settle = server.dashboard_socket(&quiet.cookie).await;
     let quiet_lead = server
         .create_lead(&quiet.client, json!({"name": "Q", "phone": "+14155550100"}))
         .await;

@@ -417,3 +417,90 @@ async fn a_bounce_marks_our_email_failed_with_the_reason_and_creates_nothing() {
         "no lead for MAILER-DAEMON"
     );
 }
+
+/// An out-of-office answer shows in the thread, labelled, but is no reply: the turn stays
+/// unanswered, nothing counts as received, and the lead's real answer afterwards is the reply
+/// (timed from itself, not from the auto-reply).
+#[tokio::test]
+async fn an_out_of_office_is_shown_but_not_counted_as_a_reply() {
+    let server = TestServer::start().await;
+    let owner = server.session("owner@example.com", "Acme").await;
+    let lead = server
+        .create_lead(
+            &owner.client,
+            json!({"name": "Maya Patel", "email": "maya@example.com"}),
+        )
+        .await;
+    let lead = lead["id"].as_str().unwrap();
+    assert_eq!(
+        server
+            .send(&owner.client, lead, message("email", "Does Thursday work?"))
+            .await
+            .status(),
+        201
+    );
+    let ours = sent_message_id(&server).await;
+    let endpoint = endpoint(&server, &owner.client).await;
+    let away = email(
+        "Maya Patel <maya@example.com>",
+        "ooo-1@mail.example.com",
+        Some(&ours),
+        "I am out of the office until Monday.",
+    )
+    .replace(
+        "Subject: Re: Pricing",
+        "Subject: Automatic reply: Pricing\r\nAuto-Submitted: auto-replied",
+    );
+    let res = post(&endpoint, &away).await;
+    assert_eq!(res.status(), 201);
+    let stored: Value = res.json().await.unwrap();
+    assert_eq!(stored["message"]["auto_reply"], true);
+    assert_eq!(
+        stored["message"]["body"],
+        "I am out of the office until Monday."
+    );
+    let kpis = |server: &TestServer| {
+        let client = owner.client.clone();
+        let url = server.url("/api/dashboard/kpis?period=today");
+        async move {
+            let kpis: Value = client.get(url).send().await.unwrap().json().await.unwrap();
+            kpis
+        }
+    };
+    let after_away = kpis(&server).await;
+    assert_eq!(after_away["kpis"]["replies_received"], 0, "{after_away}");
+    assert_eq!(after_away["kpis"]["replied_turns"], 0, "{after_away}");
+    assert_eq!(after_away["kpis"]["outreach_turns"], 1, "{after_away}");
+    // Our follow-up continues our turn (the auto-reply was no answer to respond to).
+    assert_eq!(
+        server
+            .send(
+                &owner.client,
+                lead,
+                message("email", "Ping when you are back")
+            )
+            .await
+            .status(),
+        201
+    );
+    let followed = kpis(&server).await;
+    assert_eq!(followed["kpis"]["outreach_turns"], 1, "{followed}");
+    assert_eq!(followed["kpis"]["responses"], 0, "{followed}");
+    // The real answer is the reply.
+    let answer = email(
+        "Maya Patel <maya@example.com>",
+        "reply-2@mail.example.com",
+        Some(&ours),
+        "Back now. Thursday works.",
+    );
+    assert_eq!(post(&endpoint, &answer).await.status(), 201);
+    let replied = kpis(&server).await;
+    assert_eq!(replied["kpis"]["replies_received"], 1, "{replied}");
+    assert_eq!(replied["kpis"]["replied_turns"], 1, "{replied}");
+    let thread = thread_bodies(&server, &owner.client, lead).await;
+    let flags: Vec<bool> = thread
+        .iter()
+        .map(|m| m.get("auto_reply").is_some_and(|v| v == true))
+        .collect();
+    assert_eq!(flags, [false, true, false, false]);
+}

@@ -322,7 +322,7 @@ async fn a_busy_workspace_does_not_reset_another_workspaces_sockets() {
     let calm = server.session("calm@example.com", "Calm").await;
     let busy_lead = lead(&server, &busy.client).await;
     let calm_lead = lead(&server, &calm.client).await;
-    let mut watching = server.live_socket(&calm.cookie).await;
+    let mut watching = server.dashboard_socket(&calm.cookie).await;
     // Its arrival (`online`) and its dashboard's update for the new lead come first.
     let calm_head = watching.next_of("analytics_updated").await["seq"]
         .as_i64()

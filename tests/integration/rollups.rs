@@ -330,7 +330,7 @@ async fn kpis_from_rows(
         sent_7d,
         sent_30d,
         sent: count(sent, start).await,
-        replies_received: count("SELECT COUNT(*) FROM messages WHERE workspace_id = ?1 AND direction = 'inbound' AND created_at >= ?2 AND (?3 IS NULL OR channel = ?3)", start).await,
+        replies_received: count("SELECT COUNT(*) FROM messages WHERE workspace_id = ?1 AND direction = 'inbound' AND auto_reply = 0 AND created_at >= ?2 AND (?3 IS NULL OR channel = ?3)", start).await,
         outreach_turns: count("SELECT COUNT(*) FROM messages WHERE workspace_id = ?1 AND opens_turn = 1 AND created_at >= ?2 AND (?3 IS NULL OR channel = ?3)", start).await,
         replied_turns: count("SELECT COUNT(*) FROM messages WHERE workspace_id = ?1 AND opens_turn = 1 AND replied_at IS NOT NULL AND created_at >= ?2 AND (?3 IS NULL OR channel = ?3)", start).await,
         response_median_secs: nearest_rank(&responses, 0.5),
@@ -369,7 +369,7 @@ async fn analytics_from_rows(
     );
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT created_at, channel, direction, opened_at, proxy_opened_at, clicked_at, response_secs \
-         FROM messages WHERE workspace_id = ?",
+         FROM messages WHERE workspace_id = ? AND auto_reply = 0",
     )
     .bind(ws)
     .fetch_all(pool)

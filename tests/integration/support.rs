@@ -169,6 +169,15 @@ impl TestServer {
         ws
     }
 
+    /// [`Self::live_socket`] of a tab that shows the dashboard (it gets the dashboard's events).
+    pub async fn dashboard_socket(&self, cookie: &str) -> Ws {
+        let mut ws = self.socket(cookie).await;
+        ws.send_json(json!({"type": "dashboard", "on": true})).await;
+        ws.resume(0).await;
+        ws.next_of("live").await;
+        ws
+    }
+
     pub async fn send(&self, client: &Client, lead: &str, body: Value) -> Response {
         client
             .post(self.url(&format!("/api/messages/{lead}")))

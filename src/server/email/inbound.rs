@@ -20,7 +20,33 @@ pub struct InboundEmail {
     /// A delivery status notification that one of our emails failed: not a message from a
     /// lead, but news about that email.
     pub bounce: Option<Bounce>,
+    /// Sent by a machine on the lead's behalf (an out-of-office, a vacation responder): shown
+    /// in the thread, but not a reply (see [`is_auto_reply`]).
+    pub auto_reply: bool,
+    /// The HTML part as sent, when there is one (shown in a sandboxed frame, never inline).
+    pub html: Option<String>,
+    /// Files attached or embedded, as sent (never opened, unpacked or run here).
+    pub attachments: Vec<Attachment>,
+    /// What was left out, for the thread to say (too many attachments, an oversized HTML part).
+    pub omitted: Vec<String>,
 }
+
+/// A file that came with an email.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attachment {
+    /// A plain file name (no folders, no control characters), or one made from the type.
+    pub filename: String,
+    /// The declared type, lowercased (`application/octet-stream` when there is none).
+    pub content_type: String,
+    /// The `Content-ID` an HTML part refers to it by (`cid:…`), for embedded images.
+    pub content_id: Option<String>,
+    pub data: Vec<u8>,
+}
+
+/// Attachments kept per email; the rest are named in [`InboundEmail::omitted`].
+pub const MAX_ATTACHMENTS: usize = 20;
+/// Largest HTML part kept (the text is always kept).
+pub const MAX_HTML_BYTES: usize = 2 * 1024 * 1024;
 
 /// What a bounce (RFC 3464 `multipart/report; report-type=delivery-status`) says.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,6 +120,25 @@ pub fn parse(raw: &[u8]) -> Result<InboundEmail, Unreadable> {
         .unwrap_or_default();
     let (new_text, quoted) = split_quoted(&normalise(&text));
     let bounce = bounce_of(&message);
+    let auto_reply = is_auto_reply(&message);
+    let mut omitted = Vec::new();
+    // Only a real text/html part: mail-parser offers plain text as HTML too.
+    let html = message
+        .html_part(0)
+        .filter(|part| part.is_text_html())
+        .and_then(|part| part.text_contents())
+        .and_then(|html| {
+            if html.len() > MAX_HTML_BYTES {
+                omitted.push(format!(
+                    "The HTML version ({} KB) was larger than Leadwire keeps; the text is shown.",
+                    html.len() / 1024
+                ));
+                None
+            } else {
+                Some(html.to_string())
+            }
+        });
+    let attachments = attachments_of(&message, &mut omitted);
     Ok(InboundEmail {
         message_id,
         from_address,
@@ -103,7 +148,111 @@ pub fn parse(raw: &[u8]) -> Result<InboundEmail, Unreadable> {
         new_text,
         quoted,
         bounce,
+        auto_reply,
+        html,
+        attachments,
+        omitted,
     })
+}
+
+/// The files of `message`, at most [`MAX_ATTACHMENTS`] (the rest named in `omitted`).
+fn attachments_of(
+    message: &mail_parser::Message<'_>,
+    omitted: &mut Vec<String>,
+) -> Vec<Attachment> {
+    let mut kept = Vec::new();
+    for (n, part) in message.attachments().enumerate() {
+        let content_type = part
+            .content_type()
+            .map(|c| match c.subtype() {
+                Some(sub) => format!("{}/{}", c.ctype(), sub),
+                None => c.ctype().to_string(),
+            })
+            .map(|t| t.to_ascii_lowercase())
+            .filter(|t| t.len() <= 100 && t.bytes().all(|b| b.is_ascii_graphic()))
+            .unwrap_or_else(|| "application/octet-stream".to_string());
+        let filename = safe_filename(part.attachment_name(), &content_type, n + 1);
+        if kept.len() == MAX_ATTACHMENTS {
+            omitted.push(format!(
+                "{filename}: not kept (more than {MAX_ATTACHMENTS} attachments)"
+            ));
+            continue;
+        }
+        kept.push(Attachment {
+            filename,
+            content_type,
+            content_id: part
+                .content_id()
+                .map(|id| id.trim().trim_matches(['<', '>']).to_string())
+                .filter(|id| !id.is_empty() && id.len() <= 250),
+            data: part.contents().to_vec(),
+        });
+    }
+    kept
+}
+
+/// A name to save a file under: the sender's without folders, control or quote characters,
+/// at most 150 characters; `attachment-N.ext` when there is none.
+fn safe_filename(given: Option<&str>, content_type: &str, n: usize) -> String {
+    let base = given
+        .unwrap_or_default()
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default();
+    let clean: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | ':' | '*' | '?' | '|'))
+        .take(150)
+        .collect();
+    let clean = clean.trim().trim_start_matches('.').to_string();
+    if !clean.is_empty() {
+        return clean;
+    }
+    let ext = match content_type {
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        "image/gif" => "gif",
+        "image/webp" => "webp",
+        "application/pdf" => "pdf",
+        "message/rfc822" => "eml",
+        "text/plain" => "txt",
+        "text/calendar" => "ics",
+        _ => "bin",
+    };
+    format!("attachment-{n}.{ext}")
+}
+
+/// An automatic answer rather than a person's: RFC 3834's `Auto-Submitted` (anything but
+/// `no`), the `X-Autoreply`/`X-Autorespond` headers of common responders, `Precedence:
+/// auto_reply`, or the subject prefixes Outlook, Exchange and Gmail's vacation responder put
+/// on theirs.
+fn is_auto_reply(message: &mail_parser::Message<'_>) -> bool {
+    let header = |name: &str| {
+        message
+            .header_raw(name)
+            .map(|v| v.trim().to_ascii_lowercase())
+    };
+    if header("Auto-Submitted").is_some_and(|v| !v.is_empty() && !v.starts_with("no")) {
+        return true;
+    }
+    if header("X-Autoreply").is_some() || header("X-Autorespond").is_some() {
+        return true;
+    }
+    if header("Precedence").is_some_and(|v| v == "auto_reply") {
+        return true;
+    }
+    let subject = message.subject().unwrap_or_default().trim().to_lowercase();
+    [
+        "automatic reply:",
+        "auto reply:",
+        "autoreply:",
+        "out of office:",
+        "out of office reply",
+        "abwesenheitsnotiz:",
+        "réponse automatique",
+    ]
+    .iter()
+    .any(|prefix| subject.starts_with(prefix))
 }
 
 /// The failure a delivery status notification reports, if `message` is one that says an email
@@ -369,6 +518,127 @@ Subject: Pricing\r\n\
         let first = parse(raw).unwrap().message_id;
         assert_eq!(first, parse(raw).unwrap().message_id);
         assert!(first.ends_with("@no-message-id.leadwire"));
+    }
+
+    #[test]
+    fn out_of_office_answers_are_told_from_people() {
+        let mail = |headers: &str| {
+            let raw = format!(
+                "From: Maya <maya@example.com>\r\n{headers}Message-ID: <a@x>\r\n\r\nAway until Monday."
+            );
+            parse(raw.as_bytes()).unwrap().auto_reply
+        };
+        assert!(mail(
+            "Subject: Re: Pricing\r\nAuto-Submitted: auto-replied\r\n"
+        ));
+        assert!(mail(
+            "Subject: Re: Pricing\r\nAuto-Submitted: auto-generated\r\n"
+        ));
+        assert!(mail("Subject: Re: Pricing\r\nX-Autoreply: yes\r\n"));
+        assert!(mail("Subject: Re: Pricing\r\nPrecedence: auto_reply\r\n"));
+        assert!(mail("Subject: Automatic reply: Pricing\r\n"));
+        assert!(mail("Subject: Out of Office: Pricing\r\n"));
+        // A person's answer, including one that says no to auto-submission explicitly.
+        assert!(!mail("Subject: Re: Pricing\r\n"));
+        assert!(!mail("Subject: Re: Pricing\r\nAuto-Submitted: no\r\n"));
+        assert!(!mail(
+            "Subject: Re: Out of office plans\r\nPrecedence: bulk\r\n"
+        ));
+    }
+
+    /// A multipart/mixed email: text and HTML alternatives (the HTML embeds `cid:logo`), then
+    /// `files` as (name, type, base64 body, content id).
+    pub(crate) fn with_files(files: &[(&str, &str, &str, Option<&str>)]) -> String {
+        let mut raw = String::from(
+            "From: Maya <maya@example.com>\r\nMessage-ID: <files@x>\r\nSubject: Files\r\n\
+             MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"MIX\"\r\n\r\n\
+             --MIX\r\nContent-Type: multipart/alternative; boundary=\"ALT\"\r\n\r\n\
+             --ALT\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee attached.\r\n\
+             --ALT\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+             <p>See <b>attached</b>.</p><img src=\"cid:logo\"><script>alert(1)</script>\r\n\
+             --ALT--\r\n",
+        );
+        for (name, kind, body, cid) in files {
+            raw.push_str(&format!(
+                "--MIX\r\nContent-Type: {kind}\r\nContent-Transfer-Encoding: base64\r\n"
+            ));
+            match cid {
+                Some(cid) => raw.push_str(&format!(
+                    "Content-ID: <{cid}>\r\nContent-Disposition: inline; filename=\"{name}\"\r\n\r\n"
+                )),
+                None => raw.push_str(&format!(
+                    "Content-Disposition: attachment; filename=\"{name}\"\r\n\r\n"
+                )),
+            }
+            raw.push_str(body);
+            raw.push_str("\r\n");
+        }
+        raw.push_str("--MIX--\r\n");
+        raw
+    }
+
+    #[test]
+    fn attachments_and_the_html_part_are_kept_as_sent() {
+        let raw = with_files(&[
+            ("logo.png", "image/png", "iVBORw0KGgo=", Some("logo")),
+            (
+                "../../etc/Quote.pdf",
+                "application/pdf",
+                "JVBERi0xLjQ=",
+                None,
+            ),
+            ("", "application/zip", "UEsDBA==", None),
+        ]);
+        let email = parse(raw.as_bytes()).unwrap();
+        assert_eq!(email.new_text, "See attached.");
+        let html = email.html.unwrap();
+        assert!(
+            html.contains("<b>attached</b>") && html.contains("cid:logo"),
+            "{html}"
+        );
+        let files: Vec<_> = email
+            .attachments
+            .iter()
+            .map(|a| {
+                (
+                    a.filename.as_str(),
+                    a.content_type.as_str(),
+                    a.content_id.as_deref(),
+                    a.data.len(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            files,
+            [
+                ("logo.png", "image/png", Some("logo"), 8),
+                ("Quote.pdf", "application/pdf", None, 8),
+                ("attachment-3.bin", "application/zip", None, 4),
+            ]
+        );
+        assert_eq!(email.attachments[1].data, b"%PDF-1.4");
+        assert!(email.omitted.is_empty());
+        // A plain-text email has no HTML part (mail-parser would offer the text as HTML).
+        assert_eq!(parse(GMAIL_REPLY.as_bytes()).unwrap().html, None);
+    }
+
+    #[test]
+    fn past_the_attachment_limit_files_are_named_not_kept() {
+        let names: Vec<String> = (0..MAX_ATTACHMENTS + 3)
+            .map(|i| format!("f{i}.txt"))
+            .collect();
+        let files: Vec<_> = names
+            .iter()
+            .map(|n| (n.as_str(), "text/plain", "aGk=", None))
+            .collect();
+        let email = parse(with_files(&files).as_bytes()).unwrap();
+        assert_eq!(email.attachments.len(), MAX_ATTACHMENTS);
+        assert_eq!(email.omitted.len(), 3);
+        assert!(
+            email.omitted[0].starts_with("f20.txt: not kept"),
+            "{:?}",
+            email.omitted
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! the channel of that event's workspace only. A socket listens to its own workspace's channel:
 //! a busy workspace never wakes, delays or resets another's sockets, and a frame is one
 //! allocation however many sockets send it.
+use crate::model::event::DASHBOARD_KINDS;
 use crate::model::ids::{UserId, WorkspaceId};
 use crate::server::presence::PresenceHub;
 use crate::server::store::Store;
@@ -17,10 +18,12 @@ const CHANNEL: usize = 1024;
 /// What a socket of the workspace gets.
 #[derive(Debug)]
 pub enum Outgoing {
-    /// A logged event: its workspace seq, its only recipient if private, the frame's text.
+    /// A logged event: its workspace seq, its only recipient if private, whether only tabs
+    /// showing the dashboard get it, the frame's text.
     Event {
         seq: i64,
         user: Option<UserId>,
+        dashboard: bool,
         text: Utf8Bytes,
     },
     /// Presence, typing, online: no seq, never replayed.
@@ -50,6 +53,7 @@ impl Fanout {
                         Outgoing::Event {
                             seq: event.seq,
                             user: event.user_id,
+                            dashboard: DASHBOARD_KINDS.contains(&event.kind.as_str()),
                             text: Utf8Bytes::from(event.payload.clone()),
                         },
                     ),

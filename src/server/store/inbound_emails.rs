@@ -117,7 +117,10 @@ impl Store {
             None,
             &fields,
             None,
-            email.quoted.as_deref(),
+            super::messages::Received {
+                quoted: email.quoted.as_deref(),
+                auto_reply: email.auto_reply,
+            },
         )
         .await?;
         events.extend(logged);

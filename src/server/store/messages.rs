@@ -29,12 +29,13 @@ struct MessageRow {
     clicked_at: Option<DateTime<Utc>>,
     proxy_opened_at: Option<DateTime<Utc>>,
     quoted: Option<String>,
+    auto_reply: bool,
 }
 
 const MESSAGE_SELECT: &str =
     "SELECT m.id, m.lead_id, m.direction, m.channel, m.subject, m.body, m.status, \
      m.status_reason, u.name AS author_name, m.author_id, m.client_id, m.created_at, m.opened_at, m.clicked_at, \
-     m.proxy_opened_at, ie.quoted_text AS quoted \
+     m.proxy_opened_at, ie.quoted_text AS quoted, m.auto_reply \
      FROM messages m LEFT JOIN users u ON u.id = m.author_id \
      LEFT JOIN inbound_emails ie ON ie.message_id = m.id";
 
@@ -58,6 +59,7 @@ impl From<MessageRow> for Message {
             clicked_at: r.clicked_at,
             proxy_opened_at: r.proxy_opened_at,
             quoted: r.quoted,
+            auto_reply: r.auto_reply,
         }
     }
 }
@@ -185,8 +187,16 @@ impl Store {
         email: Option<&NewEmail<'_>>,
     ) -> Result<Recorded, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let (recorded, events) =
-            record_in(&mut tx, workspace, lead, author, fields, email, None).await?;
+        let (recorded, events) = record_in(
+            &mut tx,
+            workspace,
+            lead,
+            author,
+            fields,
+            email,
+            Received::default(),
+        )
+        .await?;
         // An existing message may still be in the batch being built: answer once it is on disk.
         tx.commit(events).await?;
         Ok(recorded)
@@ -195,13 +205,13 @@ impl Store {
 
 /// Everything a send reads, in one statement: the message a repeated client id (?2) already
 /// made, the lead's name (?3, in workspace ?1), the author's name (?4), the direction of the
-/// lead's newest message (for the turn facts), and the times of the lead's newest message
+/// lead's newest message that is not an automatic reply (for the turn facts), and the times of the lead's newest message
 /// overall and on channel ?5 (for the dashboard's active conversations).
 const RECORD_PRELUDE: &str = "SELECT \
      (SELECT id FROM messages WHERE workspace_id = ?1 AND client_id = ?2), \
      (SELECT name FROM leads WHERE id = ?3 AND workspace_id = ?1), \
      (SELECT name FROM users WHERE id = ?4), \
-     (SELECT direction FROM messages WHERE lead_id = ?3 \
+     (SELECT direction FROM messages WHERE lead_id = ?3 AND auto_reply = 0 \
       ORDER BY created_at DESC, id DESC LIMIT 1), \
      (SELECT last_message_at FROM leads WHERE id = ?3), \
      (SELECT last_message_at FROM lead_channels WHERE lead_id = ?3 AND channel = ?5)";
@@ -217,12 +227,20 @@ type Prelude = (
 /// The message row with its turn facts; `response_secs` (the last value) is appended by the
 /// caller: NULL or [`super::turns::RESPONSE_SECS`].
 const INSERT_MESSAGE: &str = "INSERT INTO messages (created_at, lead_id, id, workspace_id, \
-     direction, channel, subject, body, status, author_id, client_id, opens_turn, response_secs) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,";
+     direction, channel, subject, body, status, author_id, client_id, opens_turn, auto_reply, \
+     response_secs) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,";
+
+/// What a received email adds to its message (its caller stores the email beside it).
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Received<'a> {
+    /// The quoted history cut off its body.
+    pub quoted: Option<&'a str>,
+    /// An out-of-office or other automatic answer: no reply, no turn, no response time.
+    pub auto_reply: bool,
+}
 
 /// [`Store::record_message`] inside the caller's write: the outcome, and the events to publish
-/// with the commit (none for an existing message). `quoted`: a received email's quoted history,
-/// which its caller stores beside it.
+/// with the commit (none for an existing message).
 pub(super) async fn record_in(
     tx: &mut sqlx::SqliteConnection,
     workspace: WorkspaceId,
@@ -230,7 +248,7 @@ pub(super) async fn record_in(
     author: Option<UserId>,
     fields: &MessageFields,
     email: Option<&NewEmail<'_>>,
-    quoted: Option<&str>,
+    received: Received<'_>,
 ) -> Result<(Recorded, Vec<LoggedEvent>), sqlx::Error> {
     let (existing, lead_name, author_name, previous, lead_last, channel_last): Prelude =
         sqlx::query_as(RECORD_PRELUDE)
@@ -279,6 +297,7 @@ pub(super) async fn record_in(
     .bind(author)
     .bind(fields.client_id)
     .bind(turn.opens_turn)
+    .bind(received.auto_reply)
     .fetch_one(&mut *tx)
     .await?;
     if let Some(email) = email {
@@ -299,19 +318,22 @@ pub(super) async fn record_in(
             proxy_opened_at: None,
             clicked_at: None,
             response_secs,
+            auto_reply: received.auto_reply,
         },
         lead_last,
         channel_last,
     );
-    super::turns::note_reply_in(
-        &mut *tx,
-        lead,
-        id,
-        fields.direction,
-        previous.as_deref(),
-        &mut rollups,
-    )
-    .await?;
+    if !received.auto_reply {
+        super::turns::note_reply_in(
+            &mut *tx,
+            lead,
+            id,
+            fields.direction,
+            previous.as_deref(),
+            &mut rollups,
+        )
+        .await?;
+    }
     rollups.apply(&mut *tx).await?;
     let message = Message {
         id,
@@ -329,7 +351,8 @@ pub(super) async fn record_in(
         opened_at: None,
         clicked_at: None,
         proxy_opened_at: None,
-        quoted: quoted.map(str::to_string),
+        quoted: received.quoted.map(str::to_string),
+        auto_reply: received.auto_reply,
     };
     let mut pending = Vec::with_capacity(3);
     // Sending clears the sender's draft for this lead, everywhere.

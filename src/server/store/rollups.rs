@@ -41,11 +41,13 @@ pub(super) struct MessageFacts {
     pub proxy_opened_at: Option<DateTime<Utc>>,
     pub clicked_at: Option<DateTime<Utc>>,
     pub response_secs: Option<i64>,
+    pub auto_reply: bool,
 }
 
 /// The columns of [`MessageFacts`], for `SELECT {MESSAGE_FACTS} FROM messages` and `RETURNING`.
 pub(super) const MESSAGE_FACTS: &str = "workspace_id, lead_id, channel, direction, created_at, \
-     status, opens_turn, replied_at, opened_at, proxy_opened_at, clicked_at, response_secs";
+     status, opens_turn, replied_at, opened_at, proxy_opened_at, clicked_at, response_secs, \
+     auto_reply";
 
 /// What the dashboard counts of one lead (its newest message is counted by the message path).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -109,7 +111,8 @@ impl Delta {
         let delivered = email && m.status == "sent";
         let mut created = [0; 11];
         created[0] = i64::from(outbound);
-        created[1] = i64::from(m.direction == "inbound");
+        // An out-of-office is shown, but is no reply.
+        created[1] = i64::from(m.direction == "inbound" && !m.auto_reply);
         created[2] = i64::from(m.opens_turn);
         created[3] = i64::from(m.opens_turn && m.replied_at.is_some());
         created[4] = i64::from(delivered);
@@ -593,6 +596,7 @@ mod tests {
             proxy_opened_at: None,
             clicked_at: None,
             response_secs: Some(75),
+            auto_reply: false,
         }
     }
 

@@ -8,13 +8,13 @@ use crate::model::ids::{LeadId, MessageId, WorkspaceId};
 use crate::model::message::Direction;
 
 /// Derives `opens_turn`, `replied_at` and `response_secs` (see the migration that adds them)
-/// from the order of one workspace's messages. The migration ran a frozen copy of this once,
+/// from the order of one workspace's messages (automatic replies take no part). The migration ran a frozen copy of this once,
 /// over every workspace, to backfill rows that existed before it.
 const TURNS_SQL: &str = "\
 WITH ordered AS (
     SELECT id, lead_id, direction, created_at,
         CASE WHEN LAG(direction) OVER w IS NULL OR LAG(direction) OVER w != direction THEN 1 ELSE 0 END AS opens
-    FROM messages WHERE workspace_id = ?
+    FROM messages WHERE workspace_id = ? AND auto_reply = 0
     WINDOW w AS (PARTITION BY lead_id ORDER BY created_at, id)
 ), openers AS (
     SELECT id, direction, created_at,
@@ -86,7 +86,7 @@ pub(super) fn new_turn(direction: Direction, previous: Option<&str>) -> NewTurn 
 /// `response_secs` of an outbound message created at `?1` for lead `?2` (the caller binds them
 /// so), evaluated before it is inserted: seconds since the first message of the lead's latest run.
 pub(super) const RESPONSE_SECS: &str = "(SELECT CAST(ROUND((julianday(?1) - julianday(MIN(i.created_at))) * 86400) AS INTEGER) \
-     FROM messages i WHERE i.lead_id = ?2 AND i.direction = 'inbound' AND i.created_at > \
+     FROM messages i WHERE i.lead_id = ?2 AND i.direction = 'inbound' AND i.auto_reply = 0 AND i.created_at > \
      COALESCE((SELECT MAX(o.created_at) FROM messages o WHERE o.lead_id = ?2 AND o.direction = 'outbound'), ''))";
 
 /// After an inbound `message` that answers our run (`previous` was outbound): the turn that run
