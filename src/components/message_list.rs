@@ -48,11 +48,75 @@ pub fn render_messages(
                             <p class="body quoted-text">{q}</p>
                         </details>
                     })}
+                    {received_extras(m)}
                     {receipt(m).map(|r| receipt_line(r, local, move || on_retry.run(id)))}
                 </li>
             }
         })
         .collect_view()
+}
+
+/// A received email's files (pictures inline, the rest as downloads), its HTML version in a
+/// sandboxed frame on demand, and what was left out.
+fn received_extras(m: &Message) -> impl IntoView {
+    let files = (!m.attachments.is_empty()).then(|| {
+        let items = m
+            .attachments
+            .iter()
+            .map(|a| {
+                let (url, link) = (format!("/attachments/{}", a.id), format!("/attachments/{}", a.id));
+                let (name, label) = (a.filename.clone(), a.filename.clone());
+                if a.is_image() {
+                    view! {
+                        <li class="attachment image">
+                            <a href=link target="_blank" rel="noopener noreferrer">
+                                <img src=url alt=name title=label loading="lazy"/>
+                            </a>
+                        </li>
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <li class="attachment file">
+                            <a href=link download=name>
+                                <span aria-hidden="true">"📎 "</span>
+                                {label}
+                                <span class="size">{format!(" ({})", a.size_label())}</span>
+                            </a>
+                        </li>
+                    }
+                    .into_any()
+                }
+            })
+            .collect_view();
+        view! { <ul class="attachments" aria-label="Attachments" data-testid="attachments">{items}</ul> }
+    });
+    let original = m.has_html.then(|| {
+        let src = format!("/inbound/{}/html", m.id);
+        // Loaded when opened: a thread of HTML emails costs no request until one is read.
+        let opened = RwSignal::new(false);
+        view! {
+            <details class="original" on:toggle=move |_| opened.set(true)>
+                <summary>"Show original email"</summary>
+                // Sandboxed and served with its own strict policy: no script, no remote content.
+                {move || opened.get().then(|| view! {
+                    <iframe
+                        src=src.clone()
+                        title="The email as sent"
+                        sandbox="allow-popups allow-popups-to-escape-sandbox"
+                        referrerpolicy="no-referrer"
+                    ></iframe>
+                })}
+            </details>
+        }
+    });
+    let omitted = (!m.omitted.is_empty()).then(|| {
+        m.omitted
+            .iter()
+            .map(|note| view! { <p class="omitted">{note.clone()}</p> })
+            .collect_view()
+    });
+    (files, original, omitted)
 }
 
 fn receipt_line(r: Receipt, local: bool, retry: impl Fn() + 'static) -> AnyView {

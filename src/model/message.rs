@@ -117,6 +117,48 @@ pub struct Message {
     /// not counted as a reply.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub auto_reply: bool,
+    /// A received email's files (`GET /attachments/{id}`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentMeta>,
+    /// A received email came with an HTML version (`GET /inbound/{id}/html`, sandboxed).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub has_html: bool,
+    /// What of a received email was not kept, one note each (too many attachments …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub omitted: Vec<String>,
+}
+
+/// A file that came with a received email, as the thread lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttachmentMeta {
+    pub id: Uuid,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+}
+
+impl AttachmentMeta {
+    /// Pictures browsers show safely inline; everything else is a download.
+    pub fn is_image(&self) -> bool {
+        is_inline_image(&self.content_type)
+    }
+
+    /// "12 KB", "3.4 MB".
+    pub fn size_label(&self) -> String {
+        match self.size {
+            s if s < 1024 => format!("{s} B"),
+            s if s < 1024 * 1024 => format!("{} KB", s / 1024),
+            s => format!("{:.1} MB", s as f64 / (1024.0 * 1024.0)),
+        }
+    }
+}
+
+/// The picture types served inline (SVG is not one of them: it can carry script).
+pub fn is_inline_image(content_type: &str) -> bool {
+    matches!(
+        content_type,
+        "image/png" | "image/jpeg" | "image/gif" | "image/webp"
+    )
 }
 
 /// A message as a form or the JSON API gives it.

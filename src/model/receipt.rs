@@ -72,6 +72,9 @@ mod tests {
             proxy_opened_at: None,
             quoted: None,
             auto_reply: false,
+            attachments: Vec::new(),
+            has_html: false,
+            omitted: Vec::new(),
         }
     }
 

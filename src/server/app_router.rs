@@ -46,6 +46,8 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/ws", get(super::realtime::upgrade))
         .route("/outbox/{id}/html", get(super::outbox::html))
+        .route("/inbound/{id}/html", get(super::email::received::html))
+        .route("/attachments/{id}", get(super::email::received::attachment))
         .nest("/api", crate::api::rest::routes())
         .merge(super::static_files::pkg_routes(&state.settings.site_root))
         .merge(pages)

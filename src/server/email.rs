@@ -4,6 +4,7 @@
 pub mod compose;
 pub mod inbound;
 pub mod inbound_webhook;
+pub mod received;
 pub mod transport;
 pub mod worker;
 

@@ -504,3 +504,184 @@ async fn an_out_of_office_is_shown_but_not_counted_as_a_reply() {
         .collect();
     assert_eq!(flags, [false, true, false, false]);
 }
+
+/// An email with an HTML version, an embedded picture and files of every kind: kept as sent,
+/// listed with the message (live and after reload), served only to the workspace, pictures
+/// inline and everything else as a download that cannot run in our origin, the HTML with no
+/// script and no remote content. A zip that would unpack to 100 MB is just a 100 KB download:
+/// nothing here ever unpacks it.
+#[tokio::test]
+async fn attachments_and_the_html_version_are_kept_and_served_safely() {
+    use base64::Engine;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let png = include_bytes!("../fixtures/pixel.png");
+    let bomb = include_bytes!("../fixtures/bomb.zip");
+    let server = TestServer::start().await;
+    let owner = server.session("owner@example.com", "Acme").await;
+    let stranger = server.session("other@example.com", "Other").await;
+    let endpoint = endpoint(&server, &owner.client).await;
+    let part = |kind: &str, disposition: &str, extra: &str, body: String| {
+        format!(
+            "--MIX\r\nContent-Type: {kind}\r\nContent-Transfer-Encoding: base64\r\n{extra}\
+             Content-Disposition: {disposition}\r\n\r\n{body}\r\n"
+        )
+    };
+    let raw = [
+        "From: Maya Patel <maya@example.com>\r\nTo: sales@leadwire.test\r\nSubject: The quote\r\n\
+         Message-ID: <files-1@mail.example.com>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"MIX\"\r\n\r\n\
+         --MIX\r\nContent-Type: multipart/alternative; boundary=\"ALT\"\r\n\r\n\
+         --ALT\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nQuote attached.\r\n\
+         --ALT\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+         <p>Quote <b>attached</b>.</p><img src=\"cid:logo@example.com\">\
+         <img src=\"https://tracker.example.net/open.gif\"><script>alert(1)</script>\r\n\
+         --ALT--\r\n"
+            .to_string(),
+        part(
+            "image/png",
+            "inline; filename=\"logo.png\"",
+            "Content-ID: <logo@example.com>\r\n",
+            b64(png),
+        ),
+        part(
+            "application/pdf",
+            "attachment; filename=\"Angebot Größe.pdf\"",
+            "",
+            b64(b"%PDF-1.4 quote"),
+        ),
+        part(
+            "image/svg+xml",
+            "attachment; filename=\"chart.svg\"",
+            "",
+            b64(b"<svg onload=\"alert(1)\"/>"),
+        ),
+        part(
+            "application/zip",
+            "attachment; filename=\"bomb.zip\"",
+            "",
+            b64(bomb),
+        ),
+        "--MIX--\r\n".to_string(),
+    ]
+    .concat();
+    let res = post(&endpoint, &raw).await;
+    assert_eq!(res.status(), 201);
+    let stored: Value = res.json().await.unwrap();
+    let message = &stored["message"];
+    assert_eq!(message["body"], "Quote attached.");
+    assert_eq!(message["has_html"], true);
+    let files: Vec<(String, String, i64)> = message["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["filename"].as_str().unwrap().to_string(),
+                a["content_type"].as_str().unwrap().to_string(),
+                a["size"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        files,
+        [
+            ("logo.png".into(), "image/png".into(), png.len() as i64),
+            ("Angebot Größe.pdf".into(), "application/pdf".into(), 14),
+            ("chart.svg".into(), "image/svg+xml".into(), 24),
+            (
+                "bomb.zip".into(),
+                "application/zip".into(),
+                bomb.len() as i64
+            ),
+        ]
+    );
+    let id = |n: usize| {
+        message["attachments"][n]["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // After a reload the thread lists them the same way.
+    let lead = stored["lead_id"].as_str().unwrap();
+    let thread = thread_bodies(&server, &owner.client, lead).await;
+    assert_eq!(thread[0]["attachments"], message["attachments"]);
+
+    let get = |client: &reqwest::Client, path: String| {
+        let request = client.get(server.url(&path));
+        async move { request.send().await.unwrap() }
+    };
+    // The picture: inline, its own type, and still unable to run anything.
+    let res = get(&owner.client, format!("/attachments/{}", id(0))).await;
+    assert_eq!(res.status(), 200);
+    let header = |res: &reqwest::Response, name: &str| {
+        res.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(header(&res, "content-type"), "image/png");
+    assert!(header(&res, "content-disposition").starts_with("inline;"));
+    assert_eq!(header(&res, "x-content-type-options"), "nosniff");
+    assert!(header(&res, "content-security-policy").contains("sandbox"));
+    assert_eq!(res.bytes().await.unwrap().as_ref(), png);
+    // Everything else is a download, SVG included (it can carry script).
+    for (n, name) in [
+        (1, "Angebot%20Gr%C3%B6%C3%9Fe.pdf"),
+        (2, "chart.svg"),
+        (3, "bomb.zip"),
+    ] {
+        let res = get(&owner.client, format!("/attachments/{}", id(n))).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(header(&res, "content-type"), "application/octet-stream");
+        let disposition = header(&res, "content-disposition");
+        assert!(disposition.starts_with("attachment;"), "{disposition}");
+        assert!(
+            disposition.ends_with(&format!("UTF-8''{name}")),
+            "{disposition}"
+        );
+    }
+    let zip = get(&owner.client, format!("/attachments/{}", id(3))).await;
+    assert_eq!(zip.bytes().await.unwrap().as_ref(), bomb);
+
+    // The HTML version: embedded picture pointed at our copy, no script, nothing remote.
+    let res = get(
+        &owner.client,
+        format!("/inbound/{}/html", message["id"].as_str().unwrap()),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let csp = header(&res, "content-security-policy");
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("img-src 'self' data:"),
+        "{csp}"
+    );
+    assert!(
+        !csp.contains("script-src") && !csp.contains("img-src *"),
+        "{csp}"
+    );
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains(&format!("src=\"/attachments/{}\"", id(0))),
+        "{html}"
+    );
+
+    // Nobody outside the workspace gets any of it; nobody signed out either.
+    for path in [
+        format!("/attachments/{}", id(0)),
+        format!("/inbound/{}/html", message["id"].as_str().unwrap()),
+    ] {
+        assert_eq!(
+            get(&stranger.client, path.clone()).await.status(),
+            404,
+            "{path}"
+        );
+        let anonymous = get(&reqwest::Client::new(), path.clone()).await.status();
+        assert!(anonymous == 401 || anonymous == 403, "{path}: {anonymous}");
+    }
+    assert_eq!(
+        get(&owner.client, "/attachments/not-a-uuid".into())
+            .await
+            .status(),
+        404
+    );
+}

@@ -113,12 +113,7 @@ pub fn parse(raw: &[u8]) -> Result<InboundEmail, Unreadable> {
         .subject()
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty());
-    // Plain text when there is some; otherwise the HTML part as text (mail-parser strips tags).
-    let text = message
-        .body_text(0)
-        .map(|t| t.into_owned())
-        .unwrap_or_default();
-    let (new_text, quoted) = split_quoted(&normalise(&text));
+    let (new_text, quoted) = split_quoted(&normalise(&text_of(&message, raw)));
     let bounce = bounce_of(&message);
     let auto_reply = is_auto_reply(&message);
     let mut omitted = Vec::new();
@@ -161,7 +156,15 @@ fn attachments_of(
     omitted: &mut Vec<String>,
 ) -> Vec<Attachment> {
     let mut kept = Vec::new();
-    for (n, part) in message.attachments().enumerate() {
+    let broken_multipart = message
+        .content_type()
+        .is_some_and(|c| c.ctype().eq_ignore_ascii_case("multipart"));
+    let parts = message
+        .attachments
+        .iter()
+        .filter(|&&i| !(i == 0 && broken_multipart))
+        .filter_map(|&i| message.parts.get(i as usize));
+    for (n, part) in parts.enumerate() {
         let content_type = part
             .content_type()
             .map(|c| match c.subtype() {
@@ -253,6 +256,94 @@ fn is_auto_reply(message: &mail_parser::Message<'_>) -> bool {
     ]
     .iter()
     .any(|prefix| subject.starts_with(prefix))
+}
+
+/// What the sender wrote, as text: every plain-text part in order (Apple Mail puts the text
+/// around an inline picture in several); without any, the HTML part as text with its blocks on
+/// lines of their own (so a quoted header block is still recognised); a multipart body whose
+/// boundary never appears, its raw text rather than nothing.
+fn text_of(message: &mail_parser::Message<'_>, raw: &[u8]) -> String {
+    let texts: Vec<&str> = message
+        .text_body
+        .iter()
+        .filter_map(|&i| message.parts.get(i as usize))
+        .filter(|part| !part.is_text_html())
+        .filter_map(|part| part.text_contents())
+        .collect();
+    if texts.iter().any(|t| !t.trim().is_empty()) {
+        return texts.join("\n\n");
+    }
+    if let Some(html) = message
+        .html_part(0)
+        .filter(|part| part.is_text_html())
+        .and_then(|part| part.text_contents())
+    {
+        let text = mail_parser::decoders::html::html_to_text(&blocks_on_lines(html));
+        if !text.trim().is_empty() {
+            return text;
+        }
+    }
+    let multipart = message
+        .content_type()
+        .is_some_and(|c| c.ctype().eq_ignore_ascii_case("multipart"));
+    // A multipart body whose boundary never appears is one part, which mail-parser lists as
+    // an attachment: its text is what the sender wrote.
+    if multipart && message.attachments.iter().all(|&i| i == 0) {
+        let body = raw
+            .get(message.root_part().raw_body_offset() as usize..)
+            .unwrap_or_default();
+        return String::from_utf8_lossy(body).into_owned();
+    }
+    texts.join("\n\n")
+}
+
+/// `html` with a line break before every block element, which the tag stripper would
+/// otherwise run together with the text before it.
+fn blocks_on_lines(html: &str) -> String {
+    const BLOCKS: [&str; 13] = [
+        "div",
+        "p",
+        "hr",
+        "tr",
+        "li",
+        "table",
+        "blockquote",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+    ];
+    let mut out = String::with_capacity(html.len() + html.len() / 16);
+    let mut rest = html;
+    while let Some(at) = rest.find('<') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let name: String = rest[1..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if BLOCKS.contains(&name.as_str()) {
+            out.push_str("<br>");
+        }
+        out.push('<');
+        rest = &rest[1..];
+        // `<b>From:</b> Sam`: the stripper drops a space that follows a closing tag.
+        if name.is_empty() && rest.starts_with('/') {
+            if let Some(end) = rest.find('>') {
+                out.push_str(&rest[..=end]);
+                rest = &rest[end + 1..];
+                if rest.starts_with([' ', '\t']) {
+                    out.push_str("&#32;");
+                    rest = &rest[1..];
+                }
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The failure a delivery status notification reports, if `message` is one that says an email

@@ -8,7 +8,9 @@ use super::{now, Store};
 use crate::model::activity::ActivityKind;
 use crate::model::ids::{LeadId, MessageId, WorkspaceId};
 use crate::model::lead::{LeadFields, Stage};
-use crate::model::message::{Channel, CollisionGuard, Direction, Message, MessageFields};
+use crate::model::message::{
+    AttachmentMeta, Channel, CollisionGuard, Direction, Message, MessageFields,
+};
 use crate::server::email::inbound::InboundEmail;
 
 /// How a received email found its lead.
@@ -110,6 +112,17 @@ impl Store {
             client_id: client_id(workspace, &email.message_id),
             guard: CollisionGuard::Off,
         };
+        // Named before the message is built, so its live event lists them.
+        let attachments: Vec<AttachmentMeta> = email
+            .attachments
+            .iter()
+            .map(|a| AttachmentMeta {
+                id: uuid::Uuid::new_v4(),
+                filename: a.filename.clone(),
+                content_type: a.content_type.clone(),
+                size: a.data.len() as i64,
+            })
+            .collect();
         let (recorded, logged) = record_in(
             &mut tx,
             workspace,
@@ -120,6 +133,9 @@ impl Store {
             super::messages::Received {
                 quoted: email.quoted.as_deref(),
                 auto_reply: email.auto_reply,
+                attachments: &attachments,
+                has_html: email.html.is_some(),
+                omitted: &email.omitted,
             },
         )
         .await?;
@@ -134,9 +150,10 @@ impl Store {
                 });
             }
         };
+        let omitted = (!email.omitted.is_empty()).then(|| email.omitted.join("\n"));
         sqlx::query(
             "INSERT INTO inbound_emails (message_id, workspace_id, message_id_header, from_address, \
-             from_name, quoted_text, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+             from_name, quoted_text, received_at, html_body, omitted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(message.id)
         .bind(workspace)
@@ -145,8 +162,27 @@ impl Store {
         .bind(&email.from_name)
         .bind(&email.quoted)
         .bind(now())
+        .bind(&email.html)
+        .bind(omitted)
         .execute(&mut *tx)
         .await?;
+        for (position, (meta, file)) in attachments.iter().zip(&email.attachments).enumerate() {
+            sqlx::query(
+                "INSERT INTO inbound_attachments (id, message_id, workspace_id, position, filename, \
+                 content_type, content_id, size, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(meta.id)
+            .bind(message.id)
+            .bind(workspace)
+            .bind(position as i64)
+            .bind(&meta.filename)
+            .bind(&meta.content_type)
+            .bind(&file.content_id)
+            .bind(meta.size)
+            .bind(&file.data)
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit(events).await?;
         Ok(Received::Stored {
             message: Box::new(message),
@@ -248,4 +284,57 @@ fn client_id(workspace: WorkspaceId, message_id: &str) -> uuid::Uuid {
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest[..16]);
     uuid::Builder::from_random_bytes(bytes).into_uuid()
+}
+
+/// A received email's file, to serve.
+#[derive(Debug, sqlx::FromRow)]
+pub struct StoredAttachment {
+    pub filename: String,
+    pub content_type: String,
+    pub data: Vec<u8>,
+}
+
+impl Store {
+    /// One file of a received email of `workspace` (None for another workspace's).
+    pub async fn inbound_attachment(
+        &self,
+        workspace: WorkspaceId,
+        id: uuid::Uuid,
+    ) -> Result<Option<StoredAttachment>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT filename, content_type, data FROM inbound_attachments \
+             WHERE id = ? AND workspace_id = ?",
+        )
+        .bind(id)
+        .bind(workspace)
+        .fetch_optional(self.pool())
+        .await
+    }
+
+    /// The HTML part of a received email of `workspace`, and its embedded pictures as
+    /// (Content-ID, attachment id), to point its `cid:` references at.
+    pub async fn inbound_html(
+        &self,
+        workspace: WorkspaceId,
+        message: MessageId,
+    ) -> Result<Option<(String, Vec<(String, uuid::Uuid)>)>, sqlx::Error> {
+        let html: Option<(Option<String>,)> = sqlx::query_as(
+            "SELECT html_body FROM inbound_emails WHERE message_id = ? AND workspace_id = ?",
+        )
+        .bind(message)
+        .bind(workspace)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some((Some(html),)) = html else {
+            return Ok(None);
+        };
+        let embedded = sqlx::query_as(
+            "SELECT content_id, id FROM inbound_attachments \
+             WHERE message_id = ? AND content_id IS NOT NULL",
+        )
+        .bind(message)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(Some((html, embedded)))
+    }
 }

@@ -7,7 +7,7 @@ use super::{now, Store};
 use crate::model::activity::ActivityKind;
 use crate::model::event::{RowAction, ServerFrame};
 use crate::model::ids::{LeadId, MessageId, UserId, WorkspaceId};
-use crate::model::message::{Channel, Direction, Message, MessageFields};
+use crate::model::message::{AttachmentMeta, Channel, Direction, Message, MessageFields};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -30,12 +30,20 @@ struct MessageRow {
     proxy_opened_at: Option<DateTime<Utc>>,
     quoted: Option<String>,
     auto_reply: bool,
+    has_html: bool,
+    omitted: Option<String>,
+    /// JSON array of [`AttachmentMeta`] (received email only).
+    attachments: Option<String>,
 }
 
 const MESSAGE_SELECT: &str =
     "SELECT m.id, m.lead_id, m.direction, m.channel, m.subject, m.body, m.status, \
      m.status_reason, u.name AS author_name, m.author_id, m.client_id, m.created_at, m.opened_at, m.clicked_at, \
-     m.proxy_opened_at, ie.quoted_text AS quoted, m.auto_reply \
+     m.proxy_opened_at, ie.quoted_text AS quoted, m.auto_reply, \
+     COALESCE(ie.html_body IS NOT NULL, 0) AS has_html, ie.omitted, \
+     CASE WHEN ie.message_id IS NOT NULL THEN (SELECT json_group_array(json_object('id', lower(hex(a.id)), \
+       'filename', a.filename, 'content_type', a.content_type, 'size', a.size)) \
+       FROM (SELECT * FROM inbound_attachments WHERE message_id = m.id ORDER BY position) a) END AS attachments \
      FROM messages m LEFT JOIN users u ON u.id = m.author_id \
      LEFT JOIN inbound_emails ie ON ie.message_id = m.id";
 
@@ -60,6 +68,15 @@ impl From<MessageRow> for Message {
             proxy_opened_at: r.proxy_opened_at,
             quoted: r.quoted,
             auto_reply: r.auto_reply,
+            attachments: r
+                .attachments
+                .and_then(|json| serde_json::from_str(&json).ok())
+                .unwrap_or_default(),
+            has_html: r.has_html,
+            omitted: r
+                .omitted
+                .map(|o| o.lines().map(str::to_string).collect())
+                .unwrap_or_default(),
         }
     }
 }
@@ -237,6 +254,9 @@ pub(super) struct Received<'a> {
     pub quoted: Option<&'a str>,
     /// An out-of-office or other automatic answer: no reply, no turn, no response time.
     pub auto_reply: bool,
+    pub attachments: &'a [AttachmentMeta],
+    pub has_html: bool,
+    pub omitted: &'a [String],
 }
 
 /// [`Store::record_message`] inside the caller's write: the outcome, and the events to publish
@@ -353,6 +373,9 @@ pub(super) async fn record_in(
         proxy_opened_at: None,
         quoted: received.quoted.map(str::to_string),
         auto_reply: received.auto_reply,
+        attachments: received.attachments.to_vec(),
+        has_html: received.has_html,
+        omitted: received.omitted.to_vec(),
     };
     let mut pending = Vec::with_capacity(3);
     // Sending clears the sender's draft for this lead, everywhere.
