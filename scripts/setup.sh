@@ -69,6 +69,13 @@ if $want_test; then
     say "installing aiosmtpd (the SMTP server the email tests deliver to)"
     python3 -m pip install --quiet --disable-pip-version-check 'aiosmtpd==1.4.6'
   fi
+  # A real IMAP server for the mailbox tests (tests/integration/imap.rs starts its own from
+  # tests/dovecot-test.conf); the package's own system-wide service is not needed.
+  if ! [ -x /usr/sbin/dovecot ]; then
+    say "installing Debian Dovecot (the IMAP server the mailbox tests watch)"
+    apt_install dovecot-imapd
+    as_root systemctl disable --now dovecot >/dev/null 2>&1 || as_root service dovecot stop >/dev/null 2>&1 || true
+  fi
   # Playwright from npm, told never to fetch a browser; it drives the Debian Chromium.
   if ! [ -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
     say "installing end2end npm packages"

@@ -5,6 +5,7 @@ pub mod dashboard;
 pub mod drafts;
 pub mod inbound_email;
 pub mod leads;
+pub mod mailbox;
 pub mod messages;
 pub mod outbox;
 pub mod team;

@@ -9,5 +9,6 @@ pub mod login;
 pub mod not_found;
 pub mod outbox;
 pub mod settings;
+pub mod settings_mailbox;
 pub mod settings_notifications;
 pub mod signup;

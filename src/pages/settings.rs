@@ -1,4 +1,5 @@
 //! `/settings`: the team (members and invites) and personal API tokens.
+use super::settings_mailbox::MailboxSection;
 use super::settings_notifications::NotificationsSection;
 use crate::api::inbound_email::get_inbound_email;
 use crate::api::team::{get_team_overview, InviteTeammate, RevokeInvite};
@@ -22,6 +23,7 @@ pub fn SettingsPage() -> impl IntoView {
             <TeamSection/>
             <NotificationsSection/>
             <TrackingSection/>
+            <MailboxSection/>
             <InboundEmailSection/>
             <TokensSection/>
         </div>

@@ -21,7 +21,8 @@ pub async fn prepare(settings: Settings) -> Result<AppState, sqlx::Error> {
     if settings.seed_demo && super::seed::seed_demo_if_empty(&store).await? {
         tracing::info!("seeded the demo workspace");
     }
-    Ok(AppState::new(settings, store))
+    let secrets = super::secrets::SecretBox::load(&settings).map_err(sqlx::Error::Io)?;
+    Ok(AppState::new(settings, store, secrets))
 }
 
 pub fn router(state: AppState) -> Router {
@@ -113,6 +114,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
         state.settings.event_retention_secs,
     ));
     tokio::spawn(super::email::worker::run(state.clone()));
+    super::email::imap::start_all(&state).await;
     tokio::spawn(super::dashboard::live::run(
         state.store.clone(),
         std::time::Duration::from_millis(state.settings.stats_coalesce_ms),

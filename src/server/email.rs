@@ -2,6 +2,7 @@
 //! and the transports (an SMTP relay, or the built-in outbox when none is configured).
 //! Inbound: reading a raw message (`inbound`) and the signed endpoint that takes them.
 pub mod compose;
+pub mod imap;
 pub mod inbound;
 pub mod inbound_webhook;
 pub mod received;

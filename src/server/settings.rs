@@ -44,6 +44,8 @@ pub struct Settings {
     pub stats_coalesce_ms: u64,
     /// Entries per page of the activity feed ("load more" fetches the next).
     pub activity_page_size: i64,
+    /// The key secrets at rest are sealed with (see `secrets`); None: the data folder's.
+    pub secret_key: Option<[u8; 32]>,
     /// Email delivery and tracking.
     pub mail: MailSettings,
     /// What anonymous clients may cost us, and which proxies we trust.
@@ -78,6 +80,7 @@ const KEYS: &[&str] = &[
     "ws_heartbeat_secs",
     "presence_away_secs",
     "stats_coalesce_ms",
+    "secret_key",
     "activity_page_size",
 ];
 
@@ -306,6 +309,16 @@ impl Settings {
             activity_page_size: match raw.get("activity_page_size", 30, "a whole number")? {
                 n @ 1..=500 => n,
                 _ => return Err(raw.error("activity_page_size", "must be between 1 and 500")),
+            },
+            secret_key: match raw.string("secret_key", "").trim() {
+                "" => None,
+                hex => Some(
+                    super::crypto::from_hex(hex)
+                        .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+                        .ok_or_else(|| {
+                            raw.error("secret_key", "must be 64 hex digits (32 bytes)")
+                        })?,
+                ),
             },
             mail: mail::parse(&raw)?,
             limits: limits::parse(&raw)?,

@@ -40,11 +40,15 @@ pub struct AppState {
     pub revocations: Arc<super::revocations::Revocations>,
     /// Rung when an email is queued, so the delivery worker wakes at once.
     pub mail_wake: Arc<tokio::sync::Notify>,
+    /// Seals and opens secrets at rest (mailbox passwords).
+    pub secrets: Arc<super::secrets::SecretBox>,
+    /// The workspaces' mailbox watchers (IMAP), restarted when their settings change.
+    pub mailboxes: Arc<super::email::imap::Watchers>,
 }
 
 impl AppState {
     /// Needs a Tokio runtime: it starts the tracking recorder.
-    pub fn new(settings: Settings, store: Store) -> Self {
+    pub fn new(settings: Settings, store: Store, secrets: super::secrets::SecretBox) -> Self {
         // The release build names the JS and WASM by content hash and lists the hashes here
         // (scripts/build-release.sh); Leptos looks for the file relative to the executable, so
         // give it an absolute path. Without the file (tests, `cargo leptos watch`): plain names.
@@ -123,6 +127,8 @@ impl AppState {
             socket_frames,
             revocations: Arc::default(),
             mail_wake: Arc::new(tokio::sync::Notify::new()),
+            secrets: Arc::new(secrets),
+            mailboxes: Arc::default(),
         }
     }
 }

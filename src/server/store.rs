@@ -10,6 +10,7 @@ pub mod inbox;
 pub mod invites;
 pub mod kpis;
 pub mod leads;
+pub mod mailboxes;
 pub mod meetings;
 pub mod messages;
 pub mod notification_prefs;

@@ -10,6 +10,7 @@ mod email;
 mod fuzz;
 mod group_commit;
 mod http_guards;
+mod imap;
 mod inbound_corpus;
 mod inbound_email;
 mod inbox;

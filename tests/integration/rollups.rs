@@ -91,6 +91,7 @@ fn job(ws: WorkspaceId, id: MessageId) -> EmailJob {
         in_reply_to: None,
         references_header: None,
         attempts: 1,
+        reply_to: None,
     }
 }
 

@@ -97,6 +97,10 @@ pub fn build(mail: &MailSettings, job: &EmailJob) -> Result<lettre::Message, Del
     if let Some(references) = &job.references_header {
         builder = builder.references(references.clone());
     }
+    // Answers go to the mailbox Leadwire watches, so they come back into the thread.
+    if let Some(reply_to) = job.reply_to.as_deref().and_then(|a| a.parse().ok()) {
+        builder = builder.reply_to(Mailbox::new(mail.from.name.clone(), reply_to));
+    }
     builder
         .multipart(
             MultiPart::alternative()
@@ -158,6 +162,7 @@ mod tests {
             in_reply_to: Some("first@leadwire.localhost".into()),
             references_header: Some("<first@leadwire.localhost>".into()),
             attempts: 1,
+            reply_to: None,
         }
     }
 
@@ -184,5 +189,18 @@ mod tests {
         );
         assert!(raw.contains("multipart/alternative"));
         assert!(raw.contains("text/plain") && raw.contains("text/html"));
+        assert!(!raw.contains("\r\nReply-To:"), "{raw}");
+    }
+
+    #[test]
+    fn answers_go_to_the_watched_mailbox_when_there_is_one() {
+        let mail = Settings::from_sources(None, &|_| None).unwrap().mail;
+        let mut job = job("maya@example.com");
+        job.reply_to = Some("sales@acme.example".into());
+        let raw = String::from_utf8(build(&mail, &job).unwrap().formatted()).unwrap();
+        assert!(
+            raw.contains("Reply-To:") && raw.contains("<sales@acme.example>"),
+            "{raw}"
+        );
     }
 }

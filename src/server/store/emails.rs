@@ -35,6 +35,8 @@ pub struct EmailJob {
     pub references_header: Option<String>,
     /// Including the one just claimed.
     pub attempts: i64,
+    /// The workspace's watched mailbox, where the lead's answer should go (None: `From`).
+    pub reply_to: Option<String>,
 }
 
 /// A mail in the local outbox list.
@@ -89,7 +91,9 @@ impl Store {
                                  WHERE e.sent_at IS NULL AND m.status = 'queued' AND e.next_attempt_at <= ? \
                                  ORDER BY e.next_attempt_at LIMIT 1) \
              RETURNING message_id, workspace_id, to_address, to_name, subject, text_body, html_body, \
-                       message_id_header, in_reply_to, references_header, attempts",
+                       message_id_header, in_reply_to, references_header, attempts, \
+                       (SELECT address FROM imap_mailboxes i WHERE i.workspace_id = outbound_emails.workspace_id \
+                        AND i.enabled = 1) AS reply_to",
         )
         .bind(lease_until)
         .bind(now())

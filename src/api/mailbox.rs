@@ -1,0 +1,62 @@
+//! The workspace's watched mailbox (IMAP), for Settings → Email (owner only). The password is
+//! write-only: it is sealed on the server and never sent back.
+use crate::model::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What Settings shows of the mailbox.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MailboxView {
+    pub configured: bool,
+    pub host: String,
+    pub port: i64,
+    pub security: String,
+    pub username: String,
+    pub folder: String,
+    pub address: String,
+    pub enabled: bool,
+    /// None before the first completed sync.
+    pub last_sync_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub last_error: Option<String>,
+}
+
+/// None for teammates who are not the owner.
+#[server(prefix = "/rpc", endpoint = "get_mailbox")]
+pub async fn get_mailbox() -> Result<Option<MailboxView>, AppError> {
+    let (state, caller) = super::caller().await?;
+    crate::server::mailbox::view(&state, &caller).await
+}
+
+/// Saves and (re)connects. An empty `password` keeps the stored one.
+#[server(prefix = "/rpc", endpoint = "save_mailbox")]
+#[allow(clippy::too_many_arguments)]
+pub async fn save_mailbox(
+    host: String,
+    port: String,
+    security: String,
+    username: String,
+    password: String,
+    folder: String,
+    address: String,
+    enabled: Option<String>,
+) -> Result<MailboxView, AppError> {
+    let (state, caller) = super::caller().await?;
+    let form = crate::server::mailbox::Form {
+        host,
+        port,
+        security,
+        username,
+        password,
+        folder,
+        address,
+        enabled: enabled.is_some(),
+    };
+    crate::server::mailbox::save(&state, &caller, form).await
+}
+
+/// Stops watching and forgets the mailbox (its password included).
+#[server(prefix = "/rpc", endpoint = "remove_mailbox")]
+pub async fn remove_mailbox() -> Result<(), AppError> {
+    let (state, caller) = super::caller().await?;
+    crate::server::mailbox::remove(&state, &caller).await
+}
