@@ -91,3 +91,104 @@ test("3. replying as the lead from the outbox lands live in the thread, and a te
   await ownerCtx.close();
   await mateCtx.close();
 });
+
+/** Posts `raw` to the workspace's signed inbound endpoint, as a mail server would. */
+async function receive(context: import("@playwright/test").BrowserContext, raw: string) {
+  const endpoint = await context.request.post("/rpc/get_inbound_email", { headers: { Origin: baseURL } });
+  expect(endpoint.status()).toBe(200);
+  const { url, secret } = await endpoint.json();
+  const { createHmac } = await import("node:crypto");
+  const signature = "sha256=" + createHmac("sha256", secret).update(raw).digest("hex");
+  const res = await context.request.post(url, { headers: { "X-Leadwire-Signature": signature }, data: raw });
+  expect(res.status()).toBe(201);
+}
+
+test("4. a received email shows its picture inline, its file as a download and its original in a sandboxed frame, live", async ({ context }) => {
+  await signUpViaApi(context, "File Reader", uniqueEmail("files"), "Files Co");
+  const lead = await createLeadViaApi(context, { name: "Maya Files", email: "maya.files@example.com" });
+  const thread = await context.newPage();
+  await openLead(thread, lead);
+  // A 1×1 PNG, embedded by the HTML part (cid:) and attached; a PDF beside it.
+  const png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC";
+  const raw = [
+    "From: Maya Files <maya.files@example.com>",
+    "To: sales@leadwire.test",
+    "Subject: The floor plan",
+    `Message-ID: <files-${Date.now()}@mail.example.com>`,
+    "MIME-Version: 1.0",
+    'Content-Type: multipart/mixed; boundary="MIX"',
+    "",
+    "--MIX",
+    'Content-Type: multipart/alternative; boundary="ALT"',
+    "",
+    "--ALT",
+    "Content-Type: text/plain; charset=utf-8",
+    "",
+    "Plan attached, quote too.",
+    "--ALT",
+    "Content-Type: text/html; charset=utf-8",
+    "",
+    '<p>Plan <b>attached</b>, quote too.</p><img alt="embedded plan" src="cid:plan@example.com">',
+    "--ALT--",
+    "--MIX",
+    "Content-Type: image/png",
+    "Content-Transfer-Encoding: base64",
+    "Content-ID: <plan@example.com>",
+    'Content-Disposition: inline; filename="plan.png"',
+    "",
+    png,
+    "--MIX",
+    "Content-Type: application/pdf",
+    "Content-Transfer-Encoding: base64",
+    'Content-Disposition: attachment; filename="Quote.pdf"',
+    "",
+    Buffer.from("%PDF-1.4 quote").toString("base64"),
+    "--MIX--",
+    "",
+  ].join("\r\n");
+  await receive(context, raw);
+
+  const message = thread.getByTestId("message").filter({ hasText: "Plan attached, quote too." });
+  await expect(message).toBeVisible();
+  const picture = message.getByRole("img", { name: "plan.png" });
+  await expect(picture).toBeVisible();
+  await expect.poll(() => picture.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1);
+  const file = message.getByRole("link", { name: /Quote\.pdf/ });
+  await expect(file).toHaveAttribute("href", /^\/attachments\/[0-9a-f-]{36}$/);
+  await expect(file).toHaveAttribute("download", "Quote.pdf");
+  // The original opens on demand, sandboxed, with its embedded picture from our copy.
+  await expect(message.locator("iframe")).toHaveCount(0);
+  await message.getByText("Show original email").click();
+  const original = message.frameLocator('iframe[title="The email as sent"]');
+  await expect(original.getByText("Plan attached, quote too.")).toBeVisible();
+  await expect
+    .poll(() => original.getByRole("img", { name: "embedded plan" }).evaluate((img: HTMLImageElement) => img.naturalWidth))
+    .toBe(1);
+  await expect(message.locator("iframe")).toHaveAttribute("sandbox", "allow-popups allow-popups-to-escape-sandbox");
+  // After a reload, the same.
+  await thread.reload();
+  await hydrated(thread);
+  await expect(thread.getByTestId("message").filter({ hasText: "Plan attached" }).getByRole("link", { name: /Quote\.pdf/ })).toBeVisible();
+});
+
+test("5. the owner connects a mailbox: bad settings are named at their field, and the connection's outcome shows by itself", async ({ context, page }) => {
+  await signUpViaApi(context, "Box Owner", uniqueEmail("mailbox"), "Box Co");
+  await page.goto("/settings");
+  await hydrated(page);
+  const section = page.getByRole("region", { name: "Mailbox" });
+  await section.getByLabel("IMAP server").fill("127.0.0.1");
+  await section.getByLabel("Port").fill("1");
+  await section.getByLabel("Security").selectOption("none");
+  await section.getByLabel("User name").fill("sales");
+  await section.getByLabel("Password").fill("not-logged");
+  await section.getByLabel("Its email address").fill("not an address");
+  await section.getByRole("button", { name: "Save and connect" }).click();
+  await expect(section.getByText("Enter the mailbox's email address")).toBeVisible();
+  await section.getByLabel("Its email address").fill("sales@box.example");
+  await section.getByRole("button", { name: "Save and connect" }).click();
+  // Nothing listens on port 1: the reason appears without a reload, and no password is shown.
+  await expect(section.getByTestId("mailbox-error")).toContainText("Cannot connect to 127.0.0.1:1");
+  await expect(section.getByLabel("Password")).toHaveValue("");
+  await expect(section).not.toContainText("not-logged");
+  await expect(section.getByText("Leave empty to keep the stored password.")).toBeVisible();
+});

@@ -11,8 +11,10 @@ use leptos::prelude::*;
 pub fn MailboxSection() -> impl IntoView {
     let save = ServerAction::<SaveMailbox>::new();
     let remove = ServerAction::<RemoveMailbox>::new();
+    // Bumped to look again while the first connection is being made.
+    let recheck = RwSignal::new(0u32);
     let current = Resource::new(
-        move || (save.version().get(), remove.version().get()),
+        move || (save.version().get(), remove.version().get(), recheck.get()),
         |_| get_mailbox(),
     );
     view! {
@@ -30,7 +32,7 @@ pub fn MailboxSection() -> impl IntoView {
                         Ok(None) => view! {
                             <p class="muted">"Only the workspace owner can connect the mailbox."</p>
                         }.into_any(),
-                        Ok(Some(m)) => view! { <MailboxForm mailbox=m save remove/> }.into_any(),
+                        Ok(Some(m)) => view! { <MailboxForm mailbox=m save remove recheck/> }.into_any(),
                     }
                 })}
             </Transition>
@@ -43,8 +45,25 @@ fn MailboxForm(
     mailbox: MailboxView,
     save: ServerAction<SaveMailbox>,
     remove: ServerAction<RemoveMailbox>,
+    recheck: RwSignal<u32>,
 ) -> impl IntoView {
     let result = save.value();
+    // Connecting: the outcome (connected, or why not) shows by itself within seconds.
+    let connecting = mailbox.configured
+        && mailbox.enabled
+        && mailbox.last_sync_at.is_none()
+        && mailbox.last_error.is_none();
+    #[cfg(feature = "hydrate")]
+    if connecting {
+        set_timeout(
+            move || {
+                recheck.try_update(|n| *n += 1);
+            },
+            std::time::Duration::from_millis(1500),
+        );
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (connecting, recheck);
     let err = move |field: &'static str| Signal::derive(move || field_error(&result.get(), field));
     let health = mailbox.configured.then(|| {
         let state = match (&mailbox.last_error, mailbox.last_sync_at) {

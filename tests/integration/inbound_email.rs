@@ -643,7 +643,7 @@ async fn attachments_and_the_html_version_are_kept_and_served_safely() {
     let zip = get(&owner.client, format!("/attachments/{}", id(3))).await;
     assert_eq!(zip.bytes().await.unwrap().as_ref(), bomb);
 
-    // The HTML version: embedded picture pointed at our copy, no script, nothing remote.
+    // The HTML version: no script, nothing fetched from anywhere.
     let res = get(
         &owner.client,
         format!("/inbound/{}/html", message["id"].as_str().unwrap()),
@@ -652,7 +652,7 @@ async fn attachments_and_the_html_version_are_kept_and_served_safely() {
     assert_eq!(res.status(), 200);
     let csp = header(&res, "content-security-policy");
     assert!(
-        csp.contains("default-src 'none'") && csp.contains("img-src 'self' data:"),
+        csp.contains("default-src 'none'") && csp.contains("img-src data:;"),
         "{csp}"
     );
     assert!(
@@ -660,10 +660,10 @@ async fn attachments_and_the_html_version_are_kept_and_served_safely() {
         "{csp}"
     );
     let html = res.text().await.unwrap();
-    assert!(
-        html.contains(&format!("src=\"/attachments/{}\"", id(0))),
-        "{html}"
-    );
+    // The embedded picture inline (the sandboxed frame fetches nothing, not even from us).
+    let inline = format!("src=\"data:image/png;base64,{}\"", b64(png));
+    assert!(html.contains(&inline), "{html}");
+    assert!(!html.contains("cid:logo"), "{html}");
 
     // Nobody outside the workspace gets any of it; nobody signed out either.
     for path in [

@@ -94,6 +94,7 @@ async fn snapshot(server: &TestServer, alice: &reqwest::Client, a: &WorkspaceA) 
             .as_array().unwrap().iter().map(|t| t["id"].clone()).collect::<Vec<_>>(),
         "tracking": server.rpc(alice, "get_email_tracking", &[]).await.json::<Value>().await.unwrap(),
         "inbound": server.rpc(alice, "get_inbound_email", &[]).await.json::<Value>().await.unwrap(),
+        "mailbox": server.rpc(alice, "get_mailbox", &[]).await.json::<Value>().await.unwrap(),
         "prefs": get("/api/notification-prefs".to_string()).await,
     })
 }
@@ -226,6 +227,20 @@ fn server_function_calls() -> BTreeMap<&'static str, Vec<(&'static str, &'static
         ("revoke_api_token", vec![("id", "{token}")]),
         ("get_email_tracking", vec![]),
         ("get_inbound_email", vec![]),
+        ("get_mailbox", vec![]),
+        (
+            "save_mailbox",
+            vec![
+                ("host", "127.0.0.1"),
+                ("port", "1"),
+                ("security", "none"),
+                ("username", "b"),
+                ("password", "b-secret"),
+                ("folder", "INBOX"),
+                ("address", "b@example.com"),
+            ],
+        ),
+        ("remove_mailbox", vec![]),
         ("set_email_tracking", vec![("enabled", "false")]),
         // Last: it ends B's session.
         ("logout", vec![]),

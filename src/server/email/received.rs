@@ -2,7 +2,7 @@
 //! files (`GET /attachments/{id}`) and its HTML part (`GET /inbound/{message_id}/html`, for the
 //! thread's sandboxed frame). Nothing a sender wrote runs here: files are downloads (pictures
 //! of a few safe types are shown inline), the HTML runs no script, submits no form and loads
-//! nothing from elsewhere (so a sender's tracking pixels learn nothing).
+//! nothing from anywhere (so a sender's tracking pixels learn nothing).
 use crate::model::error::AppError;
 use crate::model::ids::MessageId;
 use crate::model::message::is_inline_image;
@@ -16,8 +16,9 @@ use axum::response::{IntoResponse, Response};
 /// A downloaded file can do nothing in our origin: no script, no plugin, not even its type
 /// guessed from its content.
 const FILE_CSP: &str = "default-src 'none'; sandbox";
-/// The HTML part: its own inline styles and our copies of its embedded pictures, nothing else.
-const HTML_CSP: &str = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; \
+/// The HTML part: its own inline styles and its embedded pictures (inlined as `data:`), nothing
+/// else.
+const HTML_CSP: &str = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; \
      base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox allow-popups \
      allow-popups-to-escape-sandbox";
 
@@ -78,13 +79,19 @@ pub async fn html(
         .await
         .map_err(internal("reading a received email's HTML"))?
         .ok_or(AppError::NotFound)?;
-    // Embedded pictures (`cid:…`) point at our stored copies.
-    for (content_id, attachment) in embedded {
+    // Embedded pictures (`cid:…`) go inline as `data:` URLs: the sandboxed frame has no origin
+    // of ours to fetch them with (nor our session cookie).
+    for (content_id, content_type, data) in embedded {
+        if !is_inline_image(&content_type) {
+            continue;
+        }
+        use base64::Engine;
+        let inline = format!(
+            "data:{content_type};base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(&data)
+        );
         for scheme in ["cid:", "CID:"] {
-            html = html.replace(
-                &format!("{scheme}{content_id}"),
-                &format!("/attachments/{attachment}"),
-            );
+            html = html.replace(&format!("{scheme}{content_id}"), &inline);
         }
     }
     Ok((

@@ -311,13 +311,13 @@ impl Store {
         .await
     }
 
-    /// The HTML part of a received email of `workspace`, and its embedded pictures as
-    /// (Content-ID, attachment id), to point its `cid:` references at.
+    /// The HTML part of a received email of `workspace`, and its embedded files as
+    /// (Content-ID, content type, bytes), for its `cid:` references.
     pub async fn inbound_html(
         &self,
         workspace: WorkspaceId,
         message: MessageId,
-    ) -> Result<Option<(String, Vec<(String, uuid::Uuid)>)>, sqlx::Error> {
+    ) -> Result<Option<(String, Vec<(String, String, Vec<u8>)>)>, sqlx::Error> {
         let html: Option<(Option<String>,)> = sqlx::query_as(
             "SELECT html_body FROM inbound_emails WHERE message_id = ? AND workspace_id = ?",
         )
@@ -329,7 +329,7 @@ impl Store {
             return Ok(None);
         };
         let embedded = sqlx::query_as(
-            "SELECT content_id, id FROM inbound_attachments \
+            "SELECT content_id, content_type, data FROM inbound_attachments \
              WHERE message_id = ? AND content_id IS NOT NULL",
         )
         .bind(message)
