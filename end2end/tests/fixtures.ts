@@ -11,9 +11,9 @@ export interface ConsoleErrors {
 }
 
 /** Lines that come from the test tool, not the app: Playwright runs its helper script in every
- *  frame, and a sandboxed frame without `allow-scripts` (our email preview) reports that
+ *  frame, and a sandboxed frame without `allow-scripts` (our email previews) reports that
  *  (microsoft/playwright#33343). */
-const TOOL_NOISE = [/Blocked script execution in '[^']*\/outbox\/[0-9a-f-]+\/html' because the document's frame is sandboxed/];
+const TOOL_NOISE = [/Blocked script execution in '[^']*\/(outbox|inbound)\/[0-9a-f-]+\/html' because the document's frame is sandboxed/];
 
 export const test = base.extend<{ consoleErrors: ConsoleErrors }>({
   consoleErrors: [

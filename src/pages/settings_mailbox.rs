@@ -13,8 +13,16 @@ pub fn MailboxSection() -> impl IntoView {
     let remove = ServerAction::<RemoveMailbox>::new();
     // Bumped to look again while the first connection is being made.
     let recheck = RwSignal::new(0u32);
+    // Only a save that worked reloads the form: after a refused one, what was typed stays.
+    let saved = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save.value().get() {
+            saved.update(|n| *n += 1);
+            forget_typed_password();
+        }
+    });
     let current = Resource::new(
-        move || (save.version().get(), remove.version().get(), recheck.get()),
+        move || (saved.get(), remove.version().get(), recheck.get()),
         |_| get_mailbox(),
     );
     view! {
@@ -126,5 +134,22 @@ fn MailboxForm(
             </button>
         </ActionForm>
         <FormError message=Signal::derive(move || form_error(&result.get()))/>
+    }
+}
+
+/// The password field, once saved, goes blank (the form is updated in place, and a browser
+/// keeps what was typed in a field whatever its `value` attribute says).
+fn forget_typed_password() {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(input) = document()
+            .query_selector("[data-testid=mailbox-form] input[name=password]")
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+        {
+            input.set_value("");
+        }
     }
 }

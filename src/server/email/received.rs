@@ -18,9 +18,9 @@ use axum::response::{IntoResponse, Response};
 const FILE_CSP: &str = "default-src 'none'; sandbox";
 /// The HTML part: its own inline styles and its embedded pictures (inlined as `data:`), nothing
 /// else.
+/// (The frame that shows it is sandboxed by its own attribute.)
 const HTML_CSP: &str = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; \
-     base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox allow-popups \
-     allow-popups-to-escape-sandbox";
+     base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
 
 pub async fn attachment(
     State(state): State<AppState>,
