@@ -6,6 +6,7 @@ use crate::client::presence::provide_presence;
 use crate::client::realtime::provide_realtime;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
+use leptos_router::hooks::use_location;
 
 #[component]
 pub fn AppLayout() -> impl IntoView {
@@ -15,6 +16,7 @@ pub fn AppLayout() -> impl IntoView {
     provide_presence(realtime);
     let me = Signal::derive(move || user.get().and_then(|u| u.ok().flatten()).map(|u| u.id));
     let logout = ServerAction::<Logout>::new();
+    let location = use_location();
     view! {
         <div class="app">
             <header class="topbar">
@@ -23,7 +25,17 @@ pub fn AppLayout() -> impl IntoView {
                     "Leadwire"
                 </A>
                 <nav class="mainnav" aria-label="Main">
-                    <A href="/inbox">"Inbox"</A>
+                    // `/` is the inbox too: the link is current on both.
+                    <a
+                        href="/inbox"
+                        aria-current=move || {
+                            let path = location.pathname.get();
+                            (path == "/" || path == "/inbox" || path.starts_with("/inbox/"))
+                                .then_some("page")
+                        }
+                    >
+                        "Inbox"
+                    </a>
                     <A href="/leads">"Leads"</A>
                     <A href="/dashboard">"Dashboard"</A>
                     <A href="/outbox">"Outbox"</A>

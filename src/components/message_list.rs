@@ -40,12 +40,13 @@ pub fn render_messages(
                             <span class="auto-reply" title="Sent by the lead's mail program (an out-of-office or similar): not counted as a reply">"Automatic reply"</span>
                         })}
                     </div>
-                    {m.subject.clone().map(|s| view! { <p class="subject">{s}</p> })}
-                    <p class="body">{m.body.clone()}</p>
+                    {m.subject.clone().map(|s| view! { <p class="subject" dir="auto">{s}</p> })}
+                    // dir="auto": a message in Arabic or Hebrew reads right to left, whatever the page does.
+                    <p class="body" dir="auto">{m.body.clone()}</p>
                     {m.quoted.clone().map(|q| view! {
                         <details class="quoted">
                             <summary>"Show quoted text"</summary>
-                            <p class="body quoted-text">{q}</p>
+                            <p class="body quoted-text" dir="auto">{q}</p>
                         </details>
                     })}
                     {received_extras(m)}

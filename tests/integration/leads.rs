@@ -229,3 +229,55 @@ async fn the_leads_page_renders_on_the_server() {
         "SSR must include the data"
     );
 }
+
+/// Right-to-left text reads right to left in the thread (each message decides its own
+/// direction), and the main navigation marks the inbox current on `/`, which is the inbox.
+#[tokio::test]
+async fn messages_set_their_own_direction_and_the_inbox_is_current_on_the_home_page() {
+    let server = TestServer::start().await;
+    let client = server.signed_up("ada@example.com", "A").await;
+    let lead = server
+        .create_lead(&client, json!({"name": "Layla", "phone": "+14155550100"}))
+        .await;
+    let lead = lead["id"].as_str().unwrap();
+    let res = server
+        .send(
+            &client,
+            lead,
+            crate::support::message("sms", "مرحبا، هل أنت متاح غدا؟"),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let html = client
+        .get(server.url(&format!("/leads/{lead}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let body = html
+        .split("<p ")
+        .find(|p| p.contains(r#"class="body""#) && p.contains("مرحبا"))
+        .expect("the message body");
+    assert!(body.contains(r#"dir="auto""#), "{body}");
+    for (path, current) in [("/", true), ("/inbox", true), ("/leads", false)] {
+        let html = client
+            .get(server.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let inbox_link = html
+            .split("<a ")
+            .find(|a| a.contains(r#"href="/inbox""#) && a.contains(">Inbox<"))
+            .unwrap_or_else(|| panic!("{path}: no Inbox link"));
+        assert_eq!(
+            inbox_link.contains(r#"aria-current="page""#),
+            current,
+            "{path}: {inbox_link}"
+        );
+    }
+}
