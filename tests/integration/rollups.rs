@@ -728,3 +728,75 @@ async fn the_migration_fills_the_rollups_from_existing_rows() {
         "{k:?}"
     );
 }
+
+/// Sends that land in one group commit (many at once, several to the same lead on the same
+/// channel) have their rollups applied together before the batch's COMMIT: the figures equal a
+/// recount from the rows, "newest message" slots included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sends_batched_into_one_commit_count_like_a_recount() {
+    let w = world().await;
+    let ws = w.workspaces[0];
+    let mut leads = Vec::new();
+    for i in 0..3 {
+        let fields = LeadFields {
+            name: format!("Batch {i}"),
+            email: Some(format!("batch{i}@example.com")),
+            phone: None,
+            whatsapp: None,
+            instagram: None,
+            company: None,
+            stage: Stage::New,
+            deal_value_cents: Some(1_000),
+            owner_id: None,
+        };
+        leads.push(
+            w.store
+                .insert_lead_at(ws, &fields, Utc::now())
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let (writes_before, commits_before) = w.store.group_commit_counts();
+    let sends = (0..90).map(|i| {
+        let store = w.store.clone();
+        let lead = leads[i % 3];
+        async move {
+            let fields = MessageFields {
+                direction: if i % 4 == 0 {
+                    Direction::Inbound
+                } else {
+                    Direction::Outbound
+                },
+                channel: [Channel::Sms, Channel::Email][i % 2],
+                subject: None,
+                body: format!("batched {i}"),
+                client_id: uuid::Uuid::new_v4(),
+                guard: CollisionGuard::Off,
+            };
+            store
+                .record_message(ws, lead, None, &fields, None)
+                .await
+                .unwrap();
+        }
+    });
+    futures_util::future::join_all(sends).await;
+    let (writes, commits) = w.store.group_commit_counts();
+    assert!(
+        commits - commits_before < writes - writes_before,
+        "the sends shared commits ({} commits for {} writes)",
+        commits - commits_before,
+        writes - writes_before
+    );
+    let kept = rollup_rows(&w.pool).await;
+    w.store.rebuild_rollups(ws).await.unwrap();
+    assert_eq!(kept, rollup_rows(&w.pool).await);
+    let now = Utc::now() + Duration::seconds(1);
+    for q in queries() {
+        assert_eq!(
+            w.store.kpis(ws, &q, now).await.unwrap(),
+            kpis_from_rows(&w.pool, ws, &q, now).await,
+            "{q:?}"
+        );
+    }
+}
