@@ -65,8 +65,10 @@ fn received_extras(m: &Message) -> impl IntoView {
             .attachments
             .iter()
             .map(|a| {
-                let (url, link) = (format!("/attachments/{}", a.id), format!("/attachments/{}", a.id));
-                let (name, label) = (a.filename.clone(), a.filename.clone());
+                let url = format!("/attachments/{}", a.id);
+                let link = url.clone();
+                let name = a.filename.clone();
+                let label = name.clone();
                 if a.is_image() {
                     view! {
                         <li class="attachment image">

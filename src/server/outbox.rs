@@ -144,7 +144,16 @@ pub async fn html(
         .await
         .map_err(internal("reading outbox mail"))?
         .ok_or(AppError::NotFound)?;
-    Ok((
+    // The lead's view: their mail client loads remote images (the tracking pixel among them).
+    Ok(email_html(
+        "default-src 'none'; img-src * data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'",
+        mail.html_body,
+    ))
+}
+
+/// An email's HTML part for a sandboxed frame of ours, under `csp` (which must allow no script).
+pub fn email_html(csp: &'static str, html: String) -> Response {
+    (
         [
             (
                 header::CONTENT_TYPE,
@@ -152,9 +161,7 @@ pub async fn html(
             ),
             (
                 header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(
-                    "default-src 'none'; img-src * data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'",
-                ),
+                HeaderValue::from_static(csp),
             ),
             (
                 header::X_CONTENT_TYPE_OPTIONS,
@@ -162,7 +169,7 @@ pub async fn html(
             ),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
-        mail.html_body,
+        html,
     )
-        .into_response())
+        .into_response()
 }

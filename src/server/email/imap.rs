@@ -17,6 +17,7 @@ use crate::server::store::mailboxes::Mailbox;
 use async_imap::{Client, Session};
 use futures_util::TryStreamExt;
 use std::collections::HashMap;
+use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -103,14 +104,12 @@ async fn watch(state: AppState, workspace: WorkspaceId) {
     }
 }
 
-enum Never {}
-
 /// Connects as `mailbox` says and watches until something fails (the reason is returned).
 async fn connect_and_watch(
     state: &AppState,
     mailbox: &Mailbox,
     backoff: &mut Duration,
-) -> Result<Never, String> {
+) -> Result<Infallible, String> {
     let s = &mailbox.settings;
     let password = state.secrets.open(&mailbox.password_sealed).ok_or(
         "The stored password cannot be read with this server's secret key; enter it again.",
@@ -184,7 +183,7 @@ async fn logged_in<T>(
     client: Client<T>,
     password: &str,
     backoff: &mut Duration,
-) -> Result<Never, String>
+) -> Result<Infallible, String>
 where
     T: AsyncRead + AsyncWrite + Unpin + std::fmt::Debug + Send,
 {

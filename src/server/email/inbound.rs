@@ -156,9 +156,8 @@ fn attachments_of(
     omitted: &mut Vec<String>,
 ) -> Vec<Attachment> {
     let mut kept = Vec::new();
-    let broken_multipart = message
-        .content_type()
-        .is_some_and(|c| c.ctype().eq_ignore_ascii_case("multipart"));
+    // Part 0 of a multipart message as an attachment is its unsplittable body (see `text_of`).
+    let broken_multipart = is_multipart(message);
     let parts = message
         .attachments
         .iter()
@@ -283,18 +282,21 @@ fn text_of(message: &mail_parser::Message<'_>, raw: &[u8]) -> String {
             return text;
         }
     }
-    let multipart = message
-        .content_type()
-        .is_some_and(|c| c.ctype().eq_ignore_ascii_case("multipart"));
     // A multipart body whose boundary never appears is one part, which mail-parser lists as
     // an attachment: its text is what the sender wrote.
-    if multipart && message.attachments.iter().all(|&i| i == 0) {
+    if is_multipart(message) && message.attachments.iter().all(|&i| i == 0) {
         let body = raw
             .get(message.root_part().raw_body_offset() as usize..)
             .unwrap_or_default();
         return String::from_utf8_lossy(body).into_owned();
     }
     texts.join("\n\n")
+}
+
+fn is_multipart(message: &mail_parser::Message<'_>) -> bool {
+    message
+        .content_type()
+        .is_some_and(|c| c.ctype().eq_ignore_ascii_case("multipart"))
 }
 
 /// `html` with a line break before every block element, which the tag stripper would

@@ -94,25 +94,7 @@ pub async fn html(
             html = html.replace(&format!("{scheme}{content_id}"), &inline);
         }
     }
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            ),
-            (
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(HTML_CSP),
-            ),
-            (
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            ),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-        ],
-        html,
-    )
-        .into_response())
+    Ok(crate::server::outbox::email_html(HTML_CSP, html))
 }
 
 /// `attachment; filename="plain ASCII"; filename*=UTF-8''percent-encoded` (RFC 6266).

@@ -355,14 +355,17 @@ pub(super) async fn set_status(
     status: &str,
     reason: Option<&str>,
 ) -> Result<(), sqlx::Error> {
-    let before = super::rollups::message_facts_in(&mut *tx, message).await?;
-    sqlx::query("UPDATE messages SET status = ?, status_reason = ? WHERE id = ?")
-        .bind(status)
-        .bind(reason)
-        .bind(message)
-        .execute(&mut *tx)
-        .await?;
-    super::rollups::message_changed_in(tx, before, message).await
+    use super::rollups::{message_changed_in, message_facts_in, MESSAGE_FACTS};
+    let before = message_facts_in(&mut *tx, message).await?;
+    let after = sqlx::query_as(&format!(
+        "UPDATE messages SET status = ?, status_reason = ? WHERE id = ? RETURNING {MESSAGE_FACTS}"
+    ))
+    .bind(status)
+    .bind(reason)
+    .bind(message)
+    .fetch_optional(&mut *tx)
+    .await?;
+    message_changed_in(tx, before, after).await
 }
 
 /// Appends `messages_updated UPDATE` with the message as it now stands, and returns both.

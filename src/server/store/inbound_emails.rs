@@ -130,7 +130,7 @@ impl Store {
             None,
             &fields,
             None,
-            super::messages::Received {
+            super::messages::EmailExtras {
                 quoted: email.quoted.as_deref(),
                 auto_reply: email.auto_reply,
                 attachments: &attachments,

@@ -151,17 +151,17 @@ impl Store {
         error: Option<&str>,
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let sql = if error.is_none() {
-            "UPDATE imap_mailboxes SET last_sync_at = ?, last_error = ? WHERE workspace_id = ?"
-        } else {
-            "UPDATE imap_mailboxes SET last_error = ?2 WHERE workspace_id = ?3 AND ?1 IS NOT NULL"
+        let query = match error {
+            None => sqlx::query(
+                "UPDATE imap_mailboxes SET last_sync_at = ?, last_error = NULL WHERE workspace_id = ?",
+            )
+            .bind(now()),
+            Some(error) => {
+                sqlx::query("UPDATE imap_mailboxes SET last_error = ? WHERE workspace_id = ?")
+                    .bind(error)
+            }
         };
-        sqlx::query(sql)
-            .bind(now())
-            .bind(error)
-            .bind(workspace)
-            .execute(&mut *tx)
-            .await?;
+        query.bind(workspace).execute(&mut *tx).await?;
         tx.commit(Vec::new()).await
     }
 

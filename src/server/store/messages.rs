@@ -211,7 +211,7 @@ impl Store {
             author,
             fields,
             email,
-            Received::default(),
+            EmailExtras::default(),
         )
         .await?;
         // An existing message may still be in the batch being built: answer once it is on disk.
@@ -249,7 +249,7 @@ const INSERT_MESSAGE: &str = "INSERT INTO messages (created_at, lead_id, id, wor
 
 /// What a received email adds to its message (its caller stores the email beside it).
 #[derive(Debug, Default, Clone, Copy)]
-pub(super) struct Received<'a> {
+pub(super) struct EmailExtras<'a> {
     /// The quoted history cut off its body.
     pub quoted: Option<&'a str>,
     /// An out-of-office or other automatic answer: no reply, no turn, no response time.
@@ -268,7 +268,7 @@ pub(super) async fn record_in(
     author: Option<UserId>,
     fields: &MessageFields,
     email: Option<&NewEmail<'_>>,
-    received: Received<'_>,
+    received: EmailExtras<'_>,
 ) -> Result<(Recorded, Vec<LoggedEvent>), sqlx::Error> {
     let (existing, lead_name, author_name, previous, lead_last, channel_last): Prelude =
         sqlx::query_as(RECORD_PRELUDE)

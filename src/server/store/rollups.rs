@@ -459,13 +459,13 @@ pub(super) async fn message_facts_in(
     .await
 }
 
-/// After a change to message `id` whose facts were `before`: applies the difference.
+/// A message's facts went from `before` to `after` (its update's `RETURNING {MESSAGE_FACTS}`):
+/// applies the difference.
 pub(super) async fn message_changed_in(
     conn: &mut sqlx::SqliteConnection,
     before: Option<MessageFacts>,
-    id: MessageId,
+    after: Option<MessageFacts>,
 ) -> Result<(), sqlx::Error> {
-    let after = message_facts_in(&mut *conn, id).await?;
     if before == after {
         return Ok(());
     }

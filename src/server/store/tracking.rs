@@ -2,6 +2,7 @@
 //! together with the read receipts they change.
 use super::activity::NewActivity;
 use super::emails::message_updated;
+use super::rollups::MESSAGE_FACTS;
 use super::Store;
 use crate::model::activity::ActivityKind;
 use crate::model::ids::{MessageId, WorkspaceId};
@@ -215,16 +216,17 @@ impl Store {
             if merged == old {
                 continue;
             }
-            sqlx::query(
-                "UPDATE messages SET opened_at = ?, clicked_at = ?, proxy_opened_at = ? WHERE id = ?",
-            )
+            let after = sqlx::query_as(&format!(
+                "UPDATE messages SET opened_at = ?, clicked_at = ?, proxy_opened_at = ? WHERE id = ? \
+                 RETURNING {MESSAGE_FACTS}"
+            ))
             .bind(merged.opened)
             .bind(merged.clicked)
             .bind(merged.proxy)
             .bind(message)
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await?;
-            super::rollups::message_changed_in(&mut tx, Some(before), message).await?;
+            super::rollups::message_changed_in(&mut tx, Some(before), after).await?;
             let (event, updated) = message_updated(&mut tx, workspace, message).await?;
             events.push(event);
             // The feed hears of the first human open and the first human click.
@@ -330,16 +332,16 @@ async fn reclassify_burst(
         return Ok(None);
     }
     let before = super::rollups::message_facts_in(&mut *tx, burst.message_id).await?;
-    sqlx::query(
+    let after = sqlx::query_as(&format!(
         "UPDATE messages SET \
          opened_at = (SELECT MIN(at) FROM tracking_events WHERE message_id = ?1 AND classification = 'human'), \
          clicked_at = (SELECT MIN(at) FROM tracking_events WHERE message_id = ?1 AND kind = 'click' AND classification = 'human') \
-         WHERE id = ?1",
-    )
+         WHERE id = ?1 RETURNING {MESSAGE_FACTS}"
+    ))
     .bind(burst.message_id)
-    .execute(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await?;
-    super::rollups::message_changed_in(&mut *tx, before, burst.message_id).await?;
+    super::rollups::message_changed_in(&mut *tx, before, after).await?;
     Ok(Some(
         message_updated(tx, burst.workspace_id, burst.message_id)
             .await?
