@@ -1,6 +1,7 @@
 //! Server functions (the UI's calls) and, for integrations, the JSON API under `/api`.
 //! Both are thin: authenticate, parse, call one service function, return.
 pub mod auth;
+pub mod channels;
 pub mod dashboard;
 pub mod drafts;
 pub mod inbound_email;

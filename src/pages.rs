@@ -9,6 +9,7 @@ pub mod login;
 pub mod not_found;
 pub mod outbox;
 pub mod settings;
+pub mod settings_channels;
 pub mod settings_mailbox;
 pub mod settings_notifications;
 pub mod signup;

@@ -3,6 +3,7 @@ pub mod accounts;
 pub mod api_tokens;
 pub mod app_router;
 pub mod auth;
+pub mod channels;
 pub mod client_ip;
 pub mod crypto;
 pub mod dashboard;

@@ -45,6 +45,7 @@ test("2. the outbox explains itself when empty", async ({ context, page }) => {
   await hydrated(page);
   await expect(page.getByText("No SMTP relay is configured")).toBeVisible();
   await expect(page.getByText("Nothing here yet.")).toBeVisible();
+  await expect(page.getByText("No sandbox messages yet.")).toBeVisible();
 });
 
 test("3. replying as the lead from the outbox lands live in the thread, and a teammate gets a toast and an unread count", async ({ browser }) => {

@@ -6,10 +6,39 @@ use leptos::prelude::*;
 #[server(prefix = "/rpc", endpoint = "list_outbox")]
 pub async fn list_outbox() -> Result<OutboxOverview, AppError> {
     let (state, caller) = super::caller().await?;
+    let sandbox = crate::server::channels::sandbox::held(&state, &caller)
+        .await?
+        .into_iter()
+        .map(|h| crate::model::outbox::SandboxEntry {
+            message: h.message,
+            lead_name: h.lead_name,
+            to: h.to,
+        })
+        .collect();
     Ok(OutboxOverview {
         relay: state.settings.mail.relay.as_ref().map(|r| r.host.clone()),
         entries: crate::server::outbox::list(&state, &caller).await?,
+        sandbox,
     })
+}
+
+/// The sandbox's "Reply as the lead": the lead answers a message from their phone, through the
+/// provider's signed webhook (see `server::channels::sandbox`).
+#[server(prefix = "/rpc", endpoint = "sandbox_reply")]
+pub async fn sandbox_reply(id: String, body: String) -> Result<(), AppError> {
+    use crate::model::ids::MessageId;
+    let (state, caller) = super::caller().await?;
+    let id = MessageId::parse(&id).ok_or(AppError::NotFound)?;
+    crate::server::channels::sandbox::reply(&state, &caller, id, &body).await
+}
+
+/// The sandbox reports a message `delivered` or `read`, as the provider's status callback.
+#[server(prefix = "/rpc", endpoint = "sandbox_report")]
+pub async fn sandbox_report(id: String, status: String) -> Result<(), AppError> {
+    use crate::model::ids::MessageId;
+    let (state, caller) = super::caller().await?;
+    let id = MessageId::parse(&id).ok_or(AppError::NotFound)?;
+    crate::server::channels::sandbox::report(&state, &caller, id, &status).await
 }
 
 #[server(prefix = "/rpc", endpoint = "get_outbox_mail")]

@@ -1,10 +1,11 @@
 //! The messages of a thread under their date separators, each with its channel, time and, for
-//! outbound ones, its receipt: "Sending…", "Failed" with Retry, "Sent", "Read at 2:30 PM" 🔗.
+//! outbound ones, its receipt: "Sending…", "Failed" with Retry, "Sent", "Delivered", "Read at
+//! 2:30 PM" 🔗, and when only the outbox or the sandbox took it, a line that says so.
 use super::badges::ChannelBadge;
 use super::local_time::{day_and_clock, day_label, today};
 use crate::model::ids::MessageId;
 use crate::model::message::{Direction, Message};
-use crate::model::receipt::{receipt, Receipt};
+use crate::model::receipt::{receipt, stand_in, Receipt};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
@@ -51,6 +52,7 @@ pub fn render_messages(
                     })}
                     {received_extras(m)}
                     {receipt(m).map(|r| receipt_line(r, local, move || on_retry.run(id)))}
+                    {stand_in(m).map(|text| view! { <p class="receipt stand-in" data-testid="stand-in">{text}</p> })}
                 </li>
             }
         })
@@ -139,6 +141,9 @@ fn receipt_line(r: Receipt, local: bool, retry: impl Fn() + 'static) -> AnyView 
         }
         .into_any(),
         Receipt::Sent => view! { <p class="receipt" data-testid="receipt">"Sent"</p> }.into_any(),
+        Receipt::Delivered => {
+            view! { <p class="receipt" data-testid="receipt">"Delivered"</p> }.into_any()
+        }
         Receipt::ProxyOpened => view! {
             <p class="receipt" data-testid="receipt" title="A mail privacy proxy (such as Apple Mail's) fetched this email. That happens on delivery, so it does not mean it was read.">
                 "Delivered — opened by a mail privacy proxy"

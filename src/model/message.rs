@@ -92,7 +92,8 @@ pub struct Message {
     /// Email only.
     pub subject: Option<String>,
     pub body: String,
-    /// `queued` (email waiting for delivery), `sent`, `failed` (see `status_reason`), `received`.
+    /// `queued` (waiting for delivery), `sent` (a provider or relay took it), `delivered` and
+    /// `read` (as the provider reports), `failed` (see `status_reason`), `received`.
     pub status: String,
     /// Why a message failed, when it did.
     pub status_reason: Option<String>,
@@ -126,6 +127,11 @@ pub struct Message {
     /// What of a received email was not kept, one note each (too many attachments …).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub omitted: Vec<String>,
+    /// Where an outbound message went once sent: `smtp`, `twilio`, or a stand-in that did not
+    /// reach the lead — `outbox` (email without a relay) or `sandbox` (SMS, WhatsApp and
+    /// Instagram without a provider connection).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_via: Option<String>,
 }
 
 /// A file that came with a received email, as the thread lists it.

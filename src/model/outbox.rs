@@ -10,6 +10,18 @@ pub struct OutboxOverview {
     /// The SMTP relay's host when one is configured (then mail leaves and the outbox stays empty).
     pub relay: Option<String>,
     pub entries: Vec<OutboxEntry>,
+    /// SMS, WhatsApp and Instagram messages the sandbox took instead of a provider.
+    #[serde(default)]
+    pub sandbox: Vec<SandboxEntry>,
+}
+
+/// A message the sandbox holds: what the lead's phone would show.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SandboxEntry {
+    pub message: super::message::Message,
+    pub lead_name: String,
+    /// The address it would have gone to (`+15550100200`, `whatsapp:+…`, a handle).
+    pub to: String,
 }
 
 /// A row of `/outbox`.

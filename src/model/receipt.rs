@@ -12,6 +12,8 @@ pub enum Receipt {
     Failed { reason: String, retryable: bool },
     /// Handed to the channel; nothing heard since.
     Sent,
+    /// The provider reports it reached the lead's phone.
+    Delivered,
     /// Only a mail privacy proxy fetched it: delivered, but we cannot say it was read.
     ProxyOpened,
     /// A person opened it (and maybe clicked a link).
@@ -35,6 +37,7 @@ pub fn receipt(m: &Message) -> Option<Receipt> {
                 .unwrap_or_else(|| "Delivery failed.".into()),
             retryable: m.channel == Channel::Email,
         },
+        "delivered" if m.opened_at.is_none() => Receipt::Delivered,
         _ => match (m.opened_at, m.clicked_at, m.proxy_opened_at) {
             (Some(at), clicked_at, _) => Receipt::Read { at, clicked_at },
             // A click without a recorded open still means a person read it.
@@ -46,6 +49,16 @@ pub fn receipt(m: &Message) -> Option<Receipt> {
             (None, None, None) => Receipt::Sent,
         },
     })
+}
+
+/// What stood in for the channel when a message never reached the lead: the thread says so
+/// beside its receipt, so a stand-in's "Sent" is never mistaken for the real thing.
+pub fn stand_in(m: &Message) -> Option<&'static str> {
+    match m.delivered_via.as_deref()? {
+        "outbox" => Some("Outbox — not sent to the lead"),
+        "sandbox" => Some("Sandbox — not sent to the lead's phone"),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -75,6 +88,7 @@ mod tests {
             attachments: Vec::new(),
             has_html: false,
             omitted: Vec::new(),
+            delivered_via: None,
         }
     }
 
@@ -82,6 +96,19 @@ mod tests {
     fn delivery_states_read_plainly() {
         assert_eq!(receipt(&outbound("queued")), Some(Receipt::Queued));
         assert_eq!(receipt(&outbound("sent")), Some(Receipt::Sent));
+        assert_eq!(receipt(&outbound("delivered")), Some(Receipt::Delivered));
+        let mut read = outbound("read");
+        read.opened_at = Some(Utc::now());
+        assert!(matches!(receipt(&read), Some(Receipt::Read { .. })));
+        let mut sandboxed = outbound("delivered");
+        assert_eq!(stand_in(&sandboxed), None);
+        sandboxed.delivered_via = Some("sandbox".into());
+        assert_eq!(
+            stand_in(&sandboxed),
+            Some("Sandbox — not sent to the lead's phone")
+        );
+        sandboxed.delivered_via = Some("twilio".into());
+        assert_eq!(stand_in(&sandboxed), None);
         let mut failed = outbound("failed");
         failed.status_reason = Some("550 no such user".into());
         assert_eq!(

@@ -1,10 +1,14 @@
 //! `/outbox` and `/outbox/:id`: email kept locally because no SMTP relay is configured, each
-//! viewable as the recipient would see it, with its pixel and tracked links live.
-use crate::api::outbox::{get_outbox_mail, list_outbox, ReplyAsLead};
+//! viewable as the recipient would see it, with its pixel and tracked links live; and the
+//! sandbox's SMS, WhatsApp and Instagram messages, which the lead's phone can answer, deliver
+//! and read from here.
+use crate::api::outbox::{get_outbox_mail, list_outbox, ReplyAsLead, SandboxReply, SandboxReport};
+use crate::components::badges::ChannelBadge;
 use crate::components::field::FormError;
 use crate::components::local_time::{LocalTime, TimeStyle};
 use crate::components::status::{ErrorNotice, Loading};
 use crate::model::outbox::OutboxMail;
+use crate::model::outbox::SandboxEntry;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -12,7 +16,12 @@ use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn OutboxPage() -> impl IntoView {
-    let outbox = Resource::new(|| (), |_| list_outbox());
+    let reply = ServerAction::<SandboxReply>::new();
+    let report = ServerAction::<SandboxReport>::new();
+    let outbox = Resource::new(
+        move || (reply.version().get(), report.version().get()),
+        |_| list_outbox(),
+    );
     view! {
         <Title text="Outbox"/>
         <div class="page-head">
@@ -49,10 +58,96 @@ pub fn OutboxPage() -> impl IntoView {
                                 </ul>
                             }.into_any()
                         }}
+                        <SandboxSection entries=o.sandbox reply report/>
                     }.into_any(),
                 }
             })}
         </Transition>
+    }
+}
+
+/// SMS, WhatsApp and Instagram messages the sandbox took: the lead's side of each, with a reply
+/// box that answers as the lead and the delivery reports a phone would send.
+#[component]
+fn SandboxSection(
+    entries: Vec<SandboxEntry>,
+    reply: ServerAction<SandboxReply>,
+    report: ServerAction<SandboxReport>,
+) -> impl IntoView {
+    let error = Signal::derive(move || {
+        let failed = |e: Option<Result<(), crate::model::error::AppError>>| {
+            e.and_then(Result::err).map(|e| e.to_string())
+        };
+        failed(reply.value().get()).or_else(|| failed(report.value().get()))
+    });
+    let list = if entries.is_empty() {
+        view! {
+            <div class="empty card"><p>"No sandbox messages yet. Send an SMS, WhatsApp or Instagram message to a lead while the channel isn't connected, and it appears here."</p></div>
+        }
+        .into_any()
+    } else {
+        view! {
+            <ul class="list card sandbox-list" aria-label="Sandbox messages">
+                {entries.into_iter().map(|e| {
+                    let id = e.message.id.to_string();
+                    let can_read = e.message.channel != crate::model::message::Channel::Sms;
+                    // As the lead's phone sees it.
+                    let status = match e.message.status.as_str() {
+                        "queued" => "On its way",
+                        "delivered" => "Delivered",
+                        "read" => "Read",
+                        "failed" => "Failed",
+                        _ => "Arrived, not yet reported delivered",
+                    };
+                    let (id_a, id_b) = (id.clone(), id.clone());
+                    view! {
+                        <li class="sandbox-item" data-testid="sandbox-item">
+                            <div class="message-meta">
+                                <ChannelBadge channel=e.message.channel/>
+                                <span>{format!("To {} ({})", e.lead_name, e.to)}</span>
+                                <span class="badge" data-testid="sandbox-status">{status}</span>
+                                <LocalTime at=e.message.created_at/>
+                            </div>
+                            <p class="body" dir="auto">{e.message.body.clone()}</p>
+                            <div class="row-actions">
+                                <ActionForm action=report>
+                                    <input type="hidden" name="id" value=id_a/>
+                                    <input type="hidden" name="status" value="delivered"/>
+                                    <button type="submit" class="btn subtle small">"Mark delivered"</button>
+                                </ActionForm>
+                                {can_read.then(|| view! {
+                                    <ActionForm action=report>
+                                        <input type="hidden" name="id" value=id_b/>
+                                        <input type="hidden" name="status" value="read"/>
+                                        <button type="submit" class="btn subtle small">"Mark read"</button>
+                                    </ActionForm>
+                                })}
+                            </div>
+                            <ActionForm action=reply attr:class="sandbox-reply">
+                                <input type="hidden" name="id" value=id/>
+                                <label class="field">
+                                    <span>{format!("Reply as {}", e.lead_name)}</span>
+                                    <textarea name="body" rows="2" required></textarea>
+                                </label>
+                                <button type="submit" class="btn primary small" disabled=move || reply.pending().get()>
+                                    "Send as the lead"
+                                </button>
+                            </ActionForm>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
+    view! {
+        <h2 class="section-title">"Sandbox"</h2>
+        <p class="muted intro">
+            "SMS, WhatsApp and Instagram messages sent while the channel isn't connected stop here instead of reaching the lead's phone. "
+            "Answer as the lead, or report a message delivered or read: each goes through the same signed webhook a provider calls."
+        </p>
+        <FormError message=error/>
+        {list}
     }
 }
 

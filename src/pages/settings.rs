@@ -1,4 +1,5 @@
 //! `/settings`: the team (members and invites) and personal API tokens.
+use super::settings_channels::ChannelsSection;
 use super::settings_mailbox::MailboxSection;
 use super::settings_notifications::NotificationsSection;
 use crate::api::inbound_email::get_inbound_email;
@@ -25,6 +26,7 @@ pub fn SettingsPage() -> impl IntoView {
             <TrackingSection/>
             <MailboxSection/>
             <InboundEmailSection/>
+            <ChannelsSection/>
             <TokensSection/>
         </div>
     }

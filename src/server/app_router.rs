@@ -73,10 +73,11 @@ pub fn router(state: AppState) -> Router {
             read_body_first,
         ))
         // Merged after the layers: the tracking endpoints are GET-only, public and hot; the
-        // inbound email endpoint is called by mail servers (no Origin, no session: its
-        // signature is the credential) and reads bodies up to its own, larger limit.
+        // inbound email endpoint is called by mail servers and the channel webhooks by providers
+        // (no Origin, no session: the signature is the credential), with their own body limits.
         .merge(super::tracking::routes())
         .merge(super::email::inbound_webhook::routes())
+        .merge(super::channels::webhook::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security_headers,
@@ -114,6 +115,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
         state.settings.event_retention_secs,
     ));
     tokio::spawn(super::email::worker::run(state.clone()));
+    tokio::spawn(super::channels::worker::run(state.clone()));
     super::email::imap::start_all(&state).await;
     tokio::spawn(super::dashboard::live::run(
         state.store.clone(),

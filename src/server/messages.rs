@@ -1,11 +1,13 @@
 //! Message services: the thread's pages and recording sent and received messages.
 use super::auth::Caller;
+use super::channels;
 use super::email::compose::compose;
 use super::email::new_message_id;
 use super::http_error::internal;
 use super::state::AppState;
+use super::store::channels::NewDelivery;
 use super::store::emails::{NewEmail, RetryOutcome};
-use super::store::messages::Recorded;
+use super::store::messages::{Outbound, Recorded};
 use super::store::reads::ReadMark;
 use crate::model::error::AppError;
 use crate::model::ids::{LeadId, MessageId};
@@ -70,7 +72,8 @@ pub async fn record(
 ) -> Result<(Message, bool), AppError> {
     let lead = super::leads::get(state, caller, lead_id).await?;
     let fields = input.parse()?;
-    if fields.direction == Direction::Outbound && lead.address_for(fields.channel).is_none() {
+    let outbound = fields.direction == Direction::Outbound;
+    if outbound && lead.address_for(fields.channel).is_none() {
         return Err(AppError::validation(
             "channel",
             format!(
@@ -98,22 +101,59 @@ pub async fn record(
         }
         _ => None,
     };
-    let email = composed.as_ref().map(|(to, composed)| NewEmail {
-        to_address: to,
-        to_name: &lead.name,
-        subject: fields.subject.as_deref().unwrap_or(""),
-        message_id_header: new_message_id(&state.settings.mail),
-        composed,
-    });
+    // SMS, WhatsApp and Instagram leave through the workspace's provider or the sandbox.
+    let route = if outbound && channels::is_provider_channel(fields.channel) {
+        let connection = channels::route(state, workspace, fields.channel)
+            .await?
+            .ok_or_else(|| {
+                AppError::validation(
+                    "channel",
+                    format!(
+                        "{} isn't connected — connect it in Settings → Channels.",
+                        fields.channel.label()
+                    ),
+                )
+            })?;
+        let to = channels::address(fields.channel, &lead).ok_or_else(|| {
+            AppError::validation(
+                "channel",
+                format!(
+                    "{}'s {} address is not one {} can send to.",
+                    lead.name,
+                    fields.channel.label(),
+                    fields.channel.label()
+                ),
+            )
+        })?;
+        Some((connection.id, to))
+    } else {
+        None
+    };
+    let outbound = match (&composed, &route) {
+        (Some((to, composed)), _) => Some(Outbound::Email(NewEmail {
+            to_address: to,
+            to_name: &lead.name,
+            subject: fields.subject.as_deref().unwrap_or(""),
+            message_id_header: new_message_id(&state.settings.mail),
+            composed,
+        })),
+        (None, Some((connection_id, to))) => Some(Outbound::Channel(NewDelivery {
+            connection_id: *connection_id,
+            to_address: to,
+        })),
+        (None, None) => None,
+    };
     let recorded = state
         .store
-        .record_message(workspace, lead_id, author, &fields, email.as_ref())
+        .record_message(workspace, lead_id, author, &fields, outbound.as_ref())
         .await
         .map_err(internal("recording message"))?;
     match recorded {
         Recorded::Created(message) => {
-            if email.is_some() {
-                state.mail_wake.notify_one();
+            match outbound {
+                Some(Outbound::Email(_)) => state.mail_wake.notify_one(),
+                Some(Outbound::Channel(_)) => state.delivery_wake.notify_one(),
+                None => {}
             }
             Ok((message, true))
         }

@@ -1,8 +1,10 @@
 //! Runtime settings of the server binary: `Leptos.toml`, then `LEADWIRE_<SETTING>` environment
 //! overrides (and `LEPTOS_SITE_ADDR` / `LEPTOS_SITE_ROOT`, which cargo-leptos sets in development).
+mod channels;
 mod limits;
 mod mail;
 
+pub use channels::ChannelSettings;
 pub use limits::Limits;
 pub use mail::{MailSettings, SmtpRelay, SmtpSecurity};
 use std::collections::BTreeMap;
@@ -48,6 +50,8 @@ pub struct Settings {
     pub secret_key: Option<[u8; 32]>,
     /// Email delivery and tracking.
     pub mail: MailSettings,
+    /// SMS, WhatsApp and Instagram delivery (see `server::channels`).
+    pub channels: ChannelSettings,
     /// What anonymous clients may cost us, and which proxies we trust.
     pub limits: Limits,
 }
@@ -85,7 +89,10 @@ const KEYS: &[&str] = &[
 ];
 
 fn is_known(key: &str) -> bool {
-    KEYS.contains(&key) || mail::KEYS.contains(&key) || limits::KEYS.contains(&key)
+    KEYS.contains(&key)
+        || mail::KEYS.contains(&key)
+        || limits::KEYS.contains(&key)
+        || channels::KEYS.contains(&key)
 }
 
 struct Raw {
@@ -321,6 +328,7 @@ impl Settings {
                 ),
             },
             mail: mail::parse(&raw)?,
+            channels: channels::parse(&raw)?,
             limits: limits::parse(&raw)?,
         })
     }

@@ -40,6 +40,8 @@ pub struct AppState {
     pub revocations: Arc<super::revocations::Revocations>,
     /// Rung when an email is queued, so the delivery worker wakes at once.
     pub mail_wake: Arc<tokio::sync::Notify>,
+    /// Rung when an SMS, WhatsApp or Instagram message is queued (see `channels::worker`).
+    pub delivery_wake: Arc<tokio::sync::Notify>,
     /// Seals and opens secrets at rest (mailbox passwords).
     pub secrets: Arc<super::secrets::SecretBox>,
     /// The workspaces' mailbox watchers (IMAP), restarted when their settings change.
@@ -127,6 +129,7 @@ impl AppState {
             socket_frames,
             revocations: Arc::default(),
             mail_wake: Arc::new(tokio::sync::Notify::new()),
+            delivery_wake: Arc::new(tokio::sync::Notify::new()),
             secrets: Arc::new(secrets),
             mailboxes: Arc::default(),
         }

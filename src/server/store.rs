@@ -2,6 +2,7 @@
 //! SQLite (WAL, foreign keys on, fsync on every commit) is the embedded default.
 pub mod activity;
 pub mod api_tokens;
+pub mod channels;
 pub mod drafts;
 pub mod emails;
 pub mod events;

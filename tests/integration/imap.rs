@@ -367,7 +367,15 @@ async fn killed_mid_import_and_restarted_imports_nothing_twice_and_skips_nothing
     // Started again on the same database: it picks up where the import stood.
     let server = ServerProcess::start(&dir, &[]).await;
     let started = Instant::now();
-    while imported().await < N {
+    // The mailbox's position moves just after each message is stored: wait for both.
+    let last_uid = || async {
+        let (uid,): (i64,) = sqlx::query_as("SELECT last_uid FROM imap_mailboxes")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        uid
+    };
+    while imported().await < N || last_uid().await < N as i64 {
         assert!(
             started.elapsed() < Duration::from_secs(60),
             "import did not finish"
@@ -385,10 +393,6 @@ async fn killed_mid_import_and_restarted_imports_nothing_twice_and_skips_nothing
         bodies.into_iter().map(|(b,)| b).collect::<Vec<_>>(),
         expected
     );
-    let (last_uid,): (i64,) = sqlx::query_as("SELECT last_uid FROM imap_mailboxes")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(last_uid, N as i64);
+    assert_eq!(last_uid().await, N as i64);
     drop(server);
 }

@@ -23,6 +23,8 @@ const MARKERS: &[&str] = &[
 struct WorkspaceA {
     lead: String,
     message: String,
+    /// An SMS the sandbox took.
+    sms: String,
     invite: String,
     token: String,
 }
@@ -51,6 +53,21 @@ async fn workspace_a(server: &TestServer) -> (crate::support::Session, Workspace
         .await
         .unwrap();
     let message = sent["id"].as_str().unwrap().to_string();
+    // The sandbox takes the SMS at once; wait for that, so A's snapshot holds still.
+    let mut ws = server.live_socket(&alice.cookie).await;
+    let sms: Value = server
+        .send(
+            &alice.client,
+            &lead,
+            json!({"channel": "sms", "body": "secret body 7731", "client_id": uuid::Uuid::new_v4()}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sms = sms["id"].as_str().unwrap().to_string();
+    ws.next_update(|m| m["id"] == sms.as_str() && m["status"] == "sent")
+        .await;
     let res = alice
         .client
         .post(server.url(&format!("/api/drafts/{lead}")))
@@ -73,6 +90,7 @@ async fn workspace_a(server: &TestServer) -> (crate::support::Session, Workspace
     let a = WorkspaceA {
         lead,
         message,
+        sms,
         invite: invite["invite"]["id"]
             .as_str()
             .expect("invite id")
@@ -95,11 +113,12 @@ async fn snapshot(server: &TestServer, alice: &reqwest::Client, a: &WorkspaceA) 
         "tracking": server.rpc(alice, "get_email_tracking", &[]).await.json::<Value>().await.unwrap(),
         "inbound": server.rpc(alice, "get_inbound_email", &[]).await.json::<Value>().await.unwrap(),
         "mailbox": server.rpc(alice, "get_mailbox", &[]).await.json::<Value>().await.unwrap(),
+        "channels": server.rpc(alice, "get_channels", &[]).await.json::<Value>().await.unwrap(),
         "prefs": get("/api/notification-prefs".to_string()).await,
     })
 }
 
-/// How B calls each server function, with A's ids. `{lead}` `{message}` `{invite}` `{token}`
+/// How B calls each server function, with A's ids. `{lead}` `{message}` `{sms}` `{invite}` `{token}`
 /// are replaced.
 fn server_function_calls() -> BTreeMap<&'static str, Vec<(&'static str, &'static str)>> {
     let at = "2030-01-01T10:00:00Z";
@@ -241,6 +260,23 @@ fn server_function_calls() -> BTreeMap<&'static str, Vec<(&'static str, &'static
             ],
         ),
         ("remove_mailbox", vec![]),
+        ("get_channels", vec![]),
+        (
+            "save_twilio",
+            vec![
+                ("channel", "sms"),
+                ("account_sid", "AC0123456789abcdef0123456789abcdef"),
+                ("auth_token", "0123456789abcdef0123456789abcdef"),
+                ("sender", "+15550100200"),
+                ("enabled", "on"),
+            ],
+        ),
+        ("set_sandbox", vec![("channel", "sms"), ("on", "false")]),
+        ("sandbox_reply", vec![("id", "{sms}"), ("body", "hijack")]),
+        (
+            "sandbox_report",
+            vec![("id", "{sms}"), ("status", "delivered")],
+        ),
         ("set_email_tracking", vec![("enabled", "false")]),
         // Last: it ends B's session.
         ("logout", vec![]),
@@ -251,6 +287,7 @@ fn fill(template: &str, a: &WorkspaceA) -> String {
     template
         .replace("{lead}", &a.lead)
         .replace("{message}", &a.message)
+        .replace("{sms}", &a.sms)
         .replace("{invite}", &a.invite)
         .replace("{token}", &a.token)
 }
@@ -260,6 +297,7 @@ fn assert_no_leak(what: &str, status: u16, body: &str, a: &WorkspaceA) {
     for marker in MARKERS.iter().copied().chain([
         a.lead.as_str(),
         a.message.as_str(),
+        a.sms.as_str(),
         a.invite.as_str(),
         a.token.as_str(),
     ]) {

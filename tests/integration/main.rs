@@ -3,10 +3,12 @@
 #![cfg(feature = "ssr")]
 
 mod accounts;
+mod channels;
 mod credentials;
 mod dashboard;
 mod drafts;
 mod email;
+mod fake_twilio;
 mod fuzz;
 mod group_commit;
 mod http_guards;

@@ -44,10 +44,15 @@ async fn a_reconnecting_socket_gets_every_missed_event_once_in_order() {
     let last_seq = ws.next_of("live").await["seq"].as_i64().unwrap();
     ws.close().await;
 
+    // Website chat: stored as sent, one event per message (an SMS adds its delivery's update).
     for i in 0..50 {
         assert_eq!(
             server
-                .send(&owner.client, &lead, message("sms", &format!("missed {i}")))
+                .send(
+                    &owner.client,
+                    &lead,
+                    message("chat", &format!("missed {i}"))
+                )
                 .await
                 .status(),
             201
@@ -161,9 +166,10 @@ async fn another_workspace_receives_none_of_these_events() {
         .send()
         .await
         .unwrap();
-    // The outsider's own event is published after those: if any of them leaked, it would come first.
+    // The outsider's own event is published after those: if any of them leaked, it would come
+    // first. (On website chat: one event, where an SMS adds its delivery's update.)
     server
-        .send(&outsider.client, their_lead, message("sms", "own"))
+        .send(&outsider.client, their_lead, message("chat", "own"))
         .await;
     let first = ws.next_logged().await;
     assert_eq!(first["type"], "messages_updated");

@@ -102,7 +102,7 @@ async fn idle(state: &AppState) {
 }
 
 /// Exponential backoff from `base` with ±20 % jitter, so retries of many mails spread out.
-fn backoff_ms(base: u64, attempts: u32) -> u64 {
+pub(crate) fn backoff_ms(base: u64, attempts: u32) -> u64 {
     let exp = base.saturating_mul(1u64 << attempts.saturating_sub(1).min(30));
     let capped = exp.min(MAX_BACKOFF_MS);
     let jitter = rand::thread_rng().gen_range(0.8..1.2);

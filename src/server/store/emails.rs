@@ -132,6 +132,12 @@ impl Store {
         .bind(job.message_id)
         .execute(&mut *tx)
         .await?;
+        // The thread says when the mail only reached the outbox.
+        sqlx::query("UPDATE messages SET delivered_via = ? WHERE id = ?")
+            .bind(via)
+            .bind(job.message_id)
+            .execute(&mut *tx)
+            .await?;
         set_status(&mut tx, job.message_id, "sent", None).await?;
         let (event, _) = message_updated(&mut tx, job.workspace_id, job.message_id).await?;
         tx.commit(vec![event]).await?;

@@ -1,5 +1,6 @@
 //! Messages of a lead's timeline.
 use super::activity::NewActivity;
+use super::channels::NewDelivery;
 use super::emails::NewEmail;
 use super::events::{append_all, LoggedEvent, Pending};
 use super::rollups::{Delta, MessageFacts, MESSAGE_FACTS};
@@ -34,12 +35,13 @@ struct MessageRow {
     omitted: Option<String>,
     /// JSON array of [`AttachmentMeta`] (received email only).
     attachments: Option<String>,
+    delivered_via: Option<String>,
 }
 
 const MESSAGE_SELECT: &str =
     "SELECT m.id, m.lead_id, m.direction, m.channel, m.subject, m.body, m.status, \
      m.status_reason, u.name AS author_name, m.author_id, m.client_id, m.created_at, m.opened_at, m.clicked_at, \
-     m.proxy_opened_at, ie.quoted_text AS quoted, m.auto_reply, \
+     m.proxy_opened_at, ie.quoted_text AS quoted, m.auto_reply, m.delivered_via, \
      COALESCE(ie.html_body IS NOT NULL, 0) AS has_html, ie.omitted, \
      CASE WHEN ie.message_id IS NOT NULL THEN (SELECT json_group_array(json_object('id', lower(hex(a.id)), \
        'filename', a.filename, 'content_type', a.content_type, 'size', a.size)) \
@@ -77,6 +79,7 @@ impl From<MessageRow> for Message {
                 .omitted
                 .map(|o| o.lines().map(str::to_string).collect())
                 .unwrap_or_default(),
+            delivered_via: r.delivered_via,
         }
     }
 }
@@ -119,7 +122,9 @@ pub struct LatestMessage {
 
 impl Store {
     /// Stores `m` as it is, with no event or feed entry (the caller derives those afterwards,
-    /// see [`Store::recompute_turns`]); the dashboard rollups count it.
+    /// see [`Store::recompute_turns`]); the dashboard rollups count it. Nothing is delivered:
+    /// an outbound message "sent" this way (demo history) is marked as the outbox's or the
+    /// sandbox's, so the thread never passes it off as really sent.
     pub async fn insert_message(
         &self,
         workspace: WorkspaceId,
@@ -138,7 +143,7 @@ impl Store {
             .await?;
         let facts: MessageFacts = sqlx::query_as(&format!(
             "INSERT INTO messages (id, workspace_id, lead_id, direction, channel, subject, body, status, \
-             author_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {MESSAGE_FACTS}"
+             author_id, created_at, delivered_via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {MESSAGE_FACTS}"
         ))
         .bind(id)
         .bind(workspace)
@@ -150,6 +155,11 @@ impl Store {
         .bind(m.status)
         .bind(m.author_id)
         .bind(m.created_at)
+        .bind(match (m.direction, m.channel) {
+            (Direction::Outbound, Channel::Email) => Some("outbox"),
+            (Direction::Outbound, Channel::Chat) | (Direction::Inbound, _) => None,
+            (Direction::Outbound, _) => Some("sandbox"),
+        })
         .fetch_one(&mut *tx)
         .await?;
         let mut rollups = Delta::default();
@@ -201,7 +211,7 @@ impl Store {
         lead: LeadId,
         author: Option<UserId>,
         fields: &MessageFields,
-        email: Option<&NewEmail<'_>>,
+        outbound: Option<&Outbound<'_>>,
     ) -> Result<Recorded, sqlx::Error> {
         let mut tx = self.begin_write().await?;
         let (recorded, events) = record_in(
@@ -210,7 +220,7 @@ impl Store {
             lead,
             author,
             fields,
-            email,
+            outbound,
             EmailExtras::default(),
         )
         .await?;
@@ -259,6 +269,13 @@ pub(super) struct EmailExtras<'a> {
     pub omitted: &'a [String],
 }
 
+/// How an outbound message leaves: queued as an email, or queued for a provider channel's
+/// connection (Twilio, the sandbox). Without one (website chat) it is sent as it is stored.
+pub enum Outbound<'a> {
+    Email(NewEmail<'a>),
+    Channel(NewDelivery<'a>),
+}
+
 /// [`Store::record_message`] inside the caller's write: the outcome, and the events to publish
 /// with the commit (none for an existing message).
 pub(super) async fn record_in(
@@ -267,7 +284,7 @@ pub(super) async fn record_in(
     lead: LeadId,
     author: Option<UserId>,
     fields: &MessageFields,
-    email: Option<&NewEmail<'_>>,
+    outbound: Option<&Outbound<'_>>,
     received: EmailExtras<'_>,
 ) -> Result<(Recorded, Vec<LoggedEvent>), sqlx::Error> {
     let (existing, lead_name, author_name, previous, lead_last, channel_last): Prelude =
@@ -287,8 +304,8 @@ pub(super) async fn record_in(
         return Err(sqlx::Error::RowNotFound);
     };
     let id = MessageId::new_random();
-    // Email waits for the delivery worker; other channels have no delivery yet.
-    let status = match (fields.direction, email.is_some()) {
+    // Email and the provider channels wait for their delivery workers; chat is sent as stored.
+    let status = match (fields.direction, outbound.is_some()) {
         (Direction::Inbound, _) => "received",
         (Direction::Outbound, true) => "queued",
         (Direction::Outbound, false) => "sent",
@@ -320,8 +337,14 @@ pub(super) async fn record_in(
     .bind(received.auto_reply)
     .fetch_one(&mut *tx)
     .await?;
-    if let Some(email) = email {
-        super::emails::insert_in(&mut *tx, workspace, lead, id, email).await?;
+    match outbound {
+        Some(Outbound::Email(email)) => {
+            super::emails::insert_in(&mut *tx, workspace, lead, id, email).await?
+        }
+        Some(Outbound::Channel(delivery)) => {
+            super::channels::queue_in(&mut *tx, workspace, id, delivery).await?
+        }
+        None => {}
     }
     let mut rollups = Delta::default();
     rollups.message_inserted(
@@ -376,6 +399,7 @@ pub(super) async fn record_in(
         attachments: received.attachments.to_vec(),
         has_html: received.has_html,
         omitted: received.omitted.to_vec(),
+        delivered_via: None,
     };
     let mut pending = Vec::with_capacity(3);
     // Sending clears the sender's draft for this lead, everywhere.

@@ -1,0 +1,76 @@
+import { test, expect } from "./fixtures";
+import { composer, createLeadViaApi, hydrated, openLead, signUpViaApi, team, uniqueEmail } from "./helpers";
+
+// No provider account in the e2e server: SMS, WhatsApp and Instagram go to the sandbox, whose
+// replies and delivery reports come back through the same signed webhook Twilio would call.
+test("1. a WhatsApp message goes to the sandbox, labelled; the sandbox delivers and reads it, and the lead's reply lands live with a toast and an unread count", async ({ browser }) => {
+  const ownerCtx = await browser.newContext();
+  const mateCtx = await browser.newContext();
+  await team(ownerCtx, mateCtx);
+  const lead = await createLeadViaApi(ownerCtx, { name: "Wanda Wave", whatsapp: "+1 415 555 0123" });
+
+  const thread = await ownerCtx.newPage();
+  await openLead(thread, lead);
+  await thread.getByLabel("Channel").selectOption("whatsapp");
+  await composer(thread).fill("Can we talk tomorrow?");
+  await thread.getByRole("button", { name: "Send" }).click();
+  const sent = thread.getByTestId("message").filter({ hasText: "Can we talk tomorrow?" });
+  // Never shown as plain "Sent": the thread says it stopped in the sandbox.
+  await expect(sent.getByTestId("receipt")).toHaveText("Sent");
+  await expect(sent.getByTestId("stand-in")).toHaveText("Sandbox — not sent to the lead's phone");
+
+  // The teammate's inbox, open on another machine.
+  const inbox = await mateCtx.newPage();
+  await inbox.goto("/inbox");
+  await hydrated(inbox);
+  await expect(inbox.getByTestId("connection-status")).toHaveText("Live");
+  const row = inbox.getByTestId("inbox-row").filter({ hasText: "Wanda Wave" });
+  await expect(row.getByTestId("unread")).toHaveCount(0);
+
+  // The sandbox shows what the lead's phone got, and acts as the phone.
+  const sandbox = await ownerCtx.newPage();
+  await sandbox.goto("/outbox");
+  await hydrated(sandbox);
+  const held = sandbox.getByTestId("sandbox-item").filter({ hasText: "Can we talk tomorrow?" });
+  await expect(held).toContainText("To Wanda Wave (whatsapp:+14155550123)");
+  await held.getByRole("button", { name: "Mark delivered" }).click();
+  await expect(sent.getByTestId("receipt")).toHaveText("Delivered");
+  await held.getByRole("button", { name: "Mark read" }).click();
+  await expect(sent.getByTestId("receipt")).toHaveText(/^Read at \d{1,2}:\d{2} (AM|PM)/);
+
+  await held.getByLabel("Reply as Wanda Wave").fill("Yes! 10am works.");
+  await held.getByRole("button", { name: "Send as the lead" }).click();
+  const reply = thread.getByTestId("message").filter({ hasText: "Yes! 10am works." });
+  await expect(reply).toBeVisible();
+  await expect(reply).toHaveClass(/inbound/);
+  const toast = inbox.getByTestId("toast").filter({ hasText: "New message from Wanda Wave" });
+  await expect(toast).toContainText("Yes! 10am works.");
+  await expect(row.getByTestId("unread")).toHaveText("1");
+  await ownerCtx.close();
+  await mateCtx.close();
+});
+
+test("2. the owner connects SMS through Twilio: a bad Account SID is named at its field, and the saved connection shows its webhook URL", async ({ context, page, consoleErrors }) => {
+  consoleErrors.allow(/Failed to load resource: the server responded with a status of 422 .*\/rpc\/save_twilio:/);
+  await signUpViaApi(context, "Sam Sender", uniqueEmail("twilio"), "Texting Co");
+  await page.goto("/settings");
+  await hydrated(page);
+  const sms = page.getByTestId("channel-sms");
+  await expect(sms.getByTestId("channel-route")).toHaveText("Sandbox: SMS messages go to the outbox, not to the lead.");
+  await sms.getByText("Connect through Twilio").click();
+  await sms.getByLabel("Account SID").fill("AC123");
+  await sms.getByLabel("Auth Token").fill("0123456789abcdef0123456789abcdef");
+  await sms.getByLabel("Sender").fill("+1 415 555 0100");
+  await sms.getByRole("button", { name: "Save" }).click();
+  await expect(sms.getByText("An Account SID is AC followed by 32 hexadecimal digits")).toBeVisible();
+  await expect(sms.getByLabel("Sender")).toHaveValue("+1 415 555 0100");
+
+  await sms.getByLabel("Account SID").fill("AC0123456789abcdef0123456789abcdef");
+  await sms.getByLabel("Auth Token").fill("0123456789abcdef0123456789abcdef");
+  await sms.getByRole("button", { name: "Save" }).click();
+  await expect(sms.getByTestId("channel-route")).toHaveText("Connected through Twilio.");
+  await expect(sms.getByTestId("twilio-webhook")).toHaveText(/\/webhooks\/twilio\/[0-9a-f]{32}$/);
+  await expect(sms.getByLabel("Sender")).toHaveValue("+14155550100");
+  await expect(sms.getByLabel("Auth Token")).toHaveValue("");
+  await expect(page.getByTestId("channel-whatsapp").getByTestId("channel-route")).toContainText("Sandbox");
+});

@@ -1,0 +1,72 @@
+//! SMS, WhatsApp and Instagram: where a message on those channels goes (the workspace's provider
+//! connection, else the built-in sandbox, else nowhere: "not connected"), the delivery worker,
+//! the providers' webhooks, and the sandbox that stands in for a provider.
+pub mod sandbox;
+pub mod settings;
+pub mod twilio;
+pub mod webhook;
+pub mod worker;
+
+use super::http_error::internal;
+use super::state::AppState;
+use super::store::channels::{normalise_phone, Connection};
+use crate::model::error::AppError;
+use crate::model::ids::WorkspaceId;
+use crate::model::lead::Lead;
+use crate::model::message::Channel;
+
+/// The channels a provider (or the sandbox) delivers; email and website chat have their own.
+pub const PROVIDER_CHANNELS: [Channel; 3] = [Channel::Sms, Channel::Whatsapp, Channel::Instagram];
+
+pub fn is_provider_channel(channel: Channel) -> bool {
+    PROVIDER_CHANNELS.contains(&channel)
+}
+
+/// The connection a new message on `channel` leaves through: the workspace's enabled provider
+/// connection, else its sandbox (made on first use, on unless the owner switched it off), else
+/// None: the channel is not connected.
+pub async fn route(
+    state: &AppState,
+    workspace: WorkspaceId,
+    channel: Channel,
+) -> Result<Option<Connection>, AppError> {
+    let connections = state
+        .store
+        .connections(workspace)
+        .await
+        .map_err(internal("reading channel connections"))?;
+    let mine = || connections.iter().filter(|c| c.channel == channel.as_str());
+    if let Some(real) = mine().find(|c| c.provider != "sandbox" && c.enabled) {
+        return Ok(Some(real.clone()));
+    }
+    if let Some(sandbox) = mine().find(|c| c.provider == "sandbox") {
+        return Ok(sandbox.enabled.then(|| sandbox.clone()));
+    }
+    sandbox::connection(state, workspace, channel)
+        .await
+        .map(Some)
+}
+
+/// The lead's address on `channel` as the provider wants it: `+15550100200` for SMS,
+/// `whatsapp:+15550100200` for WhatsApp, the handle for Instagram.
+pub fn address(channel: Channel, lead: &Lead) -> Option<String> {
+    let phone = |p: &Option<String>| p.as_deref().map(normalise_phone).filter(|p| !p.is_empty());
+    match channel {
+        Channel::Sms => phone(&lead.phone),
+        Channel::Whatsapp => phone(&lead.whatsapp).map(|p| format!("whatsapp:{p}")),
+        Channel::Instagram => lead
+            .instagram
+            .as_deref()
+            .map(|h| h.trim().trim_start_matches('@').to_string())
+            .filter(|h| !h.is_empty()),
+        Channel::Email | Channel::Chat => None,
+    }
+}
+
+/// The URL a connection's provider posts to (messages and status reports).
+pub fn webhook_url(state: &AppState, connection: &Connection) -> String {
+    format!(
+        "{}/webhooks/twilio/{}",
+        state.settings.public_url, connection.webhook_key
+    )
+}

@@ -1,0 +1,167 @@
+//! The delivery worker of the provider channels, the email worker's design for SMS, WhatsApp
+//! and Instagram: takes due deliveries from the queue one at a time, hands each to its
+//! connection's provider (or the sandbox), and moves the message to `sent` with the provider's
+//! message id, back to the queue with a backoff (timeouts, 429, 5xx), or to `failed` with the
+//! provider's code and words. A delivery is leased while it is tried: a server killed mid-send
+//! tries it again after the lease — unless the provider's status report for it arrived in the
+//! meantime (its callback URL names our message), which records the send and so ends it.
+use super::twilio;
+use crate::server::email::worker::backoff_ms;
+use crate::server::state::AppState;
+use crate::server::store::channels::DeliveryJob;
+use crate::server::store::now;
+use chrono::Duration;
+
+/// How long a claimed delivery is leased to this worker.
+const LEASE_MINUTES: i64 = 5;
+/// Sleep at most this long without checking the queue.
+const IDLE_CHECK_SECS: i64 = 60;
+
+/// Runs for the life of the server.
+pub async fn run(state: AppState) {
+    let http = match reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .build()
+    {
+        Ok(http) => http,
+        Err(e) => {
+            tracing::error!(error = %e, "channel delivery is off: no HTTP client");
+            return;
+        }
+    };
+    loop {
+        match state
+            .store
+            .claim_due_delivery(now() + Duration::minutes(LEASE_MINUTES))
+            .await
+        {
+            Ok(Some(job)) => deliver(&state, &http, job).await,
+            Ok(None) => idle(&state).await,
+            Err(e) => {
+                tracing::error!(error = %e, "delivery queue unreadable; retrying in a second");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+async fn deliver(state: &AppState, http: &reqwest::Client, job: DeliveryJob) {
+    let outcome = match hand_over(state, http, &job).await {
+        Ok(provider_id) => {
+            tracing::info!(message = %job.message_id, via = %job.connection.provider, "channel message sent");
+            state.store.delivery_accepted(&job, &provider_id).await
+        }
+        Err(failure) => {
+            let settings = &state.settings.channels;
+            let attempts = job.attempts.max(1) as u32;
+            let retry = !failure.permanent && attempts < settings.max_attempts;
+            tracing::warn!(message = %job.message_id, attempts, retry, reason = %failure.reason, "channel delivery attempt failed");
+            if failure.of_connection {
+                if let Err(e) = state
+                    .store
+                    .connection_health(job.connection.id, false, Some(&failure.reason))
+                    .await
+                {
+                    tracing::warn!(error = %e, "could not record a connection's error");
+                }
+            }
+            let (reason, retry_at) = if retry {
+                let wait = backoff_ms(settings.retry_base_ms, attempts);
+                (
+                    format!(
+                        "Attempt {attempts} of {} failed, retrying: {}",
+                        settings.max_attempts, failure.reason
+                    ),
+                    Some(now() + Duration::milliseconds(wait as i64)),
+                )
+            } else if failure.permanent {
+                (failure.reason, None)
+            } else {
+                (
+                    format!("Gave up after {attempts} attempts: {}", failure.reason),
+                    None,
+                )
+            };
+            state
+                .store
+                .delivery_attempt_failed(&job, &reason, retry_at)
+                .await
+        }
+    };
+    if let Err(e) = outcome {
+        // The lease brings the delivery back; nothing is lost.
+        tracing::error!(message = %job.message_id, error = %e, "could not record a delivery outcome");
+    }
+}
+
+/// Gives the message to its provider; the provider's message id.
+async fn hand_over(
+    state: &AppState,
+    http: &reqwest::Client,
+    job: &DeliveryJob,
+) -> Result<String, twilio::SendError> {
+    if !job.connection.enabled {
+        return Err(twilio::SendError {
+            permanent: true,
+            of_connection: false,
+            reason: format!(
+                "The {} connection was switched off before this message left. Send it again.",
+                job.connection.provider
+            ),
+        });
+    }
+    match job.connection.provider.as_str() {
+        // The sandbox takes everything at once; its page shows what the lead's phone would.
+        "sandbox" => Ok(format!("SM{}", crate::server::crypto::random_hex(16))),
+        _ => {
+            let token = state
+                .secrets
+                .open(&job.connection.secret_sealed)
+                .ok_or_else(|| twilio::SendError {
+                    permanent: true,
+                    of_connection: true,
+                    reason: "The connection's auth token does not open with this server's key; save it again in Settings → Channels.".into(),
+                })?;
+            let callback = format!(
+                "{}?message={}",
+                super::webhook_url(state, &job.connection),
+                job.message_id
+            );
+            twilio::send(
+                http,
+                &twilio::Account {
+                    api_base: &state.settings.channels.twilio_api_base,
+                    account_sid: &job.connection.account_id,
+                    auth_token: &token,
+                    sender: &job.connection.sender,
+                    timeout: std::time::Duration::from_millis(
+                        state.settings.channels.send_timeout_ms,
+                    ),
+                },
+                &job.to_address,
+                &job.body,
+                &callback,
+            )
+            .await
+        }
+    }
+}
+
+/// Waits for a new delivery (a send rings `delivery_wake`) or the next retry.
+async fn idle(state: &AppState) {
+    let until_due = match state.store.next_delivery_due().await {
+        Ok(Some(due)) => (due - now())
+            .num_milliseconds()
+            .clamp(0, IDLE_CHECK_SECS * 1000),
+        _ => IDLE_CHECK_SECS * 1000,
+    };
+    if until_due == 0 {
+        // Due now but not claimable (leased): do not spin.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        return;
+    }
+    tokio::select! {
+        _ = state.delivery_wake.notified() => {}
+        _ = tokio::time::sleep(std::time::Duration::from_millis(until_due as u64)) => {}
+    }
+}

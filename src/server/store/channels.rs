@@ -1,0 +1,746 @@
+//! The provider channels (SMS, WhatsApp, Instagram): each workspace's connections, the outbound
+//! delivery queue, the providers' status reports and the messages they hand us. Secrets arrive
+//! and leave sealed (see `server::secrets`).
+use super::activity::{log_in, NewActivity};
+use super::emails::{message_updated, set_status};
+use super::events::LoggedEvent;
+use super::messages::{message_in, record_in, EmailExtras, Recorded};
+use super::{now, Store};
+use crate::model::activity::ActivityKind;
+use crate::model::ids::{LeadId, MessageId, WorkspaceId};
+use crate::model::lead::{LeadFields, Stage};
+use crate::model::message::{Channel, CollisionGuard, Direction, Message, MessageFields};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// A workspace's connection of one channel to a provider (or to the sandbox).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Connection {
+    pub id: Uuid,
+    pub workspace_id: WorkspaceId,
+    pub channel: String,
+    /// `twilio` or `sandbox`.
+    pub provider: String,
+    pub webhook_key: String,
+    pub account_id: String,
+    pub sender: String,
+    pub secret_sealed: String,
+    pub enabled: bool,
+    pub last_inbound_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<DateTime<Utc>>,
+}
+
+const SELECT: &str =
+    "SELECT id, workspace_id, channel, provider, webhook_key, account_id, sender, \
+     secret_sealed, enabled, last_inbound_at, last_error, last_error_at FROM channel_connections";
+
+/// A connection as Settings saves it.
+pub struct ConnectionInput<'a> {
+    pub channel: Channel,
+    pub provider: &'a str,
+    pub account_id: &'a str,
+    pub sender: &'a str,
+    /// None keeps the stored secret (the form never shows it back).
+    pub secret_sealed: Option<&'a str>,
+    pub enabled: bool,
+}
+
+/// An outbound message's delivery, queued with it.
+pub struct NewDelivery<'a> {
+    pub connection_id: Uuid,
+    /// The lead's address on the channel, as the provider wants it (`+15551234567`).
+    pub to_address: &'a str,
+}
+
+/// A claimed delivery: everything the worker needs to hand the message to its provider.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DeliveryJob {
+    pub message_id: MessageId,
+    pub workspace_id: WorkspaceId,
+    pub channel: String,
+    pub body: String,
+    pub to_address: String,
+    /// Including the one just claimed.
+    pub attempts: i64,
+    #[sqlx(flatten)]
+    pub connection: Connection,
+}
+
+/// What a provider reported about a message it took.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Report {
+    Sent,
+    Delivered,
+    Read {
+        at: DateTime<Utc>,
+    },
+    /// Failed or undelivered, with the provider's code and words.
+    Failed {
+        reason: String,
+    },
+}
+
+impl Report {
+    /// Statuses only move forward: queued → sent → delivered → read; a failure only before
+    /// delivery. A late or repeated report (delivered before sent, sent twice) changes nothing.
+    fn moves(&self, current: &str) -> bool {
+        let rank = |s: &str| match s {
+            "queued" => 0,
+            "sent" => 1,
+            "delivered" => 2,
+            "read" => 3,
+            _ => 4,
+        };
+        match self {
+            Report::Failed { .. } => rank(current) <= 1,
+            Report::Sent => rank(current) < 1,
+            Report::Delivered => rank(current) < 2,
+            Report::Read { .. } => rank(current) < 3,
+        }
+    }
+
+    fn status(&self) -> &'static str {
+        match self {
+            Report::Sent => "sent",
+            Report::Delivered => "delivered",
+            Report::Read { .. } => "read",
+            Report::Failed { .. } => "failed",
+        }
+    }
+}
+
+/// A message a lead sent on a provider channel.
+pub struct Incoming<'a> {
+    pub channel: Channel,
+    /// The provider's id of the message: the same message is stored once.
+    pub provider_message_id: &'a str,
+    /// The lead's address on the channel (`+15551234567`).
+    pub from: &'a str,
+    /// The name the provider knows the sender by (WhatsApp profile name), if any.
+    pub profile_name: Option<&'a str>,
+    pub body: &'a str,
+}
+
+/// What [`Store::receive_channel_message`] did.
+pub enum Arrived {
+    Stored(Box<Message>),
+    Duplicate,
+}
+
+impl Store {
+    pub async fn connections(
+        &self,
+        workspace: WorkspaceId,
+    ) -> Result<Vec<Connection>, sqlx::Error> {
+        sqlx::query_as(&format!(
+            "{SELECT} WHERE workspace_id = ? ORDER BY channel, provider"
+        ))
+        .bind(workspace)
+        .fetch_all(self.pool())
+        .await
+    }
+
+    pub async fn connection_by_key(&self, key: &str) -> Result<Option<Connection>, sqlx::Error> {
+        sqlx::query_as(&format!("{SELECT} WHERE webhook_key = ?"))
+            .bind(key)
+            .fetch_optional(self.pool())
+            .await
+    }
+
+    /// Creates or changes the workspace's connection of `input.channel` to `input.provider`.
+    /// `new_key` and a secret are needed only when it is new (or, the secret, when it moves to
+    /// another account). Returns None when there is no secret to keep.
+    pub async fn save_connection(
+        &self,
+        workspace: WorkspaceId,
+        input: &ConnectionInput<'_>,
+        new_key: &str,
+    ) -> Result<Option<Connection>, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        let before: Option<Connection> = sqlx::query_as(&format!(
+            "{SELECT} WHERE workspace_id = ? AND channel = ? AND provider = ?"
+        ))
+        .bind(workspace)
+        .bind(input.channel.as_str())
+        .bind(input.provider)
+        .fetch_optional(&mut *tx)
+        .await?;
+        // A token is kept only for the account it belongs to.
+        let kept = before
+            .as_ref()
+            .filter(|b| b.account_id == input.account_id)
+            .map(|b| b.secret_sealed.clone());
+        let Some(secret) = input.secret_sealed.map(str::to_string).or(kept) else {
+            tx.commit(Vec::new()).await?;
+            return Ok(None);
+        };
+        let saved: Connection = sqlx::query_as(
+            "INSERT INTO channel_connections (id, workspace_id, channel, provider, webhook_key, \
+             account_id, sender, secret_sealed, enabled, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (workspace_id, channel, provider) DO UPDATE SET account_id = excluded.account_id, \
+             sender = excluded.sender, secret_sealed = excluded.secret_sealed, enabled = excluded.enabled, \
+             updated_at = excluded.updated_at, \
+             last_error = CASE WHEN excluded.secret_sealed IS secret_sealed THEN last_error END \
+             RETURNING id, workspace_id, channel, provider, webhook_key, account_id, sender, \
+             secret_sealed, enabled, last_inbound_at, last_error, last_error_at",
+        )
+        .bind(Uuid::new_v4())
+        .bind(workspace)
+        .bind(input.channel.as_str())
+        .bind(input.provider)
+        .bind(new_key)
+        .bind(input.account_id)
+        .bind(input.sender)
+        .bind(&secret)
+        .bind(input.enabled)
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit(Vec::new()).await?;
+        Ok(Some(saved))
+    }
+
+    /// The workspace's sandbox for `channel`, made with these values if it has none yet (two
+    /// first sends at once make one).
+    pub async fn ensure_sandbox(
+        &self,
+        workspace: WorkspaceId,
+        channel: Channel,
+        new: &ConnectionInput<'_>,
+        new_key: &str,
+    ) -> Result<Connection, sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO channel_connections (id, workspace_id, channel, provider, webhook_key, \
+             account_id, sender, secret_sealed, enabled, updated_at) VALUES (?, ?, ?, 'sandbox', ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (workspace_id, channel, provider) DO NOTHING",
+        )
+        .bind(Uuid::new_v4())
+        .bind(workspace)
+        .bind(channel.as_str())
+        .bind(new_key)
+        .bind(new.account_id)
+        .bind(new.sender)
+        .bind(new.secret_sealed.unwrap_or_default())
+        .bind(new.enabled)
+        .bind(now())
+        .execute(self.pool())
+        .await?;
+        sqlx::query_as(&format!(
+            "{SELECT} WHERE workspace_id = ? AND channel = ? AND provider = 'sandbox'"
+        ))
+        .bind(workspace)
+        .bind(channel.as_str())
+        .fetch_one(self.pool())
+        .await
+    }
+
+    /// Turns a connection on or off (the sandbox's switch in Settings).
+    pub async fn enable_connection(
+        &self,
+        workspace: WorkspaceId,
+        id: Uuid,
+        enabled: bool,
+    ) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE channel_connections SET enabled = ?, updated_at = ? WHERE id = ? AND workspace_id = ?",
+        )
+        .bind(enabled)
+        .bind(now())
+        .bind(id)
+        .bind(workspace)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Records the connection's health: a webhook arrived, or a provider call failed.
+    pub async fn connection_health(
+        &self,
+        id: Uuid,
+        inbound: bool,
+        error: Option<&str>,
+    ) -> Result<(), sqlx::Error> {
+        if inbound {
+            sqlx::query("UPDATE channel_connections SET last_inbound_at = ? WHERE id = ?")
+                .bind(now())
+                .bind(id)
+                .execute(self.pool())
+                .await?;
+        }
+        if let Some(error) = error {
+            sqlx::query(
+                "UPDATE channel_connections SET last_error = ?, last_error_at = ? WHERE id = ?",
+            )
+            .bind(error)
+            .bind(now())
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Claims the next due delivery: counts the attempt and leases it until `lease_until`, so
+    /// a crashed worker's message is tried again after the lease, not lost.
+    pub async fn claim_due_delivery(
+        &self,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<DeliveryJob>, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        let claimed: Option<(MessageId,)> = sqlx::query_as(
+            "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ? \
+             WHERE message_id = (SELECT d.message_id FROM deliveries d JOIN messages m ON m.id = d.message_id \
+                                 WHERE d.sent_at IS NULL AND m.status = 'queued' AND d.next_attempt_at <= ? \
+                                 ORDER BY d.next_attempt_at LIMIT 1) \
+             RETURNING message_id",
+        )
+        .bind(lease_until)
+        .bind(now())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let job = match claimed {
+            None => None,
+            Some((id,)) => Some(
+                sqlx::query_as::<_, DeliveryJob>(
+                    "SELECT d.message_id, d.workspace_id, m.channel, m.body, d.to_address, d.attempts, \
+                     c.id, c.workspace_id, c.channel, c.provider, c.webhook_key, \
+                     c.account_id, c.sender, c.secret_sealed, c.enabled, c.last_inbound_at, c.last_error, \
+                     c.last_error_at \
+                     FROM deliveries d JOIN messages m ON m.id = d.message_id \
+                     JOIN channel_connections c ON c.id = d.connection_id WHERE d.message_id = ?",
+                )
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?,
+            ),
+        };
+        tx.commit(Vec::new()).await?;
+        Ok(job)
+    }
+
+    /// When the next queued delivery is due, if any.
+    pub async fn next_delivery_due(&self) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+        let (due,): (Option<DateTime<Utc>>,) = sqlx::query_as(
+            "SELECT MIN(d.next_attempt_at) FROM deliveries d JOIN messages m ON m.id = d.message_id \
+             WHERE d.sent_at IS NULL AND m.status = 'queued'",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        Ok(due)
+    }
+
+    /// The provider took the message and named it `provider_message_id`: it is `sent`, via
+    /// `via` (`twilio`, or `sandbox` when nothing reached the lead). A status report that
+    /// already moved it further is kept.
+    pub async fn delivery_accepted(
+        &self,
+        job: &DeliveryJob,
+        provider_message_id: &str,
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE deliveries SET sent_at = ?, provider_message_id = ?, last_error = NULL WHERE message_id = ?",
+        )
+        .bind(now())
+        .bind(provider_message_id)
+        .bind(job.message_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE messages SET delivered_via = ? WHERE id = ?")
+            .bind(&job.connection.provider)
+            .bind(job.message_id)
+            .execute(&mut *tx)
+            .await?;
+        // The provider took a message: whatever troubled the connection is over.
+        sqlx::query("UPDATE channel_connections SET last_error = NULL WHERE id = ?")
+            .bind(job.connection.id)
+            .execute(&mut *tx)
+            .await?;
+        let (status,): (String,) = sqlx::query_as("SELECT status FROM messages WHERE id = ?")
+            .bind(job.message_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if Report::Sent.moves(&status) {
+            set_status(&mut tx, job.message_id, "sent", None).await?;
+        }
+        let (event, _) = message_updated(&mut tx, job.workspace_id, job.message_id).await?;
+        tx.commit(vec![event]).await?;
+        Ok(())
+    }
+
+    /// An attempt failed: try again at `retry_at`, or (None) give up and mark the message
+    /// failed. Either way the reason reaches the thread.
+    pub async fn delivery_attempt_failed(
+        &self,
+        job: &DeliveryJob,
+        reason: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        // The provider's status report already recorded the send (its answer was lost or
+        // late): the attempt did not fail.
+        let (sent,): (bool,) =
+            sqlx::query_as("SELECT sent_at IS NOT NULL FROM deliveries WHERE message_id = ?")
+                .bind(job.message_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if sent {
+            tx.commit(Vec::new()).await?;
+            return Ok(());
+        }
+        sqlx::query(
+            "UPDATE deliveries SET last_error = ?, next_attempt_at = ? WHERE message_id = ?",
+        )
+        .bind(reason)
+        .bind(retry_at.unwrap_or_else(now))
+        .bind(job.message_id)
+        .execute(&mut *tx)
+        .await?;
+        let status = if retry_at.is_some() {
+            "queued"
+        } else {
+            "failed"
+        };
+        set_status(&mut tx, job.message_id, status, Some(reason)).await?;
+        let (event, message) = message_updated(&mut tx, job.workspace_id, job.message_id).await?;
+        let mut events = vec![event];
+        if retry_at.is_none() {
+            events.push(failed_activity(&mut tx, job.workspace_id, &message, reason).await?);
+        }
+        tx.commit(events).await?;
+        Ok(())
+    }
+
+    /// A provider's status report for a message of `connection`: found by the provider's id,
+    /// or by ours (`message`, from the callback URL) when the report overtook the provider's
+    /// answer. Returns the message as it now stands, or None when the connection sent no such
+    /// message.
+    pub async fn delivery_report(
+        &self,
+        connection: &Connection,
+        provider_message_id: &str,
+        message: Option<MessageId>,
+        report: &Report,
+    ) -> Result<Option<Message>, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        let found: Option<(MessageId, String, bool)> = sqlx::query_as(
+            "SELECT d.message_id, m.status, d.sent_at IS NOT NULL FROM deliveries d \
+             JOIN messages m ON m.id = d.message_id \
+             WHERE d.connection_id = ? AND (d.provider_message_id = ? OR (d.provider_message_id IS NULL AND d.message_id = ?))",
+        )
+        .bind(connection.id)
+        .bind(provider_message_id)
+        .bind(message)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((id, status, recorded)) = found else {
+            tx.commit(Vec::new()).await?;
+            return Ok(None);
+        };
+        // We gave up on a send (timeouts) that the provider had in fact taken: its report
+        // corrects the failure.
+        let corrects = status == "failed" && !recorded && !matches!(report, Report::Failed { .. });
+        if !(report.moves(&status) || corrects) {
+            let message = message_in(&mut tx, id).await?;
+            tx.commit(Vec::new()).await?;
+            return Ok(Some(message));
+        }
+        // A report for a send whose answer was lost (or is still on its way) is the answer.
+        sqlx::query(
+            "UPDATE deliveries SET provider_message_id = ?, sent_at = COALESCE(sent_at, ?) WHERE message_id = ?",
+        )
+        .bind(provider_message_id)
+        .bind(now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE messages SET delivered_via = ? WHERE id = ?")
+            .bind(&connection.provider)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let reason = match report {
+            Report::Failed { reason } => Some(reason.as_str()),
+            _ => None,
+        };
+        set_status(&mut tx, id, report.status(), reason).await?;
+        if let Report::Read { at } = report {
+            // Read receipts show like an email's first open.
+            use super::rollups::{message_changed_in, message_facts_in, MESSAGE_FACTS};
+            let before = message_facts_in(&mut tx, id).await?;
+            let after = sqlx::query_as(&format!(
+                "UPDATE messages SET opened_at = COALESCE(opened_at, ?) WHERE id = ? RETURNING {MESSAGE_FACTS}"
+            ))
+            .bind(at)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            message_changed_in(&mut tx, before, after).await?;
+        }
+        let (event, message) = message_updated(&mut tx, connection.workspace_id, id).await?;
+        let mut events = vec![event];
+        if let Some(reason) = reason {
+            events.push(failed_activity(&mut tx, connection.workspace_id, &message, reason).await?);
+        }
+        tx.commit(events).await?;
+        Ok(Some(message))
+    }
+
+    /// A message a lead sent on `connection`'s channel: joins the lead with that address (the
+    /// most recently active), else a new lead named from the profile or the address. The
+    /// provider's id makes a repeated webhook a duplicate.
+    pub async fn receive_channel_message(
+        &self,
+        connection: &Connection,
+        incoming: &Incoming<'_>,
+    ) -> Result<Arrived, sqlx::Error> {
+        let workspace = connection.workspace_id;
+        let client_id = client_id(connection, incoming.provider_message_id);
+        let mut tx = self.begin_write().await?;
+        let seen: Option<(MessageId,)> =
+            sqlx::query_as("SELECT id FROM messages WHERE workspace_id = ? AND client_id = ?")
+                .bind(workspace)
+                .bind(client_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if seen.is_some() {
+            tx.commit(Vec::new()).await?;
+            return Ok(Arrived::Duplicate);
+        }
+        let (lead, created) = lead_for(&mut tx, workspace, incoming).await?;
+        let mut events: Vec<LoggedEvent> = created.into_iter().collect();
+        let fields = MessageFields {
+            direction: Direction::Inbound,
+            channel: incoming.channel,
+            subject: None,
+            body: incoming.body.to_string(),
+            client_id,
+            guard: CollisionGuard::Off,
+        };
+        let (recorded, logged) = record_in(
+            &mut tx,
+            workspace,
+            lead,
+            None,
+            &fields,
+            None,
+            EmailExtras::default(),
+        )
+        .await?;
+        events.extend(logged);
+        tx.commit(events).await?;
+        Ok(match recorded {
+            Recorded::Created(message) => Arrived::Stored(Box::new(message)),
+            // Checked above, in the same write: not reachable.
+            Recorded::Existing(_) => Arrived::Duplicate,
+        })
+    }
+
+    /// The sandbox's view: outbound messages of the workspace on `channel`s that went to the
+    /// sandbox, newest first, with the lead they were for.
+    pub async fn sandbox_messages(
+        &self,
+        workspace: WorkspaceId,
+        limit: i64,
+    ) -> Result<Vec<(Message, String, String)>, sqlx::Error> {
+        let rows: Vec<(MessageId, String, String)> = sqlx::query_as(
+            "SELECT m.id, l.name, d.to_address FROM deliveries d JOIN messages m ON m.id = d.message_id \
+             JOIN channel_connections c ON c.id = d.connection_id JOIN leads l ON l.id = m.lead_id \
+             WHERE d.workspace_id = ? AND c.provider = 'sandbox' ORDER BY m.created_at DESC, m.id DESC LIMIT ?",
+        )
+        .bind(workspace)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        let mut conn = self.pool().acquire().await?;
+        for (id, lead_name, to) in rows {
+            out.push((message_in(&mut conn, id).await?, lead_name, to));
+        }
+        Ok(out)
+    }
+
+    /// One message the sandbox delivered for `workspace`, with its delivery's provider id and
+    /// the lead's address it went to.
+    pub async fn sandbox_delivery(
+        &self,
+        workspace: WorkspaceId,
+        message: MessageId,
+    ) -> Result<Option<(Message, Connection, Option<String>, String)>, sqlx::Error> {
+        let row: Option<(Uuid, Option<String>, String)> = sqlx::query_as(
+            "SELECT d.connection_id, d.provider_message_id, d.to_address FROM deliveries d \
+             JOIN channel_connections c ON c.id = d.connection_id \
+             WHERE d.workspace_id = ? AND d.message_id = ? AND c.provider = 'sandbox'",
+        )
+        .bind(workspace)
+        .bind(message)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some((connection, provider_id, to)) = row else {
+            return Ok(None);
+        };
+        let connection: Connection = sqlx::query_as(&format!("{SELECT} WHERE id = ?"))
+            .bind(connection)
+            .fetch_one(self.pool())
+            .await?;
+        let mut conn = self.pool().acquire().await?;
+        let message = message_in(&mut conn, message).await?;
+        Ok(Some((message, connection, provider_id, to)))
+    }
+}
+
+/// Queues the delivery of a message being recorded, in its transaction, due now.
+pub(super) async fn queue_in(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    message: MessageId,
+    delivery: &NewDelivery<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO deliveries (message_id, workspace_id, connection_id, to_address, next_attempt_at) \
+         VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(message)
+    .bind(workspace)
+    .bind(delivery.connection_id)
+    .bind(delivery.to_address)
+    .bind(now())
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+async fn failed_activity(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    message: &Message,
+    reason: &str,
+) -> Result<LoggedEvent, sqlx::Error> {
+    let mut failed = NewActivity::new(ActivityKind::MessageFailed, message.lead_id);
+    failed.actor_id = message.author_id;
+    failed.message_id = Some(message.id);
+    failed.channel = Some(message.channel);
+    failed.detail = Some(reason);
+    super::activity::log_in(tx, workspace, failed).await
+}
+
+/// Punctuation people type in phone numbers, removed before comparing.
+const PHONE_DIGITS: &str =
+    "replace(replace(replace(replace(replace(X, ' ', ''), '-', ''), '(', ''), ')', ''), '.', '')";
+
+/// The lead of `workspace` with the sender's address on the channel (the most recently
+/// active), else a new lead named from the sender's profile or address.
+async fn lead_for(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    incoming: &Incoming<'_>,
+) -> Result<(LeadId, Option<LoggedEvent>), sqlx::Error> {
+    let column = match incoming.channel {
+        Channel::Whatsapp => "whatsapp",
+        Channel::Instagram => "instagram",
+        _ => "phone",
+    };
+    let address = if incoming.channel == Channel::Instagram {
+        incoming.from.trim().trim_start_matches('@').to_string()
+    } else {
+        normalise_phone(incoming.from)
+    };
+    let sql = if incoming.channel == Channel::Instagram {
+        "SELECT id FROM leads WHERE workspace_id = ? AND lower(ltrim(instagram, '@')) = lower(ltrim(?, '@')) \
+         ORDER BY last_message_at DESC, created_at DESC LIMIT 1"
+            .to_string()
+    } else {
+        format!(
+            "SELECT id FROM leads WHERE workspace_id = ? AND {} = ? \
+             ORDER BY last_message_at DESC, created_at DESC LIMIT 1",
+            PHONE_DIGITS.replace('X', column)
+        )
+    };
+    let found: Option<(LeadId,)> = sqlx::query_as(&sql)
+        .bind(workspace)
+        .bind(&address)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if let Some((lead,)) = found {
+        return Ok((lead, None));
+    }
+    let name = incoming
+        .profile_name
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .unwrap_or(&address);
+    let mut fields = LeadFields {
+        name: name.chars().take(200).collect(),
+        email: None,
+        phone: None,
+        whatsapp: None,
+        instagram: None,
+        company: None,
+        stage: Stage::New,
+        deal_value_cents: None,
+        owner_id: None,
+    };
+    match incoming.channel {
+        Channel::Whatsapp => fields.whatsapp = Some(address.clone()),
+        Channel::Instagram => fields.instagram = Some(address.trim_start_matches('@').to_string()),
+        _ => fields.phone = Some(address.clone()),
+    }
+    let lead = super::leads::insert_lead_in(tx, workspace, &fields, now()).await?;
+    let created = log_in(
+        tx,
+        workspace,
+        NewActivity::new(ActivityKind::LeadCreated, lead),
+    )
+    .await?;
+    Ok((lead, Some(created)))
+}
+
+/// A phone number without the punctuation people type (`+1 (555) 010-0200` → `+15550100200`).
+pub fn normalise_phone(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.'))
+        .collect()
+}
+
+/// The message's client id: the same provider message gets the same id, per connection.
+fn client_id(connection: &Connection, provider_message_id: &str) -> Uuid {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(connection.id.as_bytes())
+        .chain_update(provider_message_id.as_bytes())
+        .finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_random_bytes(bytes).into_uuid()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{normalise_phone, Report};
+
+    #[test]
+    fn reports_never_move_a_status_backwards() {
+        assert!(Report::Sent.moves("queued"));
+        assert!(!Report::Sent.moves("delivered"));
+        assert!(Report::Delivered.moves("queued"));
+        assert!(!Report::Delivered.moves("read"));
+        let read = Report::Read {
+            at: chrono::Utc::now(),
+        };
+        assert!(read.moves("delivered"));
+        assert!(!read.moves("read"));
+        let failed = Report::Failed {
+            reason: "30003".into(),
+        };
+        assert!(failed.moves("sent"));
+        assert!(!failed.moves("delivered"));
+        assert!(!failed.moves("failed"));
+    }
+
+    #[test]
+    fn phone_numbers_compare_without_punctuation() {
+        assert_eq!(normalise_phone("+1 (555) 010-0200"), "+15550100200");
+        assert_eq!(normalise_phone("+44.20.7946.0000"), "+442079460000");
+    }
+}
