@@ -20,11 +20,13 @@ for _ in $(seq 1 100); do
 done
 url="http://127.0.0.1:$port"
 # BENCH_SCENARIOS picks a subset, e.g. BENCH_SCENARIOS="receipt pixel" make bench.
-for scenario in ${BENCH_SCENARIOS:-delivery throughput receipt inbox pixel}; do
+for scenario in ${BENCH_SCENARIOS:-delivery throughput receipt webhook inbox pixel}; do
   case "$scenario" in
     delivery) ./target/release/leadwire-bench delivery --url "$url" --clients "${BENCH_CLIENTS:-1,1000}" --sends "${BENCH_SENDS:-200}" ;;
     throughput) ./target/release/leadwire-bench throughput --url "$url" --senders "${BENCH_SENDERS:-16}" --messages "${BENCH_MESSAGES:-4000}" ;;
     receipt) ./target/release/leadwire-bench receipt --url "$url" --samples "${BENCH_SAMPLES:-200}" ;;
+    # Twilio's inbound webhook: signed posts, each stored before it is answered.
+    webhook) ./target/release/leadwire-bench webhook --url "$url" --concurrency "${BENCH_SENDERS:-16}" --messages "${BENCH_MESSAGES:-4000}" ;;
     # Last: the recorder may still be writing the flood's hits when it ends.
     pixel) ./target/release/leadwire-bench pixel --url "$url" --connections "${BENCH_CONNECTIONS:-64}" --seconds "${BENCH_SECONDS:-10}" ;;
     # A second server on a generated workspace of 100,000 leads and 1,000,000 messages:

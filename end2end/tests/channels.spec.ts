@@ -74,3 +74,40 @@ test("2. the owner connects SMS through Twilio: a bad Account SID is named at it
   await expect(sms.getByLabel("Auth Token")).toHaveValue("");
   await expect(page.getByTestId("channel-whatsapp").getByTestId("channel-route")).toContainText("Sandbox");
 });
+
+test("3. an SMS the carrier could not deliver offers Retry and the lead's other channel, one click each; a channel switched off says so in the composer", async ({ context, page }) => {
+  await signUpViaApi(context, "Fay Fallback", uniqueEmail("fallback"), "Fallback Co");
+  const lead = await createLeadViaApi(context, { name: "Omar Offline", phone: "+1 415 555 0177", whatsapp: "+1 415 555 0177" });
+  await openLead(page, lead);
+  await page.getByLabel("Channel").selectOption("sms");
+  await composer(page).fill("Your quote is ready.");
+  await page.getByRole("button", { name: "Send" }).click();
+  const sms = page.getByTestId("message").filter({ hasText: "Your quote is ready." }).filter({ has: page.locator(".channel-sms") });
+  await expect(sms.getByTestId("stand-in")).toBeVisible();
+
+  const sandbox = await context.newPage();
+  await sandbox.goto("/outbox");
+  await hydrated(sandbox);
+  await sandbox.getByTestId("sandbox-item").filter({ hasText: "Your quote is ready." })
+    .getByRole("button", { name: "Mark undelivered" }).click();
+  await expect(sms.getByTestId("receipt")).toContainText("Failed");
+  await expect(sms.getByTestId("receipt")).toContainText("error 30003: the handset is unreachable");
+
+  // The lead's other channel, one click: a new WhatsApp message with the same text.
+  await sms.getByRole("button", { name: "Send as WhatsApp instead" }).click();
+  const whatsapp = page.getByTestId("message").filter({ hasText: "Your quote is ready." }).filter({ has: page.locator(".channel-whatsapp") });
+  await expect(whatsapp.getByTestId("receipt")).toHaveText("Sent");
+  await expect(page.getByTestId("message").filter({ hasText: "Your quote is ready." })).toHaveCount(2);
+  // And Retry puts the SMS itself back on its way.
+  await sms.getByRole("button", { name: "Retry" }).click();
+  await expect(sms.getByTestId("receipt")).toHaveText("Sent");
+
+  // The owner switches the SMS sandbox off: the composer says why SMS can't be used.
+  const off = await context.request.post("/rpc/set_sandbox", { form: { channel: "sms", on: "false" } });
+  expect(off.status()).toBe(200);
+  await page.reload();
+  await hydrated(page);
+  await page.getByLabel("Channel").selectOption("whatsapp");
+  await expect(page.getByLabel("Channel").locator("option[value=sms]")).toBeDisabled();
+  await expect(page.getByLabel("Channel").locator("option[value=sms]")).toHaveText("SMS — not connected — connect it in Settings → Channels");
+});

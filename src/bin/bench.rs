@@ -8,12 +8,15 @@
 //!   leadwire-bench seed       --database sqlite:///tmp/inbox.db --leads 100000 --messages 1000000
 //!   leadwire-bench inbox      --url http://127.0.0.1:3301 --concurrency 8 --seconds 10 --searches 300
 //!   leadwire-bench kpis       --url http://127.0.0.1:3301 --samples 50
+//!   leadwire-bench webhook    --url http://127.0.0.1:3300 --concurrency 16 --messages 4000
 #[path = "bench/inbox.rs"]
 mod inbox;
 #[path = "bench/kpis.rs"]
 mod kpis;
 #[path = "bench/pixel.rs"]
 mod pixel;
+#[path = "bench/webhook.rs"]
+mod webhook;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
@@ -72,6 +75,14 @@ async fn main() -> Fallible<()> {
             .await?
         }
         "kpis" => kpis::kpis(&url, flag("--samples", "50").parse()?).await?,
+        "webhook" => {
+            webhook::webhook(
+                &url,
+                flag("--concurrency", "16").parse()?,
+                flag("--messages", "4000").parse()?,
+            )
+            .await?
+        }
         "receipt" => pixel::receipt(&url, flag("--samples", "200").parse()?).await?,
         "pixel" => {
             pixel::pixel(
@@ -82,7 +93,7 @@ async fn main() -> Fallible<()> {
             .await?
         }
         _ => {
-            eprintln!("usage: leadwire-bench delivery|throughput|receipt|pixel|seed|inbox|kpis [--url U] [--clients 1,1000] [--sends N] [--senders N] [--messages N] [--samples N] [--connections N] [--seconds N] [--samples N]");
+            eprintln!("usage: leadwire-bench delivery|throughput|receipt|pixel|seed|inbox|kpis|webhook [--url U] [--clients 1,1000] [--sends N] [--senders N] [--messages N] [--samples N] [--connections N] [--seconds N] [--concurrency N]");
             std::process::exit(2);
         }
     }

@@ -7,9 +7,10 @@ use leptos::prelude::*;
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChannelChoice {
     pub channel: Channel,
-    /// `None`: the lead has no address for it; the option is disabled with `reason`.
+    /// `None`: the message cannot go out on it (no address, not connected); the option is
+    /// disabled with `reason`.
     pub address: Option<String>,
-    pub reason: &'static str,
+    pub reason: String,
 }
 
 #[component]
@@ -31,6 +32,17 @@ pub fn Composer(
             choices
                 .iter()
                 .any(|x| x.channel == c && x.address.is_some())
+        }
+    };
+    // Why the chosen channel cannot be used (a draft may have been saved on it earlier).
+    let unavailable = {
+        let choices = choices.clone();
+        move || {
+            let channel = draft.channel.get();
+            choices
+                .iter()
+                .find(|x| x.channel == channel && x.address.is_none())
+                .map(|x| format!("{} can't be used: {}.", channel.label(), x.reason))
         }
     };
     let can_send = {
@@ -136,6 +148,9 @@ pub fn Composer(
                     "Send"
                 </button>
             </div>
+            {move || unavailable().map(|why| view! {
+                <p class="hint" data-testid="channel-unavailable">{why}</p>
+            })}
             <Show when=move || error.get().is_some()>
                 <p class="form-error" role="alert">{move || error.get()}</p>
             </Show>

@@ -173,7 +173,13 @@ fn ThreadView(
     Effect::new(move |_| local_clock.set(true));
     let scroller = NodeRef::<html::Div>::new();
 
-    let choices = channel_choices(&addresses);
+    let choices = channel_choices(&addresses, &data.unconnected);
+    // Where a failed message can be sent again instead.
+    let reachable: Vec<Channel> = choices
+        .iter()
+        .filter(|c| c.address.is_some())
+        .map(|c| c.channel)
+        .collect();
     let default_channel = messages
         .with_untracked(|m| {
             m.iter()
@@ -395,7 +401,7 @@ fn ThreadView(
         });
     };
 
-    // A failed email goes back in the queue; its UPDATE events bring the new status.
+    // A failed message goes back in the queue; its UPDATE events bring the new status.
     let on_retry = Callback::new(move |id: MessageId| {
         send_error.set(None);
         leptos::task::spawn_local(async move {
@@ -404,6 +410,52 @@ fn ThreadView(
             if let Err(e) = retry_message(lead_id.to_string(), id.to_string()).await {
                 send_error.set(Some(e.to_string()));
             }
+        });
+    });
+
+    // Holds a send until the server has it (see `deliver`): shown as pending, kept in
+    // `localStorage` so it outlives the tab.
+    let enqueue = move |input: MessageInput| {
+        send_error.set(None);
+        at_bottom.set(true);
+        pending.update(|p| {
+            p.push(PendingSend {
+                input: input.clone(),
+                waiting: false,
+            })
+        });
+        if let Ok(json) = serde_json::to_string(&OutboxEntry {
+            lead_id,
+            input: input.clone(),
+        }) {
+            storage::set(&format!("{OUTBOX_PREFIX}{}", input.client_id), &json);
+        }
+        deliver(
+            lead_id, input, messages, pending, send_error, draft, collision,
+        );
+    };
+
+    // "Send as SMS instead": a failed message's text, once more on another channel, as a new
+    // message with its own client id.
+    let on_fallback = Callback::new(move |(id, channel): (MessageId, Channel)| {
+        let Some(failed) = messages.with_untracked(|m| m.iter().find(|m| m.id == id).cloned())
+        else {
+            return;
+        };
+        let subject = if channel == Channel::Email {
+            failed.subject.clone().unwrap_or_default()
+        } else {
+            String::new()
+        };
+        enqueue(MessageInput {
+            direction: String::new(),
+            channel: channel.as_str().to_string(),
+            subject,
+            body: failed.body,
+            client_id: new_client_id(),
+            after: newest_seen(),
+            // The sender chose this on a message already written: no collision question.
+            confirmed: true,
         });
     });
 
@@ -427,25 +479,9 @@ fn ThreadView(
             after,
             confirmed,
         };
-        send_error.set(None);
-        at_bottom.set(true);
-        pending.update(|p| {
-            p.push(PendingSend {
-                input: input.clone(),
-                waiting: false,
-            })
-        });
-        if let Ok(json) = serde_json::to_string(&OutboxEntry {
-            lead_id,
-            input: input.clone(),
-        }) {
-            storage::set(&format!("{OUTBOX_PREFIX}{}", input.client_id), &json);
-        }
+        enqueue(input);
         // The text now lives in the pending send (retried until stored); the composer is free.
         draft.clear_after_send();
-        deliver(
-            lead_id, input, messages, pending, send_error, draft, collision,
-        );
     };
     let on_send = Callback::new(move |()| send(false));
     let on_confirm = Callback::new(move |()| send(true));
@@ -469,7 +505,7 @@ fn ThreadView(
                 <div class="empty small"><p>"No messages yet. Say hello below."</p></div>
             </Show>
             <ol class="messages" aria-label="Messages">
-                {move || render_messages(&messages.get(), local_clock.get(), on_retry)}
+                {move || render_messages(&messages.get(), local_clock.get(), on_retry, on_fallback, &reachable)}
                 {move || pending.get().into_iter().map(|p| view! {
                     <li class="message outbound pending" data-testid="message-pending">
                         <div class="message-meta">
@@ -644,28 +680,27 @@ fn new_client_id() -> String {
     }
 }
 
-fn channel_choices(a: &Addresses) -> Vec<ChannelChoice> {
+fn channel_choices(a: &Addresses, unconnected: &[Channel]) -> Vec<ChannelChoice> {
+    let choice = |channel: Channel, address: &Option<String>, missing: &str| {
+        if unconnected.contains(&channel) {
+            ChannelChoice {
+                channel,
+                address: None,
+                reason: "not connected — connect it in Settings → Channels".to_string(),
+            }
+        } else {
+            ChannelChoice {
+                channel,
+                address: address.clone(),
+                reason: missing.to_string(),
+            }
+        }
+    };
     vec![
-        ChannelChoice {
-            channel: Channel::Email,
-            address: a.email.clone(),
-            reason: "no email address",
-        },
-        ChannelChoice {
-            channel: Channel::Sms,
-            address: a.phone.clone(),
-            reason: "no phone number",
-        },
-        ChannelChoice {
-            channel: Channel::Whatsapp,
-            address: a.whatsapp.clone(),
-            reason: "no WhatsApp number",
-        },
-        ChannelChoice {
-            channel: Channel::Instagram,
-            address: a.instagram.clone(),
-            reason: "no Instagram handle",
-        },
+        choice(Channel::Email, &a.email, "no email address"),
+        choice(Channel::Sms, &a.phone, "no phone number"),
+        choice(Channel::Whatsapp, &a.whatsapp, "no WhatsApp number"),
+        choice(Channel::Instagram, &a.instagram, "no Instagram handle"),
     ]
 }
 

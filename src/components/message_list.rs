@@ -4,16 +4,19 @@
 use super::badges::ChannelBadge;
 use super::local_time::{day_and_clock, day_label, today};
 use crate::model::ids::MessageId;
-use crate::model::message::{Direction, Message};
+use crate::model::message::{Channel, Direction, Message};
 use crate::model::receipt::{receipt, stand_in, Receipt};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 /// Messages with a separator before each new day. `local`: times in the viewer's zone.
+/// `reachable`: the channels a failed message can be sent again on instead.
 pub fn render_messages(
     messages: &[Message],
     local: bool,
     on_retry: Callback<MessageId>,
+    on_fallback: Callback<(MessageId, Channel)>,
+    reachable: &[Channel],
 ) -> impl IntoView {
     let today = today(local);
     let mut last_day = None;
@@ -30,6 +33,11 @@ pub fn render_messages(
                 Direction::Outbound => "outbound",
             };
             let id = m.id;
+            let others: Vec<Channel> = reachable
+                .iter()
+                .copied()
+                .filter(|c| *c != m.channel)
+                .collect();
             view! {
                 {separator}
                 <li class=format!("message {side}") data-testid="message" data-message-id=m.id.to_string()>
@@ -51,7 +59,7 @@ pub fn render_messages(
                         </details>
                     })}
                     {received_extras(m)}
-                    {receipt(m).map(|r| receipt_line(r, local, move || on_retry.run(id)))}
+                    {receipt(m).map(|r| receipt_line(r, local, move || on_retry.run(id), others, move |c| on_fallback.run((id, c))))}
                     {stand_in(m).map(|text| view! { <p class="receipt stand-in" data-testid="stand-in">{text}</p> })}
                 </li>
             }
@@ -124,7 +132,13 @@ fn received_extras(m: &Message) -> impl IntoView {
     (files, original, omitted)
 }
 
-fn receipt_line(r: Receipt, local: bool, retry: impl Fn() + 'static) -> AnyView {
+fn receipt_line(
+    r: Receipt,
+    local: bool,
+    retry: impl Fn() + 'static,
+    others: Vec<Channel>,
+    instead: impl Fn(Channel) + Clone + Send + Sync + 'static,
+) -> AnyView {
     match r {
         Receipt::Queued => view! {
             <p class="receipt queued" data-testid="receipt">"Sending…"</p>
@@ -137,6 +151,14 @@ fn receipt_line(r: Receipt, local: bool, retry: impl Fn() + 'static) -> AnyView 
                 {retryable.then(|| view! {
                     <button type="button" class="btn subtle small" on:click=move |_| retry()>"Retry"</button>
                 })}
+                {others.into_iter().map(|c| {
+                    let instead = instead.clone();
+                    view! {
+                        <button type="button" class="btn subtle small" on:click=move |_| instead(c)>
+                            {format!("Send as {} instead", c.label())}
+                        </button>
+                    }
+                }).collect_view()}
             </p>
         }
         .into_any(),

@@ -429,4 +429,7 @@ pub struct ThreadData {
     pub page: MessagePage,
     pub draft: Option<super::draft::Draft>,
     pub autosave_delay_ms: u32,
+    /// Provider channels with neither a connection nor the sandbox: not offered to send on.
+    #[serde(default)]
+    pub unconnected: Vec<Channel>,
 }

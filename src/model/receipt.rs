@@ -35,7 +35,8 @@ pub fn receipt(m: &Message) -> Option<Receipt> {
                 .status_reason
                 .clone()
                 .unwrap_or_else(|| "Delivery failed.".into()),
-            retryable: m.channel == Channel::Email,
+            // Website chat has no delivery to try again.
+            retryable: m.channel != Channel::Chat,
         },
         "delivered" if m.opened_at.is_none() => Receipt::Delivered,
         _ => match (m.opened_at, m.clicked_at, m.proxy_opened_at) {

@@ -99,7 +99,7 @@ fn SandboxSection(
                         "failed" => "Failed",
                         _ => "Arrived, not yet reported delivered",
                     };
-                    let (id_a, id_b) = (id.clone(), id.clone());
+                    let (id_a, id_b, id_c) = (id.clone(), id.clone(), id.clone());
                     view! {
                         <li class="sandbox-item" data-testid="sandbox-item">
                             <div class="message-meta">
@@ -114,6 +114,11 @@ fn SandboxSection(
                                     <input type="hidden" name="id" value=id_a/>
                                     <input type="hidden" name="status" value="delivered"/>
                                     <button type="submit" class="btn subtle small">"Mark delivered"</button>
+                                </ActionForm>
+                                <ActionForm action=report>
+                                    <input type="hidden" name="id" value=id_c/>
+                                    <input type="hidden" name="status" value="undelivered"/>
+                                    <button type="submit" class="btn subtle small">"Mark undelivered"</button>
                                 </ActionForm>
                                 {can_read.then(|| view! {
                                     <ActionForm action=report>
@@ -144,7 +149,7 @@ fn SandboxSection(
         <h2 class="section-title">"Sandbox"</h2>
         <p class="muted intro">
             "SMS, WhatsApp and Instagram messages sent while the channel isn't connected stop here instead of reaching the lead's phone. "
-            "Answer as the lead, or report a message delivered or read: each goes through the same signed webhook a provider calls."
+            "Answer as the lead, or report a message delivered, read or undelivered: each goes through the same signed webhook a provider calls."
         </p>
         <FormError message=error/>
         {list}

@@ -47,6 +47,39 @@ pub async fn route(
         .map(Some)
 }
 
+/// The refusal of a send on a channel that is not connected.
+pub fn not_connected(channel: Channel) -> AppError {
+    AppError::validation(
+        "channel",
+        format!(
+            "{} isn't connected — connect it in Settings → Channels.",
+            channel.label()
+        ),
+    )
+}
+
+/// The provider channels a message cannot leave on now: neither an enabled connection nor
+/// the sandbox (a workspace that never used a channel has its sandbox to come, on).
+pub async fn unconnected(
+    state: &AppState,
+    workspace: WorkspaceId,
+) -> Result<Vec<Channel>, AppError> {
+    let connections = state
+        .store
+        .connections(workspace)
+        .await
+        .map_err(internal("reading channel connections"))?;
+    Ok(PROVIDER_CHANNELS
+        .into_iter()
+        .filter(|c| {
+            let mine = || connections.iter().filter(|x| x.channel == c.as_str());
+            let real = mine().any(|x| x.provider != "sandbox" && x.enabled);
+            let sandbox_off = mine().any(|x| x.provider == "sandbox" && !x.enabled);
+            !real && sandbox_off
+        })
+        .collect())
+}
+
 /// The lead's address on `channel` as the provider wants it: `+15550100200` for SMS,
 /// `whatsapp:+15550100200` for WhatsApp, the handle for Instagram.
 pub fn address(channel: Channel, lead: &Lead) -> Option<String> {

@@ -53,12 +53,14 @@ pub async fn thread(
         .draft(caller.user.workspace_id, caller.user.id, lead)
         .await
         .map_err(internal("reading draft"))?;
+    let unconnected = channels::unconnected(state, caller.user.workspace_id).await?;
     Ok(ThreadData {
         viewer_id: caller.user.id,
         seq,
         page,
         draft,
         autosave_delay_ms: state.settings.autosave_delay_ms,
+        unconnected,
     })
 }
 
@@ -105,15 +107,7 @@ pub async fn record(
     let route = if outbound && channels::is_provider_channel(fields.channel) {
         let connection = channels::route(state, workspace, fields.channel)
             .await?
-            .ok_or_else(|| {
-                AppError::validation(
-                    "channel",
-                    format!(
-                        "{} isn't connected — connect it in Settings → Channels.",
-                        fields.channel.label()
-                    ),
-                )
-            })?;
+            .ok_or_else(|| channels::not_connected(fields.channel))?;
         let to = channels::address(fields.channel, &lead).ok_or_else(|| {
             AppError::validation(
                 "channel",
@@ -164,7 +158,7 @@ pub async fn record(
     }
 }
 
-/// Puts a failed email back in the delivery queue.
+/// Puts a failed message back in its delivery queue.
 pub async fn retry(
     state: &AppState,
     caller: &Caller,
@@ -176,14 +170,49 @@ pub async fn retry(
         .retry_email(caller.user.workspace_id, lead, message)
         .await
         .map_err(internal("retrying email"))?;
-    match outcome {
+    let outcome = match outcome {
         RetryOutcome::Queued(message) => {
             state.mail_wake.notify_one();
+            return Ok(*message);
+        }
+        // Not an email: an SMS, WhatsApp or Instagram message goes out on the channel's route
+        // as it is now (the connection may have changed since).
+        RetryOutcome::NotFound => retry_delivery(state, caller, lead, message).await?,
+        other => other,
+    };
+    match outcome {
+        RetryOutcome::Queued(message) => {
+            state.delivery_wake.notify_one();
             Ok(*message)
         }
         RetryOutcome::NotFound => Err(AppError::NotFound),
-        RetryOutcome::NotFailed => Err(AppError::conflict("Only a failed email can be retried.")),
+        RetryOutcome::NotFailed => Err(AppError::conflict("Only a failed message can be retried.")),
     }
+}
+
+async fn retry_delivery(
+    state: &AppState,
+    caller: &Caller,
+    lead: LeadId,
+    message: MessageId,
+) -> Result<RetryOutcome, AppError> {
+    let workspace = caller.user.workspace_id;
+    let Some(channel) = state
+        .store
+        .delivery_channel(workspace, lead, message)
+        .await
+        .map_err(internal("reading a delivery"))?
+    else {
+        return Ok(RetryOutcome::NotFound);
+    };
+    let connection = channels::route(state, workspace, channel)
+        .await?
+        .ok_or_else(|| channels::not_connected(channel))?;
+    state
+        .store
+        .retry_delivery(workspace, lead, message, connection.id)
+        .await
+        .map_err(internal("retrying a delivery"))
 }
 
 /// Refuses a send when a teammate messaged the lead after the sender started writing (the

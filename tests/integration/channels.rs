@@ -755,3 +755,105 @@ async fn a_report_for_a_send_we_gave_up_on_corrects_the_failure() {
     assert_eq!(delivered["delivered_via"], "twilio");
     assert!(delivered["status_reason"].is_null(), "{delivered}");
 }
+
+#[tokio::test]
+async fn a_failed_sms_is_retried_on_the_channels_route_as_it_is_now() {
+    let mut twilio = FakeTwilio::start().await;
+    let server = server_with(&twilio).await;
+    let owner = server.session("owner@example.com", "Acme").await;
+    let lead = lead_with_phone(&server, &owner, "Maya Patel", "+14155550101").await;
+    connect(&server, &owner, "sms", "+14155550100").await;
+    let mut ws = server.live_socket(&owner.cookie).await;
+    twilio.answer_next(&[Answer::Error(
+        400,
+        21610,
+        "Attempt to send to unsubscribed recipient",
+    )]);
+    let sent: Value = server
+        .send(&owner.client, &lead, message("sms", "Still interested?"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = sent["id"].as_str().unwrap().to_string();
+    twilio.next_request().await;
+    ws.next_update(|m| m["id"] == id.as_str() && m["status"] == "failed")
+        .await;
+    let retry = |server: &TestServer| {
+        owner
+            .client
+            .post(server.url(&format!("/api/messages/{lead}/{id}/retry")))
+            .send()
+    };
+
+    // Retried: Twilio takes it this time.
+    let res = retry(&server).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let queued: Value = res.json().await.unwrap();
+    assert_eq!(queued["status"], "queued");
+    let again = twilio.next_request().await;
+    assert_eq!(again.field("Body"), Some("Still interested?"));
+    let done = ws
+        .next_update(|m| m["id"] == id.as_str() && m["status"] == "sent")
+        .await;
+    assert_eq!(done["delivered_via"], "twilio");
+    // Only a failed message can be retried.
+    assert_eq!(retry(&server).await.unwrap().status(), 409);
+
+    // Failed again after the owner switched Twilio off: the retry goes where SMS goes now,
+    // the sandbox.
+    let report = [
+        ("MessageSid", again.sid.clone().unwrap()),
+        ("MessageStatus", "undelivered".to_string()),
+        ("ErrorCode", "30003".to_string()),
+        ("AccountSid", ACCOUNT_SID.to_string()),
+    ];
+    let report: Vec<(&str, &str)> = report.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let callback = again.field("StatusCallback").unwrap().to_string();
+    assert!(post_signed(&callback, &callback, AUTH_TOKEN, &report)
+        .await
+        .status()
+        .is_success());
+    let failed = ws
+        .next_update(|m| m["id"] == id.as_str() && m["status"] == "failed")
+        .await;
+    assert_eq!(
+        failed["status_reason"],
+        "Twilio reported undelivered (error 30003: the handset is unreachable)."
+    );
+    let res = server
+        .rpc(
+            &owner.client,
+            "save_twilio",
+            &[
+                ("channel", "sms"),
+                ("account_sid", ACCOUNT_SID),
+                ("auth_token", ""),
+                ("sender", "+14155550100"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(retry(&server).await.unwrap().status(), 200);
+    let sandboxed = ws
+        .next_update(|m| m["id"] == id.as_str() && m["status"] == "sent")
+        .await;
+    assert_eq!(sandboxed["delivered_via"], "sandbox");
+
+    // With the sandbox off as well, SMS is not connected: the thread's composer is told.
+    let res = server
+        .rpc(
+            &owner.client,
+            "set_sandbox",
+            &[("channel", "sms"), ("on", "false")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let thread: Value = server
+        .rpc(&owner.client, "get_thread", &[("lead_id", lead.as_str())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(thread["unconnected"], json!(["sms"]));
+}

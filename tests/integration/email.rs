@@ -214,7 +214,25 @@ async fn only_failed_emails_can_be_retried() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 404, "an SMS has no email delivery to retry");
+    // An SMS has a delivery too (issue 14): one that did not fail is not retried.
+    assert_eq!(res.status(), 409, "only a failed SMS is retried");
+    let chat: Value = server
+        .send(
+            &session.client,
+            sms_lead,
+            json!({"channel": "chat", "body": "Hi", "client_id": uuid::Uuid::new_v4().to_string()}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let res = session
+        .client
+        .post(url(sms_lead, chat["id"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404, "website chat has no delivery to retry");
     let mut ws = server.live_socket(&session.cookie).await;
     let sent: Value = server
         .send(&session.client, &lead, email("Hello", "Hi"))

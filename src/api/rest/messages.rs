@@ -63,7 +63,8 @@ async fn create(
     Ok((StatusCode::CREATED, Json(message)))
 }
 
-/// `POST /api/messages/{lead_id}/{message_id}/retry`: a failed email goes back in the queue.
+/// `POST /api/messages/{lead_id}/{message_id}/retry`: a failed message goes back in its queue
+/// (an SMS, WhatsApp or Instagram message through the channel's connection as it is now).
 async fn retry(
     State(state): State<AppState>,
     caller: Caller,

@@ -95,16 +95,19 @@ pub async fn reply(
     post(state, &connection, None, params).await
 }
 
-/// The lead's phone reports `message` delivered or read: the sandbox posts the provider's
-/// status callback for it.
+/// The lead's phone reports `message` delivered or read, or the carrier could not deliver it:
+/// the sandbox posts the provider's status callback for it.
 pub async fn report(
     state: &AppState,
     caller: &Caller,
     message: MessageId,
     status: &str,
 ) -> Result<(), AppError> {
-    if !matches!(status, "delivered" | "read") {
-        return Err(AppError::validation("status", "Report delivered or read."));
+    if !matches!(status, "delivered" | "read" | "undelivered") {
+        return Err(AppError::validation(
+            "status",
+            "Report delivered, read or undelivered.",
+        ));
     }
     let (held, connection, provider_id, to) = find(state, caller, message).await?;
     let Some(provider_id) = provider_id else {
@@ -115,13 +118,17 @@ pub async fn report(
     if held.channel == Channel::Sms && status == "read" {
         return Err(AppError::validation("status", "SMS has no read receipts."));
     }
-    let params = vec![
+    let mut params = vec![
         ("MessageSid".to_string(), provider_id),
         ("AccountSid".to_string(), connection.account_id.clone()),
         ("From".to_string(), connection.sender.clone()),
         ("To".to_string(), to),
         ("MessageStatus".to_string(), status.to_string()),
     ];
+    if status == "undelivered" {
+        // As a carrier reports a phone that is switched off or out of reach.
+        params.push(("ErrorCode".to_string(), "30003".to_string()));
+    }
     post(state, &connection, Some(message), params).await
 }
 

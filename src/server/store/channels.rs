@@ -2,7 +2,7 @@
 //! delivery queue, the providers' status reports and the messages they hand us. Secrets arrive
 //! and leave sealed (see `server::secrets`).
 use super::activity::{log_in, NewActivity};
-use super::emails::{message_updated, set_status};
+use super::emails::{message_updated, set_status, RetryOutcome};
 use super::events::LoggedEvent;
 use super::messages::{message_in, record_in, EmailExtras, Recorded};
 use super::{now, Store};
@@ -535,6 +535,75 @@ impl Store {
             // Checked above, in the same write: not reachable.
             Recorded::Existing(_) => Arrived::Duplicate,
         })
+    }
+
+    /// The channel of a message of `workspace`'s lead `lead` that has a delivery (None: no such
+    /// message, or not one a provider carries).
+    pub async fn delivery_channel(
+        &self,
+        workspace: WorkspaceId,
+        lead: LeadId,
+        message: MessageId,
+    ) -> Result<Option<Channel>, sqlx::Error> {
+        let found: Option<(String,)> = sqlx::query_as(
+            "SELECT m.channel FROM deliveries d JOIN messages m ON m.id = d.message_id \
+             WHERE d.message_id = ? AND d.workspace_id = ? AND m.lead_id = ?",
+        )
+        .bind(message)
+        .bind(workspace)
+        .bind(lead)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(found.and_then(|(c,)| Channel::parse(&c)))
+    }
+
+    /// Puts a failed message of the workspace back in the queue through `connection` (the
+    /// channel's route now), due now, with fresh attempts.
+    pub async fn retry_delivery(
+        &self,
+        workspace: WorkspaceId,
+        lead: LeadId,
+        message: MessageId,
+        connection: Uuid,
+    ) -> Result<RetryOutcome, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        let status: Option<(String,)> = sqlx::query_as(
+            "SELECT m.status FROM messages m JOIN deliveries d ON d.message_id = m.id \
+             WHERE m.id = ? AND m.workspace_id = ? AND m.lead_id = ?",
+        )
+        .bind(message)
+        .bind(workspace)
+        .bind(lead)
+        .fetch_optional(&mut *tx)
+        .await?;
+        match status.as_ref().map(|(s,)| s.as_str()) {
+            None => {
+                tx.commit(Vec::new()).await?;
+                return Ok(RetryOutcome::NotFound);
+            }
+            Some("failed") => {}
+            Some(_) => {
+                tx.commit(Vec::new()).await?;
+                return Ok(RetryOutcome::NotFailed);
+            }
+        }
+        sqlx::query(
+            "UPDATE deliveries SET connection_id = ?, attempts = 0, next_attempt_at = ?, last_error = NULL, \
+             sent_at = NULL, provider_message_id = NULL WHERE message_id = ?",
+        )
+        .bind(connection)
+        .bind(now())
+        .bind(message)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE messages SET delivered_via = NULL WHERE id = ?")
+            .bind(message)
+            .execute(&mut *tx)
+            .await?;
+        set_status(&mut tx, message, "queued", None).await?;
+        let (event, updated) = message_updated(&mut tx, workspace, message).await?;
+        tx.commit(vec![event]).await?;
+        Ok(RetryOutcome::Queued(Box::new(updated)))
     }
 
     /// The sandbox's view: outbound messages of the workspace on `channel`s that went to the
