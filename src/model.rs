@@ -9,6 +9,7 @@ pub mod ids;
 pub mod inbox;
 pub mod kpi;
 pub mod lead;
+pub mod length;
 pub mod message;
 pub mod notification;
 pub mod outbox;

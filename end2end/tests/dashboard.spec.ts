@@ -118,3 +118,36 @@ test("with two tabs open, both toast an inbound message and exactly one of them 
   const tones = await Promise.all(tabs.map((tab) => tab.evaluate(() => (window as unknown as { __tones: number }).__tones)));
   expect(tones.slice().sort()).toEqual([0, 2]);
 });
+
+test("notification settings saved in one tab reach a tab that was already open", async ({ context }) => {
+  await signUpViaApi(context, "Pat Prefs", uniqueEmail("prefs"), "Prefs Co");
+  const lead = await createLeadViaApi(context, { name: "Quinn Quiet", phone: "+14155550166" });
+  const inbox = await context.newPage();
+  await inbox.goto("/inbox");
+  await hydrated(inbox);
+  await expect(inbox.getByTestId("connection-status")).toHaveText("Live");
+  const say = async (body: string) => {
+    const res = await context.request.post(`/api/messages/${lead}`, {
+      data: { channel: "sms", body, direction: "inbound", client_id: crypto.randomUUID() },
+    });
+    expect(res.status()).toBe(201);
+  };
+
+  // Switched off in Settings (another tab): the open inbox stays quiet from then on.
+  const off = await context.request.put("/api/notification-prefs", {
+    data: { inbound_message: false, email_opened: true, link_clicked: true, lead_converted: true, meeting_booked: true, sound: false },
+  });
+  expect(off.status()).toBe(200);
+  await say("Are you there?");
+  const row = inbox.getByTestId("inbox-row").filter({ hasText: "Quinn Quiet" });
+  await expect(row.getByTestId("unread")).toHaveText("1");
+  await expect(inbox.getByTestId("toast")).toHaveCount(0);
+
+  // And switched on again: the next one toasts, without a reload.
+  const on = await context.request.put("/api/notification-prefs", {
+    data: { inbound_message: true, email_opened: true, link_clicked: true, lead_converted: true, meeting_booked: true, sound: false },
+  });
+  expect(on.status()).toBe(200);
+  await say("Hello again");
+  await expect(inbox.getByTestId("toast").filter({ hasText: "New message from Quinn Quiet" })).toContainText("Hello again");
+});

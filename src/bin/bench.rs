@@ -105,6 +105,9 @@ struct Setup {
     http: reqwest::Client,
     cookie: String,
     lead: String,
+    /// What sends go out on: `chat` (stored and fanned out, as the shared load generator sends)
+    /// or `sms` (also delivered, to the sandbox: a delivery claimed and accepted per message).
+    channel: String,
 }
 
 async fn setup(url: &str) -> Fallible<Setup> {
@@ -130,7 +133,13 @@ async fn setup(url: &str) -> Fallible<Setup> {
         .json()
         .await?;
     let lead = lead["id"].as_str().ok_or("no lead id")?.to_string();
-    Ok(Setup { http, cookie, lead })
+    let channel = std::env::var("BENCH_CHANNEL").unwrap_or_else(|_| "chat".into());
+    Ok(Setup {
+        http,
+        cookie,
+        lead,
+        channel,
+    })
 }
 
 /// The `lw_session=…` pair a sign-up or sign-in answer sets.
@@ -149,7 +158,9 @@ async fn send(setup: &Setup, url: &str, client_id: &str) -> Fallible<()> {
         .http
         .post(format!("{url}/api/messages/{}", setup.lead))
         .header("cookie", &setup.cookie)
-        .json(&json!({"channel": "sms", "body": "benchmark message", "client_id": client_id}))
+        .json(
+            &json!({"channel": setup.channel, "body": "benchmark message", "client_id": client_id}),
+        )
         .send()
         .await?;
     if res.status() != 201 {

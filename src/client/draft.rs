@@ -62,6 +62,8 @@ struct Inner {
     saving: bool,
     auto_save: bool,
     delay_ms: u32,
+    /// The subject an empty composer offers for email: "Re: <the thread's last subject>".
+    follow_up_subject: String,
     #[cfg(feature = "hydrate")]
     timer: Option<gloo_timers::callback::Timeout>,
 }
@@ -113,7 +115,7 @@ pub fn use_draft(
         ),
         (None, None) => (
             String::new(),
-            seed.default_subject,
+            seed.default_subject.clone(),
             seed.default_channel,
             false,
         ),
@@ -135,6 +137,7 @@ pub fn use_draft(
             saving: false,
             auto_save,
             delay_ms: auto_save_delay,
+            follow_up_subject: seed.default_subject,
             #[cfg(feature = "hydrate")]
             timer: None,
         }),
@@ -153,10 +156,22 @@ impl DraftHandle {
         self.schedule_save();
     }
 
-    /// After a send: the server deleted the draft in the same transaction.
+    /// An email went out on this thread (here or elsewhere): the next one follows up on it.
+    pub fn set_follow_up_subject(&self, subject: String) {
+        self.inner.update_value(|i| i.follow_up_subject = subject);
+    }
+
+    fn follow_up_subject(&self) -> String {
+        self.inner
+            .try_with_value(|i| i.follow_up_subject.clone())
+            .unwrap_or_default()
+    }
+
+    /// After a send: the server deleted the draft in the same transaction. The subject goes
+    /// back to the follow-up's.
     pub fn clear_after_send(&self) {
         self.content.set(String::new());
-        self.subject.set(String::new());
+        self.subject.set(self.follow_up_subject());
         self.exists.set(false);
         self.status.set(DraftStatus::Idle);
         self.inner.update_value(|i| {
@@ -197,7 +212,7 @@ impl DraftHandle {
             }
             None => {
                 self.content.set(String::new());
-                self.subject.set(String::new());
+                self.subject.set(self.follow_up_subject());
             }
         }
         self.inner.update_value(|i| {

@@ -1,5 +1,6 @@
 //! The composer under a thread: channel, subject for email, the message, Send, draft status.
 use crate::client::draft::DraftHandle;
+use crate::model::length::{counter, too_long};
 use crate::model::message::Channel;
 use leptos::prelude::*;
 
@@ -45,10 +46,16 @@ pub fn Composer(
                 .map(|x| format!("{} can't be used: {}.", channel.label(), x.reason))
         }
     };
+    let too_long = move || draft.content.with(|c| too_long(draft.channel.get(), c));
     let can_send = {
         let available = available.clone();
-        move || !draft.content.with(|c| c.trim().is_empty()) && available(draft.channel.get())
+        move || {
+            !draft.content.with(|c| c.trim().is_empty())
+                && available(draft.channel.get())
+                && too_long().is_none()
+        }
     };
+    let count = move || draft.content.with(|c| counter(draft.channel.get(), c));
     let placeholder = move || {
         if draft.exists.get() {
             "Continue draft…"
@@ -143,11 +150,16 @@ pub fn Composer(
                 <span class="draft-status" data-testid="draft-status" aria-live="polite">
                     {move || draft.status.get().label()}
                 </span>
+                <span class="counter" data-testid="length-counter" aria-live="polite"
+                    class:over=move || too_long().is_some()>{count}</span>
                 <span class="hint hide-narrow">"Ctrl+Enter to send"</span>
                 <button type="submit" class="btn primary" disabled=move || !can_send()>
                     "Send"
                 </button>
             </div>
+            {move || too_long().map(|why| view! {
+                <p class="form-error" data-testid="too-long">{why}</p>
+            })}
             {move || unavailable().map(|why| view! {
                 <p class="hint" data-testid="channel-unavailable">{why}</p>
             })}

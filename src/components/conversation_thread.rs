@@ -15,7 +15,7 @@ use crate::client::storage;
 use crate::model::error::AppError;
 use crate::model::event::{RowAction, ServerFrame};
 use crate::model::ids::{LeadId, MessageId};
-use crate::model::message::{Channel, Direction, Message, MessageInput, ThreadData};
+use crate::model::message::{reply_subject, Channel, Direction, Message, MessageInput, ThreadData};
 use leptos::html;
 use leptos::prelude::*;
 
@@ -173,7 +173,8 @@ fn ThreadView(
     Effect::new(move |_| local_clock.set(true));
     let scroller = NodeRef::<html::Div>::new();
 
-    let choices = channel_choices(&addresses, &data.unconnected);
+    let chatted = messages.with_untracked(|m| m.iter().any(|m| m.channel == Channel::Chat));
+    let choices = channel_choices(&addresses, &data.unconnected, chatted);
     // Where a failed message can be sent again instead.
     let reachable: Vec<Channel> = choices
         .iter()
@@ -202,13 +203,7 @@ fn ThreadView(
     let default_subject = messages
         .with_untracked(|m| m.iter().rev().find_map(|m| m.subject.clone()))
         .filter(|_| default_channel == Channel::Email)
-        .map(|s| {
-            if s.to_lowercase().starts_with("re:") {
-                s
-            } else {
-                format!("Re: {s}")
-            }
-        })
+        .map(|s| reply_subject(&s))
         .unwrap_or_default();
     let draft = use_draft(
         lead_id,
@@ -230,6 +225,12 @@ fn ThreadView(
             message, action, ..
         } if message.lead_id == lead_id => {
             let message = message.clone();
+            // An email on this thread, from any tab or teammate: the next one follows up on it.
+            if *action == RowAction::Insert && message.channel == Channel::Email {
+                if let Some(subject) = message.subject.as_deref() {
+                    draft.set_follow_up_subject(reply_subject(subject));
+                }
+            }
             // A teammate's message while this user is writing: warn before they send.
             let teammate = message.author_id.is_some_and(|a| a != viewer);
             if *action == RowAction::Insert
@@ -479,6 +480,10 @@ fn ThreadView(
             after,
             confirmed,
         };
+        if input.channel == Channel::Email.as_str() && !input.subject.trim().is_empty() {
+            // A follow-up email keeps the thread's subject.
+            draft.set_follow_up_subject(reply_subject(&input.subject));
+        }
         enqueue(input);
         // The text now lives in the pending send (retried until stored); the composer is free.
         draft.clear_after_send();
@@ -680,7 +685,8 @@ fn new_client_id() -> String {
     }
 }
 
-fn channel_choices(a: &Addresses, unconnected: &[Channel]) -> Vec<ChannelChoice> {
+/// `chatted`: the lead has written on the website chat (answers go back into that chat).
+fn channel_choices(a: &Addresses, unconnected: &[Channel], chatted: bool) -> Vec<ChannelChoice> {
     let choice = |channel: Channel, address: &Option<String>, missing: &str| {
         if unconnected.contains(&channel) {
             ChannelChoice {
@@ -701,6 +707,11 @@ fn channel_choices(a: &Addresses, unconnected: &[Channel]) -> Vec<ChannelChoice>
         choice(Channel::Sms, &a.phone, "no phone number"),
         choice(Channel::Whatsapp, &a.whatsapp, "no WhatsApp number"),
         choice(Channel::Instagram, &a.instagram, "no Instagram handle"),
+        ChannelChoice {
+            channel: Channel::Chat,
+            address: chatted.then(String::new),
+            reason: "hasn't written on the website chat".to_string(),
+        },
     ]
 }
 

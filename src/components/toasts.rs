@@ -4,6 +4,7 @@
 use crate::api::dashboard::get_notification_prefs;
 use crate::client::notify;
 use crate::client::realtime::Realtime;
+use crate::model::event::ServerFrame;
 use crate::model::ids::UserId;
 use crate::model::notification::{notice_for, Notice, NotificationPrefs};
 use leptos::prelude::*;
@@ -44,6 +45,11 @@ pub fn Toasts(realtime: Realtime, me: Signal<Option<UserId>>) -> impl IntoView {
         notify::unlock_audio();
     });
     realtime.on_event(move |frame| {
+        // Saved in another tab or on another device: follow at once.
+        if let ServerFrame::PrefsUpdated { prefs, .. } = frame {
+            settings.prefs.set(*prefs);
+            return;
+        }
         let Some(me) = me.get_untracked() else {
             return;
         };

@@ -74,6 +74,12 @@ pub enum ServerFrame {
         lead_id: LeadId,
         draft: Option<Draft>,
     },
+    /// The receiving user's notification settings changed (in another tab or device): toasts,
+    /// sounds and browser notifications follow them at once.
+    PrefsUpdated {
+        seq: i64,
+        prefs: super::notification::NotificationPrefs,
+    },
     /// The receiving user's unread count on a lead changed (they read it, or marked it unread).
     ReadsUpdated {
         seq: i64,
@@ -124,6 +130,7 @@ impl ServerFrame {
             ServerFrame::MessagesUpdated { seq, .. }
             | ServerFrame::DraftsUpdated { seq, .. }
             | ServerFrame::ReadsUpdated { seq, .. }
+            | ServerFrame::PrefsUpdated { seq, .. }
             | ServerFrame::ActivityUpdated { seq, .. }
             | ServerFrame::StatsUpdated { seq, .. }
             | ServerFrame::AnalyticsUpdated { seq, .. } => Some(*seq),

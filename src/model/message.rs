@@ -82,6 +82,16 @@ impl Direction {
     }
 }
 
+/// The subject of a follow-up to an email with `subject`: "Re: …" once, never "Re: Re: …".
+pub fn reply_subject(subject: &str) -> String {
+    let subject = subject.trim();
+    if subject.is_empty() || subject.to_lowercase().starts_with("re:") {
+        subject.to_string()
+    } else {
+        format!("Re: {subject}")
+    }
+}
+
 /// One message in a lead's timeline.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
@@ -223,6 +233,12 @@ impl MessageInput {
         let channel = parse_channel(&self.channel)?;
         let subject = parse_subject(channel, &self.subject)?;
         let body = parse_body(&self.body)?;
+        if direction == Direction::Outbound {
+            // The channel's own limit (WhatsApp 4,096 characters, SMS 1,600 …).
+            if let Some(why) = super::length::too_long(channel, &body) {
+                return Err(AppError::validation("body", why));
+            }
+        }
         let client_id = Uuid::parse_str(self.client_id.trim()).map_err(|_| {
             AppError::validation(
                 "client_id",
@@ -338,6 +354,14 @@ pub fn preview(body: &str, max_chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn follow_ups_answer_the_subject_once() {
+        assert_eq!(reply_subject("Pricing"), "Re: Pricing");
+        assert_eq!(reply_subject("Re: Pricing"), "Re: Pricing");
+        assert_eq!(reply_subject("RE: Pricing"), "RE: Pricing");
+        assert_eq!(reply_subject("  "), "");
+    }
 
     #[test]
     fn ago_reads_naturally() {

@@ -86,7 +86,7 @@ pub async fn save_prefs(
 ) -> Result<NotificationPrefs, AppError> {
     state
         .store
-        .save_notification_prefs(caller.user.id, prefs)
+        .save_notification_prefs(caller.user.workspace_id, caller.user.id, prefs)
         .await
         .map_err(internal("saving notification preferences"))?;
     Ok(*prefs)

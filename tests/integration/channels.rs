@@ -857,3 +857,37 @@ async fn a_failed_sms_is_retried_on_the_channels_route_as_it_is_now() {
         .unwrap();
     assert_eq!(thread["unconnected"], json!(["sms"]));
 }
+
+#[tokio::test]
+async fn each_channel_refuses_what_it_cannot_carry_before_storing_it() {
+    let server = TestServer::start().await;
+    let owner = server.session("owner@example.com", "Acme").await;
+    let lead = lead_with_phone(&server, &owner, "Maya Patel", "+14155550101").await;
+    for (channel, max) in [("whatsapp", 4_096), ("sms", 1_600)] {
+        let res = server
+            .send(&owner.client, &lead, message(channel, &"a".repeat(max + 1)))
+            .await;
+        assert_eq!(res.status(), 422, "{channel}");
+        let body = error_body(res).await;
+        assert_eq!(body["field"], "body");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("at most {max} characters")),
+            "{body}"
+        );
+        let res = server
+            .send(&owner.client, &lead, message(channel, &"a".repeat(max)))
+            .await;
+        assert_eq!(res.status(), 201, "{channel} at its limit");
+    }
+    assert_eq!(thread(&server, &owner.client, &lead).await.len(), 2);
+    // A lead's own long message (an integration recording it) is not the channel's send limit.
+    let mut inbound = message("sms", &"b".repeat(2_000));
+    inbound["direction"] = json!("inbound");
+    assert_eq!(
+        server.send(&owner.client, &lead, inbound).await.status(),
+        201
+    );
+}

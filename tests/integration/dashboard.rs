@@ -397,3 +397,49 @@ async fn only_tabs_showing_the_dashboard_get_its_events() {
     assert!(seen.contains(&"messages_updated".to_string()), "{seen:?}");
     assert!(!seen.iter().any(is_dashboard), "{seen:?}");
 }
+
+/// Preferences saved in one tab reach the user's other tabs and devices at once (a private
+/// event: a teammate's sockets never see it).
+#[tokio::test]
+async fn saved_preferences_reach_the_users_other_tabs_live_and_no_one_else() {
+    let server = TestServer::start().await;
+    let owner = server.session("prefs-live@example.com", "Prefs").await;
+    let other_device = server.login("prefs-live@example.com").await;
+    let teammate = server
+        .teammate(&owner.client, "mate-live@example.com")
+        .await;
+    let mut mine = server.live_socket(&other_device.cookie).await;
+    let mut theirs = server.live_socket(&teammate.cookie).await;
+    let quiet = json!({"inbound_message": false, "email_opened": true, "link_clicked": true,
+        "lead_converted": true, "meeting_booked": true, "sound": false});
+    let res = owner
+        .client
+        .put(server.url("/api/notification-prefs"))
+        .json(&quiet)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let frame = mine.next_of("prefs_updated").await;
+    assert_eq!(frame["prefs"], quiet);
+    // Everything the teammate hears up to their own message: never the owner's settings.
+    let lead = server
+        .create_lead(&teammate.client, json!({"name": "Mate's lead"}))
+        .await;
+    let lead = lead["id"].as_str().unwrap();
+    let res = server
+        .send(
+            &teammate.client,
+            lead,
+            crate::support::message("chat", "hi"),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    loop {
+        let frame = theirs.next_logged().await;
+        assert_ne!(frame["type"], "prefs_updated", "{frame}");
+        if frame["type"] == "messages_updated" {
+            break;
+        }
+    }
+}

@@ -50,8 +50,8 @@ async fn list(
     ))
 }
 
-/// 201 with the message — also for a retry with the same `client_id`, which answers exactly as
-/// the original send did, so a client can retry blindly.
+/// 201 with the message — also for a retry with the same `client_id`, which answers with the
+/// same message as it stands now (its status may have moved on), so a client can retry blindly.
 async fn create(
     State(state): State<AppState>,
     caller: Caller,

@@ -184,6 +184,7 @@ fn kind_of(frame: &ServerFrame) -> &'static str {
         ServerFrame::MessagesUpdated { .. } => "messages_updated",
         ServerFrame::DraftsUpdated { .. } => "drafts_updated",
         ServerFrame::ReadsUpdated { .. } => "reads_updated",
+        ServerFrame::PrefsUpdated { .. } => "prefs_updated",
         ServerFrame::ActivityUpdated { .. } => "activity_updated",
         ServerFrame::StatsUpdated { .. } => "stats_updated",
         ServerFrame::AnalyticsUpdated { .. } => "analytics_updated",

@@ -1,6 +1,7 @@
 //! Per-user notification preferences (no row: the defaults).
 use super::{now, Store};
-use crate::model::ids::UserId;
+use crate::model::event::ServerFrame;
+use crate::model::ids::{UserId, WorkspaceId};
 use crate::model::notification::NotificationPrefs;
 
 #[derive(sqlx::FromRow)]
@@ -34,11 +35,14 @@ impl Store {
         )
     }
 
+    /// Saves `user`'s settings; their other tabs hear `prefs_updated` (private to them).
     pub async fn save_notification_prefs(
         &self,
+        workspace: WorkspaceId,
         user: UserId,
         p: &NotificationPrefs,
     ) -> Result<(), sqlx::Error> {
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO notification_prefs (user_id, inbound_message, email_opened, link_clicked, \
              lead_converted, meeting_booked, sound, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
@@ -55,8 +59,14 @@ impl Store {
         .bind(p.meeting_booked)
         .bind(p.sound)
         .bind(now())
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        let prefs = *p;
+        let event = super::events::append(&mut tx, workspace, Some(user), move |seq| {
+            ServerFrame::PrefsUpdated { seq, prefs }
+        })
+        .await?;
+        tx.commit(vec![event]).await?;
         Ok(())
     }
 }

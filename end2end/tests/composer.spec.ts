@@ -1,0 +1,56 @@
+import { test, expect } from "./fixtures";
+import { composer, createLeadViaApi, openLead, signUpViaApi, uniqueEmail } from "./helpers";
+
+test("1. a follow-up email keeps the thread's subject as Re: …", async ({ context, page }) => {
+  await signUpViaApi(context, "Sue Subject", uniqueEmail("subject"), "Subject Co");
+  const lead = await createLeadViaApi(context, { name: "Ron Reply", email: "ron@example.com" });
+  await openLead(page, lead);
+  await page.getByLabel("Channel").selectOption("email");
+  await page.getByLabel("Subject").fill("Pricing");
+  await composer(page).fill("Here are our prices.");
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(page.getByTestId("message").filter({ hasText: "Here are our prices." })).toBeVisible();
+  await expect(page.getByLabel("Subject")).toHaveValue("Re: Pricing");
+  await composer(page).fill("Any questions?");
+  await page.getByRole("button", { name: "Send" }).click();
+  const followUp = page.getByTestId("message").filter({ hasText: "Any questions?" });
+  await expect(followUp.locator(".subject")).toHaveText("Re: Pricing");
+  await expect(page.getByLabel("Subject")).toHaveValue("Re: Pricing");
+});
+
+test("2. a lead who wrote on the website chat is answered there by default", async ({ context, page }) => {
+  await signUpViaApi(context, "Cat Chat", uniqueEmail("chat"), "Chat Co");
+  const lead = await createLeadViaApi(context, { name: "Wes Web", email: "wes@example.com" });
+  const res = await context.request.post(`/api/messages/${lead}`, {
+    data: { channel: "chat", body: "Do you ship to Canada?", direction: "inbound", client_id: crypto.randomUUID() },
+  });
+  expect(res.status()).toBe(201);
+  await openLead(page, lead);
+  await expect(page.getByLabel("Channel")).toHaveValue("chat");
+  await composer(page).fill("We do, in 3 days.");
+  await page.getByRole("button", { name: "Send" }).click();
+  const answer = page.getByTestId("message").filter({ hasText: "We do, in 3 days." });
+  await expect(answer.locator(".channel-chat")).toBeVisible();
+  await expect(answer.getByTestId("receipt")).toHaveText("Sent");
+});
+
+test("3. the composer counts SMS segments and stops a WhatsApp message over 4,096 characters before it is sent", async ({ context, page }) => {
+  await signUpViaApi(context, "Len Length", uniqueEmail("length"), "Length Co");
+  const lead = await createLeadViaApi(context, { name: "Tia Text", phone: "+1 415 555 0188", whatsapp: "+1 415 555 0188" });
+  await openLead(page, lead);
+  await page.getByLabel("Channel").selectOption("sms");
+  await composer(page).fill("a".repeat(161));
+  await expect(page.getByTestId("length-counter")).toHaveText("161 / 1600 · 2 SMS segments");
+  await composer(page).fill("Hello 😀");
+  await expect(page.getByTestId("length-counter")).toHaveText("7 / 1600 · 1 SMS segment");
+
+  await page.getByLabel("Channel").selectOption("whatsapp");
+  await composer(page).fill("a".repeat(4_097));
+  await expect(page.getByTestId("length-counter")).toHaveText("4097 / 4096");
+  await expect(page.getByTestId("too-long")).toHaveText("A WhatsApp message can be at most 4096 characters; this one has 4097.");
+  await expect(page.getByRole("button", { name: "Send" })).toBeDisabled();
+  await composer(page).press("End");
+  await composer(page).press("Backspace");
+  await expect(page.getByTestId("too-long")).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Send" })).toBeEnabled();
+});
