@@ -21,6 +21,7 @@ pub mod presence;
 pub mod rate_limit;
 pub mod read_body;
 pub mod realtime;
+pub mod retry;
 pub mod revocations;
 pub mod secrets;
 pub mod security_headers;

@@ -51,6 +51,30 @@ test("3. the composer counts SMS segments and stops a WhatsApp message over 4,09
   await expect(page.getByRole("button", { name: "Send" })).toBeDisabled();
   await composer(page).press("End");
   await composer(page).press("Backspace");
-  await expect(page.getByTestId("too-long")).toHaveCount(0);
+  await expect(page.getByTestId("too-long")).toBeHidden();
   await expect(page.getByRole("button", { name: "Send" })).toBeEnabled();
+});
+
+test("4. a long message shows its beginning with Show more, and stays open as new messages arrive", async ({ context, page }) => {
+  await signUpViaApi(context, "Lou Long", uniqueEmail("long"), "Long Co");
+  const lead = await createLeadViaApi(context, { name: "Val Verbose", phone: "+14155550199" });
+  const long = "Start of a long story. " + "word ".repeat(300) + "THE END";
+  const res = await context.request.post(`/api/messages/${lead}`, {
+    data: { channel: "sms", body: long, direction: "inbound", client_id: crypto.randomUUID() },
+  });
+  expect(res.status()).toBe(201);
+  await openLead(page, lead);
+  const message = page.getByTestId("message").filter({ hasText: "Start of a long story." });
+  await expect(message).not.toContainText("THE END");
+  await message.getByRole("button", { name: "Show more" }).click();
+  await expect(message).toContainText("THE END");
+  // A new message redraws the list: what the reader opened stays open.
+  const next = await context.request.post(`/api/messages/${lead}`, {
+    data: { channel: "sms", body: "And one more thing", direction: "inbound", client_id: crypto.randomUUID() },
+  });
+  expect(next.status()).toBe(201);
+  await expect(page.getByTestId("message").filter({ hasText: "And one more thing" })).toBeVisible();
+  await expect(message).toContainText("THE END");
+  await message.getByRole("button", { name: "Show less" }).click();
+  await expect(message).not.toContainText("THE END");
 });

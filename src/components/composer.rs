@@ -46,6 +46,7 @@ pub fn Composer(
                 .map(|x| format!("{} can't be used: {}.", channel.label(), x.reason))
         }
     };
+    let unavailable_text = unavailable.clone();
     let too_long = move || draft.content.with(|c| too_long(draft.channel.get(), c));
     let can_send = {
         let available = available.clone();
@@ -55,7 +56,15 @@ pub fn Composer(
                 && too_long().is_none()
         }
     };
-    let count = move || draft.content.with(|c| counter(draft.channel.get(), c));
+    // Always a text node, and the notes below always elements (hidden when there is nothing to
+    // say): the draft kept in this browser can differ from the one the server rendered with,
+    // and hydration needs the same structure.
+    let count = move || {
+        draft
+            .content
+            .with(|c| counter(draft.channel.get(), c))
+            .unwrap_or_default()
+    };
     let placeholder = move || {
         if draft.exists.get() {
             "Continue draft…"
@@ -157,12 +166,12 @@ pub fn Composer(
                     "Send"
                 </button>
             </div>
-            {move || too_long().map(|why| view! {
-                <p class="form-error" data-testid="too-long">{why}</p>
-            })}
-            {move || unavailable().map(|why| view! {
-                <p class="hint" data-testid="channel-unavailable">{why}</p>
-            })}
+            <p class="form-error" data-testid="too-long" hidden=move || too_long().is_none()>
+                {move || too_long().unwrap_or_default()}
+            </p>
+            <p class="hint" data-testid="channel-unavailable" hidden=move || unavailable().is_none()>
+                {move || unavailable_text().unwrap_or_default()}
+            </p>
             <Show when=move || error.get().is_some()>
                 <p class="form-error" role="alert">{move || error.get()}</p>
             </Show>

@@ -172,6 +172,7 @@ fn ThreadView(
     let local_clock = RwSignal::new(false);
     Effect::new(move |_| local_clock.set(true));
     let scroller = NodeRef::<html::Div>::new();
+    let expanded = RwSignal::new(std::collections::HashSet::new());
 
     let chatted = messages.with_untracked(|m| m.iter().any(|m| m.channel == Channel::Chat));
     let choices = channel_choices(&addresses, &data.unconnected, chatted);
@@ -510,7 +511,7 @@ fn ThreadView(
                 <div class="empty small"><p>"No messages yet. Say hello below."</p></div>
             </Show>
             <ol class="messages" aria-label="Messages">
-                {move || render_messages(&messages.get(), local_clock.get(), on_retry, on_fallback, &reachable)}
+                {move || render_messages(&messages.get(), local_clock.get(), on_retry, on_fallback, &reachable, expanded)}
                 {move || pending.get().into_iter().map(|p| view! {
                     <li class="message outbound pending" data-testid="message-pending">
                         <div class="message-meta">

@@ -8,15 +8,22 @@ use crate::model::message::{Channel, Direction, Message};
 use crate::model::receipt::{receipt, stand_in, Receipt};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
+use std::collections::HashSet;
 
 /// Messages with a separator before each new day. `local`: times in the viewer's zone.
-/// `reachable`: the channels a failed message can be sent again on instead.
+/// A message longer than this shows its first [`PREVIEW_CHARS`] and "Show more".
+const COLLAPSE_CHARS: usize = 1_200;
+const PREVIEW_CHARS: usize = 600;
+
+/// `reachable`: the channels a failed message can be sent again on instead. `expanded`: the
+/// long messages the reader opened (kept while the list redraws).
 pub fn render_messages(
     messages: &[Message],
     local: bool,
     on_retry: Callback<MessageId>,
     on_fallback: Callback<(MessageId, Channel)>,
     reachable: &[Channel],
+    expanded: RwSignal<HashSet<MessageId>>,
 ) -> impl IntoView {
     let today = today(local);
     let mut last_day = None;
@@ -50,8 +57,7 @@ pub fn render_messages(
                         })}
                     </div>
                     {m.subject.clone().map(|s| view! { <p class="subject" dir="auto">{s}</p> })}
-                    // dir="auto": a message in Arabic or Hebrew reads right to left, whatever the page does.
-                    <p class="body" dir="auto">{m.body.clone()}</p>
+                    {body(m, expanded)}
                     {m.quoted.clone().map(|q| view! {
                         <details class="quoted">
                             <summary>"Show quoted text"</summary>
@@ -65,6 +71,29 @@ pub fn render_messages(
             }
         })
         .collect_view()
+}
+
+/// The text, long ones folded to a preview with "Show more". dir="auto": a message in Arabic or
+/// Hebrew reads right to left, whatever the page does.
+fn body(m: &Message, expanded: RwSignal<HashSet<MessageId>>) -> AnyView {
+    if m.body.chars().count() <= COLLAPSE_CHARS {
+        return view! { <p class="body" dir="auto">{m.body.clone()}</p> }.into_any();
+    }
+    let id = m.id;
+    let full = m.body.clone();
+    let preview = format!(
+        "{}…",
+        m.body.chars().take(PREVIEW_CHARS).collect::<String>()
+    );
+    let open = move || expanded.with(|e| e.contains(&id));
+    view! {
+        <p class="body" dir="auto">{move || if open() { full.clone() } else { preview.clone() }}</p>
+        <button type="button" class="btn subtle small show-more" aria-expanded=move || open().to_string()
+            on:click=move |_| expanded.update(|e| if !e.remove(&id) { e.insert(id); })>
+            {move || if open() { "Show less" } else { "Show more" }}
+        </button>
+    }
+    .into_any()
 }
 
 /// A received email's files (pictures inline, the rest as downloads), its HTML version in a

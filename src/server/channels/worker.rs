@@ -6,7 +6,7 @@
 //! tries it again after the lease — unless the provider's status report for it arrived in the
 //! meantime (its callback URL names our message), which records the send and so ends it.
 use super::twilio;
-use crate::server::email::worker::backoff_ms;
+use crate::server::retry::after_failure;
 use crate::server::state::AppState;
 use crate::server::store::channels::DeliveryJob;
 use crate::server::store::now;
@@ -54,8 +54,7 @@ async fn deliver(state: &AppState, http: &reqwest::Client, job: DeliveryJob) {
         Err(failure) => {
             let settings = &state.settings.channels;
             let attempts = job.attempts.max(1) as u32;
-            let retry = !failure.permanent && attempts < settings.max_attempts;
-            tracing::warn!(message = %job.message_id, attempts, retry, reason = %failure.reason, "channel delivery attempt failed");
+            tracing::warn!(message = %job.message_id, attempts, reason = %failure.reason, "channel delivery attempt failed");
             if failure.of_connection {
                 if let Err(e) = state
                     .store
@@ -65,23 +64,13 @@ async fn deliver(state: &AppState, http: &reqwest::Client, job: DeliveryJob) {
                     tracing::warn!(error = %e, "could not record a connection's error");
                 }
             }
-            let (reason, retry_at) = if retry {
-                let wait = backoff_ms(settings.retry_base_ms, attempts);
-                (
-                    format!(
-                        "Attempt {attempts} of {} failed, retrying: {}",
-                        settings.max_attempts, failure.reason
-                    ),
-                    Some(now() + Duration::milliseconds(wait as i64)),
-                )
-            } else if failure.permanent {
-                (failure.reason, None)
-            } else {
-                (
-                    format!("Gave up after {attempts} attempts: {}", failure.reason),
-                    None,
-                )
-            };
+            let (reason, retry_at) = after_failure(
+                attempts,
+                settings.max_attempts,
+                settings.retry_base_ms,
+                failure.permanent,
+                failure.reason,
+            );
             state
                 .store
                 .delivery_attempt_failed(&job, &reason, retry_at)

@@ -1,16 +1,14 @@
 //! The delivery worker: takes due emails from the queue one at a time, sends them, and moves
 //! each message to `sent`, back to the queue with a backoff, or to `failed` with the reason.
 use super::transport::Transport;
+use crate::server::retry::after_failure;
 use crate::server::state::AppState;
 use crate::server::store::emails::EmailJob;
 use crate::server::store::now;
 use chrono::Duration;
-use rand::Rng;
 
 /// How long a claimed email is leased to this worker (a crash retries it after this).
 const LEASE_MINUTES: i64 = 10;
-/// The longest wait between retries.
-const MAX_BACKOFF_MS: u64 = 6 * 3600 * 1000;
 /// Sleep at most this long without checking the queue (also covers clock jumps).
 const IDLE_CHECK_SECS: i64 = 60;
 
@@ -51,25 +49,14 @@ async fn deliver(state: &AppState, transport: &Transport, job: EmailJob) {
         }
         Err(failure) => {
             let attempts = job.attempts.max(1) as u32;
-            let retry = !failure.permanent && attempts < mail.max_attempts;
-            tracing::warn!(message = %job.message_id, attempts, retry, reason = %failure.reason, "email attempt failed");
-            let (reason, retry_at) = if retry {
-                let wait = backoff_ms(mail.retry_base_ms, attempts);
-                (
-                    format!(
-                        "Attempt {attempts} of {} failed, retrying: {}",
-                        mail.max_attempts, failure.reason
-                    ),
-                    Some(now() + Duration::milliseconds(wait as i64)),
-                )
-            } else if failure.permanent {
-                (failure.reason, None)
-            } else {
-                (
-                    format!("Gave up after {attempts} attempts: {}", failure.reason),
-                    None,
-                )
-            };
+            tracing::warn!(message = %job.message_id, attempts, reason = %failure.reason, "email attempt failed");
+            let (reason, retry_at) = after_failure(
+                attempts,
+                mail.max_attempts,
+                mail.retry_base_ms,
+                failure.permanent,
+                failure.reason,
+            );
             state
                 .store
                 .email_attempt_failed(&job, &reason, retry_at)
@@ -98,30 +85,5 @@ async fn idle(state: &AppState) {
     tokio::select! {
         _ = state.mail_wake.notified() => {}
         _ = tokio::time::sleep(std::time::Duration::from_millis(until_due as u64)) => {}
-    }
-}
-
-/// Exponential backoff from `base` with ±20 % jitter, so retries of many mails spread out.
-pub(crate) fn backoff_ms(base: u64, attempts: u32) -> u64 {
-    let exp = base.saturating_mul(1u64 << attempts.saturating_sub(1).min(30));
-    let capped = exp.min(MAX_BACKOFF_MS);
-    let jitter = rand::thread_rng().gen_range(0.8..1.2);
-    ((capped as f64) * jitter) as u64
-}
-
-#[cfg(test)]
-mod tests {
-    use super::backoff_ms;
-
-    #[test]
-    fn backoff_doubles_with_jitter_and_is_capped() {
-        for (attempt, nominal) in [(1, 1000u64), (2, 2000), (3, 4000)] {
-            let wait = backoff_ms(1000, attempt);
-            assert!(
-                wait >= nominal * 8 / 10 && wait <= nominal * 12 / 10,
-                "{wait}"
-            );
-        }
-        assert!(backoff_ms(30_000, 40) <= super::MAX_BACKOFF_MS * 12 / 10);
     }
 }
