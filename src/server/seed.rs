@@ -116,7 +116,8 @@ pub async fn seed_demo_if_empty(store: &Store) -> Result<bool, sqlx::Error> {
                     format!("Re: {SUBJECT}")
                 }
             });
-            store
+            let sent_at = began + Duration::minutes(37 + j as i64 * 95);
+            let id = store
                 .insert_message(
                     workspace,
                     &NewMessage {
@@ -131,10 +132,20 @@ pub async fn seed_demo_if_empty(store: &Store) -> Result<bool, sqlx::Error> {
                         body,
                         status: if *inbound { "received" } else { "sent" },
                         author_id: (!inbound).then_some(owner),
-                        created_at: began + Duration::minutes(37 + j as i64 * 95),
+                        created_at: sent_at,
                     },
                 )
                 .await?;
+            // An email the lead answered was read first: the receipt and the opens chart show it.
+            let answered = demo_lead
+                .thread
+                .get(j + 1)
+                .is_some_and(|(from_lead, _)| *from_lead);
+            if demo_lead.channel == Channel::Email && !inbound && answered {
+                store
+                    .insert_open(id, sent_at + Duration::minutes(20))
+                    .await?;
+            }
         }
     }
     // The rows went in directly: derive the conversation facts and the feed from them.

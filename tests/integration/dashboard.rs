@@ -443,3 +443,50 @@ async fn saved_preferences_reach_the_users_other_tabs_live_and_no_one_else() {
         }
     }
 }
+
+/// The demo workspace `make run` starts with shows email opens, as its answered emails were
+/// read: the opens chart is not flat and the thread says "Read".
+#[tokio::test]
+async fn the_demo_workspace_has_read_emails_on_its_opens_chart() {
+    use leadwire::server::seed::{DEMO_EMAIL, DEMO_PASSWORD};
+    let server = TestServer::start_with(|s| s.seed_demo = true).await;
+    let client = server.client();
+    let res = client
+        .post(server.url("/api/auth/login"))
+        .json(&json!({"email": DEMO_EMAIL, "password": DEMO_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let analytics = server
+        .get_json(&client, "/api/dashboard/analytics?period=30d")
+        .await;
+    let opens: i64 = analytics["buckets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["opens_human"].as_i64().unwrap())
+        .sum();
+    assert_eq!(opens, 4, "the four demo emails their leads answered");
+    let leads = server.get_json(&client, "/api/leads").await;
+    let maya = leads["leads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == "Maya Patel")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let thread = server
+        .get_json(&client, &format!("/api/messages/{maya}"))
+        .await;
+    let ours = thread["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["direction"] == "outbound")
+        .unwrap()
+        .clone();
+    assert!(ours["opened_at"].is_string(), "{ours}");
+}

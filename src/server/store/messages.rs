@@ -169,6 +169,29 @@ impl Store {
         Ok(id)
     }
 
+    /// Marks an outbound email stored by [`Store::insert_message`] opened by a person at `at`
+    /// (demo history: its receipt, and the dashboard's opens, as a real open would count).
+    pub async fn insert_open(
+        &self,
+        message: MessageId,
+        at: DateTime<Utc>,
+    ) -> Result<(), sqlx::Error> {
+        use super::rollups::{message_changed_in, message_facts_in};
+        let mut tx = self.begin_write().await?;
+        let before = message_facts_in(&mut tx, message).await?;
+        let after = sqlx::query_as(&format!(
+            "UPDATE messages SET opened_at = ? WHERE id = ? AND direction = 'outbound' AND channel = 'email' \
+             RETURNING {MESSAGE_FACTS}"
+        ))
+        .bind(at)
+        .bind(message)
+        .fetch_optional(&mut *tx)
+        .await?;
+        message_changed_in(&mut tx, before, after).await?;
+        tx.commit(Vec::new()).await?;
+        Ok(())
+    }
+
     /// Up to `limit` messages of a lead before message `before` (or the newest), oldest first,
     /// and whether older ones exist.
     pub async fn lead_messages(
