@@ -35,16 +35,37 @@ pub async fn route(
         .connections(workspace)
         .await
         .map_err(internal("reading channel connections"))?;
+    match route_among(&connections, channel) {
+        Route::Via(connection) => Ok(Some(connection.clone())),
+        Route::SandboxToCome => sandbox::connection(state, workspace, channel)
+            .await
+            .map(Some),
+        Route::NotConnected => Ok(None),
+    }
+}
+
+/// Where a message on a channel goes, read from the workspace's connections.
+pub enum Route<'a> {
+    /// An enabled provider connection, else the enabled sandbox.
+    Via(&'a Connection),
+    /// No sandbox yet: the first send makes it, switched on.
+    SandboxToCome,
+    /// Neither a provider nor the sandbox.
+    NotConnected,
+}
+
+/// The one rule for it: a provider connection that is on wins; else the sandbox, unless the
+/// owner switched it off.
+pub fn route_among(connections: &[Connection], channel: Channel) -> Route<'_> {
     let mine = || connections.iter().filter(|c| c.channel == channel.as_str());
     if let Some(real) = mine().find(|c| c.provider != "sandbox" && c.enabled) {
-        return Ok(Some(real.clone()));
+        return Route::Via(real);
     }
-    if let Some(sandbox) = mine().find(|c| c.provider == "sandbox") {
-        return Ok(sandbox.enabled.then(|| sandbox.clone()));
+    match mine().find(|c| c.provider == "sandbox") {
+        Some(sandbox) if sandbox.enabled => Route::Via(sandbox),
+        Some(_) => Route::NotConnected,
+        None => Route::SandboxToCome,
     }
-    sandbox::connection(state, workspace, channel)
-        .await
-        .map(Some)
 }
 
 /// The refusal of a send on a channel that is not connected.
@@ -71,12 +92,7 @@ pub async fn unconnected(
         .map_err(internal("reading channel connections"))?;
     Ok(PROVIDER_CHANNELS
         .into_iter()
-        .filter(|c| {
-            let mine = || connections.iter().filter(|x| x.channel == c.as_str());
-            let real = mine().any(|x| x.provider != "sandbox" && x.enabled);
-            let sandbox_off = mine().any(|x| x.provider == "sandbox" && !x.enabled);
-            !real && sandbox_off
-        })
+        .filter(|c| matches!(route_among(&connections, *c), Route::NotConnected))
         .collect())
 }
 

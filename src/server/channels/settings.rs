@@ -50,10 +50,10 @@ async fn all(state: &AppState, caller: &Caller) -> Result<Vec<ChannelView>, AppE
             let sandbox_on = mine()
                 .find(|c| c.provider == "sandbox")
                 .is_none_or(|s| s.enabled);
-            let route = match (twilio.filter(|t| t.enabled), sandbox_on) {
-                (Some(_), _) => Some("twilio".to_string()),
-                (None, true) => Some("sandbox".to_string()),
-                (None, false) => None,
+            let route = match super::route_among(&connections, channel) {
+                super::Route::Via(c) => Some(c.provider.clone()),
+                super::Route::SandboxToCome => Some("sandbox".to_string()),
+                super::Route::NotConnected => None,
             };
             ChannelView {
                 channel: channel.as_str().to_string(),
