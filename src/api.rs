@@ -10,6 +10,7 @@ pub mod mailbox;
 pub mod messages;
 pub mod outbox;
 pub mod team;
+pub mod templates;
 pub mod tokens;
 pub mod tracking;
 

@@ -15,4 +15,5 @@ pub mod local_time;
 pub mod message_list;
 pub mod presence;
 pub mod status;
+pub mod template_picker;
 pub mod toasts;

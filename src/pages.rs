@@ -12,4 +12,5 @@ pub mod settings;
 pub mod settings_channels;
 pub mod settings_mailbox;
 pub mod settings_notifications;
+pub mod settings_templates;
 pub mod signup;

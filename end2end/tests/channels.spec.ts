@@ -1,5 +1,5 @@
 import { test, expect } from "./fixtures";
-import { composer, createLeadViaApi, hydrated, openLead, signUpViaApi, team, uniqueEmail } from "./helpers";
+import { composer, createLeadViaApi, hydrated, leadWrote, openLead, signUpViaApi, team, uniqueEmail } from "./helpers";
 
 // No provider account in the e2e server: SMS, WhatsApp and Instagram go to the sandbox, whose
 // replies and delivery reports come back through the same signed webhook Twilio would call.
@@ -8,6 +8,8 @@ test("1. a WhatsApp message goes to the sandbox, labelled; the sandbox delivers 
   const mateCtx = await browser.newContext();
   await team(ownerCtx, mateCtx);
   const lead = await createLeadViaApi(ownerCtx, { name: "Wanda Wave", whatsapp: "+1 415 555 0123" });
+  // Wanda wrote first: WhatsApp's 24-hour window is open for free text.
+  await leadWrote(ownerCtx, lead, "whatsapp", "Hi, is the course still on?");
 
   const thread = await ownerCtx.newPage();
   await openLead(thread, lead);
@@ -25,7 +27,7 @@ test("1. a WhatsApp message goes to the sandbox, labelled; the sandbox delivers 
   await hydrated(inbox);
   await expect(inbox.getByTestId("connection-status")).toHaveText("Live");
   const row = inbox.getByTestId("inbox-row").filter({ hasText: "Wanda Wave" });
-  await expect(row.getByTestId("unread")).toHaveCount(0);
+  await expect(row.getByTestId("unread")).toHaveText("1");
 
   // The sandbox shows what the lead's phone got, and acts as the phone.
   const sandbox = await ownerCtx.newPage();
@@ -45,7 +47,7 @@ test("1. a WhatsApp message goes to the sandbox, labelled; the sandbox delivers 
   await expect(reply).toHaveClass(/inbound/);
   const toast = inbox.getByTestId("toast").filter({ hasText: "New message from Wanda Wave" });
   await expect(toast).toContainText("Yes! 10am works.");
-  await expect(row.getByTestId("unread")).toHaveText("1");
+  await expect(row.getByTestId("unread")).toHaveText("2");
   await ownerCtx.close();
   await mateCtx.close();
 });
@@ -78,6 +80,7 @@ test("2. the owner connects SMS through Twilio: a bad Account SID is named at it
 test("3. an SMS the carrier could not deliver offers Retry and the lead's other channel, one click each; a channel switched off says so in the composer", async ({ context, page }) => {
   await signUpViaApi(context, "Fay Fallback", uniqueEmail("fallback"), "Fallback Co");
   const lead = await createLeadViaApi(context, { name: "Omar Offline", phone: "+1 415 555 0177", whatsapp: "+1 415 555 0177" });
+  await leadWrote(context, lead, "whatsapp", "Send me the quote, please");
   await openLead(page, lead);
   await page.getByLabel("Channel").selectOption("sms");
   await composer(page).fill("Your quote is ready.");
@@ -110,4 +113,83 @@ test("3. an SMS the carrier could not deliver offers Retry and the lead's other 
   await page.getByLabel("Channel").selectOption("whatsapp");
   await expect(page.getByLabel("Channel").locator("option[value=sms]")).toBeDisabled();
   await expect(page.getByLabel("Channel").locator("option[value=sms]")).toHaveText("SMS — not connected — connect it in Settings → Channels");
+});
+
+test("4. the owner connects Instagram through Meta: a bad app secret is named at its field, and the saved connection shows the callback URL and a verify token that Meta's handshake accepts", async ({ context, page, consoleErrors }) => {
+  consoleErrors.allow(/Failed to load resource: the server responded with a status of 422 .*\/rpc\/save_meta:/);
+  await signUpViaApi(context, "Ines Insta", uniqueEmail("meta"), "Gram Co");
+  await page.goto("/settings");
+  await hydrated(page);
+  const instagram = page.getByTestId("channel-instagram");
+  await expect(instagram.getByTestId("channel-route")).toHaveText("Sandbox: Instagram messages go to the outbox, not to the lead.");
+  await instagram.getByText("Connect through Meta").click();
+  await instagram.getByLabel("Instagram account ID").fill("17841405822304914");
+  await instagram.getByLabel("Page access token").fill("EAAJB3mLqWfQBOZC0ZAexample");
+  await instagram.getByLabel("App secret").fill("not-hex");
+  await instagram.getByRole("button", { name: "Save" }).click();
+  await expect(instagram.getByText("An app secret is 32 hexadecimal digits")).toBeVisible();
+  await expect(instagram.getByLabel("Instagram account ID")).toHaveValue("17841405822304914");
+
+  await instagram.getByLabel("Page access token").fill("EAAJB3mLqWfQBOZC0ZAexample");
+  await instagram.getByLabel("App secret").fill("0123456789abcdef0123456789abcdef");
+  await instagram.getByRole("button", { name: "Save" }).click();
+  await expect(instagram.getByTestId("channel-route")).toHaveText("Connected through Meta.");
+  const callback = await instagram.getByTestId("meta-webhook").textContent();
+  expect(callback).toMatch(/\/webhooks\/meta\/[0-9a-f]{32}$/);
+  const token = await instagram.getByTestId("meta-verify-token").textContent();
+  expect(token).toMatch(/^[0-9a-f]{32}$/);
+  await expect(instagram.getByLabel("Page access token")).toHaveValue("");
+  await expect(instagram.getByLabel("App secret")).toHaveValue("");
+
+  // What Meta does when the owner pastes both into the App Dashboard.
+  const handshake = await page.request.get(`${callback}?hub.mode=subscribe&hub.verify_token=${token}&hub.challenge=8734291`);
+  expect(handshake.status()).toBe(200);
+  expect(await handshake.text()).toBe("8734291");
+});
+
+test("5. outside WhatsApp's 24-hour window the composer offers the workspace's approved templates, and free text comes back the moment the lead writes", async ({ context, page }) => {
+  await signUpViaApi(context, "Tom Template", uniqueEmail("template"), "Template Co");
+  const lead = await createLeadViaApi(context, { name: "Nora New", whatsapp: "+1 415 555 0166" });
+  await openLead(page, lead);
+  await page.getByLabel("Channel").selectOption("whatsapp");
+  const closed = page.getByTestId("window-closed");
+  await expect(closed).toContainText("more than 24 hours since Nora New last wrote on WhatsApp");
+  await expect(composer(page)).toBeHidden();
+  await expect(page.getByTestId("no-templates")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Send" })).toBeDisabled();
+
+  // The owner adds the template approved in WhatsApp Manager.
+  const settings = await context.newPage();
+  await settings.goto("/settings");
+  await hydrated(settings);
+  const form = settings.getByTestId("template-form");
+  await form.getByLabel("Template name").fill("quote_ready");
+  await form.getByLabel("Language").fill("en_US");
+  await form.getByLabel("Text").fill("Hi {{1}}, your quote for {{2}} is ready.");
+  await form.getByRole("button", { name: "Add template" }).click();
+  await expect(settings.getByTestId("template")).toContainText("quote_ready");
+
+  await page.reload();
+  await hydrated(page);
+  await page.getByLabel("Channel").selectOption("whatsapp");
+  await page.getByLabel("Template", { exact: true }).selectOption({ label: "quote_ready (en_US)" });
+  await page.getByLabel("Parameter {{1}}").fill("Nora");
+  await page.getByLabel("Parameter {{2}}").fill("the new roof");
+  await expect(page.getByTestId("template-preview")).toHaveText("Hi Nora, your quote for the new roof is ready.");
+  await page.getByRole("button", { name: "Send" }).click();
+  const sent = page.getByTestId("message").filter({ hasText: "Hi Nora, your quote for the new roof is ready." });
+  await expect(sent.getByTestId("stand-in")).toHaveText("Sandbox — not sent to the lead's phone");
+
+  // Nora answers (from the sandbox): the window opens, live, and the message box is back.
+  const sandbox = await context.newPage();
+  await sandbox.goto("/outbox");
+  await hydrated(sandbox);
+  const held = sandbox.getByTestId("sandbox-item").filter({ hasText: "your quote for the new roof" });
+  await held.getByLabel("Reply as Nora New").fill("Great, thanks!");
+  await held.getByRole("button", { name: "Send as the lead" }).click();
+  await expect(page.getByTestId("message").filter({ hasText: "Great, thanks!" })).toBeVisible();
+  await expect(closed).toBeHidden();
+  await composer(page).fill("When can we start?");
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(page.getByTestId("message").filter({ hasText: "When can we start?" }).getByTestId("receipt")).toHaveText("Sent");
 });

@@ -1,5 +1,5 @@
 import { test, expect } from "./fixtures";
-import { composer, createLeadViaApi, openLead, signUpViaApi, uniqueEmail } from "./helpers";
+import { composer, createLeadViaApi, leadWrote, openLead, signUpViaApi, uniqueEmail } from "./helpers";
 
 test("1. a follow-up email keeps the thread's subject as Re: …", async ({ context, page }) => {
   await signUpViaApi(context, "Sue Subject", uniqueEmail("subject"), "Subject Co");
@@ -37,6 +37,7 @@ test("2. a lead who wrote on the website chat is answered there by default", asy
 test("3. the composer counts SMS segments and stops a WhatsApp message over 4,096 characters before it is sent", async ({ context, page }) => {
   await signUpViaApi(context, "Len Length", uniqueEmail("length"), "Length Co");
   const lead = await createLeadViaApi(context, { name: "Tia Text", phone: "+1 415 555 0188", whatsapp: "+1 415 555 0188" });
+  await leadWrote(context, lead, "whatsapp", "Hi there");
   await openLead(page, lead);
   await page.getByLabel("Channel").selectOption("sms");
   await composer(page).fill("a".repeat(161));

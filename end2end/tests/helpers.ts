@@ -81,3 +81,12 @@ export async function team(owner: BrowserContext, mate: BrowserContext) {
   return createLeadViaApi(owner, { name: "Pia Prospect", email: "pia@example.com" });
 }
 
+
+/** Records a message the lead sent (as an integration would): on WhatsApp and Instagram it opens
+ *  the 24-hour window for free text. */
+export async function leadWrote(context: BrowserContext, leadId: string, channel: string, body: string): Promise<void> {
+  const res = await context.request.post(`/api/messages/${leadId}`, {
+    data: { channel, body, direction: "inbound", client_id: crypto.randomUUID() },
+  });
+  expect(res.status()).toBe(201);
+}

@@ -18,6 +18,8 @@ pub enum DraftStatus {
     Saving,
     Saved,
     Offline,
+    /// The session ended: the text stays in this browser until the person signs in again.
+    SignedOut,
     Failed(String),
 }
 
@@ -28,6 +30,7 @@ impl DraftStatus {
             DraftStatus::Saving => "Saving…".into(),
             DraftStatus::Saved => "Draft saved".into(),
             DraftStatus::Offline => "Offline — will save when back".into(),
+            DraftStatus::SignedOut => "Signed out — your text is kept in this browser".into(),
             DraftStatus::Failed(why) => format!("Draft not saved: {why}"),
         }
     }
@@ -85,6 +88,8 @@ pub struct DraftHandle {
     /// A draft is stored on the server (the composer then says "Continue draft…").
     pub exists: RwSignal<bool>,
     inner: InnerStore,
+    /// The tab's connection state, told when a save finds the session ended.
+    realtime: Option<crate::client::realtime::Realtime>,
 }
 
 /// Binds a draft for `lead_id`, saved `auto_save_delay` ms after the last edit when `auto_save`.
@@ -129,6 +134,7 @@ pub fn use_draft(
         channel: RwSignal::new(channel),
         status: RwSignal::new(DraftStatus::Idle),
         exists: RwSignal::new(stored.is_some()),
+        realtime: crate::client::realtime::use_realtime(),
         inner: new_inner(Inner {
             lead_id,
             key,
@@ -334,6 +340,15 @@ impl DraftHandle {
             Err(AppError::Offline) | Err(AppError::Internal) => {
                 self.status.set(DraftStatus::Offline);
                 self.retry_later();
+            }
+            Err(AppError::Unauthorized) => {
+                self.status.set(DraftStatus::SignedOut);
+                // The top bar offers sign-in (and stops reconnecting) as for a closed socket.
+                if let Some(realtime) = self.realtime {
+                    realtime
+                        .status
+                        .set(crate::client::realtime::ConnStatus::SignedOut);
+                }
             }
             Err(e) => self.status.set(DraftStatus::Failed(e.to_string())),
         }

@@ -12,6 +12,9 @@ pub enum ConnStatus {
     Live,
     Reconnecting,
     Offline,
+    /// The session ended (signed out elsewhere, expired, revoked): nothing reconnects until the
+    /// person signs in again; the page and its unsaved text stay.
+    SignedOut,
 }
 
 impl ConnStatus {
@@ -21,6 +24,7 @@ impl ConnStatus {
             ConnStatus::Live => "Live",
             ConnStatus::Reconnecting => "Reconnecting…",
             ConnStatus::Offline => "Offline",
+            ConnStatus::SignedOut => "Signed out",
         }
     }
 }
@@ -40,6 +44,9 @@ pub struct Realtime {
     /// Bumped on every `stats_updated` / `analytics_updated` (and on reset): the dashboard's
     /// KPIs and charts refetch for the view they show.
     pub stats_version: RwSignal<u64>,
+    /// Bumped on every `leads_updated` and every new lead in the feed (and on reset): lists
+    /// of leads refetch when it moves.
+    pub leads_version: RwSignal<u64>,
     // Browser-only: server render threads must never hold (or drop) thread-local values.
     #[cfg(feature = "hydrate")]
     listeners: StoredValue<Vec<(u64, Listener)>, LocalStorage>,
@@ -91,6 +98,17 @@ impl Realtime {
         ) {
             self.stats_version.update(|v| *v += 1);
         }
+        // Leads made by an inbound message or email arrive as a feed entry.
+        if matches!(
+            frame,
+            ServerFrame::LeadsUpdated { .. }
+                | ServerFrame::ActivityUpdated {
+                    event: crate::model::activity::ActivityKind::LeadCreated,
+                    ..
+                }
+        ) {
+            self.leads_version.update(|v| *v += 1);
+        }
     }
 }
 
@@ -101,6 +119,7 @@ pub fn provide_realtime() -> Realtime {
         resets: RwSignal::new(0),
         messages_version: RwSignal::new(0),
         stats_version: RwSignal::new(0),
+        leads_version: RwSignal::new(0),
         #[cfg(feature = "hydrate")]
         listeners: StoredValue::new_local(Vec::new()),
         #[cfg(feature = "hydrate")]
@@ -297,8 +316,16 @@ mod connection {
             let conn = conn.clone();
             let this = ws.clone();
             Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
-                let _ = event.dyn_ref::<CloseEvent>();
-                on_closed(&conn, &this);
+                // The server closes with 1008 "session ended" the moment the session is
+                // signed out, expires or is revoked: say so instead of reconnecting.
+                let ended = event
+                    .dyn_ref::<CloseEvent>()
+                    .is_some_and(|e| e.code() == 1008 && e.reason() == "session ended");
+                if ended {
+                    signed_out(&conn, &this);
+                } else {
+                    on_closed(&conn, &this);
+                }
             })
         };
         ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
@@ -358,6 +385,7 @@ mod connection {
                     state.realtime.resets.update(|n| *n += 1);
                     state.realtime.messages_version.update(|n| *n += 1);
                     state.realtime.stats_version.update(|n| *n += 1);
+                    state.realtime.leads_version.update(|n| *n += 1);
                     return;
                 }
                 ServerFrame::Pong => return,
@@ -395,6 +423,16 @@ mod connection {
         schedule_retry(conn);
     }
 
+    fn signed_out(conn: &Shared, closed: &WebSocket) {
+        let mut state = conn.borrow_mut();
+        if state.ws.as_ref().is_some_and(|ws| ws == closed) {
+            detach(closed);
+            state.ws = None;
+        }
+        state.retry = None;
+        state.realtime.status.set(ConnStatus::SignedOut);
+    }
+
     fn schedule_retry(conn: &Shared) {
         let mut state = conn.borrow_mut();
         if !window().navigator().on_line() {
@@ -402,15 +440,20 @@ mod connection {
             state.realtime.status.set(ConnStatus::Offline);
             return;
         }
+        if state.realtime.status.get_untracked() == ConnStatus::SignedOut {
+            return;
+        }
         state.realtime.status.set(ConnStatus::Reconnecting);
         if state.attempts == 3 {
-            // The browser hides why an upgrade failed; a session that ended (signed out in
-            // another tab, expired) is the usual reason. Ask, and go to sign-in if so.
-            leptos::task::spawn_local(async {
+            // The browser hides why an upgrade failed; a session that ended while this tab
+            // was away (closed laptop, expired) is the usual reason. Ask, and say so if it is:
+            // the status offers sign-in, and the page keeps what was typed.
+            let again = conn.clone();
+            leptos::task::spawn_local(async move {
                 if let Ok(None) = crate::api::auth::get_current_user().await {
-                    let location = window().location();
-                    let here = location.pathname().unwrap_or_default();
-                    let _ = location.assign(&format!("/login?next={here}"));
+                    let mut state = again.borrow_mut();
+                    state.retry = None;
+                    state.realtime.status.set(ConnStatus::SignedOut);
                 }
             });
         }

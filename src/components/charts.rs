@@ -174,8 +174,11 @@ pub fn EngagementChart(data: Analytics, local: bool) -> impl IntoView {
         "Email engagement: {} opens by people, {} clicks",
         summary.opens_human, summary.clicks
     );
+    // A series with nothing in the whole period is not drawn: a line along zero reads as data.
+    let empty = |value: &fn(&Bucket) -> i64| data.buckets.iter().all(|b| value(b) == 0);
     let lines = series
         .iter()
+        .filter(|(_, _, value)| !empty(value))
         .map(|(class, name, value)| {
             let points: Vec<(f64, f64, i64, String)> = data
                 .buckets
@@ -215,8 +218,9 @@ pub fn EngagementChart(data: Analytics, local: bool) -> impl IntoView {
     view! {
         {frame(label, "chart-engagement", top, (lines, x_labels(&data.buckets, data.bucket_secs, local)))}
         <ul class="legend" aria-hidden="true">
-            {series.iter().map(|(class, name, _)| view! {
-                <li><span class=format!("swatch {class}")></span>{*name}</li>
+            {series.iter().map(|(class, name, value)| {
+                let none = if empty(value) { " (none)" } else { "" };
+                view! { <li><span class=format!("swatch {class}")></span>{format!("{name}{none}")}</li> }
             }).collect_view()}
         </ul>
     }

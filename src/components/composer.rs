@@ -1,4 +1,6 @@
-//! The composer under a thread: channel, subject for email, the message, Send, draft status.
+//! The composer under a thread: channel, subject for email, the message, Send, draft status;
+//! outside WhatsApp's 24-hour window, the workspace's templates instead of free text.
+use super::template_picker::{TemplatePick, TemplatePicker};
 use crate::client::draft::DraftHandle;
 use crate::model::length::{counter, too_long};
 use crate::model::message::Channel;
@@ -26,7 +28,16 @@ pub fn Composer(
     /// Called on every keystroke in the message box (teammates see "typing…").
     #[prop(optional)]
     on_typing: Option<Callback<()>>,
+    /// Why free text cannot go on the chosen channel now (its 24-hour window is closed).
+    #[prop(into)]
+    window: Signal<Option<String>>,
+    /// The workspace's WhatsApp templates, offered while the window is closed.
+    templates: Vec<crate::model::template::Template>,
+    pick: TemplatePick,
 ) -> impl IntoView {
+    let closed = move || window.with(Option::is_some);
+    let offers_templates =
+        move || closed() && crate::model::template::has_templates(draft.channel.get());
     let available = {
         let choices = choices.clone();
         move |c: Channel| {
@@ -51,6 +62,9 @@ pub fn Composer(
     let can_send = {
         let available = available.clone();
         move || {
+            if closed() {
+                return offers_templates() && pick.ready() && available(draft.channel.get());
+            }
             !draft.content.with(|c| c.trim().is_empty())
                 && available(draft.channel.get())
                 && too_long().is_none()
@@ -129,9 +143,16 @@ pub fn Composer(
                     />
                 </Show>
             </div>
+            <p class="notice info" data-testid="window-closed" hidden=move || !closed()>
+                {move || window.get().unwrap_or_default()}
+            </p>
+            <Show when=offers_templates>
+                <TemplatePicker templates=templates.clone() pick/>
+            </Show>
             <label class="sr-only" for="composer-body">"Message"</label>
             <textarea
                 id="composer-body"
+                hidden=closed
                 rows="3"
                 placeholder=placeholder
                 prop:value=move || draft.content.get()

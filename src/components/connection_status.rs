@@ -9,12 +9,18 @@ pub fn ConnectionStatus() -> impl IntoView {
     let class = move || match current() {
         ConnStatus::Live => "conn live",
         ConnStatus::Connecting | ConnStatus::Reconnecting => "conn pending",
-        ConnStatus::Offline => "conn offline",
+        ConnStatus::Offline | ConnStatus::SignedOut => "conn offline",
     };
+    // Sign-in comes back to this page, where the unsaved text is still kept.
+    let location = leptos_router::hooks::use_location();
+    let sign_in = move || format!("/login?next={}", location.pathname.get());
     view! {
         <span class=class data-testid="connection-status" role="status" title="Real-time updates">
             <span class="conn-dot" aria-hidden="true"></span>
             <span class="conn-label">{move || current().label()}</span>
         </span>
+        <Show when=move || current() == ConnStatus::SignedOut>
+            <a class="btn small primary" href=sign_in data-testid="sign-in-again">"Sign in"</a>
+        </Show>
     }
 }

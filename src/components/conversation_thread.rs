@@ -5,6 +5,7 @@ use super::composer::{ChannelChoice, Composer};
 use super::message_list::render_messages;
 use super::presence::{LeadViewers, TypingIndicator};
 use super::status::{ErrorNotice, Loading};
+use super::template_picker::TemplatePick;
 use crate::api::messages::{
     get_thread, mark_read, mark_unread, older_messages, retry_message, send_message,
 };
@@ -22,6 +23,8 @@ use leptos::prelude::*;
 /// Where a lead can be reached, for the composer's channel list.
 #[derive(Debug, Clone, PartialEq, Default)]
 struct Addresses {
+    /// The lead's name, for what the composer says about them.
+    name: String,
     email: Option<String>,
     phone: Option<String>,
     whatsapp: Option<String>,
@@ -62,6 +65,7 @@ pub fn ConversationThread(
         |(id, _)| get_thread(id.to_string()),
     );
     let addresses = Addresses {
+        name: lead_name.clone(),
         email: lead_email,
         phone: lead_phone,
         whatsapp: lead_whatsapp,
@@ -174,6 +178,9 @@ fn ThreadView(
     let scroller = NodeRef::<html::Div>::new();
     let expanded = RwSignal::new(std::collections::HashSet::new());
 
+    let windows = data.windows;
+    let templates = data.templates;
+    let pick = TemplatePick::new();
     let chatted = messages.with_untracked(|m| m.iter().any(|m| m.channel == Channel::Chat));
     let choices = channel_choices(&addresses, &data.unconnected, chatted);
     // Where a failed message can be sent again instead.
@@ -217,6 +224,28 @@ fn ThreadView(
             default_subject,
         },
     );
+    // WhatsApp and Instagram: free text only within 24 hours of the lead's last message there
+    // (as the server said, or later if they wrote since).
+    let lead_name = addresses.name.clone();
+    let window_note = Signal::derive(move || {
+        let channel = draft.channel.get();
+        if !crate::model::template::has_window(channel) {
+            return None;
+        }
+        let told = windows
+            .iter()
+            .find(|w| w.channel == channel)
+            .and_then(|w| w.open_until);
+        let latest = messages.with(|m| {
+            m.iter()
+                .filter(|m| m.channel == channel && m.direction == Direction::Inbound)
+                .map(|m| m.created_at)
+                .max()
+        });
+        let until = told.max(crate::model::template::window_until(latest));
+        let open = until.is_some_and(|u| u > chrono::Utc::now());
+        (!open).then(|| crate::model::template::window_closed(channel, &lead_name))
+    });
 
     if !draft.content.get_untracked().trim().is_empty() {
         composing_after.set_value(Some(newest_seen()));
@@ -458,6 +487,7 @@ fn ThreadView(
             after: newest_seen(),
             // The sender chose this on a message already written: no collision question.
             confirmed: true,
+            ..Default::default()
         });
     });
 
@@ -468,6 +498,26 @@ fn ThreadView(
         collision.set(None);
         let after = composing_after.get_value().unwrap_or_else(newest_seen);
         composing_after.set_value(None);
+        if window_note.with_untracked(Option::is_some) {
+            // Outside the window: the chosen template goes, and the typed draft stays for when
+            // the lead writes back.
+            let Some(chosen) = pick.chosen.get_untracked() else {
+                return;
+            };
+            enqueue(MessageInput {
+                channel: draft.channel.get_untracked().as_str().to_string(),
+                body: pick.preview().unwrap_or_default(),
+                client_id: new_client_id(),
+                after,
+                confirmed,
+                template: chosen.name.clone(),
+                template_language: chosen.language.clone(),
+                template_params: pick.params.get_untracked(),
+                ..Default::default()
+            });
+            pick.choose(None);
+            return;
+        }
         let input = MessageInput {
             direction: String::new(),
             channel: draft.channel.get_untracked().as_str().to_string(),
@@ -480,6 +530,7 @@ fn ThreadView(
             client_id: new_client_id(),
             after,
             confirmed,
+            ..Default::default()
         };
         if input.channel == Channel::Email.as_str() && !input.subject.trim().is_empty() {
             // A follow-up email keeps the thread's subject.
@@ -531,7 +582,8 @@ fn ThreadView(
         </Show>
         <TypingIndicator lead_id=lead_id me=viewer/>
         <CollisionWarning note=collision on_confirm=on_confirm/>
-        <Composer draft=draft choices=choices on_send=on_send error=send_error on_typing=on_typing/>
+        <Composer draft=draft choices=choices on_send=on_send error=send_error on_typing=on_typing
+            window=window_note templates=templates pick=pick/>
     }
 }
 

@@ -19,8 +19,11 @@ pub fn Field(
     /// The error to show for this field, if any.
     #[prop(into)]
     error: Signal<Option<String>>,
+    /// The element id, when a page holds the same form more than once (one per channel).
+    #[prop(optional, into)]
+    id: Option<String>,
 ) -> impl IntoView {
-    let id = field_id(name);
+    let id = id.unwrap_or_else(|| field_id(name));
     let error_id = format!("{id}-error");
     view! {
         <div class="field" class:invalid=move || error.get().is_some()>

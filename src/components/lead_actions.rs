@@ -18,8 +18,11 @@ fn local_input_to_rfc3339(value: &str) -> String {
 }
 
 #[component]
-pub fn LeadActions(lead: Lead, set_stage: ServerAction<SetLeadStage>) -> impl IntoView {
-    let id = lead.id.to_string();
+pub fn LeadActions(
+    current: RwSignal<Lead>,
+    set_stage: ServerAction<SetLeadStage>,
+) -> impl IntoView {
+    let id = current.get_untracked().id.to_string();
     let stage_error = Signal::derive(move || {
         set_stage
             .value()
@@ -48,7 +51,6 @@ pub fn LeadActions(lead: Lead, set_stage: ServerAction<SetLeadStage>) -> impl In
             booking.set(false);
         });
     };
-    let current = lead.stage;
     view! {
         <section class="card lead-actions" aria-labelledby="actions-title">
             <h2 id="actions-title">"Actions"</h2>
@@ -58,12 +60,14 @@ pub fn LeadActions(lead: Lead, set_stage: ServerAction<SetLeadStage>) -> impl In
                     aria-label="Stage"
                     data-testid="stage-select"
                     disabled=move || set_stage.pending().get()
+                    // Follows the lead as it is now (saved here or by a teammate).
+                    prop:value=move || current.read().stage.as_str()
                     on:change=move |ev| {
                         set_stage.dispatch(SetLeadStage { id: id.clone(), stage: event_target_value(&ev) });
                     }
                 >
                     {Stage::ALL.into_iter().map(|s| view! {
-                        <option value=s.as_str() selected=s == current>{s.label()}</option>
+                        <option value=s.as_str() selected=move || s == current.read().stage>{s.label()}</option>
                     }).collect_view()}
                 </select>
             </label>

@@ -20,6 +20,10 @@ pub enum AppError {
     Validation { field: String, message: String },
     #[error("{message}")]
     Conflict { message: String },
+    /// The edit was based on an older version of the lead: nothing was stored; `lead` is the
+    /// current one, to merge with.
+    #[error("A teammate changed this lead while you were editing it.")]
+    LeadChanged { lead: Box<super::lead::Lead> },
     /// A teammate messaged the lead after the sender started writing; resend with `confirmed`.
     #[error("{message}")]
     Collision { message: String },
@@ -61,7 +65,7 @@ impl AppError {
             AppError::BadRequest { .. } => "bad_request",
             AppError::NotFound => "not_found",
             AppError::Validation { .. } => "validation",
-            AppError::Conflict { .. } => "conflict",
+            AppError::Conflict { .. } | AppError::LeadChanged { .. } => "conflict",
             AppError::Collision { .. } => "collision",
             AppError::Forbidden { .. } => "forbidden",
             AppError::RateLimited { .. } => "rate_limited",

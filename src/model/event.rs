@@ -68,6 +68,13 @@ pub enum ServerFrame {
         action: RowAction,
         message: Message,
     },
+    /// A lead was created or its details changed (stage, owner, value, addresses): lists and
+    /// the lead's page follow it. `lead.version` orders changes to one lead.
+    LeadsUpdated {
+        seq: i64,
+        action: RowAction,
+        lead: super::lead::Lead,
+    },
     /// A draft of the receiving user changed (`draft: null` — it was sent or deleted).
     DraftsUpdated {
         seq: i64,
@@ -133,8 +140,18 @@ impl ServerFrame {
             | ServerFrame::PrefsUpdated { seq, .. }
             | ServerFrame::ActivityUpdated { seq, .. }
             | ServerFrame::StatsUpdated { seq, .. }
-            | ServerFrame::AnalyticsUpdated { seq, .. } => Some(*seq),
-            _ => None,
+            | ServerFrame::AnalyticsUpdated { seq, .. }
+            | ServerFrame::LeadsUpdated { seq, .. } => Some(*seq),
+            // Listed rather than `_`: a new logged event must be added above, or clients
+            // would drop it as already seen.
+            ServerFrame::Hello { .. }
+            | ServerFrame::Live { .. }
+            | ServerFrame::Reset { .. }
+            | ServerFrame::Pong
+            | ServerFrame::Dashboard { .. }
+            | ServerFrame::Presence { .. }
+            | ServerFrame::Typing { .. }
+            | ServerFrame::Online { .. } => None,
         }
     }
 }

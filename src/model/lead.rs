@@ -63,7 +63,7 @@ impl Stage {
 }
 
 /// A lead as stored and shown.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lead {
     pub id: LeadId,
     pub name: String,
@@ -79,6 +79,9 @@ pub struct Lead {
     pub owner_name: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Bumped by every change: an edit names the version it was based on, and a stale one is
+    /// refused rather than overwriting a teammate's change.
+    pub version: i64,
 }
 
 impl Lead {
@@ -109,6 +112,9 @@ pub struct LeadInput {
     pub stage: String,
     pub deal_value: String,
     pub owner_id: String,
+    /// The lead version this edit is based on; blank: none named (the change applies to
+    /// whatever is current).
+    pub version: String,
 }
 
 /// Lead fields after parsing: every value here is valid.
@@ -141,7 +147,23 @@ impl LeadInput {
                 .map(format_cents_plain)
                 .unwrap_or_default(),
             owner_id: lead.owner_id.map(|id| id.to_string()).unwrap_or_default(),
+            version: lead.version.to_string(),
         }
+    }
+
+    /// The version the edit is based on, if it names one.
+    pub fn base_version(&self) -> Result<Option<i64>, AppError> {
+        let raw = self.version.trim();
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        raw.parse::<i64>()
+            .ok()
+            .filter(|v| *v > 0)
+            .map(Some)
+            .ok_or_else(|| {
+                AppError::validation("version", "The version must be a positive whole number.")
+            })
     }
 
     /// Sets one field by its wire name; `false` for a name that is not a lead field.
@@ -156,6 +178,7 @@ impl LeadInput {
             "stage" => &mut self.stage,
             "deal_value" => &mut self.deal_value,
             "owner_id" => &mut self.owner_id,
+            "version" => &mut self.version,
             _ => return false,
         };
         *slot = value;
@@ -409,7 +432,9 @@ mod tests {
             owner_name: None,
             created_at: Utc::now(),
             updated_at: Utc::now(),
+            version: 3,
         };
+        assert_eq!(LeadInput::from_lead(&lead).base_version().unwrap(), Some(3));
         let fields = LeadInput::from_lead(&lead).parse().unwrap();
         assert_eq!(fields.deal_value_cents, lead.deal_value_cents);
         assert_eq!(fields.stage, lead.stage);

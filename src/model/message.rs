@@ -198,6 +198,13 @@ pub struct MessageInput {
     #[serde(deserialize_with = "super::text::null_as_empty")]
     pub after: String,
     pub confirmed: bool,
+    /// WhatsApp: send this approved template (its name) instead of free text; `body` is then
+    /// ignored and the template's text with `template_params` is what the lead reads.
+    #[serde(deserialize_with = "super::text::null_as_empty")]
+    pub template: String,
+    #[serde(deserialize_with = "super::text::null_as_empty")]
+    pub template_language: String,
+    pub template_params: Vec<String>,
 }
 
 /// A message ready to store: every field valid.
@@ -209,6 +216,8 @@ pub struct MessageFields {
     pub body: String,
     pub client_id: Uuid,
     pub guard: CollisionGuard,
+    /// The template to send instead of free text (its body is filled in when it is found).
+    pub template: Option<super::template::TemplateUse>,
 }
 
 /// Whether to check for a teammate's message sent while this one was being written.
@@ -232,7 +241,22 @@ impl MessageInput {
         };
         let channel = parse_channel(&self.channel)?;
         let subject = parse_subject(channel, &self.subject)?;
-        let body = parse_body(&self.body)?;
+        let template = (!self.template.trim().is_empty()).then(|| super::template::TemplateUse {
+            name: self.template.trim().to_string(),
+            language: self.template_language.trim().to_string(),
+            params: self.template_params.clone(),
+        });
+        if template.is_some() && direction == Direction::Inbound {
+            return Err(AppError::validation(
+                "template",
+                "Only a message to the lead can be a template.",
+            ));
+        }
+        // A template's text is filled in from the template itself.
+        let body = match template {
+            Some(_) => String::new(),
+            None => parse_body(&self.body)?,
+        };
         if direction == Direction::Outbound {
             // The channel's own limit (WhatsApp 4,096 characters, SMS 1,600 …).
             if let Some(why) = super::length::too_long(channel, &body) {
@@ -259,6 +283,7 @@ impl MessageInput {
             body,
             client_id,
             guard,
+            template,
         })
     }
 }
@@ -456,4 +481,18 @@ pub struct ThreadData {
     /// Provider channels with neither a connection nor the sandbox: not offered to send on.
     #[serde(default)]
     pub unconnected: Vec<Channel>,
+    /// WhatsApp and Instagram: until when free text may go to the lead.
+    #[serde(default)]
+    pub windows: Vec<ChannelWindow>,
+    /// The workspace's WhatsApp templates, offered outside the window.
+    #[serde(default)]
+    pub templates: Vec<super::template::Template>,
+}
+
+/// Until when free text may go to the lead on a channel with a 24-hour window (None: they
+/// never wrote on it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChannelWindow {
+    pub channel: Channel,
+    pub open_until: Option<chrono::DateTime<chrono::Utc>>,
 }

@@ -92,14 +92,17 @@ pub fn InboxPage() -> impl IntoView {
             },
         )
     };
-    // Live: every message or read event re-reads the list.
+    // Live: every message, read or lead event re-reads the list (it filters by stage and
+    // owner, and shows names).
     let realtime = use_realtime();
     let rows = Resource::new(
         move || {
             let q = query.get();
             (
                 (q.channel, q.unread, q.owner, q.stage, q.q),
-                realtime.map(|r| r.messages_version.get()).unwrap_or(0),
+                realtime
+                    .map(|r| (r.messages_version.get(), r.leads_version.get()))
+                    .unwrap_or_default(),
             )
         },
         |((channel, unread, owner, stage, q), _)| get_inbox(channel, unread, owner, stage, q),

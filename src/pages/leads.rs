@@ -1,5 +1,6 @@
 //! `/leads`: every lead of the workspace, searchable and filterable by stage.
 use crate::api::leads::list_leads;
+use crate::client::realtime::use_realtime;
 use crate::components::badges::StageBadge;
 use crate::components::local_time::LocalTime;
 use crate::components::status::{EmptyState, ErrorNotice, Loading};
@@ -14,7 +15,12 @@ pub fn LeadsPage() -> impl IntoView {
     let query = use_query_map();
     let q = move || query.read().get("q").unwrap_or_default();
     let stage = move || query.read().get("stage").unwrap_or_default();
-    let leads = Resource::new(move || (q(), stage()), |(q, stage)| list_leads(q, stage));
+    // Live: a lead created or changed anywhere in the workspace re-reads the list.
+    let realtime = use_realtime();
+    let leads = Resource::new(
+        move || (q(), stage(), realtime.map(|r| r.leads_version.get())),
+        |(q, stage, _)| list_leads(q, stage),
+    );
     view! {
         <Title text="Leads"/>
         <div class="page-head">
@@ -34,7 +40,7 @@ pub fn LeadsPage() -> impl IntoView {
             </select>
             <button type="submit" class="btn">"Filter"</button>
         </Form>
-        <Suspense fallback=Loading>
+        <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match leads.await {
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
@@ -80,6 +86,6 @@ pub fn LeadsPage() -> impl IntoView {
                     }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }

@@ -2,6 +2,7 @@
 use super::settings_channels::ChannelsSection;
 use super::settings_mailbox::MailboxSection;
 use super::settings_notifications::NotificationsSection;
+use super::settings_templates::TemplatesSection;
 use crate::api::inbound_email::get_inbound_email;
 use crate::api::team::{get_team_overview, InviteTeammate, RevokeInvite};
 use crate::api::tokens::{list_api_tokens, CreateApiToken, RevokeApiToken};
@@ -27,6 +28,7 @@ pub fn SettingsPage() -> impl IntoView {
             <MailboxSection/>
             <InboundEmailSection/>
             <ChannelsSection/>
+            <TemplatesSection/>
             <TokensSection/>
         </div>
     }

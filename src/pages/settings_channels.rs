@@ -1,6 +1,9 @@
-//! Settings → Channels (owner only): SMS and WhatsApp through Twilio, and the sandbox that
-//! stands in for each channel until it is connected. Auth tokens are write-only.
-use crate::api::channels::{get_channels, ChannelView, SaveTwilio, SetSandbox};
+//! Settings → Channels (owner only): SMS and WhatsApp through Twilio, WhatsApp and Instagram
+//! through Meta, and the sandbox that stands in for each channel until it is connected.
+//! Tokens and app secrets are write-only.
+use crate::api::channels::{
+    get_channels, ChannelView, MetaView, SaveMeta, SaveTwilio, SendTest, SetSandbox,
+};
 use crate::components::field::{Field, FormError};
 use crate::components::local_time::{LocalTime, TimeStyle};
 use crate::components::status::{ErrorNotice, Loading};
@@ -20,7 +23,7 @@ pub fn ChannelsSection() -> impl IntoView {
         <section class="card" aria-labelledby="channels-title">
             <h2 id="channels-title">"Channels"</h2>
             <p class="muted">
-                "Connect SMS and WhatsApp through your Twilio account. Until a channel is connected, the sandbox stands in: "
+                "Connect SMS and WhatsApp through your Twilio account, WhatsApp and Instagram through Meta. Until a channel is connected, the sandbox stands in: "
                 "messages go to the "<a href="/outbox">"outbox"</a>" instead of the lead's phone, and are labelled so."
             </p>
             <Transition fallback=Loading>
@@ -50,6 +53,7 @@ fn ChannelCard(
 ) -> impl IntoView {
     let route = match channel.route.as_deref() {
         Some("twilio") => "Connected through Twilio.".to_string(),
+        Some("meta") => "Connected through Meta.".to_string(),
         Some(_) => format!(
             "Sandbox: {} messages go to the outbox, not to the lead.",
             channel.label
@@ -65,6 +69,9 @@ fn ChannelCard(
     let twilio = channel
         .twilio_supported
         .then(|| view! { <TwilioForm channel=channel.clone() saved/> });
+    let meta = channel
+        .meta_supported
+        .then(|| view! { <MetaForm channel=channel.clone() saved/> });
     let testid = format!("channel-{}", channel.channel);
     let name = channel.channel.clone();
     view! {
@@ -79,46 +86,45 @@ fn ChannelCard(
                 </button>
             </ActionForm>
             {twilio}
+            {meta}
         </div>
     }
 }
 
-#[component]
-fn TwilioForm(channel: ChannelView, saved: RwSignal<u32>) -> impl IntoView {
-    let save = ServerAction::<SaveTwilio>::new();
-    let result = save.value();
+/// The form of a connection, reset after a save that worked: the form is updated in place, and
+/// a field keeps what was typed whatever its `value` says, so without a reset the secret would
+/// stay in its field and the saved values would not show.
+fn reset_after_save(
+    succeeded: impl Fn() -> bool + Send + Sync + 'static,
+    saved: RwSignal<u32>,
+) -> NodeRef<leptos::html::Form> {
     let form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
-        if let Some(Ok(_)) = result.get() {
-            // The form is updated in place, and a field keeps what was typed whatever its
-            // `value` says: reset it, so the token goes blank and the saved values show.
+        if succeeded() {
             if let Some(form) = form.get_untracked() {
                 form.reset();
             }
             saved.update(|n| *n += 1);
         }
     });
+    form
+}
+
+#[component]
+fn TwilioForm(channel: ChannelView, saved: RwSignal<u32>) -> impl IntoView {
+    let save = ServerAction::<SaveTwilio>::new();
+    let result = save.value();
+    let form = reset_after_save(move || matches!(result.get(), Some(Ok(_))), saved);
     let err = move |field: &'static str| Signal::derive(move || field_error(&result.get(), field));
     let t = channel.twilio.clone().unwrap_or_default();
     let configured = channel.twilio.is_some();
     let health = channel.twilio.clone().map(|t| {
-        let state = match (&t.last_error, t.last_inbound_at) {
-            (Some(error), _) => view! {
-                <p class="notice error" role="alert" data-testid="twilio-error">{format!("Last error: {error}")}</p>
-            }
-            .into_any(),
-            (None, Some(at)) => view! {
-                <p class="notice success" role="status">
-                    "Last message received " <LocalTime at=at style=TimeStyle::Full/> "."
-                </p>
-            }
-            .into_any(),
-            (None, None) => view! { <p class="muted">"Nothing received yet."</p> }.into_any(),
-        };
+        let state = health_notice(t.last_error.clone(), t.last_inbound_at, "twilio-error");
         view! {
             <p class="muted">"Webhook URL (Twilio Console → the number → Messaging → \"A message comes in\", HTTP POST):"</p>
             <p><code class="secret" data-testid="twilio-webhook">{t.webhook_url.clone()}</code></p>
             {state}
+            <SendTestForm channel=channel.channel.clone() provider="twilio"/>
         }
     });
     let hint = if configured {
@@ -133,17 +139,20 @@ fn TwilioForm(channel: ChannelView, saved: RwSignal<u32>) -> impl IntoView {
     };
     let testid = format!("twilio-form-{}", channel.channel);
     let name = channel.channel.clone();
+    // One form per channel on the page: ids carry the channel, so each label finds its input.
+    let prefix = channel.channel.clone();
+    let id = move |field: &str| format!("{prefix}-{field}");
     view! {
         <details class="twilio" open=configured>
             <summary>{if configured { "Twilio connection" } else { "Connect through Twilio" }}</summary>
             {health}
             <ActionForm action=save node_ref=form attr:class="stacked-form" attr:data-testid=testid>
                 <input type="hidden" name="channel" value=name/>
-                <Field label="Account SID" name="account_sid" value=t.account_sid.clone() autocomplete="off"
+                <Field label="Account SID" name="account_sid" id=id("account_sid") value=t.account_sid.clone() autocomplete="off"
                     placeholder="AC…" error=err("account_sid")/>
-                <Field label="Auth Token" name="auth_token" kind="password" autocomplete="new-password"
+                <Field label="Auth Token" name="auth_token" id=id("auth_token") kind="password" autocomplete="new-password"
                     hint=hint error=err("auth_token")/>
-                <Field label="Sender" name="sender" value=t.sender.clone() autocomplete="off"
+                <Field label="Sender" name="sender" id=id("sender") value=t.sender.clone() autocomplete="off"
                     hint=sender_hint error=err("sender")/>
                 <label class="check">
                     <input type="checkbox" name="enabled" checked=t.enabled || !configured/>
@@ -155,5 +164,135 @@ fn TwilioForm(channel: ChannelView, saved: RwSignal<u32>) -> impl IntoView {
             </ActionForm>
             <FormError message=Signal::derive(move || form_error(&result.get()))/>
         </details>
+    }
+}
+
+/// A connection's health: its last error, else when it last heard from the lead's side.
+fn health_notice(
+    last_error: Option<String>,
+    last_inbound_at: Option<chrono::DateTime<chrono::Utc>>,
+    testid: &'static str,
+) -> AnyView {
+    match (last_error, last_inbound_at) {
+        (Some(error), _) => view! {
+            <p class="notice error" role="alert" data-testid=testid>{format!("Last error: {error}")}</p>
+        }
+        .into_any(),
+        (None, Some(at)) => view! {
+            <p class="notice success" role="status">
+                "Last message received " <LocalTime at=at style=TimeStyle::Full/> "."
+            </p>
+        }
+        .into_any(),
+        (None, None) => view! { <p class="muted">"Nothing received yet."</p> }.into_any(),
+    }
+}
+
+#[component]
+fn MetaForm(channel: ChannelView, saved: RwSignal<u32>) -> impl IntoView {
+    let save = ServerAction::<SaveMeta>::new();
+    let result = save.value();
+    let form = reset_after_save(move || matches!(result.get(), Some(Ok(_))), saved);
+    let err = move |field: &'static str| Signal::derive(move || field_error(&result.get(), field));
+    let m: MetaView = channel.meta.clone().unwrap_or_default();
+    let configured = channel.meta.is_some();
+    let whatsapp = channel.channel == "whatsapp";
+    let health = channel.meta.clone().map(|m| {
+        view! {
+            <p class="muted">
+                {if whatsapp {
+                    "Meta App Dashboard → WhatsApp → Configuration → Webhook: paste the callback URL and the verify token, then subscribe to \"messages\"."
+                } else {
+                    "Meta App Dashboard → Instagram → Webhooks: paste the callback URL and the verify token, then subscribe to \"messages\" and \"messaging_seen\"."
+                }}
+            </p>
+            <p>"Callback URL: "<code class="secret" data-testid="meta-webhook">{m.webhook_url.clone()}</code></p>
+            <p>"Verify token: "<code class="secret" data-testid="meta-verify-token">{m.verify_token.clone()}</code></p>
+            {health_notice(m.last_error.clone(), m.last_inbound_at, "meta-error")}
+            <SendTestForm channel=channel.channel.clone() provider="meta"/>
+        }
+    });
+    let keep = if configured {
+        "Leave empty to keep the stored one."
+    } else {
+        "Stored encrypted; never shown again."
+    };
+    let (account_label, account_hint, token_label) = if whatsapp {
+        (
+            "Phone number ID",
+            "WhatsApp → API Setup, under the sender number (not the number itself).",
+            "Access token",
+        )
+    } else {
+        (
+            "Instagram account ID",
+            "The Instagram professional account's id.",
+            "Page access token",
+        )
+    };
+    let testid = format!("meta-form-{}", channel.channel);
+    let name = channel.channel.clone();
+    let prefix = channel.channel.clone();
+    let id = move |field: &str| format!("meta-{prefix}-{field}");
+    view! {
+        <details class="twilio" open=configured>
+            <summary>{if configured { "Meta connection" } else { "Connect through Meta" }}</summary>
+            {health}
+            <ActionForm action=save node_ref=form attr:class="stacked-form" attr:data-testid=testid>
+                <input type="hidden" name="channel" value=name/>
+                <Field label=account_label name="account_id" id=id("account_id") value=m.account_id.clone() autocomplete="off"
+                    hint=account_hint error=err("account_id")/>
+                <Field label=token_label name="access_token" id=id("access_token") kind="password" autocomplete="new-password"
+                    hint=keep error=err("access_token")/>
+                <Field label="App secret" name="app_secret" id=id("app_secret") kind="password" autocomplete="new-password"
+                    hint=keep error=err("app_secret")/>
+                <label class="check">
+                    <input type="checkbox" name="enabled" checked=m.enabled || !configured/>
+                    " Send through this connection"
+                </label>
+                <button type="submit" class="btn primary" disabled=move || save.pending().get()>
+                    {move || if save.pending().get() { "Saving…" } else { "Save" }}
+                </button>
+            </ActionForm>
+            <FormError message=Signal::derive(move || form_error(&result.get()))/>
+        </details>
+    }
+}
+
+/// "Send test": one message through the saved connection, with the provider's answer shown.
+#[component]
+fn SendTestForm(channel: String, provider: &'static str) -> impl IntoView {
+    let test = ServerAction::<SendTest>::new();
+    let result = test.value();
+    let instagram = channel == "instagram";
+    let (label, placeholder) = if instagram {
+        ("Send a test to (Instagram-scoped id)", "1254477777772919")
+    } else {
+        ("Send a test to", "+1 415 555 0100")
+    };
+    let id = format!("test-{provider}-{channel}");
+    let testid = format!("send-test-{provider}-{channel}");
+    let err = Signal::derive(move || field_error(&result.get(), "to"));
+    view! {
+        <ActionForm action=test attr:class="test-form" attr:data-testid=testid>
+            <input type="hidden" name="channel" value=channel.clone()/>
+            <input type="hidden" name="provider" value=provider/>
+            <Field label=label name="to" id=id autocomplete="off" placeholder=placeholder error=err/>
+            <button type="submit" class="btn small" disabled=move || test.pending().get()>
+                {move || if test.pending().get() { "Sending…" } else { "Send test" }}
+            </button>
+            {move || match result.get() {
+                Some(Ok(outcome)) if outcome.sent => view! {
+                    <p class="notice success" role="status" data-testid="test-outcome">{outcome.detail}</p>
+                }.into_any(),
+                Some(Ok(outcome)) => view! {
+                    <p class="notice error" role="alert" data-testid="test-outcome">{outcome.detail}</p>
+                }.into_any(),
+                Some(Err(e)) if e.field().is_none() => view! {
+                    <p class="notice error" role="alert" data-testid="test-outcome">{e.to_string()}</p>
+                }.into_any(),
+                _ => ().into_any(),
+            }}
+        </ActionForm>
     }
 }

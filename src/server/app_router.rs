@@ -78,6 +78,7 @@ pub fn router(state: AppState) -> Router {
         .merge(super::tracking::routes())
         .merge(super::email::inbound_webhook::routes())
         .merge(super::channels::webhook::routes())
+        .merge(super::channels::meta_webhook::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security_headers,

@@ -1,8 +1,15 @@
 //! SMS, WhatsApp and Instagram: where a message on those channels goes (the workspace's provider
 //! connection, else the built-in sandbox, else nowhere: "not connected"), the delivery worker,
 //! the providers' webhooks, and the sandbox that stands in for a provider.
+pub mod inbound_text;
+pub mod media;
+pub mod meta;
+pub mod meta_webhook;
 pub mod sandbox;
+pub mod send_error;
+pub mod send_test;
 pub mod settings;
+pub mod templates;
 pub mod twilio;
 pub mod webhook;
 pub mod worker;
@@ -112,10 +119,16 @@ pub fn address(channel: Channel, lead: &Lead) -> Option<String> {
     }
 }
 
-/// The URL a connection's provider posts to (messages and status reports).
+/// The URL a connection's provider posts to (messages and status reports). The sandbox speaks
+/// Twilio's format.
 pub fn webhook_url(state: &AppState, connection: &Connection) -> String {
+    let path = if connection.provider == "meta" {
+        "meta"
+    } else {
+        "twilio"
+    };
     format!(
-        "{}/webhooks/twilio/{}",
+        "{}/webhooks/{path}/{}",
         state.settings.public_url, connection.webhook_key
     )
 }

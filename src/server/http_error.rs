@@ -10,7 +10,9 @@ impl AppError {
             AppError::Unauthorized | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Conflict { .. } | AppError::Collision { .. } => StatusCode::CONFLICT,
+            AppError::Conflict { .. }
+            | AppError::Collision { .. }
+            | AppError::LeadChanged { .. } => StatusCode::CONFLICT,
             AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -40,6 +42,10 @@ impl IntoResponse for AppError {
         });
         if let Some(field) = self.field() {
             body["field"] = field.into();
+        }
+        // A stale edit answers with the lead as it is now, so the client can merge.
+        if let AppError::LeadChanged { lead } = &self {
+            body["lead"] = serde_json::to_value(lead).unwrap_or_default();
         }
         let mut response = (self.status(), Json(body)).into_response();
         if let Some(wait) = self.retry_after() {

@@ -2,7 +2,7 @@
 use super::auth::Caller;
 use super::http_error::internal;
 use super::state::AppState;
-use super::store::leads::LeadFilter;
+use super::store::leads::{LeadFilter, LeadWrite};
 use crate::model::error::AppError;
 use crate::model::ids::LeadId;
 use crate::model::inbox::{highlight_parts, InboxFilter, InboxPage};
@@ -60,6 +60,9 @@ pub async fn create(
         .map_err(internal("creating lead"))
 }
 
+/// Saves `input` over the lead. When the input names the version it was based on and the
+/// lead has moved on since, nothing is stored and the answer is `LeadChanged` with the lead as
+/// it is now (409), so a stale form cannot undo a teammate's change.
 pub async fn update(
     state: &AppState,
     caller: &Caller,
@@ -68,13 +71,52 @@ pub async fn update(
 ) -> Result<Lead, AppError> {
     // Existence first: another workspace's lead is 404 even when the input is also invalid.
     get(state, caller, id).await?;
+    let expected = input.base_version()?;
     let fields = checked_fields(state, caller, input).await?;
-    state
+    let written = state
         .store
-        .update_lead(caller.user.workspace_id, caller.user.id, id, &fields)
+        .update_lead(
+            caller.user.workspace_id,
+            caller.user.id,
+            id,
+            &fields,
+            expected,
+        )
         .await
-        .map_err(internal("updating lead"))?
-        .ok_or(AppError::NotFound)
+        .map_err(internal("updating lead"))?;
+    match written {
+        LeadWrite::Saved(lead) => Ok(lead),
+        LeadWrite::Stale(lead) => Err(AppError::LeadChanged {
+            lead: Box::new(lead),
+        }),
+        LeadWrite::Missing => Err(AppError::NotFound),
+    }
+}
+
+/// Changes some fields of the lead and keeps the rest (a partial update): `change` is laid
+/// over the lead as it is now. When a teammate's write lands between that read and this write,
+/// it is read again and `change` applied anew, so fields `change` does not name are never
+/// reverted. Each lost race means another write succeeded, so the attempts are bounded by the
+/// writers racing on one lead; past `ATTEMPTS` the caller gets the 409 and the current lead.
+/// A `change` that pins a version of its own is not retried: it gets the 409.
+pub async fn patch(
+    state: &AppState,
+    caller: &Caller,
+    id: LeadId,
+    change: impl Fn(&mut LeadInput) -> Result<(), AppError>,
+) -> Result<Lead, AppError> {
+    const ATTEMPTS: usize = 16;
+    let mut attempt = 1;
+    loop {
+        let current = get(state, caller, id).await?;
+        let mut input = LeadInput::from_lead(&current);
+        change(&mut input)?;
+        let pinned = input.base_version()? != Some(current.version);
+        match update(state, caller, id, &input).await {
+            Err(AppError::LeadChanged { .. }) if !pinned && attempt < ATTEMPTS => attempt += 1,
+            other => return other,
+        }
+    }
 }
 
 /// Moves a lead to `stage` (the lead page's quick action), keeping every other field.
@@ -84,12 +126,13 @@ pub async fn set_stage(
     id: LeadId,
     stage: &str,
 ) -> Result<Lead, AppError> {
-    let current = get(state, caller, id).await?;
     let stage =
         Stage::parse(stage).ok_or_else(|| AppError::validation("stage", "Unknown stage."))?;
-    let mut input = LeadInput::from_lead(&current);
-    input.stage = stage.as_str().to_string();
-    update(state, caller, id, &input).await
+    patch(state, caller, id, |input| {
+        input.stage = stage.as_str().to_string();
+        Ok(())
+    })
+    .await
 }
 
 /// Parses the input and checks what parsing alone cannot: the owner is in the caller's team.

@@ -54,6 +54,8 @@ pub async fn thread(
         .await
         .map_err(internal("reading draft"))?;
     let unconnected = channels::unconnected(state, caller.user.workspace_id).await?;
+    let windows = channels::templates::windows(state, caller.user.workspace_id, lead).await?;
+    let templates = channels::templates::list(state, caller).await?;
     Ok(ThreadData {
         viewer_id: caller.user.id,
         seq,
@@ -61,6 +63,8 @@ pub async fn thread(
         draft,
         autosave_delay_ms: state.settings.autosave_delay_ms,
         unconnected,
+        windows,
+        templates,
     })
 }
 
@@ -73,7 +77,7 @@ pub async fn record(
     input: &MessageInput,
 ) -> Result<(Message, bool), AppError> {
     let lead = super::leads::get(state, caller, lead_id).await?;
-    let fields = input.parse()?;
+    let mut fields = input.parse()?;
     let outbound = fields.direction == Direction::Outbound;
     if outbound && lead.address_for(fields.channel).is_none() {
         return Err(AppError::validation(
@@ -87,6 +91,27 @@ pub async fn record(
     }
     let author = (fields.direction == Direction::Outbound).then_some(caller.user.id);
     let workspace = caller.user.workspace_id;
+    // WhatsApp and Instagram take free text only within 24 hours of the lead's last message;
+    // a template (WhatsApp) goes at any time, and its text is what the thread shows.
+    let mut template_json = None;
+    if outbound {
+        let checked = channels::templates::check_send(
+            state,
+            workspace,
+            &lead,
+            fields.channel,
+            fields.template.as_ref(),
+        )
+        .await?;
+        if let Some((chosen, text)) = checked {
+            if let Some(why) = crate::model::length::too_long(fields.channel, &text) {
+                return Err(AppError::validation("template", why));
+            }
+            template_json = serde_json::to_string(&chosen).ok();
+            fields.template = Some(chosen);
+            fields.body = text;
+        }
+    }
     if fields.direction == Direction::Outbound && fields.guard != CollisionGuard::Off {
         check_collision(state, caller, lead_id, &fields).await?;
     }
@@ -134,6 +159,7 @@ pub async fn record(
         (None, Some((connection_id, to))) => Some(Outbound::Channel(NewDelivery {
             connection_id: *connection_id,
             to_address: to,
+            template: template_json.as_deref(),
         })),
         (None, None) => None,
     };

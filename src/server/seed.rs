@@ -148,6 +148,16 @@ pub async fn seed_demo_if_empty(store: &Store) -> Result<bool, sqlx::Error> {
             }
         }
     }
+    // The demo's WhatsApp conversations are days old, outside WhatsApp's 24-hour window: the
+    // composer offers this template there, as a workspace's approved one would be.
+    store
+        .save_template(
+            workspace,
+            "follow_up",
+            "en_US",
+            "Hi {{1}}, just following up on {{2}}. Is this still a good time to talk?",
+        )
+        .await?;
     // The rows went in directly: derive the conversation facts and the feed from them.
     store.recompute_turns(workspace).await?;
     store.backfill_message_activity(workspace).await?;

@@ -18,6 +18,7 @@ pub mod notification_prefs;
 pub mod reads;
 mod rollups;
 pub mod sessions;
+pub mod templates;
 pub mod tracking;
 pub mod turns;
 pub mod users;

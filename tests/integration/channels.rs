@@ -337,6 +337,10 @@ async fn without_a_connection_the_sandbox_takes_the_message_and_says_so() {
     let server = TestServer::start().await;
     let owner = server.session("owner@example.com", "Acme").await;
     let lead = lead_with_phone(&server, &owner, "Maya Patel", "+14155550101").await;
+    // Maya wrote first: WhatsApp's 24-hour window is open for free text.
+    server
+        .lead_wrote(&owner.client, &lead, "whatsapp", "Hi, any news?")
+        .await;
     let mut ws = server.live_socket(&owner.cookie).await;
 
     let sent: Value = server
@@ -670,6 +674,9 @@ async fn an_instagram_reply_from_the_sandbox_finds_the_lead_by_handle() {
         .as_str()
         .unwrap()
         .to_string();
+    server
+        .lead_wrote(&owner.client, &lead, "instagram", "Do you ship abroad?")
+        .await;
     let mut ws = server.live_socket(&owner.cookie).await;
     let sent: Value = server
         .send(
@@ -863,6 +870,9 @@ async fn each_channel_refuses_what_it_cannot_carry_before_storing_it() {
     let server = TestServer::start().await;
     let owner = server.session("owner@example.com", "Acme").await;
     let lead = lead_with_phone(&server, &owner, "Maya Patel", "+14155550101").await;
+    server
+        .lead_wrote(&owner.client, &lead, "whatsapp", "Hi")
+        .await;
     for (channel, max) in [("whatsapp", 4_096), ("sms", 1_600)] {
         let res = server
             .send(&owner.client, &lead, message(channel, &"a".repeat(max + 1)))
@@ -882,7 +892,7 @@ async fn each_channel_refuses_what_it_cannot_carry_before_storing_it() {
             .await;
         assert_eq!(res.status(), 201, "{channel} at its limit");
     }
-    assert_eq!(thread(&server, &owner.client, &lead).await.len(), 2);
+    assert_eq!(thread(&server, &owner.client, &lead).await.len(), 3);
     // A lead's own long message (an integration recording it) is not the channel's send limit.
     let mut inbound = message("sms", &"b".repeat(2_000));
     inbound["direction"] = json!("inbound");

@@ -448,16 +448,7 @@ async fn saved_preferences_reach_the_users_other_tabs_live_and_no_one_else() {
 /// read: the opens chart is not flat and the thread says "Read".
 #[tokio::test]
 async fn the_demo_workspace_has_read_emails_on_its_opens_chart() {
-    use leadwire::server::seed::{DEMO_EMAIL, DEMO_PASSWORD};
-    let server = TestServer::start_with(|s| s.seed_demo = true).await;
-    let client = server.client();
-    let res = client
-        .post(server.url("/api/auth/login"))
-        .json(&json!({"email": DEMO_EMAIL, "password": DEMO_PASSWORD}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    let (server, client) = TestServer::demo().await;
     let analytics = server
         .get_json(&client, "/api/dashboard/analytics?period=30d")
         .await;
@@ -489,4 +480,28 @@ async fn the_demo_workspace_has_read_emails_on_its_opens_chart() {
         .unwrap()
         .clone();
     assert!(ours["opened_at"].is_string(), "{ours}");
+}
+
+/// The opens chart draws no line for a series that has nothing in the period (the demo's
+/// emails were opened but no link was clicked): a line along zero would read as data.
+#[tokio::test]
+async fn the_opens_chart_draws_no_line_for_a_series_with_nothing_in_it() {
+    let (server, client) = TestServer::demo().await;
+    let html = client
+        .get(server.url("/dashboard?period=30d"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(r#"class="line opens""#),
+        "the opens are drawn"
+    );
+    assert!(
+        !html.contains(r#"class="line clicks""#),
+        "no clicks, no line"
+    );
+    assert!(html.contains("Clicked (none)"));
 }

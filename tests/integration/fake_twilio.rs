@@ -46,28 +46,40 @@ impl Request {
     }
 }
 
+/// Media files by SID: (content type, bytes).
+type Files = Arc<Mutex<std::collections::HashMap<String, (String, Vec<u8>)>>>;
+
 #[derive(Clone)]
 struct Shared {
     plan: Arc<Mutex<VecDeque<Answer>>>,
     seen: mpsc::UnboundedSender<Request>,
+    /// Files served at their media URL (behind the account's Basic auth), by media SID.
+    media: Files,
 }
 
 pub struct FakeTwilio {
     pub base: String,
     plan: Arc<Mutex<VecDeque<Answer>>>,
     seen: mpsc::UnboundedReceiver<Request>,
+    media: Files,
 }
 
 impl FakeTwilio {
     pub async fn start() -> FakeTwilio {
         let (tx, rx) = mpsc::unbounded_channel();
         let plan = Arc::new(Mutex::new(VecDeque::new()));
+        let media: Files = Arc::new(Mutex::new(std::collections::HashMap::new()));
         let shared = Shared {
             plan: plan.clone(),
             seen: tx,
+            media: media.clone(),
         };
         let app = Router::new()
             .route("/2010-04-01/Accounts/{sid}/Messages.json", post(messages))
+            .route(
+                "/2010-04-01/Accounts/{sid}/Messages/{message}/Media/{media}",
+                axum::routing::get(media_file),
+            )
             .with_state(shared);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -76,7 +88,21 @@ impl FakeTwilio {
             base: format!("http://{addr}"),
             plan,
             seen: rx,
+            media,
         }
+    }
+
+    /// Serves `data` as a message's media file; its URL, as Twilio's webhook names it.
+    pub fn serve_media(&self, message: &str, content_type: &str, data: Vec<u8>) -> String {
+        let sid = format!("ME{}", uuid::Uuid::new_v4().simple());
+        self.media
+            .lock()
+            .unwrap()
+            .insert(sid.clone(), (content_type.to_string(), data));
+        format!(
+            "{}/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{message}/Media/{sid}",
+            self.base
+        )
     }
 
     /// The next sends are answered like this, in order (then: accepted).
@@ -173,4 +199,29 @@ async fn messages(
         sid,
     });
     response
+}
+
+/// `GET …/Media/{sid}`: the file, to the account's Basic auth only.
+async fn media_file(
+    State(shared): State<Shared>,
+    Path((account, _message, sid)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{ACCOUNT_SID}:{AUTH_TOKEN}"))
+    );
+    if account != ACCOUNT_SID
+        || headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str())
+    {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    match shared.media.lock().unwrap().get(&sid) {
+        Some((content_type, data)) => (
+            [(axum::http::header::CONTENT_TYPE, content_type.clone())],
+            data.clone(),
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }

@@ -94,6 +94,7 @@ proptest! {
         let input = MessageInput {
             channel: channel.clone(), subject: subject.clone(), body: body.clone(), direction,
             client_id: uuid::Uuid::new_v4().to_string(), after, confirmed: false,
+            ..Default::default()
         };
         match input.parse() {
             Ok(fields) => prop_assert!(!fields.body.trim().is_empty()),

@@ -53,6 +53,7 @@ fn fields(body: String) -> MessageFields {
         body,
         client_id: uuid::Uuid::new_v4(),
         guard: CollisionGuard::Off,
+        template: None,
     }
 }
 

@@ -27,6 +27,8 @@ struct WorkspaceA {
     sms: String,
     invite: String,
     token: String,
+    /// A WhatsApp template of A's.
+    template: String,
 }
 
 async fn workspace_a(server: &TestServer) -> (crate::support::Session, WorkspaceA) {
@@ -87,6 +89,20 @@ async fn workspace_a(server: &TestServer) -> (crate::support::Session, Workspace
         .await
         .unwrap();
     let token = server.api_token(&alice.client, "A token", "read").await;
+    let templates: Value = server
+        .rpc(
+            &alice.client,
+            "save_template",
+            &[
+                ("name", "a_secret_7731"),
+                ("language", "en"),
+                ("body", "Hi {{1}}"),
+            ],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     let a = WorkspaceA {
         lead,
         message,
@@ -96,6 +112,7 @@ async fn workspace_a(server: &TestServer) -> (crate::support::Session, Workspace
             .expect("invite id")
             .to_string(),
         token: token["info"]["id"].as_str().unwrap().to_string(),
+        template: templates[0]["id"].as_str().unwrap().to_string(),
     };
     (alice, a)
 }
@@ -115,6 +132,7 @@ async fn snapshot(server: &TestServer, alice: &reqwest::Client, a: &WorkspaceA) 
         "mailbox": server.rpc(alice, "get_mailbox", &[]).await.json::<Value>().await.unwrap(),
         "channels": server.rpc(alice, "get_channels", &[]).await.json::<Value>().await.unwrap(),
         "prefs": get("/api/notification-prefs".to_string()).await,
+        "templates": server.rpc(alice, "get_templates", &[]).await.json::<Value>().await.unwrap(),
     })
 }
 
@@ -271,6 +289,34 @@ fn server_function_calls() -> BTreeMap<&'static str, Vec<(&'static str, &'static
                 ("enabled", "on"),
             ],
         ),
+        (
+            "save_meta",
+            vec![
+                ("channel", "whatsapp"),
+                ("account_id", "106540352242922"),
+                ("access_token", "EAAJB3mLqWfQBOZC0ZAisolation"),
+                ("app_secret", "0123456789abcdef0123456789abcdef"),
+                ("enabled", "on"),
+            ],
+        ),
+        (
+            "send_test",
+            vec![
+                ("channel", "sms"),
+                ("provider", "twilio"),
+                ("to", "+15550100200"),
+            ],
+        ),
+        ("get_templates", vec![]),
+        (
+            "save_template",
+            vec![
+                ("name", "b_template"),
+                ("language", "en"),
+                ("body", "Hi {{1}}"),
+            ],
+        ),
+        ("delete_template", vec![("id", "{template}")]),
         ("set_sandbox", vec![("channel", "sms"), ("on", "false")]),
         ("sandbox_reply", vec![("id", "{sms}"), ("body", "hijack")]),
         (
@@ -290,6 +336,7 @@ fn fill(template: &str, a: &WorkspaceA) -> String {
         .replace("{sms}", &a.sms)
         .replace("{invite}", &a.invite)
         .replace("{token}", &a.token)
+        .replace("{template}", &a.template)
 }
 
 fn assert_no_leak(what: &str, status: u16, body: &str, a: &WorkspaceA) {

@@ -438,6 +438,7 @@ async fn recording_messages_derives_the_same_facts_as_a_full_recompute() {
             body: "step".into(),
             client_id: uuid::Uuid::new_v4(),
             guard: CollisionGuard::Off,
+            template: None,
         };
         let recorded = f
             .store

@@ -3,11 +3,13 @@
 #![cfg(feature = "ssr")]
 
 mod accounts;
+mod channel_media;
 mod channels;
 mod credentials;
 mod dashboard;
 mod drafts;
 mod email;
+mod fake_meta;
 mod fake_twilio;
 mod fuzz;
 mod group_commit;
@@ -18,16 +20,20 @@ mod inbound_email;
 mod inbox;
 mod isolation;
 mod kpis;
+mod lead_versions;
 mod leads;
 mod messages;
+mod meta_channels;
 mod migrations;
 mod presence;
 mod reads;
 mod realtime;
 mod rollups;
 mod security;
+mod send_test;
 mod sign_in_limits;
 mod static_files;
 mod support;
 mod team;
 mod tracking;
+mod whatsapp_window;

@@ -22,6 +22,10 @@ const RECORDED: &[(i64, &str)] = &[
     (20261203000014, "d7c83fa37fab4b9400446adf24850f4a84f976c3390cfd3f01f8733d4c9f4fb8d512d9f5b19e327128b6fe4113bcb6ec"),
     (20261203000015, "0ca3762cdd5f1fcd48c74ddb734f3894a25ba0aa4a1a28e826d0868d569498971e75aabb807bda918b746f4c2d248ecd"),
     (20261203000016, "b643a71c4552611e7cba1789868c53826ecbcfaec11ae92faa6721e5025e32dd68b830991cd6bbcc7e9e1ac1aa3e3f3a"),
+    (20261203000017, "e7d7f01f995c46397522409ce7efa51343312d76d4a5ae54bce4911127fb525c2495e7df7108976fd8558d7efaa0e923"),
+    (20261203000018, "daa0ca75822e9e31d853da8354f56b98163a83e28a3c25a9564c2f2bd24ac50f0bc557bcaa6869ef24f0be0c210638a9"),
+    (20261203000019, "24b281babacc6b4a9bea89a114069715cb194a02198908fb8b96185634f71b7049d960cccd340f2f0fabaff3d4b9520b"),
+    (20261203000020, "9c97fdc14a0fad3a7e1baf43003b5e194ac33f7112f3df6b892f1cbd2da702fb5509f36314ee15790bad2c06faa3f560"),
 ];
 
 #[tokio::test]
@@ -47,4 +51,61 @@ async fn committed_migrations_are_never_edited() {
         applied, recorded,
         "a committed migration changed, or a new one is missing from RECORDED"
     );
+}
+
+/// Migration 18 rebuilds `channel_connections` (SQLite cannot widen a CHECK in place) while
+/// `deliveries` refers to it. Run again on a database that has connections and deliveries, with
+/// foreign keys enforced as the server runs them, it keeps every row and every reference.
+#[tokio::test]
+async fn the_connections_rebuild_keeps_rows_that_deliveries_refer_to() {
+    use crate::support::{message, TestServer};
+    let server = TestServer::start().await;
+    let client = server.signed_up("ada@example.com", "A").await;
+    let lead = server
+        .create_lead(
+            &client,
+            serde_json::json!({"name": "Maya", "phone": "+14155550100"}),
+        )
+        .await;
+    let res = server
+        .send(
+            &client,
+            lead["id"].as_str().unwrap(),
+            message("sms", "Hello"),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(server.database_url.trim_start_matches("sqlite://"))
+        .foreign_keys(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    let before: Vec<(Vec<u8>, String, String)> =
+        sqlx::query_as("SELECT id, provider, webhook_key FROM channel_connections ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(before.len(), 1, "the sandbox connection the send made");
+    let rebuild =
+        std::fs::read_to_string("migrations/20261203000018_allow_meta_connections.sql").unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    sqlx::raw_sql(&rebuild).execute(&mut *tx).await.unwrap();
+    tx.commit().await.expect("no dangling reference at COMMIT");
+    let after: Vec<(Vec<u8>, String, String)> =
+        sqlx::query_as("SELECT id, provider, webhook_key FROM channel_connections ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(after, before);
+    let dangling: Vec<(String, i64, String, i64)> = sqlx::query_as("PRAGMA foreign_key_check")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert!(dangling.is_empty(), "{dangling:?}");
+    let deliveries: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM deliveries d JOIN channel_connections c ON c.id = d.connection_id",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(deliveries, 1);
 }

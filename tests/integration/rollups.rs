@@ -229,9 +229,10 @@ async fn workload(w: &World, now: DateTime<Utc>) {
             };
             let owner = w.owners[usize::from(ws == w.workspaces[1])];
             w.store
-                .update_lead_at(ws, owner, lead, &moved, when)
+                .update_lead_at(ws, owner, lead, &moved, None, when)
                 .await
                 .unwrap()
+                .saved()
                 .unwrap();
         }
     }
@@ -245,6 +246,7 @@ async fn workload(w: &World, now: DateTime<Utc>) {
             body: "live".into(),
             client_id: uuid::Uuid::new_v4(),
             guard: CollisionGuard::Off,
+            template: None,
         };
         w.store
             .record_message(ws, lead, None, &fields, None)
@@ -773,6 +775,7 @@ async fn sends_batched_into_one_commit_count_like_a_recount() {
                 body: format!("batched {i}"),
                 client_id: uuid::Uuid::new_v4(),
                 guard: CollisionGuard::Off,
+                template: None,
             };
             store
                 .record_message(ws, lead, None, &fields, None)

@@ -11,6 +11,19 @@ pub struct TestServer {
     /// The server's database, for tests that check what was (not) stored.
     pub database_url: String,
     _dir: tempfile::TempDir,
+    /// The server runs on its own multi-threaded runtime, as the binary does, not on the
+    /// test's single thread: what users run, and Leptos' streaming SSR has been seen to stall
+    /// on a single-threaded runtime (leptos-rs/leptos#4647).
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            // Dropping a runtime inside the test's async context would panic.
+            runtime.shutdown_background();
+        }
+    }
 }
 
 impl TestServer {
@@ -28,20 +41,33 @@ impl TestServer {
         let mut settings = Settings::from_sources(None, &|_| None).expect("default settings");
         settings.database_url = format!("sqlite://{}", dir.path().join("leadwire.db").display());
         settings.seed_demo = false;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
         let addr = listener.local_addr().expect("local addr");
         settings.site_addr = addr;
         settings.public_url = format!("http://{addr}");
         tweak(&mut settings);
         let database_url = settings.database_url.clone();
-        let state = app_router::prepare(settings).await.expect("open store");
-        tokio::spawn(app_router::serve(listener, state));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("server runtime");
+        let (ready, started) = tokio::sync::oneshot::channel();
+        runtime.spawn(async move {
+            let state = app_router::prepare(settings).await.expect("open store");
+            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
+            let _ = ready.send(());
+            app_router::serve(listener, state).await
+        });
+        started.await.expect("the server started");
         TestServer {
             base: format!("http://{addr}"),
             database_url,
             _dir: dir,
+            runtime: Some(runtime),
         }
     }
 
@@ -226,6 +252,30 @@ impl TestServer {
             .collect()
     }
 
+    /// A server seeded with `make run`'s demo workspace, and a client signed in as its owner.
+    pub async fn demo() -> (TestServer, Client) {
+        use leadwire::server::seed::{DEMO_EMAIL, DEMO_PASSWORD};
+        let server = TestServer::start_with(|s| s.seed_demo = true).await;
+        let client = server.client();
+        let res = client
+            .post(server.url("/api/auth/login"))
+            .json(&json!({"email": DEMO_EMAIL, "password": DEMO_PASSWORD}))
+            .send()
+            .await
+            .expect("demo login");
+        assert_eq!(res.status(), 200);
+        (server, client)
+    }
+
+    /// Records a message the lead sent on `channel` (as an integration would): on WhatsApp and
+    /// Instagram it opens the 24-hour window in which free text may be sent to them.
+    pub async fn lead_wrote(&self, client: &Client, lead: &str, channel: &str, body: &str) {
+        let mut inbound = message(channel, body);
+        inbound["direction"] = json!("inbound");
+        let res = self.send(client, lead, inbound).await;
+        assert_eq!(res.status(), 201, "recording what the lead wrote");
+    }
+
     /// Calls a server function the way the browser does (form-encoded, JSON answer).
     pub async fn rpc(&self, client: &Client, name: &str, form: &[(&str, &str)]) -> Response {
         client
@@ -303,14 +353,16 @@ impl Ws {
     }
 
     /// The next frame about threads and drafts: ephemeral team awareness (`online`, `presence`,
-    /// `typing`) and the dashboard's traffic (`activity_updated`, `stats_updated`,
-    /// `analytics_updated`) interleave with those and are passed over.
+    /// `typing`), lead details (`leads_updated`) and the dashboard's traffic
+    /// (`activity_updated`, `stats_updated`, `analytics_updated`) interleave with those and are
+    /// passed over.
     pub async fn next_logged(&mut self) -> Value {
         self.next_except(&[
             "online",
             "presence",
             "typing",
             "activity_updated",
+            "leads_updated",
             "stats_updated",
             "analytics_updated",
         ])

@@ -63,7 +63,8 @@ async fn show(
     Ok(Json(leads::get(&state, &caller, id).await?))
 }
 
-/// Partial update: members present in the body change, absent ones keep their value.
+/// Partial update: members present in the body change, absent ones keep their value. With
+/// `version`, a lead changed since that version is refused with 409 and the current lead.
 async fn update(
     State(state): State<AppState>,
     caller: Caller,
@@ -71,10 +72,8 @@ async fn update(
     JsonBody(body): JsonBody<Map<String, Value>>,
 ) -> Result<Json<Lead>, AppError> {
     let id = LeadId::parse(&id).ok_or(AppError::NotFound)?;
-    let current = leads::get(&state, &caller, id).await?;
-    let mut input = LeadInput::from_lead(&current);
-    overlay(&mut input, &body)?;
-    Ok(Json(leads::update(&state, &caller, id, &input).await?))
+    let lead = leads::patch(&state, &caller, id, |input| overlay(input, &body)).await?;
+    Ok(Json(lead))
 }
 
 fn overlay(input: &mut LeadInput, body: &Map<String, Value>) -> Result<(), AppError> {

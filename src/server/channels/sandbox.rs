@@ -40,6 +40,8 @@ pub async fn connection(
                 account_id: &account,
                 sender,
                 secret_sealed: Some(&secret),
+                app_secret_sealed: None,
+                verify_token: None,
                 enabled: true,
             },
             &random_hex(16),

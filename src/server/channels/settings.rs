@@ -1,6 +1,6 @@
-//! Settings → Channels (owner only): checking a Twilio connection as typed, sealing its auth
-//! token, and the sandbox's switch.
-use crate::api::channels::{ChannelView, TwilioView};
+//! Settings → Channels (owner only): checking a Twilio or Meta connection as typed, sealing its
+//! secrets, and the sandbox's switch.
+use crate::api::channels::{ChannelView, MetaView, TwilioView};
 use crate::model::auth::Role;
 use crate::model::error::AppError;
 use crate::model::message::Channel;
@@ -18,7 +18,7 @@ pub struct TwilioForm {
     pub enabled: bool,
 }
 
-fn owner_only(caller: &Caller) -> Result<(), AppError> {
+pub(super) fn owner_only(caller: &Caller) -> Result<(), AppError> {
     if caller.user.role == Role::Owner {
         Ok(())
     } else {
@@ -46,6 +46,7 @@ async fn all(state: &AppState, caller: &Caller) -> Result<Vec<ChannelView>, AppE
         .map(|&channel| {
             let mine = || connections.iter().filter(|c| c.channel == channel.as_str());
             let twilio = mine().find(|c| c.provider == "twilio");
+            let meta = mine().find(|c| c.provider == "meta");
             // No sandbox row yet: it will be made, switched on, by the first send.
             let sandbox_on = mine()
                 .find(|c| c.provider == "sandbox")
@@ -67,6 +68,16 @@ async fn all(state: &AppState, caller: &Caller) -> Result<Vec<ChannelView>, AppE
                     last_inbound_at: t.last_inbound_at,
                     last_error: t.last_error.clone(),
                     last_error_at: t.last_error_at,
+                }),
+                meta_supported: channel != Channel::Sms,
+                meta: meta.map(|m| MetaView {
+                    account_id: m.account_id.clone(),
+                    enabled: m.enabled,
+                    webhook_url: super::webhook_url(state, m),
+                    verify_token: m.verify_token.clone().unwrap_or_default(),
+                    last_inbound_at: m.last_inbound_at,
+                    last_error: m.last_error.clone(),
+                    last_error_at: m.last_error_at,
                 }),
                 sandbox_on,
                 route,
@@ -124,6 +135,8 @@ pub async fn save_twilio(
                 account_id: sid,
                 sender: &sender,
                 secret_sealed: sealed.as_deref(),
+                app_secret_sealed: None,
+                verify_token: None,
                 enabled: form.enabled,
             },
             &crate::server::crypto::random_hex(16),
@@ -133,6 +146,101 @@ pub async fn save_twilio(
     if saved.is_none() {
         return Err(AppError::validation("auth_token", "Enter the Auth Token."));
     }
+    state.delivery_wake.notify_one();
+    all(state, caller).await
+}
+
+/// The Meta form as typed.
+pub struct MetaForm {
+    pub channel: String,
+    /// WhatsApp: the phone number id; Instagram: the Instagram account id.
+    pub account_id: String,
+    pub access_token: String,
+    pub app_secret: String,
+    pub enabled: bool,
+}
+
+pub async fn save_meta(
+    state: &AppState,
+    caller: &Caller,
+    form: MetaForm,
+) -> Result<Vec<ChannelView>, AppError> {
+    owner_only(caller)?;
+    let channel = provider_channel(&form.channel)?;
+    if channel == Channel::Sms {
+        return Err(AppError::validation(
+            "channel",
+            "Meta carries WhatsApp and Instagram, not SMS.",
+        ));
+    }
+    let account = form.account_id.trim();
+    if !(5..=25).contains(&account.len()) || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AppError::validation(
+            "account_id",
+            if channel == Channel::Whatsapp {
+                "The phone number ID is a number (Meta App Dashboard → WhatsApp → API Setup)."
+            } else {
+                "The Instagram account ID is a number (Meta App Dashboard → Instagram → API setup)."
+            },
+        ));
+    }
+    let token = form.access_token.trim();
+    if token.len() > 2048 || token.bytes().any(|b| !b.is_ascii_graphic()) {
+        return Err(AppError::validation(
+            "access_token",
+            "An access token is one word of letters and digits, as Meta shows it.",
+        ));
+    }
+    let app_secret = form.app_secret.trim();
+    if !app_secret.is_empty() && !is_hex(app_secret, 32) {
+        return Err(AppError::validation(
+            "app_secret",
+            "An app secret is 32 hexadecimal digits (App Dashboard → App settings → Basic).",
+        ));
+    }
+    // Blank secrets keep the stored ones, which belong to the account they were saved for.
+    let stored = state
+        .store
+        .connections(caller.user.workspace_id)
+        .await
+        .map_err(internal("reading channel connections"))?
+        .into_iter()
+        .find(|c| c.provider == "meta" && c.channel == channel.as_str() && c.account_id == account);
+    if token.is_empty() && stored.is_none() {
+        return Err(AppError::validation(
+            "access_token",
+            "Enter the access token.",
+        ));
+    }
+    if app_secret.is_empty()
+        && stored
+            .as_ref()
+            .is_none_or(|c| c.app_secret_sealed.is_none())
+    {
+        return Err(AppError::validation("app_secret", "Enter the app secret."));
+    }
+    let sealed_token = (!token.is_empty()).then(|| state.secrets.seal(token));
+    let sealed_secret = (!app_secret.is_empty()).then(|| state.secrets.seal(app_secret));
+    let verify_token = crate::server::crypto::random_hex(16);
+    state
+        .store
+        .save_connection(
+            caller.user.workspace_id,
+            &ConnectionInput {
+                channel,
+                provider: "meta",
+                account_id: account,
+                sender: "",
+                secret_sealed: sealed_token.as_deref(),
+                app_secret_sealed: sealed_secret.as_deref(),
+                verify_token: Some(&verify_token),
+                enabled: form.enabled,
+            },
+            &crate::server::crypto::random_hex(16),
+        )
+        .await
+        .map_err(internal("saving a Meta connection"))?
+        .ok_or_else(|| AppError::validation("access_token", "Enter the access token."))?;
     state.delivery_wake.notify_one();
     all(state, caller).await
 }

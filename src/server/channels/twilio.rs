@@ -10,16 +10,7 @@ use std::time::Duration;
 
 pub const SIGNATURE_HEADER: &str = "x-twilio-signature";
 
-/// Why a send did not go through, in words the sender can act on.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SendError {
-    /// Retrying cannot help (a rejected number, bad credentials).
-    pub permanent: bool,
-    /// About the connection (unreachable, refused credentials, overloaded), not this one
-    /// message: shown as the connection's health in Settings.
-    pub of_connection: bool,
-    pub reason: String,
-}
+pub use super::send_error::SendError;
 
 /// What a send needs besides the message.
 pub struct Account<'a> {
@@ -62,19 +53,7 @@ pub async fn send(
         .timeout(account.timeout)
         .send()
         .await
-        .map_err(|e| SendError {
-            permanent: false,
-            of_connection: true,
-            reason: if e.is_timeout() {
-                format!(
-                    "Twilio did not answer within {} s.",
-                    account.timeout.as_secs_f32()
-                )
-            } else {
-                // Without the URL, which holds the Account SID.
-                format!("Could not reach Twilio: {}", e.without_url())
-            },
-        })?;
+        .map_err(|e| SendError::unreachable("Twilio", e, account.timeout))?;
     let status = answer.status();
     let text = answer.text().await.unwrap_or_default();
     let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();

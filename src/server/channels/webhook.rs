@@ -4,6 +4,7 @@
 //! stored; an unknown key is 404; a body without `MessageSid` (or a message without `From`) is
 //! 400. A
 //! message Twilio posts twice (it retries) is stored once and answered 200 both times.
+use super::media;
 use super::twilio::{self, SIGNATURE_HEADER};
 use crate::model::error::AppError;
 use crate::model::ids::MessageId;
@@ -20,8 +21,6 @@ use axum::Router;
 
 /// Twilio's webhook bodies are small forms; a media message lists URLs, not bytes.
 const MAX_BODY: usize = 64 * 1024;
-/// A message body longer than this is cut (WhatsApp's own limit is 4,096 characters).
-const MAX_TEXT: usize = 20_000;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/webhooks/twilio/{key}", post(receive))
@@ -34,11 +33,9 @@ async fn receive(
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> Response {
-    let Ok(body) = axum::body::to_bytes(body, MAX_BODY).await else {
-        return AppError::PayloadTooLarge {
-            message: format!("A webhook body is at most {MAX_BODY} bytes."),
-        }
-        .into_response();
+    let body = match body_within(body, MAX_BODY).await {
+        Ok(body) => body,
+        Err(too_large) => return too_large,
     };
     // Twilio signs the URL it called: ours as configured (`public_url`), with its query.
     let mut url = format!("{}/webhooks/twilio/{key}", state.settings.public_url);
@@ -52,6 +49,17 @@ async fn receive(
         Ok(response) => response,
         Err(e) => e.into_response(),
     }
+}
+
+/// A provider's webhook body, whole, or 413 when it is larger than `max` (each provider has its
+/// own bound, below the server's general one).
+pub(super) async fn body_within(body: axum::body::Body, max: usize) -> Result<Bytes, Response> {
+    axum::body::to_bytes(body, max).await.map_err(|_| {
+        AppError::PayloadTooLarge {
+            message: format!("A webhook body is at most {max} bytes."),
+        }
+        .into_response()
+    })
 }
 
 /// Our message id in a status callback's URL (`?message=…`), which the signature covers.
@@ -78,6 +86,8 @@ pub async fn take(
         .connection_by_key(key)
         .await
         .map_err(internal("reading a channel connection"))?
+        // A Meta connection's key is unknown here: its webhooks have their own path and scheme.
+        .filter(|c| c.provider != "meta")
         .ok_or(AppError::NotFound)?;
     let params: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
     let token = state.secrets.open(&connection.secret_sealed).ok_or_else(|| {
@@ -123,34 +133,40 @@ pub async fn take(
         .or_else(|| from.strip_prefix("instagram:"))
         .unwrap_or(from);
     let media = param("NumMedia")
-        .and_then(|n| n.parse::<u32>().ok())
-        .unwrap_or(0);
-    let mut body: String = param("Body")
-        .unwrap_or_default()
-        .chars()
-        .take(MAX_TEXT)
-        .collect();
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(media::MAX_FILES + 5);
+    let mut fetched = media::Fetched::default();
     if media > 0 {
-        // Media are not stored yet: say so in the thread rather than drop it silently.
-        let note = format!(
-            "({media} attachment{} not shown: Leadwire does not store media from {} yet)",
-            if media == 1 { "" } else { "s" },
-            channel.label()
-        );
-        body = if body.trim().is_empty() {
-            note
-        } else {
-            format!("{body}\n\n{note}")
-        };
+        let http = reqwest::Client::new();
+        for i in 0..media {
+            let named = format!("attachment-{}", i + 1);
+            let Some(url) = param(&format!("MediaUrl{i}")) else {
+                continue;
+            };
+            // Twilio's media live under its API, behind the account's credentials.
+            let file = if media::allowed(url, &state.settings.channels.twilio_api_base, false) {
+                media::fetch(
+                    &http,
+                    url,
+                    media::Auth::Basic(&connection.account_id, &token),
+                    &named,
+                    param(&format!("MediaContentType{i}")),
+                )
+                .await
+            } else {
+                Err(format!("{named} not kept: not at Twilio's address"))
+            };
+            fetched.keep(file);
+        }
     }
-    if body.trim().is_empty() {
-        // A location, a reaction, a button: answered (a refusal would only make Twilio
-        // retry), and shown for what it is.
-        body = format!(
-            "(a {} message without text, which Leadwire cannot show yet)",
-            channel.label()
-        );
-    }
+    let kept: Vec<String> = fetched.files.iter().map(|f| f.filename.clone()).collect();
+    let body = super::inbound_text::shown_text(
+        channel,
+        param("Body").unwrap_or_default(),
+        &kept,
+        &fetched.left_out,
+    );
     let arrived = state
         .store
         .receive_channel_message(
@@ -161,6 +177,7 @@ pub async fn take(
                 from,
                 profile_name: param("ProfileName"),
                 body: &body,
+                media: &fetched.files,
             },
         )
         .await

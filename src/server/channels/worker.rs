@@ -5,7 +5,8 @@
 //! provider's code and words. A delivery is leased while it is tried: a server killed mid-send
 //! tries it again after the lease — unless the provider's status report for it arrived in the
 //! meantime (its callback URL names our message), which records the send and so ends it.
-use super::twilio;
+use super::send_error::SendError;
+use super::{meta, twilio};
 use crate::server::retry::after_failure;
 use crate::server::state::AppState;
 use crate::server::store::channels::DeliveryJob;
@@ -88,9 +89,9 @@ async fn hand_over(
     state: &AppState,
     http: &reqwest::Client,
     job: &DeliveryJob,
-) -> Result<String, twilio::SendError> {
+) -> Result<String, SendError> {
     if !job.connection.enabled {
-        return Err(twilio::SendError {
+        return Err(SendError {
             permanent: true,
             of_connection: false,
             reason: format!(
@@ -102,15 +103,31 @@ async fn hand_over(
     match job.connection.provider.as_str() {
         // The sandbox takes everything at once; its page shows what the lead's phone would.
         "sandbox" => Ok(format!("SM{}", crate::server::crypto::random_hex(16))),
+        "meta" => {
+            let token = open_token(state, job)?;
+            let template = job
+                .template
+                .as_deref()
+                .and_then(|t| serde_json::from_str::<crate::model::template::TemplateUse>(t).ok());
+            meta::send(
+                http,
+                &meta::Account {
+                    graph_base: &state.settings.channels.meta_graph_base,
+                    account_id: &job.connection.account_id,
+                    access_token: &token,
+                    timeout: std::time::Duration::from_millis(
+                        state.settings.channels.send_timeout_ms,
+                    ),
+                },
+                job.channel == "whatsapp",
+                &job.to_address,
+                &job.body,
+                template.as_ref(),
+            )
+            .await
+        }
         _ => {
-            let token = state
-                .secrets
-                .open(&job.connection.secret_sealed)
-                .ok_or_else(|| twilio::SendError {
-                    permanent: true,
-                    of_connection: true,
-                    reason: "The connection's auth token does not open with this server's key; save it again in Settings → Channels.".into(),
-                })?;
+            let token = open_token(state, job)?;
             let callback = format!(
                 "{}?message={}",
                 super::webhook_url(state, &job.connection),
@@ -134,6 +151,18 @@ async fn hand_over(
             .await
         }
     }
+}
+
+/// The connection's token (Twilio's auth token, Meta's access token), unsealed.
+fn open_token(state: &AppState, job: &DeliveryJob) -> Result<String, SendError> {
+    state
+        .secrets
+        .open(&job.connection.secret_sealed)
+        .ok_or_else(|| SendError {
+            permanent: true,
+            of_connection: true,
+            reason: "The connection's token does not open with this server's key; save it again in Settings → Channels.".into(),
+        })
 }
 
 /// Waits for a new delivery (a send rings `delivery_wake`) or the next retry.

@@ -4,6 +4,7 @@ use super::{Raw, SettingsError};
 
 pub(super) const KEYS: &[&str] = &[
     "twilio_api_base",
+    "meta_graph_base",
     "channel_max_attempts",
     "channel_retry_base_ms",
     "channel_send_timeout_ms",
@@ -13,6 +14,8 @@ pub(super) const KEYS: &[&str] = &[
 pub struct ChannelSettings {
     /// Twilio's REST API, without a trailing slash.
     pub twilio_api_base: String,
+    /// Meta's Graph API (WhatsApp Cloud and Instagram), without a trailing slash.
+    pub meta_graph_base: String,
     /// Delivery attempts on a transient error (timeout, 429, 5xx) before a message is failed.
     pub max_attempts: u32,
     /// The first retry waits this long; each further one twice as long (with jitter).
@@ -29,6 +32,14 @@ pub(super) fn parse(raw: &Raw) -> Result<ChannelSettings, SettingsError> {
         .to_string();
     if !(twilio_api_base.starts_with("https://") || twilio_api_base.starts_with("http://")) {
         return Err(raw.error("twilio_api_base", "must start with https:// or http://"));
+    }
+    let meta_graph_base = raw
+        .string("meta_graph_base", "https://graph.facebook.com")
+        .trim()
+        .trim_end_matches('/')
+        .to_string();
+    if !(meta_graph_base.starts_with("https://") || meta_graph_base.starts_with("http://")) {
+        return Err(raw.error("meta_graph_base", "must start with https:// or http://"));
     }
     let max_attempts = match raw.get("channel_max_attempts", 8, "a whole number")? {
         n @ 1..=50 => n,
@@ -57,6 +68,7 @@ pub(super) fn parse(raw: &Raw) -> Result<ChannelSettings, SettingsError> {
     };
     Ok(ChannelSettings {
         twilio_api_base,
+        meta_graph_base,
         max_attempts,
         retry_base_ms,
         send_timeout_ms,

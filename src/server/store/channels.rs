@@ -9,7 +9,9 @@ use super::{now, Store};
 use crate::model::activity::ActivityKind;
 use crate::model::ids::{LeadId, MessageId, WorkspaceId};
 use crate::model::lead::{LeadFields, Stage};
-use crate::model::message::{Channel, CollisionGuard, Direction, Message, MessageFields};
+use crate::model::message::{
+    AttachmentMeta, Channel, CollisionGuard, Direction, Message, MessageFields,
+};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -25,6 +27,10 @@ pub struct Connection {
     pub account_id: String,
     pub sender: String,
     pub secret_sealed: String,
+    /// Meta: the app secret that signs its webhooks, sealed.
+    pub app_secret_sealed: Option<String>,
+    /// Meta: ours, echoed by its subscription handshake.
+    pub verify_token: Option<String>,
     pub enabled: bool,
     pub last_inbound_at: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
@@ -33,7 +39,8 @@ pub struct Connection {
 
 const SELECT: &str =
     "SELECT id, workspace_id, channel, provider, webhook_key, account_id, sender, \
-     secret_sealed, enabled, last_inbound_at, last_error, last_error_at FROM channel_connections";
+     secret_sealed, app_secret_sealed, verify_token, enabled, last_inbound_at, last_error, \
+     last_error_at FROM channel_connections";
 
 /// A connection as Settings saves it.
 pub struct ConnectionInput<'a> {
@@ -43,6 +50,10 @@ pub struct ConnectionInput<'a> {
     pub sender: &'a str,
     /// None keeps the stored secret (the form never shows it back).
     pub secret_sealed: Option<&'a str>,
+    /// Meta's app secret, sealed; None keeps the stored one.
+    pub app_secret_sealed: Option<&'a str>,
+    /// Meta's verify token for a new connection (a saved one keeps its own).
+    pub verify_token: Option<&'a str>,
     pub enabled: bool,
 }
 
@@ -51,6 +62,8 @@ pub struct NewDelivery<'a> {
     pub connection_id: Uuid,
     /// The lead's address on the channel, as the provider wants it (`+15551234567`).
     pub to_address: &'a str,
+    /// A WhatsApp template to send instead of the text (JSON of `TemplateUse`).
+    pub template: Option<&'a str>,
 }
 
 /// A claimed delivery: everything the worker needs to hand the message to its provider.
@@ -61,6 +74,8 @@ pub struct DeliveryJob {
     pub channel: String,
     pub body: String,
     pub to_address: String,
+    /// A WhatsApp template to send instead of the text (JSON of `TemplateUse`).
+    pub template: Option<String>,
     /// Including the one just claimed.
     pub attempts: i64,
     #[sqlx(flatten)]
@@ -120,6 +135,8 @@ pub struct Incoming<'a> {
     /// The name the provider knows the sender by (WhatsApp profile name), if any.
     pub profile_name: Option<&'a str>,
     pub body: &'a str,
+    /// Pictures, voice notes, documents … fetched from the provider.
+    pub media: &'a [crate::server::channels::media::MediaFile],
 }
 
 /// What [`Store::receive_channel_message`] did.
@@ -175,15 +192,29 @@ impl Store {
             tx.commit(Vec::new()).await?;
             return Ok(None);
         };
+        let app_secret = input.app_secret_sealed.map(str::to_string).or_else(|| {
+            before
+                .as_ref()
+                .filter(|b| b.account_id == input.account_id)
+                .and_then(|b| b.app_secret_sealed.clone())
+        });
+        // The webhook's verify token stays what the provider's console was given.
+        let verify_token = before
+            .as_ref()
+            .and_then(|b| b.verify_token.clone())
+            .or(input.verify_token.map(str::to_string));
         let saved: Connection = sqlx::query_as(
             "INSERT INTO channel_connections (id, workspace_id, channel, provider, webhook_key, \
-             account_id, sender, secret_sealed, enabled, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             account_id, sender, secret_sealed, app_secret_sealed, verify_token, enabled, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
              ON CONFLICT (workspace_id, channel, provider) DO UPDATE SET account_id = excluded.account_id, \
-             sender = excluded.sender, secret_sealed = excluded.secret_sealed, enabled = excluded.enabled, \
-             updated_at = excluded.updated_at, \
+             sender = excluded.sender, secret_sealed = excluded.secret_sealed, \
+             app_secret_sealed = excluded.app_secret_sealed, verify_token = excluded.verify_token, \
+             enabled = excluded.enabled, updated_at = excluded.updated_at, \
              last_error = CASE WHEN excluded.secret_sealed IS secret_sealed THEN last_error END \
              RETURNING id, workspace_id, channel, provider, webhook_key, account_id, sender, \
-             secret_sealed, enabled, last_inbound_at, last_error, last_error_at",
+             secret_sealed, app_secret_sealed, verify_token, enabled, last_inbound_at, last_error, \
+             last_error_at",
         )
         .bind(Uuid::new_v4())
         .bind(workspace)
@@ -193,6 +224,8 @@ impl Store {
         .bind(input.account_id)
         .bind(input.sender)
         .bind(&secret)
+        .bind(app_secret)
+        .bind(verify_token)
         .bind(input.enabled)
         .bind(now())
         .fetch_one(&mut *tx)
@@ -303,10 +336,10 @@ impl Store {
             None => None,
             Some((id,)) => Some(
                 sqlx::query_as::<_, DeliveryJob>(
-                    "SELECT d.message_id, d.workspace_id, m.channel, m.body, d.to_address, d.attempts, \
+                    "SELECT d.message_id, d.workspace_id, m.channel, m.body, d.to_address, d.template, d.attempts, \
                      c.id, c.workspace_id, c.channel, c.provider, c.webhook_key, \
-                     c.account_id, c.sender, c.secret_sealed, c.enabled, c.last_inbound_at, c.last_error, \
-                     c.last_error_at \
+                     c.account_id, c.sender, c.secret_sealed, c.app_secret_sealed, c.verify_token, \
+                     c.enabled, c.last_inbound_at, c.last_error, c.last_error_at \
                      FROM deliveries d JOIN messages m ON m.id = d.message_id \
                      JOIN channel_connections c ON c.id = d.connection_id WHERE d.message_id = ?",
                 )
@@ -517,7 +550,18 @@ impl Store {
             body: incoming.body.to_string(),
             client_id,
             guard: CollisionGuard::Off,
+            template: None,
         };
+        let metas: Vec<AttachmentMeta> = incoming
+            .media
+            .iter()
+            .map(|f| AttachmentMeta {
+                id: Uuid::new_v4(),
+                filename: f.filename.clone(),
+                content_type: f.content_type.clone(),
+                size: f.data.len() as i64,
+            })
+            .collect();
         let (recorded, logged) = record_in(
             &mut tx,
             workspace,
@@ -525,9 +569,30 @@ impl Store {
             None,
             &fields,
             None,
-            EmailExtras::default(),
+            EmailExtras {
+                attachments: &metas,
+                ..EmailExtras::default()
+            },
         )
         .await?;
+        if let Recorded::Created(message) = &recorded {
+            for (position, (meta, file)) in metas.iter().zip(incoming.media).enumerate() {
+                sqlx::query(
+                    "INSERT INTO channel_media (id, message_id, workspace_id, position, filename, \
+                     content_type, size, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(meta.id)
+                .bind(message.id)
+                .bind(workspace)
+                .bind(position as i64)
+                .bind(&meta.filename)
+                .bind(&meta.content_type)
+                .bind(meta.size)
+                .bind(&file.data)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
         events.extend(logged);
         tx.commit(events).await?;
         Ok(match recorded {
@@ -667,13 +732,14 @@ pub(super) async fn queue_in(
     delivery: &NewDelivery<'_>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO deliveries (message_id, workspace_id, connection_id, to_address, next_attempt_at) \
-         VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO deliveries (message_id, workspace_id, connection_id, to_address, template, \
+         next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)",
     )
     .bind(message)
     .bind(workspace)
     .bind(delivery.connection_id)
     .bind(delivery.to_address)
+    .bind(delivery.template)
     .bind(now())
     .execute(&mut *tx)
     .await?;

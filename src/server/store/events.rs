@@ -183,6 +183,7 @@ fn kind_of(frame: &ServerFrame) -> &'static str {
     match frame {
         ServerFrame::MessagesUpdated { .. } => "messages_updated",
         ServerFrame::DraftsUpdated { .. } => "drafts_updated",
+        ServerFrame::LeadsUpdated { .. } => "leads_updated",
         ServerFrame::ReadsUpdated { .. } => "reads_updated",
         ServerFrame::PrefsUpdated { .. } => "prefs_updated",
         ServerFrame::ActivityUpdated { .. } => "activity_updated",

@@ -111,6 +111,7 @@ impl Store {
             },
             client_id: client_id(workspace, &email.message_id),
             guard: CollisionGuard::Off,
+            template: None,
         };
         // Named before the message is built, so its live event lists them.
         let attachments: Vec<AttachmentMeta> = email
@@ -295,7 +296,8 @@ pub struct StoredAttachment {
 }
 
 impl Store {
-    /// One file of a received email of `workspace` (None for another workspace's).
+    /// One file of a received email or channel message of `workspace` (None for another
+    /// workspace's).
     pub async fn inbound_attachment(
         &self,
         workspace: WorkspaceId,
@@ -303,7 +305,9 @@ impl Store {
     ) -> Result<Option<StoredAttachment>, sqlx::Error> {
         sqlx::query_as(
             "SELECT filename, content_type, data FROM inbound_attachments \
-             WHERE id = ? AND workspace_id = ?",
+             WHERE id = ?1 AND workspace_id = ?2 \
+             UNION ALL SELECT filename, content_type, data FROM channel_media \
+             WHERE id = ?1 AND workspace_id = ?2",
         )
         .bind(id)
         .bind(workspace)

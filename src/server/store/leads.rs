@@ -1,7 +1,9 @@
 //! Leads, always read and written within one workspace.
 use super::activity::{log_in, NewActivity};
+use super::events::{append, LoggedEvent};
 use super::{now, Store};
 use crate::model::activity::ActivityKind;
+use crate::model::event::{RowAction, ServerFrame};
 use crate::model::ids::{LeadId, UserId, WorkspaceId};
 use crate::model::lead::{Lead, LeadFields, Stage};
 use chrono::{DateTime, Utc};
@@ -21,6 +23,7 @@ struct LeadRow {
     owner_name: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    version: i64,
 }
 
 impl From<LeadRow> for Lead {
@@ -40,14 +43,35 @@ impl From<LeadRow> for Lead {
             owner_name: r.owner_name,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            version: r.version,
         }
     }
 }
 
 const LEAD_SELECT: &str =
     "SELECT l.id, l.name, l.email, l.phone, l.whatsapp, l.instagram, l.company, \
-     l.stage, l.deal_value_cents, l.owner_id, u.name AS owner_name, l.created_at, l.updated_at \
+     l.stage, l.deal_value_cents, l.owner_id, u.name AS owner_name, l.created_at, l.updated_at, l.version \
      FROM leads l LEFT JOIN users u ON u.id = l.owner_id";
+
+/// What an update of a lead came to.
+#[derive(Debug)]
+pub enum LeadWrite {
+    Saved(Lead),
+    /// The edit named an older version: nothing was stored; this is the current lead.
+    Stale(Lead),
+    /// No such lead in the workspace.
+    Missing,
+}
+
+impl LeadWrite {
+    /// The lead as saved, if it was.
+    pub fn saved(self) -> Option<Lead> {
+        match self {
+            LeadWrite::Saved(lead) => Some(lead),
+            _ => None,
+        }
+    }
+}
 
 /// Which leads a list shows.
 #[derive(Debug, Default, Clone)]
@@ -74,9 +98,12 @@ impl Store {
         if f.stage == Stage::Won {
             events.push(log_in(&mut tx, workspace, stage_activity(id, actor, f.stage)).await?);
         }
-        let lead = lead_in(&mut tx, workspace, id).await?;
+        let lead = lead_in(&mut tx, workspace, id)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?;
+        events.push(lead_event(&mut tx, workspace, RowAction::Insert, &lead).await?);
         tx.commit(events).await?;
-        lead.ok_or(sqlx::Error::RowNotFound)
+        Ok(lead)
     }
 
     /// Inserts with an explicit creation time and no feed entry (the demo seed backdates its
@@ -140,16 +167,19 @@ impl Store {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    /// Replaces a lead's fields; `None` when it is not in `workspace`. A stage change by
-    /// `actor` is stamped (`won_at`, `closed_at`) and told to the feed.
+    /// Replaces a lead's fields, when `expected` (if given) is still its version. A stage change
+    /// by `actor` is stamped (`won_at`, `closed_at`) and told to the feed; every change is a
+    /// `leads_updated` event, so open tabs follow it.
     pub async fn update_lead(
         &self,
         workspace: WorkspaceId,
         actor: UserId,
         id: LeadId,
         f: &LeadFields,
-    ) -> Result<Option<Lead>, sqlx::Error> {
-        self.update_lead_at(workspace, actor, id, f, now()).await
+        expected: Option<i64>,
+    ) -> Result<LeadWrite, sqlx::Error> {
+        self.update_lead_at(workspace, actor, id, f, expected, now())
+            .await
     }
 
     /// [`Store::update_lead`] as of `at` (a stage change is stamped with it; tests backdate).
@@ -159,18 +189,25 @@ impl Store {
         actor: UserId,
         id: LeadId,
         f: &LeadFields,
+        expected: Option<i64>,
         at: DateTime<Utc>,
-    ) -> Result<Option<Lead>, sqlx::Error> {
+    ) -> Result<LeadWrite, sqlx::Error> {
         let mut tx = self.begin_write().await?;
         let Some(before) = lead_in(&mut tx, workspace, id).await? else {
             tx.commit(Vec::new()).await?;
-            return Ok(None);
+            return Ok(LeadWrite::Missing);
         };
+        // Checked inside the writer's transaction: no other write can slip in between.
+        if expected.is_some_and(|v| v != before.version) {
+            tx.commit(Vec::new()).await?;
+            return Ok(LeadWrite::Stale(before));
+        }
         let facts = super::rollups::lead_facts_in(&mut tx, id).await?;
         let changed = before.stage != f.stage;
         sqlx::query(
             "UPDATE leads SET name = ?, email = ?, phone = ?, whatsapp = ?, instagram = ?, company = ?, \
-             stage = ?, deal_value_cents = ?, owner_id = ?, updated_at = ? WHERE id = ? AND workspace_id = ?",
+             stage = ?, deal_value_cents = ?, owner_id = ?, updated_at = ?, version = version + 1 \
+             WHERE id = ? AND workspace_id = ?",
         )
         .bind(&f.name)
         .bind(&f.email)
@@ -192,10 +229,29 @@ impl Store {
             events.push(log_in(&mut tx, workspace, stage_activity(id, actor, f.stage)).await?);
         }
         super::rollups::lead_changed_in(&mut tx, facts, id).await?;
-        let lead = lead_in(&mut tx, workspace, id).await?;
+        let lead = lead_in(&mut tx, workspace, id)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?;
+        events.push(lead_event(&mut tx, workspace, RowAction::Update, &lead).await?);
         tx.commit(events).await?;
-        Ok(lead)
+        Ok(LeadWrite::Saved(lead))
     }
+}
+
+/// The `leads_updated` event of `lead`, for every tab of the workspace.
+async fn lead_event(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    action: RowAction,
+    lead: &Lead,
+) -> Result<LoggedEvent, sqlx::Error> {
+    let lead = lead.clone();
+    append(tx, workspace, None, move |seq| ServerFrame::LeadsUpdated {
+        seq,
+        action,
+        lead,
+    })
+    .await
 }
 
 /// The feed entry of a move to `stage`: winning is a conversion, the rest a stage change.

@@ -45,7 +45,11 @@ const MESSAGE_SELECT: &str =
      COALESCE(ie.html_body IS NOT NULL, 0) AS has_html, ie.omitted, \
      CASE WHEN ie.message_id IS NOT NULL THEN (SELECT json_group_array(json_object('id', lower(hex(a.id)), \
        'filename', a.filename, 'content_type', a.content_type, 'size', a.size)) \
-       FROM (SELECT * FROM inbound_attachments WHERE message_id = m.id ORDER BY position) a) END AS attachments \
+       FROM (SELECT * FROM inbound_attachments WHERE message_id = m.id ORDER BY position) a) \
+     WHEN m.direction = 'inbound' AND m.channel IN ('sms', 'whatsapp', 'instagram') THEN \
+       (SELECT json_group_array(json_object('id', lower(hex(c.id)), 'filename', c.filename, \
+       'content_type', c.content_type, 'size', c.size)) \
+       FROM (SELECT * FROM channel_media WHERE message_id = m.id ORDER BY position) c) END AS attachments \
      FROM messages m LEFT JOIN users u ON u.id = m.author_id \
      LEFT JOIN inbound_emails ie ON ie.message_id = m.id";
 

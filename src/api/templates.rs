@@ -1,0 +1,28 @@
+//! WhatsApp templates: every teammate reads them (the composer offers them outside the 24-hour
+//! window); the owner adds and removes them in Settings → Channels.
+use crate::model::error::AppError;
+use crate::model::template::Template;
+use leptos::prelude::*;
+
+#[server(prefix = "/rpc", endpoint = "get_templates")]
+pub async fn get_templates() -> Result<Vec<Template>, AppError> {
+    let (state, caller) = super::caller().await?;
+    crate::server::channels::templates::list(&state, &caller).await
+}
+
+/// Adds a template, or replaces the text of the one with the same name and language.
+#[server(prefix = "/rpc", endpoint = "save_template")]
+pub async fn save_template(
+    name: String,
+    language: String,
+    body: String,
+) -> Result<Vec<Template>, AppError> {
+    let (state, caller) = super::caller().await?;
+    crate::server::channels::templates::save(&state, &caller, &name, &language, &body).await
+}
+
+#[server(prefix = "/rpc", endpoint = "delete_template")]
+pub async fn delete_template(id: String) -> Result<Vec<Template>, AppError> {
+    let (state, caller) = super::caller().await?;
+    crate::server::channels::templates::delete(&state, &caller, &id).await
+}

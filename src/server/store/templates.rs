@@ -1,0 +1,119 @@
+//! WhatsApp templates a workspace declared (as approved in WhatsApp Manager), and when a lead
+//! last wrote on a channel: the start of its 24-hour window.
+use super::{now, Store};
+use crate::model::ids::{LeadId, WorkspaceId};
+use crate::model::message::Channel;
+use crate::model::template::Template;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+const SELECT: &str = "SELECT id, name, language, body FROM message_templates";
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    name: String,
+    language: String,
+    body: String,
+}
+
+impl From<Row> for Template {
+    fn from(r: Row) -> Self {
+        Template {
+            id: r.id,
+            name: r.name,
+            language: r.language,
+            body: r.body,
+        }
+    }
+}
+
+impl Store {
+    /// The workspace's templates, by name and language.
+    pub async fn templates(&self, workspace: WorkspaceId) -> Result<Vec<Template>, sqlx::Error> {
+        let rows: Vec<Row> = sqlx::query_as(&format!(
+            "{SELECT} WHERE workspace_id = ? ORDER BY name, language"
+        ))
+        .bind(workspace)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    pub async fn template(
+        &self,
+        workspace: WorkspaceId,
+        name: &str,
+        language: &str,
+    ) -> Result<Option<Template>, sqlx::Error> {
+        let row: Option<Row> = sqlx::query_as(&format!(
+            "{SELECT} WHERE workspace_id = ? AND name = ? AND language = ?"
+        ))
+        .bind(workspace)
+        .bind(name)
+        .bind(language)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(Into::into))
+    }
+
+    /// Adds a template, or replaces the text of the one with that name and language.
+    pub async fn save_template(
+        &self,
+        workspace: WorkspaceId,
+        name: &str,
+        language: &str,
+        body: &str,
+    ) -> Result<Template, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        let row: Row = sqlx::query_as(
+            "INSERT INTO message_templates (id, workspace_id, name, language, body, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (workspace_id, name, language) \
+             DO UPDATE SET body = excluded.body RETURNING id, name, language, body",
+        )
+        .bind(Uuid::new_v4())
+        .bind(workspace)
+        .bind(name)
+        .bind(language)
+        .bind(body)
+        .bind(now())
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit(Vec::new()).await?;
+        Ok(row.into())
+    }
+
+    /// Removes a template; false when the workspace has no such template.
+    pub async fn delete_template(
+        &self,
+        workspace: WorkspaceId,
+        id: Uuid,
+    ) -> Result<bool, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("DELETE FROM message_templates WHERE id = ? AND workspace_id = ?")
+            .bind(id)
+            .bind(workspace)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit(Vec::new()).await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// When the lead last wrote on `channel`: their 24-hour window runs from there.
+    pub async fn last_inbound_on(
+        &self,
+        workspace: WorkspaceId,
+        lead: LeadId,
+        channel: Channel,
+    ) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT MAX(m.created_at) FROM messages m JOIN leads l ON l.id = m.lead_id \
+             WHERE m.lead_id = ? AND l.workspace_id = ? AND m.channel = ? AND m.direction = 'inbound'",
+        )
+        .bind(lead)
+        .bind(workspace)
+        .bind(channel.as_str())
+        .fetch_one(self.pool())
+        .await
+    }
+}
