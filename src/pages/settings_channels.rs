@@ -154,16 +154,24 @@ fn TwilioForm(channel: ChannelView, saved: RwSignal<u32>) -> impl IntoView {
                     hint=hint error=err("auth_token")/>
                 <Field label="Sender" name="sender" id=id("sender") value=t.sender.clone() autocomplete="off"
                     hint=sender_hint error=err("sender")/>
-                <label class="check">
-                    <input type="checkbox" name="enabled" checked=t.enabled || !configured/>
-                    " Send through this connection"
-                </label>
-                <button type="submit" class="btn primary" disabled=move || save.pending().get()>
-                    {move || if save.pending().get() { "Saving…" } else { "Save" }}
-                </button>
+                <ConnectionSave checked=t.enabled || !configured pending=save.pending()/>
             </ActionForm>
             <FormError message=Signal::derive(move || form_error(&result.get()))/>
         </details>
+    }
+}
+
+/// The end of a connection's form: whether messages go through it, and Save.
+#[component]
+fn ConnectionSave(checked: bool, #[prop(into)] pending: Signal<bool>) -> impl IntoView {
+    view! {
+        <label class="check">
+            <input type="checkbox" name="enabled" checked=checked/>
+            " Send through this connection"
+        </label>
+        <button type="submit" class="btn primary" disabled=move || pending.get()>
+            {move || if pending.get() { "Saving…" } else { "Save" }}
+        </button>
     }
 }
 
@@ -246,13 +254,7 @@ fn MetaForm(channel: ChannelView, saved: RwSignal<u32>) -> impl IntoView {
                     hint=keep error=err("access_token")/>
                 <Field label="App secret" name="app_secret" id=id("app_secret") kind="password" autocomplete="new-password"
                     hint=keep error=err("app_secret")/>
-                <label class="check">
-                    <input type="checkbox" name="enabled" checked=m.enabled || !configured/>
-                    " Send through this connection"
-                </label>
-                <button type="submit" class="btn primary" disabled=move || save.pending().get()>
-                    {move || if save.pending().get() { "Saving…" } else { "Save" }}
-                </button>
+                <ConnectionSave checked=m.enabled || !configured pending=save.pending()/>
             </ActionForm>
             <FormError message=Signal::derive(move || form_error(&result.get()))/>
         </details>

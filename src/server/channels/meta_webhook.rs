@@ -5,14 +5,13 @@
 //! missing or wrong is 403 and nothing is stored; an unknown key is 404; a body that is not a
 //! Meta webhook is 400. A message Meta delivers twice is stored once and answered 200 both
 //! times.
-use super::inbound_text::shown_text;
 use super::media;
 use super::meta::{self, Item, SIGNATURE_HEADER};
 use crate::model::error::AppError;
 use crate::model::message::Channel;
 use crate::server::http_error::internal;
 use crate::server::state::AppState;
-use crate::server::store::channels::{Arrived, Connection, Incoming};
+use crate::server::store::channels::{Connection, Incoming};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -117,7 +116,6 @@ async fn take(
     let items = meta::items(body, chrono::Utc::now())
         .map_err(|message| AppError::BadRequest { message })?;
     let channel = Channel::parse(&connection.channel).unwrap_or(Channel::Whatsapp);
-    let mut heard = false;
     for item in items {
         match item {
             Item::Message {
@@ -128,27 +126,20 @@ async fn take(
                 media,
             } => {
                 let fetched = fetch_media(state, &connection, &media).await;
-                let kept: Vec<String> = fetched.files.iter().map(|f| f.filename.clone()).collect();
-                let body = shown_text(channel, &text, &kept, &fetched.left_out);
-                let arrived = state
-                    .store
-                    .receive_channel_message(
-                        &connection,
-                        &Incoming {
-                            channel,
-                            provider_message_id: &id,
-                            from: &from,
-                            profile_name: profile_name.as_deref(),
-                            body: &body,
-                            media: &fetched.files,
-                        },
-                    )
-                    .await
-                    .map_err(internal("storing a received channel message"))?;
-                if let Arrived::Stored(message) = &arrived {
-                    tracing::info!(message = %message.id, channel = channel.as_str(), "channel message received");
-                }
-                heard = true;
+                let body = fetched.shown_with(channel, &text);
+                super::webhook::store_received(
+                    state,
+                    &connection,
+                    &Incoming {
+                        channel,
+                        provider_message_id: &id,
+                        from: &from,
+                        profile_name: profile_name.as_deref(),
+                        body: &body,
+                        media: &fetched.files,
+                    },
+                )
+                .await?;
             }
             Item::Status { id, report } => {
                 state
@@ -157,15 +148,6 @@ async fn take(
                     .await
                     .map_err(internal("recording a delivery report"))?;
             }
-        }
-    }
-    if heard {
-        if let Err(e) = state
-            .store
-            .connection_health(connection.id, true, None)
-            .await
-        {
-            tracing::warn!(error = %e, "could not record a connection's last inbound message");
         }
     }
     Ok(())

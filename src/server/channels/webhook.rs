@@ -11,7 +11,7 @@ use crate::model::ids::MessageId;
 use crate::model::message::Channel;
 use crate::server::http_error::internal;
 use crate::server::state::AppState;
-use crate::server::store::channels::{Arrived, Incoming};
+use crate::server::store::channels::{Arrived, Connection, Incoming};
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -60,6 +60,31 @@ pub(super) async fn body_within(body: axum::body::Body, max: usize) -> Result<By
         }
         .into_response()
     })
+}
+
+/// Stores a message a lead sent (once per provider message id) and notes on the connection
+/// that it heard from the provider: the part every provider's webhook shares.
+pub(super) async fn store_received(
+    state: &AppState,
+    connection: &Connection,
+    incoming: &Incoming<'_>,
+) -> Result<(), AppError> {
+    let arrived = state
+        .store
+        .receive_channel_message(connection, incoming)
+        .await
+        .map_err(internal("storing a received channel message"))?;
+    if let Arrived::Stored(message) = &arrived {
+        tracing::info!(message = %message.id, channel = incoming.channel.as_str(), "channel message received");
+    }
+    if let Err(e) = state
+        .store
+        .connection_health(connection.id, true, None)
+        .await
+    {
+        tracing::warn!(error = %e, "could not record a connection's last inbound message");
+    }
+    Ok(())
 }
 
 /// Our message id in a status callback's URL (`?message=…`), which the signature covers.
@@ -160,38 +185,20 @@ pub async fn take(
             fetched.keep(file);
         }
     }
-    let kept: Vec<String> = fetched.files.iter().map(|f| f.filename.clone()).collect();
-    let body = super::inbound_text::shown_text(
-        channel,
-        param("Body").unwrap_or_default(),
-        &kept,
-        &fetched.left_out,
-    );
-    let arrived = state
-        .store
-        .receive_channel_message(
-            &connection,
-            &Incoming {
-                channel,
-                provider_message_id: sid,
-                from,
-                profile_name: param("ProfileName"),
-                body: &body,
-                media: &fetched.files,
-            },
-        )
-        .await
-        .map_err(internal("storing a received channel message"))?;
-    if let Arrived::Stored(message) = &arrived {
-        tracing::info!(message = %message.id, channel = channel.as_str(), "channel message received");
-    }
-    if let Err(e) = state
-        .store
-        .connection_health(connection.id, true, None)
-        .await
-    {
-        tracing::warn!(error = %e, "could not record a connection's last inbound message");
-    }
+    let body = fetched.shown_with(channel, param("Body").unwrap_or_default());
+    store_received(
+        state,
+        &connection,
+        &Incoming {
+            channel,
+            provider_message_id: sid,
+            from,
+            profile_name: param("ProfileName"),
+            body: &body,
+            media: &fetched.files,
+        },
+    )
+    .await?;
     // An empty TwiML answer: no automatic reply.
     Ok((
         StatusCode::OK,
