@@ -71,6 +71,16 @@ pub async fn update(
 ) -> Result<Lead, AppError> {
     // Existence first: another workspace's lead is 404 even when the input is also invalid.
     get(state, caller, id).await?;
+    save(state, caller, id, input).await
+}
+
+/// [`update`] for a lead the caller was just shown to have.
+async fn save(
+    state: &AppState,
+    caller: &Caller,
+    id: LeadId,
+    input: &LeadInput,
+) -> Result<Lead, AppError> {
     let expected = input.base_version()?;
     let fields = checked_fields(state, caller, input).await?;
     let written = state
@@ -112,7 +122,7 @@ pub async fn patch(
         let mut input = LeadInput::from_lead(&current);
         change(&mut input)?;
         let pinned = input.base_version()? != Some(current.version);
-        match update(state, caller, id, &input).await {
+        match save(state, caller, id, &input).await {
             Err(AppError::LeadChanged { .. }) if !pinned && attempt < ATTEMPTS => attempt += 1,
             other => return other,
         }

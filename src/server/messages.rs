@@ -108,7 +108,6 @@ pub async fn record(
                 return Err(AppError::validation("template", why));
             }
             template_json = serde_json::to_string(&chosen).ok();
-            fields.template = Some(chosen);
             fields.body = text;
         }
     }

@@ -46,6 +46,9 @@ pub struct AppState {
     pub secrets: Arc<super::secrets::SecretBox>,
     /// The workspaces' mailbox watchers (IMAP), restarted when their settings change.
     pub mailboxes: Arc<super::email::imap::Watchers>,
+    /// The one HTTP client for the providers' APIs (sends, media downloads, test messages): one
+    /// connection pool, TLS set up once, not per webhook.
+    pub providers: reqwest::Client,
 }
 
 impl AppState {
@@ -113,7 +116,13 @@ impl AppState {
             std::time::Duration::from_secs(presence_away_secs),
         ));
         let fanout = super::realtime::fanout::Fanout::start(&store, &presence);
+        // Only fails when no TLS backend can start, where every client would fail alike.
+        let providers = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .build()
+            .unwrap_or_default();
         AppState {
+            providers,
             leptos_options,
             settings: Arc::new(settings),
             store,

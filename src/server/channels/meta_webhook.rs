@@ -164,7 +164,7 @@ async fn fetch_media(
     if specs.is_empty() {
         return fetched;
     }
-    let http = reqwest::Client::new();
+    let http = &state.providers;
     let base = &state.settings.channels.meta_graph_base;
     let token = state
         .secrets
@@ -176,7 +176,7 @@ async fn fetch_media(
             .clone()
             .unwrap_or_else(|| format!("{}-{}", spec.kind, i + 1));
         let located = match (&spec.id, &spec.url) {
-            (Some(id), _) => meta::media_url(&http, base, &token, id)
+            (Some(id), _) => meta::media_url(http, base, &token, id)
                 .await
                 .map(|(url, mime)| (url, mime.or_else(|| spec.mime_type.clone()), true)),
             (None, Some(url)) => Ok((url.clone(), spec.mime_type.clone(), false)),
@@ -189,7 +189,7 @@ async fn fetch_media(
                 } else {
                     media::Auth::None
                 };
-                media::fetch(&http, &url, auth, &named, mime.as_deref()).await
+                media::fetch(http, &url, auth, &named, mime.as_deref()).await
             }
             Ok(_) => Err(format!("{named} not kept: not at one of Meta's addresses")),
             Err(why) => Err(why),

@@ -60,7 +60,7 @@ pub async fn send_test(
                 "The stored token does not open with this server's key; save it again.",
             )
         })?;
-    let http = reqwest::Client::new();
+    let http = &state.providers;
     let timeout = Duration::from_millis(state.settings.channels.send_timeout_ms);
     let text = format!(
         "Test message from Leadwire: your {} connection works.",
@@ -74,7 +74,7 @@ pub async fn send_test(
                 to
             };
             twilio::send(
-                &http,
+                http,
                 &twilio::Account {
                     api_base: &state.settings.channels.twilio_api_base,
                     account_sid: &connection.account_id,
@@ -97,7 +97,7 @@ pub async fn send_test(
                 params: Vec::new(),
             };
             meta::send(
-                &http,
+                http,
                 &meta::Account {
                     graph_base: &state.settings.channels.meta_graph_base,
                     account_id: &connection.account_id,

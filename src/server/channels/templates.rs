@@ -62,19 +62,22 @@ pub async fn windows(
     workspace: WorkspaceId,
     lead: LeadId,
 ) -> Result<Vec<ChannelWindow>, AppError> {
-    let mut windows = Vec::new();
-    for channel in [Channel::Whatsapp, Channel::Instagram] {
-        let last = state
-            .store
-            .last_inbound_on(workspace, lead, channel)
-            .await
-            .map_err(internal("reading the lead's last message"))?;
-        windows.push(ChannelWindow {
+    let last = state
+        .store
+        .last_inbound_by_channel(workspace, lead)
+        .await
+        .map_err(internal("reading the lead's last messages"))?;
+    Ok([Channel::Whatsapp, Channel::Instagram]
+        .into_iter()
+        .map(|channel| ChannelWindow {
             channel,
-            open_until: window_until(last),
-        });
-    }
-    Ok(windows)
+            open_until: window_until(
+                last.iter()
+                    .find(|(c, _)| c == channel.as_str())
+                    .map(|(_, at)| *at),
+            ),
+        })
+        .collect())
 }
 
 /// What an outbound send on `channel` may carry now: free text inside the window, an approved
@@ -89,12 +92,12 @@ pub async fn check_send(
 ) -> Result<Option<(TemplateUse, String)>, AppError> {
     let Some(chosen) = template else {
         if has_window(channel) {
-            let last = state
-                .store
-                .last_inbound_on(workspace, lead.id, channel)
-                .await
-                .map_err(internal("reading the lead's last message"))?;
-            let open = window_until(last).is_some_and(|until| until > chrono::Utc::now());
+            let open = windows(state, workspace, lead.id)
+                .await?
+                .into_iter()
+                .find(|w| w.channel == channel)
+                .and_then(|w| w.open_until)
+                .is_some_and(|until| until > chrono::Utc::now());
             if !open {
                 return Err(AppError::validation(
                     "template",

@@ -163,7 +163,6 @@ pub async fn take(
         .min(media::MAX_FILES + 5);
     let mut fetched = media::Fetched::default();
     if media > 0 {
-        let http = reqwest::Client::new();
         for i in 0..media {
             let named = format!("attachment-{}", i + 1);
             let Some(url) = param(&format!("MediaUrl{i}")) else {
@@ -172,7 +171,7 @@ pub async fn take(
             // Twilio's media live under its API, behind the account's credentials.
             let file = if media::allowed(url, &state.settings.channels.twilio_api_base, false) {
                 media::fetch(
-                    &http,
+                    &state.providers,
                     url,
                     media::Auth::Basic(&connection.account_id, &token),
                     &named,

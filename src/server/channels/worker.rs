@@ -20,16 +20,7 @@ const IDLE_CHECK_SECS: i64 = 60;
 
 /// Runs for the life of the server.
 pub async fn run(state: AppState) {
-    let http = match reqwest::Client::builder()
-        .connect_timeout(std::time::Duration::from_secs(10))
-        .build()
-    {
-        Ok(http) => http,
-        Err(e) => {
-            tracing::error!(error = %e, "channel delivery is off: no HTTP client");
-            return;
-        }
-    };
+    let http = state.providers.clone();
     loop {
         match state
             .store

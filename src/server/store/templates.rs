@@ -2,7 +2,6 @@
 //! last wrote on a channel: the start of its 24-hour window.
 use super::{now, Store};
 use crate::model::ids::{LeadId, WorkspaceId};
-use crate::model::message::Channel;
 use crate::model::template::Template;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -99,21 +98,21 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// When the lead last wrote on `channel`: their 24-hour window runs from there.
-    pub async fn last_inbound_on(
+    /// When the lead last wrote on each channel with a 24-hour window (WhatsApp, Instagram):
+    /// their windows run from there. One read for both.
+    pub async fn last_inbound_by_channel(
         &self,
         workspace: WorkspaceId,
         lead: LeadId,
-        channel: Channel,
-    ) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-        sqlx::query_scalar(
-            "SELECT MAX(m.created_at) FROM messages m JOIN leads l ON l.id = m.lead_id \
-             WHERE m.lead_id = ? AND l.workspace_id = ? AND m.channel = ? AND m.direction = 'inbound'",
+    ) -> Result<Vec<(String, DateTime<Utc>)>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT m.channel, MAX(m.created_at) FROM messages m JOIN leads l ON l.id = m.lead_id \
+             WHERE m.lead_id = ? AND l.workspace_id = ? AND m.direction = 'inbound' \
+             AND m.channel IN ('whatsapp', 'instagram') GROUP BY m.channel",
         )
         .bind(lead)
         .bind(workspace)
-        .bind(channel.as_str())
-        .fetch_one(self.pool())
+        .fetch_all(self.pool())
         .await
     }
 }
