@@ -13,7 +13,8 @@ use axum::middleware;
 use axum::routing::get;
 use axum::Router;
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
+use std::sync::OnceLock;
 
 /// Opens the store (migrating it), seeds the demo data if asked, and returns the ready state.
 pub async fn prepare(settings: Settings) -> Result<AppState, sqlx::Error> {
@@ -26,7 +27,7 @@ pub async fn prepare(settings: Settings) -> Result<AppState, sqlx::Error> {
 }
 
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = page_routes();
     let leptos_options = state.leptos_options.clone();
     let context_state = state.clone();
     let pages = Router::new()
@@ -84,6 +85,16 @@ pub fn router(state: AppState) -> Router {
             security_headers,
         ))
         .with_state(state)
+}
+
+/// The app's page routes, listed once per process. Listing renders the app once with every
+/// resource held back by a switch leptos keeps for the whole process (`SuppressResourceLoad`), and
+/// a page whose resource is first polled while it is on waits forever (leptos-rs/leptos#4773). A
+/// binary lists them before it serves; a process that builds routers while another serves (the
+/// test suite, an embedder) must not list them again.
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// Hands the request's CSP nonce (see `security_headers`) to Leptos, which puts it on every

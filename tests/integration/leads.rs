@@ -1,5 +1,7 @@
 use crate::support::{error_body, TestServer};
+use leadwire::server::{app_router, settings::Settings};
 use serde_json::{json, Value};
+use std::time::Duration;
 
 #[tokio::test]
 async fn create_list_show_and_patch_a_lead() {
@@ -228,6 +230,42 @@ async fn the_leads_page_renders_on_the_server() {
         html.contains("Server Rendered Lead"),
         "SSR must include the data"
     );
+}
+
+/// Building a router lists the app's pages by rendering it once with every resource held back by
+/// a switch that leptos keeps for the whole process; a page that a running server rendered at
+/// that moment used to wait forever (leptos-rs/leptos#4773: the suite starts servers while
+/// others serve pages, and CI hung on `/leads`). Pages keep rendering while routers are built.
+#[tokio::test]
+async fn pages_render_while_another_router_is_built() {
+    let server = TestServer::start().await;
+    let client = server.signed_up("ada@example.com", "A").await;
+    server
+        .create_lead(&client, json!({"name": "Server Rendered Lead"}))
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = Settings::from_sources(None, &|_| None).unwrap();
+    settings.database_url = format!("sqlite://{}", dir.path().join("other.db").display());
+    settings.seed_demo = false;
+    let state = app_router::prepare(settings).await.unwrap();
+    let building = tokio::task::spawn_blocking(move || {
+        for _ in 0..60 {
+            drop(app_router::router(state.clone()));
+        }
+    });
+    let pages = (0..60).map(|_| async {
+        let res = client
+            .get(server.url("/leads"))
+            .timeout(Duration::from_secs(15))
+            .send()
+            .await
+            .expect("the page is answered");
+        res.text().await.expect("the page is rendered to the end")
+    });
+    for html in futures_util::future::join_all(pages).await {
+        assert!(html.contains("Server Rendered Lead"));
+    }
+    building.await.unwrap();
 }
 
 /// Right-to-left text reads right to left in the thread (each message decides its own

@@ -12,8 +12,7 @@ pub struct TestServer {
     pub database_url: String,
     _dir: tempfile::TempDir,
     /// The server runs on its own multi-threaded runtime, as the binary does, not on the
-    /// test's single thread: what users run, and Leptos' streaming SSR has been seen to stall
-    /// on a single-threaded runtime (leptos-rs/leptos#4647).
+    /// test's single thread: what users run.
     runtime: Option<tokio::runtime::Runtime>,
 }
 
