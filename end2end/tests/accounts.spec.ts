@@ -68,3 +68,36 @@ test("a wrong password is refused with a clear message", async ({ consoleErrors,
   await expect(page.getByRole("alert")).toHaveText("Email or password is incorrect.");
   await expect(page).toHaveURL(/\/login$/);
 });
+
+test("in Settings a user changes their name and password; the top bar and the next sign-in follow", async ({ consoleErrors, page }) => {
+  // The refused change (wrong current password) is logged by the browser.
+  consoleErrors.allow(/Failed to load resource: the server responded with a status of 422 .*\/rpc\/change_password:/);
+
+  const email = uniqueEmail("profile");
+  await signUp(page, "Nora Name", email, "Name Co");
+  await page.goto("/settings");
+  await hydrated(page);
+  const profile = page.getByRole("region", { name: "Your profile" });
+  await expect(profile).toContainText(`Signed in as ${email}`);
+  await profile.getByLabel("Your name").fill("Nora Newname");
+  await profile.getByRole("button", { name: "Save name" }).click();
+  await expect(profile.getByRole("status")).toHaveText("Your name is saved. Teammates see it from now on.");
+  await expect(page.getByTestId("current-user")).toHaveText("Nora Newname");
+
+  await profile.getByLabel("Current password").fill("not my password");
+  await profile.getByLabel("New password").fill("a fresh secret 42");
+  await profile.getByRole("button", { name: "Change password" }).click();
+  await expect(profile.locator("#f-current-password-error")).toHaveText("That is not your current password.");
+  await profile.getByLabel("Current password").fill(PASSWORD);
+  await profile.getByRole("button", { name: "Change password" }).click();
+  await expect(profile.getByRole("status").last()).toHaveText("Password changed. Your other devices are signed out.");
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await hydrated(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("a fresh secret 42");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByTestId("current-user")).toHaveText("Nora Newname");
+});

@@ -1,4 +1,4 @@
-//! Sign-up, sign-in, sign-out and "who am I" for the UI.
+//! Sign-up, sign-in, sign-out, "who am I" and the user's own name and password, for the UI.
 use crate::model::auth::CurrentUser;
 use crate::model::error::AppError;
 use leptos::prelude::*;
@@ -65,4 +65,22 @@ pub async fn logout() -> Result<(), AppError> {
     super::set_cookie(cleared_session_cookie(&state));
     leptos_axum::redirect("/login");
     Ok(())
+}
+
+/// Renames the signed-in user.
+#[server(prefix = "/rpc", endpoint = "rename_me")]
+pub async fn rename_me(name: String) -> Result<(), AppError> {
+    let (state, caller) = super::caller().await?;
+    crate::server::accounts::rename(&state, &caller, &name).await
+}
+
+/// Changes the signed-in user's password; their other sessions end.
+#[server(prefix = "/rpc", endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    let (state, caller) = super::caller().await?;
+    crate::server::accounts::change_password(&state, &caller, &current_password, &new_password)
+        .await
 }

@@ -8,9 +8,16 @@ use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::use_location;
 
+/// Bumped when the signed-in user changes their own profile (Settings): the top bar reads the
+/// user again instead of showing the old name until a reload.
+#[derive(Clone, Copy)]
+pub struct ProfileVersion(pub RwSignal<u32>);
+
 #[component]
 pub fn AppLayout() -> impl IntoView {
-    let user = Resource::new(|| (), |_| get_current_user());
+    let profile = RwSignal::new(0u32);
+    provide_context(ProfileVersion(profile));
+    let user = Resource::new(move || profile.get(), |_| get_current_user());
     // One socket per tab, shared by every page of the signed-in app.
     let realtime = provide_realtime();
     provide_presence(realtime);

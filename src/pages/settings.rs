@@ -1,13 +1,16 @@
-//! `/settings`: the team (members and invites) and personal API tokens.
+//! `/settings`: your profile (name, password), the team (members and invites), the workspace's
+//! channels and mail, and personal API tokens.
 use super::settings_channels::ChannelsSection;
 use super::settings_mailbox::MailboxSection;
 use super::settings_notifications::NotificationsSection;
 use super::settings_templates::TemplatesSection;
+use crate::api::auth::{get_current_user, ChangePassword, RenameMe};
 use crate::api::inbound_email::get_inbound_email;
 use crate::api::team::{get_team_overview, InviteTeammate, RevokeInvite};
 use crate::api::tokens::{list_api_tokens, CreateApiToken, RevokeApiToken};
 use crate::api::tracking::{get_email_tracking, SetEmailTracking};
 use crate::components::field::{Field, FormError};
+use crate::components::layout::ProfileVersion;
 use crate::components::local_time::{LocalTime, TimeStyle};
 use crate::components::status::{ErrorNotice, Loading};
 use crate::model::error::{field_error, form_error};
@@ -22,6 +25,7 @@ pub fn SettingsPage() -> impl IntoView {
             <h1>"Settings"</h1>
         </div>
         <div class="settings">
+            <ProfileSection/>
             <TeamSection/>
             <NotificationsSection/>
             <TrackingSection/>
@@ -31,6 +35,63 @@ pub fn SettingsPage() -> impl IntoView {
             <TemplatesSection/>
             <TokensSection/>
         </div>
+    }
+}
+
+/// The signed-in user's own name and password.
+#[component]
+fn ProfileSection() -> impl IntoView {
+    let rename = ServerAction::<RenameMe>::new();
+    let password = ServerAction::<ChangePassword>::new();
+    let me = Resource::new(move || rename.version().get(), |_| get_current_user());
+    let renamed = rename.value();
+    let changed = password.value();
+    if let Some(ProfileVersion(version)) = use_context::<ProfileVersion>() {
+        Effect::new(move |_| {
+            if matches!(renamed.get(), Some(Ok(()))) {
+                version.update(|v| *v += 1);
+            }
+        });
+    }
+    view! {
+        <section class="card" aria-labelledby="profile-title">
+            <h2 id="profile-title">"Your profile"</h2>
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    match me.await {
+                        Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
+                        Ok(user) => {
+                            let (name, email) = user.map(|u| (u.name, u.email)).unwrap_or_default();
+                            view! {
+                                <p class="muted">"Signed in as " <strong>{email}</strong></p>
+                                <ActionForm action=rename attr:class="inline-form">
+                                    <Field label="Your name" name="name" autocomplete="name" value=name
+                                        error=Signal::derive(move || field_error(&renamed.get(), "name"))/>
+                                    <button type="submit" class="btn" disabled=move || rename.pending().get()>"Save name"</button>
+                                </ActionForm>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+            <FormError message=Signal::derive(move || form_error(&renamed.get()))/>
+            {move || matches!(renamed.get(), Some(Ok(()))).then(|| view! {
+                <p class="notice success" role="status">"Your name is saved. Teammates see it from now on."</p>
+            })}
+            <h3>"Change password"</h3>
+            <ActionForm action=password attr:class="stacked-form">
+                <Field label="Current password" name="current_password" kind="password" autocomplete="current-password"
+                    error=Signal::derive(move || field_error(&changed.get(), "current_password"))/>
+                <Field label="New password" name="new_password" kind="password" autocomplete="new-password"
+                    hint="At least 8 characters."
+                    error=Signal::derive(move || field_error(&changed.get(), "new_password"))/>
+                <button type="submit" class="btn" disabled=move || password.pending().get()>"Change password"</button>
+            </ActionForm>
+            <FormError message=Signal::derive(move || form_error(&changed.get()))/>
+            {move || matches!(changed.get(), Some(Ok(()))).then(|| view! {
+                <p class="notice success" role="status">"Password changed. Your other devices are signed out."</p>
+            })}
+        </section>
     }
 }
 

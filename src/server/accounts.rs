@@ -1,4 +1,5 @@
-//! Sign-up, sign-in and sign-out.
+//! Sign-up, sign-in and sign-out; a user's own name and password.
+use super::auth::{Caller, Via};
 use super::crypto::{random_token, token_hash};
 use super::http_error::internal;
 use super::revocations::Ended;
@@ -188,4 +189,59 @@ pub async fn start_session(state: &AppState, user: UserId) -> Result<Session, Ap
         token,
         device: None,
     })
+}
+
+/// Changes the caller's display name.
+pub async fn rename(state: &AppState, caller: &Caller, name: &str) -> Result<(), AppError> {
+    caller.require_session()?;
+    let name = parse_person_name("name", name)?;
+    state
+        .store
+        .rename_user(caller.user.id, &name)
+        .await
+        .map_err(internal("renaming user"))
+}
+
+/// Changes the caller's password after checking the current one. Every other session of the
+/// user ends (a password is changed because it may be known to someone else); the session
+/// that made the change stays signed in.
+pub async fn change_password(
+    state: &AppState,
+    caller: &Caller,
+    current: &str,
+    new: &str,
+) -> Result<(), AppError> {
+    caller.require_session()?;
+    let keep = match &caller.via {
+        Via::Session { token_hash, .. } => Some(token_hash.as_str()),
+        Via::Token { .. } => None,
+    };
+    if current.is_empty() {
+        return Err(AppError::validation(
+            "current_password",
+            "Enter your current password.",
+        ));
+    }
+    let new = Password::parse("new_password", new)?;
+    let stored = state
+        .store
+        .password_hash(caller.user.id)
+        .await
+        .map_err(internal("reading password"))?;
+    if !state.passwords.verify(current, stored).await? {
+        return Err(AppError::validation(
+            "current_password",
+            "That is not your current password.",
+        ));
+    }
+    let hash = state.passwords.hash(new.expose()).await?;
+    let ended = state
+        .store
+        .set_password(caller.user.id, &hash, keep)
+        .await
+        .map_err(internal("changing password"))?;
+    for session in ended {
+        state.revocations.announce(Ended::Session(session));
+    }
+    Ok(())
 }

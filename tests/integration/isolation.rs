@@ -324,6 +324,14 @@ fn server_function_calls() -> BTreeMap<&'static str, Vec<(&'static str, &'static
             vec![("id", "{sms}"), ("status", "delivered")],
         ),
         ("set_email_tracking", vec![("enabled", "false")]),
+        ("rename_me", vec![("name", "Bob Renamed")]),
+        (
+            "change_password",
+            vec![
+                ("current_password", "correct horse"),
+                ("new_password", "bob's new secret"),
+            ],
+        ),
         // Last: it ends B's session.
         ("logout", vec![]),
     ])

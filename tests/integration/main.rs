@@ -26,6 +26,7 @@ mod messages;
 mod meta_channels;
 mod migrations;
 mod presence;
+mod profile;
 mod reads;
 mod realtime;
 mod rollups;

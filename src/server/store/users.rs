@@ -94,4 +94,48 @@ impl Store {
                 .await?;
         Ok(row.is_some())
     }
+
+    /// The user's stored password hash (a change must check the current password first).
+    pub async fn password_hash(&self, user: UserId) -> Result<Option<String>, sqlx::Error> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT password_hash FROM users WHERE id = ?")
+            .bind(user)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.map(|(hash,)| hash))
+    }
+
+    /// Stores a new password hash and ends every other session of the user, in one
+    /// transaction; returns the ended sessions' token hashes (their sockets close too).
+    pub async fn set_password(
+        &self,
+        user: UserId,
+        hash: &str,
+        keep_session: Option<&str>,
+    ) -> Result<Vec<String>, sqlx::Error> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(hash)
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+        let ended: Vec<(String,)> = sqlx::query_as(
+            "DELETE FROM sessions WHERE user_id = ?1 AND token_hash IS NOT ?2 RETURNING token_hash",
+        )
+        .bind(user)
+        .bind(keep_session)
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(ended.into_iter().map(|(hash,)| hash).collect())
+    }
+
+    /// The name teammates see (owner column, presence, message authors).
+    pub async fn rename_user(&self, user: UserId, name: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE users SET name = ? WHERE id = ?")
+            .bind(name)
+            .bind(user)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
 }

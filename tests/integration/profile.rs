@@ -1,0 +1,153 @@
+//! A user's own name and password (Settings → Your profile).
+use crate::support::{error_body, TestServer};
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn a_user_renames_themselves_and_teammates_see_the_new_name() {
+    let server = TestServer::start().await;
+    let client = server.signed_up("ada@example.com", "A").await;
+    let res = server.rpc(&client, "rename_me", &[("name", "  ")]).await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(error_body(res).await["field"], "name");
+    let me: Value = server.get_json(&client, "/api/auth/me").await;
+    assert_eq!(
+        me["user"]["name"], "Test User",
+        "a refused name changes nothing"
+    );
+
+    let res = server
+        .rpc(&client, "rename_me", &[("name", "Ada Lovelace")])
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let me: Value = server.get_json(&client, "/api/auth/me").await;
+    assert_eq!(me["user"]["name"], "Ada Lovelace");
+    let lead = server
+        .create_lead(
+            &client,
+            json!({"name": "Maya", "owner_id": me["user"]["id"]}),
+        )
+        .await;
+    let read: Value = server
+        .get_json(
+            &client,
+            &format!("/api/leads/{}", lead["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(read["owner_name"], "Ada Lovelace");
+}
+
+#[tokio::test]
+async fn a_password_change_checks_the_current_one_and_signs_out_other_devices() {
+    let server = TestServer::start().await;
+    let here = server.session("ada@example.com", "A").await;
+    let elsewhere = server.login("ada@example.com").await;
+    let mut other_tab = server.live_socket(&elsewhere.cookie).await;
+
+    let wrong = server
+        .rpc(
+            &here.client,
+            "change_password",
+            &[
+                ("current_password", "not it"),
+                ("new_password", "a new secret"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status(), 422);
+    assert_eq!(error_body(wrong).await["field"], "current_password");
+    let short = server
+        .rpc(
+            &here.client,
+            "change_password",
+            &[
+                ("current_password", "correct horse"),
+                ("new_password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(short.status(), 422);
+    assert_eq!(error_body(short).await["field"], "new_password");
+    // Nothing changed so far: the other device is still signed in.
+    let res = elsewhere
+        .client
+        .get(server.url("/api/auth/me"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    let res = server
+        .rpc(
+            &here.client,
+            "change_password",
+            &[
+                ("current_password", "correct horse"),
+                ("new_password", "battery staple"),
+            ],
+        )
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    // The other device's session ended, its socket at once; this one stays signed in.
+    let (code, reason) = other_tab.closed().await.expect("a close frame");
+    assert_eq!((code, reason.as_str()), (1008, "session ended"));
+    let res = elsewhere
+        .client
+        .get(server.url("/api/auth/me"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let res = here
+        .client
+        .get(server.url("/api/auth/me"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    // Only the new password signs in.
+    let login = |password: &'static str| {
+        let client = server.client();
+        let url = server.url("/api/auth/login");
+        async move {
+            client
+                .post(url)
+                .json(&json!({"email": "ada@example.com", "password": password}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(login("correct horse").await, 401);
+    assert_eq!(login("battery staple").await, 200);
+}
+
+#[tokio::test]
+async fn api_tokens_cannot_change_a_name_or_password() {
+    let server = TestServer::start().await;
+    let client = server.signed_up("ada@example.com", "A").await;
+    let created = server.api_token(&client, "t", "read write").await;
+    let secret = created["secret"].as_str().unwrap();
+    let bearer = reqwest::Client::new();
+    for (name, form) in [
+        ("rename_me", vec![("name", "Mallory")]),
+        (
+            "change_password",
+            vec![
+                ("current_password", "correct horse"),
+                ("new_password", "owned it now"),
+            ],
+        ),
+    ] {
+        let res = bearer
+            .post(server.url(&format!("/rpc/{name}")))
+            .bearer_auth(secret)
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403, "{name}");
+    }
+    let me: Value = server.get_json(&client, "/api/auth/me").await;
+    assert_eq!(me["user"]["name"], "Test User");
+}
