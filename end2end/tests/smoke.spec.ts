@@ -39,6 +39,13 @@ test("signed in, every page hydrates", async ({ context, page, consoleErrors }) 
     await visit(page, path);
     await expect(page, path).not.toHaveURL(/\/login/);
     await expect(page.getByTestId("current-user"), path).toHaveText("Smoke Tester");
+    // A repeated id ties a label to another card's input (getByLabel, screen readers, clicks).
+    const repeated = await page.evaluate(() => {
+      const seen = new Map<string, number>();
+      for (const el of document.querySelectorAll("[id]")) seen.set(el.id, (seen.get(el.id) ?? 0) + 1);
+      return [...seen].filter(([, n]) => n > 1).map(([id]) => id);
+    });
+    expect(repeated, `${path}: ids used more than once`).toEqual([]);
   }
   // Not-found pages answer 404, which Chromium reports on the console; that one line is expected.
   consoleErrors.allow(/Failed to load resource: the server responded with a status of 404/);

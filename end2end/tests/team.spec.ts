@@ -1,7 +1,9 @@
 import { test, expect } from "./fixtures";
 import { createLead, hydrated, uniqueEmail, signUp } from "./helpers";
 
-test("a teammate accepts an invite and sees the same leads", async ({ browser }) => {
+test("a teammate accepts an invite and sees the same leads; the owner hands over ownership", async ({ browser, consoleErrors }) => {
+  // The refused step-down of the only owner is logged by the browser.
+  consoleErrors.allow(/Failed to load resource: the server responded with a status of 422 .*\/rpc\/set_member_role:/);
   const ownerContext = await browser.newContext();
   const owner = await ownerContext.newPage();
   await signUp(owner, "Ida Inviter", uniqueEmail("inviter"), "Shared Team");
@@ -31,6 +33,19 @@ test("a teammate accepts an invite and sees the same leads", async ({ browser })
   // The owner now sees the teammate in the team list.
   await owner.reload();
   await expect(owner.getByRole("list", { name: "Members" })).toContainText("Tess Teammate");
+
+  // Roles: the only owner cannot step down; once the teammate is an owner too, they can.
+  await hydrated(owner);
+  const member = (name: string) => owner.getByTestId("member").filter({ hasText: name }).locator(".badge");
+  await owner.getByRole("button", { name: "Make member: Ida Inviter" }).click();
+  await expect(owner.getByRole("alert")).toHaveText("A workspace needs an owner: make a teammate owner first.");
+  await expect(member("Ida Inviter")).toHaveText("owner");
+  await owner.getByRole("button", { name: "Make owner: Tess Teammate" }).click();
+  await expect(member("Tess Teammate")).toHaveText("owner");
+  await owner.getByRole("button", { name: "Make member: Ida Inviter" }).click();
+  await expect(member("Ida Inviter")).toHaveText("member");
+  // A member manages no roles.
+  await expect(owner.getByRole("button", { name: /^Make / })).toHaveCount(0);
 
   await ownerContext.close();
   await teammateContext.close();

@@ -47,3 +47,10 @@ pub async fn accept_invite(token: String, name: String, password: String) -> Res
     leptos_axum::redirect("/leads");
     Ok(())
 }
+
+/// Makes a teammate an owner or a member (owners only).
+#[server(prefix = "/rpc", endpoint = "set_member_role")]
+pub async fn set_member_role(user_id: String, role: String) -> Result<(), AppError> {
+    let (state, caller) = super::caller().await?;
+    crate::server::team::set_role(&state, &caller, &user_id, &role).await
+}

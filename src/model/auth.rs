@@ -108,6 +108,15 @@ impl Role {
         }
     }
 
+    /// A role as a form sends it.
+    pub fn parse(field: &str, raw: &str) -> Result<Role, AppError> {
+        match raw.trim() {
+            "owner" => Ok(Role::Owner),
+            "member" => Ok(Role::Member),
+            _ => Err(AppError::validation(field, "Choose owner or member.")),
+        }
+    }
+
     pub fn from_db(s: &str) -> Role {
         if s == "owner" {
             Role::Owner

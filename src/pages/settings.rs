@@ -6,13 +6,14 @@ use super::settings_notifications::NotificationsSection;
 use super::settings_templates::TemplatesSection;
 use crate::api::auth::{get_current_user, ChangePassword, RenameMe};
 use crate::api::inbound_email::get_inbound_email;
-use crate::api::team::{get_team_overview, InviteTeammate, RevokeInvite};
+use crate::api::team::{get_team_overview, InviteTeammate, RevokeInvite, SetMemberRole};
 use crate::api::tokens::{list_api_tokens, CreateApiToken, RevokeApiToken};
 use crate::api::tracking::{get_email_tracking, SetEmailTracking};
 use crate::components::field::{Field, FormError};
 use crate::components::layout::ProfileVersion;
 use crate::components::local_time::{LocalTime, TimeStyle};
 use crate::components::status::{ErrorNotice, Loading};
+use crate::model::auth::Role;
 use crate::model::error::{field_error, form_error};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -65,7 +66,7 @@ fn ProfileSection() -> impl IntoView {
                             view! {
                                 <p class="muted">"Signed in as " <strong>{email}</strong></p>
                                 <ActionForm action=rename attr:class="inline-form">
-                                    <Field label="Your name" name="name" autocomplete="name" value=name
+                                    <Field label="Your name" name="name" id="profile-name" autocomplete="name" value=name
                                         error=Signal::derive(move || field_error(&renamed.get(), "name"))/>
                                     <button type="submit" class="btn" disabled=move || rename.pending().get()>"Save name"</button>
                                 </ActionForm>
@@ -99,11 +100,19 @@ fn ProfileSection() -> impl IntoView {
 fn TeamSection() -> impl IntoView {
     let invite = ServerAction::<InviteTeammate>::new();
     let revoke = ServerAction::<RevokeInvite>::new();
+    let set_role = ServerAction::<SetMemberRole>::new();
     let team = Resource::new(
-        move || (invite.version().get(), revoke.version().get()),
+        move || {
+            (
+                invite.version().get(),
+                revoke.version().get(),
+                set_role.version().get(),
+            )
+        },
         |_| get_team_overview(),
     );
     let result = invite.value();
+    let role_result = set_role.value();
     view! {
         <section class="card" aria-labelledby="team-title">
             <h2 id="team-title">"Team"</h2>
@@ -111,16 +120,30 @@ fn TeamSection() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match team.await {
                         Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
-                        Ok(t) => view! {
+                        Ok(t) => {
+                            // Owners manage roles; everyone sees them.
+                            let owner = t.members.iter().any(|m| m.id == t.me && m.role == Role::Owner);
+                            view! {
                             <ul class="list" aria-label="Members">
                                 {t.members.into_iter().map(|m| {
                                     let me = m.id == t.me;
+                                    let (other, label) = match m.role {
+                                        Role::Owner => (Role::Member, "Make member"),
+                                        Role::Member => (Role::Owner, "Make owner"),
+                                    };
                                     view! {
                                         <li data-testid="member">
-                                            <strong>{m.name}</strong>
+                                            <strong>{m.name.clone()}</strong>
                                             {me.then_some(" (you)")}
                                             <span class="muted">{m.email}</span>
                                             <span class="badge">{m.role.as_str()}</span>
+                                            {owner.then(|| view! {
+                                                <ActionForm action=set_role>
+                                                    <input type="hidden" name="user_id" value=m.id.to_string()/>
+                                                    <input type="hidden" name="role" value=other.as_str()/>
+                                                    <button type="submit" class="btn subtle" aria-label=format!("{label}: {}", m.name)>{label}</button>
+                                                </ActionForm>
+                                            })}
                                         </li>
                                     }
                                 }).collect_view()}
@@ -140,7 +163,11 @@ fn TeamSection() -> impl IntoView {
                                     }).collect_view()}
                                 </ul>
                             })}
-                        }.into_any(),
+                            <FormError message=Signal::derive(move || {
+                                field_error(&role_result.get(), "role").or_else(|| form_error(&role_result.get()))
+                            })/>
+                        }.into_any()
+                        }
                     }
                 })}
             </Transition>
@@ -175,7 +202,7 @@ fn TokensSection() -> impl IntoView {
             <h2 id="tokens-title">"API tokens"</h2>
             <p class="muted">"Integrations use a token as " <code>"Authorization: Bearer …"</code> " on the JSON API and the event socket. It acts as you, but cannot manage tokens, teammates or settings."</p>
             <ActionForm action=create attr:class="inline-form">
-                <Field label="Token name" name="name" placeholder="Website form" autocomplete="off"
+                <Field label="Token name" name="name" id="token-name" placeholder="Website form" autocomplete="off"
                     error=Signal::derive(move || field_error(&result.get(), "name"))/>
                 <label class="field">
                     <span>"Access"</span>

@@ -64,7 +64,7 @@ pub fn TemplatesSection() -> impl IntoView {
             </Transition>
             <FormError message=delete_error/>
             <ActionForm action=save node_ref=form attr:class="stacked-form" attr:data-testid="template-form">
-                <Field label="Template name" name="name" autocomplete="off" placeholder="follow_up" error=err("name")/>
+                <Field label="Template name" name="name" id="template-name" autocomplete="off" placeholder="follow_up" error=err("name")/>
                 <Field label="Language" name="language" autocomplete="off" placeholder="en_US" error=err("language")/>
                 <div class="field" class:invalid=move || err("body").get().is_some()>
                     <label for="template-body">"Text"</label>

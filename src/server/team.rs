@@ -4,12 +4,13 @@ use super::auth::Caller;
 use super::crypto::{random_token, token_hash};
 use super::http_error::internal;
 use super::state::AppState;
-use super::store::{invites::AcceptError, now, workspaces::NewUser};
+use super::store::{invites::AcceptError, now, users::RoleChange, workspaces::NewUser};
 use crate::model::auth::{
-    parse_person_name, CreatedInvite, Email, InviteDetails, Password, PendingInvite, TeamMember,
+    parse_person_name, CreatedInvite, Email, InviteDetails, Password, PendingInvite, Role,
+    TeamMember,
 };
 use crate::model::error::AppError;
-use crate::model::ids::InviteId;
+use crate::model::ids::{InviteId, UserId};
 
 pub async fn members(state: &AppState, caller: &Caller) -> Result<Vec<TeamMember>, AppError> {
     state
@@ -127,5 +128,35 @@ pub async fn accept_invite(
         Err(AcceptError::Gone) => Err(AppError::NotFound),
         Err(AcceptError::EmailTaken) => Err(AppError::validation("name", EMAIL_TAKEN)),
         Err(AcceptError::Db(e)) => Err(internal("accepting invite")(e)),
+    }
+}
+
+/// Makes a teammate an owner or a member (owners only). A workspace always keeps an owner.
+pub async fn set_role(
+    state: &AppState,
+    caller: &Caller,
+    user: &str,
+    role: &str,
+) -> Result<(), AppError> {
+    caller.require_session()?;
+    if caller.user.role != Role::Owner {
+        return Err(AppError::Forbidden {
+            message: "Only an owner can change roles.".into(),
+        });
+    }
+    let user = UserId::parse(user).ok_or(AppError::NotFound)?;
+    let role = Role::parse("role", role)?;
+    match state
+        .store
+        .set_role(caller.user.workspace_id, user, role)
+        .await
+        .map_err(internal("changing role"))?
+    {
+        RoleChange::Changed => Ok(()),
+        RoleChange::NotMember => Err(AppError::NotFound),
+        RoleChange::LastOwner => Err(AppError::validation(
+            "role",
+            "A workspace needs an owner: make a teammate owner first.",
+        )),
     }
 }

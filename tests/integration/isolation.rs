@@ -29,6 +29,8 @@ struct WorkspaceA {
     token: String,
     /// A WhatsApp template of A's.
     template: String,
+    /// A's owner (a user of another workspace, for B).
+    owner: String,
 }
 
 async fn workspace_a(server: &TestServer) -> (crate::support::Session, WorkspaceA) {
@@ -113,6 +115,10 @@ async fn workspace_a(server: &TestServer) -> (crate::support::Session, Workspace
             .to_string(),
         token: token["info"]["id"].as_str().unwrap().to_string(),
         template: templates[0]["id"].as_str().unwrap().to_string(),
+        owner: server.get_json(&alice.client, "/api/auth/me").await["user"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string(),
     };
     (alice, a)
 }
@@ -326,6 +332,10 @@ fn server_function_calls() -> BTreeMap<&'static str, Vec<(&'static str, &'static
         ("set_email_tracking", vec![("enabled", "false")]),
         ("rename_me", vec![("name", "Bob Renamed")]),
         (
+            "set_member_role",
+            vec![("user_id", "{owner}"), ("role", "member")],
+        ),
+        (
             "change_password",
             vec![
                 ("current_password", "correct horse"),
@@ -345,6 +355,7 @@ fn fill(template: &str, a: &WorkspaceA) -> String {
         .replace("{invite}", &a.invite)
         .replace("{token}", &a.token)
         .replace("{template}", &a.template)
+        .replace("{owner}", &a.owner)
 }
 
 fn assert_no_leak(what: &str, status: u16, body: &str, a: &WorkspaceA) {

@@ -143,3 +143,101 @@ async fn a_revoked_invite_no_longer_works() {
         .await;
     assert!(res.text().await.unwrap().contains("not_found"));
 }
+
+/// Owners make teammates owners or members; members cannot; a workspace always keeps an owner;
+/// another workspace's people are out of reach.
+#[tokio::test]
+async fn owners_change_roles_and_a_workspace_keeps_an_owner() {
+    let server = TestServer::start().await;
+    let owner = server.session("ada@example.com", "A").await;
+    let mate = server.teammate(&owner.client, "sam@example.com").await;
+    let me = |client: reqwest::Client| {
+        let url = server.url("/api/auth/me");
+        async move {
+            let me: Value = client.get(url).send().await.unwrap().json().await.unwrap();
+            me["user"].clone()
+        }
+    };
+    let (ada, sam) = (
+        me(owner.client.clone()).await,
+        me(mate.client.clone()).await,
+    );
+    let (ada_id, sam_id) = (ada["id"].as_str().unwrap(), sam["id"].as_str().unwrap());
+    assert_eq!(sam["role"], "member");
+
+    // A member cannot promote themselves or demote the owner.
+    for (user, role) in [(sam_id, "owner"), (ada_id, "member")] {
+        let res = server
+            .rpc(
+                &mate.client,
+                "set_member_role",
+                &[("user_id", user), ("role", role)],
+            )
+            .await;
+        assert_eq!(res.status(), 403, "{user} → {role}");
+    }
+    // The only owner cannot step down.
+    let res = server
+        .rpc(
+            &owner.client,
+            "set_member_role",
+            &[("user_id", ada_id), ("role", "member")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(crate::support::error_body(res).await["field"], "role");
+    let res = server
+        .rpc(
+            &owner.client,
+            "set_member_role",
+            &[("user_id", sam_id), ("role", "admin")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(
+        me(mate.client.clone()).await["role"],
+        "member",
+        "nothing changed"
+    );
+
+    let res = server
+        .rpc(
+            &owner.client,
+            "set_member_role",
+            &[("user_id", sam_id), ("role", "owner")],
+        )
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    assert_eq!(me(mate.client.clone()).await["role"], "owner");
+    // With a second owner, the first may step down; the new owner now manages roles.
+    let res = server
+        .rpc(
+            &owner.client,
+            "set_member_role",
+            &[("user_id", ada_id), ("role", "member")],
+        )
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    assert_eq!(me(owner.client.clone()).await["role"], "member");
+    let res = server
+        .rpc(
+            &owner.client,
+            "set_member_role",
+            &[("user_id", ada_id), ("role", "owner")],
+        )
+        .await;
+    assert_eq!(res.status(), 403, "a member again");
+
+    // Someone of another workspace is not found, and keeps their role.
+    let other = server.session("eve@example.com", "E").await;
+    let eve = me(other.client.clone()).await;
+    let res = server
+        .rpc(
+            &mate.client,
+            "set_member_role",
+            &[("user_id", eve["id"].as_str().unwrap()), ("role", "member")],
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+    assert_eq!(me(other.client.clone()).await["role"], "owner");
+}

@@ -138,4 +138,52 @@ impl Store {
             .await?;
         Ok(())
     }
+
+    /// Gives a member of `workspace` another role, in one transaction that keeps at least one
+    /// owner in the workspace.
+    pub async fn set_role(
+        &self,
+        workspace: WorkspaceId,
+        user: UserId,
+        role: Role,
+    ) -> Result<RoleChange, sqlx::Error> {
+        let mut tx = self.pool().begin().await?;
+        let current: Option<(String,)> =
+            sqlx::query_as("SELECT role FROM users WHERE id = ? AND workspace_id = ?")
+                .bind(user)
+                .bind(workspace)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((current,)) = current else {
+            return Ok(RoleChange::NotMember);
+        };
+        if Role::from_db(&current) == Role::Owner && role != Role::Owner {
+            let (owners,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM users WHERE workspace_id = ? AND role = 'owner'",
+            )
+            .bind(workspace)
+            .fetch_one(&mut *tx)
+            .await?;
+            if owners <= 1 {
+                return Ok(RoleChange::LastOwner);
+            }
+        }
+        sqlx::query("UPDATE users SET role = ? WHERE id = ? AND workspace_id = ?")
+            .bind(role.as_str())
+            .bind(user)
+            .bind(workspace)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(RoleChange::Changed)
+    }
+}
+
+/// What [`Store::set_role`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RoleChange {
+    Changed,
+    NotMember,
+    /// The change would leave the workspace without an owner.
+    LastOwner,
 }
