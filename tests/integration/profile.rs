@@ -36,6 +36,23 @@ async fn a_user_renames_themselves_and_teammates_see_the_new_name() {
     assert_eq!(read["owner_name"], "Ada Lovelace");
 }
 
+/// Calls `change_password` as `client`.
+async fn change_password(
+    server: &TestServer,
+    client: &reqwest::Client,
+    current: &str,
+    new: &str,
+) -> reqwest::Response {
+    let form = [("current_password", current), ("new_password", new)];
+    server.rpc(client, "change_password", &form).await
+}
+
+/// The status of `/api/auth/me` for `client`: 200 signed in, 401 not.
+async fn me_status(server: &TestServer, client: &reqwest::Client) -> u16 {
+    let res = client.get(server.url("/api/auth/me")).send().await.unwrap();
+    res.status().as_u16()
+}
+
 #[tokio::test]
 async fn a_password_change_checks_the_current_one_and_signs_out_other_devices() {
     let server = TestServer::start().await;
@@ -43,83 +60,33 @@ async fn a_password_change_checks_the_current_one_and_signs_out_other_devices() 
     let elsewhere = server.login("ada@example.com").await;
     let mut other_tab = server.live_socket(&elsewhere.cookie).await;
 
-    let wrong = server
-        .rpc(
-            &here.client,
-            "change_password",
-            &[
-                ("current_password", "not it"),
-                ("new_password", "a new secret"),
-            ],
-        )
-        .await;
+    let wrong = change_password(&server, &here.client, "not it", "a new secret").await;
     assert_eq!(wrong.status(), 422);
     assert_eq!(error_body(wrong).await["field"], "current_password");
-    let short = server
-        .rpc(
-            &here.client,
-            "change_password",
-            &[
-                ("current_password", "correct horse"),
-                ("new_password", "short"),
-            ],
-        )
-        .await;
+    let short = change_password(&server, &here.client, "correct horse", "short").await;
     assert_eq!(short.status(), 422);
     assert_eq!(error_body(short).await["field"], "new_password");
     // Nothing changed so far: the other device is still signed in.
-    let res = elsewhere
-        .client
-        .get(server.url("/api/auth/me"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    assert_eq!(me_status(&server, &elsewhere.client).await, 200);
 
-    let res = server
-        .rpc(
-            &here.client,
-            "change_password",
-            &[
-                ("current_password", "correct horse"),
-                ("new_password", "battery staple"),
-            ],
-        )
-        .await;
+    let res = change_password(&server, &here.client, "correct horse", "battery staple").await;
     assert!(res.status().is_success(), "{}", res.status());
     // The other device's session ended, its socket at once; this one stays signed in.
     let (code, reason) = other_tab.closed().await.expect("a close frame");
     assert_eq!((code, reason.as_str()), (1008, "session ended"));
-    let res = elsewhere
-        .client
-        .get(server.url("/api/auth/me"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 401);
-    let res = here
-        .client
-        .get(server.url("/api/auth/me"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    assert_eq!(me_status(&server, &elsewhere.client).await, 401);
+    assert_eq!(me_status(&server, &here.client).await, 200);
     // Only the new password signs in.
-    let login = |password: &'static str| {
-        let client = server.client();
-        let url = server.url("/api/auth/login");
-        async move {
-            client
-                .post(url)
-                .json(&json!({"email": "ada@example.com", "password": password}))
-                .send()
-                .await
-                .unwrap()
-                .status()
-        }
-    };
-    assert_eq!(login("correct horse").await, 401);
-    assert_eq!(login("battery staple").await, 200);
+    for (password, status) in [("correct horse", 401), ("battery staple", 200)] {
+        let res = server
+            .client()
+            .post(server.url("/api/auth/login"))
+            .json(&json!({"email": "ada@example.com", "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), status, "{password}");
+    }
 }
 
 #[tokio::test]

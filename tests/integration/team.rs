@@ -144,6 +144,22 @@ async fn a_revoked_invite_no_longer_works() {
     assert!(res.text().await.unwrap().contains("not_found"));
 }
 
+/// Calls `set_member_role` as `client`.
+async fn set_role(
+    server: &TestServer,
+    client: &reqwest::Client,
+    user: &str,
+    role: &str,
+) -> reqwest::Response {
+    server
+        .rpc(
+            client,
+            "set_member_role",
+            &[("user_id", user), ("role", role)],
+        )
+        .await
+}
+
 /// Owners make teammates owners or members; members cannot; a workspace always keeps an owner;
 /// another workspace's people are out of reach.
 #[tokio::test]
@@ -167,32 +183,14 @@ async fn owners_change_roles_and_a_workspace_keeps_an_owner() {
 
     // A member cannot promote themselves or demote the owner.
     for (user, role) in [(sam_id, "owner"), (ada_id, "member")] {
-        let res = server
-            .rpc(
-                &mate.client,
-                "set_member_role",
-                &[("user_id", user), ("role", role)],
-            )
-            .await;
+        let res = set_role(&server, &mate.client, user, role).await;
         assert_eq!(res.status(), 403, "{user} → {role}");
     }
-    // The only owner cannot step down.
-    let res = server
-        .rpc(
-            &owner.client,
-            "set_member_role",
-            &[("user_id", ada_id), ("role", "member")],
-        )
-        .await;
+    // The only owner cannot step down, and there are only two roles.
+    let res = set_role(&server, &owner.client, ada_id, "member").await;
     assert_eq!(res.status(), 422);
     assert_eq!(crate::support::error_body(res).await["field"], "role");
-    let res = server
-        .rpc(
-            &owner.client,
-            "set_member_role",
-            &[("user_id", sam_id), ("role", "admin")],
-        )
-        .await;
+    let res = set_role(&server, &owner.client, sam_id, "admin").await;
     assert_eq!(res.status(), 422);
     assert_eq!(
         me(mate.client.clone()).await["role"],
@@ -200,44 +198,20 @@ async fn owners_change_roles_and_a_workspace_keeps_an_owner() {
         "nothing changed"
     );
 
-    let res = server
-        .rpc(
-            &owner.client,
-            "set_member_role",
-            &[("user_id", sam_id), ("role", "owner")],
-        )
-        .await;
+    let res = set_role(&server, &owner.client, sam_id, "owner").await;
     assert!(res.status().is_success(), "{}", res.status());
     assert_eq!(me(mate.client.clone()).await["role"], "owner");
-    // With a second owner, the first may step down; the new owner now manages roles.
-    let res = server
-        .rpc(
-            &owner.client,
-            "set_member_role",
-            &[("user_id", ada_id), ("role", "member")],
-        )
-        .await;
+    // With a second owner, the first may step down, and then manages no roles.
+    let res = set_role(&server, &owner.client, ada_id, "member").await;
     assert!(res.status().is_success(), "{}", res.status());
     assert_eq!(me(owner.client.clone()).await["role"], "member");
-    let res = server
-        .rpc(
-            &owner.client,
-            "set_member_role",
-            &[("user_id", ada_id), ("role", "owner")],
-        )
-        .await;
+    let res = set_role(&server, &owner.client, ada_id, "owner").await;
     assert_eq!(res.status(), 403, "a member again");
 
     // Someone of another workspace is not found, and keeps their role.
     let other = server.session("eve@example.com", "E").await;
     let eve = me(other.client.clone()).await;
-    let res = server
-        .rpc(
-            &mate.client,
-            "set_member_role",
-            &[("user_id", eve["id"].as_str().unwrap()), ("role", "member")],
-        )
-        .await;
+    let res = set_role(&server, &mate.client, eve["id"].as_str().unwrap(), "member").await;
     assert_eq!(res.status(), 404);
     assert_eq!(me(other.client.clone()).await["role"], "owner");
 }
