@@ -199,7 +199,11 @@ pub async fn rename(state: &AppState, caller: &Caller, name: &str) -> Result<(),
         .store
         .rename_user(caller.user.id, &name)
         .await
-        .map_err(internal("renaming user"))
+        .map_err(internal("renaming user"))?;
+    state
+        .presence
+        .rename(caller.user.workspace_id, caller.user.id, &name);
+    Ok(())
 }
 
 /// Changes the caller's password after checking the current one. Every other session of the

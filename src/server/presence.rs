@@ -89,6 +89,26 @@ impl PresenceHub {
         }
     }
 
+    /// The user changed their name: their tabs show the new one to teammates now, in the
+    /// online list and beside the leads they view.
+    pub fn rename(&self, workspace: WorkspaceId, user: UserId, name: &str) {
+        let mut rooms = self.lock();
+        let Some(room) = rooms.get_mut(&workspace) else {
+            return;
+        };
+        let mut viewed = Vec::new();
+        for t in room.tabs.values_mut().filter(|t| t.user == user) {
+            t.name = name.to_string();
+            viewed.extend(t.lead);
+        }
+        viewed.sort_unstable();
+        viewed.dedup();
+        for lead in viewed {
+            self.publish_viewers(workspace, room, lead);
+        }
+        self.refresh_online(workspace, room);
+    }
+
     /// The tab now shows `lead` (already checked to be of this workspace), or none.
     pub fn view(&self, workspace: WorkspaceId, tab: u64, lead: Option<LeadId>) {
         let mut rooms = self.lock();
@@ -295,6 +315,30 @@ mod tests {
             1,
             "Bob went offline"
         );
+    }
+
+    #[test]
+    fn a_rename_reaches_the_online_list_and_the_viewers_at_once() {
+        let hub = PresenceHub::new(Duration::from_secs(300));
+        let mut rx = hub.subscribe();
+        let (ws, lead) = (WorkspaceId::new_random(), LeadId::new_random());
+        let (alice, bob) = (UserId::new_random(), UserId::new_random());
+        let a = hub.join(ws, alice, "Alice");
+        hub.join(ws, bob, "Bob");
+        hub.view(ws, a, Some(lead));
+        frames(&mut rx);
+        hub.rename(ws, alice, "Alice Smith");
+        let after = frames(&mut rx);
+        let presence = after.iter().find(|f| f["type"] == "presence").unwrap();
+        assert_eq!(presence["viewers"][0]["name"], "Alice Smith");
+        let online = after.iter().find(|f| f["type"] == "online").unwrap();
+        let names: Vec<_> = online["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["name"].clone())
+            .collect();
+        assert_eq!(names, ["Alice Smith", "Bob"]);
     }
 
     #[test]
