@@ -2,7 +2,7 @@
 use super::crypto::token_hash;
 use super::http_error::internal;
 use super::state::AppState;
-use crate::model::auth::{ApiScopes, CurrentUser};
+use crate::model::auth::{ApiScopes, CurrentUser, Role};
 use crate::model::error::AppError;
 use crate::model::ids::ApiTokenId;
 use axum::extract::FromRequestParts;
@@ -43,6 +43,18 @@ impl Caller {
                 message: "API tokens can only use the JSON API under /api; sign in for this."
                     .into(),
             }),
+        }
+    }
+
+    /// Workspace settings (channels, mailbox, tracking, roles): owners only. `what` names the
+    /// setting in the refusal ("Only the workspace owner can change {what}.").
+    pub fn require_owner(&self, what: &str) -> Result<(), AppError> {
+        if self.user.role == Role::Owner {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden {
+                message: format!("Only the workspace owner can change {what}."),
+            })
         }
     }
 

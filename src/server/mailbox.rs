@@ -21,13 +21,7 @@ pub struct Form {
 }
 
 fn owner_only(caller: &Caller) -> Result<(), AppError> {
-    if caller.user.role == Role::Owner {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden {
-            message: "Only the workspace owner can change the mailbox.".into(),
-        })
-    }
+    caller.require_owner("the mailbox")
 }
 
 pub async fn view(state: &AppState, caller: &Caller) -> Result<Option<MailboxView>, AppError> {

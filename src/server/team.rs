@@ -139,11 +139,7 @@ pub async fn set_role(
     role: &str,
 ) -> Result<(), AppError> {
     caller.require_session()?;
-    if caller.user.role != Role::Owner {
-        return Err(AppError::Forbidden {
-            message: "Only an owner can change roles.".into(),
-        });
-    }
+    caller.require_owner("roles")?;
     let user = UserId::parse(user).ok_or(AppError::NotFound)?;
     let role = Role::parse("role", role)?;
     match state

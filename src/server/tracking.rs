@@ -169,11 +169,7 @@ pub async fn set_enabled(
     caller: &super::auth::Caller,
     on: bool,
 ) -> Result<bool, crate::model::error::AppError> {
-    if caller.user.role != crate::model::auth::Role::Owner {
-        return Err(crate::model::error::AppError::Forbidden {
-            message: "Only the workspace owner can change email tracking.".into(),
-        });
-    }
+    caller.require_owner("email tracking")?;
     state
         .store
         .set_email_tracking(caller.user.workspace_id, on)

@@ -215,3 +215,41 @@ async fn owners_change_roles_and_a_workspace_keeps_an_owner() {
     assert_eq!(res.status(), 404);
     assert_eq!(me(other.client.clone()).await["role"], "owner");
 }
+
+/// Two owners stepping down at the same moment: one of them stays owner.
+#[tokio::test]
+async fn two_owners_stepping_down_at_once_leave_one_owner() {
+    let server = TestServer::start().await;
+    let ada = server.session("ada@example.com", "A").await;
+    let sam = server.teammate(&ada.client, "sam@example.com").await;
+    let id = |me: Value| me["user"]["id"].as_str().unwrap().to_string();
+    let ada_id = id(server.get_json(&ada.client, "/api/auth/me").await);
+    let sam_id = id(server.get_json(&sam.client, "/api/auth/me").await);
+    let res = set_role(&server, &ada.client, &sam_id, "owner").await;
+    assert!(res.status().is_success(), "{}", res.status());
+
+    let (a, b) = tokio::join!(
+        set_role(&server, &ada.client, &ada_id, "member"),
+        set_role(&server, &sam.client, &sam_id, "member"),
+    );
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(
+        statuses,
+        [200, 422],
+        "one step-down goes through, the other is refused"
+    );
+    let team: Value = server
+        .rpc(&ada.client, "team_overview", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let owners = team["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == "owner")
+        .count();
+    assert_eq!(owners, 1, "{team}");
+}

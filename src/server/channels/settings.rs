@@ -19,13 +19,7 @@ pub struct TwilioForm {
 }
 
 pub(super) fn owner_only(caller: &Caller) -> Result<(), AppError> {
-    if caller.user.role == Role::Owner {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden {
-            message: "Only the workspace owner can change the channels.".into(),
-        })
-    }
+    caller.require_owner("the channels")
 }
 
 pub async fn view(state: &AppState, caller: &Caller) -> Result<Option<Vec<ChannelView>>, AppError> {

@@ -139,43 +139,34 @@ impl Store {
         Ok(())
     }
 
-    /// Gives a member of `workspace` another role, in one transaction that keeps at least one
-    /// owner in the workspace.
+    /// Gives a member of `workspace` another role. The owner count is checked by the UPDATE
+    /// itself, so two owners stepping down at once cannot leave the workspace without one.
     pub async fn set_role(
         &self,
         workspace: WorkspaceId,
         user: UserId,
         role: Role,
     ) -> Result<RoleChange, sqlx::Error> {
-        let mut tx = self.pool().begin().await?;
-        let current: Option<(String,)> =
-            sqlx::query_as("SELECT role FROM users WHERE id = ? AND workspace_id = ?")
-                .bind(user)
-                .bind(workspace)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let Some((current,)) = current else {
-            return Ok(RoleChange::NotMember);
-        };
-        if Role::from_db(&current) == Role::Owner && role != Role::Owner {
-            let (owners,): (i64,) = sqlx::query_as(
-                "SELECT COUNT(*) FROM users WHERE workspace_id = ? AND role = 'owner'",
-            )
-            .bind(workspace)
-            .fetch_one(&mut *tx)
-            .await?;
-            if owners <= 1 {
-                return Ok(RoleChange::LastOwner);
-            }
+        let changed = sqlx::query(
+            "UPDATE users SET role = ?1 WHERE id = ?2 AND workspace_id = ?3 \
+             AND (?1 = 'owner' OR role <> 'owner' \
+                  OR (SELECT COUNT(*) FROM users WHERE workspace_id = ?3 AND role = 'owner') > 1)",
+        )
+        .bind(role.as_str())
+        .bind(user)
+        .bind(workspace)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        if changed > 0 {
+            return Ok(RoleChange::Changed);
         }
-        sqlx::query("UPDATE users SET role = ? WHERE id = ? AND workspace_id = ?")
-            .bind(role.as_str())
-            .bind(user)
-            .bind(workspace)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(RoleChange::Changed)
+        // Nothing changed: either not one of the workspace's people, or its last owner.
+        Ok(if self.is_member(workspace, user).await? {
+            RoleChange::LastOwner
+        } else {
+            RoleChange::NotMember
+        })
     }
 }
 
