@@ -10,6 +10,7 @@ pub mod field;
 pub mod kpi_card;
 pub mod layout;
 pub mod lead_actions;
+pub mod lead_delete;
 pub mod lead_fields;
 pub mod local_time;
 pub mod message_list;

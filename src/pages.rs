@@ -13,4 +13,5 @@ pub mod settings_channels;
 pub mod settings_mailbox;
 pub mod settings_notifications;
 pub mod settings_templates;
+pub mod settings_workspace;
 pub mod signup;

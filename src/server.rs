@@ -34,3 +34,4 @@ pub mod store;
 pub mod team;
 pub mod throttle;
 pub mod tracking;
+pub mod workspaces;

@@ -36,6 +36,15 @@ pub async fn update_lead(id: String, input: LeadInput) -> Result<Lead, AppError>
     crate::server::leads::update(&state, &caller, id, &input).await
 }
 
+/// Deletes the lead with its conversation (owners only; the page asks first).
+#[server(prefix = "/rpc", endpoint = "delete_lead")]
+pub async fn delete_lead(id: String) -> Result<(), AppError> {
+    use crate::model::ids::LeadId;
+    let (state, caller) = super::caller().await?;
+    let id = LeadId::parse(&id).ok_or(AppError::NotFound)?;
+    crate::server::leads::delete(&state, &caller, id).await
+}
+
 /// The people a lead can be assigned to.
 #[server(prefix = "/rpc", endpoint = "lead_owners")]
 pub async fn lead_owners() -> Result<(Vec<TeamMember>, crate::model::ids::UserId), AppError> {

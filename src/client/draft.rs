@@ -78,6 +78,16 @@ type InnerStore = StoredValue<Inner, LocalStorage>;
 #[cfg(not(feature = "hydrate"))]
 type InnerStore = StoredValue<Inner>;
 
+/// A deleted lead's unsaved text on this device goes with it (every signed-in user's copy).
+pub fn forget_local(lead_id: LeadId) {
+    let suffix = format!(":{lead_id}");
+    for key in storage::keys_with_prefix("leadwire:draft:") {
+        if key.ends_with(&suffix) {
+            storage::remove(&key);
+        }
+    }
+}
+
 /// A draft bound to a composer.
 #[derive(Clone, Copy)]
 pub struct DraftHandle {

@@ -88,7 +88,9 @@ impl Realtime {
         }
         if matches!(
             frame,
-            ServerFrame::MessagesUpdated { .. } | ServerFrame::ReadsUpdated { .. }
+            ServerFrame::MessagesUpdated { .. }
+                | ServerFrame::ReadsUpdated { .. }
+                | ServerFrame::LeadDeleted { .. }
         ) {
             self.messages_version.update(|v| *v += 1);
         }
@@ -102,6 +104,7 @@ impl Realtime {
         if matches!(
             frame,
             ServerFrame::LeadsUpdated { .. }
+                | ServerFrame::LeadDeleted { .. }
                 | ServerFrame::ActivityUpdated {
                     event: crate::model::activity::ActivityKind::LeadCreated,
                     ..

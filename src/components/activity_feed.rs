@@ -18,6 +18,8 @@ pub fn ActivityFeed() -> impl IntoView {
     let live = RwSignal::new(Vec::<Activity>::new());
     let older = RwSignal::new(Vec::<Activity>::new());
     let older_more = RwSignal::new(None::<bool>);
+    // Leads deleted since the first page was read: their entries are gone on the server too.
+    let deleted = RwSignal::new(std::collections::HashSet::<crate::model::ids::LeadId>::new());
     let loading_more = RwSignal::new(false);
     let more_error = RwSignal::new(None::<String>);
     Effect::new(move |_| {
@@ -28,8 +30,8 @@ pub fn ActivityFeed() -> impl IntoView {
         older_more.set(None);
     });
     if let Some(rt) = realtime {
-        rt.on_event(move |frame| {
-            if let ServerFrame::ActivityUpdated { data, .. } = frame {
+        rt.on_event(move |frame| match frame {
+            ServerFrame::ActivityUpdated { data, .. } => {
                 let entry = data.clone();
                 live.update(|l| {
                     if !l.iter().any(|a| a.id == entry.id) {
@@ -37,6 +39,12 @@ pub fn ActivityFeed() -> impl IntoView {
                     }
                 });
             }
+            ServerFrame::LeadDeleted { lead_id, .. } => {
+                deleted.update(|d| {
+                    d.insert(*lead_id);
+                });
+            }
+            _ => {}
         });
     }
     view! {
@@ -51,8 +59,9 @@ pub fn ActivityFeed() -> impl IntoView {
                             let mut all: Vec<Activity> = Vec::new();
                             let mut seen = std::collections::HashSet::new();
                             let loaded = first_items.get_value();
+                            let deleted = deleted.get();
                             for a in live.get().into_iter().chain(loaded).chain(older.get()) {
-                                if seen.insert(a.id) {
+                                if !deleted.contains(&a.lead_id) && seen.insert(a.id) {
                                     all.push(a);
                                 }
                             }

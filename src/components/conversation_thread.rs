@@ -697,6 +697,17 @@ fn release_delivery(client_id: &str) {
     IN_FLIGHT.with(|f| f.borrow_mut().remove(client_id));
 }
 
+/// A deleted lead's sends that never reached the server are dropped from this device.
+pub fn forget_outbox(lead_id: LeadId) {
+    for key in storage::keys_with_prefix(OUTBOX_PREFIX) {
+        let entry =
+            storage::get(&key).and_then(|json| serde_json::from_str::<OutboxEntry>(&json).ok());
+        if entry.is_some_and(|e| e.lead_id == lead_id) {
+            storage::remove(&key);
+        }
+    }
+}
+
 fn outbox_for(lead_id: LeadId) -> Vec<OutboxEntry> {
     storage::keys_with_prefix(OUTBOX_PREFIX)
         .into_iter()

@@ -21,6 +21,13 @@ pub fn AppLayout() -> impl IntoView {
     // One socket per tab, shared by every page of the signed-in app.
     let realtime = provide_realtime();
     provide_presence(realtime);
+    // Whatever page this tab shows: a deleted lead's local draft and unsent messages go too.
+    realtime.on_event(|frame| {
+        if let crate::model::event::ServerFrame::LeadDeleted { lead_id, .. } = frame {
+            crate::client::draft::forget_local(*lead_id);
+            super::conversation_thread::forget_outbox(*lead_id);
+        }
+    });
     let me = Signal::derive(move || user.get().and_then(|u| u.ok().flatten()).map(|u| u.id));
     let logout = ServerAction::<Logout>::new();
     let location = use_location();

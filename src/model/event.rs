@@ -75,6 +75,12 @@ pub enum ServerFrame {
         action: RowAction,
         lead: super::lead::Lead,
     },
+    /// A lead was deleted, with its conversation and everything recorded about it: lists drop
+    /// it, its page says so, and this device forgets its local draft.
+    LeadDeleted {
+        seq: i64,
+        lead_id: LeadId,
+    },
     /// A draft of the receiving user changed (`draft: null` — it was sent or deleted).
     DraftsUpdated {
         seq: i64,
@@ -141,7 +147,8 @@ impl ServerFrame {
             | ServerFrame::ActivityUpdated { seq, .. }
             | ServerFrame::StatsUpdated { seq, .. }
             | ServerFrame::AnalyticsUpdated { seq, .. }
-            | ServerFrame::LeadsUpdated { seq, .. } => Some(*seq),
+            | ServerFrame::LeadsUpdated { seq, .. }
+            | ServerFrame::LeadDeleted { seq, .. } => Some(*seq),
             // Listed rather than `_`: a new logged event must be added above, or clients
             // would drop it as already seen.
             ServerFrame::Hello { .. }

@@ -5,6 +5,7 @@ use crate::client::realtime::use_realtime;
 use crate::components::conversation_thread::LeadThread;
 use crate::components::field::{field_id, FormError};
 use crate::components::lead_actions::LeadActions;
+use crate::components::lead_delete::LeadDeletion;
 use crate::components::lead_fields::LeadFields;
 use crate::components::status::{ErrorNotice, Loading};
 use crate::model::error::{form_error, AppError};
@@ -47,8 +48,9 @@ type OwnersResource = Resource<
 >;
 
 /// Keeps `current` at the newest version of the lead: saved here, changed by a teammate (a
-/// `leads_updated` event), or re-read after the socket had to reset.
-fn follow_lead(current: RwSignal<Lead>) {
+/// `leads_updated` event), or re-read after the socket had to reset. `deleted` turns true when
+/// the lead is deleted (`lead_deleted`, or gone when re-read).
+fn follow_lead(current: RwSignal<Lead>, deleted: RwSignal<bool>) {
     let id = current.get_untracked().id;
     let newer = move |lead: &Lead| {
         if lead.id == id && lead.version > current.get_untracked().version {
@@ -58,17 +60,19 @@ fn follow_lead(current: RwSignal<Lead>) {
     let Some(realtime) = use_realtime() else {
         return;
     };
-    realtime.on_event(move |frame| {
-        if let ServerFrame::LeadsUpdated { lead, .. } = frame {
-            newer(lead);
-        }
+    realtime.on_event(move |frame| match frame {
+        ServerFrame::LeadsUpdated { lead, .. } => newer(lead),
+        ServerFrame::LeadDeleted { lead_id, .. } if *lead_id == id => deleted.set(true),
+        _ => {}
     });
     Effect::new(move |previous: Option<u64>| {
         let resets = realtime.resets.get();
         if previous.is_some_and(|p| p != resets) {
             leptos::task::spawn_local(async move {
-                if let Ok(lead) = get_lead(id.to_string()).await {
-                    newer(&lead);
+                match get_lead(id.to_string()).await {
+                    Ok(lead) => newer(&lead),
+                    Err(AppError::NotFound) => deleted.set(true),
+                    Err(_) => {}
                 }
             });
         }
@@ -79,7 +83,8 @@ fn follow_lead(current: RwSignal<Lead>) {
 #[component]
 fn LeadView(lead: Lead, owners: OwnersResource) -> impl IntoView {
     let current = RwSignal::new(lead.clone());
-    follow_lead(current);
+    let deleted = RwSignal::new(false);
+    follow_lead(current, deleted);
     let set_stage = ServerAction::<SetLeadStage>::new();
     let editing = RwSignal::new(false);
     Effect::new(move |_| {
@@ -93,43 +98,59 @@ fn LeadView(lead: Lead, owners: OwnersResource) -> impl IntoView {
         move || f(&current.read()).unwrap_or_else(|| "—".into())
     };
     view! {
-        <Title text=move || current.read().name.clone()/>
-        <p class="crumbs"><A href="/leads">"← Leads"</A></p>
-        <div class="page-head">
-            <div>
-                <h1 data-testid="lead-name">{move || current.read().name.clone()}</h1>
-                <p class="muted">{move || current.read().company.clone().unwrap_or_default()}</p>
-            </div>
-            <div class="head-badges">
-                <span class="deal" data-testid="lead-deal">{move || current.read().deal_value_cents.map(format_money)}</span>
-            </div>
-        </div>
-        <div class="lead-layout">
-            <LeadThread lead=lead/>
-            <div class="lead-side">
-            <LeadActions current set_stage/>
-            <aside class="card details" aria-labelledby="details-title">
-                <div class="card-head">
-                    <h2 id="details-title">"Details"</h2>
-                    <button type="button" class="btn subtle" on:click=move |_| editing.update(|e| *e = !*e)>
-                        {move || if editing.get() { "Cancel" } else { "Edit" }}
-                    </button>
+        <Show when=move || !deleted.get() fallback=move || view! { <LeadGone current/> }>
+            <Title text=move || current.read().name.clone()/>
+            <p class="crumbs"><A href="/leads">"← Leads"</A></p>
+            <div class="page-head">
+                <div>
+                    <h1 data-testid="lead-name">{move || current.read().name.clone()}</h1>
+                    <p class="muted">{move || current.read().company.clone().unwrap_or_default()}</p>
                 </div>
-                <Show when=move || !editing.get()>
-                    <dl class="facts" data-testid="lead-facts">
-                        <dt>"Email"</dt><dd>{fact(|l| l.email.clone())}</dd>
-                        <dt>"Phone"</dt><dd>{fact(|l| l.phone.clone())}</dd>
-                        <dt>"WhatsApp"</dt><dd>{fact(|l| l.whatsapp.clone())}</dd>
-                        <dt>"Instagram"</dt><dd>{fact(|l| l.instagram.as_ref().map(|h| format!("@{h}")))}</dd>
-                        <dt>"Owner"</dt>
-                        <dd>{move || current.read().owner_name.clone().unwrap_or_else(|| "Unassigned".into())}</dd>
-                    </dl>
-                </Show>
-                <Show when=move || editing.get()>
-                    <LeadEditForm current owners editing/>
-                </Show>
-            </aside>
+                <div class="head-badges">
+                    <span class="deal" data-testid="lead-deal">{move || current.read().deal_value_cents.map(format_money)}</span>
+                </div>
             </div>
+            <div class="lead-layout">
+                <LeadThread lead=lead.clone()/>
+                <div class="lead-side">
+                <LeadActions current set_stage/>
+                <aside class="card details" aria-labelledby="details-title">
+                    <div class="card-head">
+                        <h2 id="details-title">"Details"</h2>
+                        <button type="button" class="btn subtle" on:click=move |_| editing.update(|e| *e = !*e)>
+                            {move || if editing.get() { "Cancel" } else { "Edit" }}
+                        </button>
+                    </div>
+                    <Show when=move || !editing.get()>
+                        <dl class="facts" data-testid="lead-facts">
+                            <dt>"Email"</dt><dd>{fact(|l| l.email.clone())}</dd>
+                            <dt>"Phone"</dt><dd>{fact(|l| l.phone.clone())}</dd>
+                            <dt>"WhatsApp"</dt><dd>{fact(|l| l.whatsapp.clone())}</dd>
+                            <dt>"Instagram"</dt><dd>{fact(|l| l.instagram.as_ref().map(|h| format!("@{h}")))}</dd>
+                            <dt>"Owner"</dt>
+                            <dd>{move || current.read().owner_name.clone().unwrap_or_else(|| "Unassigned".into())}</dd>
+                        </dl>
+                    </Show>
+                    <Show when=move || editing.get()>
+                        <LeadEditForm current owners editing/>
+                    </Show>
+                </aside>
+                <LeadDeletion current/>
+                </div>
+            </div>
+        </Show>
+    }
+}
+
+/// What a tab that had the lead open shows once it is deleted (here or by a teammate).
+#[component]
+fn LeadGone(current: RwSignal<Lead>) -> impl IntoView {
+    view! {
+        <Title text="Lead deleted"/>
+        <div class="card lead-gone" role="status" data-testid="lead-deleted">
+            <h1>{move || current.read().name.clone()}</h1>
+            <p>"This lead was deleted, with its whole conversation."</p>
+            <p><A href="/">"Back to the inbox"</A> " · " <A href="/leads">"All leads"</A></p>
         </div>
     }
 }

@@ -1,9 +1,10 @@
 //! `/settings`: your profile (name, password), the team (members and invites), the workspace's
-//! channels and mail, and personal API tokens.
+//! channels and mail, personal API tokens, and (owners) deleting the workspace.
 use super::settings_channels::ChannelsSection;
 use super::settings_mailbox::MailboxSection;
 use super::settings_notifications::NotificationsSection;
 use super::settings_templates::TemplatesSection;
+use super::settings_workspace::DeleteWorkspaceSection;
 use crate::api::auth::{get_current_user, ChangePassword, RenameMe};
 use crate::api::inbound_email::get_inbound_email;
 use crate::api::team::{get_team_overview, InviteTeammate, RevokeInvite, SetMemberRole};
@@ -35,6 +36,7 @@ pub fn SettingsPage() -> impl IntoView {
             <ChannelsSection/>
             <TemplatesSection/>
             <TokensSection/>
+            <DeleteWorkspaceSection/>
         </div>
     }
 }

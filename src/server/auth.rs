@@ -49,11 +49,16 @@ impl Caller {
     /// Workspace settings (channels, mailbox, tracking, roles): owners only. `what` names the
     /// setting in the refusal ("Only the workspace owner can change {what}.").
     pub fn require_owner(&self, what: &str) -> Result<(), AppError> {
+        self.require_owner_to(&format!("change {what}"))
+    }
+
+    /// Owners only, said as "Only the workspace owner can {action}."
+    pub fn require_owner_to(&self, action: &str) -> Result<(), AppError> {
         if self.user.role == Role::Owner {
             Ok(())
         } else {
             Err(AppError::Forbidden {
-                message: format!("Only the workspace owner can change {what}."),
+                message: format!("Only the workspace owner can {action}."),
             })
         }
     }

@@ -60,6 +60,24 @@ pub async fn create(
         .map_err(internal("creating lead"))
 }
 
+/// Deletes the lead with its conversation and everything recorded about it (owners only):
+/// the dashboard's figures drop what it counted, and every open tab is told.
+pub async fn delete(state: &AppState, caller: &Caller, id: LeadId) -> Result<(), AppError> {
+    // Existence first: another workspace's lead is 404 to a member as well.
+    get(state, caller, id).await?;
+    caller.require_owner_to("delete leads")?;
+    let deleted = state
+        .store
+        .delete_lead(caller.user.workspace_id, id)
+        .await
+        .map_err(internal("deleting lead"))?;
+    if deleted {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
 /// Saves `input` over the lead. When the input names the version it was based on and the
 /// lead has moved on since, nothing is stored and the answer is `LeadChanged` with the lead as
 /// it is now (409), so a stale form cannot undo a teammate's change.

@@ -272,6 +272,7 @@ impl Session {
         match (&self.caller.via, ended) {
             (Via::Session { token_hash, .. }, Ended::Session(hash)) => token_hash == hash,
             (Via::Token { id, .. }, Ended::Token(revoked)) => id == revoked,
+            (_, Ended::Workspace(deleted)) => self.caller.user.workspace_id == *deleted,
             _ => false,
         }
     }

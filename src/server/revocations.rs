@@ -1,7 +1,7 @@
 //! Credentials that just ended — a sign-out, a revoked API token — announced to the open sockets
 //! riding on them, which close at once instead of at their next heartbeat. (Session expiry needs
 //! no announcement: each socket knows when its session ends.)
-use crate::model::ids::ApiTokenId;
+use crate::model::ids::{ApiTokenId, WorkspaceId};
 use tokio::sync::broadcast;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -9,6 +9,8 @@ pub enum Ended {
     /// A session, by the hash of its cookie value.
     Session(String),
     Token(ApiTokenId),
+    /// Every credential of a workspace that was deleted.
+    Workspace(WorkspaceId),
 }
 
 pub struct Revocations {

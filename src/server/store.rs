@@ -3,6 +3,7 @@
 pub mod activity;
 pub mod api_tokens;
 pub mod channels;
+pub mod deletion;
 pub mod drafts;
 pub mod emails;
 pub mod events;

@@ -205,7 +205,12 @@ fn server_function_calls() -> BTreeMap<&'static str, Vec<(&'static str, &'static
             "update_lead",
             vec![("id", "{lead}"), ("input[name]", "Hijacked")],
         ),
+        ("delete_lead", vec![("id", "{lead}")]),
         ("lead_owners", vec![]),
+        (
+            "delete_workspace",
+            vec![("confirm", "not the workspace's name")],
+        ),
         ("conversations", vec![]),
         (
             "inbox",

@@ -430,13 +430,9 @@ fn queries() -> Vec<DashboardQuery> {
     all
 }
 
-#[tokio::test]
-async fn rollups_give_the_figures_the_rows_give() {
-    let w = world().await;
-    let now = Utc::now();
-    workload(&w, now).await;
-    // The incremental sends are stamped with the real clock, just after `now`.
-    let now = Utc::now() + Duration::seconds(1);
+/// Checks every KPI and chart of both workspaces, for every query, against the same figure
+/// computed from the rows; returns how many views were compared.
+async fn every_figure_matches_the_rows(w: &World, now: DateTime<Utc>) -> usize {
     let mut checked = 0;
     for ws in w.workspaces {
         for q in queries() {
@@ -451,6 +447,17 @@ async fn rollups_give_the_figures_the_rows_give() {
             checked += 1;
         }
     }
+    checked
+}
+
+#[tokio::test]
+async fn rollups_give_the_figures_the_rows_give() {
+    let w = world().await;
+    let now = Utc::now();
+    workload(&w, now).await;
+    // The incremental sends are stamped with the real clock, just after `now`.
+    let now = Utc::now() + Duration::seconds(1);
+    let checked = every_figure_matches_the_rows(&w, now).await;
     assert_eq!(checked, 2 * 8 * 3 * 6);
     // Not a vacuous comparison: the workload reaches every kind of figure.
     let month = DashboardQuery {
@@ -802,4 +809,46 @@ async fn sends_batched_into_one_commit_count_like_a_recount() {
             "{q:?}"
         );
     }
+}
+
+/// Deleting leads takes out exactly what they counted: every KPI and chart figure equals one
+/// computed from the rows that are left, and the kept rollups equal a recount of those rows.
+#[tokio::test]
+async fn deleting_leads_takes_out_exactly_what_they_counted() {
+    let w = world().await;
+    let now = Utc::now();
+    workload(&w, now).await;
+    let now = Utc::now() + Duration::seconds(1);
+    let month = DashboardQuery {
+        period: Period::Days30,
+        channel: None,
+        tz: TzOffset(0),
+    };
+    let before = w.store.kpis(w.workspaces[0], &month, now).await.unwrap();
+    let leads: Vec<(LeadId, WorkspaceId)> =
+        sqlx::query_as("SELECT id, workspace_id FROM leads ORDER BY name")
+            .fetch_all(&w.pool)
+            .await
+            .unwrap();
+    let mut deleted = 0;
+    for (lead, ws) in leads.iter().step_by(3) {
+        assert!(w.store.delete_lead(*ws, *lead).await.unwrap());
+        deleted += 1;
+    }
+    assert!(deleted >= 10, "{deleted}");
+    // A lead of another workspace is not found there, and nothing changes.
+    let (lead, ws) = leads[1];
+    let other = w.workspaces.into_iter().find(|w| *w != ws).unwrap();
+    assert!(!w.store.delete_lead(other, lead).await.unwrap());
+    assert_eq!(every_figure_matches_the_rows(&w, now).await, 2 * 8 * 3 * 6);
+    let after = w.store.kpis(w.workspaces[0], &month, now).await.unwrap();
+    assert!(
+        after.sent_30d < before.sent_30d && after.replies_received < before.replies_received,
+        "{before:?} → {after:?}"
+    );
+    let kept = rollup_rows(&w.pool).await;
+    for ws in w.workspaces {
+        w.store.rebuild_rollups(ws).await.unwrap();
+    }
+    assert_eq!(kept, rollup_rows(&w.pool).await);
 }

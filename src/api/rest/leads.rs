@@ -1,4 +1,4 @@
-//! `GET|POST /api/leads` and `GET|PATCH /api/leads/{id}`.
+//! `GET|POST /api/leads` and `GET|PATCH|DELETE /api/leads/{id}`.
 use super::body::{member_as_text, JsonBody};
 use crate::model::error::AppError;
 use crate::model::ids::LeadId;
@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/leads", get(list).post(create))
-        .route("/leads/{id}", get(show).patch(update))
+        .route("/leads/{id}", get(show).patch(update).delete(remove))
 }
 
 #[derive(Deserialize)]
@@ -74,6 +74,17 @@ async fn update(
     let id = LeadId::parse(&id).ok_or(AppError::NotFound)?;
     let lead = leads::patch(&state, &caller, id, |input| overlay(input, &body)).await?;
     Ok(Json(lead))
+}
+
+/// Deletes the lead and everything recorded about it (owners only): 204, or 404.
+async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let id = LeadId::parse(&id).ok_or(AppError::NotFound)?;
+    leads::delete(&state, &caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 fn overlay(input: &mut LeadInput, body: &Map<String, Value>) -> Result<(), AppError> {

@@ -9,7 +9,13 @@ use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 
 /// Events that can move a KPI or a chart.
-const MOVES_STATS: &[&str] = &["messages_updated", "activity_updated"];
+const MOVES_STATS: &[&str] = &[
+    "messages_updated",
+    "activity_updated",
+    // A lead's deal value or stage (the pipeline cards), or a lead and its messages gone.
+    "leads_updated",
+    "lead_deleted",
+];
 
 /// Runs until the event stream closes (the server stops).
 pub async fn run(store: Store, window: Duration) {

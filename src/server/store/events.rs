@@ -184,6 +184,7 @@ fn kind_of(frame: &ServerFrame) -> &'static str {
         ServerFrame::MessagesUpdated { .. } => "messages_updated",
         ServerFrame::DraftsUpdated { .. } => "drafts_updated",
         ServerFrame::LeadsUpdated { .. } => "leads_updated",
+        ServerFrame::LeadDeleted { .. } => "lead_deleted",
         ServerFrame::ReadsUpdated { .. } => "reads_updated",
         ServerFrame::PrefsUpdated { .. } => "prefs_updated",
         ServerFrame::ActivityUpdated { .. } => "activity_updated",

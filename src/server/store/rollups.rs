@@ -508,6 +508,45 @@ pub(super) async fn lead_changed_in(
     delta.apply(conn).await
 }
 
+/// Takes lead `id` out of the rollups before it is deleted: each of its messages, its place in
+/// the pipeline, and the slots of its newest messages (overall and per channel).
+pub(super) async fn lead_removed_in(
+    conn: &mut sqlx::SqliteConnection,
+    id: LeadId,
+) -> Result<(), sqlx::Error> {
+    let mut delta = Delta::default();
+    {
+        let sql = format!("SELECT {MESSAGE_FACTS} FROM messages WHERE lead_id = ?");
+        let mut rows = sqlx::query_as::<_, MessageFacts>(&sql)
+            .bind(id)
+            .fetch(&mut *conn);
+        while let Some(m) = rows.try_next().await? {
+            delta.message(&m, -1);
+        }
+    }
+    let newest: Vec<(WorkspaceId, String, DateTime<Utc>)> = sqlx::query_as(
+        "SELECT workspace_id, channel, last_message_at FROM lead_channels WHERE lead_id = ?",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for (workspace, channel, at) in newest {
+        delta.touch(workspace, &channel, Some(at), None);
+    }
+    let lead: Option<(WorkspaceId, Option<DateTime<Utc>>)> =
+        sqlx::query_as("SELECT workspace_id, last_message_at FROM leads WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if let Some((workspace, last)) = lead {
+        delta.touch(workspace, "", last, None);
+    }
+    if let Some(facts) = lead_facts_in(&mut *conn, id).await? {
+        delta.lead(&facts, -1);
+    }
+    delta.apply(conn).await
+}
+
 /// Recounts a workspace's rollups from its rows (after rows were written directly: the demo
 /// seed, the benchmark's generated workspace, imports), with the same [`Delta`] the writes use.
 pub(super) async fn rebuild_in(

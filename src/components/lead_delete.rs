@@ -1,0 +1,107 @@
+//! "Delete lead" on the lead page, for owners: asks first and says what goes, then leaves for
+//! the list. Teammates' tabs hear `lead_deleted` and show that the lead is gone.
+use crate::api::auth::get_current_user;
+use crate::api::leads::DeleteLead;
+use crate::model::auth::Role;
+use crate::model::lead::Lead;
+use leptos::html;
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+#[component]
+pub fn LeadDeletion(current: RwSignal<Lead>) -> impl IntoView {
+    // Its own read of the user: only owners see the card (members would get a 403).
+    let me = Resource::new(|| (), |_| get_current_user());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let owner = matches!(me.await, Ok(Some(u)) if u.role == Role::Owner);
+                owner.then(|| view! { <DeleteCard current/> })
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn DeleteCard(current: RwSignal<Lead>) -> impl IntoView {
+    let asking = RwSignal::new(false);
+    let delete = ServerAction::<DeleteLead>::new();
+    let cancel_button = NodeRef::<html::Button>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            navigate("/leads", Default::default());
+        }
+    });
+    // The safe choice has the focus when the question appears (Enter does not delete).
+    Effect::new(move |_| {
+        if let Some(button) = cancel_button.get() {
+            let _ = button.focus();
+        }
+    });
+    let error = move || {
+        delete
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    let confirm = move |_| {
+        let id = current.get_untracked().id.to_string();
+        delete.dispatch(DeleteLead { id });
+    };
+    view! {
+        <section class="card lead-delete" aria-labelledby="delete-title">
+            <h2 id="delete-title">"Delete lead"</h2>
+            <Show
+                when=move || asking.get()
+                fallback=move || view! {
+                    <p class="muted">"Removes the lead and its whole conversation for everyone."</p>
+                    <button type="button" class="btn danger" on:click=move |_| asking.set(true)>
+                        "Delete lead…"
+                    </button>
+                }
+            >
+                <div
+                    role="alertdialog"
+                    aria-labelledby="delete-question"
+                    aria-describedby="delete-detail"
+                    class="confirm"
+                    on:keydown=move |ev| {
+                        if ev.key() == "Escape" {
+                            asking.set(false);
+                        }
+                    }
+                >
+                    <p id="delete-question">
+                        <strong>{move || format!("Delete {}?", current.read().name)}</strong>
+                    </p>
+                    <p id="delete-detail" class="muted">
+                        "Its messages, drafts, read receipts, tracking and activity are removed for "
+                        "everyone, and the dashboard stops counting them. This can't be undone."
+                    </p>
+                    <div class="actions">
+                        <button
+                            type="button"
+                            class="btn danger"
+                            data-testid="confirm-delete"
+                            disabled=move || delete.pending().get()
+                            on:click=confirm
+                        >
+                            {move || if delete.pending().get() { "Deleting…" } else { "Delete for everyone" }}
+                        </button>
+                        <button
+                            type="button"
+                            class="btn subtle"
+                            node_ref=cancel_button
+                            on:click=move |_| asking.set(false)
+                        >
+                            "Cancel"
+                        </button>
+                    </div>
+                    {move || error().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
+                </div>
+            </Show>
+        </section>
+    }
+}

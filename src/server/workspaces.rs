@@ -1,0 +1,33 @@
+//! The workspace as a whole: its owner can delete it, with everything in it.
+use super::auth::Caller;
+use super::http_error::internal;
+use super::revocations::Ended;
+use super::state::AppState;
+use crate::model::error::AppError;
+
+/// Deletes the caller's workspace when `confirm` is its name (typed, so a stray click cannot).
+/// Owners only, and only from a signed-in session (not with an API token). Every open socket of
+/// the workspace closes as signed out; its mailbox watcher stops.
+pub async fn delete(state: &AppState, caller: &Caller, confirm: &str) -> Result<(), AppError> {
+    caller.require_session()?;
+    caller.require_owner_to("delete the workspace")?;
+    let name = &caller.user.workspace_name;
+    if confirm.trim() != name.trim() {
+        return Err(AppError::validation(
+            "confirm",
+            format!("Type the workspace's name, {name}, to confirm."),
+        ));
+    }
+    let workspace = caller.user.workspace_id;
+    let deleted = state
+        .store
+        .delete_workspace(workspace)
+        .await
+        .map_err(internal("deleting workspace"))?;
+    if !deleted {
+        return Err(AppError::NotFound);
+    }
+    state.revocations.announce(Ended::Workspace(workspace));
+    super::email::imap::restart(state, workspace);
+    Ok(())
+}

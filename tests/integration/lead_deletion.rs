@@ -1,0 +1,296 @@
+//! Deleting a lead: an owner's `DELETE /api/leads/{id}` (or the lead page's button) removes the
+//! lead with its conversation and everything recorded about it, including the real-time log's
+//! copies; open tabs hear `lead_deleted`, the dashboard's figures follow, and nobody else can
+//! delete (members 403, other workspaces 404, read-only tokens 403).
+use crate::support::{message, TestServer};
+use serde_json::{json, Value};
+use sqlx::SqlitePool;
+
+/// Rows that still name `lead` or one of its `messages` (their ids as stored, or the lead's id
+/// as text in the event log), by table.
+async fn rows_naming(pool: &SqlitePool, lead: &str, messages: &[uuid::Uuid]) -> Vec<(String, i64)> {
+    let id = uuid::Uuid::parse_str(lead).unwrap();
+    let mut counts = Vec::new();
+    for (table, column) in [
+        ("leads", "id"),
+        ("leads_fts", "lead_id"),
+        ("messages", "lead_id"),
+        ("message_drafts", "lead_id"),
+        ("lead_reads", "lead_id"),
+        ("activities", "lead_id"),
+        ("lead_channels", "lead_id"),
+    ] {
+        let (n,): (i64,) =
+            sqlx::query_as(&format!("SELECT COUNT(*) FROM {table} WHERE {column} = ?"))
+                .bind(id)
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        counts.push((table.to_string(), n));
+    }
+    for table in [
+        "outbound_emails",
+        "tracked_links",
+        "tracking_events",
+        "deliveries",
+        "messages_fts",
+    ] {
+        let mut n = 0;
+        for message in messages {
+            let (one,): (i64,) = sqlx::query_as(&format!(
+                "SELECT COUNT(*) FROM {table} WHERE message_id = ?"
+            ))
+            .bind(message)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+            n += one;
+        }
+        counts.push((table.to_string(), n));
+    }
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM events WHERE instr(payload, ?) > 0 AND kind != 'lead_deleted'",
+    )
+    .bind(lead)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    counts.push(("events".to_string(), n));
+    counts
+}
+
+fn all_zero(counts: &[(String, i64)]) -> bool {
+    counts.iter().all(|(_, n)| *n == 0)
+}
+
+#[tokio::test]
+async fn an_owner_deletes_a_lead_with_everything_recorded_about_it() {
+    let server = TestServer::start().await;
+    let ada = server.session("ada@example.com", "A").await;
+    let keep = server
+        .create_lead(
+            &ada.client,
+            json!({"name": "Kept Lead", "phone": "+14155550101"}),
+        )
+        .await;
+    // Where a tab that goes offline now would resume from.
+    let resume_from = server.socket(&ada.cookie).await.next_json_head();
+    let maya = server
+        .create_lead(
+            &ada.client,
+            json!({"name": "Maya Patel", "email": "maya@example.com", "phone": "+14155550100",
+                   "deal_value": "1200"}),
+        )
+        .await;
+    let id = maya["id"].as_str().unwrap().to_string();
+    let kept = keep["id"].as_str().unwrap().to_string();
+    let mut email = message("email", "Our zanzibarian pricing, as promised");
+    email["subject"] = json!("Pricing");
+    assert_eq!(server.send(&ada.client, &id, email).await.status(), 201);
+    assert_eq!(
+        server
+            .send(&ada.client, &id, message("sms", "Zanzibarian follow-up"))
+            .await
+            .status(),
+        201
+    );
+    server
+        .lead_wrote(&ada.client, &id, "sms", "Zanzibarian thanks!")
+        .await;
+    server.lead_wrote(&ada.client, &kept, "sms", "I stay").await;
+    let draft = ada
+        .client
+        .post(server.url(&format!("/api/drafts/{id}")))
+        .json(&json!({"content": "unsent words", "channel": "sms", "version": 0}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(draft.status(), 200);
+    let pool = SqlitePool::connect(&server.database_url).await.unwrap();
+    let messages: Vec<(uuid::Uuid,)> = sqlx::query_as("SELECT id FROM messages WHERE lead_id = ?")
+        .bind(uuid::Uuid::parse_str(&id).unwrap())
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    let messages: Vec<uuid::Uuid> = messages.into_iter().map(|(m,)| m).collect();
+    let before = rows_naming(&pool, &id, &messages).await;
+    for (table, n) in &before {
+        // Read marks and tracking hits need a reader and a click; the rest is there.
+        let optional = [
+            "lead_reads",
+            "tracking_events",
+            "deliveries",
+            "tracked_links",
+        ];
+        assert!(
+            *n > 0 || optional.contains(&table.as_str()),
+            "{table} first: {before:?}"
+        );
+    }
+    let kpis = |client: &reqwest::Client| {
+        let client = client.clone();
+        let url = server.url("/api/dashboard/kpis?period=7d");
+        async move {
+            let v: Value = client.get(url).send().await.unwrap().json().await.unwrap();
+            v["kpis"].clone()
+        }
+    };
+    let figures = kpis(&ada.client).await;
+    assert_eq!(figures["sent"], 2, "{figures}");
+    assert_eq!(figures["replies_received"], 2, "{figures}");
+    assert_eq!(figures["pipeline_value_cents"], 120_000, "{figures}");
+
+    // A second tab of Ada's, live, and one that shows the dashboard.
+    let mut tab = server.live_socket(&ada.cookie).await;
+    let mut dashboard = server.dashboard_socket(&ada.cookie).await;
+
+    let res = ada
+        .client
+        .delete(server.url(&format!("/api/leads/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+
+    let gone = tab.next_of("lead_deleted").await;
+    assert_eq!(gone["lead_id"], id.as_str(), "{gone}");
+    let stats = loop {
+        let frame = dashboard.next_of("stats_updated").await;
+        if frame["stats"]["sent"] == 0 {
+            break frame;
+        }
+    };
+    assert_eq!(stats["stats"]["replies_received"], 1, "{stats}");
+
+    let after = rows_naming(&pool, &id, &messages).await;
+    assert!(all_zero(&after), "{after:?}");
+    for path in [format!("/api/leads/{id}"), format!("/api/messages/{id}")] {
+        let res = ada.client.get(server.url(&path)).send().await.unwrap();
+        assert_eq!(res.status(), 404, "{path}");
+    }
+    assert_eq!(server.lead_names(&ada.client).await, vec!["Kept Lead"]);
+    let figures = kpis(&ada.client).await;
+    assert_eq!(figures["sent"], 0, "{figures}");
+    assert_eq!(figures["replies_received"], 1, "{figures}");
+    assert_eq!(figures["pipeline_value_cents"], 0, "{figures}");
+    // Search finds nothing of it.
+    let found: Value = server
+        .rpc(
+            &ada.client,
+            "inbox",
+            &[
+                ("channel", ""),
+                ("unread", "false"),
+                ("owner", ""),
+                ("stage", ""),
+                ("q", "zanzibarian"),
+            ],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["rows"], json!([]), "{found}");
+    // A tab that was offline throughout replays none of it: only the deletion names the lead.
+    let mut late = server.socket(&ada.cookie).await;
+    late.resume(resume_from).await;
+    let mut replayed = Vec::new();
+    loop {
+        let frame = late.next_json().await;
+        if frame["type"] == "live" {
+            break;
+        }
+        replayed.push(frame);
+    }
+    let naming: Vec<&Value> = replayed
+        .iter()
+        .filter(|f| f.to_string().contains(&id))
+        .collect();
+    assert_eq!(naming.len(), 1, "{naming:?}");
+    assert_eq!(naming[0]["type"], "lead_deleted");
+    assert!(
+        replayed.iter().any(|f| f["type"] == "messages_updated"),
+        "a replay, not a reset: {replayed:?}"
+    );
+    // The other lead keeps its conversation.
+    let thread: Value = server
+        .get_json(&ada.client, &format!("/api/messages/{kept}"))
+        .await;
+    assert_eq!(
+        thread["messages"].as_array().map(Vec::len),
+        Some(1),
+        "{thread}"
+    );
+    // Deleting it again: there is nothing to delete.
+    let again = ada
+        .client
+        .delete(server.url(&format!("/api/leads/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 404);
+}
+
+#[tokio::test]
+async fn only_an_owner_of_the_workspace_deletes() {
+    let server = TestServer::start().await;
+    let ada = server.session("ada@example.com", "A").await;
+    let lead = server
+        .create_lead(&ada.client, json!({"name": "Maya Patel"}))
+        .await;
+    let id = lead["id"].as_str().unwrap();
+    let url = server.url(&format!("/api/leads/{id}"));
+    let member = server.teammate(&ada.client, "max@example.com").await;
+    let bob = server.signed_up("bob@example.com", "B").await;
+    let read_only = server.api_token(&ada.client, "ro", "read").await;
+    let read_only = read_only["secret"].as_str().unwrap();
+
+    let res = member.client.delete(&url).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["message"], "Only the workspace owner can delete leads.",
+        "{body}"
+    );
+    let res = server
+        .rpc(&member.client, "delete_lead", &[("id", id)])
+        .await;
+    assert_eq!(res.status(), 403);
+    let res = bob.delete(&url).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    let res = reqwest::Client::new()
+        .delete(&url)
+        .bearer_auth(read_only)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = ada
+        .client
+        .delete(server.url("/api/leads/not-a-lead"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(server.lead_names(&ada.client).await, vec!["Maya Patel"]);
+
+    // The owner's own call through the page's server function.
+    let res = server.rpc(&ada.client, "delete_lead", &[("id", id)]).await;
+    assert_eq!(res.status(), 200);
+    assert!(server.lead_names(&ada.client).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_delete_that_skips_the_store_is_still_refused() {
+    let server = TestServer::start().await;
+    let ada = server.signed_up("ada@example.com", "A").await;
+    let lead = server.create_lead(&ada, json!({"name": "Maya"})).await;
+    let id = uuid::Uuid::parse_str(lead["id"].as_str().unwrap()).unwrap();
+    let pool = SqlitePool::connect(&server.database_url).await.unwrap();
+    let err = sqlx::query("DELETE FROM leads WHERE id = ?")
+        .bind(id)
+        .execute(&pool)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("dashboard rollups"), "{err}");
+}
