@@ -1,5 +1,5 @@
 import { test, expect } from "./fixtures";
-import { createLead, hydrated, uniqueEmail, signUp } from "./helpers";
+import { createLead, hydrated, team, uniqueEmail, signUp } from "./helpers";
 
 test("a teammate accepts an invite and sees the same leads; the owner hands over ownership", async ({ browser, consoleErrors }) => {
   // The refused step-down of the only owner is logged by the browser.
@@ -49,4 +49,36 @@ test("a teammate accepts an invite and sees the same leads; the owner hands over
 
   await ownerContext.close();
   await teammateContext.close();
+});
+
+test("an owner removes a teammate after confirming; the teammate's open tab is signed out", async ({ browser }) => {
+  const owner = await browser.newContext();
+  const mate = await browser.newContext();
+  await team(owner, mate);
+  const bob = await mate.newPage();
+  await bob.goto("/");
+  await hydrated(bob);
+  await expect(bob.getByTestId("connection-status")).toHaveText("Live");
+
+  const alice = await owner.newPage();
+  await alice.goto("/settings");
+  await hydrated(alice);
+  const members = alice.getByRole("list", { name: "Members" });
+  // Nobody is offered removing themselves.
+  await expect(alice.getByRole("button", { name: "Remove Alice Owner" })).toHaveCount(0);
+  await alice.getByRole("button", { name: "Remove Bob Mate" }).click();
+  const question = alice.getByRole("alertdialog");
+  await expect(question).toContainText("Remove Bob Mate? They are signed out everywhere at once");
+  await question.getByRole("button", { name: "Cancel" }).click();
+  await expect(question).toHaveCount(0);
+  await alice.getByRole("button", { name: "Remove Bob Mate" }).click();
+  await alice.getByTestId("confirm-remove").click();
+
+  await expect(members).not.toContainText("Bob Mate");
+  await expect(members).toContainText("Alice Owner");
+  await expect(bob.getByTestId("connection-status")).toHaveText("Signed out");
+  expect((await mate.request.get("/api/auth/me")).status()).toBe(401);
+
+  await owner.close();
+  await mate.close();
 });

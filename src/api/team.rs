@@ -61,6 +61,13 @@ pub async fn accept_invite(token: String, name: String, password: String) -> Res
 }
 
 /// Makes a teammate an owner or a member (owners only).
+/// Removes a teammate (owners only): signed out everywhere, their leads unassigned.
+#[server(prefix = "/rpc", endpoint = "remove_member")]
+pub async fn remove_member(user_id: String) -> Result<(), AppError> {
+    let (state, caller) = super::caller().await?;
+    crate::server::team::remove_member(&state, &caller, &user_id).await
+}
+
 #[server(prefix = "/rpc", endpoint = "set_member_role")]
 pub async fn set_member_role(user_id: String, role: String) -> Result<(), AppError> {
     let (state, caller) = super::caller().await?;

@@ -1,7 +1,7 @@
 //! "Delete lead" on the lead page, for owners: asks first and says what goes, then leaves for
 //! the list. Teammates' tabs hear `lead_deleted` and show that the lead is gone.
 use crate::api::auth::get_current_user;
-use crate::api::leads::DeleteLead;
+use crate::api::leads::delete_lead;
 use crate::model::auth::Role;
 use crate::model::lead::Lead;
 use leptos::html;
@@ -25,30 +25,32 @@ pub fn LeadDeletion(current: RwSignal<Lead>) -> impl IntoView {
 #[component]
 fn DeleteCard(current: RwSignal<Lead>) -> impl IntoView {
     let asking = RwSignal::new(false);
-    let delete = ServerAction::<DeleteLead>::new();
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
     let cancel_button = NodeRef::<html::Button>::new();
-    let navigate = use_navigate();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = delete.value().get() {
-            navigate("/leads", Default::default());
-        }
-    });
     // The safe choice has the focus when the question appears (Enter does not delete).
     Effect::new(move |_| {
         if let Some(button) = cancel_button.get() {
             let _ = button.focus();
         }
     });
-    let error = move || {
-        delete
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    };
+    // Not an action tied to this card: this tab's own `lead_deleted` may replace the page (and
+    // the card) before the answer arrives, and the answer must still take the user on.
+    let navigate = use_navigate();
     let confirm = move |_| {
         let id = current.get_untracked().id.to_string();
-        delete.dispatch(DeleteLead { id });
+        let navigate = navigate.clone();
+        pending.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            match delete_lead(id).await {
+                Ok(()) => navigate("/leads", Default::default()),
+                Err(e) => {
+                    error.try_set(Some(e.to_string()));
+                    pending.try_set(false);
+                }
+            }
+        });
     };
     view! {
         <section class="card lead-delete" aria-labelledby="delete-title">
@@ -85,10 +87,10 @@ fn DeleteCard(current: RwSignal<Lead>) -> impl IntoView {
                             type="button"
                             class="btn danger"
                             data-testid="confirm-delete"
-                            disabled=move || delete.pending().get()
-                            on:click=confirm
+                            disabled=move || pending.get()
+                            on:click=confirm.clone()
                         >
-                            {move || if delete.pending().get() { "Deleting…" } else { "Delete for everyone" }}
+                            {move || if pending.get() { "Deleting…" } else { "Delete for everyone" }}
                         </button>
                         <button
                             type="button"
@@ -99,7 +101,7 @@ fn DeleteCard(current: RwSignal<Lead>) -> impl IntoView {
                             "Cancel"
                         </button>
                     </div>
-                    {move || error().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
+                    {move || error.get().map(|e| view! { <p class="notice error" role="alert">{e}</p> })}
                 </div>
             </Show>
         </section>

@@ -7,7 +7,9 @@ use super::settings_templates::TemplatesSection;
 use super::settings_workspace::DeleteWorkspaceSection;
 use crate::api::auth::{get_current_user, ChangePassword, RenameMe};
 use crate::api::inbound_email::get_inbound_email;
-use crate::api::team::{get_team_overview, InviteTeammate, RevokeInvite, SetMemberRole};
+use crate::api::team::{
+    get_team_overview, InviteTeammate, RemoveMember, RevokeInvite, SetMemberRole,
+};
 use crate::api::tokens::{list_api_tokens, CreateApiToken, RevokeApiToken};
 use crate::api::tracking::{get_email_tracking, SetEmailTracking};
 use crate::components::field::{Field, FormError};
@@ -103,18 +105,21 @@ fn TeamSection() -> impl IntoView {
     let invite = ServerAction::<InviteTeammate>::new();
     let revoke = ServerAction::<RevokeInvite>::new();
     let set_role = ServerAction::<SetMemberRole>::new();
+    let remove = ServerAction::<RemoveMember>::new();
     let team = Resource::new(
         move || {
             (
                 invite.version().get(),
                 revoke.version().get(),
                 set_role.version().get(),
+                remove.version().get(),
             )
         },
         |_| get_team_overview(),
     );
     let result = invite.value();
     let role_result = set_role.value();
+    let remove_result = remove.value();
     view! {
         <section class="card" aria-labelledby="team-title">
             <h2 id="team-title">"Team"</h2>
@@ -129,6 +134,8 @@ fn TeamSection() -> impl IntoView {
                             <ul class="list" aria-label="Members">
                                 {t.members.into_iter().map(|m| {
                                     let me = m.id == t.me;
+                                    // Owners remove others; nobody removes themselves.
+                                    let removable = (owner && !me).then(|| (m.name.clone(), m.id.to_string()));
                                     let (other, label) = match m.role {
                                         Role::Owner => (Role::Member, "Make member"),
                                         Role::Member => (Role::Owner, "Make owner"),
@@ -146,6 +153,7 @@ fn TeamSection() -> impl IntoView {
                                                     <button type="submit" class="btn subtle" aria-label=format!("{label}: {}", m.name)>{label}</button>
                                                 </ActionForm>
                                             })}
+                                            {removable.map(|(name, id)| view! { <RemoveMemberButton name id remove/> })}
                                         </li>
                                     }
                                 }).collect_view()}
@@ -168,6 +176,9 @@ fn TeamSection() -> impl IntoView {
                             <FormError message=Signal::derive(move || {
                                 field_error(&role_result.get(), "role").or_else(|| form_error(&role_result.get()))
                             })/>
+                            <FormError message=Signal::derive(move || {
+                                field_error(&remove_result.get(), "user_id").or_else(|| form_error(&remove_result.get()))
+                            })/>
                         }.into_any()
                         }
                     }
@@ -187,6 +198,43 @@ fn TeamSection() -> impl IntoView {
                 </div>
             })}
         </section>
+    }
+}
+
+/// "Remove" beside a teammate (owners): asks first, saying what happens, then removes.
+#[component]
+fn RemoveMemberButton(
+    name: String,
+    id: String,
+    remove: ServerAction<RemoveMember>,
+) -> impl IntoView {
+    let asking = RwSignal::new(false);
+    let label = StoredValue::new(format!("Remove {name}"));
+    let question = StoredValue::new(format!(
+        "Remove {name}? They are signed out everywhere at once; their messages stay, their leads become unassigned."
+    ));
+    let id = StoredValue::new(id);
+    view! {
+        <Show
+            when=move || asking.get()
+            fallback=move || view! {
+                <button type="button" class="btn subtle danger" aria-label=label.get_value() on:click=move |_| asking.set(true)>
+                    "Remove"
+                </button>
+            }
+        >
+            <div class="confirm" role="alertdialog" aria-label=question.get_value()
+                on:keydown=move |ev| if ev.key() == "Escape" { asking.set(false) }>
+                <p>{question.get_value()}</p>
+                <ActionForm action=remove attr:class="actions">
+                    <input type="hidden" name="user_id" value=id.get_value()/>
+                    <button type="submit" class="btn danger" data-testid="confirm-remove" disabled=move || remove.pending().get()>
+                        "Remove"
+                    </button>
+                    <button type="button" class="btn subtle" on:click=move |_| asking.set(false)>"Cancel"</button>
+                </ActionForm>
+            </div>
+        </Show>
     }
 }
 

@@ -3,6 +3,7 @@ use super::accounts::{admit_public_request, start_session, Session, EMAIL_TAKEN}
 use super::auth::Caller;
 use super::crypto::{random_token, token_hash};
 use super::http_error::internal;
+use super::revocations::Ended;
 use super::state::AppState;
 use super::store::{invites::AcceptError, now, users::RoleChange, workspaces::NewUser};
 use crate::model::auth::{
@@ -155,4 +156,32 @@ pub async fn set_role(
             "A workspace needs an owner: make a teammate owner first.",
         )),
     }
+}
+
+/// Removes a teammate from the workspace (owners only; not yourself: hand ownership over and
+/// let another owner remove you). They are signed out everywhere at once; what they wrote keeps
+/// their name; their leads become unassigned.
+pub async fn remove_member(state: &AppState, caller: &Caller, user: &str) -> Result<(), AppError> {
+    caller.require_session()?;
+    caller.require_owner_to("remove teammates")?;
+    let user = UserId::parse(user).ok_or(AppError::NotFound)?;
+    if user == caller.user.id {
+        return Err(AppError::validation(
+            "user_id",
+            "You can't remove yourself: another owner can.",
+        ));
+    }
+    let removed = state
+        .store
+        .remove_member(caller.user.workspace_id, user)
+        .await
+        .map_err(internal("removing teammate"))?
+        .ok_or(AppError::NotFound)?;
+    for session in removed.sessions {
+        state.revocations.announce(Ended::Session(session));
+    }
+    for token in removed.tokens {
+        state.revocations.announce(Ended::Token(token));
+    }
+    Ok(())
 }

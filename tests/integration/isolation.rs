@@ -206,6 +206,7 @@ fn server_function_calls() -> BTreeMap<&'static str, Vec<(&'static str, &'static
             vec![("id", "{lead}"), ("input[name]", "Hijacked")],
         ),
         ("delete_lead", vec![("id", "{lead}")]),
+        ("remove_member", vec![("user_id", "{owner}")]),
         ("lead_owners", vec![]),
         (
             "delete_workspace",

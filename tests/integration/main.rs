@@ -37,6 +37,7 @@ mod sign_in_limits;
 mod static_files;
 mod support;
 mod team;
+mod team_removal;
 mod tracking;
 mod whatsapp_window;
 mod workspace_deletion;

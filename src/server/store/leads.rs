@@ -238,6 +238,32 @@ impl Store {
     }
 }
 
+/// Unassigns every lead of `workspace` that `user` owns (a removed teammate): the owner's
+/// fields change and nothing else, each lead's version rises, and open tabs hear each change.
+pub(super) async fn unassign_in(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    user: UserId,
+) -> Result<Vec<LoggedEvent>, sqlx::Error> {
+    let owned: Vec<(LeadId,)> = sqlx::query_as(
+        "UPDATE leads SET owner_id = NULL, updated_at = ?, version = version + 1 \
+         WHERE workspace_id = ? AND owner_id = ? RETURNING id",
+    )
+    .bind(now())
+    .bind(workspace)
+    .bind(user)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut events = Vec::with_capacity(owned.len());
+    for (id,) in owned {
+        let lead = lead_in(&mut *tx, workspace, id)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?;
+        events.push(lead_event(&mut *tx, workspace, RowAction::Update, &lead).await?);
+    }
+    Ok(events)
+}
+
 /// The `leads_updated` event of `lead`, for every tab of the workspace.
 async fn lead_event(
     tx: &mut sqlx::SqliteConnection,

@@ -1,7 +1,7 @@
 //! Users and their workspace membership.
 use super::Store;
 use crate::model::auth::{CurrentUser, Role, TeamMember};
-use crate::model::ids::{UserId, WorkspaceId};
+use crate::model::ids::{ApiTokenId, UserId, WorkspaceId};
 
 /// A user joined with their workspace, as sessions and tokens resolve to.
 #[derive(sqlx::FromRow)]
@@ -64,7 +64,8 @@ impl Store {
         workspace: WorkspaceId,
     ) -> Result<Vec<TeamMember>, sqlx::Error> {
         let rows: Vec<(UserId, String, String, String)> = sqlx::query_as(
-            "SELECT id, name, email, role FROM users WHERE workspace_id = ? ORDER BY name COLLATE NOCASE",
+            "SELECT id, name, email, role FROM users WHERE workspace_id = ? AND removed_at IS NULL \
+             ORDER BY name COLLATE NOCASE",
         )
         .bind(workspace)
         .fetch_all(self.pool())
@@ -80,18 +81,19 @@ impl Store {
             .collect())
     }
 
-    /// Whether `user` belongs to `workspace` (lead owners must).
+    /// Whether `user` belongs to `workspace` and was not removed (lead owners must).
     pub async fn is_member(
         &self,
         workspace: WorkspaceId,
         user: UserId,
     ) -> Result<bool, sqlx::Error> {
-        let row: Option<(i64,)> =
-            sqlx::query_as("SELECT 1 FROM users WHERE id = ? AND workspace_id = ?")
-                .bind(user)
-                .bind(workspace)
-                .fetch_optional(self.pool())
-                .await?;
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT 1 FROM users WHERE id = ? AND workspace_id = ? AND removed_at IS NULL",
+        )
+        .bind(user)
+        .bind(workspace)
+        .fetch_optional(self.pool())
+        .await?;
         Ok(row.is_some())
     }
 
@@ -148,7 +150,7 @@ impl Store {
         role: Role,
     ) -> Result<RoleChange, sqlx::Error> {
         let changed = sqlx::query(
-            "UPDATE users SET role = ?1 WHERE id = ?2 AND workspace_id = ?3 \
+            "UPDATE users SET role = ?1 WHERE id = ?2 AND workspace_id = ?3 AND removed_at IS NULL \
              AND (?1 = 'owner' OR role <> 'owner' \
                   OR (SELECT COUNT(*) FROM users WHERE workspace_id = ?3 AND role = 'owner') > 1)",
         )
@@ -177,4 +179,63 @@ pub enum RoleChange {
     NotMember,
     /// The change would leave the workspace without an owner.
     LastOwner,
+}
+
+/// What [`Store::remove_member`] ended: the sockets riding on these close.
+#[derive(Debug)]
+pub struct Removed {
+    pub sessions: Vec<String>,
+    pub tokens: Vec<ApiTokenId>,
+}
+
+impl Store {
+    /// Removes `user` from `workspace` (None: not one of its people). Their row stays, so what
+    /// they wrote and did keeps their name; everything that let them in goes in the same
+    /// transaction: sessions, API tokens, the password, and the email address (rewritten, so it
+    /// can join again or sign up anew). Their private drafts, read marks and notification
+    /// settings go; the leads they owned become unassigned, each a `leads_updated` for open tabs.
+    pub async fn remove_member(
+        &self,
+        workspace: WorkspaceId,
+        user: UserId,
+    ) -> Result<Option<Removed>, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        let changed = sqlx::query(
+            "UPDATE users SET removed_at = ?1, role = 'member', password_hash = '', \
+             email = 'removed-' || lower(hex(id)) || '@removed.invalid' \
+             WHERE id = ?2 AND workspace_id = ?3 AND removed_at IS NULL",
+        )
+        .bind(super::now())
+        .bind(user)
+        .bind(workspace)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            tx.commit(Vec::new()).await?;
+            return Ok(None);
+        }
+        let sessions: Vec<(String,)> =
+            sqlx::query_as("DELETE FROM sessions WHERE user_id = ? RETURNING token_hash")
+                .bind(user)
+                .fetch_all(&mut *tx)
+                .await?;
+        let tokens: Vec<(ApiTokenId,)> =
+            sqlx::query_as("DELETE FROM api_tokens WHERE user_id = ? RETURNING id")
+                .bind(user)
+                .fetch_all(&mut *tx)
+                .await?;
+        for table in ["message_drafts", "lead_reads", "notification_prefs"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE user_id = ?"))
+                .bind(user)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let events = super::leads::unassign_in(&mut tx, workspace, user).await?;
+        tx.commit(events).await?;
+        Ok(Some(Removed {
+            sessions: sessions.into_iter().map(|(s,)| s).collect(),
+            tokens: tokens.into_iter().map(|(t,)| t).collect(),
+        }))
+    }
 }
