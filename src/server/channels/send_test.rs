@@ -127,7 +127,7 @@ pub async fn send_test(
             if e.of_connection {
                 if let Err(err) = state
                     .store
-                    .connection_health(connection.id, false, Some(&e.reason))
+                    .connection_failed(connection.id, &e.reason)
                     .await
                 {
                     tracing::warn!(error = %err, "could not record a connection's error");

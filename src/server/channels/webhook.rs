@@ -62,8 +62,8 @@ pub(super) async fn body_within(body: axum::body::Body, max: usize) -> Result<By
     })
 }
 
-/// Stores a message a lead sent (once per provider message id) and notes on the connection
-/// that it heard from the provider: the part every provider's webhook shares.
+/// Stores a message a lead sent (once per provider message id), noting on the connection in the
+/// same write that it heard from the provider: the part every provider's webhook shares.
 pub(super) async fn store_received(
     state: &AppState,
     connection: &Connection,
@@ -76,13 +76,6 @@ pub(super) async fn store_received(
         .map_err(internal("storing a received channel message"))?;
     if let Arrived::Stored(message) = &arrived {
         tracing::info!(message = %message.id, channel = incoming.channel.as_str(), "channel message received");
-    }
-    if let Err(e) = state
-        .store
-        .connection_health(connection.id, true, None)
-        .await
-    {
-        tracing::warn!(error = %e, "could not record a connection's last inbound message");
     }
     Ok(())
 }

@@ -50,7 +50,7 @@ async fn deliver(state: &AppState, http: &reqwest::Client, job: DeliveryJob) {
             if failure.of_connection {
                 if let Err(e) = state
                     .store
-                    .connection_health(job.connection.id, false, Some(&failure.reason))
+                    .connection_failed(job.connection.id, &failure.reason)
                     .await
                 {
                     tracing::warn!(error = %e, "could not record a connection's error");

@@ -111,12 +111,16 @@ impl Store {
             let stale = record.token_last_used_at.is_none_or(|at| {
                 now.signed_duration_since(at).num_seconds() >= LAST_USED_RESOLUTION_SECS
             });
+            // Through the writer: on a pool connection it would wait out the writer's open
+            // batch in SQLite's sleeping busy handler (see `Store::connection_failed`).
             if stale {
+                let mut tx = self.begin_write().await?;
                 sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
                     .bind(now)
                     .bind(record.token_id)
-                    .execute(self.pool())
+                    .execute(&mut *tx)
                     .await?;
+                tx.commit(Vec::new()).await?;
             }
         }
         Ok(record)

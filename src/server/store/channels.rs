@@ -287,31 +287,22 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Records the connection's health: a webhook arrived, or a provider call failed.
-    pub async fn connection_health(
-        &self,
-        id: Uuid,
-        inbound: bool,
-        error: Option<&str>,
-    ) -> Result<(), sqlx::Error> {
-        if inbound {
-            sqlx::query("UPDATE channel_connections SET last_inbound_at = ? WHERE id = ?")
-                .bind(now())
-                .bind(id)
-                .execute(self.pool())
-                .await?;
-        }
-        if let Some(error) = error {
-            sqlx::query(
-                "UPDATE channel_connections SET last_error = ?, last_error_at = ? WHERE id = ?",
-            )
-            .bind(error)
-            .bind(now())
-            .bind(id)
-            .execute(self.pool())
-            .await?;
-        }
-        Ok(())
+    /// Records that a provider call on the connection failed (its health in Settings).
+    ///
+    /// Through the writer, like every write: a write on a pool connection would wait for the
+    /// writer's open batch with SQLite's busy handler, which sleeps in steps of up to 100 ms
+    /// (this was the webhook's p99 of 240–340 ms when its "last inbound" time was written so).
+    pub async fn connection_failed(&self, id: Uuid, error: &str) -> Result<(), sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE channel_connections SET last_error = ?, last_error_at = ? WHERE id = ?",
+        )
+        .bind(error)
+        .bind(now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit(Vec::new()).await
     }
 
     /// Claims the next due delivery: counts the attempt and leases it until `lease_until`, so
@@ -522,7 +513,8 @@ impl Store {
 
     /// A message a lead sent on `connection`'s channel: joins the lead with that address (the
     /// most recently active), else a new lead named from the profile or the address. The
-    /// provider's id makes a repeated webhook a duplicate.
+    /// provider's id makes a repeated webhook a duplicate. The connection's "last inbound" time
+    /// is written in the same write (see `connection_failed` for why not apart).
     pub async fn receive_channel_message(
         &self,
         connection: &Connection,
@@ -594,6 +586,11 @@ impl Store {
             }
         }
         events.extend(logged);
+        sqlx::query("UPDATE channel_connections SET last_inbound_at = ? WHERE id = ?")
+            .bind(now())
+            .bind(connection.id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit(events).await?;
         Ok(match recorded {
             Recorded::Created(message) => Arrived::Stored(Box::new(message)),
