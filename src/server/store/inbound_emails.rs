@@ -50,6 +50,16 @@ impl Store {
         &self,
         workspace: WorkspaceId,
     ) -> Result<(String, String), sqlx::Error> {
+        let read = || {
+            sqlx::query_as("SELECT key, secret FROM inbound_email_keys WHERE workspace_id = ?")
+                .bind(workspace)
+        };
+        // Read first: even an INSERT that does nothing takes the write lock, and outside the
+        // writer it would wait out the open batch (see `Store::connection_failed`).
+        if let Some(key) = read().fetch_optional(self.pool()).await? {
+            return Ok(key);
+        }
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO inbound_email_keys (workspace_id, key, secret, created_at) \
              VALUES (?, ?, ?, ?) ON CONFLICT (workspace_id) DO NOTHING",
@@ -58,12 +68,10 @@ impl Store {
         .bind(crate::server::crypto::random_hex(16))
         .bind(crate::server::crypto::random_hex(32))
         .bind(now())
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
-        sqlx::query_as("SELECT key, secret FROM inbound_email_keys WHERE workspace_id = ?")
-            .bind(workspace)
-            .fetch_one(self.pool())
-            .await
+        tx.commit(Vec::new()).await?;
+        read().fetch_one(self.pool()).await
     }
 
     /// The workspace an endpoint key belongs to, and its secret.
