@@ -13,6 +13,7 @@ pub mod team;
 pub mod templates;
 pub mod tokens;
 pub mod tracking;
+pub mod workspace;
 
 #[cfg(feature = "ssr")]
 pub mod rest;

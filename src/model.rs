@@ -12,6 +12,7 @@ pub mod lead;
 pub mod lead_merge;
 pub mod length;
 pub mod message;
+pub mod money;
 pub mod notification;
 pub mod outbox;
 pub mod presence;

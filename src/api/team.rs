@@ -14,18 +14,6 @@ pub async fn get_team_overview() -> Result<TeamOverview, AppError> {
     })
 }
 
-/// Deletes the caller's workspace with everything in it (owners, signed in; `confirm` is the
-/// workspace's name), signs this browser out and goes to sign-up.
-#[server(prefix = "/rpc", endpoint = "delete_workspace")]
-pub async fn delete_workspace(confirm: String) -> Result<(), AppError> {
-    use crate::server::auth::cleared_session_cookie;
-    let (state, caller) = super::caller().await?;
-    crate::server::workspaces::delete(&state, &caller, &confirm).await?;
-    super::set_cookie(cleared_session_cookie(&state));
-    leptos_axum::redirect("/signup");
-    Ok(())
-}
-
 #[server(prefix = "/rpc", endpoint = "invite_teammate")]
 pub async fn invite_teammate(email: String) -> Result<CreatedInvite, AppError> {
     let (state, caller) = super::caller().await?;

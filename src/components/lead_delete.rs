@@ -1,29 +1,14 @@
 //! "Delete lead" on the lead page, for owners: asks first and says what goes, then leaves for
 //! the list. Teammates' tabs hear `lead_deleted` and show that the lead is gone.
-use crate::api::auth::get_current_user;
 use crate::api::leads::delete_lead;
-use crate::model::auth::Role;
 use crate::model::lead::Lead;
 use leptos::html;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
+/// Shown to owners only (the page knows the role): members would get a 403.
 #[component]
 pub fn LeadDeletion(current: RwSignal<Lead>) -> impl IntoView {
-    // Its own read of the user: only owners see the card (members would get a 403).
-    let me = Resource::new(|| (), |_| get_current_user());
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let owner = matches!(me.await, Ok(Some(u)) if u.role == Role::Owner);
-                owner.then(|| view! { <DeleteCard current/> })
-            })}
-        </Suspense>
-    }
-}
-
-#[component]
-fn DeleteCard(current: RwSignal<Lead>) -> impl IntoView {
     let asking = RwSignal::new(false);
     let pending = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);

@@ -38,7 +38,7 @@ pub fn LeadFields(
                 </select>
                 <p class="field-error">{move || err("stage").get()}</p>
             </div>
-            <Field label="Deal value ($)" name="input[deal_value]" value=initial.deal_value.clone() placeholder="12,500" error=err("deal_value")/>
+            <Field label="Deal value" name="input[deal_value]" value=initial.deal_value.clone() placeholder="12,500" error=err("deal_value")/>
             <div class="field" class:invalid=move || err("owner_id").get().is_some()>
                 <label for="f-input-owner_id">"Owner"</label>
                 <select id="f-input-owner_id" name="input[owner_id]">

@@ -135,6 +135,8 @@ pub struct CurrentUser {
     pub role: Role,
     pub workspace_id: WorkspaceId,
     pub workspace_name: String,
+    /// The workspace's currency (ISO 4217), for every amount shown.
+    pub currency: String,
 }
 
 /// A member of the caller's workspace.

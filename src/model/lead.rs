@@ -321,24 +321,6 @@ pub fn format_cents_plain(cents: i64) -> String {
     }
 }
 
-/// "$12,500" or "$12,500.50", for display.
-pub fn format_money(cents: i64) -> String {
-    let units = cents / 100;
-    let digits = units.to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    if cents % 100 == 0 {
-        format!("${grouped}")
-    } else {
-        format!("${grouped}.{:02}", cents % 100)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -409,10 +391,7 @@ mod tests {
     }
 
     #[test]
-    fn money_formats_with_grouping() {
-        assert_eq!(format_money(1_250_050), "$12,500.50");
-        assert_eq!(format_money(100_000_000), "$1,000,000");
-        assert_eq!(format_money(0), "$0");
+    fn money_is_written_plain_in_forms() {
         assert_eq!(format_cents_plain(1_250_050), "12500.50");
     }
 

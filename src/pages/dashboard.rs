@@ -7,8 +7,8 @@ use crate::components::charts::{EngagementChart, MessagesChart, ResponseChart};
 use crate::components::kpi_card::KpiCard;
 use crate::components::status::{EmptyState, ErrorNotice, Loading};
 use crate::model::kpi::{format_rate, Kpis, Period};
-use crate::model::lead::format_money;
 use crate::model::message::Channel;
+use crate::model::money::{format_money, DEFAULT_CURRENCY};
 use crate::model::response_time::format_duration;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -76,6 +76,8 @@ pub fn DashboardPage() -> impl IntoView {
     };
     let kpis = Resource::new(source, |(p, c, tz, _)| get_kpis(p, c, tz));
     let charts = Resource::new(source, |(p, c, tz, _)| get_analytics(p, c, tz));
+    // The workspace's currency, for the money cards.
+    let me = Resource::new(|| (), |_| crate::api::auth::get_current_user());
     let navigate = use_navigate();
     let on_channel = move |ev| {
         navigate(
@@ -118,9 +120,14 @@ pub fn DashboardPage() -> impl IntoView {
         </div>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
+                let currency = me
+                    .await
+                    .ok()
+                    .flatten()
+                    .map_or_else(|| DEFAULT_CURRENCY.to_string(), |u| u.currency);
                 match kpis.await {
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
-                    Ok(k) => view! { <KpiGrid k/> }.into_any(),
+                    Ok(k) => view! { <KpiGrid k currency/> }.into_any(),
                 }
             })}
         </Transition>
@@ -169,7 +176,7 @@ pub fn DashboardPage() -> impl IntoView {
 
 /// The KPI cards of one answer.
 #[component]
-fn KpiGrid(k: Kpis) -> impl IntoView {
+fn KpiGrid(k: Kpis, currency: String) -> impl IntoView {
     let sent_sub = format!(
         "Today {} · 7 d {} · 30 d {}",
         k.sent_today, k.sent_7d, k.sent_30d
@@ -196,8 +203,8 @@ fn KpiGrid(k: Kpis) -> impl IntoView {
             <KpiCard key="open_rate" value=format_rate(k.open_rate_human()) sub=open_sub/>
             <KpiCard key="click_rate" value=format_rate(k.click_rate()) sub=click_sub/>
             <KpiCard key="conversion" value=format_rate(k.conversion_rate()) sub=conversion_sub/>
-            <KpiCard key="pipeline" value=format_money(k.pipeline_value_cents)/>
-            <KpiCard key="won_value" value=format_money(k.won_value_cents)/>
+            <KpiCard key="pipeline" value=format_money(k.pipeline_value_cents, &currency)/>
+            <KpiCard key="won_value" value=format_money(k.won_value_cents, &currency)/>
             <KpiCard key="active" value=k.active_conversations.to_string()/>
         </div>
     }

@@ -1,4 +1,5 @@
 //! `/leads/:id`: a lead's details and conversation (the thread grows into the composer next).
+use crate::api::auth::get_current_user;
 use crate::api::dashboard::SetLeadStage;
 use crate::api::leads::{get_lead, lead_owners, UpdateLead};
 use crate::client::realtime::use_realtime;
@@ -8,10 +9,12 @@ use crate::components::lead_actions::LeadActions;
 use crate::components::lead_delete::LeadDeletion;
 use crate::components::lead_fields::LeadFields;
 use crate::components::status::{ErrorNotice, Loading};
+use crate::model::auth::Role;
 use crate::model::error::{form_error, AppError};
 use crate::model::event::ServerFrame;
-use crate::model::lead::{format_money, Lead, LeadInput, Stage};
+use crate::model::lead::{Lead, LeadInput, Stage};
 use crate::model::lead_merge::{self, Merge};
+use crate::model::money::{format_money, DEFAULT_CURRENCY};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -25,12 +28,18 @@ pub fn LeadPage() -> impl IntoView {
     // so the thread and composer are never redrawn under the user's hands.
     let lead = Resource::new(id, get_lead);
     let owners = Resource::new(|| (), |_| lead_owners());
+    let me = Resource::new(|| (), |_| get_current_user());
     view! {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match lead.await {
                     Err(e) => view! { <Title text="Lead"/> <ErrorNotice error=e/> }.into_any(),
-                    Ok(lead) => view! { <LeadView lead=lead owners=owners/> }.into_any(),
+                    Ok(lead) => {
+                        let me = me.await.ok().flatten();
+                        let owner = me.as_ref().is_some_and(|u| u.role == Role::Owner);
+                        let currency = me.map_or_else(|| DEFAULT_CURRENCY.to_string(), |u| u.currency);
+                        view! { <LeadView lead=lead owners=owners owner currency/> }.into_any()
+                    }
                 }
             })}
         </Transition>
@@ -81,7 +90,15 @@ fn follow_lead(current: RwSignal<Lead>, deleted: RwSignal<bool>) {
 }
 
 #[component]
-fn LeadView(lead: Lead, owners: OwnersResource) -> impl IntoView {
+fn LeadView(
+    lead: Lead,
+    owners: OwnersResource,
+    /// The viewer is an owner (owners may delete the lead).
+    owner: bool,
+    /// The workspace's currency, for the deal value.
+    currency: String,
+) -> impl IntoView {
+    let currency = StoredValue::new(currency);
     let current = RwSignal::new(lead.clone());
     let deleted = RwSignal::new(false);
     follow_lead(current, deleted);
@@ -107,7 +124,7 @@ fn LeadView(lead: Lead, owners: OwnersResource) -> impl IntoView {
                     <p class="muted">{move || current.read().company.clone().unwrap_or_default()}</p>
                 </div>
                 <div class="head-badges">
-                    <span class="deal" data-testid="lead-deal">{move || current.read().deal_value_cents.map(format_money)}</span>
+                    <span class="deal" data-testid="lead-deal">{move || current.read().deal_value_cents.map(|c| format_money(c, &currency.read_value()))}</span>
                 </div>
             </div>
             <div class="lead-layout">
@@ -135,7 +152,7 @@ fn LeadView(lead: Lead, owners: OwnersResource) -> impl IntoView {
                         <LeadEditForm current owners editing/>
                     </Show>
                 </aside>
-                <LeadDeletion current/>
+                {owner.then(|| view! { <LeadDeletion current/> })}
                 </div>
             </div>
         </Show>

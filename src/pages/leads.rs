@@ -1,10 +1,12 @@
 //! `/leads`: every lead of the workspace, searchable and filterable by stage.
+use crate::api::auth::get_current_user;
 use crate::api::leads::list_leads;
 use crate::client::realtime::use_realtime;
 use crate::components::badges::StageBadge;
 use crate::components::local_time::LocalTime;
 use crate::components::status::{EmptyState, ErrorNotice, Loading};
-use crate::model::lead::{format_money, Stage};
+use crate::model::lead::Stage;
+use crate::model::money::{format_money, DEFAULT_CURRENCY};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -21,6 +23,8 @@ pub fn LeadsPage() -> impl IntoView {
         move || (q(), stage(), realtime.map(|r| r.leads_version.get())),
         |(q, stage, _)| list_leads(q, stage),
     );
+    // The workspace's currency, for the deal column.
+    let me = Resource::new(|| (), |_| get_current_user());
     view! {
         <Title text="Leads"/>
         <div class="page-head">
@@ -42,6 +46,11 @@ pub fn LeadsPage() -> impl IntoView {
         </Form>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
+                let currency = me
+                    .await
+                    .ok()
+                    .flatten()
+                    .map_or_else(|| DEFAULT_CURRENCY.to_string(), |u| u.currency);
                 match leads.await {
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                     Ok(list) if list.is_empty() && q().is_empty() && stage().is_empty() => view! {
@@ -76,7 +85,7 @@ pub fn LeadsPage() -> impl IntoView {
                                             <td class="hide-narrow">{lead.company.clone().unwrap_or_default()}</td>
                                             <td><StageBadge stage=lead.stage/></td>
                                             <td class="hide-narrow">{lead.owner_name.clone().unwrap_or_else(|| "—".into())}</td>
-                                            <td class="num">{lead.deal_value_cents.map(format_money).unwrap_or_else(|| "—".into())}</td>
+                                            <td class="num">{lead.deal_value_cents.map(|c| format_money(c, &currency)).unwrap_or_else(|| "—".into())}</td>
                                             <td class="hide-narrow"><LocalTime at=lead.updated_at/></td>
                                         </tr>
                                     }).collect_view()}

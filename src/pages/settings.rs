@@ -4,7 +4,7 @@ use super::settings_channels::ChannelsSection;
 use super::settings_mailbox::MailboxSection;
 use super::settings_notifications::NotificationsSection;
 use super::settings_templates::TemplatesSection;
-use super::settings_workspace::DeleteWorkspaceSection;
+use super::settings_workspace::{DeleteWorkspaceSection, WorkspaceSection};
 use crate::api::auth::{get_current_user, ChangePassword, RenameMe};
 use crate::api::inbound_email::get_inbound_email;
 use crate::api::team::{
@@ -30,6 +30,7 @@ pub fn SettingsPage() -> impl IntoView {
         </div>
         <div class="settings">
             <ProfileSection/>
+            <WorkspaceSection/>
             <TeamSection/>
             <NotificationsSection/>
             <TrackingSection/>

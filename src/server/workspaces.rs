@@ -1,9 +1,23 @@
-//! The workspace as a whole: its owner can delete it, with everything in it.
+//! The workspace as a whole: its currency, and deleting it with everything in it (owners).
 use super::auth::Caller;
 use super::http_error::internal;
 use super::revocations::Ended;
 use super::state::AppState;
 use crate::model::error::AppError;
+use crate::model::money::parse_currency;
+
+/// Sets the currency every amount of the workspace is shown in (owners only). Amounts are
+/// kept as they are: this changes how they read, not what they are.
+pub async fn set_currency(state: &AppState, caller: &Caller, raw: &str) -> Result<(), AppError> {
+    caller.require_session()?;
+    caller.require_owner("the currency")?;
+    let currency = parse_currency("currency", raw)?;
+    state
+        .store
+        .set_currency(caller.user.workspace_id, currency)
+        .await
+        .map_err(internal("setting the currency"))
+}
 
 /// Deletes the caller's workspace when `confirm` is its name (typed, so a stray click cannot).
 /// Owners only, and only from a signed-in session (not with an API token). Every open socket of

@@ -207,6 +207,7 @@ fn server_function_calls() -> BTreeMap<&'static str, Vec<(&'static str, &'static
         ),
         ("delete_lead", vec![("id", "{lead}")]),
         ("remove_member", vec![("user_id", "{owner}")]),
+        ("set_currency", vec![("currency", "JPY")]),
         ("lead_owners", vec![]),
         (
             "delete_workspace",

@@ -6,6 +6,7 @@ mod accounts;
 mod channel_media;
 mod channels;
 mod credentials;
+mod currency;
 mod dashboard;
 mod drafts;
 mod email;

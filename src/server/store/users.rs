@@ -13,6 +13,7 @@ pub struct UserRecord {
     pub email: String,
     pub role: String,
     pub password_hash: String,
+    pub currency: String,
 }
 
 impl From<UserRecord> for CurrentUser {
@@ -24,6 +25,7 @@ impl From<UserRecord> for CurrentUser {
             role: Role::from_db(&r.role),
             workspace_id: r.workspace_id,
             workspace_name: r.workspace_name,
+            currency: r.currency,
         }
     }
 }
@@ -31,7 +33,8 @@ impl From<UserRecord> for CurrentUser {
 /// The columns of a [`UserRecord`] (for queries that select more beside them).
 macro_rules! user_record_columns {
     () => {
-        "u.id, u.workspace_id, w.name AS workspace_name, u.name, u.email, u.role, u.password_hash"
+        "u.id, u.workspace_id, w.name AS workspace_name, u.name, u.email, u.role, u.password_hash, \
+         w.currency"
     };
 }
 pub(super) use user_record_columns;

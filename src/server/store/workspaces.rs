@@ -54,6 +54,21 @@ impl Store {
         Ok(())
     }
 
+    /// The currency every amount of the workspace is shown in (a code from `model::money`).
+    pub async fn set_currency(
+        &self,
+        workspace: WorkspaceId,
+        currency: &str,
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE workspaces SET currency = ? WHERE id = ?")
+            .bind(currency)
+            .bind(workspace)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit(Vec::new()).await
+    }
+
     pub async fn workspace_count(&self) -> Result<i64, sqlx::Error> {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM workspaces")
             .fetch_one(self.pool())
