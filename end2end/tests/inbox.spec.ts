@@ -98,3 +98,26 @@ test("search, open beside the list, and the keyboard", async ({ context, page })
   await page.getByLabel("Search conversations").fill("zzzz");
   await expect(page.getByText("No results")).toBeVisible();
 });
+
+test("each channel has one drawn icon, the same in the inbox, the thread and the composer", async ({ context, page }) => {
+  await signUpViaApi(context, "Icon Checker", uniqueEmail("icons"), "Icon Co");
+  const lead = await createLeadViaApi(context, { name: "Ivy Icons", phone: "+14155550123", email: "ivy@example.com" });
+  await inbound(context.request, lead, "Hello by SMS");
+
+  await page.goto("/inbox");
+  await hydrated(page);
+  const row = page.getByTestId("inbox-row").filter({ hasText: "Ivy Icons" });
+  await expect(row.locator(".channel-icon svg.icon-sms")).toHaveCount(1);
+  await expect(row.locator(".channel-icon")).toHaveAttribute("aria-label", "SMS");
+
+  await openLead(page, lead);
+  await expect(page.getByTestId("message").first().locator(".badge.channel svg.icon-sms")).toHaveCount(1);
+  // The composer shows the chosen channel's icon only, and follows the choice.
+  const icons = page.locator(".composer-channel-icon svg");
+  await expect(icons).toHaveCount(5);
+  await expect(page.locator(".composer-channel-icon svg:visible")).toHaveCount(1);
+  await expect(page.locator(".composer-channel-icon svg.icon-sms")).toBeVisible();
+  await page.getByLabel("Channel").selectOption("email");
+  await expect(page.locator(".composer-channel-icon svg.icon-email")).toBeVisible();
+  await expect(page.locator(".composer-channel-icon svg:visible")).toHaveCount(1);
+});

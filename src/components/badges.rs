@@ -1,4 +1,5 @@
-//! Small labels: pipeline stage and channel.
+//! Small labels: pipeline stage and channel, and the channels' icons (one drawing per channel,
+//! used by the inbox, the thread and the composer alike).
 use crate::model::lead::Stage;
 use crate::model::message::Channel;
 use leptos::prelude::*;
@@ -12,19 +13,65 @@ pub fn StageBadge(stage: Stage) -> impl IntoView {
 pub fn ChannelBadge(channel: Channel) -> impl IntoView {
     view! {
         <span class=format!("badge channel channel-{}", channel.as_str()) title=channel.label()>
-            <span aria-hidden="true">{channel_icon(channel)}</span>
+            <ChannelIcon channel/>
             " "
             {channel.label()}
         </span>
     }
 }
 
-pub fn channel_icon(channel: Channel) -> &'static str {
-    match channel {
-        Channel::Email => "✉",
-        Channel::Sms => "✆",
-        Channel::Whatsapp => "◉",
-        Channel::Instagram => "◎",
-        Channel::Chat => "❝",
+/// The channel's icon: a 16 px line drawing in the text colour, hidden from screen readers (the
+/// label beside it, or the element's own label, names the channel).
+#[component]
+pub fn ChannelIcon(channel: Channel) -> impl IntoView {
+    let drawing = match channel {
+        // An envelope.
+        Channel::Email => view! {
+            <rect x="3" y="5" width="18" height="14" rx="2"/>
+            <path d="M3 7l9 6 9-6"/>
+        }
+        .into_any(),
+        // A speech bubble with lines of text.
+        Channel::Sms => view! {
+            <path d="M4 4h16a1 1 0 0 1 1 1v11a1 1 0 0 1-1 1h-9l-5 4v-4H4a1 1 0 0 1-1-1V5a1 1 0 0 1 1-1z"/>
+            <path d="M7 9h10M7 12.5h6"/>
+        }
+        .into_any(),
+        // A round bubble with a handset.
+        Channel::Whatsapp => view! {
+            <path d="M12 3a9 9 0 0 0-7.7 13.6L3 21l4.5-1.2A9 9 0 1 0 12 3z"/>
+            <path d="M9 8.5c.2 3.2 3.3 6.3 6.5 6.5l1-1.6-2-1-1 .9c-1-.5-1.9-1.4-2.4-2.4l.9-1-1-2z"/>
+        }
+        .into_any(),
+        // A rounded camera body with its lens and flash.
+        Channel::Instagram => view! {
+            <rect x="3" y="3" width="18" height="18" rx="5"/>
+            <circle cx="12" cy="12" r="4"/>
+            <circle cx="17.5" cy="6.5" r="0.5"/>
+        }
+        .into_any(),
+        // A browser window with a message in it.
+        Channel::Chat => view! {
+            <rect x="3" y="4" width="18" height="16" rx="2"/>
+            <path d="M3 8h18M7 12h10M7 15.5h6"/>
+        }
+        .into_any(),
+    };
+    view! {
+        <svg
+            class=format!("icon icon-{}", channel.as_str())
+            viewBox="0 0 24 24"
+            width="16"
+            height="16"
+            fill="none"
+            stroke="currentColor"
+            stroke-width="2"
+            stroke-linecap="round"
+            stroke-linejoin="round"
+            aria-hidden="true"
+            focusable="false"
+        >
+            {drawing}
+        </svg>
     }
 }

@@ -1,5 +1,6 @@
 //! The composer under a thread: channel, subject for email, the message, Send, draft status;
 //! outside WhatsApp's 24-hour window, the workspace's templates instead of free text.
+use super::badges::ChannelIcon;
 use super::template_picker::{TemplatePick, TemplatePicker};
 use crate::client::draft::DraftHandle;
 use crate::model::length::{counter, too_long};
@@ -100,6 +101,14 @@ pub fn Composer(
         <form class="composer" on:submit=move |ev| { ev.prevent_default(); send_on_click(); }>
             <div class="composer-row">
                 <label class="sr-only" for="composer-channel">"Channel"</label>
+                // Every icon is rendered and all but the chosen channel's hidden: the choice can
+                // differ between the server's render and this browser's saved draft, and
+                // hydration needs the same elements on both sides.
+                <span class="composer-channel-icon" aria-hidden="true">
+                    {Channel::ALL.map(|c| view! {
+                        <span hidden=move || draft.channel.get() != c><ChannelIcon channel=c/></span>
+                    }).collect_view()}
+                </span>
                 <select
                     id="composer-channel"
                     on:change=move |ev| {

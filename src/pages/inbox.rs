@@ -3,7 +3,7 @@
 //! own view on narrow ones); j/k or arrows to move, Enter to open, `/` to search, Esc to go back.
 use crate::api::leads::{get_inbox, get_lead};
 use crate::client::realtime::use_realtime;
-use crate::components::badges::{channel_icon, StageBadge};
+use crate::components::badges::{ChannelIcon, StageBadge};
 use crate::components::conversation_thread::LeadThread;
 use crate::components::local_time::LocalTime;
 use crate::components::presence::OnlineTeam;
@@ -296,7 +296,7 @@ fn row(c: ConversationSummary, q: &InboxQuery) -> impl IntoView {
         <li>
             <A href=href attr:class=class attr:data-testid="inbox-row" attr:aria-current=current.then_some("true")>
                 <span class=format!("channel-icon channel-{}", c.channel.as_str()) title=c.channel.label() aria-label=c.channel.label()>
-                    {channel_icon(c.channel)}
+                    <ChannelIcon channel=c.channel/>
                 </span>
                 <span class="inbox-main">
                     <span class="inbox-top">
