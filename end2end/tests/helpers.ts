@@ -57,11 +57,16 @@ export async function logInViaApi(context: BrowserContext, email: string): Promi
   expect(res.status()).toBe(200);
 }
 
-/** Opens a lead page and waits until the thread is live (hydrated and socket connected). */
-export async function openLead(page: Page, leadId: string): Promise<void> {
-  await page.goto(`/leads/${leadId}`);
+/** Opens a page of the app and waits until it is live (hydrated and socket connected). */
+export async function openLive(page: Page, path: string): Promise<void> {
+  await page.goto(path);
   await hydrated(page);
   await expect(page.getByTestId("connection-status")).toHaveText("Live");
+}
+
+/** Opens a lead page and waits until the thread is live. */
+export async function openLead(page: Page, leadId: string): Promise<void> {
+  await openLive(page, `/leads/${leadId}`);
 }
 
 export function composer(page: Page) {

@@ -1,5 +1,5 @@
 import { test, expect } from "./fixtures";
-import { createLeadViaApi, hydrated, leadWrote, openLead, team } from "./helpers";
+import { createLeadViaApi, leadWrote, openLead, openLive, team } from "./helpers";
 
 test("an owner deletes a lead after confirming; a teammate's open page and inbox follow live", async ({ browser }) => {
   const owner = await browser.newContext();
@@ -13,9 +13,7 @@ test("an owner deletes a lead after confirming; a teammate's open page and inbox
   const bob = await mate.newPage();
   await openLead(bob, lead);
   const bobInbox = await mate.newPage();
-  await bobInbox.goto("/");
-  await hydrated(bobInbox);
-  await expect(bobInbox.getByTestId("connection-status")).toHaveText("Live");
+  await openLive(bobInbox, "/");
   await expect(bobInbox.getByTestId("inbox-row").filter({ hasText: "Pia Prospect" })).toBeVisible();
   // Members are not offered what they may not do.
   await expect(bob.getByRole("button", { name: "Delete lead…" })).toHaveCount(0);

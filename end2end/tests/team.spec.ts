@@ -1,5 +1,5 @@
 import { test, expect } from "./fixtures";
-import { createLead, hydrated, team, uniqueEmail, signUp } from "./helpers";
+import { createLead, hydrated, openLive, team, uniqueEmail, signUp } from "./helpers";
 
 test("a teammate accepts an invite and sees the same leads; the owner hands over ownership", async ({ browser, consoleErrors }) => {
   // The refused step-down of the only owner is logged by the browser.
@@ -56,9 +56,7 @@ test("an owner removes a teammate after confirming; the teammate's open tab is s
   const mate = await browser.newContext();
   await team(owner, mate);
   const bob = await mate.newPage();
-  await bob.goto("/");
-  await hydrated(bob);
-  await expect(bob.getByTestId("connection-status")).toHaveText("Live");
+  await openLive(bob, "/");
 
   const alice = await owner.newPage();
   await alice.goto("/settings");

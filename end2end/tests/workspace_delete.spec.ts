@@ -1,5 +1,5 @@
 import { test, expect } from "./fixtures";
-import { hydrated, team } from "./helpers";
+import { hydrated, openLive, team } from "./helpers";
 
 test("an owner deletes the workspace by typing its name; a teammate's open tab is signed out", async ({ browser, consoleErrors }) => {
   // The mistyped name is refused (422), which the browser logs.
@@ -9,9 +9,7 @@ test("an owner deletes the workspace by typing its name; a teammate's open tab i
   await team(owner, mate);
 
   const bob = await mate.newPage();
-  await bob.goto("/");
-  await hydrated(bob);
-  await expect(bob.getByTestId("connection-status")).toHaveText("Live");
+  await openLive(bob, "/");
   // A member is not offered it.
   const bobSettings = await mate.newPage();
   await bobSettings.goto("/settings");
