@@ -104,6 +104,8 @@ pub fn Composer(
                 // Every icon is rendered and all but the chosen channel's hidden: the choice can
                 // differ between the server's render and this browser's saved draft, and
                 // hydration needs the same elements on both sides.
+                // The icon and the choice stay on one line: a wrap would push the text box down.
+                <span class="composer-channel">
                 <span class="composer-channel-icon" aria-hidden="true">
                     {Channel::ALL.map(|c| view! {
                         <span hidden=move || draft.channel.get() != c><ChannelIcon channel=c/></span>
@@ -138,6 +140,7 @@ pub fn Composer(
                         })
                         .collect_view()}
                 </select>
+                </span>
                 <Show when=move || draft.channel.get() == Channel::Email>
                     <label class="sr-only" for="composer-subject">"Subject"</label>
                     <input
