@@ -147,7 +147,9 @@ test("4. the owner connects Instagram through Meta: a bad app secret is named at
   expect(await handshake.text()).toBe("8734291");
 });
 
-test("5. outside WhatsApp's 24-hour window the composer offers the workspace's approved templates, and free text comes back the moment the lead writes", async ({ context, page }) => {
+test("5. outside WhatsApp's 24-hour window the composer offers the workspace's approved templates, and free text comes back the moment the lead writes", async ({ context, page, consoleErrors }) => {
+  // The mistyped Content SID is refused (422), which the browser logs.
+  consoleErrors.allow(/Failed to load resource: the server responded with a status of 422 .*\/rpc\/save_template:/);
   await signUpViaApi(context, "Tom Template", uniqueEmail("template"), "Template Co");
   const lead = await createLeadViaApi(context, { name: "Nora New", whatsapp: "+1 415 555 0166" });
   await openLead(page, lead);
@@ -166,8 +168,14 @@ test("5. outside WhatsApp's 24-hour window the composer offers the workspace's a
   await form.getByLabel("Template name").fill("quote_ready");
   await form.getByLabel("Language").fill("en_US");
   await form.getByLabel("Text").fill("Hi {{1}}, your quote for {{2}} is ready.");
+  // Its Twilio Content SID (for a number connected through Twilio) is checked at its field.
+  await form.getByLabel("Twilio Content SID (optional)").fill("HX12");
+  await form.getByRole("button", { name: "Add template" }).click();
+  await expect(form.getByText("A Twilio Content SID is HX followed by 32 letters and digits")).toBeVisible();
+  await form.getByLabel("Twilio Content SID (optional)").fill("HXb5b62575e6e4ff6129ad7c8efe1f983e");
   await form.getByRole("button", { name: "Add template" }).click();
   await expect(settings.getByTestId("template")).toContainText("quote_ready");
+  await expect(settings.getByTestId("template-content-sid")).toHaveText("Twilio HXb5b62575e6e4ff6129ad7c8efe1f983e");
 
   await page.reload();
   await hydrated(page);

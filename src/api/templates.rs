@@ -16,9 +16,13 @@ pub async fn save_template(
     name: String,
     language: String,
     body: String,
+    /// Optional: how a Twilio connection sends it (absent from forms that predate it).
+    #[server(default)]
+    twilio_content_sid: Option<String>,
 ) -> Result<Vec<Template>, AppError> {
     let (state, caller) = super::caller().await?;
-    crate::server::channels::templates::save(&state, &caller, &name, &language, &body).await
+    let sid = twilio_content_sid.unwrap_or_default();
+    crate::server::channels::templates::save(&state, &caller, &name, &language, &body, &sid).await
 }
 
 #[server(prefix = "/rpc", endpoint = "delete_template")]

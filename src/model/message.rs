@@ -245,6 +245,7 @@ impl MessageInput {
             name: self.template.trim().to_string(),
             language: self.template_language.trim().to_string(),
             params: self.template_params.clone(),
+            twilio_content_sid: None,
         });
         if template.is_some() && direction == Direction::Inbound {
             return Err(AppError::validation(

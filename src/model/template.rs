@@ -38,6 +38,9 @@ pub struct Template {
     pub language: String,
     /// The text with `{{1}}`, `{{2}}` … where the parameters go.
     pub body: String,
+    /// Its Content SID in Twilio (`HX` and 32 hex digits): how a Twilio connection sends it.
+    #[serde(default)]
+    pub twilio_content_sid: Option<String>,
 }
 
 impl Template {
@@ -54,6 +57,27 @@ pub struct TemplateUse {
     pub language: String,
     #[serde(default)]
     pub params: Vec<String>,
+    /// Filled from the stored template when a send is checked (Twilio sends by it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub twilio_content_sid: Option<String>,
+}
+
+/// A Twilio Content SID as typed in Settings: empty is none; otherwise `HX` and 32 hex digits.
+pub fn parse_content_sid(field: &str, raw: &str) -> Result<Option<String>, AppError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let ok =
+        raw.len() == 34 && raw.starts_with("HX") && raw[2..].bytes().all(|b| b.is_ascii_hexdigit());
+    if ok {
+        Ok(Some(raw.to_string()))
+    } else {
+        Err(AppError::validation(
+            field,
+            "A Twilio Content SID is HX followed by 32 letters and digits, as Twilio's Content Template Builder shows it.",
+        ))
+    }
 }
 
 /// The highest `{{n}}` in `body`, when they run 1, 2, … without a gap (Meta refuses a gap).
@@ -249,6 +273,7 @@ mod tests {
             name: "follow_up".into(),
             language: "en".into(),
             body: "Hi {{1}}, still interested in {{2}}?".into(),
+            twilio_content_sid: None,
         };
         assert_eq!(
             check_params(&t, &[" Maya ".into(), "the quote".into()]).unwrap(),
@@ -264,5 +289,19 @@ mod tests {
         let at = Utc::now();
         assert_eq!(window_until(Some(at)), Some(at + Duration::hours(24)));
         assert_eq!(window_until(None), None);
+    }
+
+    #[test]
+    fn content_sids_are_hx_and_32_hex_digits() {
+        let sid = "HXb5b62575e6e4ff6129ad7c8efe1f983e";
+        assert_eq!(parse_content_sid("sid", sid).unwrap().as_deref(), Some(sid));
+        assert_eq!(parse_content_sid("sid", "  ").unwrap(), None);
+        for bad in [
+            "HX123",
+            "MGb5b62575e6e4ff6129ad7c8efe1f983e",
+            "HXb5b62575e6e4ff6129ad7c8efe1f983z",
+        ] {
+            assert!(parse_content_sid("sid", bad).is_err(), "{bad}");
+        }
     }
 }

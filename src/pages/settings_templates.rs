@@ -1,6 +1,7 @@
 //! Settings → WhatsApp templates (owner adds and removes; teammates see the list): the
 //! templates approved in WhatsApp Manager, which the composer offers outside the 24-hour
-//! window. Name and language must match Meta's exactly; the text shows where `{{1}}`… go.
+//! window. Name and language must match Meta's exactly; the text shows where `{{1}}`… go. A
+//! WhatsApp number connected through Twilio sends a template by its Twilio Content SID.
 use crate::api::templates::{get_templates, DeleteTemplate, SaveTemplate};
 use crate::components::field::{Field, FormError};
 use crate::components::status::{ErrorNotice, Loading};
@@ -48,6 +49,9 @@ pub fn TemplatesSection() -> impl IntoView {
                                     <li data-testid="template">
                                         <div>
                                             <strong>{t.name.clone()}</strong>" "<span class="muted">{t.language.clone()}</span>
+                                            {t.twilio_content_sid.clone().map(|sid| view! {
+                                                " "<span class="muted" data-testid="template-content-sid">"Twilio " {sid}</span>
+                                            })}
                                             <p class="template-body">{t.body.clone()}</p>
                                         </div>
                                         <ActionForm action=delete>
@@ -72,6 +76,10 @@ pub fn TemplatesSection() -> impl IntoView {
                         placeholder="Hi {{1}}, following up on {{2}} — is now a good time to talk?"></textarea>
                     <p class="field-error">{move || err("body").get()}</p>
                 </div>
+                <Field label="Twilio Content SID (optional)" name="twilio_content_sid" autocomplete="off"
+                    placeholder="HXb5b62575e6e4ff6129ad7c8efe1f983e"
+                    hint="Needed when WhatsApp is connected through Twilio: the SID of this template in Twilio's Content Template Builder."
+                    error=err("twilio_content_sid")/>
                 <button type="submit" class="btn primary" disabled=move || save.pending().get()>"Add template"</button>
             </ActionForm>
             <FormError message=Signal::derive(move || form_error(&result.get()))/>

@@ -94,6 +94,7 @@ pub async fn record(
     // WhatsApp and Instagram take free text only within 24 hours of the lead's last message;
     // a template (WhatsApp) goes at any time, and its text is what the thread shows.
     let mut template_json = None;
+    let mut chosen_template = None;
     if outbound {
         let checked = channels::templates::check_send(
             state,
@@ -108,6 +109,7 @@ pub async fn record(
                 return Err(AppError::validation("template", why));
             }
             template_json = serde_json::to_string(&chosen).ok();
+            chosen_template = Some(chosen);
             fields.body = text;
         }
     }
@@ -132,6 +134,19 @@ pub async fn record(
         let connection = channels::route(state, workspace, fields.channel)
             .await?
             .ok_or_else(|| channels::not_connected(fields.channel))?;
+        // Twilio sends a template only by its Content SID: refused now, not failed later.
+        if let Some(t) = &chosen_template {
+            if connection.provider == "twilio" && t.twilio_content_sid.is_none() {
+                return Err(AppError::validation(
+                    "template",
+                    format!(
+                        "WhatsApp goes through Twilio here, which sends templates by their Content SID: \
+                         add {} ({})'s in Settings → Templates.",
+                        t.name, t.language
+                    ),
+                ));
+            }
+        }
         let to = channels::address(fields.channel, &lead).ok_or_else(|| {
             AppError::validation(
                 "channel",

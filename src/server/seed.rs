@@ -156,6 +156,8 @@ pub async fn seed_demo_if_empty(store: &Store) -> Result<bool, sqlx::Error> {
             "follow_up",
             "en_US",
             "Hi {{1}}, just following up on {{2}}. Is this still a good time to talk?",
+            // The demo sends WhatsApp through the sandbox, which takes templates by name.
+            None,
         )
         .await?;
     // The rows went in directly: derive the conversation facts and the feed from them.

@@ -901,3 +901,78 @@ async fn each_channel_refuses_what_it_cannot_carry_before_storing_it() {
         201
     );
 }
+
+/// A WhatsApp template through Twilio goes by its Content SID, with the parameters as Twilio's
+/// `ContentVariables`, not as free text (which Twilio refuses outside the 24-hour window). A
+/// template without one is refused before anything is stored, saying where to add it.
+#[tokio::test]
+async fn a_whatsapp_template_through_twilio_goes_by_its_content_sid() {
+    let mut twilio = FakeTwilio::start().await;
+    let server = server_with(&twilio).await;
+    let owner = server.session("owner@example.com", "Acme").await;
+    let lead = lead_with_phone(&server, &owner, "Maya Patel", "+1 415 555 0101").await;
+    connect(&server, &owner, "whatsapp", "+1 415 555 0100").await;
+    let template = |sid: &'static str| {
+        vec![
+            ("name", "follow_up"),
+            ("language", "en_US"),
+            ("body", "Hi {{1}}, about {{2}}: is now a good time?"),
+            ("twilio_content_sid", sid),
+        ]
+    };
+    let send = || {
+        let mut m = message("whatsapp", "");
+        m["template"] = json!("follow_up");
+        m["template_language"] = json!("en_US");
+        m["template_params"] = json!(["Maya", "the quote"]);
+        m
+    };
+    let res = server
+        .rpc(&owner.client, "save_template", &template(""))
+        .await;
+    assert_eq!(res.status(), 200);
+
+    // Without its Content SID: refused, nothing stored, nothing sent.
+    let res = server.send(&owner.client, &lead, send()).await;
+    assert_eq!(res.status(), 422);
+    let body = error_body(res).await;
+    assert_eq!(body["field"], "template");
+    assert!(
+        body["message"].as_str().unwrap().contains("Content SID"),
+        "{body}"
+    );
+    assert!(thread(&server, &owner.client, &lead).await.is_empty());
+
+    // A SID that is not one is a field error; a real one is kept and shown.
+    let res = server
+        .rpc(&owner.client, "save_template", &template("HX12"))
+        .await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(error_body(res).await["field"], "twilio_content_sid");
+    let sid = "HXb5b62575e6e4ff6129ad7c8efe1f983e";
+    let res = server
+        .rpc(&owner.client, "save_template", &template(sid))
+        .await;
+    assert_eq!(res.status(), 200);
+    let saved: Value = res.json().await.unwrap();
+    assert_eq!(saved[0]["twilio_content_sid"], sid);
+
+    let res = server.send(&owner.client, &lead, send()).await;
+    assert_eq!(res.status(), 201);
+    let sent: Value = res.json().await.unwrap();
+    assert_eq!(
+        sent["body"],
+        "Hi Maya, about the quote: is now a good time?"
+    );
+    let request = twilio.next_request().await;
+    assert_eq!(request.field("To"), Some("whatsapp:+14155550101"));
+    assert_eq!(request.field("ContentSid"), Some(sid));
+    let variables: Value =
+        serde_json::from_str(request.field("ContentVariables").unwrap()).unwrap();
+    assert_eq!(variables, json!({"1": "Maya", "2": "the quote"}));
+    assert_eq!(
+        request.field("Body"),
+        None,
+        "no free text beside the template"
+    );
+}

@@ -132,7 +132,16 @@ async fn messages(
     );
     let authorized = account == ACCOUNT_SID
         && headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(expected.as_str());
-    let answer = if authorized {
+    let has = |name: &str| form.iter().any(|(k, v)| k == name && !v.is_empty());
+    // Twilio needs something to send: text, media, or a Content Template.
+    let empty = !has("Body") && !has("MediaUrl") && !has("ContentSid");
+    let answer = if authorized && empty {
+        Answer::Error(
+            400,
+            21619,
+            "A text message body or media URL must be specified.",
+        )
+    } else if authorized {
         shared
             .plan
             .lock()

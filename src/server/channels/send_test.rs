@@ -83,7 +83,7 @@ pub async fn send_test(
                     timeout,
                 },
                 &to,
-                &text,
+                twilio::Content::Text(&text),
                 &super::webhook_url(state, &connection),
             )
             .await
@@ -95,6 +95,7 @@ pub async fn send_test(
                 name: "hello_world".into(),
                 language: "en_US".into(),
                 params: Vec::new(),
+                twilio_content_sid: None,
             };
             meta::send(
                 http,

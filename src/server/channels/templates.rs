@@ -5,8 +5,8 @@ use crate::model::ids::{LeadId, WorkspaceId};
 use crate::model::lead::Lead;
 use crate::model::message::{Channel, ChannelWindow};
 use crate::model::template::{
-    check_params, has_templates, has_window, parse_template, render, window_closed, window_until,
-    Template, TemplateUse,
+    check_params, has_templates, has_window, parse_content_sid, parse_template, render,
+    window_closed, window_until, Template, TemplateUse,
 };
 use crate::server::auth::Caller;
 use crate::server::http_error::internal;
@@ -26,12 +26,20 @@ pub async fn save(
     name: &str,
     language: &str,
     body: &str,
+    twilio_content_sid: &str,
 ) -> Result<Vec<Template>, AppError> {
     super::settings::owner_only(caller)?;
     let (name, language, body) = parse_template(name, language, body)?;
+    let content_sid = parse_content_sid("twilio_content_sid", twilio_content_sid)?;
     state
         .store
-        .save_template(caller.user.workspace_id, &name, &language, &body)
+        .save_template(
+            caller.user.workspace_id,
+            &name,
+            &language,
+            &body,
+            content_sid.as_deref(),
+        )
         .await
         .map_err(internal("saving a template"))?;
     list(state, caller).await
@@ -135,6 +143,7 @@ pub async fn check_send(
             name: found.name,
             language: found.language,
             params,
+            twilio_content_sid: found.twilio_content_sid,
         },
         text,
     )))

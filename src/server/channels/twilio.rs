@@ -23,12 +23,19 @@ pub struct Account<'a> {
     pub timeout: Duration,
 }
 
+/// What a message carries: free text, or an approved WhatsApp template, which Twilio sends by
+/// its Content SID with the parameters as `ContentVariables` (`{"1": "Maya", …}`).
+pub enum Content<'a> {
+    Text(&'a str),
+    Template { sid: &'a str, params: &'a [String] },
+}
+
 /// Hands one message to Twilio; the message SID it was given on success.
 pub async fn send(
     http: &reqwest::Client,
     account: &Account<'_>,
     to: &str,
-    body: &str,
+    content: Content<'_>,
     status_callback: &str,
 ) -> Result<String, SendError> {
     let url = format!(
@@ -40,12 +47,26 @@ pub async fn send(
     } else {
         "From"
     };
-    let form = [
-        ("To", to),
-        (sender_field, account.sender),
-        ("Body", body),
-        ("StatusCallback", status_callback),
+    let mut form = vec![
+        ("To", to.to_string()),
+        (sender_field, account.sender.to_string()),
     ];
+    match content {
+        Content::Text(body) => form.push(("Body", body.to_string())),
+        Content::Template { sid, params } => {
+            let variables: serde_json::Map<String, serde_json::Value> = params
+                .iter()
+                .enumerate()
+                .map(|(i, p)| ((i + 1).to_string(), serde_json::Value::from(p.as_str())))
+                .collect();
+            form.push(("ContentSid", sid.to_string()));
+            form.push((
+                "ContentVariables",
+                serde_json::Value::Object(variables).to_string(),
+            ));
+        }
+    }
+    form.push(("StatusCallback", status_callback.to_string()));
     let answer = http
         .post(&url)
         .basic_auth(account.account_sid, Some(account.auth_token))

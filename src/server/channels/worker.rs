@@ -96,10 +96,7 @@ async fn hand_over(
         "sandbox" => Ok(format!("SM{}", crate::server::crypto::random_hex(16))),
         "meta" => {
             let token = open_token(state, job)?;
-            let template = job
-                .template
-                .as_deref()
-                .and_then(|t| serde_json::from_str::<crate::model::template::TemplateUse>(t).ok());
+            let template = template_of(job);
             meta::send(
                 http,
                 &meta::Account {
@@ -119,6 +116,7 @@ async fn hand_over(
         }
         _ => {
             let token = open_token(state, job)?;
+            let template = template_of(job);
             let callback = format!(
                 "{}?message={}",
                 super::webhook_url(state, &job.connection),
@@ -136,12 +134,30 @@ async fn hand_over(
                     ),
                 },
                 &job.to_address,
-                &job.body,
+                // A template goes by its Content SID (checked before it was queued); one
+                // queued before it had one goes as text, and Twilio says if that is refused.
+                match template
+                    .as_ref()
+                    .and_then(|t| Some((t.twilio_content_sid.as_deref()?, t)))
+                {
+                    Some((sid, t)) => twilio::Content::Template {
+                        sid,
+                        params: &t.params,
+                    },
+                    None => twilio::Content::Text(&job.body),
+                },
                 &callback,
             )
             .await
         }
     }
+}
+
+/// The template a queued message is sent as, if any.
+fn template_of(job: &DeliveryJob) -> Option<crate::model::template::TemplateUse> {
+    job.template
+        .as_deref()
+        .and_then(|t| serde_json::from_str(t).ok())
 }
 
 /// The connection's token (Twilio's auth token, Meta's access token), unsealed.

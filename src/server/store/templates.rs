@@ -6,7 +6,7 @@ use crate::model::template::Template;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-const SELECT: &str = "SELECT id, name, language, body FROM message_templates";
+const SELECT: &str = "SELECT id, name, language, body, twilio_content_sid FROM message_templates";
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -14,6 +14,7 @@ struct Row {
     name: String,
     language: String,
     body: String,
+    twilio_content_sid: Option<String>,
 }
 
 impl From<Row> for Template {
@@ -23,6 +24,7 @@ impl From<Row> for Template {
             name: r.name,
             language: r.language,
             body: r.body,
+            twilio_content_sid: r.twilio_content_sid,
         }
     }
 }
@@ -56,19 +58,22 @@ impl Store {
         Ok(row.map(Into::into))
     }
 
-    /// Adds a template, or replaces the text of the one with that name and language.
+    /// Adds a template, or replaces the text (and Twilio Content SID) of the one with that
+    /// name and language.
     pub async fn save_template(
         &self,
         workspace: WorkspaceId,
         name: &str,
         language: &str,
         body: &str,
+        twilio_content_sid: Option<&str>,
     ) -> Result<Template, sqlx::Error> {
         let mut tx = self.begin_write().await?;
         let row: Row = sqlx::query_as(
-            "INSERT INTO message_templates (id, workspace_id, name, language, body, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (workspace_id, name, language) \
-             DO UPDATE SET body = excluded.body RETURNING id, name, language, body",
+            "INSERT INTO message_templates (id, workspace_id, name, language, body, created_at, \
+             twilio_content_sid) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (workspace_id, name, language) \
+             DO UPDATE SET body = excluded.body, twilio_content_sid = excluded.twilio_content_sid \
+             RETURNING id, name, language, body, twilio_content_sid",
         )
         .bind(Uuid::new_v4())
         .bind(workspace)
@@ -76,6 +81,7 @@ impl Store {
         .bind(language)
         .bind(body)
         .bind(now())
+        .bind(twilio_content_sid)
         .fetch_one(&mut *tx)
         .await?;
         tx.commit(Vec::new()).await?;
