@@ -2,6 +2,7 @@
 //! server too (as inert stand-ins), so components can use them unconditionally.
 pub mod draft;
 pub mod notify;
+pub mod outbox;
 pub mod presence;
 pub mod realtime;
 pub mod storage;

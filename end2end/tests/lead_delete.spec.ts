@@ -17,6 +17,11 @@ test("an owner deletes a lead after confirming; a teammate's open page and inbox
   await expect(bobInbox.getByTestId("inbox-row").filter({ hasText: "Pia Prospect" })).toBeVisible();
   // Members are not offered what they may not do.
   await expect(bob.getByRole("button", { name: "Delete lead…" })).toHaveCount(0);
+  // Bob's browser still holds text for this lead that never reached the server (typed offline
+  // on an earlier visit).
+  await bobInbox.evaluate((id) => localStorage.setItem(`leadwire:draft:earlier-visit:${id}`, "{}"), lead);
+  const keptHere = () => bob.evaluate((id) => Object.keys(localStorage).filter((k) => k.includes(id)), lead);
+  expect(await keptHere()).toHaveLength(1);
 
   const alice = await owner.newPage();
   await openLead(alice, lead);
@@ -37,6 +42,8 @@ test("an owner deletes a lead after confirming; a teammate's open page and inbox
   await expect(alice.getByRole("link", { name: "Pia Prospect" })).toHaveCount(0);
   await expect(bob.getByTestId("lead-deleted")).toContainText("This lead was deleted");
   await expect(bob.getByLabel("Message", { exact: true })).toHaveCount(0);
+  // Nothing of it is left in Bob's browser either.
+  await expect.poll(keptHere).toEqual([]);
   await expect(bobInbox.getByTestId("inbox-row").filter({ hasText: "Pia Prospect" })).toHaveCount(0);
   await expect(bobInbox.getByTestId("inbox-row").filter({ hasText: "Stays Around" })).toBeVisible();
   // Through the API it is gone too.

@@ -10,9 +10,9 @@ use crate::api::messages::{
     get_thread, mark_read, mark_unread, older_messages, retry_message, send_message,
 };
 use crate::client::draft::{use_draft, DraftHandle, DraftSeed};
+use crate::client::outbox;
 use crate::client::presence::use_presence;
 use crate::client::realtime::use_realtime;
-use crate::client::storage;
 use crate::model::error::AppError;
 use crate::model::event::{RowAction, ServerFrame};
 use crate::model::ids::{LeadId, MessageId};
@@ -123,16 +123,6 @@ fn concerns(frame: &ServerFrame, lead_id: LeadId) -> bool {
         _ => false,
     }
 }
-
-/// An unsent message kept in `localStorage` until the server has it, so closing the tab or
-/// leaving the lead while offline loses nothing.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-struct OutboxEntry {
-    lead_id: LeadId,
-    input: MessageInput,
-}
-
-const OUTBOX_PREFIX: &str = "leadwire:outbox:";
 
 #[component]
 fn ThreadView(
@@ -304,7 +294,7 @@ fn ThreadView(
         realtime.on_event(apply);
     }
     // Sends from an earlier visit (or tab) that never reached the server: try them again.
-    for entry in outbox_for(lead_id) {
+    for entry in outbox::for_lead(lead_id) {
         let known = pending
             .with_untracked(|p| p.iter().any(|s| s.input.client_id == entry.input.client_id));
         if !known {
@@ -455,12 +445,7 @@ fn ThreadView(
                 waiting: false,
             })
         });
-        if let Ok(json) = serde_json::to_string(&OutboxEntry {
-            lead_id,
-            input: input.clone(),
-        }) {
-            storage::set(&format!("{OUTBOX_PREFIX}{}", input.client_id), &json);
-        }
+        outbox::keep(lead_id, &input);
         deliver(
             lead_id, input, messages, pending, send_error, draft, collision,
         );
@@ -626,12 +611,11 @@ fn deliver(
         return; // already on its way from this tab
     }
     leptos::task::spawn_local(async move {
-        let key = format!("{OUTBOX_PREFIX}{}", input.client_id);
         let mut attempt = 0u32;
         loop {
             match send_message(lead_id.to_string(), input.clone()).await {
                 Ok(message) => {
-                    storage::remove(&key);
+                    outbox::remove(&input.client_id);
                     pending.try_update(|p| p.retain(|s| s.input.client_id != input.client_id));
                     // The socket may have brought this message already, and a later UPDATE
                     // (email delivered) with it: the answer is the oldest state, so it only fills
@@ -655,7 +639,7 @@ fn deliver(
                 }
                 Err(e) => {
                     // Refused (e.g. the lead lost that address): give the text back to the composer.
-                    storage::remove(&key);
+                    outbox::remove(&input.client_id);
                     pending.try_update(|p| p.retain(|s| s.input.client_id != input.client_id));
                     if let Some(current) = draft.content.try_get_untracked() {
                         let restored = if current.trim().is_empty() {
@@ -695,26 +679,6 @@ fn claim_delivery(client_id: &str) -> bool {
 
 fn release_delivery(client_id: &str) {
     IN_FLIGHT.with(|f| f.borrow_mut().remove(client_id));
-}
-
-/// A deleted lead's sends that never reached the server are dropped from this device.
-pub fn forget_outbox(lead_id: LeadId) {
-    for key in storage::keys_with_prefix(OUTBOX_PREFIX) {
-        let entry =
-            storage::get(&key).and_then(|json| serde_json::from_str::<OutboxEntry>(&json).ok());
-        if entry.is_some_and(|e| e.lead_id == lead_id) {
-            storage::remove(&key);
-        }
-    }
-}
-
-fn outbox_for(lead_id: LeadId) -> Vec<OutboxEntry> {
-    storage::keys_with_prefix(OUTBOX_PREFIX)
-        .into_iter()
-        .filter_map(|k| storage::get(&k))
-        .filter_map(|json| serde_json::from_str::<OutboxEntry>(&json).ok())
-        .filter(|e| e.lead_id == lead_id)
-        .collect()
 }
 
 async fn wait_ms(ms: u32) {

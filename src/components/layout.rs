@@ -25,7 +25,7 @@ pub fn AppLayout() -> impl IntoView {
     realtime.on_event(|frame| {
         if let crate::model::event::ServerFrame::LeadDeleted { lead_id, .. } = frame {
             crate::client::draft::forget_local(*lead_id);
-            super::conversation_thread::forget_outbox(*lead_id);
+            crate::client::outbox::forget_lead(*lead_id);
         }
     });
     let me = Signal::derive(move || user.get().and_then(|u| u.ok().flatten()).map(|u| u.id));
