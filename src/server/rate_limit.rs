@@ -19,6 +19,37 @@ impl FailureLimiter {
     /// `Some(seconds to wait)` when `key` already has `max` failures inside the window.
     pub fn blocked(&self, key: &str, max: u32, now: Instant) -> Option<u64> {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        self.blocked_in(&mut map, key, max, now)
+    }
+
+    pub fn record_failure(&self, key: &str, now: Instant) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        self.record_in(&mut map, key, now);
+    }
+
+    /// Checks every `(key, max)` and, when none is blocked, counts a failure on each — under
+    /// one lock, so parallel attempts cannot all pass the check before any is counted.
+    /// `Err(seconds to wait)` for the first key that is blocked (nothing is counted then).
+    pub fn admit(&self, keys: &[(&str, u32)], now: Instant) -> Result<(), u64> {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        for (key, max) in keys {
+            if let Some(wait) = self.blocked_in(&mut map, key, *max, now) {
+                return Err(wait);
+            }
+        }
+        for (key, _) in keys {
+            self.record_in(&mut map, key, now);
+        }
+        Ok(())
+    }
+
+    fn blocked_in(
+        &self,
+        map: &mut HashMap<String, VecDeque<Instant>>,
+        key: &str,
+        max: u32,
+        now: Instant,
+    ) -> Option<u64> {
         let list = map.get_mut(key)?;
         self.prune(list, now);
         if list.len() >= max as usize {
@@ -30,8 +61,7 @@ impl FailureLimiter {
         }
     }
 
-    pub fn record_failure(&self, key: &str, now: Instant) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+    fn record_in(&self, map: &mut HashMap<String, VecDeque<Instant>>, key: &str, now: Instant) {
         // Bound memory under a spray of distinct keys: drop keys whose failures have all expired.
         if map.len() > 10_000 {
             let window = self.window;
@@ -94,5 +124,24 @@ mod tests {
         limiter.record_failure("a", t0);
         limiter.clear("a");
         assert!(limiter.blocked("a", 1, t0).is_none());
+    }
+
+    #[test]
+    fn parallel_admissions_never_pass_the_limit() {
+        let limiter = std::sync::Arc::new(FailureLimiter::new(Duration::from_secs(60)));
+        let now = Instant::now();
+        let admitted: usize = (0..16)
+            .map(|_| {
+                let limiter = limiter.clone();
+                std::thread::spawn(move || limiter.admit(&[("pair", 5), ("ip", 20)], now).is_ok())
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| usize::from(t.join().unwrap()))
+            .sum();
+        assert_eq!(admitted, 5);
+        assert!(limiter.blocked("pair", 5, now).is_some());
+        // A refused attempt counts nowhere: the address saw only the five admitted.
+        assert!(limiter.blocked("ip", 6, now).is_none());
     }
 }

@@ -80,22 +80,12 @@ impl SignInGuard {
     /// slip past the limit); [`Self::succeeded`] takes it back.
     pub fn admit(&self, attempt: &Attempt<'_>, now: Instant) -> Result<(), u64> {
         let keys = self.keys(attempt);
-        let blocked = self
-            .failures
-            .blocked(&keys.client, self.max_per_client, now)
-            .or_else(|| {
-                keys.ip
-                    .as_deref()
-                    .and_then(|k| self.failures.blocked(k, self.max_per_ip, now))
-            });
-        if let Some(wait) = blocked {
-            return Err(wait);
+        let mut limits = vec![(keys.client.as_str(), self.max_per_client)];
+        if let Some(ip) = &keys.ip {
+            limits.push((ip.as_str(), self.max_per_ip));
         }
-        self.failures.record_failure(&keys.client, now);
-        if let Some(k) = &keys.ip {
-            self.failures.record_failure(k, now);
-        }
-        Ok(())
+        // Checked and counted under one lock: parallel guesses cannot all pass the check first.
+        self.failures.admit(&limits, now)
     }
 
     /// The password was right: forgets this client's failures and returns the device cookie
