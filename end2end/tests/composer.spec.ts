@@ -79,3 +79,31 @@ test("4. a long message shows its beginning with Show more, and stays open as ne
   await message.getByRole("button", { name: "Show less" }).click();
   await expect(message).not.toContainText("THE END");
 });
+
+test("a draft save still on its way when Send is pressed never brings the sent text back", async ({ context, page }) => {
+  await signUpViaApi(context, "Sam Slow", uniqueEmail("slow-save"), "Slow Co");
+  const lead = await createLeadViaApi(context, { name: "Lia Later", email: "lia@example.com" });
+  await openLead(page, lead);
+  // A slow network: every draft save takes 800 ms to reach the server, and its answer 500 ms
+  // to come back (so the socket's news of it arrives first).
+  await page.route("**/rpc/save_draft", async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    const response = await route.fetch();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await route.fulfill({ response });
+  });
+  await page.getByLabel("Channel").selectOption("email");
+  await page.getByLabel("Subject").fill("Pricing");
+  await composer(page).fill("Here are our prices.");
+  await expect(page.getByTestId("draft-status")).toHaveText("Saving…");
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(page.getByTestId("message").filter({ hasText: "Here are our prices." })).toBeVisible();
+  // The send went after the save, so it deleted that draft: nothing comes back.
+  await expect(page.getByTestId("draft-status")).not.toHaveText("Saving…");
+  await expect(composer(page)).toHaveValue("");
+  await expect(page.getByLabel("Subject")).toHaveValue("Re: Pricing");
+  await expect
+    .poll(async () => (await (await context.request.get(`/api/drafts/${lead}`)).json()).draft)
+    .toBeNull();
+  await page.unrouteAll({ behavior: "ignoreErrors" });
+});

@@ -172,6 +172,11 @@ impl DraftHandle {
         self.schedule_save();
     }
 
+    /// A save of this draft is on its way to the server (false once the composer is gone).
+    pub fn saving(&self) -> bool {
+        self.inner.try_with_value(|i| i.saving).unwrap_or(false)
+    }
+
     /// An email went out on this thread (here or elsewhere): the next one follows up on it.
     pub fn set_follow_up_subject(&self, subject: String) {
         self.inner.update_value(|i| i.follow_up_subject = subject);

@@ -611,6 +611,15 @@ fn deliver(
         return; // already on its way from this tab
     }
     leptos::task::spawn_local(async move {
+        // A draft save already on its way goes first: the send deletes the draft, and a save
+        // that reached the server after it would bring the sent text back as a draft. A save
+        // takes milliseconds; the wait is bounded anyway (a second).
+        for _ in 0..40 {
+            if !draft.saving() {
+                break;
+            }
+            wait_ms(25).await;
+        }
         let mut attempt = 0u32;
         loop {
             match send_message(lead_id.to_string(), input.clone()).await {
