@@ -78,10 +78,13 @@ type InnerStore = StoredValue<Inner, LocalStorage>;
 #[cfg(not(feature = "hydrate"))]
 type InnerStore = StoredValue<Inner>;
 
+/// `localStorage` keys of unsaved drafts: `{DRAFT_PREFIX}{viewer}:{lead}`.
+const DRAFT_PREFIX: &str = "leadwire:draft:";
+
 /// A deleted lead's unsaved text on this device goes with it (every signed-in user's copy).
 pub fn forget_local(lead_id: LeadId) {
     let suffix = format!(":{lead_id}");
-    for key in storage::keys_with_prefix("leadwire:draft:") {
+    for key in storage::keys_with_prefix(DRAFT_PREFIX) {
         if key.ends_with(&suffix) {
             storage::remove(&key);
         }
@@ -109,7 +112,7 @@ pub fn use_draft(
     auto_save_delay: u32,
     seed: DraftSeed,
 ) -> DraftHandle {
-    let key = format!("leadwire:draft:{}:{}", seed.viewer, lead_id);
+    let key = format!("{DRAFT_PREFIX}{}:{}", seed.viewer, lead_id);
     let stored = seed.stored;
     let local: Option<LocalDraft> = storage::get(&key).and_then(|s| serde_json::from_str(&s).ok());
     let stored_version = stored.as_ref().map_or(0, |d| d.version);

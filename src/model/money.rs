@@ -1,5 +1,6 @@
 //! Money in the workspace's currency: the currencies a workspace can choose, and amounts (kept
 //! in hundredths, `deal_value_cents`) written the way people read them.
+use super::auth::CurrentUser;
 use super::error::AppError;
 
 /// ISO 4217 code, the symbol written before amounts, and the name shown in Settings.
@@ -26,6 +27,11 @@ pub const CURRENCIES: [(&str, &str, &str); 18] = [
 
 /// The workspace's currency when none was chosen.
 pub const DEFAULT_CURRENCY: &str = "USD";
+
+/// The currency of the signed-in user's workspace (the default when nobody is signed in).
+pub fn currency_of(user: Option<CurrentUser>) -> String {
+    user.map_or_else(|| DEFAULT_CURRENCY.to_string(), |u| u.currency)
+}
 
 /// A currency code from a form or the API (case does not matter), as stored.
 pub fn parse_currency(field: &str, raw: &str) -> Result<&'static str, AppError> {

@@ -8,7 +8,7 @@ use crate::components::kpi_card::KpiCard;
 use crate::components::status::{EmptyState, ErrorNotice, Loading};
 use crate::model::kpi::{format_rate, Kpis, Period};
 use crate::model::message::Channel;
-use crate::model::money::{format_money, DEFAULT_CURRENCY};
+use crate::model::money::{currency_of, format_money};
 use crate::model::response_time::format_duration;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -120,11 +120,7 @@ pub fn DashboardPage() -> impl IntoView {
         </div>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
-                let currency = me
-                    .await
-                    .ok()
-                    .flatten()
-                    .map_or_else(|| DEFAULT_CURRENCY.to_string(), |u| u.currency);
+                let currency = currency_of(me.await.ok().flatten());
                 match kpis.await {
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                     Ok(k) => view! { <KpiGrid k currency/> }.into_any(),

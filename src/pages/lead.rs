@@ -14,7 +14,7 @@ use crate::model::error::{form_error, AppError};
 use crate::model::event::ServerFrame;
 use crate::model::lead::{Lead, LeadInput, Stage};
 use crate::model::lead_merge::{self, Merge};
-use crate::model::money::{format_money, DEFAULT_CURRENCY};
+use crate::model::money::{currency_of, format_money};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -37,7 +37,7 @@ pub fn LeadPage() -> impl IntoView {
                     Ok(lead) => {
                         let me = me.await.ok().flatten();
                         let owner = me.as_ref().is_some_and(|u| u.role == Role::Owner);
-                        let currency = me.map_or_else(|| DEFAULT_CURRENCY.to_string(), |u| u.currency);
+                        let currency = currency_of(me);
                         view! { <LeadView lead=lead owners=owners owner currency/> }.into_any()
                     }
                 }

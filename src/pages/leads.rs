@@ -6,7 +6,7 @@ use crate::components::badges::StageBadge;
 use crate::components::local_time::LocalTime;
 use crate::components::status::{EmptyState, ErrorNotice, Loading};
 use crate::model::lead::Stage;
-use crate::model::money::{format_money, DEFAULT_CURRENCY};
+use crate::model::money::{currency_of, format_money};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -46,11 +46,7 @@ pub fn LeadsPage() -> impl IntoView {
         </Form>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
-                let currency = me
-                    .await
-                    .ok()
-                    .flatten()
-                    .map_or_else(|| DEFAULT_CURRENCY.to_string(), |u| u.currency);
+                let currency = currency_of(me.await.ok().flatten());
                 match leads.await {
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                     Ok(list) if list.is_empty() && q().is_empty() && stage().is_empty() => view! {

@@ -289,9 +289,9 @@ impl Store {
 
     /// Records that a provider call on the connection failed (its health in Settings).
     ///
-    /// Through the writer, like every write: a write on a pool connection would wait for the
-    /// writer's open batch with SQLite's busy handler, which sleeps in steps of up to 100 ms
-    /// (this was the webhook's p99 of 240–340 ms when its "last inbound" time was written so).
+    /// Through the writer: a write on a pool connection would wait for the writer's open batch
+    /// in SQLite's busy handler, which sleeps in steps of up to 100 ms (this was the webhook's
+    /// p99 of 240–340 ms when its "last inbound" time was written so).
     pub async fn connection_failed(&self, id: Uuid, error: &str) -> Result<(), sqlx::Error> {
         let mut tx = self.begin_write().await?;
         sqlx::query(

@@ -533,16 +533,21 @@ pub(super) async fn lead_removed_in(
     for (workspace, channel, at) in newest {
         delta.touch(workspace, &channel, Some(at), None);
     }
-    let lead: Option<(WorkspaceId, Option<DateTime<Utc>>)> =
-        sqlx::query_as("SELECT workspace_id, last_message_at FROM leads WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    if let Some((workspace, last)) = lead {
-        delta.touch(workspace, "", last, None);
+    #[derive(sqlx::FromRow)]
+    struct Removed {
+        #[sqlx(flatten)]
+        facts: LeadFacts,
+        last_message_at: Option<DateTime<Utc>>,
     }
-    if let Some(facts) = lead_facts_in(&mut *conn, id).await? {
-        delta.lead(&facts, -1);
+    let lead: Option<Removed> = sqlx::query_as(&format!(
+        "SELECT {LEAD_FACTS}, last_message_at FROM leads WHERE id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(lead) = lead {
+        delta.touch(lead.facts.workspace_id, "", lead.last_message_at, None);
+        delta.lead(&lead.facts, -1);
     }
     delta.apply(conn).await
 }
