@@ -505,3 +505,34 @@ async fn the_opens_chart_draws_no_line_for_a_series_with_nothing_in_it() {
     );
     assert!(html.contains("Clicked (none)"));
 }
+
+/// A lead's deal value edited with nothing else happening (no message, no stage change) still
+/// reaches open dashboards: the pipeline card is live too.
+#[tokio::test]
+async fn a_deal_value_edit_alone_moves_the_live_pipeline() {
+    let server = TestServer::start().await;
+    let owner = server.session("pipe@example.com", "Pipe").await;
+    let id = lead(&server, &owner.client, "Maya").await;
+    let mut dashboard = server.dashboard_socket(&owner.cookie).await;
+    // The update for the lead's creation first, so what follows is the edit's alone.
+    loop {
+        let frame = dashboard.next_of("stats_updated").await;
+        if frame["stats"]["pipeline_value_cents"] == 100_000 {
+            break;
+        }
+    }
+    let res = owner
+        .client
+        .patch(server.url(&format!("/api/leads/{id}")))
+        .json(&json!({"deal_value": "2500"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    loop {
+        let frame = dashboard.next_of("stats_updated").await;
+        if frame["stats"]["pipeline_value_cents"] == 250_000 {
+            break;
+        }
+    }
+}
