@@ -21,3 +21,4 @@ pub mod response_time;
 pub mod template;
 pub mod text;
 pub mod tracking;
+pub mod zone;

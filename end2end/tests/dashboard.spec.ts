@@ -1,6 +1,6 @@
 import { type Page } from "@playwright/test";
 import { test, expect } from "./fixtures";
-import { composer, createLeadViaApi, hydrated, openLead, signUpViaApi, uniqueEmail } from "./helpers";
+import { composer, createLeadViaApi, hydrated, leadWrote, openLead, signUpViaApi, uniqueEmail } from "./helpers";
 
 async function openDashboard(page: Page) {
   await page.goto("/dashboard?period=today");
@@ -150,4 +150,26 @@ test("notification settings saved in one tab reach a tab that was already open",
   expect(on.status()).toBe(200);
   await say("Hello again");
   await expect(inbox.getByTestId("toast").filter({ hasText: "New message from Quinn Quiet" })).toContainText("Hello again");
+});
+
+test.describe("in a browser set to Kathmandu (UTC+5:45)", () => {
+  test.use({ timezoneId: "Asia/Kathmandu" });
+
+  test("the dashboard asks for the browser's named zone, and today's chart starts at its midnight", async ({ context }) => {
+    await signUpViaApi(context, "Zone Viewer", uniqueEmail("zone"), "Zone Co");
+    const lead = await createLeadViaApi(context, { name: "Nima Sherpa", phone: "+14155550177" });
+    await leadWrote(context, lead, "sms", "Namaste!");
+    const page = await context.newPage();
+    // Chromium reports the zone by ICU's older name, Asia/Katmandu: the server knows both.
+    const asked = page.waitForRequest(
+      (r) => r.url().includes("/rpc/dashboard_analytics") && /tz=Asia\/Kath?mandu/.test(decodeURIComponent(r.postData() ?? "")),
+    );
+    await page.goto("/dashboard?period=today");
+    await hydrated(page);
+    await asked;
+    // The first hour drawn is 00:00 in Kathmandu (a day in UTC would begin at 05:45 here).
+    const chart = page.getByTestId("chart-messages");
+    await expect(chart.locator("rect")).toHaveCount(1);
+    await expect(chart.locator('text.axis[text-anchor="middle"]').first()).toHaveText("00:00");
+  });
 });

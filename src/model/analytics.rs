@@ -65,19 +65,19 @@ pub struct AnalyticsSummary {
 impl Analytics {
     /// Empty buckets covering `query`'s period up to `now`.
     pub fn empty(query: &DashboardQuery, now: DateTime<Utc>) -> Analytics {
-        let start = query.period.start(now, query.tz);
-        let bucket_secs = bucket_secs(query.period);
-        let count = ((now - start).num_seconds() / bucket_secs + 1).max(1);
-        let buckets = (0..count)
-            .map(|i| Bucket {
-                start: start + Duration::seconds(i * bucket_secs),
+        let mut edges = bucket_edges(query, now);
+        edges.pop();
+        let buckets = edges
+            .into_iter()
+            .map(|start| Bucket {
+                start,
                 ..Bucket::default()
             })
             .collect();
         Analytics {
             period: query.period,
             channel: query.channel,
-            bucket_secs,
+            bucket_secs: bucket_secs(query.period),
             buckets,
             responses: [0; 6],
         }
@@ -98,6 +98,27 @@ impl Analytics {
     }
 }
 
+/// Where the buckets of `query`'s period begin, oldest first, and where the last one ends:
+/// the viewer's hours since midnight for today, else the beginnings of their calendar days
+/// (a day with a daylight-saving change lasts 23 or 25 hours).
+pub fn bucket_edges(query: &DashboardQuery, now: DateTime<Utc>) -> Vec<DateTime<Utc>> {
+    let start = query.period.start(now, query.tz);
+    match query.period {
+        Period::Today => {
+            let hours = (now - start).num_hours().max(0) + 1;
+            (0..=hours).map(|h| start + Duration::hours(h)).collect()
+        }
+        _ => {
+            let first = query.tz.date_of(start);
+            let days = (query.tz.date_of(now) - first).num_days().max(0) + 1;
+            (0..=days)
+                .map(|d| query.tz.start_of(first + Duration::days(d)))
+                .collect()
+        }
+    }
+}
+
+/// The nominal length of a bucket, which tells the charts how to label them.
 pub fn bucket_secs(period: Period) -> i64 {
     match period {
         Period::Today => 3600,
@@ -108,7 +129,7 @@ pub fn bucket_secs(period: Period) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::kpi::TzOffset;
+    use crate::model::kpi::{TzOffset, Zone};
     use chrono::TimeZone;
 
     #[test]
@@ -127,7 +148,7 @@ mod tests {
         let week = DashboardQuery {
             period: Period::Days7,
             channel: None,
-            tz: TzOffset(60),
+            tz: TzOffset(60).into(),
         };
         let a = Analytics::empty(&week, now);
         assert_eq!(a.buckets.len(), 7);
@@ -141,5 +162,43 @@ mod tests {
         };
         // Local midnight was 23:00 UTC; 10:15 UTC is in the 12th hour since.
         assert_eq!(Analytics::empty(&today, now).buckets.len(), 12);
+    }
+
+    #[test]
+    fn a_month_across_the_end_of_summer_time_has_one_long_day() {
+        // New York, 10 Nov 2026: the 30 days began on 12 Oct (UTC−4); clocks went back on 1 Nov.
+        let now = Utc.with_ymd_and_hms(2026, 11, 10, 15, 0, 0).unwrap();
+        let month = DashboardQuery {
+            period: Period::Days30,
+            channel: None,
+            tz: Zone::Named(chrono_tz::Tz::America__New_York),
+        };
+        let edges = bucket_edges(&month, now);
+        assert_eq!(edges.len(), 31);
+        let hours: Vec<i64> = edges
+            .windows(2)
+            .map(|w| (w[1] - w[0]).num_hours())
+            .collect();
+        let long_day = 20; // 1 November
+        assert_eq!(hours[long_day], 25);
+        assert!(hours
+            .iter()
+            .enumerate()
+            .all(|(i, h)| i == long_day || *h == 24));
+        assert_eq!(
+            edges[0],
+            Utc.with_ymd_and_hms(2026, 10, 12, 4, 0, 0).unwrap()
+        );
+        assert_eq!(
+            edges[30],
+            Utc.with_ymd_and_hms(2026, 11, 11, 5, 0, 0).unwrap()
+        );
+        // That Sunday itself, seen late in the evening, has 25 hours.
+        let evening = Utc.with_ymd_and_hms(2026, 11, 2, 4, 30, 0).unwrap();
+        let today = DashboardQuery {
+            period: Period::Today,
+            ..month
+        };
+        assert_eq!(Analytics::empty(&today, evening).buckets.len(), 25);
     }
 }

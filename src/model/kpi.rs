@@ -2,7 +2,8 @@
 //! (period windows in the viewer's time zone) both sides share.
 use super::error::AppError;
 use super::message::Channel;
-use chrono::{DateTime, Duration, Utc};
+pub use super::zone::{TzOffset, Zone};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The dashboard's period selector: calendar days in the viewer's time zone, ending now.
@@ -49,43 +50,18 @@ impl Period {
         }
     }
 
-    /// Where the period starts: local midnight `days - 1` days before today's, as UTC.
-    pub fn start(self, now: DateTime<Utc>, tz: TzOffset) -> DateTime<Utc> {
-        local_midnight(now, tz) - Duration::days(self.days() - 1)
+    /// Where the period starts: the beginning of the local day `days - 1` days before today.
+    pub fn start(self, now: DateTime<Utc>, tz: impl Into<Zone>) -> DateTime<Utc> {
+        tz.into().day_start(now, self.days() - 1)
     }
-}
-
-/// The viewer's offset from UTC in minutes east (UTC+2 → 120): days start at their midnight.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct TzOffset(pub i32);
-
-impl TzOffset {
-    /// Real offsets lie between UTC−12 and UTC+14, in whole quarter hours (UTC+5:45 is
-    /// the finest there is): the dashboard's rollups are kept in 15-minute slots, so every
-    /// local midnight and hour is a slot boundary.
-    pub fn parse(raw: &str) -> Option<TzOffset> {
-        let minutes: i32 = raw.trim().parse().ok()?;
-        ((-12 * 60..=14 * 60).contains(&minutes) && minutes % 15 == 0).then_some(TzOffset(minutes))
-    }
-
-    pub fn seconds(self) -> i64 {
-        i64::from(self.0) * 60
-    }
-}
-
-/// The start of the local day that contains `now`, in UTC.
-pub fn local_midnight(now: DateTime<Utc>, tz: TzOffset) -> DateTime<Utc> {
-    let local = now.timestamp() + tz.seconds();
-    let midnight = local - local.rem_euclid(86_400) - tz.seconds();
-    DateTime::from_timestamp(midnight, 0).unwrap_or(now)
 }
 
 /// What the dashboard asks for: a period, optionally one channel, in the viewer's time zone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct DashboardQuery {
     pub period: Period,
     pub channel: Option<Channel>,
-    pub tz: TzOffset,
+    pub tz: Zone,
 }
 
 impl DashboardQuery {
@@ -106,15 +82,13 @@ impl DashboardQuery {
                 )
             })?),
         };
-        let tz = match tz.trim() {
-            "" => TzOffset::default(),
-            t => TzOffset::parse(t).ok_or_else(|| {
-                AppError::validation(
-                    "tz",
-                    "The time zone offset is minutes east of UTC, -720 to 840, in steps of 15.",
-                )
-            })?,
-        };
+        let tz = Zone::parse(tz).ok_or_else(|| {
+            AppError::validation(
+                "tz",
+                "Name a time zone (America/New_York), or give its offset in minutes east of UTC, \
+                 -720 to 840, in steps of 15.",
+            )
+        })?;
         Ok(DashboardQuery {
             period,
             channel,
@@ -283,7 +257,7 @@ mod tests {
             DashboardQuery::parse("7d", "fax", ""),
             Err(AppError::Validation { field, .. }) if field == "channel"
         ));
-        for tz in ["9999", "7", "abc"] {
+        for tz in ["9999", "7", "abc", "Mars/Olympus"] {
             assert!(matches!(
                 DashboardQuery::parse("7d", "", tz),
                 Err(AppError::Validation { field, .. }) if field == "tz"
@@ -291,12 +265,16 @@ mod tests {
         }
         assert_eq!(
             DashboardQuery::parse("", "", "345").unwrap().tz,
-            TzOffset(345)
+            Zone::Fixed(TzOffset(345))
+        );
+        assert_eq!(
+            DashboardQuery::parse("", "", "Asia/Kathmandu").unwrap().tz,
+            Zone::Named(chrono_tz::Tz::Asia__Kathmandu)
         );
         let q = DashboardQuery::parse("30d", "sms", "-300").unwrap();
         assert_eq!(q.period, Period::Days30);
         assert_eq!(q.channel, Some(Channel::Sms));
-        assert_eq!(q.tz, TzOffset(-300));
+        assert_eq!(q.tz, Zone::Fixed(TzOffset(-300)));
         assert_eq!(
             DashboardQuery::parse("", "all", "").unwrap(),
             DashboardQuery::default()

@@ -16,15 +16,24 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
-/// The viewer's offset from UTC in minutes east (0 on the server).
-fn browser_tz_offset() -> i32 {
+/// The viewer's time zone as the dashboard asks for it: the browser's IANA name
+/// (`Europe/Berlin`), so days follow its daylight-saving rules, or its current offset in
+/// minutes east where the browser names none. Empty (UTC) on the server.
+fn browser_time_zone() -> String {
     #[cfg(feature = "hydrate")]
     {
-        -(js_sys::Date::new_0().get_timezone_offset() as i32)
+        let options =
+            js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new())
+                .resolved_options();
+        js_sys::Reflect::get(&options, &"timeZone".into())
+            .ok()
+            .and_then(|zone| zone.as_string())
+            .filter(|zone| !zone.is_empty())
+            .unwrap_or_else(|| (-(js_sys::Date::new_0().get_timezone_offset() as i32)).to_string())
     }
     #[cfg(not(feature = "hydrate"))]
     {
-        0
+        String::new()
     }
 }
 
@@ -55,10 +64,10 @@ pub fn DashboardPage() -> impl IntoView {
         })
     });
     // Server render and hydration use UTC days; the browser then asks for its own.
-    let tz = RwSignal::new(0);
+    let tz = RwSignal::new(String::new());
     let local = RwSignal::new(false);
     Effect::new(move |_| {
-        tz.set(browser_tz_offset());
+        tz.set(browser_time_zone());
         local.set(true);
     });
     let realtime = use_realtime();
@@ -70,7 +79,7 @@ pub fn DashboardPage() -> impl IntoView {
         (
             period.get().as_str().to_string(),
             channel.get(),
-            tz.get().to_string(),
+            tz.get(),
             version(),
         )
     };

@@ -60,6 +60,7 @@ async fn unknown_period_channel_or_zone_is_a_422_naming_the_field() {
         ("tz=100000", "tz"),
         // Not a whole quarter hour: no real zone is, and the rollups count 15-minute slots.
         ("tz=7", "tz"),
+        ("tz=Mars/Olympus", "tz"),
     ] {
         for path in ["/api/dashboard/kpis", "/api/dashboard/analytics"] {
             let res = client
@@ -71,13 +72,17 @@ async fn unknown_period_channel_or_zone_is_a_422_naming_the_field() {
             assert_eq!(error_body(res).await["field"], field);
         }
     }
-    // Nepal (UTC+5:45) is a real zone.
-    let res = client
-        .get(server.url("/api/dashboard/kpis?tz=345"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    // Nepal (UTC+5:45) is a real zone, by offset or by name (what browsers send).
+    for zone in ["345", "Asia/Kathmandu", "America/New_York"] {
+        for path in ["/api/dashboard/kpis", "/api/dashboard/analytics"] {
+            let res = client
+                .get(server.url(&format!("{path}?period=30d&tz={zone}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200, "{path}?tz={zone}");
+        }
+    }
     let res = client
         .get(server.url("/api/activity?before=soon"))
         .send()

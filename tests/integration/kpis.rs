@@ -3,7 +3,7 @@
 //! never counted.
 use chrono::{DateTime, TimeZone, Utc};
 use leadwire::model::ids::{LeadId, MessageId, UserId, WorkspaceId};
-use leadwire::model::kpi::{DashboardQuery, Period, TzOffset};
+use leadwire::model::kpi::{DashboardQuery, Period, TzOffset, Zone};
 use leadwire::model::lead::{LeadFields, Stage};
 use leadwire::model::message::{Channel, Direction};
 use leadwire::server::store::messages::NewMessage;
@@ -208,7 +208,7 @@ fn query(period: Period, channel: Option<Channel>) -> DashboardQuery {
     DashboardQuery {
         period,
         channel,
-        tz: TzOffset(0),
+        tz: TzOffset(0).into(),
     }
 }
 
@@ -357,10 +357,91 @@ async fn periods_follow_the_viewers_calendar_day() {
     let hawaii = DashboardQuery {
         period: Period::Today,
         channel: None,
-        tz: TzOffset(-600),
+        tz: TzOffset(-600).into(),
     };
     let k = f.store.kpis(f.a, &hawaii, now()).await.unwrap();
     assert_eq!(k.sent_today, 1, "only m12 (14:00 UTC)");
+}
+
+#[tokio::test]
+async fn days_follow_the_viewers_zone_across_a_daylight_saving_change() {
+    let f = fixture().await;
+    // A workspace of its own: the fixture's later messages would count as "today" below.
+    let (c, _) = f
+        .store
+        .create_workspace_with_owner(
+            "C",
+            NewUser {
+                name: "Owner C",
+                email: "c@example.com",
+                password_hash: "x",
+            },
+        )
+        .await
+        .unwrap();
+    // New York left summer time (UTC−4) at 02:00 on 1 November 2026 (UTC−5 after).
+    let flo = f.lead(c, "Flo", Stage::New, 0, at(1, 10, 0, 0)).await;
+    let sms = |when| f.msg(c, flo, OUT, Channel::Sms, "sent", when);
+    sms(at(20, 10, 4, 30)).await; // 00:30 on 20 Oct, summer time
+    sms(at(1, 11, 4, 30)).await; // 00:30 on 1 Nov, still summer time
+    sms(at(2, 11, 4, 30)).await; // 23:30 on 1 Nov, standard time
+    let ny = DashboardQuery {
+        period: Period::Days30,
+        channel: None,
+        tz: Zone::Named(chrono_tz::Tz::America__New_York),
+    };
+    // Late on the 25-hour day itself, "today" began at its midnight, in summer time.
+    let evening = at(2, 11, 4, 45);
+    let today = DashboardQuery {
+        period: Period::Today,
+        ..ny
+    };
+    let k = f.store.kpis(c, &today, evening).await.unwrap();
+    assert_eq!(k.sent_today, 2, "00:30 and 23:30 on 1 Nov");
+    let hours = f.store.analytics(c, &today, evening).await.unwrap();
+    assert_eq!(hours.buckets.len(), 25);
+    assert_eq!(
+        hours.buckets.iter().map(|b| b.by_channel[1]).sum::<i64>(),
+        2
+    );
+    let k = f
+        .store
+        .kpis(
+            c,
+            &DashboardQuery {
+                tz: TzOffset(-300).into(),
+                ..today
+            },
+            evening,
+        )
+        .await
+        .unwrap();
+    assert_eq!(k.sent_today, 1, "a fixed UTC−5 day began at 05:00 UTC");
+    // Then the first minutes of 2 November.
+    sms(at(2, 11, 5, 30)).await; // 00:30 on 2 Nov
+    let now = at(10, 11, 15, 0);
+    let month = f.store.analytics(c, &ny, now).await.unwrap();
+    // 12 Oct to 10 Nov, each day from its own midnight: 04:00 UTC before the change, 05:00 after.
+    assert_eq!(month.buckets.len(), 30);
+    assert_eq!(month.buckets[0].start, at(12, 10, 4, 0));
+    assert_eq!(month.buckets[20].start, at(1, 11, 4, 0));
+    assert_eq!(month.buckets[21].start, at(2, 11, 5, 0));
+    let sms_per_day: Vec<(usize, i64)> = month
+        .buckets
+        .iter()
+        .map(|b| b.by_channel[1])
+        .enumerate()
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    assert_eq!(sms_per_day, vec![(8, 1), (20, 2), (21, 1)]);
+    // The offset New York has on 10 Nov, kept all month, puts the summer midnights an hour
+    // late: the message of 00:30 on 20 Oct would count for 19 Oct.
+    let fixed = DashboardQuery {
+        tz: TzOffset(-300).into(),
+        ..ny
+    };
+    let wrong = f.store.analytics(c, &fixed, now).await.unwrap();
+    assert_eq!(wrong.buckets[7].by_channel[1], 1);
 }
 
 #[tokio::test]

@@ -422,7 +422,7 @@ fn queries() -> Vec<DashboardQuery> {
                 all.push(DashboardQuery {
                     period,
                     channel,
-                    tz: TzOffset(tz),
+                    tz: TzOffset(tz).into(),
                 });
             }
         }
@@ -463,7 +463,7 @@ async fn rollups_give_the_figures_the_rows_give() {
     let month = DashboardQuery {
         period: Period::Days30,
         channel: None,
-        tz: TzOffset(0),
+        tz: TzOffset(0).into(),
     };
     let k = w.store.kpis(w.workspaces[0], &month, now).await.unwrap();
     assert!(
@@ -729,7 +729,7 @@ async fn the_migration_fills_the_rollups_from_existing_rows() {
     let month = DashboardQuery {
         period: Period::Days30,
         channel: None,
-        tz: TzOffset(0),
+        tz: TzOffset(0).into(),
     };
     let k = store.kpis(ws, &month, now).await.unwrap();
     assert!(
@@ -822,7 +822,7 @@ async fn deleting_leads_takes_out_exactly_what_they_counted() {
     let month = DashboardQuery {
         period: Period::Days30,
         channel: None,
-        tz: TzOffset(0),
+        tz: TzOffset(0).into(),
     };
     let before = w.store.kpis(w.workspaces[0], &month, now).await.unwrap();
     let leads: Vec<(LeadId, WorkspaceId)> =

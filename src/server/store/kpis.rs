@@ -3,7 +3,7 @@
 //! rollups change in the same transaction as the rows they count.
 use super::events::append;
 use super::Store;
-use crate::model::analytics::{response_bucket, Analytics};
+use crate::model::analytics::{bucket_edges, response_bucket, Analytics};
 use crate::model::event::ServerFrame;
 use crate::model::ids::WorkspaceId;
 use crate::model::kpi::{DashboardQuery, Kpis, Period};
@@ -141,25 +141,32 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Analytics, sqlx::Error> {
         let mut analytics = Analytics::empty(query, now);
+        let edges = bucket_edges(query, now);
         let start = query.period.start(now, query.tz);
         let channel = query.channel.map(Channel::as_str);
         let mut tx = self.pool().begin().await?;
-        // Messages by created slot, receipts by the slot they happened in: one row per
-        // bucket and channel (a bucket is a whole number of slots).
-        // The channels listed (not the all-channels rows): one index range each.
+        // Messages by created slot, receipts by the slot they happened in, summed per bucket
+        // and channel. Each bucket is its own range of slots (`b` below): a viewer's day is
+        // not always 96 slots long (daylight saving), so a bucket cannot be computed by
+        // dividing. The channels listed (not the all-channels rows): one index range each.
         let channels = Channel::ALL.map(|c| format!("'{}'", c.as_str())).join(", ");
-        let rows: Vec<(i64, String, i64, i64, i64, i64)> = sqlx::query_as(&format!(
-            "SELECT (slot - ?2) / ?3 AS b, channel, SUM(sent + received), SUM(opens_human), \
-             SUM(opens_proxy), SUM(clicks) FROM message_rollups \
-             WHERE workspace_id = ?1 AND channel IN ({channels}) \
-             AND slot >= ?2 AND (?4 IS NULL OR channel = ?4) GROUP BY b, channel"
-        ))
-        .bind(workspace)
-        .bind(slot(start))
-        .bind(analytics.bucket_secs / SLOT_SECS)
-        .bind(channel)
-        .fetch_all(&mut *tx)
-        .await?;
+        let buckets = (0..edges.len().saturating_sub(1))
+            .map(|i| format!("({i}, ?{}, ?{})", i + 3, i + 4))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "WITH b(i, lo, hi) AS (VALUES {buckets}) \
+             SELECT b.i, r.channel, SUM(r.sent + r.received), SUM(r.opens_human), \
+             SUM(r.opens_proxy), SUM(r.clicks) FROM b JOIN message_rollups r \
+             ON r.workspace_id = ?1 AND r.channel IN ({channels}) \
+             AND r.slot >= b.lo AND r.slot < b.hi AND (?2 IS NULL OR r.channel = ?2) \
+             GROUP BY b.i, r.channel"
+        );
+        let mut rows_query = sqlx::query_as(&sql).bind(workspace).bind(channel);
+        for edge in &edges {
+            rows_query = rows_query.bind(slot(*edge));
+        }
+        let rows: Vec<(i64, String, i64, i64, i64, i64)> = rows_query.fetch_all(&mut *tx).await?;
         for (b, channel, messages, human, proxy, clicks) in rows {
             let Some(bucket) = usize::try_from(b)
                 .ok()
