@@ -1,5 +1,6 @@
 //! The HTML shell, the router and the page list.
 use crate::components::layout::AppLayout;
+use crate::components::theme::{self, ThemeState};
 use crate::pages::{
     dashboard::DashboardPage,
     inbox::InboxPage,
@@ -22,13 +23,15 @@ use leptos_router::{
 
 /// The document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The theme chosen in this browser (a cookie), drawn from the first byte.
+    let theme = theme::current();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="en" data-theme=theme.attribute()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
-                <meta name="color-scheme" content="light"/>
+                <meta name="color-scheme" content=theme.color_scheme()/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
@@ -47,6 +50,9 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     // Effects run only in the browser, after hydration: tests wait for this marker.
     Effect::new(|_| mark_hydrated());
+    let theme = RwSignal::new(theme::current());
+    provide_context(ThemeState(theme));
+    Effect::new(move |_| theme::follow_other_tabs(theme));
 
     // Every page is rendered whole on the server (Async), so it reads without JavaScript.
     let ssr = SsrMode::Async;

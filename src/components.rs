@@ -17,4 +17,5 @@ pub mod message_list;
 pub mod presence;
 pub mod status;
 pub mod template_picker;
+pub mod theme;
 pub mod toasts;

@@ -1,4 +1,4 @@
-//! `/settings`: your profile (name, password), the team (members and invites), the workspace's
+//! `/settings`: your profile (name, password, appearance), the team (members and invites), the workspace's
 //! channels and mail, personal API tokens, and (owners) deleting the workspace.
 use super::settings_channels::ChannelsSection;
 use super::settings_mailbox::MailboxSection;
@@ -16,6 +16,7 @@ use crate::components::field::{Field, FormError};
 use crate::components::layout::ProfileVersion;
 use crate::components::local_time::{LocalTime, TimeStyle};
 use crate::components::status::{ErrorNotice, Loading};
+use crate::components::theme::ThemeChoice;
 use crate::model::auth::Role;
 use crate::model::error::{field_error, form_error};
 use leptos::prelude::*;
@@ -97,6 +98,7 @@ fn ProfileSection() -> impl IntoView {
             {move || matches!(changed.get(), Some(Ok(()))).then(|| view! {
                 <p class="notice success" role="status">"Password changed. Your other devices are signed out."</p>
             })}
+            <ThemeChoice/>
         </section>
     }
 }
