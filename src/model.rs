@@ -1,6 +1,7 @@
 //! Shared types and pure logic (no I/O), compiled for the server and the WASM client alike.
 pub mod activity;
 pub mod analytics;
+pub mod attachment;
 pub mod auth;
 pub mod draft;
 pub mod error;

@@ -34,4 +34,5 @@ pub mod store;
 pub mod team;
 pub mod throttle;
 pub mod tracking;
+pub mod uploads;
 pub mod workspaces;

@@ -205,6 +205,9 @@ pub struct MessageInput {
     #[serde(deserialize_with = "super::text::null_as_empty")]
     pub template_language: String,
     pub template_params: Vec<String>,
+    /// Files to send with it (SMS, WhatsApp, Instagram): ids `POST /api/uploads` gave.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<String>,
 }
 
 /// A message ready to store: every field valid.
@@ -218,6 +221,8 @@ pub struct MessageFields {
     pub guard: CollisionGuard,
     /// The template to send instead of free text (its body is filled in when it is found).
     pub template: Option<super::template::TemplateUse>,
+    /// Uploaded files to send with it (checked against the channel when they are found).
+    pub attachments: Vec<Uuid>,
 }
 
 /// Whether to check for a teammate's message sent while this one was being written.
@@ -253,9 +258,27 @@ impl MessageInput {
                 "Only a message to the lead can be a template.",
             ));
         }
-        // A template's text is filled in from the template itself.
+        let attachments = self
+            .attachments
+            .iter()
+            .map(|id| Uuid::parse_str(id.trim()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| {
+                AppError::validation(
+                    "attachments",
+                    "attachments must be ids that POST /api/uploads gave.",
+                )
+            })?;
+        if !attachments.is_empty() && (direction == Direction::Inbound || template.is_some()) {
+            return Err(AppError::validation(
+                "attachments",
+                "Files go with a message you write to the lead, not with a template.",
+            ));
+        }
+        // A template's text is filled in from the template itself; a file may go without text.
         let body = match template {
             Some(_) => String::new(),
+            None if !attachments.is_empty() && self.body.trim().is_empty() => String::new(),
             None => parse_body(&self.body)?,
         };
         if direction == Direction::Outbound {
@@ -285,6 +308,7 @@ impl MessageInput {
             client_id,
             guard,
             template,
+            attachments,
         })
     }
 }

@@ -50,6 +50,7 @@ pub fn router(state: AppState) -> Router {
         .route("/outbox/{id}/html", get(super::outbox::html))
         .route("/inbound/{id}/html", get(super::email::received::html))
         .route("/attachments/{id}", get(super::email::received::attachment))
+        .route("/media/{token}", get(super::uploads::media))
         .nest("/api", crate::api::rest::routes())
         .merge(super::static_files::pkg_routes(&state.settings.site_root))
         .merge(pages)
@@ -80,6 +81,8 @@ pub fn router(state: AppState) -> Router {
         .merge(super::email::inbound_webhook::routes())
         .merge(super::channels::webhook::routes())
         .merge(super::channels::meta_webhook::routes())
+        // Files for messages: larger than the app's JSON bodies, so with a limit of their own.
+        .merge(super::uploads::routes(&state))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security_headers,

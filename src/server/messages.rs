@@ -113,6 +113,7 @@ pub async fn record(
             fields.body = text;
         }
     }
+    check_attachments(state, workspace, &fields).await?;
     if fields.direction == Direction::Outbound && fields.guard != CollisionGuard::Off {
         check_collision(state, caller, lead_id, &fields).await?;
     }
@@ -258,6 +259,32 @@ async fn retry_delivery(
 /// Refuses a send when a teammate messaged the lead after the sender started writing (the
 /// browser warns first; this catches a warning that never arrived). A retry of a send that
 /// already went through is not a collision.
+/// The message's files exist in the workspace and its channel carries them (refused at
+/// `attachments` before anything is stored).
+async fn check_attachments(
+    state: &AppState,
+    workspace: crate::model::ids::WorkspaceId,
+    fields: &MessageFields,
+) -> Result<(), AppError> {
+    if fields.attachments.is_empty() {
+        return Ok(());
+    }
+    let files = state
+        .store
+        .uploads(workspace, &fields.attachments)
+        .await
+        .map_err(internal("reading uploads"))?;
+    if files.len() != fields.attachments.len() {
+        return Err(AppError::validation(
+            "attachments",
+            "A file is no longer there to send (an upload waits a day): attach it again.",
+        ));
+    }
+    let types: Vec<&str> = files.iter().map(|f| f.content_type.as_str()).collect();
+    crate::model::attachment::check_for(fields.channel, &types, fields.body.chars().count())
+        .map_err(|why| AppError::validation("attachments", why))
+}
+
 async fn check_collision(
     state: &AppState,
     caller: &Caller,

@@ -55,7 +55,7 @@ pub async fn read_body_first(
 
 /// The whole body when it is at most `max` bytes; `None` when it is larger (its rest drained as
 /// far as the module comment says) or breaks off.
-async fn read_within(body: Body, max: usize) -> Option<axum::body::Bytes> {
+pub async fn read_within(body: Body, max: usize) -> Option<axum::body::Bytes> {
     let mut stream = body.into_data_stream();
     let mut kept = Vec::new();
     let mut seen = 0usize;

@@ -22,6 +22,7 @@ pub mod sessions;
 pub mod templates;
 pub mod tracking;
 pub mod turns;
+pub mod uploads;
 pub mod users;
 pub mod workspaces;
 mod writer;

@@ -6,7 +6,7 @@ use crate::support::{error_body, message, Session, TestServer};
 use leadwire::server::channels::twilio::{signature, SIGNATURE_HEADER};
 use serde_json::{json, Value};
 
-async fn server_with(twilio: &FakeTwilio) -> TestServer {
+pub(crate) async fn server_with(twilio: &FakeTwilio) -> TestServer {
     let base = twilio.base.clone();
     TestServer::start_with(move |s| {
         s.channels.twilio_api_base = base;
@@ -17,7 +17,12 @@ async fn server_with(twilio: &FakeTwilio) -> TestServer {
     .await
 }
 
-async fn lead_with_phone(server: &TestServer, owner: &Session, name: &str, phone: &str) -> String {
+pub(crate) async fn lead_with_phone(
+    server: &TestServer,
+    owner: &Session,
+    name: &str,
+    phone: &str,
+) -> String {
     server
         .create_lead(
             &owner.client,
@@ -30,7 +35,12 @@ async fn lead_with_phone(server: &TestServer, owner: &Session, name: &str, phone
 }
 
 /// Connects `channel` to the fake Twilio; returns its webhook URL.
-async fn connect(server: &TestServer, owner: &Session, channel: &str, sender: &str) -> String {
+pub(crate) async fn connect(
+    server: &TestServer,
+    owner: &Session,
+    channel: &str,
+    sender: &str,
+) -> String {
     let res = server
         .rpc(
             &owner.client,
@@ -76,7 +86,11 @@ async fn post_signed(
         .unwrap()
 }
 
-async fn thread(server: &TestServer, client: &reqwest::Client, lead: &str) -> Vec<Value> {
+pub(crate) async fn thread(
+    server: &TestServer,
+    client: &reqwest::Client,
+    lead: &str,
+) -> Vec<Value> {
     server
         .get_json(client, &format!("/api/messages/{lead}"))
         .await["messages"]

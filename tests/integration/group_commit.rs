@@ -54,6 +54,7 @@ fn fields(body: String) -> MessageFields {
         client_id: uuid::Uuid::new_v4(),
         guard: CollisionGuard::Off,
         template: None,
+        attachments: Vec::new(),
     }
 }
 

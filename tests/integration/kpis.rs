@@ -520,6 +520,7 @@ async fn recording_messages_derives_the_same_facts_as_a_full_recompute() {
             client_id: uuid::Uuid::new_v4(),
             guard: CollisionGuard::Off,
             template: None,
+            attachments: Vec::new(),
         };
         let recorded = f
             .store

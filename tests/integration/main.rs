@@ -27,6 +27,7 @@ mod leads;
 mod messages;
 mod meta_channels;
 mod migrations;
+mod outbound_media;
 mod presence;
 mod profile;
 mod reads;

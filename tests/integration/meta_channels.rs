@@ -9,7 +9,7 @@ use crate::support::{error_body, message, TestServer};
 use leadwire::server::channels::meta::{signature, SIGNATURE_HEADER};
 use serde_json::{json, Value};
 
-async fn server_with(meta: &FakeMeta) -> TestServer {
+pub(crate) async fn server_with(meta: &FakeMeta) -> TestServer {
     let base = meta.base.clone();
     TestServer::start_with(move |s| {
         s.channels.meta_graph_base = base;

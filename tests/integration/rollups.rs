@@ -247,6 +247,7 @@ async fn workload(w: &World, now: DateTime<Utc>) {
             client_id: uuid::Uuid::new_v4(),
             guard: CollisionGuard::Off,
             template: None,
+            attachments: Vec::new(),
         };
         w.store
             .record_message(ws, lead, None, &fields, None)
@@ -783,6 +784,7 @@ async fn sends_batched_into_one_commit_count_like_a_recount() {
                 client_id: uuid::Uuid::new_v4(),
                 guard: CollisionGuard::Off,
                 template: None,
+                attachments: Vec::new(),
             };
             store
                 .record_message(ws, lead, None, &fields, None)

@@ -40,6 +40,43 @@ pub fn message_body(whatsapp: bool, to: &str, text: &str) -> Value {
     }
 }
 
+/// A file sent with a message, by the URL Meta fetches it from (`/media/{token}`).
+pub struct OutgoingFile<'a> {
+    pub url: &'a str,
+    /// `image`, `audio`, `video` or `document` (`model::attachment::kind`).
+    pub kind: &'static str,
+    pub filename: &'a str,
+}
+
+/// The request body of a message carrying `file`: on WhatsApp a media message by link (the
+/// text, if any, as its caption; a document keeps its file name), on Instagram an attachment
+/// (which carries no text: the composer refuses text beside it).
+pub fn media_body(whatsapp: bool, to: &str, text: &str, file: &OutgoingFile) -> Value {
+    if whatsapp {
+        let mut media = json!({"link": file.url});
+        if !text.is_empty() && file.kind != "audio" {
+            media["caption"] = json!(text);
+        }
+        if file.kind == "document" {
+            media["filename"] = json!(file.filename);
+        }
+        json!({
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": to,
+            "type": file.kind,
+            file.kind: media,
+        })
+    } else {
+        let kind = if file.kind == "document" {
+            "file"
+        } else {
+            file.kind
+        };
+        json!({"recipient": {"id": to}, "message": {"attachment": {"type": kind, "payload": {"url": file.url}}}})
+    }
+}
+
 /// The request body of an approved WhatsApp template to `to`, its body parameters in order.
 pub fn template_body(to: &str, template: &crate::model::template::TemplateUse) -> Value {
     let mut body = json!({
@@ -77,6 +114,7 @@ pub async fn send(
     to: &str,
     text: &str,
     template: Option<&crate::model::template::TemplateUse>,
+    file: Option<&OutgoingFile<'_>>,
 ) -> Result<String, SendError> {
     let url = format!(
         "{}/{GRAPH_VERSION}/{}/messages",
@@ -91,8 +129,9 @@ pub async fn send(
     let answer = http
         .post(&url)
         .bearer_auth(account.access_token)
-        .json(&match template {
-            Some(template) if whatsapp => template_body(&to, template),
+        .json(&match (template, file) {
+            (Some(template), _) if whatsapp => template_body(&to, template),
+            (_, Some(file)) => media_body(whatsapp, &to, text, file),
             _ => message_body(whatsapp, &to, text),
         })
         .timeout(account.timeout)
@@ -376,6 +415,38 @@ fn instagram_item(event: &Value, at: chrono::DateTime<chrono::Utc>, items: &mut 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_goes_by_link_as_each_api_wants_it() {
+        let picture = OutgoingFile {
+            url: "https://lw.example/media/ab",
+            kind: "image",
+            filename: "plan.png",
+        };
+        assert_eq!(
+            media_body(true, "15551230000", "Our floor plan", &picture),
+            json!({
+                "messaging_product": "whatsapp",
+                "recipient_type": "individual",
+                "to": "15551230000",
+                "type": "image",
+                "image": {"link": "https://lw.example/media/ab", "caption": "Our floor plan"},
+            })
+        );
+        let pdf = OutgoingFile {
+            kind: "document",
+            filename: "quote.pdf",
+            ..picture
+        };
+        assert_eq!(
+            media_body(true, "1555", "", &pdf)["document"],
+            json!({"link": "https://lw.example/media/ab", "filename": "quote.pdf"})
+        );
+        assert_eq!(
+            media_body(false, "17841400000", "", &pdf),
+            json!({"recipient": {"id": "17841400000"}, "message": {"attachment": {"type": "file", "payload": {"url": "https://lw.example/media/ab"}}}})
+        );
+    }
 
     /// `X-Hub-Signature-256` is the scheme GitHub documents for its webhooks, with this
     /// published example (secret, payload, header); Meta signs the same way with the app

@@ -84,6 +84,7 @@ pub async fn send_test(
                 },
                 &to,
                 twilio::Content::Text(&text),
+                &[],
                 &super::webhook_url(state, &connection),
             )
             .await
@@ -109,6 +110,7 @@ pub async fn send_test(
                 &to,
                 &text,
                 (channel == Channel::Whatsapp).then_some(&hello),
+                None,
             )
             .await
         }

@@ -30,12 +30,14 @@ pub enum Content<'a> {
     Template { sid: &'a str, params: &'a [String] },
 }
 
-/// Hands one message to Twilio; the message SID it was given on success.
+/// Hands one message to Twilio, with the files at `media` (URLs Twilio fetches, sent as MMS);
+/// the message SID it was given on success.
 pub async fn send(
     http: &reqwest::Client,
     account: &Account<'_>,
     to: &str,
     content: Content<'_>,
+    media: &[String],
     status_callback: &str,
 ) -> Result<String, SendError> {
     let url = format!(
@@ -52,6 +54,8 @@ pub async fn send(
         (sender_field, account.sender.to_string()),
     ];
     match content {
+        // A picture may go without text.
+        Content::Text(body) if body.is_empty() && !media.is_empty() => {}
         Content::Text(body) => form.push(("Body", body.to_string())),
         Content::Template { sid, params } => {
             let variables: serde_json::Map<String, serde_json::Value> = params
@@ -66,6 +70,7 @@ pub async fn send(
             ));
         }
     }
+    form.extend(media.iter().map(|url| ("MediaUrl", url.clone())));
     form.push(("StatusCallback", status_callback.to_string()));
     let answer = http
         .post(&url)

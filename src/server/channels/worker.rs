@@ -97,6 +97,17 @@ async fn hand_over(
         "meta" => {
             let token = open_token(state, job)?;
             let template = template_of(job);
+            let urls = media_urls(state, job);
+            // WhatsApp and Instagram take one file per message (checked before it was queued).
+            let file = job
+                .media
+                .first()
+                .zip(urls.first())
+                .map(|(m, url)| meta::OutgoingFile {
+                    url,
+                    kind: crate::model::attachment::kind(&m.content_type),
+                    filename: &m.filename,
+                });
             meta::send(
                 http,
                 &meta::Account {
@@ -111,6 +122,7 @@ async fn hand_over(
                 &job.to_address,
                 &job.body,
                 template.as_ref(),
+                file.as_ref(),
             )
             .await
         }
@@ -146,11 +158,26 @@ async fn hand_over(
                     },
                     None => twilio::Content::Text(&job.body),
                 },
+                &media_urls(state, job),
                 &callback,
             )
             .await
         }
     }
+}
+
+/// Where the provider fetches the message's files: public URLs only the delivery knows.
+fn media_urls(state: &AppState, job: &DeliveryJob) -> Vec<String> {
+    job.media
+        .iter()
+        .map(|m| {
+            format!(
+                "{}/media/{}",
+                state.settings.public_url.trim_end_matches('/'),
+                m.public_token
+            )
+        })
+        .collect()
 }
 
 /// The template a queued message is sent as, if any.

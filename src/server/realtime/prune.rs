@@ -1,4 +1,5 @@
-//! Keeps the event log to its retention window, so resume points older than it get `reset`.
+//! Keeps the event log to its retention window, so resume points older than it get `reset`,
+//! and drops files uploaded for messages never sent (after a day).
 use crate::server::store::Store;
 use std::time::Duration;
 
@@ -11,6 +12,10 @@ pub async fn prune_forever(store: Store, retention_secs: i64) {
             Ok(0) => {}
             Ok(n) => tracing::debug!(pruned = n, "pruned old events"),
             Err(e) => tracing::warn!(error = %e, "pruning events failed"),
+        }
+        // Files uploaded for a message that was never sent.
+        if let Err(e) = store.prune_uploads(chrono::Duration::days(1)).await {
+            tracing::warn!(error = %e, "pruning unsent uploads failed");
         }
         tokio::time::sleep(every).await;
     }

@@ -80,6 +80,9 @@ pub struct DeliveryJob {
     pub attempts: i64,
     #[sqlx(flatten)]
     pub connection: Connection,
+    /// Files to send with it, fetched by the provider from `/media/{token}`.
+    #[sqlx(skip)]
+    pub media: Vec<super::uploads::MediaLink>,
 }
 
 /// What a provider reported about a message it took.
@@ -339,6 +342,13 @@ impl Store {
                 .await?,
             ),
         };
+        let job = match job {
+            Some(mut job) => {
+                job.media = super::uploads::media_links_in(&mut tx, job.message_id).await?;
+                Some(job)
+            }
+            None => None,
+        };
         tx.commit(Vec::new()).await?;
         Ok(job)
     }
@@ -543,6 +553,7 @@ impl Store {
             client_id,
             guard: CollisionGuard::Off,
             template: None,
+            attachments: Vec::new(),
         };
         let metas: Vec<AttachmentMeta> = incoming
             .media

@@ -120,6 +120,7 @@ impl Store {
             client_id: client_id(workspace, &email.message_id),
             guard: CollisionGuard::Off,
             template: None,
+            attachments: Vec::new(),
         };
         // Named before the message is built, so its live event lists them.
         let attachments: Vec<AttachmentMeta> = email

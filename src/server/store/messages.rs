@@ -46,7 +46,7 @@ const MESSAGE_SELECT: &str =
      CASE WHEN ie.message_id IS NOT NULL THEN (SELECT json_group_array(json_object('id', lower(hex(a.id)), \
        'filename', a.filename, 'content_type', a.content_type, 'size', a.size)) \
        FROM (SELECT * FROM inbound_attachments WHERE message_id = m.id ORDER BY position) a) \
-     WHEN m.direction = 'inbound' AND m.channel IN ('sms', 'whatsapp', 'instagram') THEN \
+     WHEN m.channel IN ('sms', 'whatsapp', 'instagram') THEN \
        (SELECT json_group_array(json_object('id', lower(hex(c.id)), 'filename', c.filename, \
        'content_type', c.content_type, 'size', c.size)) \
        FROM (SELECT * FROM channel_media WHERE message_id = m.id ORDER BY position) c) END AS attachments \
@@ -373,6 +373,12 @@ pub(super) async fn record_in(
         }
         None => {}
     }
+    // Files sent with it (checked by the caller), kept beside it like received ones.
+    let sent_files = if fields.attachments.is_empty() {
+        Vec::new()
+    } else {
+        super::uploads::attach_in(&mut *tx, workspace, id, &fields.attachments).await?
+    };
     let mut rollups = Delta::default();
     rollups.message_inserted(
         &MessageFacts {
@@ -423,7 +429,11 @@ pub(super) async fn record_in(
         proxy_opened_at: None,
         quoted: received.quoted.map(str::to_string),
         auto_reply: received.auto_reply,
-        attachments: received.attachments.to_vec(),
+        attachments: if sent_files.is_empty() {
+            received.attachments.to_vec()
+        } else {
+            sent_files
+        },
         has_html: received.has_html,
         omitted: received.omitted.to_vec(),
         delivered_via: None,
