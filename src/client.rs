@@ -6,3 +6,4 @@ pub mod outbox;
 pub mod presence;
 pub mod realtime;
 pub mod storage;
+pub mod upload;

@@ -1,5 +1,6 @@
 //! Reusable view pieces.
 pub mod activity_feed;
+pub mod attach;
 pub mod badges;
 pub mod charts;
 pub mod collision;

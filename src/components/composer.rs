@@ -1,5 +1,6 @@
 //! The composer under a thread: channel, subject for email, the message, Send, draft status;
 //! outside WhatsApp's 24-hour window, the workspace's templates instead of free text.
+use super::attach::{takes_files, AttachButton, AttachedFiles, Attachments};
 use super::badges::ChannelIcon;
 use super::template_picker::{TemplatePick, TemplatePicker};
 use crate::client::draft::DraftHandle;
@@ -35,8 +36,11 @@ pub fn Composer(
     /// The workspace's WhatsApp templates, offered while the window is closed.
     templates: Vec<crate::model::template::Template>,
     pick: TemplatePick,
+    /// Files to send with the text (SMS, WhatsApp, Instagram).
+    attach: Attachments,
 ) -> impl IntoView {
     let closed = move || window.with(Option::is_some);
+    let files_shown = Signal::derive(move || takes_files(draft.channel.get()) && !closed());
     let offers_templates =
         move || closed() && crate::model::template::has_templates(draft.channel.get());
     let available = {
@@ -66,7 +70,10 @@ pub fn Composer(
             if closed() {
                 return offers_templates() && pick.ready() && available(draft.channel.get());
             }
-            !draft.content.with(|c| c.trim().is_empty())
+            // A file may go without text; Send waits for uploads still on their way.
+            let has_files = files_shown.get() && attach.has_files();
+            (has_files || !draft.content.with(|c| c.trim().is_empty()))
+                && !(files_shown.get() && attach.busy())
                 && available(draft.channel.get())
                 && too_long().is_none()
         }
@@ -188,7 +195,9 @@ pub fn Composer(
             >
                 {initial_text}
             </textarea>
+            <AttachedFiles attach shown=files_shown/>
             <div class="composer-foot">
+                <AttachButton attach shown=files_shown/>
                 <span class="draft-status" data-testid="draft-status" aria-live="polite">
                     {move || draft.status.get().label()}
                 </span>

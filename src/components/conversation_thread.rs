@@ -1,4 +1,5 @@
 //! `ConversationThread`: one timeline per lead across channels, live in every tab.
+use super::attach::Attachments;
 use super::badges::ChannelBadge;
 use super::collision::{CollisionNote, CollisionWarning};
 use super::composer::{ChannelChoice, Composer};
@@ -171,6 +172,7 @@ fn ThreadView(
     let windows = data.windows;
     let templates = data.templates;
     let pick = TemplatePick::new();
+    let attach = Attachments::new();
     let chatted = messages.with_untracked(|m| m.iter().any(|m| m.channel == Channel::Chat));
     let choices = channel_choices(&addresses, &data.unconnected, chatted);
     // Where a failed message can be sent again instead.
@@ -505,6 +507,7 @@ fn ThreadView(
         }
         let input = MessageInput {
             direction: String::new(),
+            attachments: attach.ids_for(draft.channel.get_untracked()),
             channel: draft.channel.get_untracked().as_str().to_string(),
             subject: if draft.channel.get_untracked() == Channel::Email {
                 draft.subject.get_untracked()
@@ -524,6 +527,7 @@ fn ThreadView(
         enqueue(input);
         // The text now lives in the pending send (retried until stored); the composer is free.
         draft.clear_after_send();
+        attach.clear();
     };
     let on_send = Callback::new(move |()| send(false));
     let on_confirm = Callback::new(move |()| send(true));
@@ -556,6 +560,9 @@ fn ThreadView(
                         </div>
                         {(!p.input.subject.is_empty()).then(|| view! { <p class="subject">{p.input.subject.clone()}</p> })}
                         <p class="body">{p.input.body.clone()}</p>
+                        {(!p.input.attachments.is_empty()).then(|| view! {
+                            <p class="hint">{match p.input.attachments.len() { 1 => "With 1 file".to_string(), n => format!("With {n} files") }}</p>
+                        })}
                     </li>
                 }).collect_view()}
             </ol>
@@ -568,7 +575,7 @@ fn ThreadView(
         <TypingIndicator lead_id=lead_id me=viewer/>
         <CollisionWarning note=collision on_confirm=on_confirm/>
         <Composer draft=draft choices=choices on_send=on_send error=send_error on_typing=on_typing
-            window=window_note templates=templates pick=pick/>
+            window=window_note templates=templates pick=pick attach=attach/>
     }
 }
 

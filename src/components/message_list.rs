@@ -96,10 +96,9 @@ fn body(m: &Message, expanded: RwSignal<HashSet<MessageId>>) -> AnyView {
     .into_any()
 }
 
-/// A received email's files (pictures inline, the rest as downloads), its HTML version in a
-/// sandboxed frame on demand, and what was left out.
-fn received_extras(m: &Message) -> impl IntoView {
-    let files = (!m.attachments.is_empty()).then(|| {
+/// A message's files, sent or received: pictures inline, the rest as downloads.
+pub fn attachment_list(m: &Message) -> Option<impl IntoView> {
+    (!m.attachments.is_empty()).then(|| {
         let items = m
             .attachments
             .iter()
@@ -132,7 +131,13 @@ fn received_extras(m: &Message) -> impl IntoView {
             })
             .collect_view();
         view! { <ul class="attachments" aria-label="Attachments" data-testid="attachments">{items}</ul> }
-    });
+    })
+}
+
+/// A message's files, a received email's HTML version in a sandboxed frame on demand, and what
+/// was left out.
+fn received_extras(m: &Message) -> impl IntoView {
+    let files = attachment_list(m);
     let original = m.has_html.then(|| {
         let src = format!("/inbound/{}/html", m.id);
         // Loaded when opened: a thread of HTML emails costs no request until one is read.

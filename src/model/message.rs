@@ -161,11 +161,7 @@ impl AttachmentMeta {
 
     /// "12 KB", "3.4 MB".
     pub fn size_label(&self) -> String {
-        match self.size {
-            s if s < 1024 => format!("{s} B"),
-            s if s < 1024 * 1024 => format!("{} KB", s / 1024),
-            s => format!("{:.1} MB", s as f64 / (1024.0 * 1024.0)),
-        }
+        super::attachment::size_label(self.size)
     }
 }
 

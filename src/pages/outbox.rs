@@ -109,6 +109,7 @@ fn SandboxSection(
                                 <LocalTime at=e.message.created_at/>
                             </div>
                             <p class="body" dir="auto">{e.message.body.clone()}</p>
+                            {crate::components::message_list::attachment_list(&e.message)}
                             <div class="row-actions">
                                 <ActionForm action=report>
                                     <input type="hidden" name="id" value=id_a/>

@@ -1,0 +1,57 @@
+// Files to leads: picked in the composer (uploaded at once, listed with Remove), sent with the
+// text, shown in the thread and on the sandbox's phone; what a file cannot be is said at once.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { test, expect } from "./fixtures";
+import { composer, createLeadViaApi, hydrated, openLead, signUpViaApi, uniqueEmail } from "./helpers";
+
+const PNG = readFileSync(resolve(__dirname, "../../tests/fixtures/pixel.png"));
+
+test("a picture attached to an SMS is sent with it and shown in the thread and on the sandbox's phone", async ({ context, page, consoleErrors }) => {
+  consoleErrors.allow(/Failed to load resource: the server responded with a status of 422 .*\/api\/uploads/);
+  await signUpViaApi(context, "Pia Picture", uniqueEmail("attach"), "Pictures Co");
+  const lead = await createLeadViaApi(context, { name: "Max Media", phone: "+1 415 555 0199" });
+  await openLead(page, lead);
+  await page.getByLabel("Channel").selectOption("sms");
+
+  // A type no channel takes is refused at once, next to the button.
+  await page.locator("#composer-file").setInputFiles({ name: "logo.svg", mimeType: "image/svg+xml", buffer: Buffer.from("<svg/>") });
+  await expect(page.getByTestId("attach-error")).toContainText("Attach a JPEG, PNG or GIF picture");
+
+  // Two pictures picked, one removed again.
+  await page.locator("#composer-file").setInputFiles([
+    { name: "floor-plan.png", mimeType: "image/png", buffer: PNG },
+    { name: "wrong.png", mimeType: "image/png", buffer: PNG },
+  ]);
+  const files = page.getByTestId("attached-file");
+  await expect(files).toHaveCount(2);
+  await expect(page.getByTestId("attach-error")).toBeHidden();
+  await page.getByRole("button", { name: "Remove wrong.png" }).click();
+  await expect(files).toHaveCount(1);
+  await expect(files.first()).toContainText("floor-plan.png");
+
+  await composer(page).fill("Here is the floor plan");
+  await page.getByRole("button", { name: "Send" }).click();
+  const sent = page.getByTestId("message").filter({ hasText: "Here is the floor plan" });
+  const picture = sent.getByTestId("attachments").locator("img");
+  await expect(picture).toHaveAttribute("alt", "floor-plan.png");
+  await expect.poll(() => picture.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+  await expect(sent.getByTestId("stand-in")).toBeVisible();
+  // The composer is empty again, files included.
+  await expect(files).toHaveCount(0);
+  await expect(composer(page)).toHaveValue("");
+
+  // The sandbox's phone shows the picture with the text.
+  const sandbox = await context.newPage();
+  await sandbox.goto("/outbox");
+  await hydrated(sandbox);
+  const held = sandbox.getByTestId("sandbox-item").filter({ hasText: "Here is the floor plan" });
+  await expect(held.locator("img")).toHaveAttribute("alt", "floor-plan.png");
+
+  // A picture alone is a message too.
+  await page.locator("#composer-file").setInputFiles({ name: "photo.png", mimeType: "image/png", buffer: PNG });
+  await expect(files).toHaveCount(1);
+  await expect(page.getByRole("button", { name: "Send" })).toBeEnabled();
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(page.getByTestId("message").filter({ has: page.locator('img[alt="photo.png"]') })).toHaveCount(1);
+});
