@@ -201,3 +201,20 @@ test("5. outside WhatsApp's 24-hour window the composer offers the workspace's a
   await page.getByRole("button", { name: "Send" }).click();
   await expect(page.getByTestId("message").filter({ hasText: "When can we start?" }).getByTestId("receipt")).toHaveText("Sent");
 });
+
+test("6. importing templates from Meta says what it needs, next to the field", async ({ context, page, consoleErrors }) => {
+  consoleErrors.allow(/Failed to load resource: the server responded with a status of 422 .*\/rpc\/import_templates/);
+  await signUpViaApi(context, "Tia Templates", uniqueEmail("import"), "Templates Co");
+  await page.goto("/settings");
+  await hydrated(page);
+  const form = page.getByTestId("template-import");
+  const id = form.getByLabel("WhatsApp Business Account ID");
+  await id.fill("my account");
+  await form.getByRole("button", { name: "Import approved templates" }).click();
+  await expect(form.locator(".field-error")).toContainText("is a number");
+  // The sandbox stands in for WhatsApp here: Meta's API needs the connection's token.
+  await id.fill("102290129340398");
+  await form.getByRole("button", { name: "Import approved templates" }).click();
+  await expect(form.locator(".field-error")).toContainText("Connect WhatsApp through Meta first");
+  await expect(page.getByTestId("template-import-result")).toHaveCount(0);
+});

@@ -1,7 +1,7 @@
 //! WhatsApp templates: every teammate reads them (the composer offers them outside the 24-hour
 //! window); the owner adds and removes them in Settings → Channels.
 use crate::model::error::AppError;
-use crate::model::template::Template;
+use crate::model::template::{Template, TemplateImport};
 use leptos::prelude::*;
 
 #[server(prefix = "/rpc", endpoint = "get_templates")]
@@ -23,6 +23,13 @@ pub async fn save_template(
     let (state, caller) = super::caller().await?;
     let sid = twilio_content_sid.unwrap_or_default();
     crate::server::channels::templates::save(&state, &caller, &name, &language, &body, &sid).await
+}
+
+/// Imports the approved templates of the WhatsApp Business Account `waba_id` from Meta.
+#[server(prefix = "/rpc", endpoint = "import_templates")]
+pub async fn import_templates(waba_id: String) -> Result<TemplateImport, AppError> {
+    let (state, caller) = super::caller().await?;
+    crate::server::channels::meta_templates::import(&state, &caller, &waba_id).await
 }
 
 #[server(prefix = "/rpc", endpoint = "delete_template")]

@@ -50,6 +50,14 @@ impl Template {
     }
 }
 
+/// What importing the workspace's templates from Meta came to: the templates saved, and the
+/// ones left out with why (`order_update (en_US): waiting for approval`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateImport {
+    pub imported: Vec<String>,
+    pub skipped: Vec<String>,
+}
+
 /// A template chosen for a send, with its parameters in order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TemplateUse {

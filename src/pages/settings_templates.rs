@@ -2,7 +2,7 @@
 //! templates approved in WhatsApp Manager, which the composer offers outside the 24-hour
 //! window. Name and language must match Meta's exactly; the text shows where `{{1}}`… go. A
 //! WhatsApp number connected through Twilio sends a template by its Twilio Content SID.
-use crate::api::templates::{get_templates, DeleteTemplate, SaveTemplate};
+use crate::api::templates::{get_templates, DeleteTemplate, ImportTemplates, SaveTemplate};
 use crate::components::field::{Field, FormError};
 use crate::components::status::{ErrorNotice, Loading};
 use crate::model::error::{field_error, form_error};
@@ -12,7 +12,14 @@ use leptos::prelude::*;
 pub fn TemplatesSection() -> impl IntoView {
     let save = ServerAction::<SaveTemplate>::new();
     let delete = ServerAction::<DeleteTemplate>::new();
+    let import = ServerAction::<ImportTemplates>::new();
+    let imported = import.value();
     let saved = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = imported.get() {
+            saved.update(|n| *n += 1);
+        }
+    });
     let form = NodeRef::<leptos::html::Form>::new();
     let result = save.value();
     Effect::new(move |_| {
@@ -67,6 +74,31 @@ pub fn TemplatesSection() -> impl IntoView {
                 })}
             </Transition>
             <FormError message=delete_error/>
+            <h3>"Import from Meta"</h3>
+            <p class="muted">"With WhatsApp connected through Meta, bring in every approved template of your WhatsApp Business Account at once (a template already here gets Meta's text and keeps its Twilio Content SID)."</p>
+            <ActionForm action=import attr:class="inline-form" attr:data-testid="template-import">
+                <Field label="WhatsApp Business Account ID" name="waba_id" id="template-waba" autocomplete="off"
+                    placeholder="102290129340398"
+                    error=Signal::derive(move || field_error(&imported.get(), "waba_id"))/>
+                <button type="submit" class="btn" disabled=move || import.pending().get()>
+                    {move || if import.pending().get() { "Importing…" } else { "Import approved templates" }}
+                </button>
+            </ActionForm>
+            <FormError message=Signal::derive(move || form_error(&imported.get()))/>
+            {move || imported.get().and_then(Result::ok).map(|outcome| view! {
+                <div class="notice success" role="status" data-testid="template-import-result">
+                    <p>{match outcome.imported.len() {
+                        0 => "No approved template to import.".to_string(),
+                        1 => "Imported 1 template.".to_string(),
+                        n => format!("Imported {n} templates."),
+                    }}</p>
+                    {(!outcome.skipped.is_empty()).then(|| view! {
+                        <p>"Left out:"</p>
+                        <ul>{outcome.skipped.into_iter().map(|why| view! { <li>{why}</li> }).collect_view()}</ul>
+                    })}
+                </div>
+            })}
+            <h3>"Add one by hand"</h3>
             <ActionForm action=save node_ref=form attr:class="stacked-form" attr:data-testid="template-form">
                 <Field label="Template name" name="name" id="template-name" autocomplete="off" placeholder="follow_up" error=err("name")/>
                 <Field label="Language" name="language" autocomplete="off" placeholder="en_US" error=err("language")/>

@@ -4,6 +4,7 @@
 pub mod inbound_text;
 pub mod media;
 pub mod meta;
+pub mod meta_templates;
 pub mod meta_webhook;
 pub mod sandbox;
 pub mod send_error;

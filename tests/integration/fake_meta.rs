@@ -2,7 +2,8 @@
 //! `POST /v21.0/{phone-number-id|ig-account-id}/messages` with a JSON body and a bearer access
 //! token; WhatsApp's answer `{messaging_product, contacts: [{input, wa_id}], messages: [{id}]}`,
 //! Instagram's `{recipient_id, message_id}`, and Meta's error object
-//! (`{error: {message, type, code, error_subcode, fbtrace_id}}`) otherwise.
+//! (`{error: {message, type, code, error_subcode, fbtrace_id}}`) otherwise; and the WhatsApp
+//! Business Account's templates (`GET /v21.0/{waba-id}/message_templates`, paged as Meta pages).
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -16,6 +17,9 @@ use tokio::sync::mpsc;
 use crate::support::{Session, TestServer};
 
 pub const PHONE_NUMBER_ID: &str = "106540352242922";
+pub const WABA_ID: &str = "102290129340398";
+/// Templates per page of the fake's answer (Meta's default is 25): small, so paging is tested.
+const TEMPLATES_PER_PAGE: usize = 2;
 pub const IG_ACCOUNT_ID: &str = "17841405822304914";
 pub const ACCESS_TOKEN: &str = "EAAJB3mLqWfQBOZC0ZAtestaccesstoken0123456789";
 pub const APP_SECRET: &str = "9f8e7d6c5b4a39281706f5e4d3c2b1a0";
@@ -47,6 +51,8 @@ struct Shared {
     /// WhatsApp media by id: looked up at `/v21.0/{id}`, downloaded from `/files/{id}`.
     media: Files,
     base: Arc<Mutex<String>>,
+    /// The WhatsApp Business Account's templates, as Meta lists them.
+    templates: Arc<Mutex<Vec<Value>>>,
 }
 
 pub struct FakeMeta {
@@ -54,6 +60,7 @@ pub struct FakeMeta {
     plan: Arc<Mutex<VecDeque<Answer>>>,
     seen: mpsc::UnboundedReceiver<Request>,
     media: Files,
+    templates: Arc<Mutex<Vec<Value>>>,
 }
 
 impl FakeMeta {
@@ -62,15 +69,21 @@ impl FakeMeta {
         let plan = Arc::new(Mutex::new(VecDeque::new()));
         let media: Files = Arc::new(Mutex::new(std::collections::HashMap::new()));
         let base = Arc::new(Mutex::new(String::new()));
+        let templates = Arc::new(Mutex::new(Vec::new()));
         let shared = Shared {
             plan: plan.clone(),
             seen: tx,
             media: media.clone(),
             base: base.clone(),
+            templates: templates.clone(),
         };
         let app = Router::new()
             .route("/v21.0/{account}/messages", post(messages))
             .route("/v21.0/{id}", axum::routing::get(media_lookup))
+            .route(
+                "/v21.0/{waba}/message_templates",
+                axum::routing::get(message_templates),
+            )
             .route("/files/{id}", axum::routing::get(media_file))
             .with_state(shared);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -82,7 +95,13 @@ impl FakeMeta {
             plan,
             seen: rx,
             media,
+            templates,
         }
+    }
+
+    /// The templates the WhatsApp Business Account has, as Meta lists them.
+    pub fn set_templates(&self, list: Vec<Value>) {
+        *self.templates.lock().unwrap() = list;
     }
 
     /// Serves `data` as a WhatsApp media id; the id, as Meta's webhook names it.
@@ -210,6 +229,41 @@ async fn media_lookup(
         "id": id,
     }))
     .into_response()
+}
+
+/// `GET /v21.0/{waba-id}/message_templates`: a page of the account's templates, with
+/// `paging.next` while more follow (`?after=` an index here; Meta's cursors are opaque).
+async fn message_templates(
+    State(shared): State<Shared>,
+    Path(waba): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    if !bearer_ok(&headers) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}})),
+        )
+            .into_response();
+    }
+    if waba != WABA_ID {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": {"message": format!("Unsupported get request. Object with ID '{waba}' does not exist, cannot be loaded due to missing permissions, or does not support this operation."), "type": "GraphMethodException", "code": 100, "error_subcode": 33}})),
+        )
+            .into_response();
+    }
+    let all = shared.templates.lock().unwrap().clone();
+    let from: usize = query.get("after").and_then(|a| a.parse().ok()).unwrap_or(0);
+    let to = (from + TEMPLATES_PER_PAGE).min(all.len());
+    let mut paging = json!({"cursors": {"before": from.to_string(), "after": to.to_string()}});
+    if to < all.len() {
+        let base = shared.base.lock().unwrap().clone();
+        paging["next"] = json!(format!(
+            "{base}/v21.0/{waba}/message_templates?fields=name,language,status&limit={TEMPLATES_PER_PAGE}&after={to}"
+        ));
+    }
+    Json(json!({"data": all[from.min(to)..to], "paging": paging})).into_response()
 }
 
 /// The file itself, to the same bearer token only.

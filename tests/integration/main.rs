@@ -26,6 +26,7 @@ mod lead_versions;
 mod leads;
 mod messages;
 mod meta_channels;
+mod meta_templates;
 mod migrations;
 mod outbound_media;
 mod presence;

@@ -158,7 +158,7 @@ pub async fn send(
 
 /// Meta's error object — `{"error": {"message", "type", "code", "error_subcode",
 /// "error_data": {"details"}, "fbtrace_id"}}` — as a send error.
-fn graph_error(status: u16, json: &Value) -> SendError {
+pub fn graph_error(status: u16, json: &Value) -> SendError {
     let error = &json["error"];
     let code = error["code"].as_i64();
     let message = error["error_data"]["details"]

@@ -58,6 +58,33 @@ impl Store {
         Ok(row.map(Into::into))
     }
 
+    /// A template as Meta lists it: added, or the text of the one with that name and language
+    /// replaced (its Twilio Content SID, which Meta does not know, kept).
+    pub async fn import_template(
+        &self,
+        workspace: WorkspaceId,
+        name: &str,
+        language: &str,
+        body: &str,
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO message_templates (id, workspace_id, name, language, body, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (workspace_id, name, language) \
+             DO UPDATE SET body = excluded.body",
+        )
+        .bind(Uuid::new_v4())
+        .bind(workspace)
+        .bind(name)
+        .bind(language)
+        .bind(body)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit(Vec::new()).await?;
+        Ok(())
+    }
+
     /// Adds a template, or replaces the text (and Twilio Content SID) of the one with that
     /// name and language.
     pub async fn save_template(
