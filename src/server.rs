@@ -14,6 +14,7 @@ pub mod leads;
 pub mod mailbox;
 pub mod messages;
 pub mod origin;
+pub mod outbound_queue;
 pub mod outbox;
 pub mod page_guard;
 pub mod password_pool;

@@ -1,39 +1,54 @@
-//! The delivery worker of the provider channels, the email worker's design for SMS, WhatsApp
-//! and Instagram: takes due deliveries from the queue one at a time, hands each to its
-//! connection's provider (or the sandbox), and moves the message to `sent` with the provider's
+//! The queue of the provider channels (run by `outbound_queue`, the loop email shares): takes
+//! due deliveries one at a time, hands each to its connection's provider (or the sandbox), and
+//! moves the message to `sent` with the provider's
 //! message id, back to the queue with a backoff (timeouts, 429, 5xx), or to `failed` with the
 //! provider's code and words. A delivery is leased while it is tried: a server killed mid-send
 //! tries it again after the lease — unless the provider's status report for it arrived in the
 //! meantime (its callback URL names our message), which records the send and so ends it.
 use super::send_error::SendError;
 use super::{meta, twilio};
+use crate::server::outbound_queue::{self, Queue};
 use crate::server::retry::after_failure;
 use crate::server::state::AppState;
 use crate::server::store::channels::DeliveryJob;
-use crate::server::store::now;
-use chrono::Duration;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use tokio::sync::Notify;
 
-/// How long a claimed delivery is leased to this worker.
-const LEASE_MINUTES: i64 = 5;
-/// Sleep at most this long without checking the queue.
-const IDLE_CHECK_SECS: i64 = 60;
+/// The queue of SMS, WhatsApp and Instagram deliveries, each through its connection.
+pub struct ChannelQueue {
+    http: reqwest::Client,
+}
 
 /// Runs for the life of the server.
 pub async fn run(state: AppState) {
     let http = state.providers.clone();
-    loop {
-        match state
-            .store
-            .claim_due_delivery(now() + Duration::minutes(LEASE_MINUTES))
-            .await
-        {
-            Ok(Some(job)) => deliver(&state, &http, job).await,
-            Ok(None) => idle(&state).await,
-            Err(e) => {
-                tracing::error!(error = %e, "delivery queue unreadable; retrying in a second");
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            }
-        }
+    outbound_queue::run(state, ChannelQueue { http }).await;
+}
+
+impl Queue for ChannelQueue {
+    type Job = DeliveryJob;
+    const NAME: &'static str = "channel delivery";
+    const LEASE_MINUTES: i64 = 5;
+
+    async fn claim(
+        &self,
+        state: &AppState,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<DeliveryJob>, sqlx::Error> {
+        state.store.claim_due_delivery(lease_until).await
+    }
+
+    async fn next_due(&self, state: &AppState) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+        state.store.next_delivery_due().await
+    }
+
+    fn bell(state: &AppState) -> Arc<Notify> {
+        state.delivery_wake.clone()
+    }
+
+    async fn deliver(&self, state: &AppState, job: DeliveryJob) {
+        deliver(state, &self.http, job).await
     }
 }
 
@@ -197,23 +212,4 @@ fn open_token(state: &AppState, job: &DeliveryJob) -> Result<String, SendError> 
             of_connection: true,
             reason: "The connection's token does not open with this server's key; save it again in Settings → Channels.".into(),
         })
-}
-
-/// Waits for a new delivery (a send rings `delivery_wake`) or the next retry.
-async fn idle(state: &AppState) {
-    let until_due = match state.store.next_delivery_due().await {
-        Ok(Some(due)) => (due - now())
-            .num_milliseconds()
-            .clamp(0, IDLE_CHECK_SECS * 1000),
-        _ => IDLE_CHECK_SECS * 1000,
-    };
-    if until_due == 0 {
-        // Due now but not claimable (leased): do not spin.
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        return;
-    }
-    tokio::select! {
-        _ = state.delivery_wake.notified() => {}
-        _ = tokio::time::sleep(std::time::Duration::from_millis(until_due as u64)) => {}
-    }
 }

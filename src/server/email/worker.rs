@@ -1,16 +1,19 @@
-//! The delivery worker: takes due emails from the queue one at a time, sends them, and moves
-//! each message to `sent`, back to the queue with a backoff, or to `failed` with the reason.
+//! The email queue (run by `outbound_queue`, the loop every channel shares): sends each due
+//! email, and moves its message to `sent`, back to the queue with a backoff, or to `failed`
+//! with the reason.
 use super::transport::Transport;
+use crate::server::outbound_queue::{self, Queue};
 use crate::server::retry::after_failure;
 use crate::server::state::AppState;
 use crate::server::store::emails::EmailJob;
-use crate::server::store::now;
-use chrono::Duration;
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use tokio::sync::Notify;
 
-/// How long a claimed email is leased to this worker (a crash retries it after this).
-const LEASE_MINUTES: i64 = 10;
-/// Sleep at most this long without checking the queue (also covers clock jumps).
-const IDLE_CHECK_SECS: i64 = 60;
+/// The email queue: each item goes to the SMTP relay, or to the outbox without one.
+pub struct EmailQueue {
+    transport: Transport,
+}
 
 /// Runs for the life of the server.
 pub async fn run(state: AppState) {
@@ -21,19 +24,32 @@ pub async fn run(state: AppState) {
             return;
         }
     };
-    loop {
-        match state
-            .store
-            .claim_due_email(now() + Duration::minutes(LEASE_MINUTES))
-            .await
-        {
-            Ok(Some(job)) => deliver(&state, &transport, job).await,
-            Ok(None) => idle(&state).await,
-            Err(e) => {
-                tracing::error!(error = %e, "email queue unreadable; retrying in a second");
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            }
-        }
+    outbound_queue::run(state, EmailQueue { transport }).await;
+}
+
+impl Queue for EmailQueue {
+    type Job = EmailJob;
+    const NAME: &'static str = "email";
+    const LEASE_MINUTES: i64 = 10;
+
+    async fn claim(
+        &self,
+        state: &AppState,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<EmailJob>, sqlx::Error> {
+        state.store.claim_due_email(lease_until).await
+    }
+
+    async fn next_due(&self, state: &AppState) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+        state.store.next_email_due().await
+    }
+
+    fn bell(state: &AppState) -> Arc<Notify> {
+        state.mail_wake.clone()
+    }
+
+    async fn deliver(&self, state: &AppState, job: EmailJob) {
+        deliver(state, &self.transport, job).await
     }
 }
 
@@ -64,26 +80,7 @@ async fn deliver(state: &AppState, transport: &Transport, job: EmailJob) {
         }
     };
     if let Err(e) = outcome {
-        // The lease brings the email back after LEASE_MINUTES; nothing is lost.
+        // The lease brings the email back; nothing is lost.
         tracing::error!(message = %job.message_id, error = %e, "could not record an email delivery outcome");
-    }
-}
-
-/// Waits for a new email (a send rings `mail_wake`) or the next retry, whichever comes first.
-async fn idle(state: &AppState) {
-    let until_due = match state.store.next_email_due().await {
-        Ok(Some(due)) => (due - now())
-            .num_milliseconds()
-            .clamp(0, IDLE_CHECK_SECS * 1000),
-        _ => IDLE_CHECK_SECS * 1000,
-    };
-    if until_due == 0 {
-        // Due now but not claimable (leased elsewhere): do not spin.
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        return;
-    }
-    tokio::select! {
-        _ = state.mail_wake.notified() => {}
-        _ = tokio::time::sleep(std::time::Duration::from_millis(until_due as u64)) => {}
     }
 }

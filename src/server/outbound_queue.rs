@@ -1,0 +1,78 @@
+//! The one loop every outbound queue runs — email, and SMS, WhatsApp and Instagram: take the
+//! next due item under a lease (a server killed mid-send tries it again once the lease runs
+//! out), hand it over, record the outcome; with nothing due, sleep until a send rings the
+//! queue's bell or the next retry falls due. What "hand over" means is each queue's own
+//! (`email::worker`, `channels::worker`); when to retry is `retry::after_failure`, shared too.
+use super::state::AppState;
+use super::store::now;
+use chrono::{DateTime, Duration, Utc};
+use std::future::Future;
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// Sleep at most this long without checking the queue (also covers clock jumps).
+const IDLE_CHECK_SECS: i64 = 60;
+
+pub trait Queue: Send + Sync + 'static {
+    type Job: Send;
+    /// For the logs: "email", "channel delivery".
+    const NAME: &'static str;
+    /// How long a claimed item is leased to this worker.
+    const LEASE_MINUTES: i64;
+
+    /// Claims the next due item, leased until `lease_until`.
+    fn claim(
+        &self,
+        state: &AppState,
+        lease_until: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<Self::Job>, sqlx::Error>> + Send;
+
+    /// When the next item falls due, if any is waiting.
+    fn next_due(
+        &self,
+        state: &AppState,
+    ) -> impl Future<Output = Result<Option<DateTime<Utc>>, sqlx::Error>> + Send;
+
+    /// The bell a new send rings.
+    fn bell(state: &AppState) -> Arc<Notify>;
+
+    /// Hands one item over and records how it went (sent, retry later, failed).
+    fn deliver(&self, state: &AppState, job: Self::Job) -> impl Future<Output = ()> + Send;
+}
+
+/// Runs `queue` for the life of the server.
+pub async fn run<Q: Queue>(state: AppState, queue: Q) {
+    loop {
+        match queue
+            .claim(&state, now() + Duration::minutes(Q::LEASE_MINUTES))
+            .await
+        {
+            Ok(Some(job)) => queue.deliver(&state, job).await,
+            Ok(None) => idle(&state, &queue).await,
+            Err(e) => {
+                tracing::error!(error = %e, queue = Q::NAME, "outbound queue unreadable; retrying in a second");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// Waits for a new item (the bell) or the next retry, whichever comes first.
+async fn idle<Q: Queue>(state: &AppState, queue: &Q) {
+    let until_due = match queue.next_due(state).await {
+        Ok(Some(due)) => (due - now())
+            .num_milliseconds()
+            .clamp(0, IDLE_CHECK_SECS * 1000),
+        _ => IDLE_CHECK_SECS * 1000,
+    };
+    if until_due == 0 {
+        // Due now but not claimable (leased elsewhere): do not spin.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        return;
+    }
+    let bell = Q::bell(state);
+    tokio::select! {
+        _ = bell.notified() => {}
+        _ = tokio::time::sleep(std::time::Duration::from_millis(until_due as u64)) => {}
+    }
+}
