@@ -30,16 +30,27 @@ test("a picture attached to an SMS is sent with it and shown in the thread and o
   await expect(files).toHaveCount(1);
   await expect(files.first()).toContainText("floor-plan.png");
 
+  // Kept in this browser like the draft: a reload does not lose what was attached.
   await composer(page).fill("Here is the floor plan");
+  await expect(page.getByTestId("draft-status")).toHaveText("Draft saved");
+  await page.reload();
+  await hydrated(page);
+  await expect(files).toHaveCount(1);
+  await expect(files.first()).toContainText("floor-plan.png");
+  await expect(composer(page)).toHaveValue("Here is the floor plan");
   await page.getByRole("button", { name: "Send" }).click();
   const sent = page.getByTestId("message").filter({ hasText: "Here is the floor plan" });
   const picture = sent.getByTestId("attachments").locator("img");
   await expect(picture).toHaveAttribute("alt", "floor-plan.png");
   await expect.poll(() => picture.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
   await expect(sent.getByTestId("stand-in")).toBeVisible();
-  // The composer is empty again, files included.
+  // The composer is empty again, files included, and stays so after a reload.
   await expect(files).toHaveCount(0);
   await expect(composer(page)).toHaveValue("");
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("connection-status")).toHaveText("Live");
+  await expect(files).toHaveCount(0);
 
   // The sandbox's phone shows the picture with the text.
   const sandbox = await context.newPage();

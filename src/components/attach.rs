@@ -1,7 +1,11 @@
 //! Files to send with a message (SMS, WhatsApp, Instagram): the composer's "Attach file"
 //! button, which uploads each file as soon as it is picked, and the list of what is attached,
 //! each with Remove. The state is one `Copy` struct the thread owns and the composer shows.
+//! What is attached is kept in this browser beside the draft (local storage, per lead), so a
+//! reload or a lead switch does not lose it; the server keeps an upload for a day.
+use crate::client::storage;
 use crate::model::attachment::{size_label, Upload, UPLOAD_TYPES};
+use crate::model::ids::LeadId;
 use crate::model::message::Channel;
 use leptos::prelude::*;
 
@@ -13,6 +17,16 @@ pub struct Attachments {
     pub error: RwSignal<Option<String>>,
 }
 
+/// Where this browser keeps a lead's attached files until they are sent.
+fn storage_key(lead: LeadId) -> String {
+    format!("leadwire.attachments:{lead}")
+}
+
+/// Forgets what was attached for `lead` (it was deleted).
+pub fn forget_lead(lead: LeadId) {
+    storage::remove(&storage_key(lead));
+}
+
 impl Attachments {
     pub fn new() -> Attachments {
         Attachments {
@@ -20,6 +34,33 @@ impl Attachments {
             uploading: RwSignal::new(0),
             error: RwSignal::new(None),
         }
+    }
+
+    /// The files attached to a message to `lead`, kept in this browser across reloads: restored
+    /// once the page is live (not during hydration, which must match the server's empty list)
+    /// and written back on every change.
+    pub fn kept_for(lead: LeadId) -> Attachments {
+        let attach = Attachments::new();
+        let key = storage_key(lead);
+        Effect::new(move |restored: Option<bool>| {
+            let files = attach.files.get();
+            if restored.is_none() {
+                let kept: Vec<Upload> = storage::get(&key)
+                    .and_then(|raw| serde_json::from_str(&raw).ok())
+                    .unwrap_or_default();
+                if !kept.is_empty() {
+                    attach.files.set(kept);
+                }
+                return true;
+            }
+            if files.is_empty() {
+                storage::remove(&key);
+            } else if let Ok(raw) = serde_json::to_string(&files) {
+                storage::set(&key, &raw);
+            }
+            true
+        });
+        attach
     }
 
     /// The ids a send carries on `channel` (none where the channel takes no files).

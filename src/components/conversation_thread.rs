@@ -172,7 +172,7 @@ fn ThreadView(
     let windows = data.windows;
     let templates = data.templates;
     let pick = TemplatePick::new();
-    let attach = Attachments::new();
+    let attach = Attachments::kept_for(lead_id);
     let chatted = messages.with_untracked(|m| m.iter().any(|m| m.channel == Channel::Chat));
     let choices = channel_choices(&addresses, &data.unconnected, chatted);
     // Where a failed message can be sent again instead.

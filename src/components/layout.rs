@@ -26,6 +26,7 @@ pub fn AppLayout() -> impl IntoView {
         if let crate::model::event::ServerFrame::LeadDeleted { lead_id, .. } = frame {
             crate::client::draft::forget_local(*lead_id);
             crate::client::outbox::forget_lead(*lead_id);
+            super::attach::forget_lead(*lead_id);
         }
     });
     let me = Signal::derive(move || user.get().and_then(|u| u.ok().flatten()).map(|u| u.id));
