@@ -10,7 +10,7 @@ use super::state::AppState;
 use crate::model::attachment::{clean_filename, upload_type, Upload, MAX_BYTES};
 use crate::model::error::AppError;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -24,6 +24,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/api/uploads", post(upload))
         .layer(middleware::from_fn_with_state(state.clone(), check_origin))
+        // The body was read whole (at most MAX_BYTES) below; axum's own default is 2 MB.
+        .layer(DefaultBodyLimit::max(MAX_BYTES))
         .layer(middleware::from_fn(read_whole_file))
 }
 
@@ -48,6 +50,10 @@ async fn read_whole_file(request: Request, next: Next) -> Response {
         }
     }
 }
+
+/// Unsent uploads one person may hold (they go a day after they were made): a bound on what a
+/// signed-in client can pile up.
+const PENDING_QUOTA: usize = 50 * 1024 * 1024;
 
 #[derive(Deserialize)]
 struct UploadQuery {
@@ -79,9 +85,19 @@ async fn upload(
             &filename,
             &content_type,
             &body,
+            PENDING_QUOTA as i64,
         )
         .await
-        .map_err(internal("storing an upload"))?;
+        .map_err(internal("storing an upload"))?
+        .ok_or_else(|| {
+            AppError::validation(
+                "file",
+                format!(
+                    "You have {} MB of files waiting to be sent: send them, or wait a day for unsent ones to go.",
+                    PENDING_QUOTA / (1024 * 1024)
+                ),
+            )
+        })?;
     Ok((StatusCode::CREATED, Json(upload)))
 }
 

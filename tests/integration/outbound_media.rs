@@ -235,6 +235,28 @@ async fn files_a_channel_cannot_carry_are_refused_at_their_field_and_nothing_is_
     assert_eq!(res.status(), 422);
     assert_eq!(thread(&server, &owner.client, &lead).await.len(), before);
 
+    // A file of the full 5 MB is taken; one person's unsent uploads are bounded (50 MB): the
+    // tenth such file is refused.
+    let big = vec![7u8; 5 * 1024 * 1024];
+    let mut refused = None;
+    for i in 0..11 {
+        let res = upload(
+            &server,
+            &owner.client,
+            &format!("big{i}.png"),
+            "image/png",
+            big.clone(),
+        )
+        .await;
+        if res.status() != 201 {
+            refused = Some((i, res.status().as_u16(), error_body(res).await));
+            break;
+        }
+    }
+    let (at, status, body) = refused.expect("the quota refuses at last");
+    assert_eq!((at, status), (9, 422), "{body}");
+    assert_eq!(body["field"], "file");
+
     // A picture alone, without text, is a message of its own.
     let mut picture_only = message("sms", "");
     picture_only["attachments"] = json!([png]);

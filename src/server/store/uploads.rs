@@ -23,6 +23,8 @@ pub struct PublicMedia {
 }
 
 impl Store {
+    /// Keeps an upload, unless the user's unsent uploads would then pass `quota` bytes (None:
+    /// refused). Checked and written in one write, so parallel uploads cannot pass it together.
     pub async fn insert_upload(
         &self,
         workspace: WorkspaceId,
@@ -30,7 +32,8 @@ impl Store {
         filename: &str,
         content_type: &str,
         data: &[u8],
-    ) -> Result<Upload, sqlx::Error> {
+        quota: i64,
+    ) -> Result<Option<Upload>, sqlx::Error> {
         let upload = Upload {
             id: Uuid::new_v4(),
             filename: filename.to_string(),
@@ -40,9 +43,10 @@ impl Store {
         // Through the writer: a write on a pool connection would wait in SQLite's sleeping
         // busy handler behind an open group commit.
         let mut tx = self.begin_write().await?;
-        sqlx::query(
+        let done = sqlx::query(
             "INSERT INTO uploads (id, workspace_id, user_id, filename, content_type, size, data, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 \
+             WHERE (SELECT COALESCE(SUM(size), 0) FROM uploads WHERE user_id = ?3) + ?6 <= ?9",
         )
         .bind(upload.id)
         .bind(workspace)
@@ -52,10 +56,11 @@ impl Store {
         .bind(upload.size)
         .bind(data)
         .bind(now())
+        .bind(quota)
         .execute(&mut *tx)
         .await?;
         tx.commit(Vec::new()).await?;
-        Ok(upload)
+        Ok((done.rows_affected() == 1).then_some(upload))
     }
 
     /// The uploads of `workspace` among `ids`, in the order asked (missing ones left out).
