@@ -15,6 +15,7 @@ pub mod lead_delete;
 pub mod lead_fields;
 pub mod local_time;
 pub mod message_list;
+pub mod pane_resizer;
 pub mod presence;
 pub mod status;
 pub mod template_picker;

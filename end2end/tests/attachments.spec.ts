@@ -13,6 +13,9 @@ test("a picture attached to an SMS is sent with it and shown in the thread and o
   const lead = await createLeadViaApi(context, { name: "Max Media", phone: "+1 415 555 0199" });
   await openLead(page, lead);
   await page.getByLabel("Channel").selectOption("sms");
+  // Nothing attached yet: no list, no "Uploading…".
+  await expect(page.getByRole("list", { name: "Attached files" })).toBeHidden();
+  await expect(page.getByText("Uploading…")).toBeHidden();
 
   // A type no channel takes is refused at once, next to the button.
   await page.locator("#composer-file").setInputFiles({ name: "logo.svg", mimeType: "image/svg+xml", buffer: Buffer.from("<svg/>") });

@@ -121,3 +121,41 @@ test("each channel has one drawn icon, the same in the inbox, the thread and the
   await expect(page.locator(".composer-channel-icon svg.icon-email")).toBeVisible();
   await expect(page.locator(".composer-channel-icon svg:visible")).toHaveCount(1);
 });
+
+test("on a wide screen the conversation list is resized by keyboard or by dragging, and keeps its width", async ({ context, page }) => {
+  await page.setViewportSize({ width: 1360, height: 900 });
+  await signUpViaApi(context, "Rosa Resize", uniqueEmail("resize"), "Resize Co");
+  const lead = await createLeadViaApi(context, { name: "Wide Walter", phone: "+14155550166" });
+  await inbound(context.request, lead, "Hello there");
+  await page.goto(`/inbox?lead=${lead}`);
+  await hydrated(page);
+  await expect(page.getByTestId("pane-lead")).toHaveText("Wide Walter");
+  const list = page.locator(".inbox-list");
+  const handle = page.getByRole("separator", { name: "Width of the conversation list" });
+  const width = async () => Math.round((await list.boundingBox())!.width);
+  const before = await width();
+
+  // Three steps wider from the keyboard.
+  await handle.focus();
+  for (let i = 0; i < 3; i++) await page.keyboard.press("ArrowRight");
+  await expect.poll(width).toBeGreaterThanOrEqual(before + 70);
+  await expect.poll(width).toBeLessThanOrEqual(before + 73);
+
+  // Dragged to 420 px from the list's left edge.
+  const grip = (await handle.boundingBox())!;
+  const left = (await list.boundingBox())!.x;
+  await page.mouse.move(grip.x + grip.width / 2, grip.y + 40);
+  await page.mouse.down();
+  await page.mouse.move(left + 420, grip.y + 40, { steps: 6 });
+  await page.mouse.up();
+  await expect.poll(width).toBe(420);
+  await expect(handle).toHaveAttribute("aria-valuenow", "420");
+
+  // Kept across a reload; Home makes it the narrowest.
+  await page.reload();
+  await hydrated(page);
+  await expect.poll(width).toBe(420);
+  await handle.focus();
+  await page.keyboard.press("Home");
+  await expect.poll(width).toBe(280);
+});

@@ -6,6 +6,7 @@ use crate::client::realtime::use_realtime;
 use crate::components::badges::{ChannelIcon, StageBadge};
 use crate::components::conversation_thread::LeadThread;
 use crate::components::local_time::LocalTime;
+use crate::components::pane_resizer::{list_width_style, use_list_width, PaneResizer};
 use crate::components::presence::OnlineTeam;
 use crate::components::status::{EmptyState, ErrorNotice, Loading};
 use crate::model::message::{Channel, ConversationSummary, Direction};
@@ -109,6 +110,8 @@ pub fn InboxPage() -> impl IntoView {
     );
     let selected = Memo::new(move |_| query.with(|q| q.lead.clone()));
     let search_box = NodeRef::<leptos::html::Input>::new();
+    let list_pane = NodeRef::<leptos::html::Section>::new();
+    let list_width = use_list_width();
     let list = NodeRef::<leptos::html::Ul>::new();
 
     // Typing in the search box updates the URL after a short pause.
@@ -182,8 +185,9 @@ pub fn InboxPage() -> impl IntoView {
             <h1>"Inbox"</h1>
             <OnlineTeam/>
         </div>
-        <div class=move || if selected.get().is_empty() { "inbox-layout" } else { "inbox-layout has-selection" }>
-            <section class="inbox-list" aria-label="Conversations list">
+        <div class=move || if selected.get().is_empty() { "inbox-layout" } else { "inbox-layout has-selection" }
+            style=list_width_style(list_width)>
+            <section class="inbox-list" aria-label="Conversations list" node_ref=list_pane>
                 <form class="inbox-filters" on:submit=|ev| ev.prevent_default()>
                     <label class="sr-only" for="inbox-search">"Search conversations"</label>
                     <input id="inbox-search" type="search" node_ref=search_box placeholder="Search messages and leads  ( / )"
@@ -227,6 +231,7 @@ pub fn InboxPage() -> impl IntoView {
                     })}
                 </Transition>
             </section>
+            <PaneResizer width=list_width list=list_pane/>
             <Show when=move || !selected.get().is_empty()>
                 <section class="inbox-pane" aria-label="Selected conversation">
                     <div class="pane-head">
