@@ -4,7 +4,8 @@
 //! What is attached is kept in this browser beside the draft (local storage, per lead), so a
 //! reload or a lead switch does not lose it; the server keeps an upload for a day.
 use crate::client::storage;
-use crate::model::attachment::{size_label, Upload, UPLOAD_TYPES};
+use crate::model::attachment::{Upload, UPLOAD_TYPES};
+use crate::model::text::size_label;
 use crate::model::ids::LeadId;
 use crate::model::message::Channel;
 use leptos::prelude::*;

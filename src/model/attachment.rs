@@ -31,15 +31,6 @@ pub struct Upload {
     pub size: i64,
 }
 
-/// "12 KB", "3.4 MB".
-pub fn size_label(size: i64) -> String {
-    match size {
-        s if s < 1024 => format!("{s} B"),
-        s if s < 1024 * 1024 => format!("{} KB", s / 1024),
-        s => format!("{:.1} MB", s as f64 / (1024.0 * 1024.0)),
-    }
-}
-
 /// The content type as the browser or client named it, lower-cased and without parameters;
 /// an error naming what is accepted when it is not one of [`UPLOAD_TYPES`].
 pub fn upload_type(raw: &str) -> Result<String, String> {

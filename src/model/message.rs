@@ -161,7 +161,7 @@ impl AttachmentMeta {
 
     /// "12 KB", "3.4 MB".
     pub fn size_label(&self) -> String {
-        super::attachment::size_label(self.size)
+        super::text::size_label(self.size)
     }
 }
 

@@ -51,6 +51,15 @@ pub fn null_as_empty<'de, D: serde::Deserializer<'de>>(
     Ok(Option::<String>::deserialize(deserializer)?.unwrap_or_default())
 }
 
+/// "12 KB", "3.4 MB".
+pub fn size_label(size: i64) -> String {
+    match size {
+        s if s < 1024 => format!("{s} B"),
+        s if s < 1024 * 1024 => format!("{} KB", s / 1024),
+        s => format!("{:.1} MB", s as f64 / (1024.0 * 1024.0)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
