@@ -32,6 +32,8 @@ test("2. a lead who wrote on the website chat is answered there by default", asy
   const answer = page.getByTestId("message").filter({ hasText: "We do, in 3 days." });
   await expect(answer.locator(".channel-chat")).toBeVisible();
   await expect(answer.getByTestId("receipt")).toHaveText("Sent");
+  // Nothing shows it to the visitor yet (no chat widget), and the thread says so.
+  await expect(answer.getByTestId("stand-in")).toHaveText("Website chat — kept here: no chat widget shows it to the visitor yet");
 });
 
 test("3. the composer counts SMS segments and stops a WhatsApp message over 4,096 characters before it is sent", async ({ context, page }) => {

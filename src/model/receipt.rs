@@ -58,6 +58,7 @@ pub fn stand_in(m: &Message) -> Option<&'static str> {
     match m.delivered_via.as_deref()? {
         "outbox" => Some("Outbox — not sent to the lead"),
         "sandbox" => Some("Sandbox — not sent to the lead's phone"),
+        "held" => Some("Website chat — kept here: no chat widget shows it to the visitor yet"),
         _ => None,
     }
 }
@@ -110,6 +111,13 @@ mod tests {
         );
         sandboxed.delivered_via = Some("twilio".into());
         assert_eq!(stand_in(&sandboxed), None);
+        let mut chat = outbound("sent");
+        chat.channel = Channel::Chat;
+        chat.delivered_via = Some("held".into());
+        assert_eq!(
+            stand_in(&chat),
+            Some("Website chat — kept here: no chat widget shows it to the visitor yet")
+        );
         let mut failed = outbound("failed");
         failed.status_reason = Some("550 no such user".into());
         assert_eq!(

@@ -132,6 +132,11 @@ async fn the_same_send_id_ten_times_at_once_makes_one_message() {
     assert_eq!(answers[0].0, 201);
     let page = thread(&server, &client, &lead, "").await;
     assert_eq!(page["messages"].as_array().unwrap().len(), 1);
+    // No chat widget shows it to a visitor yet: it says it was kept here, not sent.
+    let answer: serde_json::Value = serde_json::from_str(&answers[0].1).unwrap();
+    assert_eq!(answer["status"], "sent");
+    assert_eq!(answer["delivered_via"], "held");
+    assert_eq!(page["messages"][0]["delivered_via"], "held");
 }
 
 #[tokio::test]

@@ -161,7 +161,8 @@ impl Store {
         .bind(m.created_at)
         .bind(match (m.direction, m.channel) {
             (Direction::Outbound, Channel::Email) => Some("outbox"),
-            (Direction::Outbound, Channel::Chat) | (Direction::Inbound, _) => None,
+            (Direction::Outbound, Channel::Chat) => Some(HELD),
+            (Direction::Inbound, _) => None,
             (Direction::Outbound, _) => Some("sandbox"),
         })
         .fetch_one(&mut *tx)
@@ -280,9 +281,12 @@ type Prelude = (
 
 /// The message row with its turn facts; `response_secs` (the last value) is appended by the
 /// caller: NULL or [`super::turns::RESPONSE_SECS`].
+/// `delivered_via` of a website-chat message: kept here, shown to no visitor (no widget yet).
+const HELD: &str = "held";
+
 const INSERT_MESSAGE: &str = "INSERT INTO messages (created_at, lead_id, id, workspace_id, \
      direction, channel, subject, body, status, author_id, client_id, opens_turn, auto_reply, \
-     response_secs) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,";
+     delivered_via, response_secs) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,";
 
 /// What a received email adds to its message (its caller stores the email beside it).
 #[derive(Debug, Default, Clone, Copy)]
@@ -337,6 +341,9 @@ pub(super) async fn record_in(
         (Direction::Outbound, true) => "queued",
         (Direction::Outbound, false) => "sent",
     };
+    // Website chat has no widget to show it yet: it is kept here, and says so.
+    let held = (fields.direction == Direction::Outbound && fields.channel == Channel::Chat)
+        .then_some(HELD);
     let created_at = now();
     // The turn facts go in with the row (one write, and the rollups count it once).
     let turn = super::turns::new_turn(fields.direction, previous.as_deref());
@@ -362,6 +369,7 @@ pub(super) async fn record_in(
     .bind(fields.client_id)
     .bind(turn.opens_turn)
     .bind(received.auto_reply)
+    .bind(held)
     .fetch_one(&mut *tx)
     .await?;
     match outbound {
@@ -436,7 +444,7 @@ pub(super) async fn record_in(
         },
         has_html: received.has_html,
         omitted: received.omitted.to_vec(),
-        delivered_via: None,
+        delivered_via: held.map(str::to_string),
     };
     let mut pending = Vec::with_capacity(3);
     // Sending clears the sender's draft for this lead, everywhere.
