@@ -331,6 +331,8 @@ fn server_function_calls() -> BTreeMap<&'static str, Vec<(&'static str, &'static
         ),
         ("delete_template", vec![("id", "{template}")]),
         ("set_sandbox", vec![("channel", "sms"), ("on", "false")]),
+        // Bob's workspace has no Meta connection: refused before Meta is asked, A untouched.
+        ("import_templates", vec![("waba_id", "102290129340398")]),
         ("sandbox_reply", vec![("id", "{sms}"), ("body", "hijack")]),
         (
             "sandbox_report",
