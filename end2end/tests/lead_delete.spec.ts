@@ -21,7 +21,8 @@ test("an owner deletes a lead after confirming; a teammate's open page and inbox
   // on an earlier visit).
   await bobInbox.evaluate((id) => localStorage.setItem(`leadwire:draft:earlier-visit:${id}`, "{}"), lead);
   const keptHere = () => bob.evaluate((id) => Object.keys(localStorage).filter((k) => k.includes(id)), lead);
-  expect(await keptHere()).toHaveLength(1);
+  // (Another tab's storage reaches this one asynchronously in Chromium: wait for it.)
+  await expect.poll(keptHere).toHaveLength(1);
 
   const alice = await owner.newPage();
   await openLead(alice, lead);
