@@ -47,6 +47,9 @@ pub struct Realtime {
     /// Bumped on every `leads_updated` and every new lead in the feed (and on reset): lists
     /// of leads refetch when it moves.
     pub leads_version: RwSignal<u64>,
+    /// Bumped on `workspace_updated` (and on reset): pages that write amounts reread the
+    /// workspace's currency.
+    pub workspace_version: RwSignal<u64>,
     // Browser-only: server render threads must never hold (or drop) thread-local values.
     #[cfg(feature = "hydrate")]
     listeners: StoredValue<Vec<(u64, Listener)>, LocalStorage>,
@@ -112,6 +115,9 @@ impl Realtime {
         ) {
             self.leads_version.update(|v| *v += 1);
         }
+        if matches!(frame, ServerFrame::WorkspaceUpdated { .. }) {
+            self.workspace_version.update(|v| *v += 1);
+        }
     }
 }
 
@@ -123,6 +129,7 @@ pub fn provide_realtime() -> Realtime {
         messages_version: RwSignal::new(0),
         stats_version: RwSignal::new(0),
         leads_version: RwSignal::new(0),
+        workspace_version: RwSignal::new(0),
         #[cfg(feature = "hydrate")]
         listeners: StoredValue::new_local(Vec::new()),
         #[cfg(feature = "hydrate")]
@@ -389,6 +396,7 @@ mod connection {
                     state.realtime.messages_version.update(|n| *n += 1);
                     state.realtime.stats_version.update(|n| *n += 1);
                     state.realtime.leads_version.update(|n| *n += 1);
+                    state.realtime.workspace_version.update(|n| *n += 1);
                     return;
                 }
                 ServerFrame::Pong => return,

@@ -93,6 +93,11 @@ pub enum ServerFrame {
         seq: i64,
         prefs: super::notification::NotificationPrefs,
     },
+    /// The workspace's currency changed: open pages write amounts in it at once.
+    WorkspaceUpdated {
+        seq: i64,
+        currency: String,
+    },
     /// The receiving user's unread count on a lead changed (they read it, or marked it unread).
     ReadsUpdated {
         seq: i64,
@@ -148,7 +153,8 @@ impl ServerFrame {
             | ServerFrame::StatsUpdated { seq, .. }
             | ServerFrame::AnalyticsUpdated { seq, .. }
             | ServerFrame::LeadsUpdated { seq, .. }
-            | ServerFrame::LeadDeleted { seq, .. } => Some(*seq),
+            | ServerFrame::LeadDeleted { seq, .. }
+            | ServerFrame::WorkspaceUpdated { seq, .. } => Some(*seq),
             // Listed rather than `_`: a new logged event must be added above, or clients
             // would drop it as already seen.
             ServerFrame::Hello { .. }

@@ -86,7 +86,10 @@ pub fn DashboardPage() -> impl IntoView {
     let kpis = Resource::new(source, |(p, c, tz, _)| get_kpis(p, c, tz));
     let charts = Resource::new(source, |(p, c, tz, _)| get_analytics(p, c, tz));
     // The workspace's currency, for the money cards.
-    let me = Resource::new(|| (), |_| crate::api::auth::get_current_user());
+    let me = Resource::new(
+        move || realtime.map(|r| r.workspace_version.get()),
+        |_| crate::api::auth::get_current_user(),
+    );
     let navigate = use_navigate();
     let on_channel = move |ev| {
         navigate(

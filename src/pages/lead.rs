@@ -98,7 +98,15 @@ fn LeadView(
     /// The workspace's currency, for the deal value.
     currency: String,
 ) -> impl IntoView {
-    let currency = StoredValue::new(currency);
+    // Live: an owner may change the workspace's currency while this page is open.
+    let currency = RwSignal::new(currency);
+    if let Some(realtime) = use_realtime() {
+        realtime.on_event(move |frame| {
+            if let ServerFrame::WorkspaceUpdated { currency: now, .. } = frame {
+                currency.set(now.clone());
+            }
+        });
+    }
     let current = RwSignal::new(lead.clone());
     let deleted = RwSignal::new(false);
     follow_lead(current, deleted);
@@ -124,7 +132,7 @@ fn LeadView(
                     <p class="muted">{move || current.read().company.clone().unwrap_or_default()}</p>
                 </div>
                 <div class="head-badges">
-                    <span class="deal" data-testid="lead-deal">{move || current.read().deal_value_cents.map(|c| format_money(c, &currency.read_value()))}</span>
+                    <span class="deal" data-testid="lead-deal">{move || current.read().deal_value_cents.map(|c| format_money(c, &currency.read()))}</span>
                 </div>
             </div>
             <div class="lead-layout">

@@ -24,7 +24,11 @@ pub fn LeadsPage() -> impl IntoView {
         |(q, stage, _)| list_leads(q, stage),
     );
     // The workspace's currency, for the deal column.
-    let me = Resource::new(|| (), |_| get_current_user());
+    // Reread when an owner changes the workspace's currency.
+    let me = Resource::new(
+        move || realtime.map(|r| r.workspace_version.get()),
+        |_| get_current_user(),
+    );
     view! {
         <Title text="Leads"/>
         <div class="page-head">

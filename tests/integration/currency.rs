@@ -50,10 +50,14 @@ async fn an_owner_sets_the_currency_and_every_amount_follows() {
         "USD"
     );
 
+    // A teammate's open tab hears of it at once.
+    let mut ws = server.live_socket(&mate.cookie).await;
     let res = server
         .rpc(&ada.client, "set_currency", &[("currency", "eur")])
         .await;
     assert_eq!(res.status(), 200);
+    let frame = ws.next_of("workspace_updated").await;
+    assert_eq!(frame["currency"], "EUR");
     for client in [&ada.client, &mate.client] {
         let me = server.get_json(client, "/api/auth/me").await;
         assert_eq!(me["user"]["currency"], "EUR");

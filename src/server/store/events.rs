@@ -187,6 +187,7 @@ fn kind_of(frame: &ServerFrame) -> &'static str {
         ServerFrame::LeadDeleted { .. } => "lead_deleted",
         ServerFrame::ReadsUpdated { .. } => "reads_updated",
         ServerFrame::PrefsUpdated { .. } => "prefs_updated",
+        ServerFrame::WorkspaceUpdated { .. } => "workspace_updated",
         ServerFrame::ActivityUpdated { .. } => "activity_updated",
         ServerFrame::StatsUpdated { .. } => "stats_updated",
         ServerFrame::AnalyticsUpdated { .. } => "analytics_updated",

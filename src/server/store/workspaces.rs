@@ -1,5 +1,6 @@
 //! Workspaces: created together with their first user at sign-up.
 use super::{now, Store};
+use crate::model::event::ServerFrame;
 use crate::model::ids::{UserId, WorkspaceId};
 
 /// A user about to be created (the password already hashed).
@@ -66,7 +67,13 @@ impl Store {
             .bind(workspace)
             .execute(&mut *tx)
             .await?;
-        tx.commit(Vec::new()).await
+        // Every open page of the workspace writes amounts in it from now on.
+        let currency = currency.to_string();
+        let event = super::events::append(&mut tx, workspace, None, move |seq| {
+            ServerFrame::WorkspaceUpdated { seq, currency }
+        })
+        .await?;
+        tx.commit(vec![event]).await
     }
 
     pub async fn workspace_count(&self) -> Result<i64, sqlx::Error> {
