@@ -294,3 +294,68 @@ async fn a_delete_that_skips_the_store_is_still_refused() {
         .unwrap_err();
     assert!(err.to_string().contains("dashboard rollups"), "{err}");
 }
+
+#[tokio::test]
+async fn a_tab_that_missed_a_deleted_leads_first_events_replays_instead_of_resetting() {
+    let server = TestServer::start().await;
+    let ada = server.session("ada@example.com", "A").await;
+    let resume_from = server.socket(&ada.cookie).await.next_json_head();
+    // The workspace's oldest events are those of the lead that will be deleted.
+    let gone = server
+        .create_lead(&ada.client, json!({"name": "Gone Soon"}))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = server
+        .send(&ada.client, &gone, message("chat", "First words"))
+        .await;
+    assert_eq!(res.status(), 201);
+    let kept = server
+        .create_lead(&ada.client, json!({"name": "Kept Later"}))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = server
+        .send(&ada.client, &kept, message("chat", "Still here"))
+        .await;
+    assert_eq!(res.status(), 201);
+    let res = ada
+        .client
+        .delete(server.url(&format!("/api/leads/{gone}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+
+    // A tab offline since before both: nothing it could be shown was pruned, so it replays.
+    let mut late = server.socket(&ada.cookie).await;
+    late.resume(resume_from).await;
+    let mut replayed = Vec::new();
+    loop {
+        let frame = late.next_json().await;
+        if frame["type"] == "live" {
+            break;
+        }
+        replayed.push(frame);
+    }
+    let kinds: Vec<&str> = replayed
+        .iter()
+        .map(|f| f["type"].as_str().unwrap_or(""))
+        .collect();
+    assert!(!kinds.contains(&"reset"), "a reset: {kinds:?}");
+    assert!(
+        replayed
+            .iter()
+            .any(|f| f["type"] == "messages_updated" && f["message"]["body"] == "Still here"),
+        "{kinds:?}"
+    );
+    assert!(kinds.contains(&"lead_deleted"), "{kinds:?}");
+    assert!(
+        !replayed
+            .iter()
+            .any(|f| f.to_string().contains("First words")),
+        "the deleted lead's own events are gone"
+    );
+}

@@ -29,7 +29,8 @@ pub struct LoggedEvent {
 pub struct EventWindow {
     /// Newest seq ever assigned in the workspace (0 before its first event).
     pub head: i64,
-    /// Oldest seq still stored; `head + 1` when the workspace's log is empty.
+    /// The oldest seq a resume can still be served from: one past what pruning removed (events
+    /// of a deleted lead leave gaps that need no reset); `head + 1` when all was pruned.
     pub oldest: i64,
 }
 
@@ -38,18 +39,18 @@ async fn window_in(
     conn: &mut sqlx::SqliteConnection,
     workspace: WorkspaceId,
 ) -> Result<EventWindow, sqlx::Error> {
-    // The head table remembers the highest seq even after the rows are pruned.
-    let (head, oldest): (Option<i64>, Option<i64>) = sqlx::query_as(
-        "SELECT (SELECT head FROM workspace_event_heads WHERE workspace_id = ?1), \
-                (SELECT MIN(ws_seq) FROM events WHERE workspace_id = ?1)",
+    // The head table remembers the highest seq even after the rows are pruned, and how far
+    // pruning reached.
+    let marks: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT head, pruned_through FROM workspace_event_heads WHERE workspace_id = ?",
     )
     .bind(workspace)
-    .fetch_one(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    let head = head.unwrap_or(0);
+    let (head, pruned_through) = marks.unwrap_or((0, 0));
     Ok(EventWindow {
         head,
-        oldest: oldest.unwrap_or(head + 1),
+        oldest: pruned_through + 1,
     })
 }
 
@@ -105,10 +106,22 @@ impl Store {
 
     /// Deletes events older than `age`; returns how many went.
     pub async fn prune_events(&self, age: chrono::Duration) -> Result<u64, sqlx::Error> {
+        let before = now() - age;
+        let mut tx = self.begin_write().await?;
+        // How far each workspace's log is cut, so its window starts there (see `window_in`).
+        sqlx::query(
+            "UPDATE workspace_event_heads SET pruned_through = MAX(pruned_through, COALESCE( \
+             (SELECT MAX(e.ws_seq) FROM events e WHERE e.workspace_id = workspace_event_heads.workspace_id \
+              AND e.created_at < ?1), 0))",
+        )
+        .bind(before)
+        .execute(&mut *tx)
+        .await?;
         let done = sqlx::query("DELETE FROM events WHERE created_at < ?")
-            .bind(now() - age)
-            .execute(self.pool())
+            .bind(before)
+            .execute(&mut *tx)
             .await?;
+        tx.commit(Vec::new()).await?;
         Ok(done.rows_affected())
     }
 
