@@ -130,6 +130,8 @@ test("on a wide screen the conversation list is resized by keyboard or by draggi
   await page.goto(`/inbox?lead=${lead}`);
   await hydrated(page);
   await expect(page.getByTestId("pane-lead")).toHaveText("Wide Walter");
+  // Beside the list there is nothing to go back to (Esc closes the thread).
+  await expect(page.getByRole("button", { name: "← Back" })).toBeHidden();
   const list = page.locator(".inbox-list");
   const handle = page.getByRole("separator", { name: "Width of the conversation list" });
   const width = async () => Math.round((await list.boundingBox())!.width);

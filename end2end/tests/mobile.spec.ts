@@ -34,3 +34,17 @@ test("on a phone the lead page keeps its header small and the composer on the fi
   const select = await page.getByLabel("Channel").boundingBox();
   expect(select!.x + select!.width).toBeLessThanOrEqual(375);
 });
+
+test("on a phone the inbox shows one pane at a time, with a way back to the list", async ({ context, page }) => {
+  await signUpViaApi(context, "Pia Pane", uniqueEmail("pane"), "Pane Co");
+  const lead = await createLeadViaApi(context, { name: "One Pane", phone: "+14155550133" });
+  await leadWrote(context, lead, "sms", "Hi from the phone");
+  await page.goto("/inbox");
+  await hydrated(page);
+  await page.getByTestId("inbox-row").filter({ hasText: "One Pane" }).click();
+  await expect(page.getByTestId("pane-lead")).toHaveText("One Pane");
+  await expect(page.getByRole("list", { name: "Conversations" })).toBeHidden();
+  await page.getByRole("button", { name: "← Back" }).click();
+  await expect(page.getByTestId("pane-lead")).toHaveCount(0);
+  await expect(page.getByRole("list", { name: "Conversations" })).toBeVisible();
+});

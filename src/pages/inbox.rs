@@ -235,7 +235,8 @@ pub fn InboxPage() -> impl IntoView {
             <Show when=move || !selected.get().is_empty()>
                 <section class="inbox-pane" aria-label="Selected conversation">
                     <div class="pane-head">
-                        <button type="button" class="btn subtle small" on:click=close.clone()>"← Back"</button>
+                        // Phones only: on wide screens the list stays beside the thread (Esc closes it).
+                        <button type="button" class="btn subtle small pane-back" on:click=close.clone()>"← Back"</button>
                         <A href=move || format!("/leads/{}", selected.get())>"Open lead page"</A>
                     </div>
                     <SelectedThread id=selected/>
