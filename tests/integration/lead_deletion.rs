@@ -59,6 +59,20 @@ async fn rows_naming(pool: &SqlitePool, lead: &str, messages: &[uuid::Uuid]) -> 
     counts
 }
 
+/// What a tab that resumes from `after` is sent before it goes live.
+async fn replayed_after(server: &TestServer, cookie: &str, after: i64) -> Vec<Value> {
+    let mut late = server.socket(cookie).await;
+    late.resume(after).await;
+    let mut replayed = Vec::new();
+    loop {
+        let frame = late.next_json().await;
+        if frame["type"] == "live" {
+            return replayed;
+        }
+        replayed.push(frame);
+    }
+}
+
 fn all_zero(counts: &[(String, i64)]) -> bool {
     counts.iter().all(|(_, n)| *n == 0)
 }
@@ -192,16 +206,7 @@ async fn an_owner_deletes_a_lead_with_everything_recorded_about_it() {
         .unwrap();
     assert_eq!(found["rows"], json!([]), "{found}");
     // A tab that was offline throughout replays none of it: only the deletion names the lead.
-    let mut late = server.socket(&ada.cookie).await;
-    late.resume(resume_from).await;
-    let mut replayed = Vec::new();
-    loop {
-        let frame = late.next_json().await;
-        if frame["type"] == "live" {
-            break;
-        }
-        replayed.push(frame);
-    }
+    let replayed = replayed_after(&server, &ada.cookie, resume_from).await;
     let naming: Vec<&Value> = replayed
         .iter()
         .filter(|f| f.to_string().contains(&id))
@@ -330,16 +335,7 @@ async fn a_tab_that_missed_a_deleted_leads_first_events_replays_instead_of_reset
     assert_eq!(res.status(), 204);
 
     // A tab offline since before both: nothing it could be shown was pruned, so it replays.
-    let mut late = server.socket(&ada.cookie).await;
-    late.resume(resume_from).await;
-    let mut replayed = Vec::new();
-    loop {
-        let frame = late.next_json().await;
-        if frame["type"] == "live" {
-            break;
-        }
-        replayed.push(frame);
-    }
+    let replayed = replayed_after(&server, &ada.cookie, resume_from).await;
     let kinds: Vec<&str> = replayed
         .iter()
         .map(|f| f["type"].as_str().unwrap_or(""))
