@@ -465,11 +465,23 @@ fn ThreadView(
         } else {
             String::new()
         };
+        // Its files go along where the other channel carries files (the server says if it
+        // cannot carry these).
+        let attachments = if super::attach::takes_files(channel) {
+            failed
+                .attachments
+                .iter()
+                .map(|a| a.id.to_string())
+                .collect()
+        } else {
+            Vec::new()
+        };
         enqueue(MessageInput {
             direction: String::new(),
             channel: channel.as_str().to_string(),
             subject,
             body: failed.body,
+            attachments,
             client_id: new_client_id(),
             after: newest_seen(),
             // The sender chose this on a message already written: no collision question.

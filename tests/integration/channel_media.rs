@@ -103,6 +103,17 @@ async fn an_mms_picture_is_kept_with_the_message_and_served_to_the_workspace_onl
     // Another workspace cannot reach it by its id.
     let other = server.signed_up("eve@example.com", "Eve").await;
     assert_eq!(other.get(&url).send().await.unwrap().status(), 404);
+    // A file the lead sent is not ours to send on: a message cannot carry it.
+    let leads: Value = server.get_json(&owner.client, "/api/leads").await;
+    let lead = leads["leads"][0]["id"].as_str().unwrap();
+    let mut forward = crate::support::message("sms", "Forwarding your photo");
+    forward["attachments"] = json!([files[0]["id"]]);
+    let res = server.send(&owner.client, lead, forward).await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(
+        crate::support::error_body(res).await["field"],
+        "attachments"
+    );
 }
 
 #[tokio::test]

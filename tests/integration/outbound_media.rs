@@ -106,6 +106,17 @@ async fn a_picture_goes_to_twilio_as_mms_and_only_its_link_opens_it() {
         .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.bytes().await.unwrap().to_vec(), PNG);
+
+    // A file already sent goes again with another message ("Send as … instead" takes a failed
+    // message's files along), under a token of its own.
+    let mut again = message("sms", "The plan once more");
+    again["attachments"] = json!([id]);
+    assert_eq!(server.send(&owner.client, &lead, again).await.status(), 201);
+    let request = twilio.next_request().await;
+    let second_url = request.field("MediaUrl").unwrap().to_string();
+    assert_ne!(second_url, media_url);
+    assert_eq!(fetch_as_provider(&second_url).await.2, PNG);
+
     let stranger = server.signed_up("stranger@example.com", "Other").await;
     let res = stranger
         .get(server.url(&format!("/attachments/{id}")))

@@ -63,7 +63,9 @@ impl Store {
         Ok((done.rows_affected() == 1).then_some(upload))
     }
 
-    /// The uploads of `workspace` among `ids`, in the order asked (missing ones left out).
+    /// The files of `workspace` among `ids` that a message may carry, in the order asked
+    /// (missing ones left out): uploads, and files already sent (so "Send as … instead" takes
+    /// a failed message's files along). A received file is not one: it was never ours to send.
     pub async fn uploads(
         &self,
         workspace: WorkspaceId,
@@ -72,7 +74,9 @@ impl Store {
         let mut found = Vec::with_capacity(ids.len());
         for id in ids {
             let row: Option<(Uuid, String, String, i64)> = sqlx::query_as(
-                "SELECT id, filename, content_type, size FROM uploads WHERE id = ? AND workspace_id = ?",
+                "SELECT id, filename, content_type, size FROM uploads WHERE id = ?1 AND workspace_id = ?2 \
+                 UNION ALL SELECT id, filename, content_type, size FROM channel_media \
+                 WHERE id = ?1 AND workspace_id = ?2 AND public_token IS NOT NULL LIMIT 1",
             )
             .bind(id)
             .bind(workspace)
@@ -126,9 +130,10 @@ pub async fn media_links_in(
     .await
 }
 
-/// Copies `uploads` of `workspace` beside `message` (in the send's own write), each with a
-/// fresh token; the files as the thread lists them. The uploads stay until pruned, so a send
-/// retried under a new client id can take them again.
+/// Copies `uploads` of `workspace` (uploads, or files already sent: see `Store::uploads`)
+/// beside `message` (in the send's own write), each with a fresh token; the files as the thread
+/// lists them. The uploads stay until pruned, so a send retried under a new client id can take
+/// them again.
 pub async fn attach_in(
     conn: &mut sqlx::SqliteConnection,
     workspace: WorkspaceId,
@@ -140,8 +145,12 @@ pub async fn attach_in(
         let row: Option<(Uuid, String, String, i64)> = sqlx::query_as(
             "INSERT INTO channel_media (id, message_id, workspace_id, position, filename, content_type, \
              size, data, public_token) \
-             SELECT ?, ?, workspace_id, ?, filename, content_type, size, data, ? FROM uploads \
-             WHERE id = ? AND workspace_id = ? RETURNING id, filename, content_type, size",
+             SELECT ?1, ?2, workspace_id, ?3, filename, content_type, size, data, ?4 FROM ( \
+               SELECT workspace_id, filename, content_type, size, data FROM uploads \
+               WHERE id = ?5 AND workspace_id = ?6 \
+               UNION ALL SELECT workspace_id, filename, content_type, size, data FROM channel_media \
+               WHERE id = ?5 AND workspace_id = ?6 AND public_token IS NOT NULL LIMIT 1) \
+             RETURNING id, filename, content_type, size",
         )
         .bind(Uuid::new_v4())
         .bind(message)
