@@ -65,12 +65,16 @@ pub struct AnalyticsSummary {
 impl Analytics {
     /// Empty buckets covering `query`'s period up to `now`.
     pub fn empty(query: &DashboardQuery, now: DateTime<Utc>) -> Analytics {
-        let mut edges = bucket_edges(query, now);
-        edges.pop();
-        let buckets = edges
-            .into_iter()
+        Analytics::over(query, &bucket_edges(query, now))
+    }
+
+    /// Empty buckets between `edges` (as [`bucket_edges`] gives them).
+    pub fn over(query: &DashboardQuery, edges: &[DateTime<Utc>]) -> Analytics {
+        let starts = &edges[..edges.len().saturating_sub(1)];
+        let buckets = starts
+            .iter()
             .map(|start| Bucket {
-                start,
+                start: *start,
                 ..Bucket::default()
             })
             .collect();

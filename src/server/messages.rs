@@ -256,9 +256,6 @@ async fn retry_delivery(
         .map_err(internal("retrying a delivery"))
 }
 
-/// Refuses a send when a teammate messaged the lead after the sender started writing (the
-/// browser warns first; this catches a warning that never arrived). A retry of a send that
-/// already went through is not a collision.
 /// The message's files exist in the workspace and its channel carries them (refused at
 /// `attachments` before anything is stored).
 async fn check_attachments(
@@ -285,6 +282,9 @@ async fn check_attachments(
         .map_err(|why| AppError::validation("attachments", why))
 }
 
+/// Refuses a send when a teammate messaged the lead after the sender started writing (the
+/// browser warns first; this catches a warning that never arrived). A retry of a send that
+/// already went through is not a collision.
 async fn check_collision(
     state: &AppState,
     caller: &Caller,

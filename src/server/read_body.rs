@@ -31,17 +31,30 @@ pub async fn read_body_first(
     if body.size_hint().exact() == Some(0) {
         return next.run(Request::from_parts(parts, body)).await;
     }
-    match read_within(body, state.settings.max_body_bytes).await {
+    let max = state.settings.max_body_bytes;
+    read_then_run(parts, body, next, max, || {
+        format!("The request body is larger than {max} bytes.")
+    })
+    .await
+}
+
+/// Runs the rest of the request with its body read whole, or answers 413 with `too_large`'s
+/// words when the body is over `max` bytes.
+pub async fn read_then_run(
+    parts: axum::http::request::Parts,
+    body: Body,
+    next: Next,
+    max: usize,
+    too_large: impl FnOnce() -> String,
+) -> Response {
+    match read_within(body, max).await {
         Some(bytes) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }
         None => {
             let mut response = AppError::PayloadTooLarge {
-                message: format!(
-                    "The request body is larger than {} bytes.",
-                    state.settings.max_body_bytes
-                ),
+                message: too_large(),
             }
             .into_response();
             // The unread rest of the body is still on the wire: the connection cannot be reused.
@@ -55,7 +68,7 @@ pub async fn read_body_first(
 
 /// The whole body when it is at most `max` bytes; `None` when it is larger (its rest drained as
 /// far as the module comment says) or breaks off.
-pub async fn read_within(body: Body, max: usize) -> Option<axum::body::Bytes> {
+async fn read_within(body: Body, max: usize) -> Option<axum::body::Bytes> {
     let mut stream = body.into_data_stream();
     let mut kept = Vec::new();
     let mut seen = 0usize;

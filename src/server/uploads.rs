@@ -5,11 +5,11 @@
 use super::auth::Caller;
 use super::http_error::internal;
 use super::origin::check_origin;
-use super::read_body::read_within;
+use super::read_body::read_then_run;
 use super::state::AppState;
 use crate::model::attachment::{clean_filename, upload_type, Upload, MAX_BYTES};
 use crate::model::error::AppError;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -33,22 +33,10 @@ pub fn routes(state: &AppState) -> Router<AppState> {
 /// refuses one over [`MAX_BYTES`] with 413 saying the limit.
 async fn read_whole_file(request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
-    match read_within(body, MAX_BYTES).await {
-        Some(bytes) => {
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
-        }
-        None => {
-            let mut response = AppError::PayloadTooLarge {
-                message: format!("A file can be at most {} MB.", MAX_BYTES / (1024 * 1024)),
-            }
-            .into_response();
-            response
-                .headers_mut()
-                .insert(header::CONNECTION, HeaderValue::from_static("close"));
-            response
-        }
-    }
+    read_then_run(parts, body, next, MAX_BYTES, || {
+        format!("A file can be at most {} MB.", MAX_BYTES / (1024 * 1024))
+    })
+    .await
 }
 
 /// Unsent uploads one person may hold (they go a day after they were made): a bound on what a

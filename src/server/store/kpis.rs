@@ -140,8 +140,8 @@ impl Store {
         query: &DashboardQuery,
         now: DateTime<Utc>,
     ) -> Result<Analytics, sqlx::Error> {
-        let mut analytics = Analytics::empty(query, now);
         let edges = bucket_edges(query, now);
+        let mut analytics = Analytics::over(query, &edges);
         let start = query.period.start(now, query.tz);
         let channel = query.channel.map(Channel::as_str);
         let mut tx = self.pool().begin().await?;
