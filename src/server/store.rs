@@ -18,6 +18,7 @@ pub mod messages;
 pub mod notification_prefs;
 pub mod reads;
 mod rollups;
+mod script;
 pub mod sessions;
 pub mod templates;
 pub mod tracking;

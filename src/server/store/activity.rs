@@ -1,6 +1,7 @@
 //! The activity feed: written inside the transaction of the change it describes, logged as
 //! `activity_updated` in the same transaction, read newest first.
 use super::events::{append_all, LoggedEvent, Pending};
+use super::script::Script;
 use super::{now, Store};
 use crate::model::activity::{Activity, ActivityKind, ActivityPage};
 use crate::model::event::ServerFrame;
@@ -96,7 +97,7 @@ pub(super) async fn log_entry_in(
     workspace: WorkspaceId,
     new: NewActivity<'_>,
 ) -> Result<(LoggedEvent, Activity), sqlx::Error> {
-    let id = insert_row_in(tx, workspace, &new).await?.0;
+    let id = insert_row_in(tx, workspace, &new).await?;
     let activity: Activity =
         sqlx::query_as::<_, ActivityRow>(&format!("{ACTIVITY_SELECT} WHERE a.id = ?"))
             .bind(id)
@@ -110,17 +111,73 @@ pub(super) async fn log_entry_in(
     Ok((event, activity))
 }
 
-/// Stores an entry whose lead and actor names the caller already knows, and returns it as the
-/// feed shows it, without reading it back (the send path); log it with [`feed_event`].
-pub(super) async fn insert_in(
+/// The `activity_updated` event of an entry.
+pub(super) fn feed_event(activity: Activity) -> Pending {
+    Pending::new(None, move |seq| ServerFrame::ActivityUpdated {
+        seq,
+        event: activity.kind,
+        data: activity,
+    })
+}
+
+/// The columns an entry is inserted with, `number` last.
+const COLUMNS: &str = "workspace_id, lead_id, actor_id, message_id, kind, channel, stage, \
+     meeting_at, detail, at, number";
+
+/// Inserts the row; returns its rowid.
+async fn insert_row_in(
     tx: &mut sqlx::SqliteConnection,
     workspace: WorkspaceId,
+    new: &NewActivity<'_>,
+) -> Result<i64, sqlx::Error> {
+    // Numbered under the writer: MAX + 1 cannot race.
+    sqlx::query_scalar(&format!(
+        "INSERT INTO activities ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
+         (SELECT COALESCE(MAX(number), 0) + 1 FROM activities WHERE workspace_id = ?1)) \
+         RETURNING id"
+    ))
+    .bind(workspace)
+    .bind(new.lead_id)
+    .bind(new.actor_id)
+    .bind(new.message_id)
+    .bind(new.kind.as_str())
+    .bind(new.channel.map(Channel::as_str))
+    .bind(new.stage.map(Stage::as_str))
+    .bind(new.meeting_at)
+    .bind(excerpt(new.detail))
+    .bind(now())
+    .fetch_one(&mut *tx)
+    .await
+}
+
+/// [`insert_in`] as a statement of a write's `script`, numbered `number`: the workspace's
+/// highest number as this write read it, plus one (under the writer, nothing takes it first).
+pub(super) fn push_insert(
+    script: &mut Script<'_>,
+    workspace: WorkspaceId,
     new: NewActivity<'_>,
+    number: i64,
     lead_name: String,
     actor_name: Option<String>,
-) -> Result<Activity, sqlx::Error> {
-    let (_, number, detail, at) = insert_row_in(tx, workspace, &new).await?;
-    Ok(Activity {
+) -> Activity {
+    let detail = excerpt(new.detail);
+    let at = now();
+    script
+        .push(&format!(
+            "INSERT INTO activities ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ))
+        .bind(workspace)
+        .bind(new.lead_id)
+        .bind(new.actor_id)
+        .bind(new.message_id)
+        .bind(new.kind.as_str())
+        .bind(new.channel.map(Channel::as_str))
+        .bind(new.stage.map(Stage::as_str))
+        .bind(new.meeting_at)
+        .bind(detail.clone())
+        .bind(at)
+        .bind(number);
+    Activity {
         id: number,
         kind: new.kind,
         lead_id: new.lead_id,
@@ -133,52 +190,18 @@ pub(super) async fn insert_in(
         meeting_at: new.meeting_at,
         detail,
         at,
-    })
+    }
 }
 
-/// The `activity_updated` event of an entry.
-pub(super) fn feed_event(activity: Activity) -> Pending {
-    Pending::new(None, move |seq| ServerFrame::ActivityUpdated {
-        seq,
-        event: activity.kind,
-        data: activity,
-    })
-}
-
-/// Inserts the row; returns its rowid, its number in the workspace, the stored excerpt and time.
-async fn insert_row_in(
-    tx: &mut sqlx::SqliteConnection,
-    workspace: WorkspaceId,
-    new: &NewActivity<'_>,
-) -> Result<(i64, i64, Option<String>, DateTime<Utc>), sqlx::Error> {
-    let detail: Option<String> = new.detail.map(|d| {
+/// What the feed keeps of a message: its first [`DETAIL_CHARS`] characters.
+fn excerpt(detail: Option<&str>) -> Option<String> {
+    detail.map(|d| {
         let mut excerpt: String = d.chars().take(DETAIL_CHARS).collect();
         if d.chars().count() > DETAIL_CHARS {
             excerpt.push('…');
         }
         excerpt
-    });
-    let at = now();
-    // Numbered under the writer: MAX + 1 cannot race.
-    let (id, number): (i64, i64) = sqlx::query_as(
-        "INSERT INTO activities (workspace_id, lead_id, actor_id, message_id, kind, channel, stage, \
-         meeting_at, detail, at, number) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
-         (SELECT COALESCE(MAX(number), 0) + 1 FROM activities WHERE workspace_id = ?1)) \
-         RETURNING id, number",
-    )
-    .bind(workspace)
-    .bind(new.lead_id)
-    .bind(new.actor_id)
-    .bind(new.message_id)
-    .bind(new.kind.as_str())
-    .bind(new.channel.map(Channel::as_str))
-    .bind(new.stage.map(Stage::as_str))
-    .bind(new.meeting_at)
-    .bind(&detail)
-    .bind(at)
-    .fetch_one(&mut *tx)
-    .await?;
-    Ok((id, number, detail, at))
+    })
 }
 
 impl Store {

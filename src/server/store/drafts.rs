@@ -142,6 +142,10 @@ pub(super) async fn delete_in(
     draft_event(tx, workspace, user, lead, None).await.map(Some)
 }
 
+/// Deletes a draft; binds workspace, user, lead.
+pub(super) const DELETE_DRAFT: &str =
+    "DELETE FROM message_drafts WHERE workspace_id = ? AND user_id = ? AND lead_id = ?";
+
 /// Deletes `user`'s draft for `lead`; true if there was one (then tell their tabs: [`cleared`]).
 pub(super) async fn delete_row_in(
     tx: &mut sqlx::SqliteConnection,
@@ -149,14 +153,12 @@ pub(super) async fn delete_row_in(
     user: UserId,
     lead: LeadId,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "DELETE FROM message_drafts WHERE workspace_id = ? AND user_id = ? AND lead_id = ?",
-    )
-    .bind(workspace)
-    .bind(user)
-    .bind(lead)
-    .execute(&mut *tx)
-    .await?;
+    let done = sqlx::query(DELETE_DRAFT)
+        .bind(workspace)
+        .bind(user)
+        .bind(lead)
+        .execute(&mut *tx)
+        .await?;
     Ok(done.rows_affected() > 0)
 }
 

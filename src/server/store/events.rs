@@ -1,4 +1,5 @@
 //! The event log: appended in the writer's transaction, published after commit, replayed by seq.
+use super::script::{placeholders, Script};
 use super::{now, Store};
 use crate::model::event::ServerFrame;
 use crate::model::ids::{UserId, WorkspaceId};
@@ -245,40 +246,102 @@ async fn insert_logged(
     first: i64,
     frames: Vec<(Option<UserId>, ServerFrame)>,
 ) -> Result<Vec<LoggedEvent>, sqlx::Error> {
-    let mut events = Vec::with_capacity(frames.len());
-    for (seq, (user, frame)) in (first..).zip(frames) {
-        let payload =
-            serde_json::to_string(&frame).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-        events.push(LoggedEvent {
-            seq,
-            log_position: 0,
-            workspace_id: workspace,
-            user_id: user,
-            kind: kind_of(&frame).to_string(),
-            payload,
-        });
-    }
-    let rows = vec!["(?, ?, ?, ?, ?, ?)"; events.len()].join(", ");
-    let sql = format!(
-        "INSERT INTO events (ws_seq, workspace_id, user_id, kind, payload, created_at) \
-         VALUES {rows} RETURNING ws_seq, seq"
-    );
-    let at = now();
-    let mut insert = sqlx::query_as::<_, (i64, i64)>(&sql);
-    for e in &events {
-        insert = insert
-            .bind(e.seq)
-            .bind(workspace)
-            .bind(e.user_id)
-            .bind(&e.kind)
-            .bind(&e.payload)
-            .bind(at);
-    }
-    // RETURNING gives rows in no promised order: match them by seq.
-    for (seq, position) in insert.fetch_all(&mut *tx).await? {
-        events[(seq - first) as usize].log_position = position;
-    }
+    let mut events = logged(workspace, first, frames)?;
+    let mut script = Script::default();
+    push_insert(&mut script, &events);
+    place(&mut events, script.fetch_all(tx).await?);
     Ok(events)
+}
+
+/// Appends `pending` in a write's `script`, numbered after `head`, the workspace's last seq as
+/// this write read it (None: no event yet). The script's `RETURNING ws_seq, seq` rows go to
+/// [`place`] once it has run.
+pub(super) fn push_append(
+    script: &mut Script<'_>,
+    workspace: WorkspaceId,
+    head: Option<i64>,
+    pending: Vec<Pending>,
+) -> Result<Vec<LoggedEvent>, sqlx::Error> {
+    if pending.is_empty() {
+        return Ok(Vec::new());
+    }
+    let first = head.unwrap_or(0) + 1;
+    script
+        .push(
+            "INSERT INTO workspace_event_heads (workspace_id, head) VALUES (?, ?) \
+             ON CONFLICT (workspace_id) DO UPDATE SET head = head + excluded.head",
+        )
+        .bind(workspace)
+        .bind(pending.len() as i64);
+    let frames = (first..)
+        .zip(pending)
+        .map(|(seq, p)| (p.user, (p.frame)(seq)))
+        .collect();
+    let events = logged(workspace, first, frames)?;
+    push_insert(script, &events);
+    Ok(events)
+}
+
+/// The events of `frames`, numbered from `first`, with their payloads.
+fn logged(
+    workspace: WorkspaceId,
+    first: i64,
+    frames: Vec<(Option<UserId>, ServerFrame)>,
+) -> Result<Vec<LoggedEvent>, sqlx::Error> {
+    (first..)
+        .zip(frames)
+        .map(|(seq, (user, frame))| {
+            let payload =
+                serde_json::to_string(&frame).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+            Ok(LoggedEvent {
+                seq,
+                log_position: 0,
+                workspace_id: workspace,
+                user_id: user,
+                kind: kind_of(&frame).to_string(),
+                payload,
+            })
+        })
+        .collect()
+}
+
+/// One statement storing `events`; it returns `(ws_seq, seq)` of each.
+fn push_insert(script: &mut Script<'_>, events: &[LoggedEvent]) {
+    let at = now();
+    let rows = events
+        .iter()
+        .map(|e| {
+            script
+                .bind(e.seq)
+                .bind(e.workspace_id)
+                .bind(e.user_id)
+                .bind(e.kind.clone())
+                .bind(e.payload.clone())
+                .bind(at);
+            placeholders(6)
+        })
+        .collect();
+    script.rows_statement(
+        "INSERT INTO events (ws_seq, workspace_id, user_id, kind, payload, created_at) VALUES ",
+        rows,
+        " RETURNING ws_seq, seq",
+    );
+}
+
+/// Gives `events` their log positions from the insert's `(ws_seq, seq)` rows (RETURNING gives
+/// rows in no promised order: matched by seq).
+pub(super) fn place(events: &mut [LoggedEvent], rows: Vec<(i64, i64)>) {
+    let Some(first) = events.first().map(|e| e.seq) else {
+        return;
+    };
+    for (seq, position) in rows {
+        if let Some(event) = usize::try_from(seq - first)
+            .ok()
+            .and_then(|i| events.get_mut(i))
+        {
+            event.log_position = position;
+        }
+    }
 }
 
 async fn events_after_in(

@@ -2,8 +2,9 @@
 use super::activity::NewActivity;
 use super::channels::NewDelivery;
 use super::emails::NewEmail;
-use super::events::{append_all, LoggedEvent, Pending};
+use super::events::{LoggedEvent, Pending};
 use super::rollups::{Delta, MessageFacts, MESSAGE_FACTS};
+use super::script::Script;
 use super::{now, Store};
 use crate::model::activity::ActivityKind;
 use crate::model::event::{RowAction, ServerFrame};
@@ -231,8 +232,9 @@ impl Store {
     /// Stores a sent or received message, deletes the sender's draft for the lead, and logs both,
     /// in one write. A `client_id` seen before returns the original message instead.
     ///
-    /// The hot path of every send: six statements or fewer (one read of everything it needs
-    /// first, then the writes; the message and the feed entry are built here, not read back).
+    /// The hot path of every send: two round trips to SQLite for a chat message (one read of
+    /// everything it needs, then every write in one [`Script`]; the message, the feed entry
+    /// and the events are built here, not read back).
     pub async fn record_message(
         &self,
         workspace: WorkspaceId,
@@ -258,18 +260,31 @@ impl Store {
     }
 }
 
-/// Everything a send reads, in one statement: the message a repeated client id (?2) already
-/// made, the lead's name (?3, in workspace ?1), the author's name (?4), the direction of the
-/// lead's newest message that is not an automatic reply (for the turn facts), and the times of the lead's newest message
-/// overall and on channel ?5 (for the dashboard's active conversations).
-const RECORD_PRELUDE: &str = "SELECT \
-     (SELECT id FROM messages WHERE workspace_id = ?1 AND client_id = ?2), \
-     (SELECT name FROM leads WHERE id = ?3 AND workspace_id = ?1), \
-     (SELECT name FROM users WHERE id = ?4), \
-     (SELECT direction FROM messages WHERE lead_id = ?3 AND auto_reply = 0 \
-      ORDER BY created_at DESC, id DESC LIMIT 1), \
-     (SELECT last_message_at FROM leads WHERE id = ?3), \
-     (SELECT last_message_at FROM lead_channels WHERE lead_id = ?3 AND channel = ?5)";
+/// Everything a send reads, in one statement, binding ?1 the new message's time, ?2 the lead,
+/// ?3 the workspace, ?4 the client id, ?5 the author, ?6 the channel, ?7 the direction: the
+/// message a repeated client id already made, the lead's and the author's names, the direction
+/// of the lead's newest message that is not an automatic reply (for the turn facts), the times
+/// of the lead's newest message overall and on the channel (for the dashboard's active
+/// conversations), the response time if this message answers the lead's run, the workspace's
+/// last event seq and feed number, and whether the author has a draft to clear. Under the
+/// writer none of it can change before the write's script runs.
+fn record_prelude() -> String {
+    format!(
+        "SELECT \
+         (SELECT id FROM messages WHERE workspace_id = ?3 AND client_id = ?4), \
+         (SELECT name FROM leads WHERE id = ?2 AND workspace_id = ?3), \
+         (SELECT name FROM users WHERE id = ?5), \
+         (SELECT direction FROM messages WHERE lead_id = ?2 AND auto_reply = 0 \
+          ORDER BY created_at DESC, id DESC LIMIT 1), \
+         (SELECT last_message_at FROM leads WHERE id = ?2), \
+         (SELECT last_message_at FROM lead_channels WHERE lead_id = ?2 AND channel = ?6), \
+         CASE WHEN ?7 = 'outbound' THEN {} END, \
+         (SELECT head FROM workspace_event_heads WHERE workspace_id = ?3), \
+         (SELECT COALESCE(MAX(number), 0) FROM activities WHERE workspace_id = ?3), \
+         EXISTS (SELECT 1 FROM message_drafts WHERE workspace_id = ?3 AND user_id = ?5 AND lead_id = ?2)",
+        super::turns::RESPONSE_SECS
+    )
+}
 type Prelude = (
     Option<MessageId>,
     Option<String>,
@@ -277,16 +292,19 @@ type Prelude = (
     Option<String>,
     Option<DateTime<Utc>>,
     Option<DateTime<Utc>>,
+    Option<i64>,
+    Option<i64>,
+    i64,
+    bool,
 );
 
-/// The message row with its turn facts; `response_secs` (the last value) is appended by the
-/// caller: NULL or [`super::turns::RESPONSE_SECS`].
 /// `delivered_via` of a website-chat message: kept here, shown to no visitor (no widget yet).
 const HELD: &str = "held";
 
+/// The message row with its turn facts.
 const INSERT_MESSAGE: &str = "INSERT INTO messages (created_at, lead_id, id, workspace_id, \
      direction, channel, subject, body, status, author_id, client_id, opens_turn, auto_reply, \
-     delivered_via, response_secs) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14,";
+     delivered_via, response_secs) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 /// What a received email adds to its message (its caller stores the email beside it).
 #[derive(Debug, Default, Clone, Copy)]
@@ -318,15 +336,28 @@ pub(super) async fn record_in(
     outbound: Option<&Outbound<'_>>,
     received: EmailExtras<'_>,
 ) -> Result<(Recorded, Vec<LoggedEvent>), sqlx::Error> {
-    let (existing, lead_name, author_name, previous, lead_last, channel_last): Prelude =
-        sqlx::query_as(RECORD_PRELUDE)
-            .bind(workspace)
-            .bind(fields.client_id)
-            .bind(lead)
-            .bind(author)
-            .bind(fields.channel.as_str())
-            .fetch_one(&mut *tx)
-            .await?;
+    let created_at = now();
+    let (
+        existing,
+        lead_name,
+        author_name,
+        previous,
+        lead_last,
+        channel_last,
+        answer_secs,
+        event_head,
+        feed_number,
+        has_draft,
+    ): Prelude = sqlx::query_as(&record_prelude())
+        .bind(created_at)
+        .bind(lead)
+        .bind(workspace)
+        .bind(fields.client_id)
+        .bind(author)
+        .bind(fields.channel.as_str())
+        .bind(fields.direction.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
     if let Some(existing) = existing {
         let existing = message_in(&mut *tx, existing).await?;
         return Ok((Recorded::Existing(existing), Vec::new()));
@@ -344,34 +375,33 @@ pub(super) async fn record_in(
     // Website chat has no widget to show it yet: it is kept here, and says so.
     let held = (fields.direction == Direction::Outbound && fields.channel == Channel::Chat)
         .then_some(HELD);
-    let created_at = now();
     // The turn facts go in with the row (one write, and the rollups count it once).
     let turn = super::turns::new_turn(fields.direction, previous.as_deref());
-    let response_secs = if turn.timed {
-        super::turns::RESPONSE_SECS
-    } else {
-        "NULL"
-    };
-    // ?1 and ?2 are also RESPONSE_SECS's.
-    let response_secs: Option<i64> = sqlx::query_scalar(&format!(
-        "{INSERT_MESSAGE} {response_secs}) RETURNING response_secs"
-    ))
-    .bind(created_at)
-    .bind(lead)
-    .bind(id)
-    .bind(workspace)
-    .bind(fields.direction.as_str())
-    .bind(fields.channel.as_str())
-    .bind(&fields.subject)
-    .bind(&fields.body)
-    .bind(status)
-    .bind(author)
-    .bind(fields.client_id)
-    .bind(turn.opens_turn)
-    .bind(received.auto_reply)
-    .bind(held)
-    .fetch_one(&mut *tx)
-    .await?;
+    let response_secs = if turn.timed { answer_secs } else { None };
+    let mut script = Script::default();
+    script
+        .push(INSERT_MESSAGE)
+        .bind(created_at)
+        .bind(lead)
+        .bind(id)
+        .bind(workspace)
+        .bind(fields.direction.as_str())
+        .bind(fields.channel.as_str())
+        .bind(&fields.subject)
+        .bind(&fields.body)
+        .bind(status)
+        .bind(author)
+        .bind(fields.client_id)
+        .bind(turn.opens_turn)
+        .bind(received.auto_reply)
+        .bind(held)
+        .bind(response_secs);
+    // What needs the message row first runs after it; a chat message needs none of it.
+    let replies = !received.auto_reply
+        && super::turns::answers_our_run(fields.direction, previous.as_deref());
+    if outbound.is_some() || !fields.attachments.is_empty() || replies {
+        std::mem::take(&mut script).execute(&mut *tx).await?;
+    }
     match outbound {
         Some(Outbound::Email(email)) => {
             super::emails::insert_in(&mut *tx, workspace, lead, id, email).await?
@@ -407,18 +437,10 @@ pub(super) async fn record_in(
         lead_last,
         channel_last,
     );
-    if !received.auto_reply {
-        super::turns::note_reply_in(
-            &mut *tx,
-            lead,
-            id,
-            fields.direction,
-            previous.as_deref(),
-            &mut rollups,
-        )
-        .await?;
+    if replies {
+        super::turns::note_reply_in(&mut *tx, lead, id, &mut rollups).await?;
     }
-    rollups.apply(&mut *tx).await?;
+    rollups.push_to(&mut script);
     let message = Message {
         id,
         lead_id: lead,
@@ -448,10 +470,13 @@ pub(super) async fn record_in(
     };
     let mut pending = Vec::with_capacity(3);
     // Sending clears the sender's draft for this lead, everywhere.
-    if let (Some(author), Direction::Outbound) = (author, fields.direction) {
-        if super::drafts::delete_row_in(&mut *tx, workspace, author, lead).await? {
-            pending.push(super::drafts::cleared(author, lead));
-        }
+    if let (Some(author), Direction::Outbound, true) = (author, fields.direction, has_draft) {
+        script
+            .push(super::drafts::DELETE_DRAFT)
+            .bind(workspace)
+            .bind(author)
+            .bind(lead);
+        pending.push(super::drafts::cleared(author, lead));
     }
     let inserted = message.clone();
     pending.push(Pending::new(None, move |seq| {
@@ -470,10 +495,18 @@ pub(super) async fn record_in(
     entry.message_id = Some(id);
     entry.channel = Some(fields.channel);
     entry.detail = Some(&fields.body);
-    let entry =
-        super::activity::insert_in(&mut *tx, workspace, entry, lead_name, author_name).await?;
+    let entry = super::activity::push_insert(
+        &mut script,
+        workspace,
+        entry,
+        feed_number + 1,
+        lead_name,
+        author_name,
+    );
     pending.push(super::activity::feed_event(entry));
-    let events = append_all(&mut *tx, workspace, pending).await?;
+    let mut events = super::events::push_append(&mut script, workspace, event_head, pending)?;
+    let positions = script.fetch_all(&mut *tx).await?;
+    super::events::place(&mut events, positions);
     Ok((Recorded::Created(message), events))
 }
 

@@ -12,6 +12,7 @@
 //!
 //! Time unit: the 15-minute slot (Unix seconds / 900). Every time zone's midnight falls on a
 //! slot boundary, so any viewer's day or hour is a whole number of slots.
+use super::script::{placeholders, Script};
 use super::Store;
 use crate::model::ids::{LeadId, MessageId, WorkspaceId};
 use crate::model::response_time::precision;
@@ -221,6 +222,13 @@ impl Delta {
     /// Writes the changes that did not cancel out, in one round trip (one statement per
     /// table, several rows each; large deltas in chunks).
     pub async fn apply(self, conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
+        let mut script = Script::default();
+        self.push_to(&mut script);
+        script.execute(conn).await
+    }
+
+    /// Adds the statements of [`Delta::apply`] to a write's `script`.
+    pub fn push_to(self, script: &mut Script<'_>) {
         let messages: Vec<_> = self
             .messages
             .into_iter()
@@ -240,210 +248,138 @@ impl Delta {
         let lead_channels: Vec<_> = self.lead_channels.into_iter().collect();
         // Well under SQLite's 32,766 parameters per statement.
         const ROWS: usize = 500;
-        let chunks = [
-            messages.len(),
-            responses.len(),
-            touches.len(),
-            totals.len(),
-            lead_channels.len(),
-        ]
-        .into_iter()
-        .max()
-        .unwrap_or(0)
-        .div_ceil(ROWS);
-        for chunk in 0..chunks {
-            let part = |len: usize| (chunk * ROWS).min(len)..((chunk + 1) * ROWS).min(len);
-            let mut sql = Sql::default();
-            sql.messages(&messages[part(messages.len())]);
-            sql.responses(&responses[part(responses.len())]);
-            sql.touches(&touches[part(touches.len())]);
-            sql.totals(&totals[part(totals.len())]);
-            sql.lead_channels(&lead_channels[part(lead_channels.len())]);
-            sql.run(conn).await?;
+        for part in messages.chunks(ROWS) {
+            push_messages(script, part);
         }
-        Ok(())
+        for part in responses.chunks(ROWS) {
+            push_responses(script, part);
+        }
+        for part in touches.chunks(ROWS) {
+            push_touches(script, part);
+        }
+        for part in totals.chunks(ROWS) {
+            push_totals(script, part);
+        }
+        for part in lead_channels.chunks(ROWS) {
+            push_lead_channels(script, part);
+        }
     }
 }
 
-/// The statements of one [`Delta::apply`] round trip. Parameters are plain `?`: sqlx binds
-/// those in order across the statements of one query (numbered ones it miscounts there).
-#[derive(Default)]
-struct Sql {
-    text: String,
-    args: Vec<Arg>,
+fn push_messages(script: &mut Script<'_>, rows: &[(SlotKey, Counters)]) {
+    let tuples = rows
+        .iter()
+        .map(|((ws, channel, slot), counters)| {
+            script.bind(*ws).bind(channel.clone()).bind(*slot);
+            for &n in counters {
+                script.bind(n);
+            }
+            placeholders(3 + counters.len())
+        })
+        .collect();
+    let columns = MESSAGE_COUNTERS.join(", ");
+    let sums: Vec<String> = MESSAGE_COUNTERS
+        .iter()
+        .map(|c| format!("{c} = {c} + excluded.{c}"))
+        .collect();
+    script.rows_statement(
+        &format!("INSERT INTO message_rollups (workspace_id, channel, slot, {columns}) VALUES "),
+        tuples,
+        &format!(
+            " ON CONFLICT (workspace_id, channel, slot) DO UPDATE SET {}",
+            sums.join(", ")
+        ),
+    );
 }
 
-enum Arg {
-    Int(i64),
-    Text(String),
-    Id(uuid::Uuid),
-    Time(DateTime<Utc>),
+fn push_responses(script: &mut Script<'_>, rows: &[(ResponseKey, i64)]) {
+    let tuples = rows
+        .iter()
+        .map(|((ws, channel, day, secs), n)| {
+            script
+                .bind(*ws)
+                .bind(channel.clone())
+                .bind(*day)
+                .bind(*secs)
+                .bind(*n);
+            placeholders(5)
+        })
+        .collect();
+    script.rows_statement(
+        "INSERT INTO response_rollups (workspace_id, channel, day, secs, responses) VALUES ",
+        tuples,
+        " ON CONFLICT (workspace_id, channel, day, secs) DO UPDATE SET responses = responses + excluded.responses",
+    );
+    // A percentile reads the rows as a histogram: a bucket that lost its last response goes.
+    let emptied = rows
+        .iter()
+        .filter(|(_, n)| *n < 0)
+        .map(|((ws, channel, day, secs), _)| {
+            script
+                .bind(*ws)
+                .bind(channel.clone())
+                .bind(*day)
+                .bind(*secs);
+            placeholders(4)
+        })
+        .collect();
+    script.rows_statement(
+        "DELETE FROM response_rollups WHERE responses = 0 \
+         AND (workspace_id, channel, day, secs) IN (VALUES ",
+        emptied,
+        ")",
+    );
 }
 
-impl Sql {
-    /// `(?, ?, …)` for `args`, bound in the order the statements use them.
-    fn tuple(&mut self, args: impl IntoIterator<Item = Arg>) -> String {
-        let mut out = String::from("(");
-        for (i, arg) in args.into_iter().enumerate() {
-            self.args.push(arg);
-            out.push_str(if i > 0 { ", ?" } else { "?" });
-        }
-        out.push(')');
-        out
-    }
+fn push_touches(script: &mut Script<'_>, rows: &[(SlotKey, i64)]) {
+    let tuples = rows
+        .iter()
+        .map(|((ws, channel, slot), n)| {
+            script.bind(*ws).bind(channel.clone()).bind(*slot).bind(*n);
+            placeholders(4)
+        })
+        .collect();
+    script.rows_statement(
+        "INSERT INTO touch_rollups (workspace_id, channel, slot, leads) VALUES ",
+        tuples,
+        " ON CONFLICT (workspace_id, channel, slot) DO UPDATE SET leads = leads + excluded.leads",
+    );
+}
 
-    fn statement(&mut self, head: &str, rows: Vec<String>, tail: &str) {
-        if rows.is_empty() {
-            return;
-        }
-        self.text.push_str(head);
-        self.text.push_str(&rows.join(", "));
-        self.text.push_str(tail);
-        self.text.push_str(";\n");
-    }
+fn push_totals(script: &mut Script<'_>, rows: &[(StageKey, (i64, i64))]) {
+    let tuples = rows
+        .iter()
+        .map(|((ws, stage), (unclosed, value))| {
+            script
+                .bind(*ws)
+                .bind(stage.clone())
+                .bind(*unclosed)
+                .bind(*value);
+            placeholders(4)
+        })
+        .collect();
+    script.rows_statement(
+        "INSERT INTO lead_totals (workspace_id, stage, unclosed, value_cents) VALUES ",
+        tuples,
+        " ON CONFLICT (workspace_id, stage) DO UPDATE SET unclosed = unclosed + excluded.unclosed, \
+         value_cents = value_cents + excluded.value_cents",
+    );
+}
 
-    fn messages(&mut self, rows: &[(SlotKey, Counters)]) {
-        let tuples = rows
-            .iter()
-            .map(|((ws, channel, slot), counters)| {
-                let keys = [Arg::Id(ws.0), Arg::Text(channel.clone()), Arg::Int(*slot)];
-                self.tuple(
-                    keys.into_iter()
-                        .chain(counters.iter().map(|&n| Arg::Int(n))),
-                )
-            })
-            .collect();
-        let columns = MESSAGE_COUNTERS.join(", ");
-        let sums: Vec<String> = MESSAGE_COUNTERS
-            .iter()
-            .map(|c| format!("{c} = {c} + excluded.{c}"))
-            .collect();
-        self.statement(
-            &format!(
-                "INSERT INTO message_rollups (workspace_id, channel, slot, {columns}) VALUES "
-            ),
-            tuples,
-            &format!(
-                " ON CONFLICT (workspace_id, channel, slot) DO UPDATE SET {}",
-                sums.join(", ")
-            ),
-        );
-    }
-
-    fn responses(&mut self, rows: &[(ResponseKey, i64)]) {
-        let tuples = rows
-            .iter()
-            .map(|((ws, channel, day, secs), n)| {
-                self.tuple([
-                    Arg::Id(ws.0),
-                    Arg::Text(channel.clone()),
-                    Arg::Int(*day),
-                    Arg::Int(*secs),
-                    Arg::Int(*n),
-                ])
-            })
-            .collect();
-        self.statement(
-            "INSERT INTO response_rollups (workspace_id, channel, day, secs, responses) VALUES ",
-            tuples,
-            " ON CONFLICT (workspace_id, channel, day, secs) DO UPDATE SET responses = responses + excluded.responses",
-        );
-        // A percentile reads the rows as a histogram: a bucket that lost its last response goes.
-        let emptied = rows
-            .iter()
-            .filter(|(_, n)| *n < 0)
-            .map(|((ws, channel, day, secs), _)| {
-                self.tuple([
-                    Arg::Id(ws.0),
-                    Arg::Text(channel.clone()),
-                    Arg::Int(*day),
-                    Arg::Int(*secs),
-                ])
-            })
-            .collect();
-        self.statement(
-            "DELETE FROM response_rollups WHERE responses = 0 \
-             AND (workspace_id, channel, day, secs) IN (VALUES ",
-            emptied,
-            ")",
-        );
-    }
-
-    fn touches(&mut self, rows: &[(SlotKey, i64)]) {
-        let tuples = rows
-            .iter()
-            .map(|((ws, channel, slot), n)| {
-                self.tuple([
-                    Arg::Id(ws.0),
-                    Arg::Text(channel.clone()),
-                    Arg::Int(*slot),
-                    Arg::Int(*n),
-                ])
-            })
-            .collect();
-        self.statement(
-            "INSERT INTO touch_rollups (workspace_id, channel, slot, leads) VALUES ",
-            tuples,
-            " ON CONFLICT (workspace_id, channel, slot) DO UPDATE SET leads = leads + excluded.leads",
-        );
-    }
-
-    fn totals(&mut self, rows: &[(StageKey, (i64, i64))]) {
-        let tuples = rows
-            .iter()
-            .map(|((ws, stage), (unclosed, value))| {
-                self.tuple([
-                    Arg::Id(ws.0),
-                    Arg::Text(stage.clone()),
-                    Arg::Int(*unclosed),
-                    Arg::Int(*value),
-                ])
-            })
-            .collect();
-        self.statement(
-            "INSERT INTO lead_totals (workspace_id, stage, unclosed, value_cents) VALUES ",
-            tuples,
-            " ON CONFLICT (workspace_id, stage) DO UPDATE SET unclosed = unclosed + excluded.unclosed, \
-             value_cents = value_cents + excluded.value_cents",
-        );
-    }
-
-    fn lead_channels(&mut self, rows: &[LeadChannel]) {
-        let tuples = rows
-            .iter()
-            .map(|((lead, channel), (ws, at))| {
-                self.tuple([
-                    Arg::Id(lead.0),
-                    Arg::Text(channel.clone()),
-                    Arg::Id(ws.0),
-                    Arg::Time(*at),
-                ])
-            })
-            .collect();
-        self.statement(
-            "INSERT INTO lead_channels (lead_id, channel, workspace_id, last_message_at) VALUES ",
-            tuples,
-            " ON CONFLICT (lead_id, channel) DO UPDATE SET last_message_at = excluded.last_message_at \
-             WHERE excluded.last_message_at > last_message_at",
-        );
-    }
-
-    async fn run(self, conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
-        if self.text.is_empty() {
-            return Ok(());
-        }
-        let mut query = sqlx::query(&self.text);
-        for arg in self.args {
-            query = match arg {
-                Arg::Int(n) => query.bind(n),
-                Arg::Text(s) => query.bind(s),
-                Arg::Id(id) => query.bind(id),
-                Arg::Time(t) => query.bind(t),
-            };
-        }
-        query.execute(conn).await?;
-        Ok(())
-    }
+fn push_lead_channels(script: &mut Script<'_>, rows: &[LeadChannel]) {
+    let tuples = rows
+        .iter()
+        .map(|((lead, channel), (ws, at))| {
+            script.bind(*lead).bind(channel.clone()).bind(*ws).bind(*at);
+            placeholders(4)
+        })
+        .collect();
+    script.rows_statement(
+        "INSERT INTO lead_channels (lead_id, channel, workspace_id, last_message_at) VALUES ",
+        tuples,
+        " ON CONFLICT (lead_id, channel) DO UPDATE SET last_message_at = excluded.last_message_at \
+         WHERE excluded.last_message_at > last_message_at",
+    );
 }
 
 /// The facts of message `id` as it stands.

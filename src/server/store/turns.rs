@@ -89,19 +89,19 @@ pub(super) const RESPONSE_SECS: &str = "(SELECT CAST(ROUND((julianday(?1) - juli
      FROM messages i WHERE i.lead_id = ?2 AND i.direction = 'inbound' AND i.auto_reply = 0 AND i.created_at > \
      COALESCE((SELECT MAX(o.created_at) FROM messages o WHERE o.lead_id = ?2 AND o.direction = 'outbound'), ''))";
 
-/// After an inbound `message` that answers our run (`previous` was outbound): the turn that run
-/// opened is replied to, and `rollups` counts it so.
+/// A message in `direction` after one in `previous` answers our run: the lead wrote back.
+pub(super) fn answers_our_run(direction: Direction, previous: Option<&str>) -> bool {
+    (direction, previous) == (Direction::Inbound, Some("outbound"))
+}
+
+/// After an inbound `message` that [`answers_our_run`]: the turn that run opened is replied
+/// to, and `rollups` counts it so.
 pub(super) async fn note_reply_in(
     tx: &mut sqlx::SqliteConnection,
     lead: LeadId,
     message: MessageId,
-    direction: Direction,
-    previous: Option<&str>,
     rollups: &mut Delta,
 ) -> Result<(), sqlx::Error> {
-    if (direction, previous) != (Direction::Inbound, Some("outbound")) {
-        return Ok(());
-    }
     let replied: Option<MessageFacts> = sqlx::query_as(&format!(
         "UPDATE messages SET replied_at = (SELECT created_at FROM messages WHERE id = ?2) \
          WHERE id = (SELECT id FROM messages WHERE lead_id = ?1 AND opens_turn = 1 \
