@@ -88,11 +88,17 @@ const KEYS: &[&str] = &[
     "activity_page_size",
 ];
 
+/// Every setting's key, in `Leptos.toml` and (upper-cased, after `LEADWIRE_`) the environment.
+fn all_keys() -> impl Iterator<Item = &'static str> {
+    KEYS.iter()
+        .chain(mail::KEYS)
+        .chain(limits::KEYS)
+        .chain(channels::KEYS)
+        .copied()
+}
+
 fn is_known(key: &str) -> bool {
-    KEYS.contains(&key)
-        || mail::KEYS.contains(&key)
-        || limits::KEYS.contains(&key)
-        || channels::KEYS.contains(&key)
+    all_keys().any(|k| k == key)
 }
 
 struct Raw {
@@ -176,12 +182,7 @@ impl Settings {
                         source_name: path.to_string(),
                         message: format!(
                             "unknown setting; known settings are {}",
-                            KEYS.iter()
-                                .chain(mail::KEYS)
-                                .chain(limits::KEYS)
-                                .copied()
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            all_keys().collect::<Vec<_>>().join(", ")
                         ),
                     });
                 }
@@ -192,7 +193,7 @@ impl Settings {
                 values.insert(key, (text, path.to_string()));
             }
         }
-        for key in KEYS.iter().chain(mail::KEYS).chain(limits::KEYS) {
+        for key in all_keys() {
             let name = format!("LEADWIRE_{}", key.to_uppercase());
             if let Some(v) = env(&name) {
                 values.insert(key.to_string(), (v, name));
@@ -395,5 +396,29 @@ mod tests {
         let s = Settings::from_sources(None, &env).unwrap();
         assert_eq!(s.public_url, "https://crm.example.com");
         assert!(s.secure_cookies());
+    }
+
+    /// Every setting of the file can be set from the environment too (the channel settings
+    /// once could not).
+    #[test]
+    fn every_setting_reads_its_environment_variable() {
+        for key in all_keys() {
+            let name = format!("LEADWIRE_{}", key.to_uppercase());
+            let env = |asked: &str| (asked == name).then(|| "not a valid value at all".to_string());
+            let file_says = Settings::from_sources(Some(("Leptos.toml", "")), &env);
+            // A setting whose value is free text accepts it; every other one names the variable.
+            if let Err(e) = file_says {
+                assert_eq!(e.key, key, "{e}");
+                assert_eq!(e.source_name, name, "{e}");
+            }
+        }
+        let env = |name: &str| {
+            (name == "LEADWIRE_TWILIO_API_BASE").then(|| "http://127.0.0.1:9".to_string())
+        };
+        let s = Settings::from_sources(None, &env).unwrap();
+        assert_eq!(s.channels.twilio_api_base, "http://127.0.0.1:9");
+        let env = |name: &str| (name == "LEADWIRE_CHANNEL_SEND_TIMEOUT_MS").then(|| "soon".into());
+        let err = Settings::from_sources(None, &env).unwrap_err();
+        assert_eq!(err.source_name, "LEADWIRE_CHANNEL_SEND_TIMEOUT_MS");
     }
 }

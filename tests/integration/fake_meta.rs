@@ -30,6 +30,8 @@ pub enum Answer {
     Accept,
     /// Meta's error object with this HTTP status, code and message.
     Error(u16, i64, &'static str),
+    /// Never answers (whether Meta took the message is unknown).
+    Stall,
 }
 
 /// A send the fake took, as it arrived.
@@ -119,6 +121,11 @@ impl FakeMeta {
         self.plan.lock().unwrap().extend(answers.iter().cloned());
     }
 
+    /// A send that reached the fake and was not taken by [`FakeMeta::next_request`] yet.
+    pub fn unseen_request(&mut self) -> Option<Request> {
+        self.seen.try_recv().ok()
+    }
+
     pub async fn next_request(&mut self) -> Request {
         tokio::time::timeout(std::time::Duration::from_secs(20), self.seen.recv())
             .await
@@ -150,7 +157,17 @@ async fn messages(
             "Error validating access token: Session has expired.",
         )
     };
+    if let Answer::Stall = answer {
+        let _ = shared.seen.send(Request {
+            account,
+            authorized,
+            body,
+            id: None,
+        });
+        return std::future::pending::<Response>().await;
+    }
     let (response, id) = match answer {
+        Answer::Stall => unreachable!("answered above"),
         Answer::Accept if account == PHONE_NUMBER_ID => {
             let id = format!("wamid.{}", uuid::Uuid::new_v4().simple());
             let to = body["to"].as_str().unwrap_or_default().to_string();

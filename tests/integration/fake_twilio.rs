@@ -2,7 +2,9 @@
 //! `POST /2010-04-01/Accounts/{sid}/Messages.json`, form-encoded, HTTP Basic auth with the
 //! Account SID and Auth Token, a JSON answer with `sid` and `status` (201), and Twilio's error
 //! object (`code`, `message`, `more_info`, `status`) otherwise. Each request is handed to the test,
-//! which can make the next answers fail, rate-limit or refuse.
+//! which can make the next answers fail, rate-limit, refuse or never come. It also lists the
+//! messages it took (`GET …/Messages.json?To=…&From=…&PageSize=…`, newest first, with Twilio's
+//! RFC 2822 `date_created`), as Twilio does.
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -25,6 +27,18 @@ pub enum Answer {
     Error(u16, i64, &'static str),
     /// Takes the message (its SID is in the request the test sees) but never answers.
     TakeAndStall,
+    /// Never answers, and does not take the message (the request the test sees has no SID).
+    Stall,
+}
+
+/// A message the fake took, as its list shows it.
+#[derive(Debug, Clone)]
+struct Taken {
+    sid: String,
+    to: String,
+    from: String,
+    body: String,
+    created: chrono::DateTime<chrono::Utc>,
 }
 
 /// A send the fake took, as it arrived.
@@ -55,6 +69,8 @@ struct Shared {
     seen: mpsc::UnboundedSender<Request>,
     /// Files served at their media URL (behind the account's Basic auth), by media SID.
     media: Files,
+    taken: Arc<Mutex<Vec<Taken>>>,
+    lookups: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 pub struct FakeTwilio {
@@ -62,6 +78,7 @@ pub struct FakeTwilio {
     plan: Arc<Mutex<VecDeque<Answer>>>,
     seen: mpsc::UnboundedReceiver<Request>,
     media: Files,
+    lookups: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl FakeTwilio {
@@ -69,13 +86,19 @@ impl FakeTwilio {
         let (tx, rx) = mpsc::unbounded_channel();
         let plan = Arc::new(Mutex::new(VecDeque::new()));
         let media: Files = Arc::new(Mutex::new(std::collections::HashMap::new()));
+        let lookups = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let shared = Shared {
             plan: plan.clone(),
             seen: tx,
             media: media.clone(),
+            taken: Arc::default(),
+            lookups: lookups.clone(),
         };
         let app = Router::new()
-            .route("/2010-04-01/Accounts/{sid}/Messages.json", post(messages))
+            .route(
+                "/2010-04-01/Accounts/{sid}/Messages.json",
+                post(messages).get(list_messages),
+            )
             .route(
                 "/2010-04-01/Accounts/{sid}/Messages/{message}/Media/{media}",
                 axum::routing::get(media_file),
@@ -89,7 +112,18 @@ impl FakeTwilio {
             plan,
             seen: rx,
             media,
+            lookups,
         }
+    }
+
+    /// A send that reached the fake and was not taken by [`FakeTwilio::next_request`] yet.
+    pub fn unseen_request(&mut self) -> Option<Request> {
+        self.seen.try_recv().ok()
+    }
+
+    /// How many times the message list was asked for.
+    pub fn lookups(&self) -> usize {
+        self.lookups.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Serves `data` as a message's media file; its URL, as Twilio's webhook names it.
@@ -151,26 +185,37 @@ async fn messages(
     } else {
         Answer::Error(401, 20003, "Authenticate")
     };
-    if let Answer::TakeAndStall = answer {
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let take = || {
         let sid = format!("SM{}", uuid::Uuid::new_v4().simple());
+        shared.taken.lock().unwrap().push(Taken {
+            sid: sid.clone(),
+            to: field("To"),
+            from: field("From"),
+            body: field("Body"),
+            created: chrono::Utc::now(),
+        });
+        sid
+    };
+    if let Answer::TakeAndStall | Answer::Stall = answer {
+        let sid = matches!(answer, Answer::TakeAndStall).then(take);
         let _ = shared.seen.send(Request {
             account,
             authorized,
             form,
-            sid: Some(sid),
+            sid,
         });
         return std::future::pending::<Response>().await;
     }
     let (response, sid) = match answer {
-        Answer::TakeAndStall => unreachable!("answered above"),
+        Answer::TakeAndStall | Answer::Stall => unreachable!("answered above"),
         Answer::Accept => {
-            let sid = format!("SM{}", uuid::Uuid::new_v4().simple());
-            let field = |name: &str| {
-                form.iter()
-                    .find(|(k, _)| k == name)
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or_default()
-            };
+            let sid = take();
             let body = json!({
                 "account_sid": account,
                 "api_version": "2010-04-01",
@@ -208,6 +253,66 @@ async fn messages(
         sid,
     });
     response
+}
+
+/// `GET …/Messages.json`: the messages the fake took, newest first, filtered by `To` and
+/// `From`, at most `PageSize` of them, to the account's Basic auth only.
+async fn list_messages(
+    State(shared): State<Shared>,
+    Path(account): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    shared
+        .lookups
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{ACCOUNT_SID}:{AUTH_TOKEN}"))
+    );
+    if account != ACCOUNT_SID
+        || headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected.as_str())
+    {
+        let body = json!({"code": 20003, "message": "Authenticate", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401});
+        return (StatusCode::UNAUTHORIZED, Json(body)).into_response();
+    }
+    let page_size: usize = query
+        .get("PageSize")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(50);
+    let wanted = |name: &str, value: &str| query.get(name).is_none_or(|v| v == value);
+    let messages: Vec<_> = shared
+        .taken
+        .lock()
+        .unwrap()
+        .iter()
+        .rev()
+        .filter(|m| wanted("To", &m.to) && wanted("From", &m.from))
+        .take(page_size)
+        .map(|m| {
+            json!({
+                "account_sid": account,
+                "api_version": "2010-04-01",
+                "body": m.body,
+                "date_created": m.created.format("%a, %d %b %Y %H:%M:%S %z").to_string(),
+                "date_sent": null,
+                "direction": "outbound-api",
+                "from": m.from,
+                "sid": m.sid,
+                "status": "queued",
+                "to": m.to,
+                "uri": format!("/2010-04-01/Accounts/{account}/Messages/{}.json", m.sid),
+            })
+        })
+        .collect();
+    Json(json!({
+        "messages": messages,
+        "page": 0,
+        "page_size": page_size,
+        "next_page_uri": null,
+        "uri": format!("/2010-04-01/Accounts/{account}/Messages.json"),
+    }))
+    .into_response()
 }
 
 /// `GET …/Media/{sid}`: the file, to the account's Basic auth only.

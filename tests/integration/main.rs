@@ -35,6 +35,7 @@ mod reads;
 mod realtime;
 mod rollups;
 mod security;
+mod send_in_doubt;
 mod send_test;
 mod sign_in_limits;
 mod static_files;

@@ -151,6 +151,7 @@ pub async fn send(
                 permanent: false,
                 of_connection: true,
                 reason: "Meta's answer named no message id.".into(),
+                in_doubt: true,
             });
     }
     Err(graph_error(status.as_u16(), &json))
@@ -178,6 +179,7 @@ pub fn graph_error(status: u16, json: &Value) -> SendError {
         permanent: !(throttled || meta_trouble),
         of_connection: throttled || meta_trouble || token,
         reason,
+        in_doubt: false,
     }
 }
 

@@ -30,6 +30,67 @@ pub enum Content<'a> {
     Template { sid: &'a str, params: &'a [String] },
 }
 
+/// Asks Twilio whether it already has a message an attempt in doubt (begun at `since`) may have
+/// given it: among the newest messages to `to` (one page of 50, newest first; far more than
+/// one lead gets in a lease's minutes), one created since then (less a minute, for clocks),
+/// with our `body` (None: a template, whose text Twilio renders), and not one of `ours` (ids
+/// already recorded for other messages). Its SID, if there is one.
+pub async fn find_sent(
+    http: &reqwest::Client,
+    account: &Account<'_>,
+    to: &str,
+    body: Option<&str>,
+    since: chrono::DateTime<chrono::Utc>,
+    ours: &std::collections::HashSet<String>,
+) -> Result<Option<String>, SendError> {
+    let url = format!(
+        "{}/2010-04-01/Accounts/{}/Messages.json",
+        account.api_base, account.account_sid
+    );
+    let mut query = vec![("To", to), ("PageSize", "50")];
+    if !account.sender.starts_with("MG") {
+        query.push(("From", account.sender));
+    }
+    let failed = |reason: String| SendError {
+        permanent: false,
+        of_connection: true,
+        reason: format!("Could not ask Twilio whether it already had this message: {reason}"),
+        in_doubt: true,
+    };
+    let answer = http
+        .get(&url)
+        .basic_auth(account.account_sid, Some(account.auth_token))
+        .query(&query)
+        .timeout(account.timeout)
+        .send()
+        .await
+        .map_err(|e| failed(e.without_url().to_string()))?;
+    let status = answer.status();
+    let json: serde_json::Value = answer
+        .json()
+        .await
+        .map_err(|e| failed(e.without_url().to_string()))?;
+    if !status.is_success() {
+        let message = json["message"].as_str().unwrap_or("no explanation given");
+        return Err(failed(format!("Twilio answered {status}: {message}")));
+    }
+    let earliest = since - chrono::Duration::minutes(1);
+    let found = json["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| {
+            m["date_created"]
+                .as_str()
+                .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok())
+                .is_some_and(|d| d >= earliest)
+        })
+        .filter(|m| body.is_none_or(|body| m["body"].as_str() == Some(body)))
+        .filter_map(|m| m["sid"].as_str())
+        .find(|sid| !ours.contains(*sid));
+    Ok(found.map(str::to_string))
+}
+
 /// Hands one message to Twilio, with the files at `media` (URLs Twilio fetches, sent as MMS);
 /// the message SID it was given on success.
 pub async fn send(
@@ -92,6 +153,7 @@ pub async fn send(
                 permanent: false,
                 of_connection: true,
                 reason: "Twilio's answer named no message SID.".into(),
+                in_doubt: true,
             });
     }
     // Twilio's error object: {"code": 21211, "message": "…", "more_info": "…", "status": 400}.
@@ -110,6 +172,7 @@ pub async fn send(
         permanent: !passing,
         of_connection: passing || matches!(status.as_u16(), 401 | 403),
         reason,
+        in_doubt: false,
     })
 }
 

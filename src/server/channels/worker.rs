@@ -53,7 +53,15 @@ impl Queue for ChannelQueue {
 }
 
 async fn deliver(state: &AppState, http: &reqwest::Client, job: DeliveryJob) {
-    let outcome = match hand_over(state, http, &job).await {
+    let attempt = match settle_doubt(state, http, &job).await {
+        Ok(Some(provider_id)) => {
+            tracing::info!(message = %job.message_id, "the provider had the message in doubt already; not sent again");
+            Ok(provider_id)
+        }
+        Ok(None) => hand_over(state, http, &job).await,
+        Err(failure) => Err(failure),
+    };
+    let outcome = match attempt {
         Ok(provider_id) => {
             tracing::info!(message = %job.message_id, via = %job.connection.provider, "channel message sent");
             state.store.delivery_accepted(&job, &provider_id).await
@@ -80,13 +88,63 @@ async fn deliver(state: &AppState, http: &reqwest::Client, job: DeliveryJob) {
             );
             state
                 .store
-                .delivery_attempt_failed(&job, &reason, retry_at)
+                .delivery_attempt_failed(&job, &reason, retry_at, failure.in_doubt)
                 .await
         }
     };
     if let Err(e) = outcome {
         // The lease brings the delivery back; nothing is lost.
         tracing::error!(message = %job.message_id, error = %e, "could not record a delivery outcome");
+    }
+}
+
+/// Before a delivery whose earlier attempt is in doubt is sent again: the provider's id for
+/// it if the provider has it already (None: send it).
+async fn settle_doubt(
+    state: &AppState,
+    http: &reqwest::Client,
+    job: &DeliveryJob,
+) -> Result<Option<String>, SendError> {
+    let Some(since) = job.in_doubt_since else {
+        return Ok(None);
+    };
+    match job.connection.provider.as_str() {
+        // Nothing reached anyone: the sandbox takes it again.
+        "sandbox" => Ok(None),
+        // Meta has no way to ask whether it took a message, nor an idempotency key: sending
+        // again could reach the lead twice, so it is left to the sender.
+        "meta" => Err(SendError {
+            permanent: true,
+            of_connection: false,
+            reason: "Leadwire stopped while handing this message to Meta, and Meta cannot be \
+                     asked whether it took it, so it was not sent again: it may or may not have \
+                     arrived. Check with the lead, or Retry to send it once more."
+                .into(),
+            in_doubt: false,
+        }),
+        _ => {
+            let token = open_token(state, job)?;
+            let ours = state
+                .store
+                .provider_ids_since(job.connection.id, &job.to_address, since)
+                .await
+                .map_err(|e| SendError {
+                    permanent: false,
+                    of_connection: false,
+                    reason: format!("Could not read the deliveries: {e}"),
+                    in_doubt: true,
+                })?;
+            twilio::find_sent(
+                http,
+                &twilio_account(state, job, &token),
+                &job.to_address,
+                // Twilio renders a template's text itself: any text matches.
+                template_of(job).is_none().then_some(job.body.as_str()),
+                since,
+                &ours,
+            )
+            .await
+        }
     }
 }
 
@@ -104,6 +162,7 @@ async fn hand_over(
                 "The {} connection was switched off before this message left. Send it again.",
                 job.connection.provider
             ),
+            in_doubt: false,
         });
     }
     match job.connection.provider.as_str() {
@@ -151,15 +210,7 @@ async fn hand_over(
             );
             twilio::send(
                 http,
-                &twilio::Account {
-                    api_base: &state.settings.channels.twilio_api_base,
-                    account_sid: &job.connection.account_id,
-                    auth_token: &token,
-                    sender: &job.connection.sender,
-                    timeout: std::time::Duration::from_millis(
-                        state.settings.channels.send_timeout_ms,
-                    ),
-                },
+                &twilio_account(state, job, &token),
                 &job.to_address,
                 // A template goes by its Content SID (checked before it was queued); one
                 // queued before it had one goes as text, and Twilio says if that is refused.
@@ -178,6 +229,21 @@ async fn hand_over(
             )
             .await
         }
+    }
+}
+
+/// The Twilio account a delivery goes through, with its unsealed `token`.
+fn twilio_account<'a>(
+    state: &'a AppState,
+    job: &'a DeliveryJob,
+    token: &'a str,
+) -> twilio::Account<'a> {
+    twilio::Account {
+        api_base: &state.settings.channels.twilio_api_base,
+        account_sid: &job.connection.account_id,
+        auth_token: token,
+        sender: &job.connection.sender,
+        timeout: std::time::Duration::from_millis(state.settings.channels.send_timeout_ms),
     }
 }
 
@@ -211,5 +277,6 @@ fn open_token(state: &AppState, job: &DeliveryJob) -> Result<String, SendError> 
             permanent: true,
             of_connection: true,
             reason: "The connection's token does not open with this server's key; save it again in Settings → Channels.".into(),
+            in_doubt: false,
         })
 }

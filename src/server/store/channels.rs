@@ -83,6 +83,10 @@ pub struct DeliveryJob {
     /// Files to send with it, fetched by the provider from `/media/{token}`.
     #[sqlx(skip)]
     pub media: Vec<super::uploads::MediaLink>,
+    /// An earlier attempt, begun then, has no known outcome (the server stopped mid-send, or
+    /// the provider's answer never came): the provider may have the message already.
+    #[sqlx(skip)]
+    pub in_doubt_since: Option<DateTime<Utc>>,
 }
 
 /// What a provider reported about a message it took.
@@ -315,42 +319,65 @@ impl Store {
         lease_until: DateTime<Utc>,
     ) -> Result<Option<DeliveryJob>, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let claimed: Option<(MessageId,)> = sqlx::query_as(
-            "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ? \
-             WHERE message_id = (SELECT d.message_id FROM deliveries d JOIN messages m ON m.id = d.message_id \
-                                 WHERE d.sent_at IS NULL AND m.status = 'queued' AND d.next_attempt_at <= ? \
-                                 ORDER BY d.next_attempt_at LIMIT 1) \
-             RETURNING message_id",
+        let due: Option<(MessageId, Option<DateTime<Utc>>)> = sqlx::query_as(
+            "SELECT d.message_id, d.attempt_started_at FROM deliveries d \
+             JOIN messages m ON m.id = d.message_id \
+             WHERE d.sent_at IS NULL AND m.status = 'queued' AND d.next_attempt_at <= ? \
+             ORDER BY d.next_attempt_at LIMIT 1",
         )
-        .bind(lease_until)
         .bind(now())
         .fetch_optional(&mut *tx)
         .await?;
-        let job = match claimed {
-            None => None,
-            Some((id,)) => Some(
-                sqlx::query_as::<_, DeliveryJob>(
-                    "SELECT d.message_id, d.workspace_id, m.channel, m.body, d.to_address, d.template, d.attempts, \
-                     c.id, c.workspace_id, c.channel, c.provider, c.webhook_key, \
-                     c.account_id, c.sender, c.secret_sealed, c.app_secret_sealed, c.verify_token, \
-                     c.enabled, c.last_inbound_at, c.last_error, c.last_error_at \
-                     FROM deliveries d JOIN messages m ON m.id = d.message_id \
-                     JOIN channel_connections c ON c.id = d.connection_id WHERE d.message_id = ?",
-                )
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?,
-            ),
+        let Some((id, in_doubt_since)) = due else {
+            tx.commit(Vec::new()).await?;
+            return Ok(None);
         };
-        let job = match job {
-            Some(mut job) => {
-                job.media = super::uploads::media_links_in(&mut tx, job.message_id).await?;
-                Some(job)
-            }
-            None => None,
-        };
+        // An attempt in doubt keeps its start: the provider may have had it since then.
+        sqlx::query(
+            "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, \
+             attempt_started_at = COALESCE(attempt_started_at, ?) WHERE message_id = ?",
+        )
+        .bind(lease_until)
+        .bind(now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let mut job = sqlx::query_as::<_, DeliveryJob>(
+            "SELECT d.message_id, d.workspace_id, m.channel, m.body, d.to_address, d.template, d.attempts, \
+             c.id, c.workspace_id, c.channel, c.provider, c.webhook_key, \
+             c.account_id, c.sender, c.secret_sealed, c.app_secret_sealed, c.verify_token, \
+             c.enabled, c.last_inbound_at, c.last_error, c.last_error_at \
+             FROM deliveries d JOIN messages m ON m.id = d.message_id \
+             JOIN channel_connections c ON c.id = d.connection_id WHERE d.message_id = ?",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        job.media = super::uploads::media_links_in(&mut tx, job.message_id).await?;
+        job.in_doubt_since = in_doubt_since;
         tx.commit(Vec::new()).await?;
-        Ok(job)
+        Ok(Some(job))
+    }
+
+    /// The provider ids of messages already sent through `connection` to `to` since `since`
+    /// (less a minute, for the provider's clock): a message found at the provider with one of
+    /// these ids is not the one in doubt.
+    pub async fn provider_ids_since(
+        &self,
+        connection: Uuid,
+        to: &str,
+        since: DateTime<Utc>,
+    ) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT provider_message_id FROM deliveries WHERE connection_id = ? AND to_address = ? \
+             AND provider_message_id IS NOT NULL AND sent_at >= ?",
+        )
+        .bind(connection)
+        .bind(to)
+        .bind(since - chrono::Duration::minutes(1))
+        .fetch_all(self.pool())
+        .await
+        .map(|ids| ids.into_iter().collect())
     }
 
     /// When the next queued delivery is due, if any.
@@ -374,7 +401,8 @@ impl Store {
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "UPDATE deliveries SET sent_at = ?, provider_message_id = ?, last_error = NULL WHERE message_id = ?",
+            "UPDATE deliveries SET sent_at = ?, provider_message_id = ?, last_error = NULL, \
+             attempt_started_at = NULL WHERE message_id = ?",
         )
         .bind(now())
         .bind(provider_message_id)
@@ -404,12 +432,14 @@ impl Store {
     }
 
     /// An attempt failed: try again at `retry_at`, or (None) give up and mark the message
-    /// failed. Either way the reason reaches the thread.
+    /// failed. Either way the reason reaches the thread. `in_doubt`: the provider may have
+    /// taken it all the same, so the next attempt asks first (a message given up on is not).
     pub async fn delivery_attempt_failed(
         &self,
         job: &DeliveryJob,
         reason: &str,
         retry_at: Option<DateTime<Utc>>,
+        in_doubt: bool,
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.begin_write().await?;
         // The provider's status report already recorded the send (its answer was lost or
@@ -424,10 +454,12 @@ impl Store {
             return Ok(());
         }
         sqlx::query(
-            "UPDATE deliveries SET last_error = ?, next_attempt_at = ? WHERE message_id = ?",
+            "UPDATE deliveries SET last_error = ?, next_attempt_at = ?, \
+             attempt_started_at = CASE WHEN ? THEN attempt_started_at END WHERE message_id = ?",
         )
         .bind(reason)
         .bind(retry_at.unwrap_or_else(now))
+        .bind(in_doubt && retry_at.is_some())
         .bind(job.message_id)
         .execute(&mut *tx)
         .await?;
@@ -662,7 +694,7 @@ impl Store {
         }
         sqlx::query(
             "UPDATE deliveries SET connection_id = ?, attempts = 0, next_attempt_at = ?, last_error = NULL, \
-             sent_at = NULL, provider_message_id = NULL WHERE message_id = ?",
+             sent_at = NULL, provider_message_id = NULL, attempt_started_at = NULL WHERE message_id = ?",
         )
         .bind(connection)
         .bind(now())
