@@ -1,5 +1,5 @@
 import { test, expect } from "./fixtures";
-import { createLeadViaApi, hydrated, openLead, signUpViaApi, team, uniqueEmail } from "./helpers";
+import { createLeadViaApi, hydrated, leadWrote, openLead, signUpViaApi, team, uniqueEmail } from "./helpers";
 
 async function inbound(request: import("@playwright/test").APIRequestContext, lead: string, body: string) {
   const res = await request.post(`/api/messages/${lead}`, {
@@ -160,4 +160,49 @@ test("on a wide screen the conversation list is resized by keyboard or by draggi
   await handle.focus();
   await page.keyboard.press("Home");
   await expect.poll(width).toBe(280);
+});
+
+test("the selected lead's stage and details sit beside its thread, editable in place and live; narrower screens switch between the two", async ({ browser }) => {
+  const owner = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const mate = await browser.newContext();
+  const lead = await team(owner, mate);
+  await leadWrote(owner, lead, "chat", "Can we talk pricing?");
+  const page = await owner.newPage();
+  await page.goto(`/inbox?lead=${lead}`);
+  await hydrated(page);
+  await expect(page.getByTestId("connection-status")).toHaveText("Live");
+
+  // Three panes: the list, the thread and the lead beside it; no switch needed.
+  const side = page.getByTestId("pane-side");
+  await expect(page.getByTestId("inbox-row")).toHaveCount(1);
+  await expect(page.getByTestId("pane-lead")).toHaveText("Pia Prospect");
+  await expect(page.locator(".pane-thread")).toBeVisible();
+  await expect(side).toBeVisible();
+  await expect(page.getByRole("button", { name: "Details" })).toBeHidden();
+
+  // The details are edited in place.
+  await side.getByRole("button", { name: "Edit" }).click();
+  await side.getByLabel("Phone (SMS)").fill("+1 415 555 0199");
+  await side.getByRole("button", { name: "Save" }).click();
+  await expect(side.getByTestId("lead-facts")).toContainText("+14155550199");
+  await side.getByTestId("stage-select").selectOption("qualified");
+  await expect.poll(async () => (await (await owner.request.get(`/api/leads/${lead}`)).json()).stage).toBe("qualified");
+
+  // A teammate's change shows without a reload.
+  const patched = await mate.request.patch(`/api/leads/${lead}`, { data: { company: "Brightline", deal_value: "2500" } });
+  expect(patched.status()).toBe(200);
+  await expect(page.getByTestId("pane-subtitle")).toContainText("Brightline · ");
+  await expect(page.getByTestId("pane-subtitle")).toContainText("2,500");
+
+  // Without room for three panes, the thread or the lead, switched.
+  await page.setViewportSize({ width: 1200, height: 900 });
+  await expect(side).toBeHidden();
+  await page.getByRole("button", { name: "Details" }).click();
+  await expect(side).toBeVisible();
+  await expect(page.locator(".pane-thread")).toBeHidden();
+  await page.getByRole("button", { name: "Conversation" }).click();
+  await expect(side).toBeHidden();
+  await expect(page.locator(".pane-thread")).toBeVisible();
+  await owner.close();
+  await mate.close();
 });

@@ -1,0 +1,139 @@
+//! What the lead page and the inbox show beside a lead's conversation: stage and next steps,
+//! the details (editable in place), and for owners, deletion. The lead shown follows saves
+//! here and teammates' changes live.
+use crate::api::dashboard::SetLeadStage;
+use crate::api::leads::get_lead;
+use crate::client::realtime::use_realtime;
+use crate::components::lead_actions::LeadActions;
+use crate::components::lead_delete::LeadDeletion;
+use crate::components::lead_edit::{LeadEditForm, OwnersResource};
+use crate::model::auth::{CurrentUser, Role};
+use crate::model::error::AppError;
+use crate::model::event::ServerFrame;
+use crate::model::lead::Lead;
+use crate::model::money::currency_of;
+use leptos::prelude::*;
+
+/// Keeps `current` at the newest version of the lead: saved here, changed by a teammate (a
+/// `leads_updated` event), or re-read after the socket had to reset. `deleted` turns true when
+/// the lead is deleted (`lead_deleted`, or gone when re-read).
+fn follow_lead(current: RwSignal<Lead>, deleted: RwSignal<bool>) {
+    let id = current.get_untracked().id;
+    let newer = move |lead: &Lead| {
+        if lead.id == id && lead.version > current.get_untracked().version {
+            current.set(lead.clone());
+        }
+    };
+    let Some(realtime) = use_realtime() else {
+        return;
+    };
+    realtime.on_event(move |frame| match frame {
+        ServerFrame::LeadsUpdated { lead, .. } => newer(lead),
+        ServerFrame::LeadDeleted { lead_id, .. } if *lead_id == id => deleted.set(true),
+        _ => {}
+    });
+    Effect::new(move |previous: Option<u64>| {
+        let resets = realtime.resets.get();
+        if previous.is_some_and(|p| p != resets) {
+            leptos::task::spawn_local(async move {
+                match get_lead(id.to_string()).await {
+                    Ok(lead) => newer(&lead),
+                    Err(AppError::NotFound) => deleted.set(true),
+                    Err(_) => {}
+                }
+            });
+        }
+        resets
+    });
+}
+
+/// A lead on screen: kept at its newest version ([`follow_lead`]; `deleted` once it is gone),
+/// with the workspace's currency for its deal value, also live.
+#[derive(Clone, Copy)]
+pub struct ShownLead {
+    pub current: RwSignal<Lead>,
+    pub deleted: RwSignal<bool>,
+    pub currency: RwSignal<String>,
+}
+
+impl ShownLead {
+    pub fn new(lead: Lead, currency: String) -> ShownLead {
+        let shown = ShownLead {
+            current: RwSignal::new(lead),
+            deleted: RwSignal::new(false),
+            currency: live_currency(currency),
+        };
+        follow_lead(shown.current, shown.deleted);
+        shown
+    }
+}
+
+/// What a lead's viewer (`me`) may do and see: whether they are an owner (owners may delete
+/// it), and the workspace's currency.
+pub fn viewer(me: Option<CurrentUser>) -> (bool, String) {
+    let owner = me.as_ref().is_some_and(|u| u.role == Role::Owner);
+    (owner, currency_of(me))
+}
+
+/// The workspace's currency, kept live: an owner may change it while a lead is open.
+fn live_currency(initial: String) -> RwSignal<String> {
+    let currency = RwSignal::new(initial);
+    if let Some(realtime) = use_realtime() {
+        realtime.on_event(move |frame| {
+            if let ServerFrame::WorkspaceUpdated { currency: now, .. } = frame {
+                currency.set(now.clone());
+            }
+        });
+    }
+    currency
+}
+
+/// Stage and next steps, the details card, and (owners) deletion, for `current` (its name,
+/// company and deal value are the caller's heading).
+#[component]
+pub fn LeadSidebar(
+    current: RwSignal<Lead>,
+    owners: OwnersResource,
+    /// The viewer is an owner (owners may delete the lead).
+    owner: bool,
+) -> impl IntoView {
+    let set_stage = ServerAction::<SetLeadStage>::new();
+    let editing = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(saved)) = set_stage.value().get() {
+            if saved.version > current.get_untracked().version {
+                current.set(saved);
+            }
+        }
+    });
+    let fact = move |f: fn(&Lead) -> Option<String>| {
+        move || f(&current.read()).unwrap_or_else(|| "—".into())
+    };
+    view! {
+        <div class="lead-side">
+            <LeadActions current set_stage/>
+            <aside class="card details" aria-labelledby="details-title">
+                <div class="card-head">
+                    <h2 id="details-title">"Details"</h2>
+                    <button type="button" class="btn subtle" on:click=move |_| editing.update(|e| *e = !*e)>
+                        {move || if editing.get() { "Cancel" } else { "Edit" }}
+                    </button>
+                </div>
+                <Show when=move || !editing.get()>
+                    <dl class="facts" data-testid="lead-facts">
+                        <dt>"Email"</dt><dd>{fact(|l| l.email.clone())}</dd>
+                        <dt>"Phone"</dt><dd>{fact(|l| l.phone.clone())}</dd>
+                        <dt>"WhatsApp"</dt><dd>{fact(|l| l.whatsapp.clone())}</dd>
+                        <dt>"Instagram"</dt><dd>{fact(|l| l.instagram.as_ref().map(|h| format!("@{h}")))}</dd>
+                        <dt>"Owner"</dt>
+                        <dd>{move || current.read().owner_name.clone().unwrap_or_else(|| "Unassigned".into())}</dd>
+                    </dl>
+                </Show>
+                <Show when=move || editing.get()>
+                    <LeadEditForm current owners editing/>
+                </Show>
+            </aside>
+            {owner.then(|| view! { <LeadDeletion current/> })}
+        </div>
+    }
+}
