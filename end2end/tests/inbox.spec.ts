@@ -166,15 +166,27 @@ test("the selected lead's stage and details sit beside its thread, editable in p
   const owner = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const mate = await browser.newContext();
   const lead = await team(owner, mate);
+  // More conversations than one screen holds.
+  for (let i = 0; i < 24; i++) {
+    const other = await createLeadViaApi(owner, { name: `Lead ${i}` });
+    await leadWrote(owner, other, "chat", `Question ${i}`);
+  }
   await leadWrote(owner, lead, "chat", "Can we talk pricing?");
   const page = await owner.newPage();
   await page.goto(`/inbox?lead=${lead}`);
   await hydrated(page);
   await expect(page.getByTestId("connection-status")).toHaveText("Live");
 
-  // Three panes: the list, the thread and the lead beside it; no switch needed.
+  // Three panes: the list, the thread and the lead beside it; no switch needed. The page
+  // itself does not scroll: the list does, on its own.
   const side = page.getByTestId("pane-side");
-  await expect(page.getByTestId("inbox-row")).toHaveCount(1);
+  await expect(page.getByTestId("inbox-row")).toHaveCount(25);
+  const heights = await page.evaluate(() => {
+    const list = document.querySelector(".inbox-list")!;
+    return { page: document.documentElement.scrollHeight, view: innerHeight, list: list.scrollHeight, shown: list.clientHeight };
+  });
+  expect(heights.page).toBeLessThanOrEqual(heights.view);
+  expect(heights.list).toBeGreaterThan(heights.shown);
   await expect(page.getByTestId("pane-lead")).toHaveText("Pia Prospect");
   await expect(page.locator(".pane-thread")).toBeVisible();
   await expect(side).toBeVisible();
