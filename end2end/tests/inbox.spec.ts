@@ -192,6 +192,13 @@ test("the selected lead's stage and details sit beside its thread, editable in p
   await expect(side).toBeVisible();
   await expect(page.getByRole("button", { name: "Details" })).toBeHidden();
 
+  // The lead's own activity, live; other leads' stays out.
+  const activity = side.getByTestId("lead-activity");
+  await expect(activity).toContainText("Can we talk pricing?");
+  await leadWrote(owner, lead, "chat", "Any discount for a year upfront?");
+  await expect(activity).toContainText("Any discount for a year upfront?");
+  await expect(activity).not.toContainText("Question 3");
+
   // The details are edited in place.
   await side.getByRole("button", { name: "Edit" }).click();
   await side.getByLabel("Phone (SMS)").fill("+1 415 555 0199");

@@ -29,11 +29,19 @@ pub async fn get_analytics(
     crate::server::dashboard::analytics(&state, &caller, &query).await
 }
 
-/// The feed, newest first; `before` pages back ("load more").
+/// The feed, newest first, of the workspace or (`lead_id`) of one lead; `before` pages back
+/// ("load more").
 #[server(prefix = "/rpc", endpoint = "activity")]
-pub async fn get_activity(before: Option<i64>) -> Result<ActivityPage, AppError> {
+pub async fn get_activity(
+    before: Option<i64>,
+    lead_id: Option<String>,
+) -> Result<ActivityPage, AppError> {
     let (state, caller) = super::caller().await?;
-    crate::server::dashboard::activity(&state, &caller, before).await
+    let lead = match lead_id.filter(|l| !l.is_empty()) {
+        Some(l) => Some(crate::model::ids::LeadId::parse(&l).ok_or(AppError::NotFound)?),
+        None => None,
+    };
+    crate::server::dashboard::activity(&state, &caller, before, lead).await
 }
 
 /// Moves a lead to `stage` (won is a conversion).

@@ -52,7 +52,11 @@ pub struct Realtime {
     pub workspace_version: RwSignal<u64>,
     // Browser-only: server render threads must never hold (or drop) thread-local values.
     #[cfg(feature = "hydrate")]
-    listeners: StoredValue<Vec<(u64, Listener)>, LocalStorage>,
+    /// Each with its id and whether it is still wanted (see `dispatch`).
+    listeners: StoredValue<
+        Vec<(u64, std::sync::Arc<std::sync::atomic::AtomicBool>, Listener)>,
+        LocalStorage,
+    >,
     #[cfg(feature = "hydrate")]
     next_id: StoredValue<u64>,
 }
@@ -72,22 +76,29 @@ impl Realtime {
     fn add_listener(&self, listener: Listener) {
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
-        self.listeners.update_value(|l| l.push((id, listener)));
+        let alive = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        self.listeners
+            .update_value(|l| l.push((id, alive.clone(), listener)));
         let listeners = self.listeners;
         on_cleanup(move || {
-            listeners.try_update_value(|l| l.retain(|(i, _)| *i != id));
+            alive.store(false, std::sync::atomic::Ordering::Relaxed);
+            listeners.try_update_value(|l| l.retain(|(i, _, _)| *i != id));
         });
     }
 
     #[cfg(feature = "hydrate")]
     fn dispatch(&self, frame: &ServerFrame) {
-        // Copy the list first: a listener may add or remove listeners.
-        let listeners: Vec<Listener> = self
+        // Copy the list first: a listener may add or remove listeners. One removed meanwhile
+        // (an earlier listener's change disposed its view: a deleted lead's page) is skipped,
+        // since its signals are gone.
+        let listeners: Vec<(std::sync::Arc<std::sync::atomic::AtomicBool>, Listener)> = self
             .listeners
-            .try_with_value(|l| l.iter().map(|(_, f)| f.clone()).collect())
+            .try_with_value(|l| l.iter().map(|(_, a, f)| (a.clone(), f.clone())).collect())
             .unwrap_or_default();
-        for listener in listeners {
-            listener(frame);
+        for (alive, listener) in listeners {
+            if alive.load(std::sync::atomic::Ordering::Relaxed) {
+                listener(frame);
+            }
         }
         if matches!(
             frame,

@@ -1,19 +1,26 @@
-//! The activity feed: newest first, live (each `activity_updated` lands on top in every tab),
-//! with "load more" for older entries. Every entry links to its lead.
+//! The activity feed of the workspace (the dashboard) or of one lead (beside its thread):
+//! newest first, live (each `activity_updated` lands on top in every tab), with "load more" for
+//! older entries. Every entry links to its lead.
 use super::local_time::{LocalTime, TimeStyle};
 use super::status::{EmptyState, ErrorNotice, Loading};
 use crate::api::dashboard::get_activity;
 use crate::client::realtime::use_realtime;
 use crate::model::activity::{Activity, ActivityKind};
 use crate::model::event::ServerFrame;
+use crate::model::ids::LeadId;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 #[component]
-pub fn ActivityFeed() -> impl IntoView {
+pub fn ActivityFeed(
+    /// Only this lead's entries.
+    #[prop(optional)]
+    lead: Option<LeadId>,
+) -> impl IntoView {
     let realtime = use_realtime();
     let resets = move || realtime.map(|r| r.resets.get()).unwrap_or(0);
-    let first = Resource::new(resets, |_| get_activity(None));
+    let lead_id = StoredValue::new(lead.map(|l| l.to_string()));
+    let first = Resource::new(resets, move |_| get_activity(None, lead_id.get_value()));
     // Entries that arrived live, newest first, and older pages the user asked for.
     let live = RwSignal::new(Vec::<Activity>::new());
     let older = RwSignal::new(Vec::<Activity>::new());
@@ -31,7 +38,7 @@ pub fn ActivityFeed() -> impl IntoView {
     });
     if let Some(rt) = realtime {
         rt.on_event(move |frame| match frame {
-            ServerFrame::ActivityUpdated { data, .. } => {
+            ServerFrame::ActivityUpdated { data, .. } if lead.is_none_or(|l| data.lead_id == l) => {
                 let entry = data.clone();
                 live.update(|l| {
                     if !l.iter().any(|a| a.id == entry.id) {
@@ -39,7 +46,9 @@ pub fn ActivityFeed() -> impl IntoView {
                     }
                 });
             }
-            ServerFrame::LeadDeleted { lead_id, .. } => {
+            // A lead's own feed goes with its view when the lead is deleted; only the
+            // workspace's feed drops a deleted lead's entries.
+            ServerFrame::LeadDeleted { lead_id, .. } if lead.is_none() => {
                 deleted.update(|d| {
                     d.insert(*lead_id);
                 });
@@ -58,7 +67,8 @@ pub fn ActivityFeed() -> impl IntoView {
                         let items = move || {
                             let mut all: Vec<Activity> = Vec::new();
                             let mut seen = std::collections::HashSet::new();
-                            let loaded = first_items.get_value();
+                            // Read while the view may be going away (its lead deleted).
+                            let loaded = first_items.try_get_value().unwrap_or_default();
                             let deleted = deleted.get();
                             for a in live.get().into_iter().chain(loaded).chain(older.get()) {
                                 if !deleted.contains(&a.lead_id) && seen.insert(a.id) {
@@ -71,10 +81,11 @@ pub fn ActivityFeed() -> impl IntoView {
                         let has_more = move || older_more.get().unwrap_or(first_more);
                         let load_more = move |_| {
                             let oldest = items().last().map(|a| a.id);
+                            let lead_id = lead_id.get_value();
                             loading_more.set(true);
                             more_error.set(None);
                             leptos::task::spawn_local(async move {
-                                match get_activity(oldest).await {
+                                match get_activity(oldest, lead_id).await {
                                     Ok(p) => {
                                         older.update(|o| o.extend(p.items));
                                         older_more.set(Some(p.has_more));
@@ -87,9 +98,13 @@ pub fn ActivityFeed() -> impl IntoView {
                         view! {
                             <Show
                                 when=move || !items().is_empty()
-                                fallback=|| view! {
+                                fallback=move || view! {
                                     <EmptyState title="No activity yet">
-                                        <p>"Messages, opens, stage changes and meetings show up here as they happen."</p>
+                                        <p>{if lead.is_some() {
+                                            "Messages, opens, stage changes and meetings with this lead show up here."
+                                        } else {
+                                            "Messages, opens, stage changes and meetings show up here as they happen."
+                                        }}</p>
                                     </EmptyState>
                                 }
                             >

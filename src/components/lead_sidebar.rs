@@ -1,9 +1,10 @@
 //! What the lead page and the inbox show beside a lead's conversation: stage and next steps,
-//! the details (editable in place), and for owners, deletion. The lead shown follows saves
+//! the details (editable in place), the lead's recent activity, and for owners, deletion. The lead shown follows saves
 //! here and teammates' changes live.
 use crate::api::dashboard::SetLeadStage;
 use crate::api::leads::get_lead;
 use crate::client::realtime::use_realtime;
+use crate::components::activity_feed::ActivityFeed;
 use crate::components::lead_actions::LeadActions;
 use crate::components::lead_delete::LeadDeletion;
 use crate::components::lead_edit::{LeadEditForm, OwnersResource};
@@ -133,6 +134,10 @@ pub fn LeadSidebar(
                     <LeadEditForm current owners editing/>
                 </Show>
             </aside>
+            <section class="card lead-activity" aria-labelledby="lead-activity-title" data-testid="lead-activity">
+                <h2 id="lead-activity-title">"Recent activity"</h2>
+                <ActivityFeed lead=current.get_untracked().id/>
+            </section>
             {owner.then(|| view! { <LeadDeletion current/> })}
         </div>
     }

@@ -41,11 +41,13 @@ pub async fn activity(
     state: &AppState,
     caller: &Caller,
     before: Option<i64>,
+    lead: Option<crate::model::ids::LeadId>,
 ) -> Result<ActivityPage, AppError> {
     state
         .store
         .activities(
             caller.user.workspace_id,
+            lead,
             before,
             state.settings.activity_page_size,
         )

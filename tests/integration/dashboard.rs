@@ -228,6 +228,34 @@ async fn the_feed_records_lead_and_message_events_newest_first_with_load_more() 
         .await;
     assert_eq!(k["kpis"]["leads_won"], 1);
     assert_eq!(k["rates"]["conversion_rate"], 1.0);
+    // One lead's entries: another lead's stay out.
+    let other = lead(&server, &owner.client, "Otto").await;
+    server
+        .send(&owner.client, &other, inbound("Otto here"))
+        .await;
+    let page = server
+        .get_json(&owner.client, &format!("/api/activity?lead={id}"))
+        .await;
+    assert_eq!(kinds(&page), ["meeting_booked", "lead_converted"]);
+    let oldest = page["items"][1]["id"].as_i64().unwrap();
+    let page = server
+        .get_json(
+            &owner.client,
+            &format!("/api/activity?lead={id}&before={oldest}"),
+        )
+        .await;
+    assert_eq!(kinds(&page), ["message_received", "message_sent"]);
+    let page = server
+        .get_json(&owner.client, &format!("/api/activity?lead={other}"))
+        .await;
+    assert_eq!(kinds(&page), ["message_received", "lead_created"]);
+    let rpc: Value = server
+        .rpc(&owner.client, "activity", &[("lead_id", other.as_str())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(kinds(&rpc), ["message_received", "lead_created"]);
 }
 
 #[tokio::test]

@@ -173,7 +173,8 @@ fn server_function_calls() -> BTreeMap<&'static str, Vec<(&'static str, &'static
             "dashboard_analytics",
             vec![("period", "7d"), ("channel", ""), ("tz", "0")],
         ),
-        ("activity", vec![]),
+        // The workspace's feed is the same call without a lead (the REST route covers it).
+        ("activity", vec![("lead_id", "{lead}")]),
         ("set_lead_stage", vec![("id", "{lead}"), ("stage", "won")]),
         ("book_meeting", vec![("lead_id", "{lead}"), ("at", at)]),
         ("notification_prefs", vec![]),

@@ -78,6 +78,8 @@ async fn analytics(
 #[derive(Deserialize)]
 struct FeedQuery {
     before: Option<i64>,
+    /// One lead's entries only.
+    lead: Option<String>,
 }
 
 async fn activity(
@@ -88,7 +90,13 @@ async fn activity(
     let Query(q) = query.map_err(|e| AppError::BadRequest {
         message: e.body_text(),
     })?;
-    Ok(Json(dashboard::activity(&state, &caller, q.before).await?))
+    let lead = match q.lead.filter(|l| !l.is_empty()) {
+        Some(l) => Some(crate::model::ids::LeadId::parse(&l).ok_or(AppError::NotFound)?),
+        None => None,
+    };
+    Ok(Json(
+        dashboard::activity(&state, &caller, q.before, lead).await?,
+    ))
 }
 
 async fn book_meeting(

@@ -227,21 +227,33 @@ impl Store {
         Ok(())
     }
 
-    /// Up to `limit` entries older than entry `before` (or the newest), newest first.
+    /// Up to `limit` entries of the workspace (or of its `lead`) older than entry `before` (or
+    /// the newest), newest first.
     pub async fn activities(
         &self,
         workspace: WorkspaceId,
+        lead: Option<LeadId>,
         before: Option<i64>,
         limit: i64,
     ) -> Result<ActivityPage, sqlx::Error> {
-        let mut rows = sqlx::query_as::<_, ActivityRow>(&format!(
-            "{ACTIVITY_SELECT} WHERE a.workspace_id = ? AND a.number < ? ORDER BY a.number DESC LIMIT ?"
-        ))
-        .bind(workspace)
-        .bind(before.unwrap_or(i64::MAX))
-        .bind(limit + 1)
-        .fetch_all(self.pool())
-        .await?;
+        let of_lead = if lead.is_some() {
+            "AND a.lead_id = ?"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "{ACTIVITY_SELECT} WHERE a.workspace_id = ? {of_lead} AND a.number < ? \
+             ORDER BY a.number DESC LIMIT ?"
+        );
+        let mut query = sqlx::query_as::<_, ActivityRow>(&sql).bind(workspace);
+        if let Some(lead) = lead {
+            query = query.bind(lead);
+        }
+        let mut rows = query
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(limit + 1)
+            .fetch_all(self.pool())
+            .await?;
         let has_more = rows.len() as i64 > limit;
         rows.truncate(limit as usize);
         Ok(ActivityPage {
