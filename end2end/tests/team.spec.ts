@@ -13,10 +13,22 @@ test("a teammate accepts an invite and sees the same leads; the owner hands over
   await hydrated(owner);
   const teammateEmail = uniqueEmail("teammate");
   await owner.getByLabel("Teammate's email").fill(teammateEmail);
-  await owner.getByRole("button", { name: "Create invite link" }).click();
-  const link = await owner.getByTestId("invite-link").inputValue();
-  expect(link).toMatch(/\/invite\/[A-Za-z0-9_-]{43}$/);
+  // "Email it to them" is ticked: without an SMTP relay the email waits in the outbox.
+  await expect(owner.getByLabel("Email it to them")).toBeChecked();
+  await owner.getByRole("button", { name: "Invite", exact: true }).click();
+  await expect(owner.getByTestId("invite-emailed")).toContainText(`Emailed to ${teammateEmail}`);
+  const copied = await owner.getByTestId("invite-link").inputValue();
+  expect(copied).toMatch(/\/invite\/[A-Za-z0-9_-]{43}$/);
   await expect(owner.getByRole("list", { name: "Pending invites" })).toContainText(teammateEmail);
+
+  // The outbox shows the email as the teammate reads it; its link is the one to accept.
+  await owner.getByTestId("invite-emailed").getByRole("link", { name: "outbox" }).click();
+  const mail = owner.getByTestId("team-mail").filter({ hasText: teammateEmail });
+  await expect(mail).toContainText("Ida Inviter invited you to Shared Team on Leadwire");
+  await mail.locator("summary").click();
+  const text = await mail.locator(".mail-text").innerText();
+  const link = text.match(/https?:\/\/\S+\/invite\/[A-Za-z0-9_-]{43}/)![0];
+  expect(link).toBe(copied);
 
   const teammateContext = await browser.newContext();
   const teammate = await teammateContext.newPage();
@@ -31,7 +43,7 @@ test("a teammate accepts an invite and sees the same leads; the owner hands over
   await expect(teammate.getByRole("link", { name: "Shared Prospect" })).toBeVisible();
 
   // The owner now sees the teammate in the team list.
-  await owner.reload();
+  await owner.goto("/settings");
   await expect(owner.getByRole("list", { name: "Members" })).toContainText("Tess Teammate");
 
   // Roles: the only owner cannot step down; once the teammate is an owner too, they can.

@@ -19,6 +19,7 @@ pub async fn list_outbox() -> Result<OutboxOverview, AppError> {
         relay: state.settings.mail.relay.as_ref().map(|r| r.host.clone()),
         entries: crate::server::outbox::list(&state, &caller).await?,
         sandbox,
+        team_mail: crate::server::outbox::team_mail(&state, &caller).await?,
     })
 }
 

@@ -14,10 +14,15 @@ pub async fn get_team_overview() -> Result<TeamOverview, AppError> {
     })
 }
 
+/// `send_email`: a checkbox's value ("on" when ticked).
 #[server(prefix = "/rpc", endpoint = "invite_teammate")]
-pub async fn invite_teammate(email: String) -> Result<CreatedInvite, AppError> {
+pub async fn invite_teammate(
+    email: String,
+    send_email: Option<String>,
+) -> Result<CreatedInvite, AppError> {
     let (state, caller) = super::caller().await?;
-    crate::server::team::invite(&state, &caller, &email).await
+    let send_email = send_email.is_some_and(|v| !matches!(v.as_str(), "" | "false" | "off"));
+    crate::server::team::invite(&state, &caller, &email, send_email).await
 }
 
 #[server(prefix = "/rpc", endpoint = "revoke_invite")]

@@ -162,6 +162,12 @@ pub struct PendingInvite {
 pub struct CreatedInvite {
     pub invite: PendingInvite,
     pub link: String,
+    /// Asked to email it: where it went (`smtp`, or `outbox` without a relay).
+    #[serde(default)]
+    pub emailed: Option<String>,
+    /// Asked to email it, and it could not be sent: why (the link still works).
+    #[serde(default)]
+    pub email_error: Option<String>,
 }
 
 /// What the invite acceptance page shows before the teammate sets a password.

@@ -13,6 +13,19 @@ pub struct OutboxOverview {
     /// SMS, WhatsApp and Instagram messages the sandbox took instead of a provider.
     #[serde(default)]
     pub sandbox: Vec<SandboxEntry>,
+    /// Mail to people rather than leads (teammates' invites), newest first.
+    #[serde(default)]
+    pub team_mail: Vec<TeamMail>,
+}
+
+/// An email to a person rather than a lead (a teammate's invite), as its recipient reads it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TeamMail {
+    pub to: String,
+    pub subject: String,
+    pub sent_at: DateTime<Utc>,
+    /// The text, decoded.
+    pub text: String,
 }
 
 /// A message the sandbox holds: what the lead's phone would show.
@@ -81,9 +94,55 @@ pub fn display_headers(raw: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The text of a single-part message's source: its body, with quoted-printable undone.
+pub fn text_body(raw: &str) -> String {
+    let Some((head, body)) = raw.split_once("\r\n\r\n") else {
+        return raw.to_string();
+    };
+    let quoted = head
+        .to_ascii_lowercase()
+        .contains("content-transfer-encoding: quoted-printable");
+    if !quoted {
+        return body.replace("\r\n", "\n");
+    }
+    let joined = body.replace("=\r\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'=', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).replace("\r\n", "\n")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::display_headers;
+    use super::{display_headers, text_body};
+
+    #[test]
+    fn quoted_printable_text_is_decoded() {
+        let raw = "Subject: x\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n\
+                   Jos=C3=A9 invited you: https://crm.example.com/invite/a=\r\nbc\r\nBye";
+        assert_eq!(
+            text_body(raw),
+            "José invited you: https://crm.example.com/invite/abc\nBye"
+        );
+        let plain = "Subject: x\r\nContent-Transfer-Encoding: 7bit\r\n\r\nA=B\r\nC";
+        assert_eq!(text_body(plain), "A=B\nC");
+    }
 
     #[test]
     fn headers_are_unfolded_and_filtered() {

@@ -8,7 +8,7 @@ use crate::components::field::FormError;
 use crate::components::local_time::{LocalTime, TimeStyle};
 use crate::components::status::{ErrorNotice, Loading};
 use crate::model::outbox::OutboxMail;
-use crate::model::outbox::SandboxEntry;
+use crate::model::outbox::{SandboxEntry, TeamMail};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -59,11 +59,39 @@ pub fn OutboxPage() -> impl IntoView {
                             }.into_any()
                         }}
                         <SandboxSection entries=o.sandbox reply report/>
+                        <TeamMailSection mails=o.team_mail/>
                     }.into_any(),
                 }
             })}
         </Transition>
     }
+}
+
+/// Invites emailed to teammates while no relay was configured, each readable in place.
+#[component]
+fn TeamMailSection(mails: Vec<TeamMail>) -> impl IntoView {
+    (!mails.is_empty()).then(|| {
+        view! {
+            <h2>"Team email"</h2>
+            <p class="muted">"Invites emailed to teammates. The links in them work: copy one into another browser to accept it."</p>
+            <ul class="list card team-mail-list" aria-label="Team email">
+                {mails.into_iter().map(|m| view! {
+                    <li data-testid="team-mail">
+                        <details>
+                            <summary>
+                                <span class="subject">{m.subject.clone()}</span>
+                                " "
+                                <span class="muted">{format!("To {}", m.to)}</span>
+                                " "
+                                <LocalTime at=m.sent_at/>
+                            </summary>
+                            <pre class="mail-text">{m.text.clone()}</pre>
+                        </details>
+                    </li>
+                }).collect_view()}
+            </ul>
+        }
+    })
 }
 
 /// SMS, WhatsApp and Instagram messages the sandbox took: the lead's side of each, with a reply

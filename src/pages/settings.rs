@@ -191,14 +191,38 @@ fn TeamSection() -> impl IntoView {
             <ActionForm action=invite attr:class="inline-form">
                 <Field label="Teammate's email" name="email" kind="email" autocomplete="off"
                     error=Signal::derive(move || field_error(&result.get(), "email"))/>
-                <button type="submit" class="btn primary" disabled=move || invite.pending().get()>"Create invite link"</button>
+                <label class="check">
+                    <input type="checkbox" name="send_email" checked=true/>
+                    " Email it to them"
+                </label>
+                <button type="submit" class="btn primary" disabled=move || invite.pending().get()>
+                    {move || if invite.pending().get() { "Inviting…" } else { "Invite" }}
+                </button>
             </ActionForm>
             <FormError message=Signal::derive(move || form_error(&result.get()))/>
-            {move || result.get().and_then(Result::ok).map(|created| view! {
-                <div class="notice success" role="status">
-                    <p>"Send this link to " <strong>{created.invite.email.clone()}</strong> ". It works once and expires in a week."</p>
-                    <CopyField label="Invite link" value=created.link testid="invite-link"/>
-                </div>
+            {move || result.get().and_then(Result::ok).map(|created| {
+                let email = created.invite.email.clone();
+                let sent = match (created.emailed.as_deref(), created.email_error.clone()) {
+                    (Some("outbox"), _) => view! {
+                        <p data-testid="invite-emailed">"Emailed to " <strong>{email}</strong> " — no SMTP relay is set up, so it is in the " <a href="/outbox">"outbox"</a> ". You can also send them the link yourself."</p>
+                    }.into_any(),
+                    (Some(_), _) => view! {
+                        <p data-testid="invite-emailed">"Emailed to " <strong>{email}</strong> ". You can also send them the link yourself."</p>
+                    }.into_any(),
+                    (None, Some(why)) => view! {
+                        <p class="field-error" role="alert" data-testid="invite-email-error">"The email could not be sent: " {why} " Send them the link yourself."</p>
+                    }.into_any(),
+                    (None, None) => view! {
+                        <p>"Send this link to " <strong>{email}</strong> "."</p>
+                    }.into_any(),
+                };
+                view! {
+                    <div class="notice success" role="status">
+                        {sent}
+                        <p>"The link works once and expires in a week."</p>
+                        <CopyField label="Invite link" value=created.link testid="invite-link"/>
+                    </div>
+                }
             })}
         </section>
     }

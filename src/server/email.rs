@@ -5,6 +5,7 @@ pub mod compose;
 pub mod imap;
 pub mod inbound;
 pub mod inbound_webhook;
+pub mod invite_mail;
 pub mod received;
 pub mod transport;
 pub mod worker;

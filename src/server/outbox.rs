@@ -5,7 +5,7 @@ use super::http_error::internal;
 use super::state::AppState;
 use crate::model::error::AppError;
 use crate::model::ids::MessageId;
-use crate::model::outbox::{display_headers, OutboxEntry, OutboxMail};
+use crate::model::outbox::{display_headers, text_body, OutboxEntry, OutboxMail, TeamMail};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -31,6 +31,32 @@ pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<OutboxEntry>,
             opened_at: r.opened_at,
         })
         .collect())
+}
+
+/// Mail to people rather than leads that went to the outbox (teammates' invites), readable:
+/// any teammate may invite, so any teammate may read them.
+pub async fn team_mail(state: &AppState, caller: &Caller) -> Result<Vec<TeamMail>, AppError> {
+    let rows = state
+        .store
+        .account_emails(caller.user.workspace_id, LIST_LIMIT)
+        .await
+        .map_err(internal("reading team mail"))?;
+    let mut mails = Vec::with_capacity(rows.len());
+    for row in rows {
+        // Sealed with another key (the key file was replaced): listed, its text not readable.
+        let text = state
+            .secrets
+            .open(&row.raw_sealed)
+            .map(|raw| text_body(&raw))
+            .unwrap_or_else(|| "(sealed with another server key; not readable here)".into());
+        mails.push(TeamMail {
+            to: row.to_address,
+            subject: row.subject,
+            sent_at: row.sent_at,
+            text,
+        });
+    }
+    Ok(mails)
 }
 
 /// The caller's workspace's outbox mail `id`, whole.

@@ -1,5 +1,6 @@
 //! The store boundary: all SQL lives below this module; callers see domain operations only.
 //! SQLite (WAL, foreign keys on, fsync on every commit) is the embedded default.
+pub mod account_emails;
 pub mod activity;
 pub mod api_tokens;
 pub mod channels;

@@ -2,6 +2,7 @@
 use super::accounts::{admit_public_request, start_session, Session, EMAIL_TAKEN};
 use super::auth::Caller;
 use super::crypto::{random_token, token_hash};
+use super::email::invite_mail::{self, InviteMail};
 use super::http_error::internal;
 use super::revocations::Ended;
 use super::state::AppState;
@@ -32,11 +33,13 @@ pub async fn pending_invites(
         .map_err(internal("listing invites"))
 }
 
-/// Creates an invite link for `email`. The link is returned once; only its hash is kept.
+/// Creates an invite link for `email`, and (`send_email`) emails it to them. The link is
+/// returned once; only its hash is kept (and, for an email kept in the outbox, the sealed mail).
 pub async fn invite(
     state: &AppState,
     caller: &Caller,
     email: &str,
+    send_email: bool,
 ) -> Result<CreatedInvite, AppError> {
     let email = Email::parse("email", email)?;
     if state
@@ -63,9 +66,31 @@ pub async fn invite(
         )
         .await
         .map_err(internal("creating invite"))?;
+    let link = format!("{}/invite/{token}", state.settings.public_url);
+    let (emailed, email_error) = if send_email {
+        let mail = InviteMail {
+            workspace: caller.user.workspace_id,
+            workspace_name: &caller.user.workspace_name,
+            inviter: &caller.user.name,
+            to: email.as_str(),
+            link: &link,
+            expires_at: expires,
+        };
+        match invite_mail::send(state, &mail).await {
+            Ok(via) => (Some(via.to_string()), None),
+            Err(why) => {
+                tracing::warn!(reason = %why, "an invite email was not sent");
+                (None, Some(why))
+            }
+        }
+    } else {
+        (None, None)
+    };
     Ok(CreatedInvite {
         invite,
-        link: format!("{}/invite/{token}", state.settings.public_url),
+        link,
+        emailed,
+        email_error,
     })
 }
 

@@ -84,7 +84,7 @@ async fn workspace_a(server: &TestServer) -> (crate::support::Session, Workspace
         .rpc(
             &alice.client,
             "invite_teammate",
-            &[("email", "eve-invited@example.com")],
+            &[("email", "eve-invited@example.com"), ("send_email", "on")],
         )
         .await
         .json()

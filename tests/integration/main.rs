@@ -19,6 +19,7 @@ mod imap;
 mod inbound_corpus;
 mod inbound_email;
 mod inbox;
+mod invite_email;
 mod isolation;
 mod kpis;
 mod lead_deletion;

@@ -57,7 +57,11 @@ impl Transport {
         mail: &MailSettings,
         job: &EmailJob,
     ) -> Result<Delivered, DeliveryError> {
-        let message = build(mail, job)?;
+        self.send_message(build(mail, job)?).await
+    }
+
+    /// Puts any composed `message` on the wire (or in the outbox).
+    pub async fn send_message(&self, message: lettre::Message) -> Result<Delivered, DeliveryError> {
         match self {
             Transport::Outbox => Ok(Delivered {
                 via: "outbox",

@@ -1,0 +1,57 @@
+//! Mail to people rather than leads (a teammate's invite) that went to the built-in outbox,
+//! kept sealed (it holds the invite link) so the outbox can show it.
+use super::{now, Store};
+use crate::model::ids::WorkspaceId;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// One kept mail.
+#[derive(Debug, sqlx::FromRow)]
+pub struct AccountEmailRow {
+    pub to_address: String,
+    pub subject: String,
+    pub sent_at: DateTime<Utc>,
+    /// The whole message, sealed with the server's key.
+    pub raw_sealed: String,
+}
+
+impl Store {
+    pub async fn insert_account_email(
+        &self,
+        workspace: WorkspaceId,
+        to: &str,
+        subject: &str,
+        raw_sealed: &str,
+    ) -> Result<Uuid, sqlx::Error> {
+        let id = Uuid::new_v4();
+        sqlx::query(
+            "INSERT INTO account_emails (id, workspace_id, to_address, subject, raw_sealed, sent_at) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(workspace)
+        .bind(to)
+        .bind(subject)
+        .bind(raw_sealed)
+        .bind(now())
+        .execute(self.pool())
+        .await?;
+        Ok(id)
+    }
+
+    /// The workspace's kept mails, newest first.
+    pub async fn account_emails(
+        &self,
+        workspace: WorkspaceId,
+        limit: i64,
+    ) -> Result<Vec<AccountEmailRow>, sqlx::Error> {
+        sqlx::query_as(
+            "SELECT to_address, subject, sent_at, raw_sealed FROM account_emails WHERE workspace_id = ? \
+             ORDER BY sent_at DESC LIMIT ?",
+        )
+        .bind(workspace)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await
+    }
+}
