@@ -208,10 +208,16 @@ test("the selected lead's stage and details sit beside its thread, editable in p
   await expect.poll(async () => (await (await owner.request.get(`/api/leads/${lead}`)).json()).stage).toBe("qualified");
 
   // A teammate's change shows without a reload.
+  await expect(side.getByTestId("same-company")).toHaveCount(0);
+  await createLeadViaApi(owner, { name: "Bea Brightline", company: "brightline" });
   const patched = await mate.request.patch(`/api/leads/${lead}`, { data: { company: "Brightline", deal_value: "2500" } });
   expect(patched.status()).toBe(200);
   await expect(page.getByTestId("pane-subtitle")).toContainText("Brightline · ");
   await expect(page.getByTestId("pane-subtitle")).toContainText("2,500");
+  // Now at a company with another lead: the sidebar lists them.
+  const sameCompany = side.getByTestId("same-company");
+  await expect(sameCompany).toContainText("Also at Brightline");
+  await expect(sameCompany.getByRole("link", { name: "Bea Brightline" })).toBeVisible();
 
   // Without room for three panes, the thread or the lead, switched.
   await page.setViewportSize({ width: 1200, height: 900 });

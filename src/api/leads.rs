@@ -11,6 +11,15 @@ pub async fn list_leads(q: String, stage: String) -> Result<Vec<Lead>, AppError>
     crate::server::leads::list(&state, &caller, &q, &stage).await
 }
 
+/// The other leads at a lead's company (its sidebar's "Also at …").
+#[server(prefix = "/rpc", endpoint = "same_company_leads")]
+pub async fn same_company_leads(lead_id: String) -> Result<Vec<Lead>, AppError> {
+    use crate::model::ids::LeadId;
+    let (state, caller) = super::caller().await?;
+    let id = LeadId::parse(&lead_id).ok_or(AppError::NotFound)?;
+    crate::server::leads::same_company(&state, &caller, id).await
+}
+
 #[server(prefix = "/rpc", endpoint = "get_lead")]
 pub async fn get_lead(id: String) -> Result<Lead, AppError> {
     use crate::model::ids::LeadId;

@@ -2,9 +2,10 @@
 //! the details (editable in place), the lead's recent activity, and for owners, deletion. The lead shown follows saves
 //! here and teammates' changes live.
 use crate::api::dashboard::SetLeadStage;
-use crate::api::leads::get_lead;
+use crate::api::leads::{get_lead, same_company_leads};
 use crate::client::realtime::use_realtime;
 use crate::components::activity_feed::ActivityFeed;
+use crate::components::badges::StageBadge;
 use crate::components::lead_actions::LeadActions;
 use crate::components::lead_delete::LeadDeletion;
 use crate::components::lead_edit::{LeadEditForm, OwnersResource};
@@ -14,6 +15,7 @@ use crate::model::event::ServerFrame;
 use crate::model::lead::Lead;
 use crate::model::money::currency_of;
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 /// Keeps `current` at the newest version of the lead: saved here, changed by a teammate (a
 /// `leads_updated` event), or re-read after the socket had to reset. `deleted` turns true when
@@ -134,11 +136,45 @@ pub fn LeadSidebar(
                     <LeadEditForm current owners editing/>
                 </Show>
             </aside>
+            <SameCompany current/>
             <section class="card lead-activity" aria-labelledby="lead-activity-title" data-testid="lead-activity">
                 <h2 id="lead-activity-title">"Recent activity"</h2>
                 <ActivityFeed lead=current.get_untracked().id/>
             </section>
             {owner.then(|| view! { <LeadDeletion current/> })}
         </div>
+    }
+}
+
+/// The other leads at the lead's company, when there are any ("Also at Brightline"); follows a
+/// change of the company.
+#[component]
+fn SameCompany(current: RwSignal<Lead>) -> impl IntoView {
+    let id = current.get_untracked().id.to_string();
+    let company = Memo::new(move |_| current.read().company.clone().unwrap_or_default());
+    let others = Resource::new(
+        move || company.get(),
+        move |_| same_company_leads(id.clone()),
+    );
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let leads = others.await.unwrap_or_default();
+                (!leads.is_empty()).then(|| view! {
+                    <section class="card same-company" aria-labelledby="same-company-title" data-testid="same-company">
+                        <h2 id="same-company-title">{move || format!("Also at {}", company.get())}</h2>
+                        <ul>
+                            {leads.into_iter().map(|l| view! {
+                                <li>
+                                    <A href=format!("/leads/{}", l.id)>{l.name.clone()}</A>
+                                    " "
+                                    <StageBadge stage=l.stage/>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                })
+            })}
+        </Transition>
     }
 }

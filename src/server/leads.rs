@@ -30,12 +30,41 @@ pub async fn list(
         search: (!search.is_empty()).then(|| search.to_string()),
         stage,
         limit: MAX_LIST,
+        ..LeadFilter::default()
     };
     state
         .store
         .leads(caller.user.workspace_id, &filter)
         .await
         .map_err(internal("listing leads"))
+}
+
+/// How many other leads of a lead's company its sidebar lists.
+const SAME_COMPANY: usize = 5;
+
+/// The other leads at lead `id`'s company (none without a company), most recently changed first.
+pub async fn same_company(
+    state: &AppState,
+    caller: &Caller,
+    id: LeadId,
+) -> Result<Vec<Lead>, AppError> {
+    let lead = get(state, caller, id).await?;
+    let Some(company) = lead.company.filter(|c| !c.trim().is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let filter = LeadFilter {
+        company: Some(company),
+        limit: SAME_COMPANY as i64 + 1,
+        ..LeadFilter::default()
+    };
+    let mut leads = state
+        .store
+        .leads(caller.user.workspace_id, &filter)
+        .await
+        .map_err(internal("listing a company's leads"))?;
+    leads.retain(|l| l.id != id);
+    leads.truncate(SAME_COMPANY);
+    Ok(leads)
 }
 
 pub async fn get(state: &AppState, caller: &Caller, id: LeadId) -> Result<Lead, AppError> {

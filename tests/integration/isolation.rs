@@ -176,6 +176,7 @@ fn server_function_calls() -> BTreeMap<&'static str, Vec<(&'static str, &'static
         // The workspace's feed is the same call without a lead (the REST route covers it).
         ("activity", vec![("lead_id", "{lead}")]),
         ("set_lead_stage", vec![("id", "{lead}"), ("stage", "won")]),
+        ("same_company_leads", vec![("lead_id", "{lead}")]),
         ("book_meeting", vec![("lead_id", "{lead}"), ("at", at)]),
         ("notification_prefs", vec![]),
         (

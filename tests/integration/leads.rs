@@ -319,3 +319,56 @@ async fn messages_set_their_own_direction_and_the_inbox_is_current_on_the_home_p
         );
     }
 }
+
+#[tokio::test]
+async fn a_leads_sidebar_lists_the_other_leads_at_its_company_and_no_one_elses() {
+    let server = TestServer::start().await;
+    let owner = server.session("owner@example.com", "Acme").await;
+    let other = server.session("olga@example.com", "Other").await;
+    let create = |client: &reqwest::Client, name: &str, company: Option<&str>| {
+        let body = json!({"name": name, "company": company});
+        let client = client.clone();
+        let server = &server;
+        async move {
+            server.create_lead(&client, body).await["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let maya = create(&owner.client, "Maya Patel", Some("Brightline")).await;
+    create(&owner.client, "Ben Carter", Some("brightline")).await;
+    create(&owner.client, "Zoe Chen", Some("Northwind")).await;
+    create(&other.client, "Olga Other", Some("Brightline")).await;
+    let alone = create(&owner.client, "Lone Wolf", None).await;
+    let names = |v: Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let same = |lead: String| {
+        let client = owner.client.clone();
+        let server = &server;
+        async move {
+            server
+                .rpc(&client, "same_company_leads", &[("lead_id", lead.as_str())])
+                .await
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(names(same(maya.clone()).await), ["Ben Carter"]);
+    assert_eq!(names(same(alone).await), Vec::<String>::new());
+    // Another workspace's lead is not found.
+    let res = server
+        .rpc(
+            &other.client,
+            "same_company_leads",
+            &[("lead_id", maya.as_str())],
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+}

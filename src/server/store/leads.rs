@@ -79,6 +79,8 @@ pub struct LeadFilter {
     /// Matched against name, company and email.
     pub search: Option<String>,
     pub stage: Option<Stage>,
+    /// The company exactly (letter case aside).
+    pub company: Option<String>,
     pub limit: i64,
 }
 
@@ -150,6 +152,9 @@ impl Store {
                 " AND (l.name LIKE ? ESCAPE '\\' OR l.company LIKE ? ESCAPE '\\' OR l.email LIKE ? ESCAPE '\\')",
             );
         }
+        if filter.company.is_some() {
+            sql.push_str(" AND l.company = ? COLLATE NOCASE");
+        }
         sql.push_str(" ORDER BY l.updated_at DESC, l.id LIMIT ?");
         let mut query = sqlx::query_as::<_, LeadRow>(&sql).bind(workspace);
         if let Some(stage) = filter.stage {
@@ -162,6 +167,9 @@ impl Store {
                 .bind(pattern.clone())
                 .bind(pattern.clone())
                 .bind(pattern);
+        }
+        if let Some(company) = &filter.company {
+            query = query.bind(company.clone());
         }
         let rows = query.bind(filter.limit).fetch_all(self.pool()).await?;
         Ok(rows.into_iter().map(Into::into).collect())
