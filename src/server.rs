@@ -13,6 +13,7 @@ pub mod http_error;
 pub mod leads;
 pub mod mailbox;
 pub mod messages;
+pub mod metrics;
 pub mod origin;
 pub mod outbound_queue;
 pub mod outbox;

@@ -46,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         ));
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(super::metrics::scrape))
         .route("/ws", get(super::realtime::upgrade))
         .route("/outbox/{id}/html", get(super::outbox::html))
         .route("/inbound/{id}/html", get(super::email::received::html))
@@ -86,6 +87,11 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security_headers,
+        ))
+        // Outermost: every request is timed, whatever answers it.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            super::metrics::time_requests,
         ))
         .with_state(state)
 }

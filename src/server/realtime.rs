@@ -58,6 +58,8 @@ pub async fn upgrade(
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(0)
         .on_upgrade(move |socket| async move {
+            // Counted open for as long as this task runs (`/metrics`).
+            let _open = state.metrics.socket_opened();
             let (sink, stream) = socket.split();
             let (to_session, incoming) = mpsc::channel(16);
             let reader = ReaderTask(tokio::spawn(read_frames(stream, to_session)));

@@ -48,6 +48,8 @@ pub struct Settings {
     pub activity_page_size: i64,
     /// The key secrets at rest are sealed with (see `secrets`); None: the data folder's.
     pub secret_key: Option<[u8; 32]>,
+    /// The bearer token `GET /metrics` asks for; None: no metrics endpoint (404).
+    pub metrics_token: Option<String>,
     /// Email delivery and tracking.
     pub mail: MailSettings,
     /// SMS, WhatsApp and Instagram delivery (see `server::channels`).
@@ -86,6 +88,7 @@ const KEYS: &[&str] = &[
     "stats_coalesce_ms",
     "secret_key",
     "activity_page_size",
+    "metrics_token",
 ];
 
 /// Every setting's key, in `Leptos.toml` and (upper-cased, after `LEADWIRE_`) the environment.
@@ -328,6 +331,16 @@ impl Settings {
                         })?,
                 ),
             },
+            metrics_token: match raw.string("metrics_token", "").trim() {
+                "" => None,
+                t if t.len() >= 16 => Some(t.to_string()),
+                _ => {
+                    return Err(raw.error(
+                        "metrics_token",
+                        "must be at least 16 characters (it guards /metrics)",
+                    ))
+                }
+            },
             mail: mail::parse(&raw)?,
             channels: channels::parse(&raw)?,
             limits: limits::parse(&raw)?,
@@ -420,5 +433,21 @@ mod tests {
         let env = |name: &str| (name == "LEADWIRE_CHANNEL_SEND_TIMEOUT_MS").then(|| "soon".into());
         let err = Settings::from_sources(None, &env).unwrap_err();
         assert_eq!(err.source_name, "LEADWIRE_CHANNEL_SEND_TIMEOUT_MS");
+    }
+
+    #[test]
+    fn a_metrics_token_must_be_long_enough() {
+        let env = |name: &str| (name == "LEADWIRE_METRICS_TOKEN").then(|| "short".to_string());
+        let err = Settings::from_sources(None, &env).unwrap_err();
+        assert_eq!(err.key, "metrics_token");
+        let env = |name: &str| {
+            (name == "LEADWIRE_METRICS_TOKEN").then(|| "long-enough-token-1".to_string())
+        };
+        let s = Settings::from_sources(None, &env).unwrap();
+        assert_eq!(s.metrics_token.as_deref(), Some("long-enough-token-1"));
+        assert!(Settings::from_sources(None, &|_| None)
+            .unwrap()
+            .metrics_token
+            .is_none());
     }
 }

@@ -49,6 +49,8 @@ pub struct AppState {
     /// The one HTTP client for the providers' APIs (sends, media downloads, test messages): one
     /// connection pool, TLS set up once, not per webhook.
     pub providers: reqwest::Client,
+    /// What `/metrics` reports.
+    pub metrics: Arc<super::metrics::Metrics>,
 }
 
 impl AppState {
@@ -123,6 +125,7 @@ impl AppState {
             .unwrap_or_default();
         AppState {
             providers,
+            metrics: Arc::default(),
             leptos_options,
             settings: Arc::new(settings),
             store,

@@ -28,6 +28,7 @@ mod leads;
 mod messages;
 mod meta_channels;
 mod meta_templates;
+mod metrics;
 mod migrations;
 mod outbound_media;
 mod presence;

@@ -51,6 +51,8 @@ pub(super) struct GroupCommit {
 struct Counts {
     writes: AtomicU64,
     commits: AtomicU64,
+    /// Events published by committed batches (for `/metrics`).
+    events: AtomicU64,
 }
 
 impl GroupCommit {
@@ -106,6 +108,11 @@ impl Store {
         })
         .await
         .map_err(task_failed)?
+    }
+
+    /// Events committed and published since the store opened.
+    pub fn events_published(&self) -> u64 {
+        self.group.counts.events.load(Ordering::Relaxed)
     }
 
     /// (writes, commits) since the store opened; see [`Counts`].
@@ -180,6 +187,9 @@ impl Writer {
         match batch.commit().await {
             Ok(()) => {
                 self.counts.commits.fetch_add(1, Ordering::Relaxed);
+                self.counts
+                    .events
+                    .fetch_add(self.events.len() as u64, Ordering::Relaxed);
                 for event in self.events.drain(..) {
                     // No receivers is fine: nobody is connected.
                     let _ = published.send(Arc::new(event));
