@@ -8,6 +8,7 @@ pub mod composer;
 pub mod connection_status;
 pub mod conversation_thread;
 pub mod field;
+pub mod inbox_pane;
 pub mod kpi_card;
 pub mod layout;
 pub mod lead_actions;

@@ -3,20 +3,15 @@
 //! own view on narrow ones), with the lead's stage, details and actions beside the thread (or
 //! behind a "Details" switch where there is no room); j/k or arrows to move, Enter to open, `/`
 //! to search, Esc to go back.
-use crate::api::auth::get_current_user;
-use crate::api::leads::{get_inbox, get_lead, lead_owners};
+use crate::api::leads::get_inbox;
 use crate::client::realtime::use_realtime;
 use crate::components::badges::{ChannelIcon, StageBadge};
-use crate::components::conversation_thread::LeadThread;
-use crate::components::lead_edit::OwnersResource;
-use crate::components::lead_sidebar::{viewer, LeadSidebar, ShownLead};
+use crate::components::inbox_pane::SelectedThread;
 use crate::components::local_time::LocalTime;
 use crate::components::pane_resizer::{list_width_style, use_list_width, PaneResizer};
 use crate::components::presence::OnlineTeam;
 use crate::components::status::{EmptyState, ErrorNotice, Loading};
-use crate::model::lead::Lead;
 use crate::model::message::{Channel, ConversationSummary, Direction};
-use crate::model::money::format_money;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -250,90 +245,6 @@ pub fn InboxPage() -> impl IntoView {
                 </section>
             </Show>
         </div>
-    }
-}
-
-/// The selected lead (read once per selection; from then on it follows saves and teammates'
-/// changes live).
-#[component]
-fn SelectedThread(id: Memo<String>) -> impl IntoView {
-    let lead = Resource::new(move || id.get(), get_lead);
-    let owners = Resource::new(|| (), |_| lead_owners());
-    let me = Resource::new(|| (), |_| get_current_user());
-    view! {
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match lead.await {
-                    Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
-                    Ok(lead) => {
-                        let (owner, currency) = viewer(me.await.ok().flatten());
-                        view! { <SelectedLead lead owners owner currency/> }.into_any()
-                    }
-                }
-            })}
-        </Transition>
-    }
-}
-
-/// The selected lead's name, company and deal value; its thread; and beside it the lead's
-/// stage, details and actions (wide screens), or one of the two with a switch (narrower ones).
-#[component]
-fn SelectedLead(
-    lead: Lead,
-    owners: OwnersResource,
-    owner: bool,
-    currency: String,
-) -> impl IntoView {
-    let ShownLead {
-        current,
-        deleted,
-        currency,
-    } = ShownLead::new(lead.clone(), currency);
-    let details = RwSignal::new(false);
-    let subtitle = move || {
-        let lead = current.read();
-        let deal = lead
-            .deal_value_cents
-            .map(|c| format_money(c, &currency.read()));
-        [lead.company.clone(), deal]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" · ")
-    };
-    view! {
-        <Show
-            when=move || !deleted.get()
-            fallback=|| view! {
-                <p class="notice info" role="status" data-testid="pane-deleted">
-                    "This lead was deleted, with its whole conversation."
-                </p>
-            }
-        >
-            <div class="pane-lead-head">
-                <div>
-                    <h2 class="pane-title" data-testid="pane-lead">{move || current.read().name.clone()}</h2>
-                    <p class="muted pane-subtitle" data-testid="pane-subtitle">{subtitle}</p>
-                </div>
-                <button
-                    type="button"
-                    class="btn subtle small pane-details-toggle"
-                    aria-controls="pane-side"
-                    aria-expanded=move || details.get().to_string()
-                    on:click=move |_| details.update(|d| *d = !*d)
-                >
-                    {move || if details.get() { "Conversation" } else { "Details" }}
-                </button>
-            </div>
-            <div class="pane-body" class:show-details=move || details.get()>
-                <div class="pane-thread">
-                    <LeadThread lead=lead.clone()/>
-                </div>
-                <section id="pane-side" class="pane-side" aria-label="Lead details" data-testid="pane-side">
-                    <LeadSidebar current owners owner/>
-                </section>
-            </div>
-        </Show>
     }
 }
 
