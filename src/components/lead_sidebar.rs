@@ -1,6 +1,6 @@
 //! What the lead page and the inbox show beside a lead's conversation: stage and next steps,
-//! the details (editable in place), the lead's recent activity, and for owners, deletion. The lead shown follows saves
-//! here and teammates' changes live.
+//! the details (editable in place), the other leads at its company, its recent activity, and
+//! for owners, deletion. The lead shown follows saves here and teammates' changes live.
 use crate::api::dashboard::SetLeadStage;
 use crate::api::leads::{get_lead, same_company_leads};
 use crate::client::realtime::use_realtime;
@@ -91,8 +91,8 @@ fn live_currency(initial: String) -> RwSignal<String> {
     currency
 }
 
-/// Stage and next steps, the details card, and (owners) deletion, for `current` (its name,
-/// company and deal value are the caller's heading).
+/// Stage and next steps, the details card, the company's other leads, the activity and
+/// (owners) deletion, for `current` (its name, company and deal value are the caller's heading).
 #[component]
 pub fn LeadSidebar(
     current: RwSignal<Lead>,

@@ -6,7 +6,7 @@
 //! sockets, events published. Read at scrape time: outbound queue depth per channel, the
 //! database pool, group commit.
 use super::state::AppState;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -28,7 +28,7 @@ fn kind_of(path: &str) -> usize {
     match first {
         "api" => 0,
         "rpc" => 1,
-        "webhooks" | "inbound" => 3,
+        "webhooks" => 3,
         "t" => 4,
         "pkg" | "media" | "attachments" | "favicon.ico" => 5,
         "ws" => 6,
@@ -100,12 +100,8 @@ pub async fn time_requests(
     request: Request,
     next: Next,
 ) -> Response {
-    let kind = kind_of(
-        request
-            .extensions()
-            .get::<MatchedPath>()
-            .map_or(request.uri().path(), MatchedPath::as_str),
-    );
+    // Outermost, so before routing: the raw path (its first segment is all `kind_of` reads).
+    let kind = kind_of(request.uri().path());
     let started = Instant::now();
     let response = next.run(request).await;
     let metrics = &state.metrics;
@@ -217,10 +213,10 @@ mod tests {
 
     #[test]
     fn paths_fall_into_a_few_kinds() {
-        assert_eq!(KINDS[kind_of("/api/leads/{id}")], "api");
+        assert_eq!(KINDS[kind_of("/api/leads/abc")], "api");
         assert_eq!(KINDS[kind_of("/rpc/get_lead")], "rpc");
-        assert_eq!(KINDS[kind_of("/webhooks/twilio/{key}")], "webhook");
-        assert_eq!(KINDS[kind_of("/t/o/{token}")], "tracking");
+        assert_eq!(KINDS[kind_of("/webhooks/twilio/abc")], "webhook");
+        assert_eq!(KINDS[kind_of("/t/o/abc")], "tracking");
         assert_eq!(KINDS[kind_of("/pkg/leadwire.css")], "static");
         assert_eq!(KINDS[kind_of("/leads/abc")], "page");
         assert_eq!(KINDS[kind_of("/")], "page");

@@ -128,11 +128,16 @@ async fn settle_doubt(
                 .store
                 .provider_ids_since(job.connection.id, &job.to_address, since)
                 .await
-                .map_err(|e| SendError {
-                    permanent: false,
-                    of_connection: false,
-                    reason: format!("Could not read the deliveries: {e}"),
-                    in_doubt: true,
+                .map_err(|e| {
+                    tracing::error!(error = %e, "reading deliveries before asking Twilio");
+                    SendError {
+                        permanent: false,
+                        of_connection: false,
+                        reason: "Leadwire could not read its own records of this message; it \
+                                 will try again."
+                            .into(),
+                        in_doubt: true,
+                    }
                 })?;
             twilio::find_sent(
                 http,

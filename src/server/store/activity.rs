@@ -120,51 +120,36 @@ pub(super) fn feed_event(activity: Activity) -> Pending {
     })
 }
 
-/// The columns an entry is inserted with, `number` last.
-const COLUMNS: &str = "workspace_id, lead_id, actor_id, message_id, kind, channel, stage, \
-     meeting_at, detail, at, number";
-
-/// Inserts the row; returns its rowid.
-async fn insert_row_in(
-    tx: &mut sqlx::SqliteConnection,
-    workspace: WorkspaceId,
-    new: &NewActivity<'_>,
-) -> Result<i64, sqlx::Error> {
-    // Numbered under the writer: MAX + 1 cannot race.
-    sqlx::query_scalar(&format!(
-        "INSERT INTO activities ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
-         (SELECT COALESCE(MAX(number), 0) + 1 FROM activities WHERE workspace_id = ?1)) \
-         RETURNING id"
-    ))
-    .bind(workspace)
-    .bind(new.lead_id)
-    .bind(new.actor_id)
-    .bind(new.message_id)
-    .bind(new.kind.as_str())
-    .bind(new.channel.map(Channel::as_str))
-    .bind(new.stage.map(Stage::as_str))
-    .bind(new.meeting_at)
-    .bind(excerpt(new.detail))
-    .bind(now())
-    .fetch_one(&mut *tx)
-    .await
+/// Where an entry's number comes from.
+enum Number {
+    /// The workspace's highest plus one, read by the insert itself (under the writer, MAX + 1
+    /// cannot race); the insert returns the row id.
+    Next,
+    /// Given by a caller that read the highest earlier in the same write.
+    Given(i64),
 }
 
-/// [`insert_in`] as a statement of a write's `script`, numbered `number`: the workspace's
-/// highest number as this write read it, plus one (under the writer, nothing takes it first).
-pub(super) fn push_insert(
+/// Adds the insert of an entry to `script`; returns its stored excerpt and time.
+fn push_row(
     script: &mut Script<'_>,
     workspace: WorkspaceId,
-    new: NewActivity<'_>,
-    number: i64,
-    lead_name: String,
-    actor_name: Option<String>,
-) -> Activity {
+    new: &NewActivity<'_>,
+    number: Number,
+) -> (Option<String>, DateTime<Utc>) {
     let detail = excerpt(new.detail);
     let at = now();
+    let (number_sql, returning) = match number {
+        Number::Next => (
+            "(SELECT COALESCE(MAX(number), 0) + 1 FROM activities WHERE workspace_id = ?)",
+            " RETURNING id",
+        ),
+        Number::Given(_) => ("?", ""),
+    };
     script
         .push(&format!(
-            "INSERT INTO activities ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO activities (workspace_id, lead_id, actor_id, message_id, kind, channel, \
+             stage, meeting_at, detail, at, number) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {number_sql}){returning}"
         ))
         .bind(workspace)
         .bind(new.lead_id)
@@ -175,8 +160,38 @@ pub(super) fn push_insert(
         .bind(new.stage.map(Stage::as_str))
         .bind(new.meeting_at)
         .bind(detail.clone())
-        .bind(at)
-        .bind(number);
+        .bind(at);
+    match number {
+        Number::Next => script.bind(workspace),
+        Number::Given(n) => script.bind(n),
+    };
+    (detail, at)
+}
+
+/// Inserts the row; returns its rowid.
+async fn insert_row_in(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    new: &NewActivity<'_>,
+) -> Result<i64, sqlx::Error> {
+    let mut script = Script::default();
+    push_row(&mut script, workspace, new, Number::Next);
+    let ids: Vec<(i64,)> = script.fetch_all(tx).await?;
+    ids.first().map(|(id,)| *id).ok_or(sqlx::Error::RowNotFound)
+}
+
+/// Adds an entry whose lead and actor names the caller knows to a write's `script`, numbered
+/// `number` (the workspace's highest as this write read it, plus one), and returns it as the
+/// feed shows it, without reading it back (the send path); log it with [`feed_event`].
+pub(super) fn push_insert(
+    script: &mut Script<'_>,
+    workspace: WorkspaceId,
+    new: NewActivity<'_>,
+    number: i64,
+    lead_name: String,
+    actor_name: Option<String>,
+) -> Activity {
+    let (detail, at) = push_row(script, workspace, &new, Number::Given(number));
     Activity {
         id: number,
         kind: new.kind,

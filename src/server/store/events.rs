@@ -149,6 +149,10 @@ impl Store {
     }
 }
 
+/// Moves workspace ?'s head on by ? seqs (creating it at that many).
+const TAKE_SEQS: &str = "INSERT INTO workspace_event_heads (workspace_id, head) VALUES (?, ?) \
+     ON CONFLICT (workspace_id) DO UPDATE SET head = head + excluded.head";
+
 /// Takes the workspace's next `n` seqs (for events, or a draft version) and returns the first.
 /// Only under the writer, where nobody else can take them meanwhile.
 pub(super) async fn next_seqs(
@@ -156,14 +160,11 @@ pub(super) async fn next_seqs(
     workspace: WorkspaceId,
     n: i64,
 ) -> Result<i64, sqlx::Error> {
-    let (last,): (i64,) = sqlx::query_as(
-        "INSERT INTO workspace_event_heads (workspace_id, head) VALUES (?1, ?2) \
-         ON CONFLICT (workspace_id) DO UPDATE SET head = head + ?2 RETURNING head",
-    )
-    .bind(workspace)
-    .bind(n)
-    .fetch_one(tx)
-    .await?;
+    let (last,): (i64,) = sqlx::query_as(&format!("{TAKE_SEQS} RETURNING head"))
+        .bind(workspace)
+        .bind(n)
+        .fetch_one(tx)
+        .await?;
     Ok(last - n + 1)
 }
 
@@ -267,10 +268,7 @@ pub(super) fn push_append(
     }
     let first = head.unwrap_or(0) + 1;
     script
-        .push(
-            "INSERT INTO workspace_event_heads (workspace_id, head) VALUES (?, ?) \
-             ON CONFLICT (workspace_id) DO UPDATE SET head = head + excluded.head",
-        )
+        .push(TAKE_SEQS)
         .bind(workspace)
         .bind(pending.len() as i64);
     let frames = (first..)

@@ -268,7 +268,7 @@ impl Store {
 /// conversations), the response time if this message answers the lead's run, the workspace's
 /// last event seq and feed number, and whether the author has a draft to clear. Under the
 /// writer none of it can change before the write's script runs.
-fn record_prelude() -> String {
+static RECORD_PRELUDE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
         "SELECT \
          (SELECT id FROM messages WHERE workspace_id = ?3 AND client_id = ?4), \
@@ -284,7 +284,7 @@ fn record_prelude() -> String {
          EXISTS (SELECT 1 FROM message_drafts WHERE workspace_id = ?3 AND user_id = ?5 AND lead_id = ?2)",
         super::turns::RESPONSE_SECS
     )
-}
+});
 type Prelude = (
     Option<MessageId>,
     Option<String>,
@@ -348,7 +348,7 @@ pub(super) async fn record_in(
         event_head,
         feed_number,
         has_draft,
-    ): Prelude = sqlx::query_as(&record_prelude())
+    ): Prelude = sqlx::query_as(RECORD_PRELUDE.as_str())
         .bind(created_at)
         .bind(lead)
         .bind(workspace)
