@@ -41,6 +41,10 @@ fn request() -> Result<(AppState, axum::http::request::Parts), AppError> {
 #[cfg(feature = "ssr")]
 async fn caller() -> Result<(AppState, Caller), AppError> {
     let (state, parts) = request()?;
+    // During a page's render the page guard has already resolved the session.
+    if let Some(crate::server::auth::PageCaller(caller)) = parts.extensions.get() {
+        return Ok((state, caller.clone()));
+    }
     let caller = crate::server::auth::authenticate(&state, &parts.headers).await?;
     caller.require_session()?;
     Ok((state, caller))

@@ -1,6 +1,12 @@
 //! Server entry: settings → store (migrate, seed) → router → serve.
 use leadwire::server::{app_router, settings::Settings};
 
+/// A page render allocates thousands of small, short-lived objects (one per view node, shared
+/// across tokio's worker threads): glibc's allocator spent a fifth of the server's time on them
+/// (`perf`, `leadwire-bench inbox`); mimalloc's per-thread free lists cost a fraction of that.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()

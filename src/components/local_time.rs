@@ -22,7 +22,7 @@ pub fn LocalTime(
         text.set(format_time(at, Utc::now(), &chrono::Local, style));
     });
     view! {
-        <time datetime=at.to_rfc3339() title=move || format_time(at, at, &Utc, TimeStyle::Full) + " UTC">
+        <time datetime=at.to_rfc3339() title=format_time(at, at, &Utc, TimeStyle::Full) + " UTC">
             {move || text.get()}
         </time>
     }

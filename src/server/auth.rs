@@ -95,21 +95,28 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
         });
     }
     let token = session_token(headers).ok_or(AppError::Unauthorized)?;
-    let hash = token_hash(token);
-    let record = state
-        .store
-        .session_user(&hash)
+    session_caller(state, token)
         .await
         .map_err(internal("resolving session"))?
-        .ok_or(AppError::Unauthorized)?;
-    Ok(Caller {
+        .ok_or(AppError::Unauthorized)
+}
+
+/// The person a session cookie's `token` belongs to, if it is a live session.
+pub async fn session_caller(state: &AppState, token: &str) -> Result<Option<Caller>, sqlx::Error> {
+    let hash = token_hash(token);
+    Ok(state.store.session_user(&hash).await?.map(|record| Caller {
         user: record.user.into(),
         via: Via::Session {
             token_hash: hash,
             expires_at: record.session_expires_at,
         },
-    })
+    }))
 }
+
+/// The caller a page request was admitted as (`page_guard`), kept in the request's extensions
+/// so the server functions the page's render calls do not each look the session up again.
+#[derive(Debug, Clone)]
+pub struct PageCaller(pub Caller);
 
 fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;

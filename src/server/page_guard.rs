@@ -1,6 +1,5 @@
 //! Pages need a session: anyone else is sent to the login page, and back afterwards.
-use super::auth::{session_token, SESSION_COOKIE};
-use super::crypto::token_hash;
+use super::auth::{session_caller, session_token, PageCaller, SESSION_COOKIE};
 use super::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::{header, Method};
@@ -27,9 +26,9 @@ pub async fn require_session(
         return next.run(request).await;
     }
     let path = request.uri().path().to_string();
-    let workspace = match session_token(request.headers()) {
-        Some(token) => match state.store.session_user(&token_hash(token)).await {
-            Ok(record) => record.map(|r| r.user.workspace_id),
+    let caller = match session_token(request.headers()) {
+        Some(token) => match session_caller(&state, token).await {
+            Ok(caller) => caller,
             Err(e) => {
                 tracing::error!(error = %e, "checking session for page");
                 None
@@ -37,7 +36,7 @@ pub async fn require_session(
         },
         None => None,
     };
-    let signed_in = workspace.is_some();
+    let signed_in = caller.is_some();
     if is_public(&path) {
         // A signed-in user gains nothing from the login or sign-up form.
         if signed_in && matches!(path.as_str(), "/login" | "/signup") {
@@ -56,13 +55,14 @@ pub async fn require_session(
         }
         return next.run(request).await;
     }
-    if let Some(workspace) = workspace {
-        match state.store.event_window(workspace).await {
+    if let Some(caller) = caller {
+        match state.store.event_window(caller.user.workspace_id).await {
             Ok(window) => {
                 request.extensions_mut().insert(HeadSeq(window.head));
             }
             Err(e) => tracing::error!(error = %e, "reading event head for page"),
         }
+        request.extensions_mut().insert(PageCaller(caller));
         return next.run(request).await;
     }
     let target = request

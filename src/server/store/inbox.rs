@@ -2,11 +2,15 @@
 //! filtered, with the viewer's unread counts; and full-text search (FTS5) over messages and
 //! lead names.
 use super::messages::LatestMessage;
-use super::reads::UNREAD_CONDITION;
 use super::Store;
 use crate::model::ids::{LeadId, UserId, WorkspaceId};
 use crate::model::inbox::{InboxFilter, MARK_END, MARK_START};
 use std::collections::HashMap;
+
+/// A row shows a 120-character preview of the newest message: the list reads only this much of
+/// each body (a body may be 20,000 characters), room enough for the preview after runs of
+/// whitespace fold.
+const PREVIEW_SOURCE_CHARS: usize = 1000;
 
 impl Store {
     /// Up to `limit` inbox rows for `user`. With `only`, just those leads (search results),
@@ -22,11 +26,15 @@ impl Store {
         let mut sql = format!(
             "SELECT * FROM (SELECT l.id AS lead_id, l.name AS lead_name, l.company, l.stage, \
              u.name AS owner_name, COALESCE(m.direction, 'inbound') AS direction, \
-             COALESCE(m.channel, 'chat') AS channel, m.subject, COALESCE(m.body, '') AS body, \
+             COALESCE(m.channel, 'chat') AS channel, m.subject, \
+             COALESCE(substr(m.body, 1, {PREVIEW_SOURCE_CHARS}), '') AS body, \
              COALESCE(m.created_at, l.created_at) AS created_at, \
-             (SELECT COUNT(*) FROM messages m WHERE m.lead_id = l.id AND {UNREAD_CONDITION}) AS unread \
+             (SELECT COUNT(*) FROM messages m2 WHERE m2.lead_id = l.id AND m2.direction = 'inbound' \
+              AND m2.created_at > COALESCE(r.read_until, '')) AS unread \
              FROM leads l LEFT JOIN messages m ON m.id = l.last_message_id \
-             LEFT JOIN users u ON u.id = l.owner_id WHERE l.workspace_id = ?"
+             LEFT JOIN users u ON u.id = l.owner_id \
+             LEFT JOIN lead_reads r ON r.lead_id = l.id AND r.user_id = ? \
+             WHERE l.workspace_id = ?"
         );
         match only {
             Some(ids) => {

@@ -110,5 +110,5 @@ async fn unread_in(
 }
 
 /// Inbound messages of `m.lead_id` after the user's (the bound parameter) watermark.
-pub(super) const UNREAD_CONDITION: &str = "m.direction = 'inbound' AND m.created_at > \
+const UNREAD_CONDITION: &str = "m.direction = 'inbound' AND m.created_at > \
      COALESCE((SELECT read_until FROM lead_reads r WHERE r.lead_id = m.lead_id AND r.user_id = ?), '')";
