@@ -3,9 +3,13 @@
 Usage: python3 tests/smtp_sink.py PORT
 Prints "ready" once listening, then one JSON line per received message: the envelope, the
 headers, and the decoded text and HTML parts. Recipients whose address contains "reject" get a
-permanent 550, as a real server answers for an unknown mailbox. Stops when stdin closes, so it
-never outlives the test that started it.
+permanent 550, as a real server answers for an unknown mailbox. A message to an address
+containing "defer" is answered 451 after its data (a relay that cannot take it now); one to an
+address containing "stall" is printed with `"stalled": true` and never answered (a relay that
+took the data and then went silent). Stops when stdin closes, so it never outlives the test that
+started it.
 """
+import asyncio
 import email
 import email.policy
 import json
@@ -35,6 +39,12 @@ class Sink:
             "text": parts.get("text/plain"),
             "html": parts.get("text/html"),
         }
+        if any("defer" in r for r in envelope.rcpt_tos):
+            return "451 4.3.0 Mailbox busy, try again later"
+        if any("stall" in r for r in envelope.rcpt_tos):
+            record["stalled"] = True
+            print(json.dumps(record), flush=True)
+            await asyncio.sleep(3600)
         print(json.dumps(record), flush=True)
         return "250 Message accepted for delivery"
 

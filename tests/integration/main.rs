@@ -10,6 +10,7 @@ mod currency;
 mod dashboard;
 mod drafts;
 mod email;
+mod email_in_doubt;
 mod fake_meta;
 mod fake_twilio;
 mod fuzz;

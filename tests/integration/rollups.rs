@@ -92,6 +92,7 @@ fn job(ws: WorkspaceId, id: MessageId) -> EmailJob {
         references_header: None,
         attempts: 1,
         reply_to: None,
+        in_doubt_since: None,
     }
 }
 

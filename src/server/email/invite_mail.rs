@@ -52,7 +52,9 @@ pub async fn send(state: &AppState, mail: &InviteMail<'_>) -> Result<&'static st
         .map_err(|e| format!("Could not build the email: {e}"))?;
     let transport = Transport::new(&state.settings.mail)?;
     let delivered = transport
-        .send_message(message)
+        // Sent while the inviter waits: nothing to record before the data leaves, and an
+        // answer that never comes is reported to them like any other failure.
+        .send_message(message, || async { Ok(()) })
         .await
         .map_err(|e| e.reason)?;
     if let Some(raw) = delivered.raw {

@@ -1,7 +1,7 @@
 //! The email queue (run by `outbound_queue`, the loop every channel shares): sends each due
 //! email, and moves its message to `sent`, back to the queue with a backoff, or to `failed`
 //! with the reason.
-use super::transport::Transport;
+use super::transport::{DeliveryError, Transport, STOPPED_IN_DOUBT};
 use crate::server::outbound_queue::{self, Queue};
 use crate::server::retry::after_failure;
 use crate::server::state::AppState;
@@ -55,7 +55,35 @@ impl Queue for EmailQueue {
 
 async fn deliver(state: &AppState, transport: &Transport, job: EmailJob) {
     let mail = &state.settings.mail;
-    let outcome = match transport.send(mail, &job).await {
+    // An earlier attempt's data left and the server stopped before the relay answered: the
+    // relay cannot be asked whether it took the mail, so it is not sent again unasked.
+    if job.in_doubt_since.is_some() {
+        tracing::warn!(message = %job.message_id, "email in doubt after a stop; not sent again");
+        if let Err(e) = state
+            .store
+            .email_attempt_failed(&job, STOPPED_IN_DOUBT, None)
+            .await
+        {
+            tracing::error!(message = %job.message_id, error = %e, "could not record an email in doubt");
+        }
+        return;
+    }
+    let data_leaving = || async {
+        state
+            .store
+            .email_attempt_started(job.message_id)
+            .await
+            .map_err(|e| {
+                tracing::error!(message = %job.message_id, error = %e, "could not record an email attempt");
+                DeliveryError {
+                    permanent: false,
+                    reason: "Leadwire could not record this attempt before sending; it will try again."
+                        .into(),
+                    in_doubt: false,
+                }
+            })
+    };
+    let outcome = match transport.send(mail, &job, data_leaving).await {
         Ok(delivered) => {
             tracing::info!(message = %job.message_id, via = delivered.via, "email sent");
             state
@@ -65,7 +93,7 @@ async fn deliver(state: &AppState, transport: &Transport, job: EmailJob) {
         }
         Err(failure) => {
             let attempts = job.attempts.max(1) as u32;
-            tracing::warn!(message = %job.message_id, attempts, reason = %failure.reason, "email attempt failed");
+            tracing::warn!(message = %job.message_id, attempts, in_doubt = failure.in_doubt, reason = %failure.reason, "email attempt failed");
             let (reason, retry_at) = after_failure(
                 attempts,
                 mail.max_attempts,

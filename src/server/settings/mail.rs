@@ -9,6 +9,7 @@ pub(super) const KEYS: &[&str] = &[
     "smtp_security",
     "smtp_username",
     "smtp_password",
+    "smtp_timeout_ms",
     "mail_from",
     "mail_max_attempts",
     "mail_retry_base_ms",
@@ -30,6 +31,9 @@ pub struct MailSettings {
     pub tracking_machine_window_secs: i64,
     /// Largest raw message `POST /webhooks/email/{key}` takes (413 above).
     pub inbound_max_bytes: usize,
+    /// How long the relay may take over each step of a delivery (connecting, each command, the
+    /// answer to the message's data) before the attempt gives up.
+    pub smtp_timeout_ms: u64,
 }
 
 /// How the connection to the relay is protected.
@@ -138,6 +142,11 @@ pub(super) fn parse(raw: &Raw) -> Result<MailSettings, SettingsError> {
             ))
         }
     };
+    let smtp_timeout_ms =
+        match raw.get("smtp_timeout_ms", 30_000, "a whole number of milliseconds")? {
+            n @ 100..=600_000 => n,
+            _ => return Err(raw.error("smtp_timeout_ms", "must be between 100 ms and 10 minutes")),
+        };
     Ok(MailSettings {
         relay,
         from,
@@ -145,6 +154,7 @@ pub(super) fn parse(raw: &Raw) -> Result<MailSettings, SettingsError> {
         retry_base_ms,
         tracking_machine_window_secs,
         inbound_max_bytes,
+        smtp_timeout_ms,
     })
 }
 
@@ -189,6 +199,15 @@ mod tests {
         ])
         .unwrap_err();
         assert!(err.contains("smtp_username"), "{err}");
+        let err = with(&[("LEADWIRE_SMTP_TIMEOUT_MS", "5")]).unwrap_err();
+        assert!(err.contains("smtp_timeout_ms"), "{err}");
+    }
+
+    #[test]
+    fn the_relay_gets_thirty_seconds_per_step_unless_told_otherwise() {
+        assert_eq!(with(&[]).unwrap().mail.smtp_timeout_ms, 30_000);
+        let s = with(&[("LEADWIRE_SMTP_TIMEOUT_MS", "2500")]).unwrap();
+        assert_eq!(s.mail.smtp_timeout_ms, 2500);
     }
 
     #[test]

@@ -37,6 +37,9 @@ pub struct EmailJob {
     pub attempts: i64,
     /// The workspace's watched mailbox, where the lead's answer should go (None: `From`).
     pub reply_to: Option<String>,
+    /// When an earlier attempt's data left without the relay's answer being recorded (the
+    /// server stopped meanwhile): the relay may have the mail.
+    pub in_doubt_since: Option<DateTime<Utc>>,
 }
 
 /// A mail in the local outbox list.
@@ -92,6 +95,7 @@ impl Store {
                                  ORDER BY e.next_attempt_at LIMIT 1) \
              RETURNING message_id, workspace_id, to_address, to_name, subject, text_body, html_body, \
                        message_id_header, in_reply_to, references_header, attempts, \
+                       attempt_started_at AS in_doubt_since, \
                        (SELECT address FROM imap_mailboxes i WHERE i.workspace_id = outbound_emails.workspace_id \
                         AND i.enabled = 1) AS reply_to",
         )
@@ -101,6 +105,19 @@ impl Store {
         .await?;
         tx.commit(Vec::new()).await?;
         Ok(job)
+    }
+
+    /// The email's data is about to leave for the relay: until its answer is recorded the
+    /// attempt is in doubt (durable before the data leaves, so a stop in between is known).
+    pub async fn email_attempt_started(&self, message: MessageId) -> Result<(), sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE outbound_emails SET attempt_started_at = ? WHERE message_id = ?")
+            .bind(now())
+            .bind(message)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit(Vec::new()).await?;
+        Ok(())
     }
 
     /// When the next queued delivery is due, if any.
@@ -123,8 +140,8 @@ impl Store {
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "UPDATE outbound_emails SET sent_at = ?, delivered_via = ?, raw_message = ?, last_error = NULL \
-             WHERE message_id = ?",
+            "UPDATE outbound_emails SET sent_at = ?, delivered_via = ?, raw_message = ?, last_error = NULL, \
+             attempt_started_at = NULL WHERE message_id = ?",
         )
         .bind(now())
         .bind(via)
@@ -154,7 +171,8 @@ impl Store {
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "UPDATE outbound_emails SET last_error = ?, next_attempt_at = ? WHERE message_id = ?",
+            "UPDATE outbound_emails SET last_error = ?, next_attempt_at = ?, attempt_started_at = NULL \
+             WHERE message_id = ?",
         )
         .bind(reason)
         .bind(retry_at.unwrap_or_else(now))
@@ -249,7 +267,8 @@ impl Store {
             Some(_) => return Ok(RetryOutcome::NotFailed),
         }
         sqlx::query(
-            "UPDATE outbound_emails SET attempts = 0, next_attempt_at = ?, last_error = NULL WHERE message_id = ?",
+            "UPDATE outbound_emails SET attempts = 0, next_attempt_at = ?, last_error = NULL, \
+             attempt_started_at = NULL WHERE message_id = ?",
         )
         .bind(now())
         .bind(message)
