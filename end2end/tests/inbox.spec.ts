@@ -72,6 +72,8 @@ test("search, open beside the list, and the keyboard", async ({ context, page })
   await hydrated(page);
   const rows = page.getByTestId("inbox-row");
   await expect(rows).toHaveCount(2);
+  // No row is the current one until one is opened.
+  await expect(page.locator("[data-testid=inbox-row][aria-current]")).toHaveCount(0);
 
   await page.keyboard.press("/");
   await expect(page.getByLabel("Search conversations")).toBeFocused();
@@ -89,6 +91,11 @@ test("search, open beside the list, and the keyboard", async ({ context, page })
   await expect(page.getByTestId("pane-lead")).toHaveText("Nina Newer");
   await expect(page).toHaveURL(new RegExp(`lead=${nina}`));
   await expect(page.getByTestId("message").filter({ hasText: "Shipping dates?" })).toHaveCount(1);
+  // Only the opened row is marked current (for screen readers and the highlight).
+  const current = page.locator("[data-testid=inbox-row][aria-current]");
+  await expect(current).toHaveCount(1);
+  await expect(current).toHaveAttribute("aria-current", "true");
+  await expect(current).toContainText("Nina Newer");
   await page.reload();
   await hydrated(page);
   await expect(page.getByTestId("pane-lead")).toHaveText("Nina Newer");
@@ -108,6 +115,9 @@ test("each channel has one drawn icon, the same in the inbox, the thread and the
   await hydrated(page);
   const row = page.getByTestId("inbox-row").filter({ hasText: "Ivy Icons" });
   await expect(row.locator(".channel-icon svg.icon-sms")).toHaveCount(1);
+  // The drawing itself: SVG shapes, not markup shown as text.
+  await expect(row.locator(".channel-icon svg.icon-sms path")).toHaveCount(2);
+  await expect(row.locator(".channel-icon svg.icon-sms")).toHaveText("");
   await expect(row.locator(".channel-icon")).toHaveAttribute("aria-label", "SMS");
 
   await openLead(page, lead);
