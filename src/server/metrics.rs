@@ -3,19 +3,27 @@
 //! `Authorization: Bearer <metrics_token>`: queue depths and socket counts are nobody else's.
 //!
 //! Counted as they happen (atomics, no lock): HTTP requests by kind and their latency, open
-//! sockets, events published. Read at scrape time: outbound queue depth per channel, the
+//! sockets, events published, delivery lag per channel. Read at scrape time: outbound queue depth per channel, the
 //! database pool, group commit.
 use super::state::AppState;
+use crate::model::message::Channel;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use std::fmt::Write;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Instant;
 
-/// Upper bounds of the latency buckets, in seconds.
+/// Upper bounds of the request latency buckets, in seconds.
 const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
+
+/// Upper bounds of the delivery lag buckets, in seconds: from a send to its relay or provider
+/// taking it, which spans milliseconds (a healthy queue) to hours (retries with backoff).
+const LAG_BUCKETS: [f64; 10] = [
+    0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0, 21600.0,
+];
 
 /// What kind of request a path is, for the request metrics (paths themselves would be
 /// unbounded: ids).
@@ -37,17 +45,26 @@ fn kind_of(path: &str) -> usize {
 }
 
 /// A latency histogram: cumulative as Prometheus wants it at render time.
-#[derive(Default)]
 struct Histogram {
-    buckets: [AtomicU64; BUCKETS.len()],
+    bounds: &'static [f64],
+    buckets: Box<[AtomicU64]>,
     count: AtomicU64,
     /// Microseconds.
     sum_us: AtomicU64,
 }
 
 impl Histogram {
+    fn new(bounds: &'static [f64]) -> Histogram {
+        Histogram {
+            bounds,
+            buckets: bounds.iter().map(|_| AtomicU64::new(0)).collect(),
+            count: AtomicU64::new(0),
+            sum_us: AtomicU64::new(0),
+        }
+    }
+
     fn observe(&self, secs: f64) {
-        if let Some(i) = BUCKETS.iter().position(|b| secs <= *b) {
+        if let Some(i) = self.bounds.iter().position(|b| secs <= *b) {
             self.buckets[i].fetch_add(1, Ordering::Relaxed);
         }
         self.count.fetch_add(1, Ordering::Relaxed);
@@ -55,29 +72,70 @@ impl Histogram {
             .fetch_add((secs * 1e6) as u64, Ordering::Relaxed);
     }
 
+    /// `labels`: `key="value"` pairs, comma-separated, or empty.
     fn render(&self, out: &mut String, name: &str, labels: &str) {
+        let (bucket_labels, braced) = if labels.is_empty() {
+            (String::new(), String::new())
+        } else {
+            (format!("{labels},"), format!("{{{labels}}}"))
+        };
         let mut cumulative = 0;
-        for (bound, n) in BUCKETS.iter().zip(&self.buckets) {
+        for (bound, n) in self.bounds.iter().zip(self.buckets.iter()) {
             cumulative += n.load(Ordering::Relaxed);
-            let _ = writeln!(out, "{name}_bucket{{{labels},le=\"{bound}\"}} {cumulative}");
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{{bucket_labels}le=\"{bound}\"}} {cumulative}"
+            );
         }
         let count = self.count.load(Ordering::Relaxed);
-        let _ = writeln!(out, "{name}_bucket{{{labels},le=\"+Inf\"}} {count}");
+        let _ = writeln!(out, "{name}_bucket{{{bucket_labels}le=\"+Inf\"}} {count}");
         let sum = self.sum_us.load(Ordering::Relaxed) as f64 / 1e6;
-        let _ = writeln!(out, "{name}_sum{{{labels}}} {sum}");
-        let _ = writeln!(out, "{name}_count{{{labels}}} {count}");
+        let _ = writeln!(out, "{name}_sum{braced} {sum}");
+        let _ = writeln!(out, "{name}_count{braced} {count}");
     }
 }
 
 /// The counters the server keeps while it runs.
-#[derive(Default)]
 pub struct Metrics {
     requests: [Histogram; KINDS.len()],
     server_errors: [AtomicU64; KINDS.len()],
     sockets_open: AtomicI64,
+    /// By channel, in `Channel::ALL`'s order.
+    delivery_lag: [Histogram; Channel::ALL.len()],
+    /// From an event's commit to a socket writing it, once per socket.
+    socket_lag: Histogram,
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        Metrics {
+            requests: std::array::from_fn(|_| Histogram::new(&BUCKETS)),
+            server_errors: Default::default(),
+            sockets_open: AtomicI64::new(0),
+            delivery_lag: std::array::from_fn(|_| Histogram::new(&LAG_BUCKETS)),
+            socket_lag: Histogram::new(&BUCKETS),
+        }
+    }
 }
 
 impl Metrics {
+    /// A socket wrote a logged event `since_commit` after its commit was published.
+    pub fn event_sent(&self, since_commit: std::time::Duration) {
+        self.socket_lag.observe(since_commit.as_secs_f64());
+    }
+
+    /// A message written at `queued_at` was taken by its relay or provider (or the outbox or
+    /// sandbox) just now.
+    pub fn delivered(&self, channel: Channel, queued_at: DateTime<Utc>) {
+        let lag = (Utc::now() - queued_at)
+            .num_microseconds()
+            .unwrap_or(i64::MAX) as f64
+            / 1e6;
+        if let Some(i) = Channel::ALL.iter().position(|c| *c == channel) {
+            self.delivery_lag[i].observe(lag.max(0.0));
+        }
+    }
+
     /// A socket opened; the guard counts it closed when dropped.
     pub fn socket_opened(self: &std::sync::Arc<Self>) -> SocketCount {
         self.sockets_open.fetch_add(1, Ordering::Relaxed);
@@ -187,6 +245,19 @@ async fn render(state: &AppState) -> Result<String, sqlx::Error> {
     out.push_str("# HELP leadwire_commits_total Group commits (one fsync each).\n");
     out.push_str("# TYPE leadwire_commits_total counter\n");
     let _ = writeln!(out, "leadwire_commits_total {commits}");
+    out.push_str("# HELP leadwire_event_socket_lag_seconds From an event's commit to each socket writing it.\n");
+    out.push_str("# TYPE leadwire_event_socket_lag_seconds histogram\n");
+    m.socket_lag
+        .render(&mut out, "leadwire_event_socket_lag_seconds", "");
+    out.push_str("# HELP leadwire_delivery_lag_seconds From a message being sent to its relay or provider (or the outbox or sandbox) taking it, by channel.\n");
+    out.push_str("# TYPE leadwire_delivery_lag_seconds histogram\n");
+    for (channel, histogram) in Channel::ALL.iter().zip(&m.delivery_lag) {
+        histogram.render(
+            &mut out,
+            "leadwire_delivery_lag_seconds",
+            &format!("channel=\"{}\"", channel.as_str()),
+        );
+    }
     out.push_str("# HELP leadwire_outbound_queue_depth Messages waiting to be handed to their provider, by channel.\n");
     out.push_str("# TYPE leadwire_outbound_queue_depth gauge\n");
     for (channel, depth) in state.store.outbound_queue_depths().await? {
@@ -224,7 +295,7 @@ mod tests {
 
     #[test]
     fn a_histogram_renders_cumulative_buckets() {
-        let h = Histogram::default();
+        let h = Histogram::new(&BUCKETS);
         h.observe(0.0005);
         h.observe(0.02);
         h.observe(9.0);
@@ -244,5 +315,16 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("x_count{kind=\"api\"} 3\n"), "{out}");
+    }
+
+    #[test]
+    fn a_histogram_without_labels_has_no_empty_braces() {
+        let h = Histogram::new(&BUCKETS);
+        h.observe(0.002);
+        let mut out = String::new();
+        h.render(&mut out, "x", "");
+        assert!(out.contains("x_bucket{le=\"0.0025\"} 1\n"), "{out}");
+        assert!(out.contains("x_count 1\n"), "{out}");
+        assert!(out.contains("x_sum 0.002\n"), "{out}");
     }
 }

@@ -418,6 +418,7 @@ impl Session {
                 user,
                 dashboard,
                 text,
+                published,
             } => {
                 if *seq > self.last_sent && user.is_none_or(|u| u == self.caller.user.id) {
                     self.last_sent = *seq;
@@ -425,6 +426,7 @@ impl Session {
                     // what they have already seen).
                     if self.dashboard || !dashboard {
                         self.feed(text.clone()).await?;
+                        self.state.metrics.event_sent(published.elapsed());
                     }
                 }
                 Ok(())

@@ -125,3 +125,76 @@ async fn metrics_need_the_token_and_follow_requests_sockets_events_and_the_queue
         .await
         .expect("the socket gauge went back to 0");
 }
+
+#[tokio::test]
+async fn delivery_lag_is_counted_per_channel_when_a_message_is_taken() {
+    // No relay and no SMS connection: email goes to the outbox and SMS to the sandbox, both
+    // taken at once by their workers.
+    let server = TestServer::start_with(|s| s.metrics_token = Some(TOKEN.into())).await;
+    let owner = server.session("owner@example.com", "Acme").await;
+    let mut ws = server.live_socket(&owner.cookie).await;
+    let lead = server
+        .create_lead(
+            &owner.client,
+            json!({"name": "Maya", "email": "maya@example.com", "phone": "+14155550101"}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let before = scrape(&server).await;
+    assert_eq!(
+        sample(
+            &before,
+            "leadwire_delivery_lag_seconds_count{channel=\"email\"}"
+        ),
+        0.0
+    );
+    for body in [
+        json!({"channel": "email", "subject": "Hi", "body": "Hello", "client_id": uuid::Uuid::new_v4()}),
+        json!({"channel": "sms", "body": "Hello", "client_id": uuid::Uuid::new_v4()}),
+    ] {
+        let sent: serde_json::Value = server
+            .send(&owner.client, &lead, body)
+            .await
+            .json()
+            .await
+            .unwrap();
+        ws.next_update(|m| m["id"] == sent["id"] && m["status"] == "sent")
+            .await;
+    }
+    let after = scrape(&server).await;
+    for channel in ["email", "sms"] {
+        assert_eq!(
+            sample(
+                &after,
+                &format!("leadwire_delivery_lag_seconds_count{{channel=\"{channel}\"}}")
+            ),
+            1.0,
+            "{channel}"
+        );
+        assert_eq!(
+            sample(
+                &after,
+                &format!(
+                    "leadwire_delivery_lag_seconds_bucket{{channel=\"{channel}\",le=\"+Inf\"}}"
+                )
+            ),
+            1.0
+        );
+    }
+    assert_eq!(
+        sample(
+            &after,
+            "leadwire_delivery_lag_seconds_count{channel=\"whatsapp\"}"
+        ),
+        0.0
+    );
+    assert!(after.contains("# TYPE leadwire_delivery_lag_seconds histogram"));
+    // Every event the socket was sent counts once in the commit-to-socket lag.
+    assert!(
+        sample(&after, "leadwire_event_socket_lag_seconds_count")
+            >= sample(&before, "leadwire_event_socket_lag_seconds_count") + 4.0,
+        "two messages created and sent: at least four events reached the socket"
+    );
+}

@@ -64,7 +64,11 @@ async fn deliver(state: &AppState, http: &reqwest::Client, job: DeliveryJob) {
     let outcome = match attempt {
         Ok(provider_id) => {
             tracing::info!(message = %job.message_id, via = %job.connection.provider, "channel message sent");
-            state.store.delivery_accepted(&job, &provider_id).await
+            state
+                .store
+                .delivery_accepted(&job, &provider_id)
+                .await
+                .map(|sent| state.metrics.delivered(sent.channel, sent.created_at))
         }
         Err(failure) => {
             let settings = &state.settings.channels;

@@ -90,6 +90,7 @@ async fn deliver(state: &AppState, transport: &Transport, job: EmailJob) {
                 .store
                 .email_sent(&job, delivered.via, delivered.raw.as_deref())
                 .await
+                .map(|sent| state.metrics.delivered(sent.channel, sent.created_at))
         }
         Err(failure) => {
             let attempts = job.attempts.max(1) as u32;

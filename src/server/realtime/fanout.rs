@@ -25,6 +25,9 @@ pub enum Outgoing {
         user: Option<UserId>,
         dashboard: bool,
         text: Utf8Bytes,
+        /// When the dispatcher took it from the store, right after its commit (for the
+        /// socket-delivery lag metric).
+        published: std::time::Instant,
     },
     /// Presence, typing, online: no seq, never replayed.
     Ephemeral(Utf8Bytes),
@@ -55,6 +58,7 @@ impl Fanout {
                             user: event.user_id,
                             dashboard: DASHBOARD_KINDS.contains(&event.kind.as_str()),
                             text: Utf8Bytes::from(event.payload.clone()),
+                            published: std::time::Instant::now(),
                         },
                     ),
                     Err(RecvError::Lagged(_)) => hub.send_all(|| Outgoing::Replay),

@@ -393,12 +393,13 @@ impl Store {
 
     /// The provider took the message and named it `provider_message_id`: it is `sent`, via
     /// `via` (`twilio`, or `sandbox` when nothing reached the lead). A status report that
-    /// already moved it further is kept.
+    /// already moved it further is kept. Returns the message (for the
+    /// delivery-lag metric).
     pub async fn delivery_accepted(
         &self,
         job: &DeliveryJob,
         provider_message_id: &str,
-    ) -> Result<(), sqlx::Error> {
+    ) -> Result<Message, sqlx::Error> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE deliveries SET sent_at = ?, provider_message_id = ?, last_error = NULL, \
@@ -426,9 +427,9 @@ impl Store {
         if Report::Sent.moves(&status) {
             set_status(&mut tx, job.message_id, "sent", None).await?;
         }
-        let (event, _) = message_updated(&mut tx, job.workspace_id, job.message_id).await?;
+        let (event, message) = message_updated(&mut tx, job.workspace_id, job.message_id).await?;
         tx.commit(vec![event]).await?;
-        Ok(())
+        Ok(message)
     }
 
     /// An attempt failed: try again at `retry_at`, or (None) give up and mark the message

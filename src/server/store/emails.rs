@@ -131,13 +131,14 @@ impl Store {
         Ok(due)
     }
 
-    /// The relay (or the outbox) took the mail: the message is `sent`.
+    /// The relay (or the outbox) took the mail: the message is `sent`. Returns the message
+    /// (for the delivery-lag metric).
     pub async fn email_sent(
         &self,
         job: &EmailJob,
         via: &str,
         raw_message: Option<&str>,
-    ) -> Result<(), sqlx::Error> {
+    ) -> Result<Message, sqlx::Error> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE outbound_emails SET sent_at = ?, delivered_via = ?, raw_message = ?, last_error = NULL, \
@@ -156,9 +157,9 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         set_status(&mut tx, job.message_id, "sent", None).await?;
-        let (event, _) = message_updated(&mut tx, job.workspace_id, job.message_id).await?;
+        let (event, message) = message_updated(&mut tx, job.workspace_id, job.message_id).await?;
         tx.commit(vec![event]).await?;
-        Ok(())
+        Ok(message)
     }
 
     /// An attempt failed: try again at `retry_at`, or (None) give up and mark the message failed.
