@@ -1,7 +1,8 @@
 //! Leads and their conversations for the UI.
 use crate::model::auth::TeamMember;
 use crate::model::error::AppError;
-use crate::model::lead::{Lead, LeadInput};
+use crate::model::lead::Lead;
+use crate::model::lead_input::LeadInput;
 use crate::model::message::ConversationSummary;
 use leptos::prelude::*;
 

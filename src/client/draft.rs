@@ -4,10 +4,10 @@
 //! text waits in the browser and is saved when the connection returns. Saves carry the version
 //! they were based on; a stale save is reconciled instead of overwriting newer text.
 use super::storage;
+use crate::model::channel::Channel;
 use crate::model::draft::{Draft, DraftInput, DraftSave};
 use crate::model::error::AppError;
 use crate::model::ids::{LeadId, UserId};
-use crate::model::message::Channel;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 

@@ -5,8 +5,8 @@
 //! reload or a lead switch does not lose it; the server keeps an upload for a day.
 use crate::client::storage;
 use crate::model::attachment::{Upload, UPLOAD_TYPES};
+use crate::model::channel::Channel;
 use crate::model::ids::LeadId;
-use crate::model::message::Channel;
 use crate::model::text::size_label;
 use leptos::prelude::*;
 

@@ -1,7 +1,7 @@
 //! Small labels: pipeline stage and channel, and the channels' icons (one drawing per channel,
 //! used by the inbox, the thread and the composer alike).
+use crate::model::channel::Channel;
 use crate::model::lead::Stage;
-use crate::model::message::Channel;
 use leptos::prelude::*;
 
 #[component]

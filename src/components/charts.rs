@@ -3,7 +3,7 @@
 //! Each scales to its container (viewBox), names itself for screen readers, and gives every
 //! bar or point a tooltip with its figures.
 use crate::model::analytics::{Analytics, Bucket, RESPONSE_LABELS};
-use crate::model::message::Channel;
+use crate::model::channel::Channel;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 

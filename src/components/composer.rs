@@ -4,8 +4,8 @@ use super::attach::{takes_files, AttachButton, AttachedFiles, Attachments};
 use super::badges::ChannelIcon;
 use super::template_picker::{TemplatePick, TemplatePicker};
 use crate::client::draft::DraftHandle;
+use crate::model::channel::Channel;
 use crate::model::length::{counter, too_long};
-use crate::model::message::Channel;
 use leptos::prelude::*;
 
 /// The channels a sales person writes on, and where each goes for this lead.

@@ -14,10 +14,11 @@ use crate::client::draft::{use_draft, DraftHandle, DraftSeed};
 use crate::client::outbox;
 use crate::client::presence::use_presence;
 use crate::client::realtime::use_realtime;
+use crate::model::channel::Channel;
 use crate::model::error::AppError;
 use crate::model::event::{RowAction, ServerFrame};
 use crate::model::ids::{LeadId, MessageId};
-use crate::model::message::{reply_subject, Channel, Direction, Message, MessageInput, ThreadData};
+use crate::model::message::{reply_subject, Direction, Message, MessageInput, ThreadData};
 use leptos::html;
 use leptos::prelude::*;
 

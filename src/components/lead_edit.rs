@@ -4,7 +4,8 @@ use crate::components::field::{field_id, FormError};
 use crate::components::lead_fields::LeadFields;
 use crate::components::status::{ErrorNotice, Loading};
 use crate::model::error::{form_error, AppError};
-use crate::model::lead::{Lead, LeadInput, Stage};
+use crate::model::lead::{Lead, Stage};
+use crate::model::lead_input::LeadInput;
 use crate::model::lead_merge::{self, Merge};
 use leptos::prelude::*;
 

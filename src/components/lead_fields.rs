@@ -3,7 +3,8 @@ use super::field::Field;
 use crate::model::auth::TeamMember;
 use crate::model::error::{field_error, AppError};
 use crate::model::ids::UserId;
-use crate::model::lead::{LeadInput, Stage};
+use crate::model::lead::Stage;
+use crate::model::lead_input::LeadInput;
 use leptos::prelude::*;
 
 /// Inputs named `input[…]`, matching the server functions' `input: LeadInput` argument.

@@ -3,8 +3,9 @@
 //! 2:30 PM" 🔗, and when only the outbox or the sandbox took it, a line that says so.
 use super::badges::ChannelBadge;
 use super::local_time::{day_and_clock, day_label, today};
+use crate::model::channel::Channel;
 use crate::model::ids::MessageId;
-use crate::model::message::{Channel, Direction, Message};
+use crate::model::message::{Direction, Message};
 use crate::model::receipt::{receipt, stand_in, Receipt};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;

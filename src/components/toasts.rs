@@ -6,7 +6,8 @@ use crate::client::notify;
 use crate::client::realtime::Realtime;
 use crate::model::event::ServerFrame;
 use crate::model::ids::UserId;
-use crate::model::notification::{notice_for, Notice, NotificationPrefs};
+use crate::model::notice::{notice_for, Notice};
+use crate::model::notification::NotificationPrefs;
 use leptos::prelude::*;
 use leptos_router::components::A;
 

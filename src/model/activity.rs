@@ -1,9 +1,9 @@
 //! The activity feed: one entry per lead interaction, message event, stage change, conversion
 //! and meeting booked, written in the same transaction as the change it describes.
+use super::channel::Channel;
 use super::error::AppError;
 use super::ids::{LeadId, MessageId, UserId};
 use super::lead::Stage;
-use super::message::Channel;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

@@ -1,7 +1,7 @@
 //! The dashboard's charts as data: messages per bucket by channel, opens and clicks per bucket,
 //! and the first-response distribution. Buckets are hours for "today", calendar days otherwise.
+use super::channel::Channel;
 use super::kpi::{DashboardQuery, Period};
-use super::message::Channel;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 

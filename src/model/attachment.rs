@@ -1,7 +1,7 @@
 //! Files a teammate sends to a lead on SMS (MMS), WhatsApp or Instagram: what each channel
 //! takes, by its provider's documented limits, checked before anything is queued so a send is
 //! refused at the form rather than failed by the provider later.
-use super::message::Channel;
+use super::channel::Channel;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 

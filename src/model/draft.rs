@@ -1,7 +1,8 @@
 //! Drafts: what a user has typed to a lead but not sent, private to them, on every device.
+use super::channel::{parse_channel, parse_subject, Channel};
 use super::error::AppError;
 use super::ids::LeadId;
-use super::message::{parse_channel, parse_subject, Channel, MAX_BODY_CHARS};
+use super::length::MAX_BODY_CHARS;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

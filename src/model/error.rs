@@ -105,7 +105,7 @@ impl leptos::server_fn::error::FromServerFnError for AppError {
     /// so monitoring counts only real failures as 5xx.
     fn ser(&self) -> leptos::server_fn::Bytes {
         #[cfg(feature = "ssr")]
-        crate::server::http_error::set_server_fn_status(self);
+        self.answer_server_fn_with_status();
         serde_json::to_vec(self)
             .map(leptos::server_fn::Bytes::from)
             .unwrap_or_else(|_| leptos::server_fn::Bytes::from_static(br#"{"error":"internal"}"#))
@@ -127,5 +127,63 @@ pub fn form_error<T>(result: &Option<Result<T, AppError>>) -> Option<String> {
     match result {
         Some(Err(AppError::Validation { .. })) | None | Some(Ok(_)) => None,
         Some(Err(e)) => Some(e.to_string()),
+    }
+}
+
+impl AppError {
+    /// The HTTP status that answers this error.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            AppError::Unauthorized | AppError::InvalidCredentials => 401,
+            AppError::NotFound => 404,
+            AppError::Validation { .. } => 422,
+            AppError::Conflict { .. }
+            | AppError::Collision { .. }
+            | AppError::LeadChanged { .. } => 409,
+            AppError::Forbidden { .. } => 403,
+            AppError::RateLimited { .. } => 429,
+            AppError::PayloadTooLarge { .. } => 413,
+            AppError::BadRequest { .. } => 400,
+            AppError::Offline | AppError::Internal => 500,
+        }
+    }
+
+    /// How long a rate-limited caller should wait (`Retry-After`), in seconds.
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+
+    /// Gives a failing server function's response the error's status (and `Retry-After`)
+    /// instead of server_fn's blanket 500, so monitoring counts only real failures as 5xx. A
+    /// plain HTML form post (no JavaScript) is answered with a redirect back instead, so it is
+    /// left alone.
+    #[cfg(feature = "ssr")]
+    fn answer_server_fn_with_status(&self) {
+        use axum::http::{header, HeaderValue, StatusCode};
+        use leptos::prelude::use_context;
+        let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
+            return;
+        };
+        let wants_html = use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+            parts
+                .headers
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
+        });
+        if wants_html {
+            return;
+        }
+        response.set_status(
+            StatusCode::from_u16(self.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        );
+        if let Some(wait) = self.retry_after_secs() {
+            response.insert_header(header::RETRY_AFTER, HeaderValue::from(wait));
+        }
     }
 }

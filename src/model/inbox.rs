@@ -1,8 +1,9 @@
 //! The inbox's filters and search, parsed once at the edge: unknown values are errors with a
 //! field, and search text becomes an FTS5 query that no input can break.
+use super::channel::Channel;
 use super::error::AppError;
 use super::lead::Stage;
-use super::message::{Channel, ConversationSummary};
+use super::message::ConversationSummary;
 use serde::{Deserialize, Serialize};
 
 /// Longest search text, in characters.

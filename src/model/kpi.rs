@@ -1,7 +1,7 @@
 //! The dashboard's numbers: periods, the KPI set with its definitions, and the pure rules
 //! (period windows in the viewer's time zone) both sides share.
+use super::channel::Channel;
 use super::error::AppError;
-use super::message::Channel;
 pub use super::zone::{TzOffset, Zone};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,7 @@
 //! Merging an edit that was refused as stale (409): a three-way merge of the form the user
 //! started from, what they submitted, and the lead as a teammate left it. A field only one side
 //! changed takes that side; a field both changed differently is a clash the user decides.
-use super::lead::LeadInput;
+use super::lead_input::LeadInput;
 
 /// The lead fields an edit form holds, with their labels, in form order.
 pub const EDITABLE: [(&str, &str); 9] = [

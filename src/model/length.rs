@@ -1,6 +1,9 @@
 //! How long a message may be on each channel, and what the composer says about it: SMS in
 //! segments (what carriers bill), the other channels as a count once the limit is near.
-use super::message::{Channel, MAX_BODY_CHARS};
+use super::channel::Channel;
+
+/// Longest message body we accept, in characters.
+pub const MAX_BODY_CHARS: usize = 20_000;
 
 /// The longest outbound message a channel takes: Twilio's 1,600 characters for SMS (ten
 /// segments), WhatsApp's 4,096, Instagram's 1,000; email and chat ours.

@@ -1,62 +1,11 @@
 //! Messages exchanged with a lead on one of the channels.
+use super::channel::{parse_channel, parse_subject, Channel};
 use super::error::AppError;
 use super::ids::{LeadId, MessageId};
-use super::text::bounded;
+use super::length::MAX_BODY_CHARS;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-/// Longest message body we accept, in characters.
-pub const MAX_BODY_CHARS: usize = 20_000;
-/// Longest email subject, in characters.
-pub const MAX_SUBJECT_CHARS: usize = 300;
-
-/// The ways a lead can be reached.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    Email,
-    Sms,
-    Whatsapp,
-    Instagram,
-    Chat,
-}
-
-impl Channel {
-    pub const ALL: [Channel; 5] = [
-        Channel::Email,
-        Channel::Sms,
-        Channel::Whatsapp,
-        Channel::Instagram,
-        Channel::Chat,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Email => "email",
-            Channel::Sms => "sms",
-            Channel::Whatsapp => "whatsapp",
-            Channel::Instagram => "instagram",
-            Channel::Chat => "chat",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Channel::Email => "Email",
-            Channel::Sms => "SMS",
-            Channel::Whatsapp => "WhatsApp",
-            Channel::Instagram => "Instagram",
-            Channel::Chat => "Website chat",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Channel> {
-        Channel::ALL
-            .into_iter()
-            .find(|c| c.as_str().eq_ignore_ascii_case(raw.trim()))
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -307,29 +256,6 @@ impl MessageInput {
             attachments,
         })
     }
-}
-
-pub fn parse_channel(raw: &str) -> Result<Channel, AppError> {
-    Channel::parse(raw).ok_or_else(|| {
-        AppError::validation(
-            "channel",
-            "Channel must be one of email, sms, whatsapp, instagram or chat.",
-        )
-    })
-}
-
-/// Only email has a subject; blank means none.
-pub fn parse_subject(channel: Channel, raw: &str) -> Result<Option<String>, AppError> {
-    if raw.trim().is_empty() {
-        return Ok(None);
-    }
-    if channel != Channel::Email {
-        return Err(AppError::validation(
-            "subject",
-            "Only email messages have a subject.",
-        ));
-    }
-    bounded("subject", "Subject", raw, 1, MAX_SUBJECT_CHARS).map(Some)
 }
 
 /// The message text: not blank, at most [`MAX_BODY_CHARS`]. Inner whitespace is kept as typed.

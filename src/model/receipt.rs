@@ -1,6 +1,7 @@
 //! What the thread says under an outbound message: its delivery and read state, in one place so
 //! the rules are the same everywhere and unit-tested.
-use super::message::{Channel, Direction, Message};
+use super::channel::Channel;
+use super::message::{Direction, Message};
 use chrono::{DateTime, Utc};
 
 /// The state of an outbound message as the sender sees it.

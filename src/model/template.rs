@@ -2,8 +2,8 @@
 //! text only within 24 hours of the lead's last message on it; outside that window only a
 //! template the provider approved (name, language, body with `{{1}}`… parameters) may be sent.
 //! Instagram has the same window and no templates: outside it, nothing can be sent.
+use super::channel::Channel;
 use super::error::AppError;
-use super::message::Channel;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 

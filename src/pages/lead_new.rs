@@ -4,7 +4,7 @@ use crate::components::field::FormError;
 use crate::components::lead_fields::LeadFields;
 use crate::components::status::{ErrorNotice, Loading};
 use crate::model::error::form_error;
-use crate::model::lead::LeadInput;
+use crate::model::lead_input::LeadInput;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;

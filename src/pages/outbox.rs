@@ -118,7 +118,7 @@ fn SandboxSection(
             <ul class="list card sandbox-list" aria-label="Sandbox messages">
                 {entries.into_iter().map(|e| {
                     let id = e.message.id.to_string();
-                    let can_read = e.message.channel != crate::model::message::Channel::Sms;
+                    let can_read = e.message.channel != crate::model::channel::Channel::Sms;
                     // As the lead's phone sees it.
                     let status = match e.message.status.as_str() {
                         "queued" => "On its way",

@@ -18,10 +18,10 @@ pub mod worker;
 use super::http_error::internal;
 use super::state::AppState;
 use super::store::channels::{normalise_phone, Connection};
+use crate::model::channel::Channel;
 use crate::model::error::AppError;
 use crate::model::ids::WorkspaceId;
 use crate::model::lead::Lead;
-use crate::model::message::Channel;
 
 /// The channels a provider (or the sandbox) delivers; email and website chat have their own.
 pub const PROVIDER_CHANNELS: [Channel; 3] = [Channel::Sms, Channel::Whatsapp, Channel::Instagram];

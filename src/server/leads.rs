@@ -3,11 +3,13 @@ use super::auth::Caller;
 use super::http_error::internal;
 use super::state::AppState;
 use super::store::leads::{LeadFilter, LeadWrite};
+use crate::model::channel::Channel;
 use crate::model::error::AppError;
 use crate::model::ids::LeadId;
 use crate::model::inbox::{highlight_parts, InboxFilter, InboxPage};
-use crate::model::lead::{Lead, LeadFields, LeadInput, Stage};
-use crate::model::message::{preview, Channel, ConversationSummary, Direction};
+use crate::model::lead::{Lead, Stage};
+use crate::model::lead_input::{LeadFields, LeadInput};
+use crate::model::message::{preview, ConversationSummary, Direction};
 
 pub const MAX_LIST: i64 = 500;
 const MAX_SEARCH_CHARS: usize = 200;

@@ -9,11 +9,11 @@ use super::store::channels::NewDelivery;
 use super::store::emails::{NewEmail, RetryOutcome};
 use super::store::messages::{Outbound, Recorded};
 use super::store::reads::ReadMark;
+use crate::model::channel::Channel;
 use crate::model::error::AppError;
 use crate::model::ids::{LeadId, MessageId};
 use crate::model::message::{
-    ago, Channel, CollisionGuard, Direction, Message, MessageFields, MessageInput, MessagePage,
-    ThreadData,
+    ago, CollisionGuard, Direction, Message, MessageFields, MessageInput, MessagePage, ThreadData,
 };
 
 /// A page of the thread: the newest, or the one before message `before`.
@@ -79,7 +79,7 @@ pub async fn record(
     let lead = super::leads::get(state, caller, lead_id).await?;
     let mut fields = input.parse()?;
     let outbound = fields.direction == Direction::Outbound;
-    if outbound && lead.address_for(fields.channel).is_none() {
+    if outbound && fields.channel.address_of(&lead).is_none() {
         return Err(AppError::validation(
             "channel",
             format!(

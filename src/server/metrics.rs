@@ -6,7 +6,7 @@
 //! sockets, events published, delivery lag per channel. Read at scrape time: outbound queue depth per channel, the
 //! database pool, group commit.
 use super::state::AppState;
-use crate::model::message::Channel;
+use crate::model::channel::Channel;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;

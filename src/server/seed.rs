@@ -4,9 +4,11 @@ use super::crypto::hash_password;
 use super::store::messages::NewMessage;
 use super::store::workspaces::NewUser;
 use super::store::{now, Store};
+use crate::model::channel::Channel;
 use crate::model::ids::UserId;
-use crate::model::lead::{LeadFields, Stage};
-use crate::model::message::{Channel, Direction};
+use crate::model::lead::Stage;
+use crate::model::lead_input::LeadFields;
+use crate::model::message::Direction;
 use chrono::Duration;
 
 pub const DEMO_EMAIL: &str = "demo@leadwire.test";

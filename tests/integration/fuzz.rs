@@ -10,7 +10,7 @@ use leadwire::model::error::AppError;
 use leadwire::model::event::ClientFrame;
 use leadwire::model::inbox::{fts_query, highlight_parts, InboxFilter};
 use leadwire::model::kpi::DashboardQuery;
-use leadwire::model::lead::{parse_instagram, parse_money_cents, parse_phone, LeadInput};
+use leadwire::model::lead_input::{parse_instagram, parse_money_cents, parse_phone, LeadInput};
 use leadwire::model::message::MessageInput;
 use leadwire::model::outbox::display_headers;
 use leadwire::model::tracking::{clean_agent, is_token};

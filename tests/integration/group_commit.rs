@@ -1,9 +1,11 @@
 //! Group commit: concurrent writes share one transaction and one fsync, and none is
 //! acknowledged before that fsync (`src/server/store/writer.rs`).
 use crate::support::{message, ServerProcess};
+use leadwire::model::channel::Channel;
 use leadwire::model::ids::{LeadId, UserId, WorkspaceId};
-use leadwire::model::lead::{LeadFields, Stage};
-use leadwire::model::message::{Channel, CollisionGuard, Direction, MessageFields};
+use leadwire::model::lead::Stage;
+use leadwire::model::lead_input::LeadFields;
+use leadwire::model::message::{CollisionGuard, Direction, MessageFields};
 use leadwire::server::store::messages::Recorded;
 use leadwire::server::store::workspaces::NewUser;
 use leadwire::server::store::Store;

@@ -2,10 +2,12 @@
 //! timeline below), for each period and with a channel filter; another workspace's rows are
 //! never counted.
 use chrono::{DateTime, TimeZone, Utc};
+use leadwire::model::channel::Channel;
 use leadwire::model::ids::{LeadId, MessageId, UserId, WorkspaceId};
 use leadwire::model::kpi::{DashboardQuery, Period, TzOffset, Zone};
-use leadwire::model::lead::{LeadFields, Stage};
-use leadwire::model::message::{Channel, Direction};
+use leadwire::model::lead::Stage;
+use leadwire::model::lead_input::LeadFields;
+use leadwire::model::message::Direction;
 use leadwire::server::store::messages::NewMessage;
 use leadwire::server::store::workspaces::NewUser;
 use leadwire::server::store::Store;

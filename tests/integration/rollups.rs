@@ -4,10 +4,12 @@
 //! themselves, for every period, channel filter and a spread of time zones.
 use chrono::{DateTime, Duration, Utc};
 use leadwire::model::analytics::{response_bucket, Analytics};
+use leadwire::model::channel::Channel;
 use leadwire::model::ids::{LeadId, MessageId, UserId, WorkspaceId};
 use leadwire::model::kpi::{DashboardQuery, Kpis, Period, TzOffset};
-use leadwire::model::lead::{LeadFields, Stage};
-use leadwire::model::message::{Channel, CollisionGuard, Direction, MessageFields};
+use leadwire::model::lead::Stage;
+use leadwire::model::lead_input::LeadFields;
+use leadwire::model::message::{CollisionGuard, Direction, MessageFields};
 use leadwire::model::response_time::{nearest_rank, precision, precision_sql};
 use leadwire::model::tracking::{Classification, HitKind};
 use leadwire::server::store::emails::EmailJob;

@@ -155,8 +155,9 @@ async fn outside_the_window_free_text_is_refused_and_an_approved_template_goes_t
 
 #[tokio::test]
 async fn the_window_closes_24_hours_after_the_leads_last_message() {
+    use leadwire::model::channel::Channel;
     use leadwire::model::ids::{LeadId, UserId, WorkspaceId};
-    use leadwire::model::message::{Channel, Direction};
+    use leadwire::model::message::Direction;
     use leadwire::server::store::messages::NewMessage;
     let server = TestServer::start().await;
     let owner = server.session("owner@example.com", "Acme").await;

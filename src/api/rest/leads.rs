@@ -2,7 +2,8 @@
 use super::body::{member_as_text, JsonBody};
 use crate::model::error::AppError;
 use crate::model::ids::LeadId;
-use crate::model::lead::{Lead, LeadInput};
+use crate::model::lead::Lead;
+use crate::model::lead_input::LeadInput;
 use crate::server::auth::Caller;
 use crate::server::leads;
 use crate::server::state::AppState;

@@ -2,7 +2,7 @@
 //! sane length, the names of its files when it has no text, a note for each file that was not
 //! kept, and a placeholder for a message with neither (a location, a reaction, a button), so
 //! nothing a lead sends is silently dropped. Shared by every provider's webhook.
-use crate::model::message::Channel;
+use crate::model::channel::Channel;
 
 /// A message body longer than this is cut (WhatsApp's own limit is 4,096 characters).
 pub const MAX_TEXT: usize = 20_000;

@@ -35,7 +35,7 @@ pub struct Fetched {
 
 impl Fetched {
     /// The message's text as the thread shows it, with these files (see `inbound_text`).
-    pub fn shown_with(&self, channel: crate::model::message::Channel, text: &str) -> String {
+    pub fn shown_with(&self, channel: crate::model::channel::Channel, text: &str) -> String {
         let kept: Vec<String> = self.files.iter().map(|f| f.filename.clone()).collect();
         super::inbound_text::shown_text(channel, text, &kept, &self.left_out)
     }

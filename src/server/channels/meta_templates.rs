@@ -4,8 +4,8 @@
 //! page after page. Approved templates with `{{1}}`-style parameters are saved (a template
 //! already here gets Meta's text and keeps its Twilio Content SID); the rest are named with why.
 use super::meta::{graph_error, GRAPH_VERSION};
+use crate::model::channel::Channel;
 use crate::model::error::AppError;
-use crate::model::message::Channel;
 use crate::model::template::{parse_template, TemplateImport};
 use crate::server::auth::Caller;
 use crate::server::http_error::internal;

@@ -7,8 +7,8 @@
 //! times.
 use super::media;
 use super::meta::{self, Item, SIGNATURE_HEADER};
+use crate::model::channel::Channel;
 use crate::model::error::AppError;
-use crate::model::message::Channel;
 use crate::server::http_error::internal;
 use crate::server::state::AppState;
 use crate::server::store::channels::{Connection, Incoming};

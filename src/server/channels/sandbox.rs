@@ -5,9 +5,10 @@
 //! secret in Twilio's format and taken through the very webhook path a provider's call takes
 //! (`webhook::take`, signature check included), so trying the sandbox exercises the real code.
 use super::webhook;
+use crate::model::channel::Channel;
 use crate::model::error::AppError;
 use crate::model::ids::{MessageId, WorkspaceId};
-use crate::model::message::{Channel, Message};
+use crate::model::message::Message;
 use crate::server::auth::Caller;
 use crate::server::crypto::random_hex;
 use crate::server::http_error::internal;

@@ -5,8 +5,8 @@
 //! health when it is about the connection).
 use super::{meta, twilio};
 use crate::api::channels::TestOutcome;
+use crate::model::channel::Channel;
 use crate::model::error::AppError;
-use crate::model::message::Channel;
 use crate::server::auth::Caller;
 use crate::server::http_error::internal;
 use crate::server::state::AppState;
@@ -42,7 +42,7 @@ pub async fn send_test(
             }
             id.to_string()
         }
-        _ => crate::model::lead::parse_phone("to", to)?
+        _ => crate::model::lead_input::parse_phone("to", to)?
             .filter(|p| p.starts_with('+'))
             .ok_or_else(|| {
                 AppError::validation(

@@ -2,8 +2,8 @@
 //! secrets, and the sandbox's switch.
 use crate::api::channels::{ChannelView, MetaView, TwilioView};
 use crate::model::auth::Role;
+use crate::model::channel::Channel;
 use crate::model::error::AppError;
-use crate::model::message::Channel;
 use crate::server::auth::Caller;
 use crate::server::http_error::internal;
 use crate::server::state::AppState;

@@ -1,9 +1,10 @@
 //! WhatsApp templates (Settings → Channels, owner only; every teammate reads them in the
 //! composer) and the 24-hour window a send on WhatsApp or Instagram must respect.
+use crate::model::channel::Channel;
 use crate::model::error::AppError;
 use crate::model::ids::{LeadId, WorkspaceId};
 use crate::model::lead::Lead;
-use crate::model::message::{Channel, ChannelWindow};
+use crate::model::message::ChannelWindow;
 use crate::model::template::{
     check_params, has_templates, has_window, parse_content_sid, parse_template, render,
     window_closed, window_until, Template, TemplateUse,

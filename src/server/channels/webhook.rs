@@ -6,9 +6,9 @@
 //! message Twilio posts twice (it retries) is stored once and answered 200 both times.
 use super::media;
 use super::twilio::{self, SIGNATURE_HEADER};
+use crate::model::channel::Channel;
 use crate::model::error::AppError;
 use crate::model::ids::MessageId;
-use crate::model::message::Channel;
 use crate::server::http_error::internal;
 use crate::server::state::AppState;
 use crate::server::store::channels::{Arrived, Connection, Incoming};

@@ -4,10 +4,10 @@ use super::events::{append_all, LoggedEvent, Pending};
 use super::script::Script;
 use super::{now, Store};
 use crate::model::activity::{Activity, ActivityKind, ActivityPage};
+use crate::model::channel::Channel;
 use crate::model::event::ServerFrame;
 use crate::model::ids::{LeadId, MessageId, UserId, WorkspaceId};
 use crate::model::lead::Stage;
-use crate::model::message::Channel;
 use chrono::{DateTime, Utc};
 
 /// What happened, before it is stored.

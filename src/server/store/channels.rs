@@ -7,11 +7,11 @@ use super::events::LoggedEvent;
 use super::messages::{message_in, record_in, EmailExtras, Recorded};
 use super::{now, Store};
 use crate::model::activity::ActivityKind;
+use crate::model::channel::Channel;
 use crate::model::ids::{LeadId, MessageId, WorkspaceId};
-use crate::model::lead::{LeadFields, Stage};
-use crate::model::message::{
-    AttachmentMeta, Channel, CollisionGuard, Direction, Message, MessageFields,
-};
+use crate::model::lead::Stage;
+use crate::model::lead_input::LeadFields;
+use crate::model::message::{AttachmentMeta, CollisionGuard, Direction, Message, MessageFields};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 

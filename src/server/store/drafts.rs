@@ -1,10 +1,10 @@
 //! Drafts, one per user and lead, versioned; every change is logged for the owner's other tabs.
 use super::events::{append, next_seq, LoggedEvent, Pending};
 use super::{now, Store};
+use crate::model::channel::Channel;
 use crate::model::draft::{Draft, DraftFields, DraftSave};
 use crate::model::event::ServerFrame;
 use crate::model::ids::{LeadId, UserId, WorkspaceId};
-use crate::model::message::Channel;
 use chrono::{DateTime, Utc};
 
 #[derive(sqlx::FromRow)]

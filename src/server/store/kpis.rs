@@ -4,10 +4,10 @@
 use super::events::append;
 use super::Store;
 use crate::model::analytics::{bucket_edges, response_bucket, Analytics};
+use crate::model::channel::Channel;
 use crate::model::event::ServerFrame;
 use crate::model::ids::WorkspaceId;
 use crate::model::kpi::{DashboardQuery, Kpis, Period};
-use crate::model::message::Channel;
 use crate::model::response_time::{nearest_rank_in, precision_sql};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;

@@ -5,7 +5,8 @@ use super::{now, Store};
 use crate::model::activity::ActivityKind;
 use crate::model::event::{RowAction, ServerFrame};
 use crate::model::ids::{LeadId, UserId, WorkspaceId};
-use crate::model::lead::{Lead, LeadFields, Stage};
+use crate::model::lead::{Lead, Stage};
+use crate::model::lead_input::LeadFields;
 use chrono::{DateTime, Utc};
 
 #[derive(sqlx::FromRow)]

@@ -7,9 +7,10 @@ use super::rollups::{Delta, MessageFacts, MESSAGE_FACTS};
 use super::script::Script;
 use super::{now, Store};
 use crate::model::activity::ActivityKind;
+use crate::model::channel::Channel;
 use crate::model::event::{RowAction, ServerFrame};
 use crate::model::ids::{LeadId, MessageId, UserId, WorkspaceId};
-use crate::model::message::{AttachmentMeta, Channel, Direction, Message, MessageFields};
+use crate::model::message::{AttachmentMeta, Direction, Message, MessageFields};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
