@@ -17,7 +17,8 @@ pub mod worker;
 
 use super::http_error::internal;
 use super::state::AppState;
-use super::store::channels::{normalise_phone, Connection};
+use super::store::channels::normalise_phone;
+use super::store::connections::Connection;
 use crate::model::channel::Channel;
 use crate::model::error::AppError;
 use crate::model::ids::WorkspaceId;

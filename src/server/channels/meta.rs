@@ -5,7 +5,7 @@
 //! the hex HMAC-SHA256 of the raw body, keyed with the app secret), the `hub.challenge`
 //! handshake, and the JSON of messages and statuses.
 use super::send_error::SendError;
-use crate::server::store::channels::Report;
+use crate::server::store::deliveries::Report;
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;

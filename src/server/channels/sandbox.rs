@@ -13,7 +13,7 @@ use crate::server::auth::Caller;
 use crate::server::crypto::random_hex;
 use crate::server::http_error::internal;
 use crate::server::state::AppState;
-use crate::server::store::channels::{Connection, ConnectionInput};
+use crate::server::store::connections::{Connection, ConnectionInput};
 use axum::body::Bytes;
 
 /// The workspace's sandbox for `channel` (made, switched on, on first use).

@@ -7,7 +7,7 @@ use crate::model::error::AppError;
 use crate::server::auth::Caller;
 use crate::server::http_error::internal;
 use crate::server::state::AppState;
-use crate::server::store::channels::ConnectionInput;
+use crate::server::store::connections::ConnectionInput;
 
 /// The Twilio form as typed.
 pub struct TwilioForm {

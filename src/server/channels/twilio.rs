@@ -214,8 +214,8 @@ pub fn report(
     status: &str,
     error_code: Option<&str>,
     at: chrono::DateTime<chrono::Utc>,
-) -> Option<crate::server::store::channels::Report> {
-    use crate::server::store::channels::Report;
+) -> Option<crate::server::store::deliveries::Report> {
+    use crate::server::store::deliveries::Report;
     Some(match status {
         "sent" => Report::Sent,
         "delivered" => Report::Delivered,
@@ -302,7 +302,7 @@ mod tests {
 
     #[test]
     fn statuses_map_to_reports() {
-        use crate::server::store::channels::Report;
+        use crate::server::store::deliveries::Report;
         let at = chrono::Utc::now();
         assert_eq!(report("delivered", None, at), Some(Report::Delivered));
         assert_eq!(report("sending", None, at), None);

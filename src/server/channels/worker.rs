@@ -10,7 +10,7 @@ use super::{meta, twilio};
 use crate::server::outbound_queue::{self, Queue};
 use crate::server::retry::after_failure;
 use crate::server::state::AppState;
-use crate::server::store::channels::DeliveryJob;
+use crate::server::store::deliveries::DeliveryJob;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use tokio::sync::Notify;

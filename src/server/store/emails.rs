@@ -1,10 +1,9 @@
 //! The outbound email queue: composed mail waiting for the worker, its attempts and outcome,
 //! the tracked links, and the local outbox.
 use super::activity::NewActivity;
-use super::events::{append, LoggedEvent};
+use super::message_rows::{message_updated, set_status, RetryOutcome};
 use super::{now, Store};
 use crate::model::activity::ActivityKind;
-use crate::model::event::{RowAction, ServerFrame};
 use crate::model::ids::{LeadId, MessageId, WorkspaceId};
 use crate::model::message::Message;
 use crate::server::email::compose::Composed;
@@ -69,14 +68,6 @@ pub struct OutboxMail {
     pub message_id_header: String,
     /// The text part as typed.
     pub text_body: String,
-}
-
-/// What [`Store::retry_email`] found.
-pub enum RetryOutcome {
-    Queued(Box<Message>),
-    NotFound,
-    /// Only failed emails can be retried.
-    NotFailed,
 }
 
 impl Store {
@@ -223,7 +214,7 @@ impl Store {
         };
         // A bounce delivered twice: the email failed once.
         if status == "failed" {
-            let message = super::messages::message_in(&mut tx, id).await?;
+            let message = super::message_rows::message_in(&mut tx, id).await?;
             tx.commit(Vec::new()).await?;
             return Ok(Some(message));
         }
@@ -372,40 +363,4 @@ pub(super) async fn insert_in(
             .await?;
     }
     Ok(())
-}
-
-/// A message's delivery status (and the dashboard's delivered and opened figures with it).
-pub(super) async fn set_status(
-    tx: &mut sqlx::SqliteConnection,
-    message: MessageId,
-    status: &str,
-    reason: Option<&str>,
-) -> Result<(), sqlx::Error> {
-    use super::rollups::{message_changed_in, message_facts_in, MESSAGE_FACTS};
-    let before = message_facts_in(&mut *tx, message).await?;
-    let after = sqlx::query_as(&format!(
-        "UPDATE messages SET status = ?, status_reason = ? WHERE id = ? RETURNING {MESSAGE_FACTS}"
-    ))
-    .bind(status)
-    .bind(reason)
-    .bind(message)
-    .fetch_optional(&mut *tx)
-    .await?;
-    message_changed_in(tx, before, after).await
-}
-
-/// Appends `messages_updated UPDATE` with the message as it now stands, and returns both.
-pub(super) async fn message_updated(
-    tx: &mut sqlx::SqliteConnection,
-    workspace: WorkspaceId,
-    id: MessageId,
-) -> Result<(LoggedEvent, Message), sqlx::Error> {
-    let message = super::messages::message_in(tx, id).await?;
-    let event = append(tx, workspace, None, |seq| ServerFrame::MessagesUpdated {
-        seq,
-        action: RowAction::Update,
-        message: message.clone(),
-    })
-    .await?;
-    Ok((event, message))
 }

@@ -1,7 +1,7 @@
 //! Tracking hits: resolving pixel and link tokens, and recording classified hits in batches
 //! together with the read receipts they change.
 use super::activity::NewActivity;
-use super::emails::message_updated;
+use super::message_rows::message_updated;
 use super::rollups::MESSAGE_FACTS;
 use super::Store;
 use crate::model::activity::ActivityKind;

@@ -1,0 +1,516 @@
+//! The outbound delivery queue of the provider channels: a message's delivery queued with it,
+//! claimed under a lease, handed to the provider, its answer or failure recorded, the providers'
+//! status reports, retries, and what the sandbox received. Over 400 lines because a delivery's
+//! whole life is here, in the order it happens, each step one write.
+use super::activity::NewActivity;
+use super::connections::{Connection, CONNECTION_SELECT};
+use super::events::LoggedEvent;
+use super::message_rows::message_in;
+use super::message_rows::{message_updated, set_status, RetryOutcome};
+use super::{now, Store};
+use crate::model::activity::ActivityKind;
+use crate::model::channel::Channel;
+use crate::model::ids::{LeadId, MessageId, WorkspaceId};
+use crate::model::message::Message;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+/// An outbound message's delivery, queued with it.
+pub struct NewDelivery<'a> {
+    pub connection_id: Uuid,
+    /// The lead's address on the channel, as the provider wants it (`+15551234567`).
+    pub to_address: &'a str,
+    /// A WhatsApp template to send instead of the text (JSON of `TemplateUse`).
+    pub template: Option<&'a str>,
+}
+
+/// A claimed delivery: everything the worker needs to hand the message to its provider.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DeliveryJob {
+    pub message_id: MessageId,
+    pub workspace_id: WorkspaceId,
+    pub channel: String,
+    pub body: String,
+    pub to_address: String,
+    /// A WhatsApp template to send instead of the text (JSON of `TemplateUse`).
+    pub template: Option<String>,
+    /// Including the one just claimed.
+    pub attempts: i64,
+    #[sqlx(flatten)]
+    pub connection: Connection,
+    /// Files to send with it, fetched by the provider from `/media/{token}`.
+    #[sqlx(skip)]
+    pub media: Vec<super::uploads::MediaLink>,
+    /// An earlier attempt, begun then, has no known outcome (the server stopped mid-send, or
+    /// the provider's answer never came): the provider may have the message already.
+    #[sqlx(skip)]
+    pub in_doubt_since: Option<DateTime<Utc>>,
+}
+
+/// What a provider reported about a message it took.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Report {
+    Sent,
+    Delivered,
+    Read {
+        at: DateTime<Utc>,
+    },
+    /// Failed or undelivered, with the provider's code and words.
+    Failed {
+        reason: String,
+    },
+}
+
+impl Report {
+    /// Statuses only move forward: queued → sent → delivered → read; a failure only before
+    /// delivery. A late or repeated report (delivered before sent, sent twice) changes nothing.
+    fn moves(&self, current: &str) -> bool {
+        let rank = |s: &str| match s {
+            "queued" => 0,
+            "sent" => 1,
+            "delivered" => 2,
+            "read" => 3,
+            _ => 4,
+        };
+        match self {
+            Report::Failed { .. } => rank(current) <= 1,
+            Report::Sent => rank(current) < 1,
+            Report::Delivered => rank(current) < 2,
+            Report::Read { .. } => rank(current) < 3,
+        }
+    }
+
+    fn status(&self) -> &'static str {
+        match self {
+            Report::Sent => "sent",
+            Report::Delivered => "delivered",
+            Report::Read { .. } => "read",
+            Report::Failed { .. } => "failed",
+        }
+    }
+}
+
+impl Store {
+    /// Claims the next due delivery: counts the attempt and leases it until `lease_until`, so
+    /// a crashed worker's message is tried again after the lease, not lost.
+    pub async fn claim_due_delivery(
+        &self,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Option<DeliveryJob>, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        let due: Option<(MessageId, Option<DateTime<Utc>>)> = sqlx::query_as(
+            "SELECT d.message_id, d.attempt_started_at FROM deliveries d \
+             JOIN messages m ON m.id = d.message_id \
+             WHERE d.sent_at IS NULL AND m.status = 'queued' AND d.next_attempt_at <= ? \
+             ORDER BY d.next_attempt_at LIMIT 1",
+        )
+        .bind(now())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((id, in_doubt_since)) = due else {
+            tx.commit(Vec::new()).await?;
+            return Ok(None);
+        };
+        // An attempt in doubt keeps its start: the provider may have had it since then.
+        sqlx::query(
+            "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, \
+             attempt_started_at = COALESCE(attempt_started_at, ?) WHERE message_id = ?",
+        )
+        .bind(lease_until)
+        .bind(now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let mut job = sqlx::query_as::<_, DeliveryJob>(
+            "SELECT d.message_id, d.workspace_id, m.channel, m.body, d.to_address, d.template, d.attempts, \
+             c.id, c.workspace_id, c.channel, c.provider, c.webhook_key, \
+             c.account_id, c.sender, c.secret_sealed, c.app_secret_sealed, c.verify_token, \
+             c.enabled, c.last_inbound_at, c.last_error, c.last_error_at \
+             FROM deliveries d JOIN messages m ON m.id = d.message_id \
+             JOIN channel_connections c ON c.id = d.connection_id WHERE d.message_id = ?",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        job.media = super::uploads::media_links_in(&mut tx, job.message_id).await?;
+        job.in_doubt_since = in_doubt_since;
+        tx.commit(Vec::new()).await?;
+        Ok(Some(job))
+    }
+
+    /// The provider ids of messages already sent through `connection` to `to` since `since`
+    /// (less a minute, for the provider's clock): a message found at the provider with one of
+    /// these ids is not the one in doubt.
+    pub async fn provider_ids_since(
+        &self,
+        connection: Uuid,
+        to: &str,
+        since: DateTime<Utc>,
+    ) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+        sqlx::query_scalar(
+            "SELECT provider_message_id FROM deliveries WHERE connection_id = ? AND to_address = ? \
+             AND provider_message_id IS NOT NULL AND sent_at >= ?",
+        )
+        .bind(connection)
+        .bind(to)
+        .bind(since - chrono::Duration::minutes(1))
+        .fetch_all(self.pool())
+        .await
+        .map(|ids| ids.into_iter().collect())
+    }
+
+    /// When the next queued delivery is due, if any.
+    pub async fn next_delivery_due(&self) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+        let (due,): (Option<DateTime<Utc>>,) = sqlx::query_as(
+            "SELECT MIN(d.next_attempt_at) FROM deliveries d JOIN messages m ON m.id = d.message_id \
+             WHERE d.sent_at IS NULL AND m.status = 'queued'",
+        )
+        .fetch_one(self.pool())
+        .await?;
+        Ok(due)
+    }
+
+    /// The provider took the message and named it `provider_message_id`: it is `sent`, via
+    /// `via` (`twilio`, or `sandbox` when nothing reached the lead). A status report that
+    /// already moved it further is kept. Returns the message (for the
+    /// delivery-lag metric).
+    pub async fn delivery_accepted(
+        &self,
+        job: &DeliveryJob,
+        provider_message_id: &str,
+    ) -> Result<Message, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE deliveries SET sent_at = ?, provider_message_id = ?, last_error = NULL, \
+             attempt_started_at = NULL WHERE message_id = ?",
+        )
+        .bind(now())
+        .bind(provider_message_id)
+        .bind(job.message_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE messages SET delivered_via = ? WHERE id = ?")
+            .bind(&job.connection.provider)
+            .bind(job.message_id)
+            .execute(&mut *tx)
+            .await?;
+        // The provider took a message: whatever troubled the connection is over.
+        sqlx::query("UPDATE channel_connections SET last_error = NULL WHERE id = ?")
+            .bind(job.connection.id)
+            .execute(&mut *tx)
+            .await?;
+        let (status,): (String,) = sqlx::query_as("SELECT status FROM messages WHERE id = ?")
+            .bind(job.message_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if Report::Sent.moves(&status) {
+            set_status(&mut tx, job.message_id, "sent", None).await?;
+        }
+        let (event, message) = message_updated(&mut tx, job.workspace_id, job.message_id).await?;
+        tx.commit(vec![event]).await?;
+        Ok(message)
+    }
+
+    /// An attempt failed: try again at `retry_at`, or (None) give up and mark the message
+    /// failed. Either way the reason reaches the thread. `in_doubt`: the provider may have
+    /// taken it all the same, so the next attempt asks first (a message given up on is not).
+    pub async fn delivery_attempt_failed(
+        &self,
+        job: &DeliveryJob,
+        reason: &str,
+        retry_at: Option<DateTime<Utc>>,
+        in_doubt: bool,
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        // The provider's status report already recorded the send (its answer was lost or
+        // late): the attempt did not fail.
+        let (sent,): (bool,) =
+            sqlx::query_as("SELECT sent_at IS NOT NULL FROM deliveries WHERE message_id = ?")
+                .bind(job.message_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if sent {
+            tx.commit(Vec::new()).await?;
+            return Ok(());
+        }
+        sqlx::query(
+            "UPDATE deliveries SET last_error = ?, next_attempt_at = ?, \
+             attempt_started_at = CASE WHEN ? THEN attempt_started_at END WHERE message_id = ?",
+        )
+        .bind(reason)
+        .bind(retry_at.unwrap_or_else(now))
+        .bind(in_doubt && retry_at.is_some())
+        .bind(job.message_id)
+        .execute(&mut *tx)
+        .await?;
+        let status = if retry_at.is_some() {
+            "queued"
+        } else {
+            "failed"
+        };
+        set_status(&mut tx, job.message_id, status, Some(reason)).await?;
+        let (event, message) = message_updated(&mut tx, job.workspace_id, job.message_id).await?;
+        let mut events = vec![event];
+        if retry_at.is_none() {
+            events.push(failed_activity(&mut tx, job.workspace_id, &message, reason).await?);
+        }
+        tx.commit(events).await?;
+        Ok(())
+    }
+
+    /// A provider's status report for a message of `connection`: found by the provider's id,
+    /// or by ours (`message`, from the callback URL) when the report overtook the provider's
+    /// answer. Returns the message as it now stands, or None when the connection sent no such
+    /// message.
+    pub async fn delivery_report(
+        &self,
+        connection: &Connection,
+        provider_message_id: &str,
+        message: Option<MessageId>,
+        report: &Report,
+    ) -> Result<Option<Message>, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        let found: Option<(MessageId, String, bool)> = sqlx::query_as(
+            "SELECT d.message_id, m.status, d.sent_at IS NOT NULL FROM deliveries d \
+             JOIN messages m ON m.id = d.message_id \
+             WHERE d.connection_id = ? AND (d.provider_message_id = ? OR (d.provider_message_id IS NULL AND d.message_id = ?))",
+        )
+        .bind(connection.id)
+        .bind(provider_message_id)
+        .bind(message)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((id, status, recorded)) = found else {
+            tx.commit(Vec::new()).await?;
+            return Ok(None);
+        };
+        // We gave up on a send (timeouts) that the provider had in fact taken: its report
+        // corrects the failure.
+        let corrects = status == "failed" && !recorded && !matches!(report, Report::Failed { .. });
+        if !(report.moves(&status) || corrects) {
+            let message = message_in(&mut tx, id).await?;
+            tx.commit(Vec::new()).await?;
+            return Ok(Some(message));
+        }
+        // A report for a send whose answer was lost (or is still on its way) is the answer.
+        sqlx::query(
+            "UPDATE deliveries SET provider_message_id = ?, sent_at = COALESCE(sent_at, ?) WHERE message_id = ?",
+        )
+        .bind(provider_message_id)
+        .bind(now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE messages SET delivered_via = ? WHERE id = ?")
+            .bind(&connection.provider)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let reason = match report {
+            Report::Failed { reason } => Some(reason.as_str()),
+            _ => None,
+        };
+        set_status(&mut tx, id, report.status(), reason).await?;
+        if let Report::Read { at } = report {
+            // Read receipts show like an email's first open.
+            use super::rollups::{message_changed_in, message_facts_in, MESSAGE_FACTS};
+            let before = message_facts_in(&mut tx, id).await?;
+            let after = sqlx::query_as(&format!(
+                "UPDATE messages SET opened_at = COALESCE(opened_at, ?) WHERE id = ? RETURNING {MESSAGE_FACTS}"
+            ))
+            .bind(at)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            message_changed_in(&mut tx, before, after).await?;
+        }
+        let (event, message) = message_updated(&mut tx, connection.workspace_id, id).await?;
+        let mut events = vec![event];
+        if let Some(reason) = reason {
+            events.push(failed_activity(&mut tx, connection.workspace_id, &message, reason).await?);
+        }
+        tx.commit(events).await?;
+        Ok(Some(message))
+    }
+
+    /// The channel of a message of `workspace`'s lead `lead` that has a delivery (None: no such
+    /// message, or not one a provider carries).
+    pub async fn delivery_channel(
+        &self,
+        workspace: WorkspaceId,
+        lead: LeadId,
+        message: MessageId,
+    ) -> Result<Option<Channel>, sqlx::Error> {
+        let found: Option<(String,)> = sqlx::query_as(
+            "SELECT m.channel FROM deliveries d JOIN messages m ON m.id = d.message_id \
+             WHERE d.message_id = ? AND d.workspace_id = ? AND m.lead_id = ?",
+        )
+        .bind(message)
+        .bind(workspace)
+        .bind(lead)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(found.and_then(|(c,)| Channel::parse(&c)))
+    }
+
+    /// Puts a failed message of the workspace back in the queue through `connection` (the
+    /// channel's route now), due now, with fresh attempts.
+    pub async fn retry_delivery(
+        &self,
+        workspace: WorkspaceId,
+        lead: LeadId,
+        message: MessageId,
+        connection: Uuid,
+    ) -> Result<RetryOutcome, sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        let status: Option<(String,)> = sqlx::query_as(
+            "SELECT m.status FROM messages m JOIN deliveries d ON d.message_id = m.id \
+             WHERE m.id = ? AND m.workspace_id = ? AND m.lead_id = ?",
+        )
+        .bind(message)
+        .bind(workspace)
+        .bind(lead)
+        .fetch_optional(&mut *tx)
+        .await?;
+        match status.as_ref().map(|(s,)| s.as_str()) {
+            None => {
+                tx.commit(Vec::new()).await?;
+                return Ok(RetryOutcome::NotFound);
+            }
+            Some("failed") => {}
+            Some(_) => {
+                tx.commit(Vec::new()).await?;
+                return Ok(RetryOutcome::NotFailed);
+            }
+        }
+        sqlx::query(
+            "UPDATE deliveries SET connection_id = ?, attempts = 0, next_attempt_at = ?, last_error = NULL, \
+             sent_at = NULL, provider_message_id = NULL, attempt_started_at = NULL WHERE message_id = ?",
+        )
+        .bind(connection)
+        .bind(now())
+        .bind(message)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE messages SET delivered_via = NULL WHERE id = ?")
+            .bind(message)
+            .execute(&mut *tx)
+            .await?;
+        set_status(&mut tx, message, "queued", None).await?;
+        let (event, updated) = message_updated(&mut tx, workspace, message).await?;
+        tx.commit(vec![event]).await?;
+        Ok(RetryOutcome::Queued(Box::new(updated)))
+    }
+
+    /// The sandbox's view: outbound messages of the workspace on `channel`s that went to the
+    /// sandbox, newest first, with the lead they were for.
+    pub async fn sandbox_messages(
+        &self,
+        workspace: WorkspaceId,
+        limit: i64,
+    ) -> Result<Vec<(Message, String, String)>, sqlx::Error> {
+        let rows: Vec<(MessageId, String, String)> = sqlx::query_as(
+            "SELECT m.id, l.name, d.to_address FROM deliveries d JOIN messages m ON m.id = d.message_id \
+             JOIN channel_connections c ON c.id = d.connection_id JOIN leads l ON l.id = m.lead_id \
+             WHERE d.workspace_id = ? AND c.provider = 'sandbox' ORDER BY m.created_at DESC, m.id DESC LIMIT ?",
+        )
+        .bind(workspace)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        let mut conn = self.pool().acquire().await?;
+        for (id, lead_name, to) in rows {
+            out.push((message_in(&mut conn, id).await?, lead_name, to));
+        }
+        Ok(out)
+    }
+
+    /// One message the sandbox delivered for `workspace`, with its delivery's provider id and
+    /// the lead's address it went to.
+    pub async fn sandbox_delivery(
+        &self,
+        workspace: WorkspaceId,
+        message: MessageId,
+    ) -> Result<Option<(Message, Connection, Option<String>, String)>, sqlx::Error> {
+        let row: Option<(Uuid, Option<String>, String)> = sqlx::query_as(
+            "SELECT d.connection_id, d.provider_message_id, d.to_address FROM deliveries d \
+             JOIN channel_connections c ON c.id = d.connection_id \
+             WHERE d.workspace_id = ? AND d.message_id = ? AND c.provider = 'sandbox'",
+        )
+        .bind(workspace)
+        .bind(message)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some((connection, provider_id, to)) = row else {
+            return Ok(None);
+        };
+        let connection: Connection = sqlx::query_as(&format!("{CONNECTION_SELECT} WHERE id = ?"))
+            .bind(connection)
+            .fetch_one(self.pool())
+            .await?;
+        let mut conn = self.pool().acquire().await?;
+        let message = message_in(&mut conn, message).await?;
+        Ok(Some((message, connection, provider_id, to)))
+    }
+}
+
+/// Queues the delivery of a message being recorded, in its transaction, due now.
+pub(super) async fn queue_in(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    message: MessageId,
+    delivery: &NewDelivery<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO deliveries (message_id, workspace_id, connection_id, to_address, template, \
+         next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(message)
+    .bind(workspace)
+    .bind(delivery.connection_id)
+    .bind(delivery.to_address)
+    .bind(delivery.template)
+    .bind(now())
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+async fn failed_activity(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    message: &Message,
+    reason: &str,
+) -> Result<LoggedEvent, sqlx::Error> {
+    let mut failed = NewActivity::new(ActivityKind::MessageFailed, message.lead_id);
+    failed.actor_id = message.author_id;
+    failed.message_id = Some(message.id);
+    failed.channel = Some(message.channel);
+    failed.detail = Some(reason);
+    super::activity::log_in(tx, workspace, failed).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Report;
+
+    #[test]
+    fn reports_never_move_a_status_backwards() {
+        assert!(Report::Sent.moves("queued"));
+        assert!(!Report::Sent.moves("delivered"));
+        assert!(Report::Delivered.moves("queued"));
+        assert!(!Report::Delivered.moves("read"));
+        let read = Report::Read {
+            at: chrono::Utc::now(),
+        };
+        assert!(read.moves("delivered"));
+        assert!(!read.moves("read"));
+        let failed = Report::Failed {
+            reason: "30003".into(),
+        };
+        assert!(failed.moves("sent"));
+        assert!(!failed.moves("delivered"));
+        assert!(!failed.moves("failed"));
+    }
+}

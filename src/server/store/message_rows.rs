@@ -1,0 +1,144 @@
+//! One message as the API shows it: its row and SELECT, reading it inside a write, changing
+//! its delivery status (with the dashboard's figures) and announcing the change to sockets.
+//! Shared by the message, email and channel-delivery stores, below all three.
+use super::events::{append, LoggedEvent};
+use crate::model::channel::Channel;
+use crate::model::event::{RowAction, ServerFrame};
+use crate::model::ids::{LeadId, MessageId, UserId, WorkspaceId};
+use crate::model::message::{Direction, Message};
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+#[derive(sqlx::FromRow)]
+pub(super) struct MessageRow {
+    id: MessageId,
+    lead_id: LeadId,
+    direction: String,
+    channel: String,
+    subject: Option<String>,
+    body: String,
+    status: String,
+    status_reason: Option<String>,
+    author_name: Option<String>,
+    author_id: Option<UserId>,
+    client_id: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    opened_at: Option<DateTime<Utc>>,
+    clicked_at: Option<DateTime<Utc>>,
+    proxy_opened_at: Option<DateTime<Utc>>,
+    quoted: Option<String>,
+    auto_reply: bool,
+    has_html: bool,
+    omitted: Option<String>,
+    /// JSON array of [`AttachmentMeta`] (received email only).
+    attachments: Option<String>,
+    delivered_via: Option<String>,
+}
+
+pub(super) const MESSAGE_SELECT: &str =
+    "SELECT m.id, m.lead_id, m.direction, m.channel, m.subject, m.body, m.status, \
+     m.status_reason, u.name AS author_name, m.author_id, m.client_id, m.created_at, m.opened_at, m.clicked_at, \
+     m.proxy_opened_at, ie.quoted_text AS quoted, m.auto_reply, m.delivered_via, \
+     COALESCE(ie.html_body IS NOT NULL, 0) AS has_html, ie.omitted, \
+     CASE WHEN ie.message_id IS NOT NULL THEN (SELECT json_group_array(json_object('id', lower(hex(a.id)), \
+       'filename', a.filename, 'content_type', a.content_type, 'size', a.size)) \
+       FROM (SELECT * FROM inbound_attachments WHERE message_id = m.id ORDER BY position) a) \
+     WHEN m.channel IN ('sms', 'whatsapp', 'instagram') THEN \
+       (SELECT json_group_array(json_object('id', lower(hex(c.id)), 'filename', c.filename, \
+       'content_type', c.content_type, 'size', c.size)) \
+       FROM (SELECT * FROM channel_media WHERE message_id = m.id ORDER BY position) c) END AS attachments \
+     FROM messages m LEFT JOIN users u ON u.id = m.author_id \
+     LEFT JOIN inbound_emails ie ON ie.message_id = m.id";
+
+impl From<MessageRow> for Message {
+    fn from(r: MessageRow) -> Self {
+        Message {
+            id: r.id,
+            lead_id: r.lead_id,
+            // CHECK constraints keep both columns to known values.
+            direction: Direction::parse(&r.direction).unwrap_or(Direction::Inbound),
+            channel: Channel::parse(&r.channel).unwrap_or(Channel::Chat),
+            subject: r.subject,
+            body: r.body,
+            status: r.status,
+            status_reason: r.status_reason,
+            author_name: r.author_name,
+            author_id: r.author_id,
+            client_id: r.client_id,
+            created_at: r.created_at,
+            opened_at: r.opened_at,
+            clicked_at: r.clicked_at,
+            proxy_opened_at: r.proxy_opened_at,
+            quoted: r.quoted,
+            auto_reply: r.auto_reply,
+            attachments: r
+                .attachments
+                .and_then(|json| serde_json::from_str(&json).ok())
+                .unwrap_or_default(),
+            has_html: r.has_html,
+            omitted: r
+                .omitted
+                .map(|o| o.lines().map(str::to_string).collect())
+                .unwrap_or_default(),
+            delivered_via: r.delivered_via,
+        }
+    }
+}
+
+/// One message as it stands, inside a transaction.
+pub(super) async fn message_in(
+    tx: &mut sqlx::SqliteConnection,
+    id: MessageId,
+) -> Result<Message, sqlx::Error> {
+    Ok(
+        sqlx::query_as::<_, MessageRow>(&format!("{MESSAGE_SELECT} WHERE m.id = ?"))
+            .bind(id)
+            .fetch_one(tx)
+            .await?
+            .into(),
+    )
+}
+
+/// A message's delivery status (and the dashboard's delivered and opened figures with it).
+pub(super) async fn set_status(
+    tx: &mut sqlx::SqliteConnection,
+    message: MessageId,
+    status: &str,
+    reason: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    use super::rollups::{message_changed_in, message_facts_in, MESSAGE_FACTS};
+    let before = message_facts_in(&mut *tx, message).await?;
+    let after = sqlx::query_as(&format!(
+        "UPDATE messages SET status = ?, status_reason = ? WHERE id = ? RETURNING {MESSAGE_FACTS}"
+    ))
+    .bind(status)
+    .bind(reason)
+    .bind(message)
+    .fetch_optional(&mut *tx)
+    .await?;
+    message_changed_in(tx, before, after).await
+}
+
+/// Appends `messages_updated UPDATE` with the message as it now stands, and returns both.
+pub(super) async fn message_updated(
+    tx: &mut sqlx::SqliteConnection,
+    workspace: WorkspaceId,
+    id: MessageId,
+) -> Result<(LoggedEvent, Message), sqlx::Error> {
+    let message = message_in(tx, id).await?;
+    let event = append(tx, workspace, None, |seq| ServerFrame::MessagesUpdated {
+        seq,
+        action: RowAction::Update,
+        message: message.clone(),
+    })
+    .await?;
+    Ok((event, message))
+}
+
+/// What a retry (of an email or a channel message) found.
+pub enum RetryOutcome {
+    Queued(Box<Message>),
+    NotFound,
+    /// Only failed emails can be retried.
+    NotFailed,
+}
