@@ -3,24 +3,8 @@
 // One argument per form field (the server function macro's generated code carries them all).
 #![allow(clippy::too_many_arguments)]
 use crate::model::error::AppError;
+use crate::model::mailbox::MailboxView;
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-
-/// What Settings shows of the mailbox.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct MailboxView {
-    pub configured: bool,
-    pub host: String,
-    pub port: i64,
-    pub security: String,
-    pub username: String,
-    pub folder: String,
-    pub address: String,
-    pub enabled: bool,
-    /// None before the first completed sync.
-    pub last_sync_at: Option<chrono::DateTime<chrono::Utc>>,
-    pub last_error: Option<String>,
-}
 
 /// None for teammates who are not the owner.
 #[server(prefix = "/rpc", endpoint = "get_mailbox")]

@@ -1,12 +1,11 @@
 //! Settings → Channels (owner only): SMS and WhatsApp through Twilio, WhatsApp and Instagram
 //! through Meta, and the sandbox that stands in for each channel until it is connected.
 //! Tokens and app secrets are write-only.
-use crate::api::channels::{
-    get_channels, ChannelView, MetaView, SaveMeta, SaveTwilio, SendTest, SetSandbox,
-};
+use crate::api::channels::{get_channels, SaveMeta, SaveTwilio, SendTest, SetSandbox};
 use crate::components::field::{Field, FormError};
 use crate::components::local_time::{LocalTime, TimeStyle};
 use crate::components::status::{ErrorNotice, Loading};
+use crate::model::channel_settings::{ChannelView, MetaView};
 use crate::model::error::{field_error, form_error};
 use leptos::prelude::*;
 

@@ -1,10 +1,11 @@
 //! Settings → Email: the mailbox Leadwire watches for replies (IMAP), owner only. The password
 //! is write-only (left empty, the stored one is kept); the connection's health shows below.
-use crate::api::mailbox::{get_mailbox, MailboxView, RemoveMailbox, SaveMailbox};
+use crate::api::mailbox::{get_mailbox, RemoveMailbox, SaveMailbox};
 use crate::components::field::{Field, FormError};
 use crate::components::local_time::{LocalTime, TimeStyle};
 use crate::components::status::{ErrorNotice, Loading};
 use crate::model::error::{field_error, form_error};
+use crate::model::mailbox::MailboxView;
 use leptos::prelude::*;
 
 #[component]

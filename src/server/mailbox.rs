@@ -4,9 +4,9 @@ use super::auth::Caller;
 use super::http_error::internal;
 use super::state::AppState;
 use super::store::mailboxes::MailboxSettings;
-use crate::api::mailbox::MailboxView;
 use crate::model::auth::Role;
 use crate::model::error::AppError;
+use crate::model::mailbox::MailboxView;
 
 /// The form as typed.
 pub struct Form {

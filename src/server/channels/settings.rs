@@ -1,8 +1,8 @@
 //! Settings → Channels (owner only): checking a Twilio or Meta connection as typed, sealing its
 //! secrets, and the sandbox's switch.
-use crate::api::channels::{ChannelView, MetaView, TwilioView};
 use crate::model::auth::Role;
 use crate::model::channel::Channel;
+use crate::model::channel_settings::{ChannelView, MetaView, TwilioView};
 use crate::model::error::AppError;
 use crate::server::auth::Caller;
 use crate::server::http_error::internal;
