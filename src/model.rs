@@ -26,5 +26,6 @@ pub mod receipt;
 pub mod response_time;
 pub mod template;
 pub mod text;
+pub mod thread;
 pub mod tracking;
 pub mod zone;

@@ -6,17 +6,8 @@ use super::template_picker::{TemplatePick, TemplatePicker};
 use crate::client::draft::DraftHandle;
 use crate::model::channel::Channel;
 use crate::model::length::{counter, too_long};
+use crate::model::thread::ChannelChoice;
 use leptos::prelude::*;
-
-/// The channels a sales person writes on, and where each goes for this lead.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChannelChoice {
-    pub channel: Channel,
-    /// `None`: the message cannot go out on it (no address, not connected); the option is
-    /// disabled with `reason`.
-    pub address: Option<String>,
-    pub reason: String,
-}
 
 #[component]
 pub fn Composer(

@@ -2,7 +2,7 @@
 use super::attach::Attachments;
 use super::badges::ChannelBadge;
 use super::collision::{CollisionNote, CollisionWarning};
-use super::composer::{ChannelChoice, Composer};
+use super::composer::Composer;
 use super::message_list::render_messages;
 use super::presence::{LeadViewers, TypingIndicator};
 use super::status::{ErrorNotice, Loading};
@@ -19,19 +19,11 @@ use crate::model::error::AppError;
 use crate::model::event::{RowAction, ServerFrame};
 use crate::model::ids::{LeadId, MessageId};
 use crate::model::message::{reply_subject, Direction, Message, MessageInput, ThreadData};
+use crate::model::thread::{
+    channel_choices, default_channel, default_subject, upsert as upsert_into, LeadAddresses,
+};
 use leptos::html;
 use leptos::prelude::*;
-
-/// Where a lead can be reached, for the composer's channel list.
-#[derive(Debug, Clone, PartialEq, Default)]
-struct Addresses {
-    /// The lead's name, for what the composer says about them.
-    name: String,
-    email: Option<String>,
-    phone: Option<String>,
-    whatsapp: Option<String>,
-    instagram: Option<String>,
-}
 
 /// The thread of one lead: messages oldest to newest under date separators, older history on
 /// demand, and the composer with its autosaved draft.
@@ -66,7 +58,7 @@ pub fn ConversationThread(
         move || (lead_id, realtime.map(|r| r.resets.get()).unwrap_or(0)),
         |(id, _)| get_thread(id.to_string()),
     );
-    let addresses = Addresses {
+    let addresses = LeadAddresses {
         name: lead_name.clone(),
         email: lead_email,
         phone: lead_phone,
@@ -129,7 +121,7 @@ fn concerns(frame: &ServerFrame, lead_id: LeadId) -> bool {
 #[component]
 fn ThreadView(
     lead_id: LeadId,
-    addresses: Addresses,
+    addresses: LeadAddresses,
     data: ThreadData,
     recent: StoredValue<Vec<ServerFrame>>,
 ) -> impl IntoView {
@@ -182,30 +174,8 @@ fn ThreadView(
         .filter(|c| c.address.is_some())
         .map(|c| c.channel)
         .collect();
-    let default_channel = messages
-        .with_untracked(|m| {
-            m.iter()
-                .rev()
-                .find(|m| m.direction == Direction::Inbound)
-                .map(|m| m.channel)
-        })
-        .filter(|c| {
-            choices
-                .iter()
-                .any(|x| x.channel == *c && x.address.is_some())
-        })
-        .or_else(|| {
-            choices
-                .iter()
-                .find(|x| x.address.is_some())
-                .map(|x| x.channel)
-        })
-        .unwrap_or(Channel::Email);
-    let default_subject = messages
-        .with_untracked(|m| m.iter().rev().find_map(|m| m.subject.clone()))
-        .filter(|_| default_channel == Channel::Email)
-        .map(|s| reply_subject(&s))
-        .unwrap_or_default();
+    let default_channel = messages.with_untracked(|m| default_channel(m, &choices));
+    let default_subject = messages.with_untracked(|m| default_subject(m, default_channel));
     let draft = use_draft(
         lead_id,
         true,
@@ -601,17 +571,7 @@ fn insert_if_absent(messages: RwSignal<Vec<Message>>, message: Message) {
 /// Inserts or replaces by id, keeping time order; true when it was new.
 fn upsert(messages: RwSignal<Vec<Message>>, message: Message) -> bool {
     let mut inserted = false;
-    messages.update(|list| match list.iter_mut().find(|m| m.id == message.id) {
-        Some(existing) => *existing = message,
-        None => {
-            let at = list
-                .iter()
-                .rposition(|m| (m.created_at, m.id) <= (message.created_at, message.id))
-                .map_or(0, |i| i + 1);
-            list.insert(at, message);
-            inserted = true;
-        }
-    });
+    messages.update(|list| inserted = upsert_into(list, message));
     inserted
 }
 
@@ -740,36 +700,6 @@ fn new_client_id() -> String {
     {
         String::new()
     }
-}
-
-/// `chatted`: the lead has written on the website chat (answers go back into that chat).
-fn channel_choices(a: &Addresses, unconnected: &[Channel], chatted: bool) -> Vec<ChannelChoice> {
-    let choice = |channel: Channel, address: &Option<String>, missing: &str| {
-        if unconnected.contains(&channel) {
-            ChannelChoice {
-                channel,
-                address: None,
-                reason: "not connected — connect it in Settings → Channels".to_string(),
-            }
-        } else {
-            ChannelChoice {
-                channel,
-                address: address.clone(),
-                reason: missing.to_string(),
-            }
-        }
-    };
-    vec![
-        choice(Channel::Email, &a.email, "no email address"),
-        choice(Channel::Sms, &a.phone, "no phone number"),
-        choice(Channel::Whatsapp, &a.whatsapp, "no WhatsApp number"),
-        choice(Channel::Instagram, &a.instagram, "no Instagram handle"),
-        ChannelChoice {
-            channel: Channel::Chat,
-            address: chatted.then(String::new),
-            reason: "hasn't written on the website chat".to_string(),
-        },
-    ]
 }
 
 /// Whether the reader can see this tab (messages shown in a hidden tab are not "read").
