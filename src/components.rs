@@ -23,4 +23,5 @@ pub mod presence;
 pub mod status;
 pub mod template_picker;
 pub mod theme;
+pub mod thread_sends;
 pub mod toasts;

@@ -7,15 +7,13 @@ use super::message_list::render_messages;
 use super::presence::{LeadViewers, TypingIndicator};
 use super::status::{ErrorNotice, Loading};
 use super::template_picker::TemplatePick;
-use crate::api::messages::{
-    get_thread, mark_read, mark_unread, older_messages, retry_message, send_message,
-};
-use crate::client::draft::{use_draft, DraftHandle, DraftSeed};
+use super::thread_sends::{PendingSend, SendQueue};
+use crate::api::messages::{get_thread, mark_read, mark_unread, older_messages, retry_message};
+use crate::client::draft::{use_draft, DraftSeed};
 use crate::client::outbox;
 use crate::client::presence::use_presence;
 use crate::client::realtime::use_realtime;
 use crate::model::channel::Channel;
-use crate::model::error::AppError;
 use crate::model::event::{RowAction, ServerFrame};
 use crate::model::ids::{LeadId, MessageId};
 use crate::model::message::{reply_subject, Direction, Message, MessageInput, ThreadData};
@@ -97,14 +95,6 @@ pub fn LeadThread(lead: crate::model::lead::Lead) -> impl IntoView {
             lead_instagram=lead.instagram
         />
     }
-}
-
-/// A send on its way to the server: shown at once, replaced by the stored message.
-#[derive(Debug, Clone, PartialEq)]
-struct PendingSend {
-    input: MessageInput,
-    /// Set while waiting for the connection to come back.
-    waiting: bool,
 }
 
 /// How many recent frames of a lead a thread keeps for re-applying after a (re)load.
@@ -267,6 +257,14 @@ fn ThreadView(
         realtime.on_event(apply);
     }
     // Sends from an earlier visit (or tab) that never reached the server: try them again.
+    let sends = SendQueue {
+        lead_id,
+        messages,
+        pending,
+        send_error,
+        draft,
+        collision,
+    };
     for entry in outbox::for_lead(lead_id) {
         let known = pending
             .with_untracked(|p| p.iter().any(|s| s.input.client_id == entry.input.client_id));
@@ -277,15 +275,7 @@ fn ThreadView(
                     waiting: true,
                 })
             });
-            deliver(
-                lead_id,
-                entry.input,
-                messages,
-                pending,
-                send_error,
-                draft,
-                collision,
-            );
+            sends.deliver(entry.input);
         }
     }
 
@@ -419,9 +409,7 @@ fn ThreadView(
             })
         });
         outbox::keep(lead_id, &input);
-        deliver(
-            lead_id, input, messages, pending, send_error, draft, collision,
-        );
+        sends.deliver(input);
     };
 
     // "Send as SMS instead": a failed message's text, once more on another channel, as a new
@@ -562,119 +550,11 @@ fn ThreadView(
     }
 }
 
-fn insert_if_absent(messages: RwSignal<Vec<Message>>, message: Message) {
-    if !messages.with_untracked(|list| list.iter().any(|m| m.id == message.id)) {
-        upsert(messages, message);
-    }
-}
-
 /// Inserts or replaces by id, keeping time order; true when it was new.
 fn upsert(messages: RwSignal<Vec<Message>>, message: Message) -> bool {
     let mut inserted = false;
     messages.update(|list| inserted = upsert_into(list, message));
     inserted
-}
-
-/// Sends until the server has it. The client id makes retries safe: the server answers a
-/// repeat with the original message. The loop outlives the thread view (leaving the lead does
-/// not cancel a send); the outbox entry in `localStorage` outlives the tab.
-fn deliver(
-    lead_id: LeadId,
-    input: MessageInput,
-    messages: RwSignal<Vec<Message>>,
-    pending: RwSignal<Vec<PendingSend>>,
-    send_error: RwSignal<Option<String>>,
-    draft: DraftHandle,
-    collision: RwSignal<Option<CollisionNote>>,
-) {
-    if !claim_delivery(&input.client_id) {
-        return; // already on its way from this tab
-    }
-    leptos::task::spawn_local(async move {
-        // A draft save already on its way goes first: the send deletes the draft, and a save
-        // that reached the server after it would bring the sent text back as a draft. A save
-        // takes milliseconds; the wait is bounded anyway (a second).
-        for _ in 0..40 {
-            if !draft.saving() {
-                break;
-            }
-            wait_ms(25).await;
-        }
-        let mut attempt = 0u32;
-        loop {
-            match send_message(lead_id.to_string(), input.clone()).await {
-                Ok(message) => {
-                    outbox::remove(&input.client_id);
-                    pending.try_update(|p| p.retain(|s| s.input.client_id != input.client_id));
-                    // The socket may have brought this message already, and a later UPDATE
-                    // (email delivered) with it: the answer is the oldest state, so it only fills
-                    // a gap and never replaces.
-                    if messages.try_get_untracked().is_some() {
-                        insert_if_absent(messages, message);
-                    }
-                    break;
-                }
-                Err(AppError::Offline) | Err(AppError::Internal) => {
-                    pending.try_update(|p| {
-                        for s in p
-                            .iter_mut()
-                            .filter(|s| s.input.client_id == input.client_id)
-                        {
-                            s.waiting = true;
-                        }
-                    });
-                    attempt += 1;
-                    wait_ms((500 * 2u32.pow(attempt.min(4))).min(5_000)).await;
-                }
-                Err(e) => {
-                    // Refused (e.g. the lead lost that address): give the text back to the composer.
-                    outbox::remove(&input.client_id);
-                    pending.try_update(|p| p.retain(|s| s.input.client_id != input.client_id));
-                    if let Some(current) = draft.content.try_get_untracked() {
-                        let restored = if current.trim().is_empty() {
-                            input.body.clone()
-                        } else {
-                            format!("{}\n\n{current}", input.body)
-                        };
-                        draft.content.set(restored);
-                        if draft.subject.get_untracked().is_empty() {
-                            draft.subject.set(input.subject.clone());
-                        }
-                        draft.edited();
-                    }
-                    match e {
-                        AppError::Collision { message } => {
-                            collision.try_set(Some(CollisionNote::Refused(message)));
-                        }
-                        e => {
-                            send_error.try_set(Some(e.to_string()));
-                        }
-                    }
-                    break;
-                }
-            }
-        }
-        release_delivery(&input.client_id);
-    });
-}
-
-thread_local! {
-    static IN_FLIGHT: std::cell::RefCell<std::collections::HashSet<String>> = Default::default();
-}
-
-fn claim_delivery(client_id: &str) -> bool {
-    IN_FLIGHT.with(|f| f.borrow_mut().insert(client_id.to_string()))
-}
-
-fn release_delivery(client_id: &str) {
-    IN_FLIGHT.with(|f| f.borrow_mut().remove(client_id));
-}
-
-async fn wait_ms(ms: u32) {
-    #[cfg(feature = "hydrate")]
-    gloo_timers::future::TimeoutFuture::new(ms).await;
-    #[cfg(not(feature = "hydrate"))]
-    let _ = ms;
 }
 
 fn scroll_to_bottom(scroller: NodeRef<html::Div>) {
