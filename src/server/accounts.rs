@@ -1,7 +1,6 @@
 //! Sign-up, sign-in and sign-out; a user's own name and password.
 use super::auth::{Caller, Via};
 use super::crypto::{random_token, token_hash};
-use super::http_error::internal;
 use super::revocations::Ended;
 use super::sign_in_guard::Attempt;
 use super::state::AppState;
@@ -71,12 +70,7 @@ pub async fn signup(
     let email = Email::parse("email", input.email)?;
     let password = Password::parse("password", input.password)?;
     let workspace = parse_workspace_name("workspace", input.workspace)?;
-    if state
-        .store
-        .email_taken(email.as_str())
-        .await
-        .map_err(internal("checking sign-up email"))?
-    {
+    if state.store.email_taken(email.as_str()).await? {
         return Err(AppError::validation("email", EMAIL_TAKEN));
     }
     // Counted only for valid input, so a typo does not use up the hour's allowance.
@@ -101,7 +95,7 @@ pub async fn signup(
         Err(e) if is_unique_violation(&e) => {
             return Err(AppError::validation("email", EMAIL_TAKEN))
         }
-        Err(e) => return Err(internal("creating workspace")(e)),
+        Err(e) => return Err(e.into()),
     };
     start_session(state, user).await
 }
@@ -133,11 +127,7 @@ pub async fn login(
             retry_after_secs: wait,
         });
     }
-    let record = state
-        .store
-        .user_by_email(email.as_str())
-        .await
-        .map_err(internal("looking up account"))?;
+    let record = state.store.user_by_email(email.as_str()).await?;
     // An unknown account costs the same hashing time: timing does not reveal who has one.
     let stored_hash = record.as_ref().map(|r| r.password_hash.clone());
     let verified = state.passwords.verify(password, stored_hash).await?;
@@ -155,11 +145,7 @@ pub async fn login(
 /// Ends the session server-side, so the cookie is worthless even if it was copied.
 pub async fn logout(state: &AppState, session_token: &str) -> Result<(), AppError> {
     let hash = token_hash(session_token);
-    state
-        .store
-        .delete_session(&hash)
-        .await
-        .map_err(internal("deleting session"))?;
+    state.store.delete_session(&hash).await?;
     // Its open sockets close now, not at their next heartbeat.
     state.revocations.announce(Ended::Session(hash));
     Ok(())
@@ -169,20 +155,15 @@ pub async fn logout(state: &AppState, session_token: &str) -> Result<(), AppErro
 pub async fn start_session(state: &AppState, user: UserId) -> Result<Session, AppError> {
     let store = &state.store;
     // Housekeeping rides along with sign-ins rather than needing a timer.
-    store
-        .delete_expired_sessions()
-        .await
-        .map_err(internal("pruning sessions"))?;
+    store.delete_expired_sessions().await?;
     let token = random_token();
     let expires = now() + chrono::Duration::seconds(state.settings.session_ttl_secs);
     store
         .create_session(&token_hash(&token), user, expires)
-        .await
-        .map_err(internal("creating session"))?;
+        .await?;
     let record = store
         .session_user(&token_hash(&token))
-        .await
-        .map_err(internal("reading new session"))?
+        .await?
         .ok_or(AppError::Internal)?;
     Ok(Session {
         user: record.user.into(),
@@ -195,11 +176,7 @@ pub async fn start_session(state: &AppState, user: UserId) -> Result<Session, Ap
 pub async fn rename(state: &AppState, caller: &Caller, name: &str) -> Result<(), AppError> {
     caller.require_session()?;
     let name = parse_person_name("name", name)?;
-    state
-        .store
-        .rename_user(caller.user.id, &name)
-        .await
-        .map_err(internal("renaming user"))?;
+    state.store.rename_user(caller.user.id, &name).await?;
     state
         .presence
         .rename(caller.user.workspace_id, caller.user.id, &name);
@@ -227,11 +204,7 @@ pub async fn change_password(
         ));
     }
     let new = Password::parse("new_password", new)?;
-    let stored = state
-        .store
-        .password_hash(caller.user.id)
-        .await
-        .map_err(internal("reading password"))?;
+    let stored = state.store.password_hash(caller.user.id).await?;
     if !state.passwords.verify(current, stored).await? {
         return Err(AppError::validation(
             "current_password",
@@ -242,8 +215,7 @@ pub async fn change_password(
     let ended = state
         .store
         .set_password(caller.user.id, &hash, keep)
-        .await
-        .map_err(internal("changing password"))?;
+        .await?;
     for session in ended {
         state.revocations.announce(Ended::Session(session));
     }

@@ -1,7 +1,6 @@
 //! Personal API tokens: created and revoked by their owner in settings.
 use super::auth::Caller;
 use super::crypto::{random_token, token_hash};
-use super::http_error::internal;
 use super::revocations::Ended;
 use super::state::AppState;
 use crate::model::auth::{ApiScopes, ApiTokenInfo, CreatedApiToken};
@@ -25,28 +24,19 @@ pub async fn create(
     let info = state
         .store
         .create_api_token(caller.user.id, &name, &token_hash(&secret), scopes)
-        .await
-        .map_err(internal("creating API token"))?;
+        .await?;
     Ok(CreatedApiToken { info, secret })
 }
 
 pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<ApiTokenInfo>, AppError> {
     caller.require_session()?;
-    state
-        .store
-        .api_tokens(caller.user.id)
-        .await
-        .map_err(internal("listing API tokens"))
+    Ok(state.store.api_tokens(caller.user.id).await?)
 }
 
 /// Deletes the token and closes the sockets it opened.
 pub async fn revoke(state: &AppState, caller: &Caller, id: ApiTokenId) -> Result<(), AppError> {
     caller.require_session()?;
-    let revoked = state
-        .store
-        .revoke_api_token(caller.user.id, id)
-        .await
-        .map_err(internal("revoking API token"))?;
+    let revoked = state.store.revoke_api_token(caller.user.id, id).await?;
     if revoked {
         state.revocations.announce(Ended::Token(id));
         Ok(())

@@ -1,6 +1,5 @@
 //! Who is calling: a session cookie (browsers) or a personal API token (integrations).
 use super::crypto::token_hash;
-use super::http_error::internal;
 use super::state::AppState;
 use crate::model::auth::{ApiScopes, CurrentUser, Role};
 use crate::model::error::AppError;
@@ -83,8 +82,7 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
         let record = state
             .store
             .api_token_user(&token_hash(token))
-            .await
-            .map_err(internal("resolving API token"))?
+            .await?
             .ok_or(AppError::Unauthorized)?;
         return Ok(Caller {
             via: Via::Token {
@@ -96,8 +94,7 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
     }
     let token = session_token(headers).ok_or(AppError::Unauthorized)?;
     session_caller(state, token)
-        .await
-        .map_err(internal("resolving session"))?
+        .await?
         .ok_or(AppError::Unauthorized)
 }
 

@@ -15,7 +15,6 @@ pub mod twilio;
 pub mod webhook;
 pub mod worker;
 
-use super::http_error::internal;
 use super::state::AppState;
 use super::store::channels::normalise_phone;
 use super::store::connections::Connection;
@@ -39,11 +38,7 @@ pub async fn route(
     workspace: WorkspaceId,
     channel: Channel,
 ) -> Result<Option<Connection>, AppError> {
-    let connections = state
-        .store
-        .connections(workspace)
-        .await
-        .map_err(internal("reading channel connections"))?;
+    let connections = state.store.connections(workspace).await?;
     match route_among(&connections, channel) {
         Route::Via(connection) => Ok(Some(connection.clone())),
         Route::SandboxToCome => sandbox::connection(state, workspace, channel)
@@ -94,11 +89,7 @@ pub async fn unconnected(
     state: &AppState,
     workspace: WorkspaceId,
 ) -> Result<Vec<Channel>, AppError> {
-    let connections = state
-        .store
-        .connections(workspace)
-        .await
-        .map_err(internal("reading channel connections"))?;
+    let connections = state.store.connections(workspace).await?;
     Ok(PROVIDER_CHANNELS
         .into_iter()
         .filter(|c| matches!(route_among(&connections, *c), Route::NotConnected))

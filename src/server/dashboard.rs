@@ -3,7 +3,6 @@
 pub mod live;
 
 use super::auth::Caller;
-use super::http_error::internal;
 use super::state::AppState;
 use crate::model::activity::{Activity, ActivityPage, MeetingInput};
 use crate::model::analytics::Analytics;
@@ -17,11 +16,10 @@ pub async fn kpis(
     caller: &Caller,
     query: &DashboardQuery,
 ) -> Result<Kpis, AppError> {
-    state
+    Ok(state
         .store
         .kpis(caller.user.workspace_id, query, chrono::Utc::now())
-        .await
-        .map_err(internal("computing KPIs"))
+        .await?)
 }
 
 pub async fn analytics(
@@ -29,11 +27,10 @@ pub async fn analytics(
     caller: &Caller,
     query: &DashboardQuery,
 ) -> Result<Analytics, AppError> {
-    state
+    Ok(state
         .store
         .analytics(caller.user.workspace_id, query, chrono::Utc::now())
-        .await
-        .map_err(internal("computing analytics"))
+        .await?)
 }
 
 /// A page of the feed, newest first, older than entry `before`.
@@ -43,7 +40,7 @@ pub async fn activity(
     before: Option<i64>,
     lead: Option<crate::model::ids::LeadId>,
 ) -> Result<ActivityPage, AppError> {
-    state
+    Ok(state
         .store
         .activities(
             caller.user.workspace_id,
@@ -51,8 +48,7 @@ pub async fn activity(
             before,
             state.settings.activity_page_size,
         )
-        .await
-        .map_err(internal("reading the activity feed"))
+        .await?)
 }
 
 /// "Log meeting booked" on a lead of the caller's workspace.
@@ -68,17 +64,12 @@ pub async fn book_meeting(
     state
         .store
         .book_meeting(caller.user.workspace_id, caller.user.id, lead, at)
-        .await
-        .map_err(internal("booking meeting"))?
+        .await?
         .ok_or(AppError::NotFound)
 }
 
 pub async fn prefs(state: &AppState, caller: &Caller) -> Result<NotificationPrefs, AppError> {
-    state
-        .store
-        .notification_prefs(caller.user.id)
-        .await
-        .map_err(internal("reading notification preferences"))
+    Ok(state.store.notification_prefs(caller.user.id).await?)
 }
 
 pub async fn save_prefs(
@@ -89,7 +80,6 @@ pub async fn save_prefs(
     state
         .store
         .save_notification_prefs(caller.user.workspace_id, caller.user.id, prefs)
-        .await
-        .map_err(internal("saving notification preferences"))?;
+        .await?;
     Ok(*prefs)
 }

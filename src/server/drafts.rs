@@ -1,6 +1,5 @@
 //! Draft services: private to their user, scoped to a lead of the caller's workspace.
 use super::auth::Caller;
-use super::http_error::internal;
 use super::state::AppState;
 use crate::model::draft::{Draft, DraftInput, DraftSave};
 use crate::model::error::AppError;
@@ -12,11 +11,10 @@ pub async fn get(
     lead: LeadId,
 ) -> Result<Option<Draft>, AppError> {
     super::leads::get(state, caller, lead).await?;
-    state
+    Ok(state
         .store
         .draft(caller.user.workspace_id, caller.user.id, lead)
-        .await
-        .map_err(internal("reading draft"))
+        .await?)
 }
 
 pub async fn save(
@@ -27,18 +25,16 @@ pub async fn save(
 ) -> Result<DraftSave, AppError> {
     super::leads::get(state, caller, lead).await?;
     let fields = input.parse()?;
-    state
+    Ok(state
         .store
         .save_draft(caller.user.workspace_id, caller.user.id, lead, &fields)
-        .await
-        .map_err(internal("saving draft"))
+        .await?)
 }
 
 pub async fn delete(state: &AppState, caller: &Caller, lead: LeadId) -> Result<(), AppError> {
     super::leads::get(state, caller, lead).await?;
-    state
+    Ok(state
         .store
         .delete_draft(caller.user.workspace_id, caller.user.id, lead)
-        .await
-        .map_err(internal("deleting draft"))
+        .await?)
 }

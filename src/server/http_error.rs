@@ -33,10 +33,27 @@ impl IntoResponse for AppError {
     }
 }
 
-/// Logs a storage failure with its context and hands the caller only `Internal`.
-pub fn internal(context: &'static str) -> impl FnOnce(sqlx::Error) -> AppError {
-    move |err| {
-        tracing::error!(error = %err, "{context}");
+/// A storage failure is the server's problem, not the caller's: logged with the error and
+/// where it happened (the `?` that converted it: the standard library passes the caller's
+/// location through), and answered as `Internal` without details.
+impl From<sqlx::Error> for AppError {
+    #[track_caller]
+    fn from(err: sqlx::Error) -> AppError {
+        let at = std::panic::Location::caller();
+        tracing::error!(error = %err, %at, "storage failure");
         AppError::Internal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_storage_failure_reaches_the_caller_as_internal_without_details() {
+        let err: AppError = sqlx::Error::PoolTimedOut.into();
+        assert_eq!(err, AppError::Internal);
+        assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!err.to_string().contains("pool"), "{err}");
     }
 }

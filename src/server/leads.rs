@@ -1,6 +1,5 @@
 //! Lead services: every call is scoped to the caller's workspace; another workspace's lead is 404.
 use super::auth::Caller;
-use super::http_error::internal;
 use super::state::AppState;
 use super::store::leads::{LeadFilter, LeadWrite};
 use crate::model::channel::Channel;
@@ -34,11 +33,7 @@ pub async fn list(
         limit: MAX_LIST,
         ..LeadFilter::default()
     };
-    state
-        .store
-        .leads(caller.user.workspace_id, &filter)
-        .await
-        .map_err(internal("listing leads"))
+    Ok(state.store.leads(caller.user.workspace_id, &filter).await?)
 }
 
 /// How many other leads of a lead's company its sidebar lists.
@@ -59,11 +54,7 @@ pub async fn same_company(
         limit: SAME_COMPANY as i64 + 1,
         ..LeadFilter::default()
     };
-    let mut leads = state
-        .store
-        .leads(caller.user.workspace_id, &filter)
-        .await
-        .map_err(internal("listing a company's leads"))?;
+    let mut leads = state.store.leads(caller.user.workspace_id, &filter).await?;
     leads.retain(|l| l.id != id);
     leads.truncate(SAME_COMPANY);
     Ok(leads)
@@ -73,8 +64,7 @@ pub async fn get(state: &AppState, caller: &Caller, id: LeadId) -> Result<Lead, 
     state
         .store
         .lead(caller.user.workspace_id, id)
-        .await
-        .map_err(internal("reading lead"))?
+        .await?
         .ok_or(AppError::NotFound)
 }
 
@@ -84,11 +74,10 @@ pub async fn create(
     input: &LeadInput,
 ) -> Result<Lead, AppError> {
     let fields = checked_fields(state, caller, input).await?;
-    state
+    Ok(state
         .store
         .insert_lead(caller.user.workspace_id, caller.user.id, &fields)
-        .await
-        .map_err(internal("creating lead"))
+        .await?)
 }
 
 /// Deletes the lead with its conversation and everything recorded about it (owners only):
@@ -100,8 +89,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: LeadId) -> Result<(),
     let deleted = state
         .store
         .delete_lead(caller.user.workspace_id, id)
-        .await
-        .map_err(internal("deleting lead"))?;
+        .await?;
     if deleted {
         Ok(())
     } else {
@@ -141,8 +129,7 @@ async fn save(
             &fields,
             expected,
         )
-        .await
-        .map_err(internal("updating lead"))?;
+        .await?;
     match written {
         LeadWrite::Saved(lead) => Ok(lead),
         LeadWrite::Stale(lead) => Err(AppError::LeadChanged {
@@ -205,8 +192,7 @@ async fn checked_fields(
         let member = state
             .store
             .is_member(caller.user.workspace_id, owner)
-            .await
-            .map_err(internal("checking lead owner"))?;
+            .await?;
         if !member {
             return Err(AppError::validation(
                 "owner_id",
@@ -243,22 +229,16 @@ pub async fn inbox(
             state
                 .store
                 .inbox_rows(workspace, user, filter, None, limit)
-                .await
-                .map_err(internal("listing conversations"))?,
+                .await?,
             None,
         ),
         Some(fts) => {
-            let hits = state
-                .store
-                .search(workspace, fts, limit)
-                .await
-                .map_err(internal("searching"))?;
+            let hits = state.store.search(workspace, fts, limit).await?;
             let ids: Vec<LeadId> = hits.iter().map(|(l, _)| *l).collect();
             let mut rows = state
                 .store
                 .inbox_rows(workspace, user, filter, Some(&ids), limit)
-                .await
-                .map_err(internal("listing search results"))?;
+                .await?;
             // Best match first, as the search ranked them.
             rows.sort_by_key(|r| ids.iter().position(|l| *l == r.lead_id));
             (

@@ -1,7 +1,6 @@
 //! Settings → Email's mailbox (owner only): checking what the owner typed, sealing the
 //! password, saving, and (re)starting the watcher (`email::imap`).
 use super::auth::Caller;
-use super::http_error::internal;
 use super::state::AppState;
 use super::store::mailboxes::MailboxSettings;
 use crate::model::auth::Role;
@@ -28,11 +27,7 @@ pub async fn view(state: &AppState, caller: &Caller) -> Result<Option<MailboxVie
     if caller.user.role != Role::Owner {
         return Ok(None);
     }
-    let mailbox = state
-        .store
-        .mailbox(caller.user.workspace_id)
-        .await
-        .map_err(internal("reading the mailbox"))?;
+    let mailbox = state.store.mailbox(caller.user.workspace_id).await?;
     Ok(Some(match mailbox {
         None => MailboxView {
             port: 993,
@@ -141,8 +136,7 @@ pub async fn save(state: &AppState, caller: &Caller, form: Form) -> Result<Mailb
     let saved = state
         .store
         .save_mailbox(workspace, &settings, sealed.as_deref(), form.enabled)
-        .await
-        .map_err(internal("saving the mailbox"))?;
+        .await?;
     if !saved {
         return Err(AppError::validation(
             "password",
@@ -156,11 +150,7 @@ pub async fn save(state: &AppState, caller: &Caller, form: Form) -> Result<Mailb
 pub async fn remove(state: &AppState, caller: &Caller) -> Result<(), AppError> {
     owner_only(caller)?;
     let workspace = caller.user.workspace_id;
-    state
-        .store
-        .delete_mailbox(workspace)
-        .await
-        .map_err(internal("removing the mailbox"))?;
+    state.store.delete_mailbox(workspace).await?;
     super::email::imap::restart(state, workspace);
     Ok(())
 }

@@ -3,7 +3,6 @@ use super::auth::Caller;
 use super::channels;
 use super::email::compose::compose;
 use super::email::new_message_id;
-use super::http_error::internal;
 use super::state::AppState;
 use super::store::deliveries::NewDelivery;
 use super::store::emails::NewEmail;
@@ -31,8 +30,7 @@ pub async fn page(
     let (messages, has_more) = state
         .store
         .lead_messages(caller.user.workspace_id, lead, before, limit)
-        .await
-        .map_err(internal("reading messages"))?;
+        .await?;
     Ok(MessagePage { messages, has_more })
 }
 
@@ -45,15 +43,13 @@ pub async fn thread(
     let seq = state
         .store
         .event_window(caller.user.workspace_id)
-        .await
-        .map_err(internal("reading event head"))?
+        .await?
         .head;
     let page = page(state, caller, lead, None, None).await?;
     let draft = state
         .store
         .draft(caller.user.workspace_id, caller.user.id, lead)
-        .await
-        .map_err(internal("reading draft"))?;
+        .await?;
     let unconnected = channels::unconnected(state, caller.user.workspace_id).await?;
     let windows = channels::templates::windows(state, caller.user.workspace_id, lead).await?;
     let templates = channels::templates::list(state, caller).await?;
@@ -121,11 +117,7 @@ pub async fn record(
     // Outbound email is composed now (tracked links, pixel) and queued with the message.
     let composed = match (fields.direction, fields.channel, lead.email.as_deref()) {
         (Direction::Outbound, Channel::Email, Some(to)) => {
-            let tracking = state
-                .store
-                .email_tracking(workspace)
-                .await
-                .map_err(internal("reading tracking setting"))?;
+            let tracking = state.store.email_tracking(workspace).await?;
             let base = tracking.then_some(state.settings.public_url.as_str());
             Some((to, compose(&fields.body, base)))
         }
@@ -182,8 +174,7 @@ pub async fn record(
     let recorded = state
         .store
         .record_message(workspace, lead_id, author, &fields, outbound.as_ref())
-        .await
-        .map_err(internal("recording message"))?;
+        .await?;
     match recorded {
         Recorded::Created(message) => {
             match outbound {
@@ -210,8 +201,7 @@ pub async fn retry(
     let outcome = state
         .store
         .retry_email(caller.user.workspace_id, lead, message)
-        .await
-        .map_err(internal("retrying email"))?;
+        .await?;
     let outcome = match outcome {
         RetryOutcome::Queued(message) => {
             state.mail_wake.notify_one();
@@ -242,19 +232,17 @@ async fn retry_delivery(
     let Some(channel) = state
         .store
         .delivery_channel(workspace, lead, message)
-        .await
-        .map_err(internal("reading a delivery"))?
+        .await?
     else {
         return Ok(RetryOutcome::NotFound);
     };
     let connection = channels::route(state, workspace, channel)
         .await?
         .ok_or_else(|| channels::not_connected(channel))?;
-    state
+    Ok(state
         .store
         .retry_delivery(workspace, lead, message, connection.id)
-        .await
-        .map_err(internal("retrying a delivery"))
+        .await?)
 }
 
 /// The message's files exist in the workspace and its channel carries them (refused at
@@ -267,11 +255,7 @@ async fn check_attachments(
     if fields.attachments.is_empty() {
         return Ok(());
     }
-    let files = state
-        .store
-        .uploads(workspace, &fields.attachments)
-        .await
-        .map_err(internal("reading uploads"))?;
+    let files = state.store.uploads(workspace, &fields.attachments).await?;
     if files.len() != fields.attachments.len() {
         return Err(AppError::validation(
             "attachments",
@@ -296,8 +280,7 @@ async fn check_collision(
     let already = state
         .store
         .message_by_client_id(workspace, fields.client_id)
-        .await
-        .map_err(internal("reading message"))?;
+        .await?;
     if already.is_some() {
         return Ok(());
     }
@@ -308,8 +291,7 @@ async fn check_collision(
     let reply = state
         .store
         .teammate_reply_since(workspace, lead, caller.user.id, after)
-        .await
-        .map_err(internal("checking for a teammate's reply"))?;
+        .await?;
     match reply {
         Some((name, at)) => Err(AppError::Collision {
             message: format!(
@@ -333,7 +315,6 @@ pub async fn mark_read(
     state
         .store
         .mark_read(caller.user.workspace_id, caller.user.id, lead, mark)
-        .await
-        .map_err(internal("marking read"))?
+        .await?
         .ok_or(AppError::NotFound)
 }

@@ -1,7 +1,6 @@
 //! The built-in outbox: listing mail the workspace "sent" without a relay, and serving each
 //! HTML part as the recipient's mail client would show it.
 use super::auth::Caller;
-use super::http_error::internal;
 use super::state::AppState;
 use crate::model::error::AppError;
 use crate::model::ids::MessageId;
@@ -17,8 +16,7 @@ pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<OutboxEntry>,
     let rows = state
         .store
         .outbox(caller.user.workspace_id, LIST_LIMIT)
-        .await
-        .map_err(internal("reading outbox"))?;
+        .await?;
     Ok(rows
         .into_iter()
         .map(|r| OutboxEntry {
@@ -39,8 +37,7 @@ pub async fn team_mail(state: &AppState, caller: &Caller) -> Result<Vec<TeamMail
     let rows = state
         .store
         .account_emails(caller.user.workspace_id, LIST_LIMIT)
-        .await
-        .map_err(internal("reading team mail"))?;
+        .await?;
     let mut mails = Vec::with_capacity(rows.len());
     for row in rows {
         // Sealed with another key (the key file was replaced): listed, its text not readable.
@@ -68,8 +65,7 @@ async fn find(
     state
         .store
         .outbox_mail(caller.user.workspace_id, id)
-        .await
-        .map_err(internal("reading outbox mail"))?
+        .await?
         .ok_or(AppError::NotFound)
 }
 
@@ -105,8 +101,7 @@ pub async fn reply_as_lead(
     match state
         .store
         .receive_email(caller.user.workspace_id, &email)
-        .await
-        .map_err(internal("storing the lead's reply"))?
+        .await?
     {
         Received::Stored { message, .. } => Ok(*message),
         Received::Duplicate { .. } => Err(AppError::conflict("That reply was already received.")),
@@ -167,8 +162,7 @@ pub async fn html(
     let mail = state
         .store
         .outbox_mail(caller.user.workspace_id, id)
-        .await
-        .map_err(internal("reading outbox mail"))?
+        .await?
         .ok_or(AppError::NotFound)?;
     // The lead's view: their mail client loads remote images (the tracking pixel among them).
     Ok(email_html(

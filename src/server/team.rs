@@ -3,7 +3,6 @@ use super::accounts::{admit_public_request, start_session, Session, EMAIL_TAKEN}
 use super::auth::Caller;
 use super::crypto::{random_token, token_hash};
 use super::email::invite_mail::{self, InviteMail};
-use super::http_error::internal;
 use super::revocations::Ended;
 use super::state::AppState;
 use super::store::{invites::AcceptError, now, users::RoleChange, workspaces::NewUser};
@@ -15,22 +14,17 @@ use crate::model::error::AppError;
 use crate::model::ids::{InviteId, UserId};
 
 pub async fn members(state: &AppState, caller: &Caller) -> Result<Vec<TeamMember>, AppError> {
-    state
-        .store
-        .team_members(caller.user.workspace_id)
-        .await
-        .map_err(internal("listing team"))
+    Ok(state.store.team_members(caller.user.workspace_id).await?)
 }
 
 pub async fn pending_invites(
     state: &AppState,
     caller: &Caller,
 ) -> Result<Vec<PendingInvite>, AppError> {
-    state
+    Ok(state
         .store
         .pending_invites(caller.user.workspace_id)
-        .await
-        .map_err(internal("listing invites"))
+        .await?)
 }
 
 /// Creates an invite link for `email`, and (`send_email`) emails it to them. The link is
@@ -42,12 +36,7 @@ pub async fn invite(
     send_email: bool,
 ) -> Result<CreatedInvite, AppError> {
     let email = Email::parse("email", email)?;
-    if state
-        .store
-        .email_taken(email.as_str())
-        .await
-        .map_err(internal("checking invite email"))?
-    {
+    if state.store.email_taken(email.as_str()).await? {
         return Err(AppError::validation(
             "email",
             "Someone with this email already has a Leadwire account.",
@@ -64,8 +53,7 @@ pub async fn invite(
             &token_hash(&token),
             expires,
         )
-        .await
-        .map_err(internal("creating invite"))?;
+        .await?;
     let link = format!("{}/invite/{token}", state.settings.public_url);
     let (emailed, email_error) = if send_email {
         let mail = InviteMail {
@@ -102,8 +90,7 @@ pub async fn revoke_invite(
     let revoked = state
         .store
         .revoke_invite(caller.user.workspace_id, id)
-        .await
-        .map_err(internal("revoking invite"))?;
+        .await?;
     if revoked {
         Ok(())
     } else {
@@ -116,8 +103,7 @@ pub async fn invite_details(state: &AppState, token: &str) -> Result<InviteDetai
     let invite = state
         .store
         .open_invite(&token_hash(token))
-        .await
-        .map_err(internal("reading invite"))?
+        .await?
         .ok_or(AppError::NotFound)?;
     Ok(InviteDetails {
         email: invite.email,
@@ -140,8 +126,7 @@ pub async fn accept_invite(
     let invite = state
         .store
         .open_invite(&token_hash(token))
-        .await
-        .map_err(internal("reading invite"))?
+        .await?
         .ok_or(AppError::NotFound)?;
     let hash = state.passwords.hash(password.expose()).await?;
     let user = NewUser {
@@ -153,7 +138,7 @@ pub async fn accept_invite(
         Ok(user) => start_session(state, user).await,
         Err(AcceptError::Gone) => Err(AppError::NotFound),
         Err(AcceptError::EmailTaken) => Err(AppError::validation("name", EMAIL_TAKEN)),
-        Err(AcceptError::Db(e)) => Err(internal("accepting invite")(e)),
+        Err(AcceptError::Db(e)) => Err(e.into()),
     }
 }
 
@@ -171,8 +156,7 @@ pub async fn set_role(
     match state
         .store
         .set_role(caller.user.workspace_id, user, role)
-        .await
-        .map_err(internal("changing role"))?
+        .await?
     {
         RoleChange::Changed => Ok(()),
         RoleChange::NotMember => Err(AppError::NotFound),
@@ -199,8 +183,7 @@ pub async fn remove_member(state: &AppState, caller: &Caller, user: &str) -> Res
     let removed = state
         .store
         .remove_member(caller.user.workspace_id, user)
-        .await
-        .map_err(internal("removing teammate"))?
+        .await?
         .ok_or(AppError::NotFound)?;
     for session in removed.sessions {
         state.revocations.announce(Ended::Session(session));

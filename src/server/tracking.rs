@@ -156,11 +156,7 @@ pub async fn enabled(
     state: &AppState,
     caller: &super::auth::Caller,
 ) -> Result<bool, crate::model::error::AppError> {
-    state
-        .store
-        .email_tracking(caller.user.workspace_id)
-        .await
-        .map_err(super::http_error::internal("reading tracking setting"))
+    Ok(state.store.email_tracking(caller.user.workspace_id).await?)
 }
 
 /// Switches tracking for the caller's workspace; owners only.
@@ -173,7 +169,6 @@ pub async fn set_enabled(
     state
         .store
         .set_email_tracking(caller.user.workspace_id, on)
-        .await
-        .map_err(super::http_error::internal("saving tracking setting"))?;
+        .await?;
     Ok(on)
 }

@@ -3,7 +3,6 @@
 //! `GET /media/{token}` serves a sent file to the provider that fetches it (Twilio's
 //! `MediaUrl`, the Graph API's `link`), by the 128-bit token only that message's delivery knows.
 use super::auth::Caller;
-use super::http_error::internal;
 use super::origin::check_origin;
 use super::read_body::read_then_run;
 use super::state::AppState;
@@ -75,8 +74,7 @@ async fn upload(
             &body,
             PENDING_QUOTA as i64,
         )
-        .await
-        .map_err(internal("storing an upload"))?
+        .await?
         .ok_or_else(|| {
             AppError::validation(
                 "file",

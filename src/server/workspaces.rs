@@ -1,6 +1,5 @@
 //! The workspace as a whole: its currency, and deleting it with everything in it (owners).
 use super::auth::Caller;
-use super::http_error::internal;
 use super::revocations::Ended;
 use super::state::AppState;
 use crate::model::error::AppError;
@@ -12,11 +11,10 @@ pub async fn set_currency(state: &AppState, caller: &Caller, raw: &str) -> Resul
     caller.require_session()?;
     caller.require_owner("the currency")?;
     let currency = parse_currency("currency", raw)?;
-    state
+    Ok(state
         .store
         .set_currency(caller.user.workspace_id, currency)
-        .await
-        .map_err(internal("setting the currency"))
+        .await?)
 }
 
 /// Deletes the caller's workspace when `confirm` is its name (typed, so a stray click cannot).
@@ -33,11 +31,7 @@ pub async fn delete(state: &AppState, caller: &Caller, confirm: &str) -> Result<
         ));
     }
     let workspace = caller.user.workspace_id;
-    let deleted = state
-        .store
-        .delete_workspace(workspace)
-        .await
-        .map_err(internal("deleting workspace"))?;
+    let deleted = state.store.delete_workspace(workspace).await?;
     if !deleted {
         return Err(AppError::NotFound);
     }

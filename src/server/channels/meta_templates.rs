@@ -8,7 +8,6 @@ use crate::model::channel::Channel;
 use crate::model::error::AppError;
 use crate::model::template::{parse_template, TemplateImport};
 use crate::server::auth::Caller;
-use crate::server::http_error::internal;
 use crate::server::state::AppState;
 use serde_json::Value;
 
@@ -32,8 +31,7 @@ pub async fn import(
     let connection = state
         .store
         .connections(workspace)
-        .await
-        .map_err(internal("reading channel connections"))?
+        .await?
         .into_iter()
         .find(|c| c.channel == Channel::Whatsapp.as_str() && c.provider == "meta")
         .ok_or_else(|| {
@@ -74,8 +72,7 @@ pub async fn import(
                     state
                         .store
                         .import_template(workspace, &name, &language, &body)
-                        .await
-                        .map_err(internal("saving an imported template"))?;
+                        .await?;
                     outcome.imported.push(format!("{name} ({language})"));
                 }
                 Err(why) => outcome.skipped.push(why),

@@ -9,7 +9,6 @@ use super::media;
 use super::meta::{self, Item, SIGNATURE_HEADER};
 use crate::model::channel::Channel;
 use crate::model::error::AppError;
-use crate::server::http_error::internal;
 use crate::server::state::AppState;
 use crate::server::store::channels::Incoming;
 use crate::server::store::connections::Connection;
@@ -35,8 +34,7 @@ async fn meta_connection(state: &AppState, key: &str) -> Result<Connection, AppE
     state
         .store
         .connection_by_key(key)
-        .await
-        .map_err(internal("reading a channel connection"))?
+        .await?
         .filter(|c| c.provider == "meta")
         .ok_or(AppError::NotFound)
 }
@@ -146,8 +144,7 @@ async fn take(
                 state
                     .store
                     .delivery_report(&connection, &id, None, &report)
-                    .await
-                    .map_err(internal("recording a delivery report"))?;
+                    .await?;
             }
         }
     }

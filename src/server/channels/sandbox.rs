@@ -11,7 +11,6 @@ use crate::model::ids::{MessageId, WorkspaceId};
 use crate::model::message::Message;
 use crate::server::auth::Caller;
 use crate::server::crypto::random_hex;
-use crate::server::http_error::internal;
 use crate::server::state::AppState;
 use crate::server::store::connections::{Connection, ConnectionInput};
 use axum::body::Bytes;
@@ -30,7 +29,7 @@ pub async fn connection(
         Channel::Instagram => "leadwire_sandbox",
         _ => "+15005550006",
     };
-    state
+    Ok(state
         .store
         .ensure_sandbox(
             workspace,
@@ -47,8 +46,7 @@ pub async fn connection(
             },
             &random_hex(16),
         )
-        .await
-        .map_err(internal("making the channel sandbox"))
+        .await?)
 }
 
 /// A message the sandbox holds, as its page shows it.
@@ -63,8 +61,7 @@ pub async fn held(state: &AppState, caller: &Caller) -> Result<Vec<Held>, AppErr
     let rows = state
         .store
         .sandbox_messages(caller.user.workspace_id, 200)
-        .await
-        .map_err(internal("reading the sandbox"))?;
+        .await?;
     Ok(rows
         .into_iter()
         .map(|(message, lead_name, to)| Held {
@@ -143,8 +140,7 @@ async fn find(
     state
         .store
         .sandbox_delivery(caller.user.workspace_id, message)
-        .await
-        .map_err(internal("reading a sandbox message"))?
+        .await?
         .ok_or(AppError::NotFound)
 }
 

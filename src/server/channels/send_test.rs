@@ -8,7 +8,6 @@ use crate::api::channels::TestOutcome;
 use crate::model::channel::Channel;
 use crate::model::error::AppError;
 use crate::server::auth::Caller;
-use crate::server::http_error::internal;
 use crate::server::state::AppState;
 use std::time::Duration;
 
@@ -26,8 +25,7 @@ pub async fn send_test(
     let connection = state
         .store
         .connections(caller.user.workspace_id)
-        .await
-        .map_err(internal("reading channel connections"))?
+        .await?
         .into_iter()
         .find(|c| c.channel == channel.as_str() && c.provider == provider && provider != "sandbox")
         .ok_or(AppError::NotFound)?;

@@ -5,7 +5,6 @@ use crate::model::channel::Channel;
 use crate::model::channel_settings::{ChannelView, MetaView, TwilioView};
 use crate::model::error::AppError;
 use crate::server::auth::Caller;
-use crate::server::http_error::internal;
 use crate::server::state::AppState;
 use crate::server::store::connections::ConnectionInput;
 
@@ -30,11 +29,7 @@ pub async fn view(state: &AppState, caller: &Caller) -> Result<Option<Vec<Channe
 }
 
 async fn all(state: &AppState, caller: &Caller) -> Result<Vec<ChannelView>, AppError> {
-    let connections = state
-        .store
-        .connections(caller.user.workspace_id)
-        .await
-        .map_err(internal("reading channel connections"))?;
+    let connections = state.store.connections(caller.user.workspace_id).await?;
     Ok(super::PROVIDER_CHANNELS
         .iter()
         .map(|&channel| {
@@ -135,8 +130,7 @@ pub async fn save_twilio(
             },
             &crate::server::crypto::random_hex(16),
         )
-        .await
-        .map_err(internal("saving a Twilio connection"))?;
+        .await?;
     if saved.is_none() {
         return Err(AppError::validation("auth_token", "Enter the Auth Token."));
     }
@@ -196,8 +190,7 @@ pub async fn save_meta(
     let stored = state
         .store
         .connections(caller.user.workspace_id)
-        .await
-        .map_err(internal("reading channel connections"))?
+        .await?
         .into_iter()
         .find(|c| c.provider == "meta" && c.channel == channel.as_str() && c.account_id == account);
     if token.is_empty() && stored.is_none() {
@@ -232,8 +225,7 @@ pub async fn save_meta(
             },
             &crate::server::crypto::random_hex(16),
         )
-        .await
-        .map_err(internal("saving a Meta connection"))?
+        .await?
         .ok_or_else(|| AppError::validation("access_token", "Enter the access token."))?;
     state.delivery_wake.notify_one();
     all(state, caller).await
@@ -273,8 +265,7 @@ pub async fn set_sandbox(
     state
         .store
         .enable_connection(caller.user.workspace_id, sandbox.id, on)
-        .await
-        .map_err(internal("switching the sandbox"))?;
+        .await?;
     all(state, caller).await
 }
 

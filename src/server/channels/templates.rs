@@ -10,15 +10,10 @@ use crate::model::template::{
     window_closed, window_until, Template, TemplateUse,
 };
 use crate::server::auth::Caller;
-use crate::server::http_error::internal;
 use crate::server::state::AppState;
 
 pub async fn list(state: &AppState, caller: &Caller) -> Result<Vec<Template>, AppError> {
-    state
-        .store
-        .templates(caller.user.workspace_id)
-        .await
-        .map_err(internal("reading templates"))
+    Ok(state.store.templates(caller.user.workspace_id).await?)
 }
 
 pub async fn save(
@@ -41,8 +36,7 @@ pub async fn save(
             &body,
             content_sid.as_deref(),
         )
-        .await
-        .map_err(internal("saving a template"))?;
+        .await?;
     list(state, caller).await
 }
 
@@ -56,8 +50,7 @@ pub async fn delete(
     let removed = state
         .store
         .delete_template(caller.user.workspace_id, id)
-        .await
-        .map_err(internal("deleting a template"))?;
+        .await?;
     if !removed {
         return Err(AppError::NotFound);
     }
@@ -71,11 +64,7 @@ pub async fn windows(
     workspace: WorkspaceId,
     lead: LeadId,
 ) -> Result<Vec<ChannelWindow>, AppError> {
-    let last = state
-        .store
-        .last_inbound_by_channel(workspace, lead)
-        .await
-        .map_err(internal("reading the lead's last messages"))?;
+    let last = state.store.last_inbound_by_channel(workspace, lead).await?;
     Ok([Channel::Whatsapp, Channel::Instagram]
         .into_iter()
         .map(|channel| ChannelWindow {
@@ -125,8 +114,7 @@ pub async fn check_send(
     let found = state
         .store
         .template(workspace, chosen.name.trim(), chosen.language.trim())
-        .await
-        .map_err(internal("reading a template"))?
+        .await?
         .ok_or_else(|| {
             AppError::validation(
                 "template",

@@ -9,7 +9,6 @@ use super::twilio::{self, SIGNATURE_HEADER};
 use crate::model::channel::Channel;
 use crate::model::error::AppError;
 use crate::model::ids::MessageId;
-use crate::server::http_error::internal;
 use crate::server::state::AppState;
 use crate::server::store::channels::{Arrived, Incoming};
 use crate::server::store::connections::Connection;
@@ -73,8 +72,7 @@ pub(super) async fn store_received(
     let arrived = state
         .store
         .receive_channel_message(connection, incoming)
-        .await
-        .map_err(internal("storing a received channel message"))?;
+        .await?;
     if let Arrived::Stored(message) = &arrived {
         tracing::info!(message = %message.id, channel = incoming.channel.as_str(), "channel message received");
     }
@@ -103,8 +101,7 @@ pub async fn take(
     let connection = state
         .store
         .connection_by_key(key)
-        .await
-        .map_err(internal("reading a channel connection"))?
+        .await?
         // A Meta connection's key is unknown here: its webhooks have their own path and scheme.
         .filter(|c| c.provider != "meta")
         .ok_or(AppError::NotFound)?;
@@ -141,8 +138,7 @@ pub async fn take(
         state
             .store
             .delivery_report(&connection, sid, ours, &report)
-            .await
-            .map_err(internal("recording a delivery report"))?;
+            .await?;
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
     let from = required("From")?;

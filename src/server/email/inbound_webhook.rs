@@ -9,7 +9,6 @@
 use super::inbound::parse;
 use crate::model::error::AppError;
 use crate::model::ids::WorkspaceId;
-use crate::server::http_error::internal;
 use crate::server::state::AppState;
 use crate::server::store::inbound_emails::Received;
 use axum::body::Body;
@@ -33,11 +32,7 @@ pub async fn endpoint(
     state: &AppState,
     workspace: WorkspaceId,
 ) -> Result<(String, String), AppError> {
-    let (key, secret) = state
-        .store
-        .inbound_email_key(workspace)
-        .await
-        .map_err(internal("reading inbound email key"))?;
+    let (key, secret) = state.store.inbound_email_key(workspace).await?;
     Ok((
         format!("{}/webhooks/email/{key}", state.settings.public_url),
         secret,
@@ -68,8 +63,7 @@ async fn take(
     let (workspace, secret) = state
         .store
         .inbound_key_owner(key)
-        .await
-        .map_err(internal("reading inbound email key"))?
+        .await?
         .ok_or(AppError::NotFound)?;
     let limit = state.settings.mail.inbound_max_bytes;
     let raw = axum::body::to_bytes(body, limit)
@@ -85,19 +79,14 @@ async fn take(
         let failed = state
             .store
             .email_bounced(workspace, &bounce.original, &bounce.reason)
-            .await
-            .map_err(internal("recording a bounce"))?;
+            .await?;
         return Ok((
             StatusCode::OK,
             Json(json!({"bounce": true, "message": failed})),
         )
             .into_response());
     }
-    let received = state
-        .store
-        .receive_email(workspace, &email)
-        .await
-        .map_err(internal("storing inbound email"))?;
+    let received = state.store.receive_email(workspace, &email).await?;
     Ok(match received {
         Received::Stored {
             message,

@@ -7,7 +7,6 @@ use crate::model::error::AppError;
 use crate::model::ids::MessageId;
 use crate::model::message::is_inline_image;
 use crate::server::auth::Caller;
-use crate::server::http_error::internal;
 use crate::server::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue};
@@ -31,8 +30,7 @@ pub async fn attachment(
     let file = state
         .store
         .inbound_attachment(caller.user.workspace_id, id)
-        .await
-        .map_err(internal("reading an attachment"))?
+        .await?
         .ok_or(AppError::NotFound)?;
     let inline = is_inline_image(&file.content_type);
     let content_type = if inline {
@@ -76,8 +74,7 @@ pub async fn html(
     let (mut html, embedded) = state
         .store
         .inbound_html(caller.user.workspace_id, id)
-        .await
-        .map_err(internal("reading a received email's HTML"))?
+        .await?
         .ok_or(AppError::NotFound)?;
     // Embedded pictures (`cid:…`) go inline as `data:` URLs: the sandboxed frame has no origin
     // of ours to fetch them with (nor our session cookie).
