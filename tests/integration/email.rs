@@ -5,7 +5,7 @@ use leadwire::model::error::AppError;
 use leadwire::server::settings::{SmtpRelay, SmtpSecurity};
 use serde_json::{json, Value};
 
-fn relay(port: u16) -> SmtpRelay {
+pub(crate) fn relay(port: u16) -> SmtpRelay {
     SmtpRelay {
         host: "127.0.0.1".into(),
         port,
@@ -15,11 +15,15 @@ fn relay(port: u16) -> SmtpRelay {
     }
 }
 
-fn email(subject: &str, body: &str) -> Value {
+pub(crate) fn email(subject: &str, body: &str) -> Value {
     json!({"channel": "email", "subject": subject, "body": body, "client_id": uuid::Uuid::new_v4().to_string()})
 }
 
-async fn lead_with_email(server: &TestServer, client: &reqwest::Client, address: &str) -> String {
+pub(crate) async fn lead_with_email(
+    server: &TestServer,
+    client: &reqwest::Client,
+    address: &str,
+) -> String {
     let lead = server
         .create_lead(client, json!({"name": "Maya Patel", "email": address}))
         .await;

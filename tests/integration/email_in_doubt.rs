@@ -2,31 +2,9 @@
 //! server died waiting for the relay's answer — is in doubt. An SMTP relay cannot be asked
 //! whether it took a message, so such an email is not sent again but shown failed, with why;
 //! failures before the data left (and refusals the relay answered) are retried as before.
+use crate::email::{email, lead_with_email, relay};
 use crate::support::{ServerProcess, SmtpSink, TestServer};
-use leadwire::server::settings::{SmtpRelay, SmtpSecurity};
 use serde_json::{json, Value};
-use std::time::Duration;
-
-fn relay(port: u16) -> SmtpRelay {
-    SmtpRelay {
-        host: "127.0.0.1".into(),
-        port,
-        security: SmtpSecurity::None,
-        username: None,
-        password: None,
-    }
-}
-
-fn email(subject: &str, body: &str) -> Value {
-    json!({"channel": "email", "subject": subject, "body": body, "client_id": uuid::Uuid::new_v4().to_string()})
-}
-
-async fn lead_with_email(server: &TestServer, client: &reqwest::Client, address: &str) -> String {
-    let lead = server
-        .create_lead(client, json!({"name": "Maya Patel", "email": address}))
-        .await;
-    lead["id"].as_str().unwrap().to_string()
-}
 
 /// A lead with an email address, created through the API of a server process.
 async fn lead_over_http(client: &reqwest::Client, url: &str, address: &str) -> String {
@@ -150,11 +128,7 @@ async fn kill_9_while_the_relay_holds_the_email_then_restart_does_not_send_it_tw
     assert_eq!(res.status(), 201);
     // The relay has the data; the worker is waiting for its answer when the server dies.
     assert_eq!(sink.next_mail().await["stalled"], true);
-    std::process::Command::new("kill")
-        .args(["-9", &server.pid().to_string()])
-        .status()
-        .expect("kill -9");
-    server.wait_dead().await;
+    server.kill_9().await;
 
     // The lease would run out in ten minutes: the test moves it to now.
     let pool = sqlx::SqlitePool::connect(&server.database_url)
@@ -166,26 +140,7 @@ async fn kill_9_while_the_relay_holds_the_email_then_restart_does_not_send_it_tw
         .await
         .unwrap();
     let restarted = ServerProcess::start(&dir, &env).await;
-    let settled = async {
-        loop {
-            let thread: Value = client
-                .get(restarted.url(&format!("/api/messages/{lead}")))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            let first = thread["messages"][0].clone();
-            if first["status"] != "queued" {
-                return first;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    };
-    let settled = tokio::time::timeout(Duration::from_secs(20), settled)
-        .await
-        .expect("the restarted server settled the email");
+    let settled = restarted.first_message_settled(&client, &lead).await;
     assert_eq!(settled["status"], "failed", "{settled}");
     let reason = settled["status_reason"].as_str().unwrap();
     assert!(reason.contains("may or may not have arrived"), "{reason}");

@@ -1,18 +1,8 @@
 //! Invites sent by email: through the relay like every other email (a real SMTP exchange), or
 //! kept sealed in the outbox without one; a refused address still leaves the link to copy.
+use crate::email::relay;
 use crate::support::{SmtpSink, TestServer};
-use leadwire::server::settings::{SmtpRelay, SmtpSecurity};
 use serde_json::{json, Value};
-
-fn relay(port: u16) -> SmtpRelay {
-    SmtpRelay {
-        host: "127.0.0.1".into(),
-        port,
-        security: SmtpSecurity::None,
-        username: None,
-        password: None,
-    }
-}
 
 async fn invite(server: &TestServer, client: &reqwest::Client, email: &str, send: bool) -> Value {
     let mut form = vec![("email", email)];

@@ -7,7 +7,6 @@ use crate::fake_meta::FakeMeta;
 use crate::fake_twilio::{Answer, FakeTwilio, ACCOUNT_SID, AUTH_TOKEN};
 use crate::support::{message, ServerProcess};
 use serde_json::{json, Value};
-use std::time::Duration;
 
 #[tokio::test]
 async fn an_answer_that_never_came_is_found_at_twilio_and_the_lead_gets_the_message_once() {
@@ -146,11 +145,7 @@ async fn kill_9_while_twilio_holds_the_message_then_restart_sends_it_once() {
     assert_eq!(res.status(), 201);
     // Twilio has it; the worker is waiting for the answer when the server dies.
     let sid = twilio.next_request().await.sid.expect("taken");
-    std::process::Command::new("kill")
-        .args(["-9", &server.pid().to_string()])
-        .status()
-        .expect("kill -9");
-    server.wait_dead().await;
+    server.kill_9().await;
 
     // The lease would run out in five minutes: the test moves it to now.
     let pool = sqlx::SqlitePool::connect(&server.database_url)
@@ -162,27 +157,8 @@ async fn kill_9_while_twilio_holds_the_message_then_restart_sends_it_once() {
         .await
         .unwrap();
     let restarted = ServerProcess::start(&dir, &env).await;
-    let status = async {
-        loop {
-            let thread: Value = client
-                .get(restarted.url(&format!("/api/messages/{lead}")))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            let status = thread["messages"][0]["status"].as_str().map(str::to_string);
-            if status.as_deref() != Some("queued") {
-                return status;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    };
-    let status = tokio::time::timeout(Duration::from_secs(20), status)
-        .await
-        .expect("the restarted server settled the message");
-    assert_eq!(status.as_deref(), Some("sent"));
+    let settled = restarted.first_message_settled(&client, &lead).await;
+    assert_eq!(settled["status"], "sent");
     let recorded: Option<String> = sqlx::query_scalar("SELECT provider_message_id FROM deliveries")
         .fetch_one(&pool)
         .await

@@ -552,4 +552,38 @@ impl ServerProcess {
             .expect("the server did not die within 30 s")
             .expect("wait for the server")
     }
+
+    /// SIGKILL: the server gets no chance to finish anything. Returns once it is gone.
+    pub async fn kill_9(&self) {
+        std::process::Command::new("kill")
+            .args(["-9", &self.pid().to_string()])
+            .status()
+            .expect("kill -9");
+        self.wait_dead().await;
+    }
+
+    /// The first message of `lead`'s thread once it has left `queued` (polled through the API
+    /// every 50 ms, for at most 20 s).
+    pub async fn first_message_settled(&self, client: &Client, lead: &str) -> Value {
+        let settled = async {
+            loop {
+                let thread: Value = client
+                    .get(self.url(&format!("/api/messages/{lead}")))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                let first = thread["messages"][0].clone();
+                if first["status"] != "queued" {
+                    return first;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(20), settled)
+            .await
+            .expect("the message left the queue within 20 s")
+    }
 }
