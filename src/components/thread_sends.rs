@@ -118,11 +118,12 @@ impl SendQueue {
 
 /// Adds `message` unless the thread has it already (in any state).
 fn insert_if_absent(messages: RwSignal<Vec<Message>>, message: Message) {
-    messages.update(|list| {
-        if !list.iter().any(|m| m.id == message.id) {
+    // Checked untracked first: a message the thread has already must not wake its views.
+    if !messages.with_untracked(|list| list.iter().any(|m| m.id == message.id)) {
+        messages.update(|list| {
             upsert(list, message);
-        }
-    });
+        });
+    }
 }
 
 thread_local! {

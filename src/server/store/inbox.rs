@@ -23,14 +23,15 @@ impl Store {
         only: Option<&[LeadId]>,
         limit: i64,
     ) -> Result<Vec<LatestMessage>, sqlx::Error> {
+        // The reader's watermark is joined once per lead, not looked up per message.
+        let unread = super::reads::unread("m2", "r.read_until");
         let mut sql = format!(
             "SELECT * FROM (SELECT l.id AS lead_id, l.name AS lead_name, l.company, l.stage, \
              u.name AS owner_name, COALESCE(m.direction, 'inbound') AS direction, \
              COALESCE(m.channel, 'chat') AS channel, m.subject, \
              COALESCE(substr(m.body, 1, {PREVIEW_SOURCE_CHARS}), '') AS body, \
              COALESCE(m.created_at, l.created_at) AS created_at, \
-             (SELECT COUNT(*) FROM messages m2 WHERE m2.lead_id = l.id AND m2.direction = 'inbound' \
-              AND m2.created_at > COALESCE(r.read_until, '')) AS unread \
+             (SELECT COUNT(*) FROM messages m2 WHERE m2.lead_id = l.id AND {unread}) AS unread \
              FROM leads l LEFT JOIN messages m ON m.id = l.last_message_id \
              LEFT JOIN users u ON u.id = l.owner_id \
              LEFT JOIN lead_reads r ON r.lead_id = l.id AND r.user_id = ? \

@@ -100,7 +100,11 @@ async fn unread_in(
     lead: LeadId,
 ) -> Result<i64, sqlx::Error> {
     let (n,): (i64,) = sqlx::query_as(&format!(
-        "SELECT COUNT(*) FROM messages m WHERE m.lead_id = ? AND {UNREAD_CONDITION}"
+        "SELECT COUNT(*) FROM messages m WHERE m.lead_id = ? AND {}",
+        unread(
+            "m",
+            "(SELECT read_until FROM lead_reads r WHERE r.lead_id = m.lead_id AND r.user_id = ?)"
+        )
     ))
     .bind(lead)
     .bind(user)
@@ -109,6 +113,9 @@ async fn unread_in(
     Ok(n)
 }
 
-/// Inbound messages of `m.lead_id` after the user's (the bound parameter) watermark.
-const UNREAD_CONDITION: &str = "m.direction = 'inbound' AND m.created_at > \
-     COALESCE((SELECT read_until FROM lead_reads r WHERE r.lead_id = m.lead_id AND r.user_id = ?), '')";
+/// What unread means, for every query that counts it: message `message` (a table alias) is
+/// inbound and newer than the reader's watermark `read_until` (an SQL expression; NULL when the
+/// reader never read the lead: then every inbound message is unread).
+pub(super) fn unread(message: &str, read_until: &str) -> String {
+    format!("{message}.direction = 'inbound' AND {message}.created_at > COALESCE({read_until}, '')")
+}
