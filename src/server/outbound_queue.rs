@@ -1,10 +1,14 @@
-//! The one loop every outbound queue runs — email, and SMS, WhatsApp and Instagram: take the
-//! next due item under a lease (a server killed mid-send tries it again once the lease runs
-//! out), hand it over, record the outcome; with nothing due, sleep until a send rings the
-//! queue's bell or the next retry falls due. What "hand over" means is each queue's own
-//! (`email::worker`, `channels::worker`); when to retry is `retry::after_failure`, shared too.
+//! The loop that drives the one outbound queue (`store::outbound`, a row per outbound message
+//! of every channel). Two workers take their own rows — email (the SMTP relay or the outbox) and
+//! the providers (SMS, WhatsApp and Instagram, or the sandbox), so a slow relay never holds a
+//! text message back — and each runs this loop: take the next due item under a lease (a server
+//! killed mid-send tries it again once the lease runs out), hand it over, record the outcome;
+//! with nothing due, sleep until a send rings the worker's bell or the next retry falls due.
+//! What "hand over" means is each worker's own (`email::worker`, `channels::worker`); when to
+//! retry is `retry::after_failure`, shared too.
 use super::state::AppState;
 use super::store::now;
+use super::store::outbound::Worker;
 use chrono::{DateTime, Duration, Utc};
 use std::future::Future;
 use std::sync::Arc;
@@ -19,6 +23,8 @@ pub trait Queue: Send + Sync + 'static {
     const NAME: &'static str;
     /// How long a claimed item is leased to this worker.
     const LEASE_MINUTES: i64;
+    /// Whose rows of the queue it takes.
+    const WORKER: Worker;
 
     /// Claims the next due item, leased until `lease_until`.
     fn claim(
@@ -26,12 +32,6 @@ pub trait Queue: Send + Sync + 'static {
         state: &AppState,
         lease_until: DateTime<Utc>,
     ) -> impl Future<Output = Result<Option<Self::Job>, sqlx::Error>> + Send;
-
-    /// When the next item falls due, if any is waiting.
-    fn next_due(
-        &self,
-        state: &AppState,
-    ) -> impl Future<Output = Result<Option<DateTime<Utc>>, sqlx::Error>> + Send;
 
     /// The bell a new send rings.
     fn bell(state: &AppState) -> Arc<Notify>;
@@ -48,7 +48,7 @@ pub async fn run<Q: Queue>(state: AppState, queue: Q) {
             .await
         {
             Ok(Some(job)) => queue.deliver(&state, job).await,
-            Ok(None) => idle(&state, &queue).await,
+            Ok(None) => idle::<Q>(&state).await,
             Err(e) => {
                 tracing::error!(error = %e, queue = Q::NAME, "outbound queue unreadable; retrying in a second");
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
@@ -58,8 +58,8 @@ pub async fn run<Q: Queue>(state: AppState, queue: Q) {
 }
 
 /// Waits for a new item (the bell) or the next retry, whichever comes first.
-async fn idle<Q: Queue>(state: &AppState, queue: &Q) {
-    let until_due = match queue.next_due(state).await {
+async fn idle<Q: Queue>(state: &AppState) {
+    let until_due = match state.store.next_outbound_due(Q::WORKER).await {
         Ok(Some(due)) => (due - now())
             .num_milliseconds()
             .clamp(0, IDLE_CHECK_SECS * 1000),

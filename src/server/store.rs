@@ -20,6 +20,7 @@ pub mod meetings;
 pub mod message_rows;
 pub mod messages;
 pub mod notification_prefs;
+pub mod outbound;
 pub mod reads;
 mod rollups;
 mod script;
@@ -99,30 +100,6 @@ impl Store {
     /// The reader pool's connections: (open, idle).
     pub fn pool_usage(&self) -> (u32, u32) {
         (self.pool.size(), self.pool.num_idle() as u32)
-    }
-
-    /// Messages queued for their provider and not yet handed over, by channel (every
-    /// outbound channel listed, 0 included).
-    pub async fn outbound_queue_depths(&self) -> Result<Vec<(String, i64)>, sqlx::Error> {
-        let counted: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT 'email', COUNT(*) FROM outbound_emails e JOIN messages m ON m.id = e.message_id \
-             WHERE e.sent_at IS NULL AND m.status = 'queued' \
-             UNION ALL SELECT m.channel, COUNT(*) FROM deliveries d JOIN messages m ON m.id = d.message_id \
-             WHERE d.sent_at IS NULL AND m.status = 'queued' GROUP BY m.channel",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(["email", "sms", "whatsapp", "instagram"]
-            .into_iter()
-            .map(|channel| {
-                let depth = counted
-                    .iter()
-                    .filter(|(c, _)| c == channel)
-                    .map(|(_, n)| n)
-                    .sum();
-                (channel.to_string(), depth)
-            })
-            .collect())
     }
 
     pub async fn ping(&self) -> Result<(), sqlx::Error> {

@@ -317,7 +317,7 @@ async fn twilios_transient_errors_are_retried_and_its_refusals_fail_with_its_rea
         .await;
     assert_eq!(done["delivered_via"], "twilio");
     assert_eq!(
-        count(&server, "SELECT attempts FROM deliveries").await,
+        count(&server, "SELECT attempts FROM outbound_queue").await,
         3,
         "three attempts for the one delivery"
     );
@@ -596,11 +596,13 @@ async fn a_status_report_that_overtakes_twilios_answer_records_the_send() {
     let pool = sqlx::SqlitePool::connect(&server.database_url)
         .await
         .unwrap();
-    let (provider_id, sent_at): (Option<String>, Option<String>) =
-        sqlx::query_as("SELECT provider_message_id, sent_at FROM deliveries")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let (provider_id, sent_at): (Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT d.provider_message_id, q.sent_at FROM deliveries d \
+             JOIN outbound_queue q ON q.message_id = d.message_id",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(provider_id.as_deref(), Some(sid.as_str()));
     assert!(sent_at.is_some());
 
@@ -624,7 +626,7 @@ async fn a_status_report_that_overtakes_twilios_answer_records_the_send() {
     assert_eq!(
         count(
             &server,
-            "SELECT COUNT(*) FROM deliveries WHERE attempts > 1"
+            "SELECT COUNT(*) FROM outbound_queue WHERE attempts > 1"
         )
         .await,
         0
@@ -671,7 +673,7 @@ async fn a_connection_switched_off_sends_nothing_more() {
         "The twilio connection was switched off before this message left. Send it again."
     );
     assert_eq!(
-        count(&server, "SELECT MAX(attempts) FROM deliveries").await,
+        count(&server, "SELECT MAX(attempts) FROM outbound_queue").await,
         2
     );
 }

@@ -134,7 +134,7 @@ async fn kill_9_while_the_relay_holds_the_email_then_restart_does_not_send_it_tw
     let pool = sqlx::SqlitePool::connect(&server.database_url)
         .await
         .unwrap();
-    sqlx::query("UPDATE outbound_emails SET next_attempt_at = ?")
+    sqlx::query("UPDATE outbound_queue SET next_attempt_at = ?")
         .bind(chrono::Utc::now())
         .execute(&pool)
         .await

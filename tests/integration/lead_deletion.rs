@@ -33,6 +33,7 @@ async fn rows_naming(pool: &SqlitePool, lead: &str, messages: &[uuid::Uuid]) -> 
         "tracked_links",
         "tracking_events",
         "deliveries",
+        "outbound_queue",
         "messages_fts",
     ] {
         let mut n = 0;

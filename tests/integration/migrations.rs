@@ -36,6 +36,7 @@ const RECORDED: &[(i64, &str)] = &[
     (20261205000028, "3e79860f89b4d7f9f2062fe60ae525c05d339218a6b9c0afc11da3df70d519e6b8a7e217b23f7de92e7c9ab74a111b0a"),
     (20261205000029, "1f5b633db2aca88947c54d98154699c4fb697c05c4ca2d89f26c4a47e8e208be1859a43c0c71de7ec5b3c0f653dba8c5"),
     (20261205000030, "c9b85bdb54241c002178008312c82d20d3a887074e5a2333acf5ce78f73bcccf4eab9a47d1f159f004b70fd6fc04c214"),
+    (20261205000031, "e9e8c3d8c7ef2c43606ecfa559b1076f88756d780d69adab8b27f9bd86642e967f2667ceb4d8b1e583b939e8822d4c29"),
 ];
 
 #[tokio::test]
@@ -118,4 +119,121 @@ async fn the_connections_rebuild_keeps_rows_that_deliveries_refer_to() {
     .await
     .unwrap();
     assert_eq!(deliveries, 1);
+}
+
+/// Migration 31 moves every queued message's attempts, lease, doubt, error and hand-over time
+/// from `outbound_emails` and `deliveries` into the one `outbound_queue`, and keeps what each
+/// channel sends where it was. Run on a database made by the migrations before it, holding one
+/// email and one SMS delivery in the states the old tables could hold them.
+#[tokio::test]
+async fn the_one_queue_keeps_every_attempt_of_both_old_queues() {
+    use sqlx::migrate::Migrator;
+    let dir = tempfile::tempdir().unwrap();
+    // Foreign keys off: the test writes the two queue rows alone, without their messages.
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(dir.path().join("m.db"))
+        .create_if_missing(true)
+        .foreign_keys(false);
+    let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+    let all = Migrator::new(std::path::Path::new("migrations"))
+        .await
+        .unwrap();
+    let mut before = Migrator::new(std::path::Path::new("migrations"))
+        .await
+        .unwrap();
+    before.migrations = all
+        .migrations
+        .iter()
+        .filter(|m| m.version < 20261205000031)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    before.run(&pool).await.unwrap();
+    let (email, sms, workspace) = (vec![1u8; 16], vec![2u8; 16], vec![9u8; 16]);
+    sqlx::query(
+        "INSERT INTO outbound_emails (message_id, workspace_id, to_address, to_name, subject, \
+         text_body, html_body, message_id_header, attempts, next_attempt_at, last_error, \
+         attempt_started_at, sent_at, delivered_via, raw_message) \
+         VALUES (?, ?, 'maya@example.com', 'Maya', 'Hi', 'text', '<p>html</p>', 'abc@leadwire', \
+         3, '2026-12-05T10:00:00Z', '451 try later', '2026-12-05T09:59:00Z', NULL, NULL, NULL)",
+    )
+    .bind(&email)
+    .bind(&workspace)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO deliveries (message_id, workspace_id, connection_id, to_address, attempts, \
+         next_attempt_at, sent_at, provider_message_id, last_error, attempt_started_at) \
+         VALUES (?, ?, ?, '+14155550100', 1, '2026-12-05T11:00:00Z', '2026-12-05T10:30:00Z', \
+         'SM123', NULL, NULL)",
+    )
+    .bind(&sms)
+    .bind(&workspace)
+    .bind(vec![7u8; 16])
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    all.run(&pool).await.unwrap();
+
+    type Row = (
+        Vec<u8>,
+        String,
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let queue: Vec<Row> = sqlx::query_as(
+        "SELECT message_id, worker, attempts, next_attempt_at, attempt_started_at, last_error, \
+         sent_at FROM outbound_queue ORDER BY message_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let at = |s: &str| Some(s.to_string());
+    assert_eq!(
+        queue,
+        vec![
+            (
+                email.clone(),
+                "email".into(),
+                3,
+                "2026-12-05T10:00:00Z".into(),
+                at("2026-12-05T09:59:00Z"),
+                at("451 try later"),
+                None
+            ),
+            (
+                sms.clone(),
+                "provider".into(),
+                1,
+                "2026-12-05T11:00:00Z".into(),
+                None,
+                None,
+                at("2026-12-05T10:30:00Z")
+            ),
+        ]
+    );
+    let (subject, header): (String, String) = sqlx::query_as(
+        "SELECT subject, message_id_header FROM outbound_emails WHERE message_id = ?",
+    )
+    .bind(&email)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!((subject.as_str(), header.as_str()), ("Hi", "abc@leadwire"));
+    let (to, provider_id): (String, Option<String>) = sqlx::query_as(
+        "SELECT to_address, provider_message_id FROM deliveries WHERE message_id = ?",
+    )
+    .bind(&sms)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        (to.as_str(), provider_id.as_deref()),
+        ("+14155550100", Some("SM123"))
+    );
 }

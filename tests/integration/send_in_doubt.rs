@@ -151,7 +151,7 @@ async fn kill_9_while_twilio_holds_the_message_then_restart_sends_it_once() {
     let pool = sqlx::SqlitePool::connect(&server.database_url)
         .await
         .unwrap();
-    sqlx::query("UPDATE deliveries SET next_attempt_at = ?")
+    sqlx::query("UPDATE outbound_queue SET next_attempt_at = ?")
         .bind(chrono::Utc::now())
         .execute(&pool)
         .await

@@ -11,6 +11,7 @@ use crate::server::outbound_queue::{self, Queue};
 use crate::server::retry::after_failure;
 use crate::server::state::AppState;
 use crate::server::store::deliveries::DeliveryJob;
+use crate::server::store::outbound::Worker;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -29,6 +30,7 @@ pub async fn run(state: AppState) {
 impl Queue for ChannelQueue {
     type Job = DeliveryJob;
     const NAME: &'static str = "channel delivery";
+    const WORKER: Worker = Worker::Provider;
     const LEASE_MINUTES: i64 = 5;
 
     async fn claim(
@@ -37,10 +39,6 @@ impl Queue for ChannelQueue {
         lease_until: DateTime<Utc>,
     ) -> Result<Option<DeliveryJob>, sqlx::Error> {
         state.store.claim_due_delivery(lease_until).await
-    }
-
-    async fn next_due(&self, state: &AppState) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-        state.store.next_delivery_due().await
     }
 
     fn bell(state: &AppState) -> Arc<Notify> {

@@ -6,6 +6,7 @@ use crate::server::outbound_queue::{self, Queue};
 use crate::server::retry::after_failure;
 use crate::server::state::AppState;
 use crate::server::store::emails::EmailJob;
+use crate::server::store::outbound::Worker;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -30,6 +31,7 @@ pub async fn run(state: AppState) {
 impl Queue for EmailQueue {
     type Job = EmailJob;
     const NAME: &'static str = "email";
+    const WORKER: Worker = Worker::Email;
     const LEASE_MINUTES: i64 = 10;
 
     async fn claim(
@@ -38,10 +40,6 @@ impl Queue for EmailQueue {
         lease_until: DateTime<Utc>,
     ) -> Result<Option<EmailJob>, sqlx::Error> {
         state.store.claim_due_email(lease_until).await
-    }
-
-    async fn next_due(&self, state: &AppState) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-        state.store.next_email_due().await
     }
 
     fn bell(state: &AppState) -> Arc<Notify> {
@@ -71,7 +69,7 @@ async fn deliver(state: &AppState, transport: &Transport, job: EmailJob) {
     let data_leaving = || async {
         state
             .store
-            .email_attempt_started(job.message_id)
+            .outbound_attempt_started(job.message_id)
             .await
             .map_err(|e| {
                 tracing::error!(message = %job.message_id, error = %e, "could not record an email attempt");

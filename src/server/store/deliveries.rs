@@ -1,14 +1,13 @@
-//! The outbound delivery queue of the provider channels: a message's delivery queued with it,
-//! claimed under a lease, handed to the provider, its answer or failure recorded, the providers'
-//! status reports, retries, and what the sandbox received. Over 400 lines because a delivery's
-//! whole life is here, in the order it happens, each step one write.
-use super::activity::NewActivity;
+//! The provider channels' deliveries (SMS, WhatsApp, Instagram): a message's delivery queued
+//! with it (its place in the queue is `outbound`'s, shared with email), claimed, the provider's
+//! answer recorded, the providers' status reports, retries through the channel's route now, and
+//! what the sandbox received.
 use super::connections::{Connection, CONNECTION_SELECT};
-use super::events::LoggedEvent;
 use super::message_rows::message_in;
 use super::message_rows::{message_updated, set_status, RetryOutcome};
-use super::{now, Store};
-use crate::model::activity::ActivityKind;
+use super::outbound::{self, Worker};
+use super::script::Script;
+use super::Store;
 use crate::model::channel::Channel;
 use crate::model::ids::{LeadId, MessageId, WorkspaceId};
 use crate::model::message::Message;
@@ -35,6 +34,7 @@ pub struct DeliveryJob {
     /// A WhatsApp template to send instead of the text (JSON of `TemplateUse`).
     pub template: Option<String>,
     /// Including the one just claimed.
+    #[sqlx(skip)]
     pub attempts: i64,
     #[sqlx(flatten)]
     pub connection: Connection,
@@ -98,42 +98,26 @@ impl Store {
         lease_until: DateTime<Utc>,
     ) -> Result<Option<DeliveryJob>, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let due: Option<(MessageId, Option<DateTime<Utc>>)> = sqlx::query_as(
-            "SELECT d.message_id, d.attempt_started_at FROM deliveries d \
-             JOIN messages m ON m.id = d.message_id \
-             WHERE d.sent_at IS NULL AND m.status = 'queued' AND d.next_attempt_at <= ? \
-             ORDER BY d.next_attempt_at LIMIT 1",
-        )
-        .bind(now())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((id, in_doubt_since)) = due else {
+        let Some(claimed) =
+            outbound::claim_in(&mut tx, Worker::Provider, lease_until, true).await?
+        else {
             tx.commit(Vec::new()).await?;
             return Ok(None);
         };
-        // An attempt in doubt keeps its start: the provider may have had it since then.
-        sqlx::query(
-            "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, \
-             attempt_started_at = COALESCE(attempt_started_at, ?) WHERE message_id = ?",
-        )
-        .bind(lease_until)
-        .bind(now())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
         let mut job = sqlx::query_as::<_, DeliveryJob>(
-            "SELECT d.message_id, d.workspace_id, m.channel, m.body, d.to_address, d.template, d.attempts, \
+            "SELECT d.message_id, d.workspace_id, m.channel, m.body, d.to_address, d.template, \
              c.id, c.workspace_id, c.channel, c.provider, c.webhook_key, \
              c.account_id, c.sender, c.secret_sealed, c.app_secret_sealed, c.verify_token, \
              c.enabled, c.last_inbound_at, c.last_error, c.last_error_at \
              FROM deliveries d JOIN messages m ON m.id = d.message_id \
              JOIN channel_connections c ON c.id = d.connection_id WHERE d.message_id = ?",
         )
-        .bind(id)
+        .bind(claimed.message_id)
         .fetch_one(&mut *tx)
         .await?;
         job.media = super::uploads::media_links_in(&mut tx, job.message_id).await?;
-        job.in_doubt_since = in_doubt_since;
+        job.attempts = claimed.attempts;
+        job.in_doubt_since = claimed.in_doubt_since;
         tx.commit(Vec::new()).await?;
         Ok(Some(job))
     }
@@ -148,8 +132,9 @@ impl Store {
         since: DateTime<Utc>,
     ) -> Result<std::collections::HashSet<String>, sqlx::Error> {
         sqlx::query_scalar(
-            "SELECT provider_message_id FROM deliveries WHERE connection_id = ? AND to_address = ? \
-             AND provider_message_id IS NOT NULL AND sent_at >= ?",
+            "SELECT d.provider_message_id FROM deliveries d JOIN outbound_queue q ON q.message_id = d.message_id \
+             WHERE d.connection_id = ? AND d.to_address = ? \
+             AND d.provider_message_id IS NOT NULL AND q.sent_at >= ?",
         )
         .bind(connection)
         .bind(to)
@@ -157,17 +142,6 @@ impl Store {
         .fetch_all(self.pool())
         .await
         .map(|ids| ids.into_iter().collect())
-    }
-
-    /// When the next queued delivery is due, if any.
-    pub async fn next_delivery_due(&self) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-        let (due,): (Option<DateTime<Utc>>,) = sqlx::query_as(
-            "SELECT MIN(d.next_attempt_at) FROM deliveries d JOIN messages m ON m.id = d.message_id \
-             WHERE d.sent_at IS NULL AND m.status = 'queued'",
-        )
-        .fetch_one(self.pool())
-        .await?;
-        Ok(due)
     }
 
     /// The provider took the message and named it `provider_message_id`: it is `sent`, via
@@ -180,15 +154,12 @@ impl Store {
         provider_message_id: &str,
     ) -> Result<Message, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "UPDATE deliveries SET sent_at = ?, provider_message_id = ?, last_error = NULL, \
-             attempt_started_at = NULL WHERE message_id = ?",
-        )
-        .bind(now())
-        .bind(provider_message_id)
-        .bind(job.message_id)
-        .execute(&mut *tx)
-        .await?;
+        outbound::handed_over_in(&mut tx, job.message_id).await?;
+        sqlx::query("UPDATE deliveries SET provider_message_id = ? WHERE message_id = ?")
+            .bind(provider_message_id)
+            .bind(job.message_id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("UPDATE messages SET delivered_via = ? WHERE id = ?")
             .bind(&job.connection.provider)
             .bind(job.message_id)
@@ -221,41 +192,8 @@ impl Store {
         retry_at: Option<DateTime<Utc>>,
         in_doubt: bool,
     ) -> Result<(), sqlx::Error> {
-        let mut tx = self.begin_write().await?;
-        // The provider's status report already recorded the send (its answer was lost or
-        // late): the attempt did not fail.
-        let (sent,): (bool,) =
-            sqlx::query_as("SELECT sent_at IS NOT NULL FROM deliveries WHERE message_id = ?")
-                .bind(job.message_id)
-                .fetch_one(&mut *tx)
-                .await?;
-        if sent {
-            tx.commit(Vec::new()).await?;
-            return Ok(());
-        }
-        sqlx::query(
-            "UPDATE deliveries SET last_error = ?, next_attempt_at = ?, \
-             attempt_started_at = CASE WHEN ? THEN attempt_started_at END WHERE message_id = ?",
-        )
-        .bind(reason)
-        .bind(retry_at.unwrap_or_else(now))
-        .bind(in_doubt && retry_at.is_some())
-        .bind(job.message_id)
-        .execute(&mut *tx)
-        .await?;
-        let status = if retry_at.is_some() {
-            "queued"
-        } else {
-            "failed"
-        };
-        set_status(&mut tx, job.message_id, status, Some(reason)).await?;
-        let (event, message) = message_updated(&mut tx, job.workspace_id, job.message_id).await?;
-        let mut events = vec![event];
-        if retry_at.is_none() {
-            events.push(failed_activity(&mut tx, job.workspace_id, &message, reason).await?);
-        }
-        tx.commit(events).await?;
-        Ok(())
+        self.outbound_attempt_failed(job.workspace_id, job.message_id, reason, retry_at, in_doubt)
+            .await
     }
 
     /// A provider's status report for a message of `connection`: found by the provider's id,
@@ -271,8 +209,8 @@ impl Store {
     ) -> Result<Option<Message>, sqlx::Error> {
         let mut tx = self.begin_write().await?;
         let found: Option<(MessageId, String, bool)> = sqlx::query_as(
-            "SELECT d.message_id, m.status, d.sent_at IS NOT NULL FROM deliveries d \
-             JOIN messages m ON m.id = d.message_id \
+            "SELECT d.message_id, m.status, q.sent_at IS NOT NULL FROM deliveries d \
+             JOIN messages m ON m.id = d.message_id JOIN outbound_queue q ON q.message_id = d.message_id \
              WHERE d.connection_id = ? AND (d.provider_message_id = ? OR (d.provider_message_id IS NULL AND d.message_id = ?))",
         )
         .bind(connection.id)
@@ -293,14 +231,12 @@ impl Store {
             return Ok(Some(message));
         }
         // A report for a send whose answer was lost (or is still on its way) is the answer.
-        sqlx::query(
-            "UPDATE deliveries SET provider_message_id = ?, sent_at = COALESCE(sent_at, ?) WHERE message_id = ?",
-        )
-        .bind(provider_message_id)
-        .bind(now())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("UPDATE deliveries SET provider_message_id = ? WHERE message_id = ?")
+            .bind(provider_message_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        outbound::handed_over_in(&mut tx, id).await?;
         sqlx::query("UPDATE messages SET delivered_via = ? WHERE id = ?")
             .bind(&connection.provider)
             .bind(id)
@@ -327,7 +263,10 @@ impl Store {
         let (event, message) = message_updated(&mut tx, connection.workspace_id, id).await?;
         let mut events = vec![event];
         if let Some(reason) = reason {
-            events.push(failed_activity(&mut tx, connection.workspace_id, &message, reason).await?);
+            events.push(
+                outbound::failed_activity(&mut tx, connection.workspace_id, &message, reason)
+                    .await?,
+            );
         }
         tx.commit(events).await?;
         Ok(Some(message))
@@ -384,14 +323,13 @@ impl Store {
             }
         }
         sqlx::query(
-            "UPDATE deliveries SET connection_id = ?, attempts = 0, next_attempt_at = ?, last_error = NULL, \
-             sent_at = NULL, provider_message_id = NULL, attempt_started_at = NULL WHERE message_id = ?",
+            "UPDATE deliveries SET connection_id = ?, provider_message_id = NULL WHERE message_id = ?",
         )
         .bind(connection)
-        .bind(now())
         .bind(message)
         .execute(&mut *tx)
         .await?;
+        outbound::requeue_in(&mut tx, message).await?;
         sqlx::query("UPDATE messages SET delivered_via = NULL WHERE id = ?")
             .bind(message)
             .execute(&mut *tx)
@@ -462,33 +400,19 @@ pub(super) async fn queue_in(
     message: MessageId,
     delivery: &NewDelivery<'_>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO deliveries (message_id, workspace_id, connection_id, to_address, template, \
-         next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(message)
-    .bind(workspace)
-    .bind(delivery.connection_id)
-    .bind(delivery.to_address)
-    .bind(delivery.template)
-    .bind(now())
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
-}
-
-async fn failed_activity(
-    tx: &mut sqlx::SqliteConnection,
-    workspace: WorkspaceId,
-    message: &Message,
-    reason: &str,
-) -> Result<LoggedEvent, sqlx::Error> {
-    let mut failed = NewActivity::new(ActivityKind::MessageFailed, message.lead_id);
-    failed.actor_id = message.author_id;
-    failed.message_id = Some(message.id);
-    failed.channel = Some(message.channel);
-    failed.detail = Some(reason);
-    super::activity::log_in(tx, workspace, failed).await
+    let mut script = Script::default();
+    script
+        .push(
+            "INSERT INTO deliveries (message_id, workspace_id, connection_id, to_address, template) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(message)
+        .bind(workspace)
+        .bind(delivery.connection_id)
+        .bind(delivery.to_address)
+        .bind(delivery.template);
+    outbound::queue_in(&mut script, workspace, message, Worker::Provider);
+    script.execute(tx).await
 }
 
 #[cfg(test)]

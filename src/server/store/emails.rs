@@ -1,9 +1,10 @@
-//! The outbound email queue: composed mail waiting for the worker, its attempts and outcome,
-//! the tracked links, and the local outbox.
-use super::activity::NewActivity;
+//! Outbound email: the composed mail queued with its message (its place in the queue is
+//! `outbound`'s, shared with every channel), its tracked links, what the relay's answers
+//! and bounces do to it, and the local outbox.
 use super::message_rows::{message_updated, set_status, RetryOutcome};
-use super::{now, Store};
-use crate::model::activity::ActivityKind;
+use super::outbound::{self, Worker};
+use super::script::{placeholders, Script};
+use super::Store;
 use crate::model::ids::{LeadId, MessageId, WorkspaceId};
 use crate::model::message::Message;
 use crate::server::email::compose::Composed;
@@ -33,11 +34,13 @@ pub struct EmailJob {
     pub in_reply_to: Option<String>,
     pub references_header: Option<String>,
     /// Including the one just claimed.
+    #[sqlx(skip)]
     pub attempts: i64,
     /// The workspace's watched mailbox, where the lead's answer should go (None: `From`).
     pub reply_to: Option<String>,
     /// When an earlier attempt's data left without the relay's answer being recorded (the
     /// server stopped meanwhile): the relay may have the mail.
+    #[sqlx(skip)]
     pub in_doubt_since: Option<DateTime<Utc>>,
 }
 
@@ -71,55 +74,32 @@ pub struct OutboxMail {
 }
 
 impl Store {
-    /// Claims the next due delivery: counts the attempt and leases it until `lease_until`, so a
+    /// Claims the next due email: counts the attempt and leases it until `lease_until`, so a
     /// crashed worker's mail is retried after the lease rather than lost or sent twice at once.
     pub async fn claim_due_email(
         &self,
         lease_until: DateTime<Utc>,
     ) -> Result<Option<EmailJob>, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let job = sqlx::query_as::<_, EmailJob>(
-            "UPDATE outbound_emails SET attempts = attempts + 1, next_attempt_at = ? \
-             WHERE message_id = (SELECT e.message_id FROM outbound_emails e \
-                                 JOIN messages m ON m.id = e.message_id \
-                                 WHERE e.sent_at IS NULL AND m.status = 'queued' AND e.next_attempt_at <= ? \
-                                 ORDER BY e.next_attempt_at LIMIT 1) \
-             RETURNING message_id, workspace_id, to_address, to_name, subject, text_body, html_body, \
-                       message_id_header, in_reply_to, references_header, attempts, \
-                       attempt_started_at AS in_doubt_since, \
-                       (SELECT address FROM imap_mailboxes i WHERE i.workspace_id = outbound_emails.workspace_id \
-                        AND i.enabled = 1) AS reply_to",
+        let Some(claimed) = outbound::claim_in(&mut tx, Worker::Email, lease_until, false).await?
+        else {
+            tx.commit(Vec::new()).await?;
+            return Ok(None);
+        };
+        let mut job = sqlx::query_as::<_, EmailJob>(
+            "SELECT e.message_id, e.workspace_id, e.to_address, e.to_name, e.subject, e.text_body, \
+             e.html_body, e.message_id_header, e.in_reply_to, e.references_header, \
+             (SELECT address FROM imap_mailboxes i WHERE i.workspace_id = e.workspace_id \
+              AND i.enabled = 1) AS reply_to \
+             FROM outbound_emails e WHERE e.message_id = ?",
         )
-        .bind(lease_until)
-        .bind(now())
-        .fetch_optional(&mut *tx)
+        .bind(claimed.message_id)
+        .fetch_one(&mut *tx)
         .await?;
+        job.attempts = claimed.attempts;
+        job.in_doubt_since = claimed.in_doubt_since;
         tx.commit(Vec::new()).await?;
-        Ok(job)
-    }
-
-    /// The email's data is about to leave for the relay: until its answer is recorded the
-    /// attempt is in doubt (durable before the data leaves, so a stop in between is known).
-    pub async fn email_attempt_started(&self, message: MessageId) -> Result<(), sqlx::Error> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE outbound_emails SET attempt_started_at = ? WHERE message_id = ?")
-            .bind(now())
-            .bind(message)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit(Vec::new()).await?;
-        Ok(())
-    }
-
-    /// When the next queued delivery is due, if any.
-    pub async fn next_email_due(&self) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-        let (due,): (Option<DateTime<Utc>>,) = sqlx::query_as(
-            "SELECT MIN(e.next_attempt_at) FROM outbound_emails e JOIN messages m ON m.id = e.message_id \
-             WHERE e.sent_at IS NULL AND m.status = 'queued'",
-        )
-        .fetch_one(self.pool())
-        .await?;
-        Ok(due)
+        Ok(Some(job))
     }
 
     /// The relay (or the outbox) took the mail: the message is `sent`. Returns the message
@@ -131,11 +111,10 @@ impl Store {
         raw_message: Option<&str>,
     ) -> Result<Message, sqlx::Error> {
         let mut tx = self.begin_write().await?;
+        outbound::handed_over_in(&mut tx, job.message_id).await?;
         sqlx::query(
-            "UPDATE outbound_emails SET sent_at = ?, delivered_via = ?, raw_message = ?, last_error = NULL, \
-             attempt_started_at = NULL WHERE message_id = ?",
+            "UPDATE outbound_emails SET delivered_via = ?, raw_message = ? WHERE message_id = ?",
         )
-        .bind(now())
         .bind(via)
         .bind(raw_message)
         .bind(job.message_id)
@@ -161,34 +140,10 @@ impl Store {
         reason: &str,
         retry_at: Option<DateTime<Utc>>,
     ) -> Result<(), sqlx::Error> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "UPDATE outbound_emails SET last_error = ?, next_attempt_at = ?, attempt_started_at = NULL \
-             WHERE message_id = ?",
-        )
-        .bind(reason)
-        .bind(retry_at.unwrap_or_else(now))
-        .bind(job.message_id)
-        .execute(&mut *tx)
-        .await?;
-        let status = if retry_at.is_some() {
-            "queued"
-        } else {
-            "failed"
-        };
-        set_status(&mut tx, job.message_id, status, Some(reason)).await?;
-        let (event, message) = message_updated(&mut tx, job.workspace_id, job.message_id).await?;
-        let mut events = vec![event];
-        if retry_at.is_none() {
-            let mut failed = NewActivity::new(ActivityKind::MessageFailed, message.lead_id);
-            failed.actor_id = message.author_id;
-            failed.message_id = Some(message.id);
-            failed.channel = Some(message.channel);
-            failed.detail = Some(reason);
-            events.push(super::activity::log_in(&mut tx, job.workspace_id, failed).await?);
-        }
-        tx.commit(events).await?;
-        Ok(())
+        // An email whose data left unanswered is never retried unasked (`transport`), so no
+        // attempt stays in doubt here.
+        self.outbound_attempt_failed(job.workspace_id, job.message_id, reason, retry_at, false)
+            .await
     }
 
     /// A bounce for the workspace's email with this Message-ID: it is marked `failed` with the
@@ -219,19 +174,10 @@ impl Store {
             return Ok(Some(message));
         }
         let reason = format!("Bounced: {reason}");
-        sqlx::query("UPDATE outbound_emails SET last_error = ? WHERE message_id = ?")
-            .bind(&reason)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        outbound::note_error_in(&mut tx, id, &reason).await?;
         set_status(&mut tx, id, "failed", Some(&reason)).await?;
         let (event, message) = message_updated(&mut tx, workspace, id).await?;
-        let mut failed = NewActivity::new(ActivityKind::MessageFailed, message.lead_id);
-        failed.actor_id = message.author_id;
-        failed.message_id = Some(message.id);
-        failed.channel = Some(message.channel);
-        failed.detail = Some(&reason);
-        let logged = super::activity::log_in(&mut tx, workspace, failed).await?;
+        let logged = outbound::failed_activity(&mut tx, workspace, &message, &reason).await?;
         tx.commit(vec![event, logged]).await?;
         Ok(Some(message))
     }
@@ -258,14 +204,7 @@ impl Store {
             Some("failed") => {}
             Some(_) => return Ok(RetryOutcome::NotFailed),
         }
-        sqlx::query(
-            "UPDATE outbound_emails SET attempts = 0, next_attempt_at = ?, last_error = NULL, \
-             attempt_started_at = NULL WHERE message_id = ?",
-        )
-        .bind(now())
-        .bind(message)
-        .execute(&mut *tx)
-        .await?;
+        outbound::requeue_in(&mut tx, message).await?;
         set_status(&mut tx, message, "queued", None).await?;
         let (event, updated) = message_updated(&mut tx, workspace, message).await?;
         tx.commit(vec![event]).await?;
@@ -279,9 +218,10 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<OutboxRow>, sqlx::Error> {
         sqlx::query_as::<_, OutboxRow>(
-            "SELECT e.message_id, m.lead_id, l.name AS lead_name, e.to_address, e.subject, e.sent_at, m.opened_at \
-             FROM outbound_emails e JOIN messages m ON m.id = e.message_id JOIN leads l ON l.id = m.lead_id \
-             WHERE e.workspace_id = ? AND e.delivered_via = 'outbox' ORDER BY e.sent_at DESC LIMIT ?",
+            "SELECT e.message_id, m.lead_id, l.name AS lead_name, e.to_address, e.subject, q.sent_at, m.opened_at \
+             FROM outbound_emails e JOIN outbound_queue q ON q.message_id = e.message_id \
+             JOIN messages m ON m.id = e.message_id JOIN leads l ON l.id = m.lead_id \
+             WHERE e.workspace_id = ? AND e.delivered_via = 'outbox' ORDER BY q.sent_at DESC LIMIT ?",
         )
         .bind(workspace)
         .bind(limit)
@@ -295,9 +235,10 @@ impl Store {
         message: MessageId,
     ) -> Result<Option<OutboxMail>, sqlx::Error> {
         sqlx::query_as::<_, OutboxMail>(
-            "SELECT e.message_id, m.lead_id, l.name AS lead_name, e.to_address, e.subject, e.sent_at, \
+            "SELECT e.message_id, m.lead_id, l.name AS lead_name, e.to_address, e.subject, q.sent_at, \
              e.html_body, e.raw_message, e.message_id_header, e.text_body \
-             FROM outbound_emails e JOIN messages m ON m.id = e.message_id JOIN leads l ON l.id = m.lead_id \
+             FROM outbound_emails e JOIN outbound_queue q ON q.message_id = e.message_id \
+             JOIN messages m ON m.id = e.message_id JOIN leads l ON l.id = m.lead_id \
              WHERE e.workspace_id = ? AND e.message_id = ? AND e.delivered_via = 'outbox'",
         )
         .bind(workspace)
@@ -333,34 +274,44 @@ pub(super) async fn insert_in(
             .collect::<Vec<_>>()
             .join(" ")
     });
-    sqlx::query(
-        "INSERT INTO outbound_emails (message_id, workspace_id, to_address, to_name, subject, text_body, \
-         html_body, message_id_header, in_reply_to, references_header, tracking_token, next_attempt_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(message)
-    .bind(workspace)
-    .bind(email.to_address)
-    .bind(email.to_name)
-    .bind(email.subject)
-    .bind(&email.composed.text)
-    .bind(&email.composed.html)
-    .bind(&email.message_id_header)
-    .bind(in_reply_to)
-    .bind(references)
-    .bind(&email.composed.tracking_token)
-    .bind(now())
-    .execute(&mut *tx)
-    .await?;
-    for link in &email.composed.links {
-        sqlx::query("INSERT INTO tracked_links (id, message_id, token, url, position) VALUES (?, ?, ?, ?, ?)")
-            .bind(uuid::Uuid::new_v4())
-            .bind(message)
-            .bind(&link.token)
-            .bind(&link.url)
-            .bind(link.position)
-            .execute(&mut *tx)
-            .await?;
-    }
-    Ok(())
+    // The mail, its place in the queue and its links: one round trip on the writer.
+    let mut script = Script::default();
+    script
+        .push(
+            "INSERT INTO outbound_emails (message_id, workspace_id, to_address, to_name, subject, \
+             text_body, html_body, message_id_header, in_reply_to, references_header, tracking_token) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(message)
+        .bind(workspace)
+        .bind(email.to_address)
+        .bind(email.to_name)
+        .bind(email.subject)
+        .bind(&email.composed.text)
+        .bind(&email.composed.html)
+        .bind(&email.message_id_header)
+        .bind(in_reply_to)
+        .bind(references)
+        .bind(&email.composed.tracking_token);
+    outbound::queue_in(&mut script, workspace, message, Worker::Email);
+    let links = email
+        .composed
+        .links
+        .iter()
+        .map(|link| {
+            script
+                .bind(uuid::Uuid::new_v4())
+                .bind(message)
+                .bind(&link.token)
+                .bind(&link.url)
+                .bind(link.position);
+            placeholders(5)
+        })
+        .collect();
+    script.rows_statement(
+        "INSERT INTO tracked_links (id, message_id, token, url, position) VALUES ",
+        links,
+        "",
+    );
+    script.execute(tx).await
 }

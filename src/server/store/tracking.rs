@@ -65,7 +65,8 @@ impl Store {
         for chunk in tokens.chunks(500) {
             let marks = vec!["?"; chunk.len()].join(", ");
             let sql = format!(
-                "SELECT e.tracking_token, e.message_id, e.workspace_id, e.sent_at FROM outbound_emails e \
+                "SELECT e.tracking_token, e.message_id, e.workspace_id, q.sent_at FROM outbound_emails e \
+                 JOIN outbound_queue q ON q.message_id = e.message_id \
                  JOIN workspaces w ON w.id = e.workspace_id \
                  WHERE w.email_tracking = 1 AND e.tracking_token IN ({marks})"
             );
@@ -82,8 +83,9 @@ impl Store {
 
     pub async fn link_target(&self, token: &str) -> Result<Option<LinkTarget>, sqlx::Error> {
         sqlx::query_as::<_, LinkTarget>(
-            "SELECT l.id AS link_id, l.message_id, e.workspace_id, l.url, e.sent_at \
+            "SELECT l.id AS link_id, l.message_id, e.workspace_id, l.url, q.sent_at \
              FROM tracked_links l JOIN outbound_emails e ON e.message_id = l.message_id \
+             JOIN outbound_queue q ON q.message_id = l.message_id \
              JOIN workspaces w ON w.id = e.workspace_id \
              WHERE l.token = ? AND w.email_tracking = 1",
         )
