@@ -96,10 +96,7 @@ impl Default for Attachments {
 
 /// The channels a file can go on from the composer.
 pub fn takes_files(channel: Channel) -> bool {
-    matches!(
-        channel,
-        Channel::Sms | Channel::Whatsapp | Channel::Instagram
-    )
+    channel.carries_files()
 }
 
 /// "Attach file": a button (keyboard-reachable) that opens the file picker; each picked file is

@@ -1,10 +1,12 @@
 //! The pending-send queue of a thread: a send is shown at once, kept in `localStorage` (the
 //! local outbox) so it outlives the tab, and sent until the server has it; a refused send gives
 //! its text back to the composer.
+use super::badges::ChannelBadge;
 use super::collision::CollisionNote;
 use crate::api::messages::send_message;
 use crate::client::draft::DraftHandle;
 use crate::client::outbox;
+use crate::model::channel::Channel;
 use crate::model::error::AppError;
 use crate::model::ids::LeadId;
 use crate::model::message::{Message, MessageInput};
@@ -113,6 +115,36 @@ impl SendQueue {
             }
             release_delivery(&input.client_id);
         });
+    }
+}
+
+/// The sends not yet stored, under the thread's messages: "Sending…", or "Waiting for
+/// connection…" while offline.
+#[component]
+pub fn PendingSends(pending: RwSignal<Vec<PendingSend>>) -> impl IntoView {
+    move || {
+        pending
+            .get()
+            .into_iter()
+            .map(|p| {
+                let files = match p.input.attachments.len() {
+                    0 => None,
+                    1 => Some("With 1 file".to_string()),
+                    n => Some(format!("With {n} files")),
+                };
+                view! {
+                    <li class="message outbound pending" data-testid="message-pending">
+                        <div class="message-meta">
+                            {Channel::parse(&p.input.channel).map(|c| view! { <ChannelBadge channel=c/> })}
+                            <span>{if p.waiting { "Waiting for connection…" } else { "Sending…" }}</span>
+                        </div>
+                        {(!p.input.subject.is_empty()).then(|| view! { <p class="subject">{p.input.subject.clone()}</p> })}
+                        <p class="body">{p.input.body.clone()}</p>
+                        {files.map(|f| view! { <p class="hint">{f}</p> })}
+                    </li>
+                }
+            })
+            .collect_view()
     }
 }
 

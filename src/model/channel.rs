@@ -20,6 +20,11 @@ pub enum Channel {
 }
 
 impl Channel {
+    /// The channels a file can go on from the composer (email sends text; chat has no upload).
+    pub fn carries_files(self) -> bool {
+        matches!(self, Channel::Sms | Channel::Whatsapp | Channel::Instagram)
+    }
+
     pub const ALL: [Channel; 5] = [
         Channel::Email,
         Channel::Sms,

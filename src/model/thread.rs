@@ -1,8 +1,9 @@
 //! The pure rules of a conversation thread, shared by its view and tested here: keeping the
 //! message list in order as frames and answers arrive, which channels the composer offers, and
-//! what a new message starts with (the channel the lead last wrote on, "Re: <last subject>").
+//! what a new message starts with (the channel the lead last wrote on, "Re: <last subject>"),
+//! and what "Send as … instead" sends.
 use super::channel::Channel;
-use super::message::{reply_subject, Direction, Message};
+use super::message::{reply_subject, Direction, Message, MessageInput};
 
 /// Where a lead can be reached, for the composer's channel list.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -116,6 +117,39 @@ pub fn default_subject(messages: &[Message], channel: Channel) -> String {
         .find_map(|m| m.subject.as_deref())
         .map(reply_subject)
         .unwrap_or_default()
+}
+
+/// "Send as SMS instead": `failed`'s text once more on `channel`, as a new message
+/// (`client_id`) answering `after`. An email keeps the subject; files go along where `channel`
+/// carries files (the server says if it cannot carry these). Confirmed: the sender chose this
+/// on a message already written, so there is no collision question.
+pub fn resend_as(
+    failed: &Message,
+    channel: Channel,
+    client_id: String,
+    after: String,
+) -> MessageInput {
+    MessageInput {
+        channel: channel.as_str().to_string(),
+        subject: match channel {
+            Channel::Email => failed.subject.clone().unwrap_or_default(),
+            _ => String::new(),
+        },
+        body: failed.body.clone(),
+        attachments: if channel.carries_files() {
+            failed
+                .attachments
+                .iter()
+                .map(|a| a.id.to_string())
+                .collect()
+        } else {
+            Vec::new()
+        },
+        client_id,
+        after,
+        confirmed: true,
+        ..Default::default()
+    }
 }
 
 #[cfg(test)]
@@ -276,5 +310,28 @@ mod tests {
         assert_eq!(default_subject(&[first], Channel::Email), "Re: Pricing");
         assert_eq!(default_subject(&thread, Channel::Sms), "");
         assert_eq!(default_subject(&[], Channel::Email), "");
+    }
+
+    #[test]
+    fn sending_a_failed_message_again_on_another_channel() {
+        use crate::model::message::AttachmentMeta;
+        let mut failed = message(1, Utc::now(), Direction::Outbound, Channel::Email);
+        failed.subject = Some("Pricing".into());
+        failed.attachments = vec![AttachmentMeta {
+            id: uuid::Uuid::from_u128(9),
+            filename: "quote.pdf".into(),
+            content_type: "application/pdf".into(),
+            size: 10,
+        }];
+        let sms = resend_as(&failed, Channel::Sms, "c1".into(), "m7".into());
+        assert_eq!(sms.channel, "sms");
+        assert_eq!(sms.body, "message 1");
+        assert_eq!(sms.subject, "", "only email carries a subject");
+        assert_eq!(sms.attachments, [uuid::Uuid::from_u128(9).to_string()]);
+        assert_eq!((sms.client_id.as_str(), sms.after.as_str()), ("c1", "m7"));
+        assert!(sms.confirmed, "chosen on a message already written");
+        let email = resend_as(&failed, Channel::Email, "c2".into(), "m7".into());
+        assert_eq!(email.subject, "Pricing");
+        assert!(email.attachments.is_empty(), "files do not go by email");
     }
 }
