@@ -12,6 +12,7 @@ pub mod settings;
 pub mod settings_channels;
 pub mod settings_mailbox;
 pub mod settings_notifications;
+pub mod settings_team;
 pub mod settings_templates;
 pub mod settings_workspace;
 pub mod signup;

@@ -23,6 +23,7 @@ pub mod presence;
 pub mod rate_limit;
 pub mod read_body;
 pub mod realtime;
+pub mod request_trace;
 pub mod retry;
 pub mod revocations;
 pub mod secrets;

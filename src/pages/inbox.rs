@@ -2,7 +2,8 @@
 //! full-text search in the URL; the selected lead's thread beside the list on wide screens (its
 //! own view on narrow ones), with the lead's stage, details and actions beside the thread (or
 //! behind a "Details" switch where there is no room); j/k or arrows to move, Enter to open, `/`
-//! to search, Esc to go back.
+//! to search, Esc to go back. Over 400 lines because the list, its rows, its empty states and
+//! its keys all read the one query in the URL; the panes beside it are components of their own.
 use crate::api::leads::get_inbox;
 use crate::client::realtime::use_realtime;
 use crate::components::badges::{ChannelIcon, StageBadge};

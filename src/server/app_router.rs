@@ -88,6 +88,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             security_headers,
         ))
+        // Every request in a span of its method and kind, whatever answers it.
+        .layer(super::request_trace::layer())
         // Outermost: every request is timed, whatever answers it.
         .layer(middleware::from_fn_with_state(
             state.clone(),

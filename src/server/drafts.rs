@@ -17,6 +17,7 @@ pub async fn get(
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(workspace = %caller.user.workspace_id, %lead))]
 pub async fn save(
     state: &AppState,
     caller: &Caller,

@@ -82,6 +82,7 @@ pub async fn create(
 
 /// Deletes the lead with its conversation and everything recorded about it (owners only):
 /// the dashboard's figures drop what it counted, and every open tab is told.
+#[tracing::instrument(skip_all, fields(workspace = %caller.user.workspace_id, lead = %id))]
 pub async fn delete(state: &AppState, caller: &Caller, id: LeadId) -> Result<(), AppError> {
     // Existence first: another workspace's lead is 404 to a member as well.
     get(state, caller, id).await?;
@@ -100,6 +101,7 @@ pub async fn delete(state: &AppState, caller: &Caller, id: LeadId) -> Result<(),
 /// Saves `input` over the lead. When the input names the version it was based on and the
 /// lead has moved on since, nothing is stored and the answer is `LeadChanged` with the lead as
 /// it is now (409), so a stale form cannot undo a teammate's change.
+#[tracing::instrument(skip_all, fields(workspace = %caller.user.workspace_id, lead = %id))]
 pub async fn update(
     state: &AppState,
     caller: &Caller,

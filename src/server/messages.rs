@@ -67,6 +67,7 @@ pub async fn thread(
 
 /// Records a message to (outbound) or from (inbound) a lead. Returns the message and whether it
 /// is new; a repeated `client_id` returns the original.
+#[tracing::instrument(skip_all, fields(workspace = %caller.user.workspace_id, lead = %lead_id))]
 pub async fn record(
     state: &AppState,
     caller: &Caller,
@@ -192,6 +193,7 @@ pub async fn record(
 }
 
 /// Puts a failed message back in its delivery queue.
+#[tracing::instrument(skip_all, fields(workspace = %caller.user.workspace_id, %lead, %message))]
 pub async fn retry(
     state: &AppState,
     caller: &Caller,

@@ -31,6 +31,12 @@ const KINDS: [&str; 7] = [
     "api", "rpc", "page", "webhook", "tracking", "static", "socket",
 ];
 
+/// The kind of request `path` is ("api", "rpc", "page", "webhook", "tracking", "static",
+/// "socket"): what logs and metrics say instead of the path, which may carry a token.
+pub fn path_kind(path: &str) -> &'static str {
+    KINDS[kind_of(path)]
+}
+
 fn kind_of(path: &str) -> usize {
     let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
     match first {

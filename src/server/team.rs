@@ -29,6 +29,7 @@ pub async fn pending_invites(
 
 /// Creates an invite link for `email`, and (`send_email`) emails it to them. The link is
 /// returned once; only its hash is kept (and, for an email kept in the outbox, the sealed mail).
+#[tracing::instrument(skip_all, fields(workspace = %caller.user.workspace_id))]
 pub async fn invite(
     state: &AppState,
     caller: &Caller,
@@ -170,6 +171,7 @@ pub async fn set_role(
 /// Removes a teammate from the workspace (owners only; not yourself: hand ownership over and
 /// let another owner remove you). They are signed out everywhere at once; what they wrote keeps
 /// their name; their leads become unassigned.
+#[tracing::instrument(skip_all, fields(workspace = %caller.user.workspace_id))]
 pub async fn remove_member(state: &AppState, caller: &Caller, user: &str) -> Result<(), AppError> {
     caller.require_session()?;
     caller.require_owner_to("remove teammates")?;

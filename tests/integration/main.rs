@@ -36,6 +36,7 @@ mod presence;
 mod profile;
 mod reads;
 mod realtime;
+mod request_log;
 mod rollups;
 mod security;
 mod send_in_doubt;

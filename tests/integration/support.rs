@@ -499,11 +499,32 @@ pub struct ServerProcess {
     pid: u32,
     base: String,
     pub database_url: String,
+    /// Where its log goes, when a test reads it (`start_logged`).
+    log: Option<std::path::PathBuf>,
 }
 
 impl ServerProcess {
     /// Starts it with `env` on top of test defaults and waits until it answers `/healthz`.
     pub async fn start(dir: &tempfile::TempDir, env: &[(&str, &str)]) -> ServerProcess {
+        Self::launch(dir, env, None).await
+    }
+
+    /// Like `start`, with the server's log kept in `dir` for [`ServerProcess::log`].
+    pub async fn start_logged(dir: &tempfile::TempDir, env: &[(&str, &str)]) -> ServerProcess {
+        Self::launch(dir, env, Some(dir.path().join("server.log"))).await
+    }
+
+    /// Everything the server logged so far (`start_logged` only).
+    pub fn log(&self) -> String {
+        let path = self.log.as_ref().expect("started with start_logged");
+        std::fs::read_to_string(path).expect("read the server's log")
+    }
+
+    async fn launch(
+        dir: &tempfile::TempDir,
+        env: &[(&str, &str)],
+        log: Option<std::path::PathBuf>,
+    ) -> ServerProcess {
         let port = free_port();
         let database_url = format!("sqlite://{}/server.db", dir.path().display());
         let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_leadwire"));
@@ -516,6 +537,10 @@ impl ServerProcess {
             .stdout(std::process::Stdio::null());
         for (name, value) in env {
             command.env(name, value);
+        }
+        if let Some(path) = &log {
+            // The log goes to stdout (tracing's fmt writer).
+            command.stdout(std::fs::File::create(path).expect("create the log file"));
         }
         let child = command.spawn().expect("start the server binary");
         let pid = child.id().expect("pid");
@@ -534,6 +559,7 @@ impl ServerProcess {
             pid,
             base,
             database_url,
+            log,
         }
     }
 

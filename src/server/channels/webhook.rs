@@ -87,6 +87,7 @@ fn message_param(query: &str) -> Option<MessageId> {
 }
 
 /// One webhook call, as received over HTTP or made by the sandbox.
+#[tracing::instrument(name = "webhook", skip_all)]
 pub async fn take(
     state: &AppState,
     key: &str,

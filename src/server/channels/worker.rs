@@ -50,6 +50,7 @@ impl Queue for ChannelQueue {
     }
 }
 
+#[tracing::instrument(name = "delivery", skip_all, fields(message_id = %job.message_id, channel = %job.channel, attempt = job.attempts))]
 async fn deliver(state: &AppState, http: &reqwest::Client, job: DeliveryJob) {
     let attempt = match settle_doubt(state, http, &job).await {
         Ok(Some(provider_id)) => {

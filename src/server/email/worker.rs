@@ -51,6 +51,7 @@ impl Queue for EmailQueue {
     }
 }
 
+#[tracing::instrument(name = "email", skip_all, fields(message_id = %job.message_id, attempt = job.attempts))]
 async fn deliver(state: &AppState, transport: &Transport, job: EmailJob) {
     let mail = &state.settings.mail;
     // An earlier attempt's data left and the server stopped before the relay answered: the

@@ -1,4 +1,6 @@
-//! Messages of a lead's timeline.
+//! Messages of a lead's timeline. Over 400 lines because recording a message (`record_in`:
+//! the one read and the one multi-statement script of a send, then what its channel queues)
+//! is one write in the order it runs; split, one transaction would be spread over files.
 use super::activity::NewActivity;
 use super::deliveries::NewDelivery;
 use super::emails::NewEmail;
