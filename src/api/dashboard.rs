@@ -3,6 +3,7 @@
 use crate::model::activity::{Activity, ActivityPage};
 use crate::model::analytics::Analytics;
 use crate::model::error::AppError;
+use crate::model::ids::LeadId;
 use crate::model::kpi::Kpis;
 use crate::model::lead::Lead;
 use crate::model::notification::NotificationPrefs;
@@ -46,21 +47,17 @@ pub async fn get_activity(
 
 /// Moves a lead to `stage` (won is a conversion).
 #[server(prefix = "/rpc", endpoint = "set_lead_stage")]
-pub async fn set_lead_stage(id: String, stage: String) -> Result<Lead, AppError> {
-    use crate::model::ids::LeadId;
+pub async fn set_lead_stage(id: LeadId, stage: String) -> Result<Lead, AppError> {
     let (state, caller) = super::caller().await?;
-    let id = LeadId::parse(&id).ok_or(AppError::NotFound)?;
     crate::server::leads::set_stage(&state, &caller, id, &stage).await
 }
 
 /// "Log meeting booked": `at` is RFC 3339.
 #[server(prefix = "/rpc", endpoint = "book_meeting")]
-pub async fn book_meeting(lead_id: String, at: String) -> Result<Activity, AppError> {
+pub async fn book_meeting(lead_id: LeadId, at: String) -> Result<Activity, AppError> {
     use crate::model::activity::MeetingInput;
-    use crate::model::ids::LeadId;
     let (state, caller) = super::caller().await?;
-    let lead = LeadId::parse(&lead_id).ok_or(AppError::NotFound)?;
-    crate::server::dashboard::book_meeting(&state, &caller, lead, &MeetingInput { at }).await
+    crate::server::dashboard::book_meeting(&state, &caller, lead_id, &MeetingInput { at }).await
 }
 
 #[server(prefix = "/rpc", endpoint = "notification_prefs")]

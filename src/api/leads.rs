@@ -1,6 +1,7 @@
 //! Leads and their conversations for the UI.
 use crate::model::auth::TeamMember;
 use crate::model::error::AppError;
+use crate::model::ids::LeadId;
 use crate::model::lead::Lead;
 use crate::model::lead_input::LeadInput;
 use crate::model::message::ConversationSummary;
@@ -14,19 +15,23 @@ pub async fn list_leads(q: String, stage: String) -> Result<Vec<Lead>, AppError>
 
 /// The other leads at a lead's company (its sidebar's "Also at …").
 #[server(prefix = "/rpc", endpoint = "same_company_leads")]
-pub async fn same_company_leads(lead_id: String) -> Result<Vec<Lead>, AppError> {
-    use crate::model::ids::LeadId;
+pub async fn same_company_leads(lead_id: LeadId) -> Result<Vec<Lead>, AppError> {
     let (state, caller) = super::caller().await?;
-    let id = LeadId::parse(&lead_id).ok_or(AppError::NotFound)?;
-    crate::server::leads::same_company(&state, &caller, id).await
+    crate::server::leads::same_company(&state, &caller, lead_id).await
 }
 
 #[server(prefix = "/rpc", endpoint = "get_lead")]
-pub async fn get_lead(id: String) -> Result<Lead, AppError> {
-    use crate::model::ids::LeadId;
+pub async fn get_lead(id: LeadId) -> Result<Lead, AppError> {
     let (state, caller) = super::caller().await?;
-    let id = LeadId::parse(&id).ok_or(AppError::NotFound)?;
     crate::server::leads::get(&state, &caller, id).await
+}
+
+/// The lead a URL names: a malformed id is not found, like an unknown one.
+pub async fn lead_at(param: String) -> Result<Lead, AppError> {
+    match LeadId::parse(&param) {
+        Some(id) => get_lead(id).await,
+        None => Err(AppError::NotFound),
+    }
 }
 
 /// Creates the lead and opens its page.
@@ -39,19 +44,15 @@ pub async fn create_lead(input: LeadInput) -> Result<Lead, AppError> {
 }
 
 #[server(prefix = "/rpc", endpoint = "update_lead")]
-pub async fn update_lead(id: String, input: LeadInput) -> Result<Lead, AppError> {
-    use crate::model::ids::LeadId;
+pub async fn update_lead(id: LeadId, input: LeadInput) -> Result<Lead, AppError> {
     let (state, caller) = super::caller().await?;
-    let id = LeadId::parse(&id).ok_or(AppError::NotFound)?;
     crate::server::leads::update(&state, &caller, id, &input).await
 }
 
 /// Deletes the lead with its conversation (owners only; the page asks first).
 #[server(prefix = "/rpc", endpoint = "delete_lead")]
-pub async fn delete_lead(id: String) -> Result<(), AppError> {
-    use crate::model::ids::LeadId;
+pub async fn delete_lead(id: LeadId) -> Result<(), AppError> {
     let (state, caller) = super::caller().await?;
-    let id = LeadId::parse(&id).ok_or(AppError::NotFound)?;
     crate::server::leads::delete(&state, &caller, id).await
 }
 

@@ -316,7 +316,7 @@ impl DraftHandle {
         self.status.set(DraftStatus::Saving);
         let handle = *self;
         leptos::task::spawn_local(async move {
-            let result = crate::api::drafts::save_draft(lead_id.to_string(), input.clone()).await;
+            let result = crate::api::drafts::save_draft(lead_id, input.clone()).await;
             handle.saved(input, result);
         });
     }

@@ -45,7 +45,7 @@ pub fn ConversationThread(
     // A `reset` from the server (too far behind to replay) refetches the whole thread.
     let data = Resource::new(
         move || (lead_id, realtime.map(|r| r.resets.get()).unwrap_or(0)),
-        |(id, _)| get_thread(id.to_string()),
+        |(id, _)| get_thread(id),
     );
     let addresses = LeadAddresses {
         name: lead_name.clone(),
@@ -258,7 +258,7 @@ fn ThreadView(
         leptos::task::spawn_local(async move {
             // The new status arrives as UPDATE events (already, perhaps, with the outcome of
             // the next attempt): the answer here would be older, so it is not applied.
-            if let Err(e) = retry_message(lead_id.to_string(), id.to_string()).await {
+            if let Err(e) = retry_message(lead_id, id).await {
                 send_error.set(Some(e.to_string()));
             }
         });

@@ -1,7 +1,7 @@
 //! The inbox's right-hand side for the selected lead: its name, company and deal value, its
 //! thread, and the lead's sidebar beside it (or behind a switch where there is no room).
 use crate::api::auth::get_current_user;
-use crate::api::leads::{get_lead, lead_owners};
+use crate::api::leads::{lead_at, lead_owners};
 use crate::components::conversation_thread::LeadThread;
 use crate::components::lead_edit::OwnersResource;
 use crate::components::lead_sidebar::{viewer, LeadSidebar, ShownLead};
@@ -14,7 +14,7 @@ use leptos::prelude::*;
 /// changes live).
 #[component]
 pub fn SelectedThread(id: Memo<String>) -> impl IntoView {
-    let lead = Resource::new(move || id.get(), get_lead);
+    let lead = Resource::new(move || id.get(), lead_at);
     let owners = Resource::new(|| (), |_| lead_owners());
     let me = Resource::new(|| (), |_| get_current_user());
     view! {

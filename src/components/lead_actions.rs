@@ -22,7 +22,7 @@ pub fn LeadActions(
     current: RwSignal<Lead>,
     set_stage: ServerAction<SetLeadStage>,
 ) -> impl IntoView {
-    let id = current.get_untracked().id.to_string();
+    let id = current.get_untracked().id;
     let stage_error = Signal::derive(move || {
         set_stage
             .value()
@@ -33,14 +33,12 @@ pub fn LeadActions(
     let meeting_at = RwSignal::new(String::new());
     let meeting_state = RwSignal::new(None::<Result<String, String>>);
     let booking = RwSignal::new(false);
-    let lead_id = id.clone();
     let book = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let at = local_input_to_rfc3339(&meeting_at.get_untracked());
-        let lead_id = lead_id.clone();
         booking.set(true);
         leptos::task::spawn_local(async move {
-            let result = book_meeting(lead_id, at).await;
+            let result = book_meeting(id, at).await;
             meeting_state.set(Some(match result {
                 Ok(_) => {
                     meeting_at.set(String::new());
@@ -63,7 +61,7 @@ pub fn LeadActions(
                     // Follows the lead as it is now (saved here or by a teammate).
                     prop:value=move || current.read().stage.as_str()
                     on:change=move |ev| {
-                        set_stage.dispatch(SetLeadStage { id: id.clone(), stage: event_target_value(&ev) });
+                        set_stage.dispatch(SetLeadStage { id, stage: event_target_value(&ev) });
                     }
                 >
                     {Stage::ALL.into_iter().map(|s| view! {

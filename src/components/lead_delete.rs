@@ -23,7 +23,7 @@ pub fn LeadDeletion(current: RwSignal<Lead>) -> impl IntoView {
     // the card) before the answer arrives, and the answer must still take the user on.
     let navigate = use_navigate();
     let confirm = move |_| {
-        let id = current.get_untracked().id.to_string();
+        let id = current.get_untracked().id;
         let navigate = navigate.clone();
         pending.set(true);
         error.set(None);

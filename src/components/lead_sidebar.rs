@@ -39,7 +39,7 @@ fn follow_lead(current: RwSignal<Lead>, deleted: RwSignal<bool>) {
         let resets = realtime.resets.get();
         if previous.is_some_and(|p| p != resets) {
             leptos::task::spawn_local(async move {
-                match get_lead(id.to_string()).await {
+                match get_lead(id).await {
                     Ok(lead) => newer(&lead),
                     Err(AppError::NotFound) => deleted.set(true),
                     Err(_) => {}
@@ -150,12 +150,9 @@ pub fn LeadSidebar(
 /// change of the company.
 #[component]
 fn SameCompany(current: RwSignal<Lead>) -> impl IntoView {
-    let id = current.get_untracked().id.to_string();
+    let id = current.get_untracked().id;
     let company = Memo::new(move |_| current.read().company.clone().unwrap_or_default());
-    let others = Resource::new(
-        move || company.get(),
-        move |_| same_company_leads(id.clone()),
-    );
+    let others = Resource::new(move || company.get(), move |_| same_company_leads(id));
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {

@@ -57,7 +57,7 @@ impl ReadMarker {
         self.marked_through.set_value(Some(newest));
         let lead = self.thread.lead_id;
         leptos::task::spawn_local(async move {
-            let _ = mark_read(lead.to_string(), newest.to_string()).await;
+            let _ = mark_read(lead, newest).await;
         });
     }
 
@@ -66,7 +66,7 @@ impl ReadMarker {
         self.marked_through.set_value(None);
         let lead = self.thread.lead_id;
         leptos::task::spawn_local(async move {
-            if let Err(e) = mark_unread(lead.to_string()).await {
+            if let Err(e) = mark_unread(lead).await {
                 error.set(Some(e.to_string()));
             }
         });

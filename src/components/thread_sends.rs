@@ -61,7 +61,7 @@ impl SendQueue {
             }
             let mut attempt = 0u32;
             loop {
-                match send_message(lead_id.to_string(), input.clone()).await {
+                match send_message(lead_id, input.clone()).await {
                     Ok(message) => {
                         outbox::remove(&input.client_id);
                         pending.try_update(|p| p.retain(|s| s.input.client_id != input.client_id));

@@ -138,7 +138,7 @@ impl ThreadState {
         };
         self.loading_older.set(true);
         leptos::task::spawn_local(async move {
-            match older_messages(self.lead_id.to_string(), first.to_string()).await {
+            match older_messages(self.lead_id, first).await {
                 Ok(page) => {
                     self.has_more.set(page.has_more);
                     self.messages.update(|m| {

@@ -1,6 +1,6 @@
 //! `/leads/:id`: a lead's conversation, with its stage, details and actions beside it.
 use crate::api::auth::get_current_user;
-use crate::api::leads::{get_lead, lead_owners};
+use crate::api::leads::{lead_at, lead_owners};
 use crate::components::conversation_thread::LeadThread;
 use crate::components::lead_edit::OwnersResource;
 use crate::components::lead_sidebar::{viewer, LeadSidebar, ShownLead};
@@ -18,7 +18,7 @@ pub fn LeadPage() -> impl IntoView {
     let id = move || params.read().get("id").unwrap_or_default();
     // Read once per lead: from then on the page follows saves and `leads_updated` in place,
     // so the thread and composer are never redrawn under the user's hands.
-    let lead = Resource::new(id, get_lead);
+    let lead = Resource::new(id, lead_at);
     let owners = Resource::new(|| (), |_| lead_owners());
     let me = Resource::new(|| (), |_| get_current_user());
     view! {

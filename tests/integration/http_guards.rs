@@ -28,6 +28,21 @@ async fn server_function_errors_keep_their_status() {
         )
         .await;
     assert_eq!(res.status(), 404);
+    // Ids are typed: a malformed one is the caller's mistake (422), not a server failure.
+    let res = server
+        .rpc(
+            &client,
+            "send_message",
+            &[
+                ("lead_id", "not-a-lead"),
+                ("input[channel]", "chat"),
+                ("input[body]", "Hello"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let error: Value = res.json().await.unwrap();
+    assert_eq!(error["error"], "validation", "{error}");
     let res = server
         .rpc(&client, "create_lead", &[("input[name]", "")])
         .await;
