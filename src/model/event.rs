@@ -23,13 +23,124 @@ pub enum ClientFrame {
     /// The person used this tab (sent at most every 30 s); without it they turn "away".
     Active,
     /// This tab shows the dashboard (`on`) or stopped showing it: only such tabs receive
-    /// `stats_updated` and `analytics_updated` (see [`DASHBOARD_KINDS`]). Answered with the
+    /// `stats_updated` and `analytics_updated` (see [`EventKind::is_dashboard`]). Answered with the
     /// same frame once it applies.
     Dashboard { on: bool },
 }
 
-/// The logged events a socket receives only while its tab shows the dashboard.
-pub const DASHBOARD_KINDS: [&str; 2] = ["stats_updated", "analytics_updated"];
+/// What kind of frame a logged event is: its `type`, kept beside it in the log so a socket can
+/// choose without decoding the payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    MessagesUpdated,
+    DraftsUpdated,
+    LeadsUpdated,
+    LeadDeleted,
+    ReadsUpdated,
+    PrefsUpdated,
+    WorkspaceUpdated,
+    ActivityUpdated,
+    StatsUpdated,
+    AnalyticsUpdated,
+    /// A frame that is never logged (presence, typing, pongs), or a kind this version does
+    /// not know (a log written by a newer one).
+    Other,
+}
+
+impl EventKind {
+    const ALL: [EventKind; 11] = [
+        EventKind::MessagesUpdated,
+        EventKind::DraftsUpdated,
+        EventKind::LeadsUpdated,
+        EventKind::LeadDeleted,
+        EventKind::ReadsUpdated,
+        EventKind::PrefsUpdated,
+        EventKind::WorkspaceUpdated,
+        EventKind::ActivityUpdated,
+        EventKind::StatsUpdated,
+        EventKind::AnalyticsUpdated,
+        EventKind::Other,
+    ];
+
+    pub fn of(frame: &ServerFrame) -> EventKind {
+        match frame {
+            ServerFrame::MessagesUpdated { .. } => EventKind::MessagesUpdated,
+            ServerFrame::DraftsUpdated { .. } => EventKind::DraftsUpdated,
+            ServerFrame::LeadsUpdated { .. } => EventKind::LeadsUpdated,
+            ServerFrame::LeadDeleted { .. } => EventKind::LeadDeleted,
+            ServerFrame::ReadsUpdated { .. } => EventKind::ReadsUpdated,
+            ServerFrame::PrefsUpdated { .. } => EventKind::PrefsUpdated,
+            ServerFrame::WorkspaceUpdated { .. } => EventKind::WorkspaceUpdated,
+            ServerFrame::ActivityUpdated { .. } => EventKind::ActivityUpdated,
+            ServerFrame::StatsUpdated { .. } => EventKind::StatsUpdated,
+            ServerFrame::AnalyticsUpdated { .. } => EventKind::AnalyticsUpdated,
+            _ => EventKind::Other,
+        }
+    }
+
+    /// The frame's `type` on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::MessagesUpdated => "messages_updated",
+            EventKind::DraftsUpdated => "drafts_updated",
+            EventKind::LeadsUpdated => "leads_updated",
+            EventKind::LeadDeleted => "lead_deleted",
+            EventKind::ReadsUpdated => "reads_updated",
+            EventKind::PrefsUpdated => "prefs_updated",
+            EventKind::WorkspaceUpdated => "workspace_updated",
+            EventKind::ActivityUpdated => "activity_updated",
+            EventKind::StatsUpdated => "stats_updated",
+            EventKind::AnalyticsUpdated => "analytics_updated",
+            EventKind::Other => "other",
+        }
+    }
+
+    /// Unknown kinds read as `Other`.
+    pub fn parse(raw: &str) -> EventKind {
+        EventKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == raw)
+            .unwrap_or(EventKind::Other)
+    }
+
+    /// Received only while a tab shows the dashboard.
+    pub fn is_dashboard(self) -> bool {
+        matches!(self, EventKind::StatsUpdated | EventKind::AnalyticsUpdated)
+    }
+}
+
+/// Stored as its wire name (TEXT); a name this version does not know reads as `Other` rather
+/// than failing the replay that reads it.
+#[cfg(feature = "ssr")]
+mod event_kind_column {
+    use super::EventKind;
+    use sqlx::encode::IsNull;
+    use sqlx::error::BoxDynError;
+    use sqlx::sqlite::{Sqlite, SqliteArgumentValue, SqliteTypeInfo, SqliteValueRef};
+
+    impl sqlx::Type<Sqlite> for EventKind {
+        fn type_info() -> SqliteTypeInfo {
+            <&str as sqlx::Type<Sqlite>>::type_info()
+        }
+    }
+
+    impl<'q> sqlx::Encode<'q, Sqlite> for EventKind {
+        fn encode_by_ref(
+            &self,
+            buf: &mut Vec<SqliteArgumentValue<'q>>,
+        ) -> Result<IsNull, BoxDynError> {
+            <&str as sqlx::Encode<'q, Sqlite>>::encode(self.as_str(), buf)
+        }
+    }
+
+    impl<'r> sqlx::Decode<'r, Sqlite> for EventKind {
+        fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
+            Ok(EventKind::parse(
+                <&str as sqlx::Decode<'r, Sqlite>>::decode(value)?,
+            ))
+        }
+    }
+}
 
 /// Whether a row was created or changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -192,6 +303,14 @@ mod tests {
             timestamp: chrono::Utc::now(),
         })
         .unwrap();
-        assert!(DASHBOARD_KINDS.contains(&stats["type"].as_str().unwrap()));
+        let kind = EventKind::parse(stats["type"].as_str().unwrap());
+        assert_eq!(kind, EventKind::StatsUpdated);
+        assert!(kind.is_dashboard());
+        assert!(!EventKind::MessagesUpdated.is_dashboard());
+        // Every kind reads back from its wire name; an unknown one is `Other`.
+        for kind in EventKind::ALL {
+            assert_eq!(EventKind::parse(kind.as_str()), kind);
+        }
+        assert_eq!(EventKind::parse("typing"), EventKind::Other);
     }
 }

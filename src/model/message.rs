@@ -31,6 +31,66 @@ impl Direction {
     }
 }
 
+/// Where a message stands. Outbound: `queued` (waiting for its relay or provider), `sent` (it
+/// took the message), `delivered` and `read` (as the provider reports), `failed` (see the
+/// message's `status_reason`); inbound: `received`. Statuses only move forward, in that order
+/// (a failure only before delivery; `MessageStatus::follows`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "TEXT", rename_all = "snake_case"))]
+pub enum MessageStatus {
+    Queued,
+    Sent,
+    Delivered,
+    Read,
+    Failed,
+    Received,
+}
+
+impl MessageStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageStatus::Queued => "queued",
+            MessageStatus::Sent => "sent",
+            MessageStatus::Delivered => "delivered",
+            MessageStatus::Read => "read",
+            MessageStatus::Failed => "failed",
+            MessageStatus::Received => "received",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<MessageStatus> {
+        [
+            MessageStatus::Queued,
+            MessageStatus::Sent,
+            MessageStatus::Delivered,
+            MessageStatus::Read,
+            MessageStatus::Failed,
+            MessageStatus::Received,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == raw)
+    }
+
+    /// Whether a report of `self` may replace `current`: queued → sent → delivered → read, and
+    /// a failure only before delivery. A late or repeated report (delivered before sent, sent
+    /// twice) changes nothing.
+    pub fn follows(self, current: MessageStatus) -> bool {
+        let rank = |s: MessageStatus| match s {
+            MessageStatus::Queued => 0,
+            MessageStatus::Sent => 1,
+            MessageStatus::Delivered => 2,
+            MessageStatus::Read => 3,
+            MessageStatus::Failed | MessageStatus::Received => 4,
+        };
+        match self {
+            MessageStatus::Failed => rank(current) <= 1,
+            next => rank(current) < rank(next),
+        }
+    }
+}
+
 /// The subject of a follow-up to an email with `subject`: "Re: …" once, never "Re: Re: …".
 pub fn reply_subject(subject: &str) -> String {
     let subject = subject.trim();
@@ -51,9 +111,7 @@ pub struct Message {
     /// Email only.
     pub subject: Option<String>,
     pub body: String,
-    /// `queued` (waiting for delivery), `sent` (a provider or relay took it), `delivered` and
-    /// `read` (as the provider reports), `failed` (see `status_reason`), `received`.
-    pub status: String,
+    pub status: MessageStatus,
     /// Why a message failed, when it did.
     pub status_reason: Option<String>,
     /// The teammate who sent an outbound message.

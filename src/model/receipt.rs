@@ -1,7 +1,7 @@
 //! What the thread says under an outbound message: its delivery and read state, in one place so
 //! the rules are the same everywhere and unit-tested.
 use super::channel::Channel;
-use super::message::{Direction, Message};
+use super::message::{Direction, Message, MessageStatus};
 use chrono::{DateTime, Utc};
 
 /// The state of an outbound message as the sender sees it.
@@ -29,9 +29,9 @@ pub fn receipt(m: &Message) -> Option<Receipt> {
     if m.direction != Direction::Outbound {
         return None;
     }
-    Some(match m.status.as_str() {
-        "queued" => Receipt::Queued,
-        "failed" => Receipt::Failed {
+    Some(match m.status {
+        MessageStatus::Queued => Receipt::Queued,
+        MessageStatus::Failed => Receipt::Failed {
             reason: m
                 .status_reason
                 .clone()
@@ -39,7 +39,7 @@ pub fn receipt(m: &Message) -> Option<Receipt> {
             // Website chat has no delivery to try again.
             retryable: m.channel != Channel::Chat,
         },
-        "delivered" if m.opened_at.is_none() => Receipt::Delivered,
+        MessageStatus::Delivered if m.opened_at.is_none() => Receipt::Delivered,
         _ => match (m.opened_at, m.clicked_at, m.proxy_opened_at) {
             (Some(at), clicked_at, _) => Receipt::Read { at, clicked_at },
             // A click without a recorded open still means a person read it.
@@ -77,7 +77,7 @@ mod tests {
             channel: Channel::Email,
             subject: Some("Hi".into()),
             body: "Hello".into(),
-            status: status.into(),
+            status: MessageStatus::parse(status).expect("a status"),
             status_reason: None,
             author_name: None,
             author_id: None,

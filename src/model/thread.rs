@@ -156,6 +156,7 @@ pub fn resend_as(
 mod tests {
     use super::*;
     use crate::model::ids::{LeadId, MessageId};
+    use crate::model::message::MessageStatus;
     use chrono::{DateTime, Duration, Utc};
 
     fn message(n: u128, at: DateTime<Utc>, direction: Direction, channel: Channel) -> Message {
@@ -166,7 +167,7 @@ mod tests {
             channel,
             subject: None,
             body: format!("message {n}"),
-            status: "sent".into(),
+            status: MessageStatus::Sent,
             status_reason: None,
             author_name: None,
             author_id: None,
@@ -229,10 +230,10 @@ mod tests {
         assert_eq!(ids, [1, 2, 4, 3]);
         // The same message again (a status update): replaced in place, not added.
         let mut read = message(2, t, Direction::Outbound, Channel::Sms);
-        read.status = "read".into();
+        read.status = MessageStatus::Read;
         assert!(!upsert(&mut list, read));
         assert_eq!(list.len(), 4);
-        assert_eq!(list[1].status, "read");
+        assert_eq!(list[1].status, MessageStatus::Read);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use crate::components::badges::ChannelBadge;
 use crate::components::field::FormError;
 use crate::components::local_time::{LocalTime, TimeStyle};
 use crate::components::status::{ErrorNotice, Loading};
+use crate::model::message::MessageStatus;
 use crate::model::outbox::OutboxMail;
 use crate::model::outbox::{SandboxEntry, TeamMail};
 use leptos::prelude::*;
@@ -120,12 +121,12 @@ fn SandboxSection(
                     let id = e.message.id.to_string();
                     let can_read = e.message.channel != crate::model::channel::Channel::Sms;
                     // As the lead's phone sees it.
-                    let status = match e.message.status.as_str() {
-                        "queued" => "On its way",
-                        "delivered" => "Delivered",
-                        "read" => "Read",
-                        "failed" => "Failed",
-                        _ => "Arrived, not yet reported delivered",
+                    let status = match e.message.status {
+                        MessageStatus::Queued => "On its way",
+                        MessageStatus::Delivered => "Delivered",
+                        MessageStatus::Read => "Read",
+                        MessageStatus::Failed => "Failed",
+                        MessageStatus::Sent | MessageStatus::Received => "Arrived, not yet reported delivered",
                     };
                     let (id_a, id_b, id_c) = (id.clone(), id.clone(), id.clone());
                     view! {

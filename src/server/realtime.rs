@@ -14,7 +14,7 @@ use super::presence::TabGuard;
 use super::revocations::Ended;
 use super::state::AppState;
 use super::throttle::Bucket;
-use crate::model::event::{ClientFrame, ServerFrame, DASHBOARD_KINDS};
+use crate::model::event::{ClientFrame, ServerFrame};
 use axum::extract::ws::{
     close_code, CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade,
 };
@@ -391,7 +391,7 @@ impl Session {
             let full = batch.len() as i64 == REPLAY_PAGE;
             for event in batch {
                 cursor = event.seq;
-                if self.dashboard || !DASHBOARD_KINDS.contains(&event.kind.as_str()) {
+                if self.dashboard || !event.kind.is_dashboard() {
                     self.feed(event.payload.into()).await?;
                 }
             }

@@ -28,7 +28,7 @@ async fn server_function_errors_keep_their_status() {
         )
         .await;
     assert_eq!(res.status(), 404);
-    // Ids are typed: a malformed one is the caller's mistake (422), not a server failure.
+    // A malformed id is answered like an unknown one (typed ids read it as naming nothing).
     let res = server
         .rpc(
             &client,
@@ -40,9 +40,9 @@ async fn server_function_errors_keep_their_status() {
             ],
         )
         .await;
-    assert_eq!(res.status(), 422);
+    assert_eq!(res.status(), 404);
     let error: Value = res.json().await.unwrap();
-    assert_eq!(error["error"], "validation", "{error}");
+    assert_eq!(error["error"], "not_found", "{error}");
     let res = server
         .rpc(&client, "create_lead", &[("input[name]", "")])
         .await;

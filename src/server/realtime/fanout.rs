@@ -3,7 +3,6 @@
 //! the channel of that event's workspace only. A socket listens to its own workspace's channel:
 //! a busy workspace never wakes, delays or resets another's sockets, and a frame is one
 //! allocation however many sockets send it.
-use crate::model::event::DASHBOARD_KINDS;
 use crate::model::ids::{UserId, WorkspaceId};
 use crate::server::presence::PresenceHub;
 use crate::server::store::Store;
@@ -56,7 +55,7 @@ impl Fanout {
                         Outgoing::Event {
                             seq: event.seq,
                             user: event.user_id,
-                            dashboard: DASHBOARD_KINDS.contains(&event.kind.as_str()),
+                            dashboard: event.kind.is_dashboard(),
                             text: Utf8Bytes::from(event.payload.clone()),
                             published: std::time::Instant::now(),
                         },

@@ -10,7 +10,7 @@ use super::script::Script;
 use super::Store;
 use crate::model::channel::Channel;
 use crate::model::ids::{LeadId, MessageId, WorkspaceId};
-use crate::model::message::Message;
+use crate::model::message::{Message, MessageStatus};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -62,30 +62,18 @@ pub enum Report {
 }
 
 impl Report {
-    /// Statuses only move forward: queued → sent → delivered → read; a failure only before
-    /// delivery. A late or repeated report (delivered before sent, sent twice) changes nothing.
-    fn moves(&self, current: &str) -> bool {
-        let rank = |s: &str| match s {
-            "queued" => 0,
-            "sent" => 1,
-            "delivered" => 2,
-            "read" => 3,
-            _ => 4,
-        };
-        match self {
-            Report::Failed { .. } => rank(current) <= 1,
-            Report::Sent => rank(current) < 1,
-            Report::Delivered => rank(current) < 2,
-            Report::Read { .. } => rank(current) < 3,
-        }
+    /// Statuses only move forward (`MessageStatus::follows`): a late or repeated report
+    /// changes nothing.
+    fn moves(&self, current: MessageStatus) -> bool {
+        self.status().follows(current)
     }
 
-    fn status(&self) -> &'static str {
+    fn status(&self) -> MessageStatus {
         match self {
-            Report::Sent => "sent",
-            Report::Delivered => "delivered",
-            Report::Read { .. } => "read",
-            Report::Failed { .. } => "failed",
+            Report::Sent => MessageStatus::Sent,
+            Report::Delivered => MessageStatus::Delivered,
+            Report::Read { .. } => MessageStatus::Read,
+            Report::Failed { .. } => MessageStatus::Failed,
         }
     }
 }
@@ -170,12 +158,12 @@ impl Store {
             .bind(job.connection.id)
             .execute(&mut *tx)
             .await?;
-        let (status,): (String,) = sqlx::query_as("SELECT status FROM messages WHERE id = ?")
+        let status: MessageStatus = sqlx::query_scalar("SELECT status FROM messages WHERE id = ?")
             .bind(job.message_id)
             .fetch_one(&mut *tx)
             .await?;
-        if Report::Sent.moves(&status) {
-            set_status(&mut tx, job.message_id, "sent", None).await?;
+        if Report::Sent.moves(status) {
+            set_status(&mut tx, job.message_id, MessageStatus::Sent, None).await?;
         }
         let (event, message) = message_updated(&mut tx, job.workspace_id, job.message_id).await?;
         tx.commit(vec![event]).await?;
@@ -208,7 +196,7 @@ impl Store {
         report: &Report,
     ) -> Result<Option<Message>, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let found: Option<(MessageId, String, bool)> = sqlx::query_as(
+        let found: Option<(MessageId, MessageStatus, bool)> = sqlx::query_as(
             "SELECT d.message_id, m.status, q.sent_at IS NOT NULL FROM deliveries d \
              JOIN messages m ON m.id = d.message_id JOIN outbound_queue q ON q.message_id = d.message_id \
              WHERE d.connection_id = ? AND (d.provider_message_id = ? OR (d.provider_message_id IS NULL AND d.message_id = ?))",
@@ -224,8 +212,10 @@ impl Store {
         };
         // We gave up on a send (timeouts) that the provider had in fact taken: its report
         // corrects the failure.
-        let corrects = status == "failed" && !recorded && !matches!(report, Report::Failed { .. });
-        if !(report.moves(&status) || corrects) {
+        let corrects = status == MessageStatus::Failed
+            && !recorded
+            && !matches!(report, Report::Failed { .. });
+        if !(report.moves(status) || corrects) {
             let message = message_in(&mut tx, id).await?;
             tx.commit(Vec::new()).await?;
             return Ok(Some(message));
@@ -302,7 +292,7 @@ impl Store {
         connection: Uuid,
     ) -> Result<RetryOutcome, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let status: Option<(String,)> = sqlx::query_as(
+        let status: Option<MessageStatus> = sqlx::query_scalar(
             "SELECT m.status FROM messages m JOIN deliveries d ON d.message_id = m.id \
              WHERE m.id = ? AND m.workspace_id = ? AND m.lead_id = ?",
         )
@@ -311,12 +301,12 @@ impl Store {
         .bind(lead)
         .fetch_optional(&mut *tx)
         .await?;
-        match status.as_ref().map(|(s,)| s.as_str()) {
+        match status {
             None => {
                 tx.commit(Vec::new()).await?;
                 return Ok(RetryOutcome::NotFound);
             }
-            Some("failed") => {}
+            Some(MessageStatus::Failed) => {}
             Some(_) => {
                 tx.commit(Vec::new()).await?;
                 return Ok(RetryOutcome::NotFailed);
@@ -334,7 +324,7 @@ impl Store {
             .bind(message)
             .execute(&mut *tx)
             .await?;
-        set_status(&mut tx, message, "queued", None).await?;
+        set_status(&mut tx, message, MessageStatus::Queued, None).await?;
         let (event, updated) = message_updated(&mut tx, workspace, message).await?;
         tx.commit(vec![event]).await?;
         Ok(RetryOutcome::Queued(Box::new(updated)))
@@ -418,23 +408,24 @@ pub(super) async fn queue_in(
 #[cfg(test)]
 mod tests {
     use super::Report;
+    use crate::model::message::MessageStatus;
 
     #[test]
     fn reports_never_move_a_status_backwards() {
-        assert!(Report::Sent.moves("queued"));
-        assert!(!Report::Sent.moves("delivered"));
-        assert!(Report::Delivered.moves("queued"));
-        assert!(!Report::Delivered.moves("read"));
+        assert!(Report::Sent.moves(MessageStatus::Queued));
+        assert!(!Report::Sent.moves(MessageStatus::Delivered));
+        assert!(Report::Delivered.moves(MessageStatus::Queued));
+        assert!(!Report::Delivered.moves(MessageStatus::Read));
         let read = Report::Read {
             at: chrono::Utc::now(),
         };
-        assert!(read.moves("delivered"));
-        assert!(!read.moves("read"));
+        assert!(read.moves(MessageStatus::Delivered));
+        assert!(!read.moves(MessageStatus::Read));
         let failed = Report::Failed {
             reason: "30003".into(),
         };
-        assert!(failed.moves("sent"));
-        assert!(!failed.moves("delivered"));
-        assert!(!failed.moves("failed"));
+        assert!(failed.moves(MessageStatus::Sent));
+        assert!(!failed.moves(MessageStatus::Delivered));
+        assert!(!failed.moves(MessageStatus::Failed));
     }
 }

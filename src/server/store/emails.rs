@@ -6,7 +6,7 @@ use super::outbound::{self, Worker};
 use super::script::{placeholders, Script};
 use super::Store;
 use crate::model::ids::{LeadId, MessageId, WorkspaceId};
-use crate::model::message::Message;
+use crate::model::message::{Message, MessageStatus};
 use crate::server::email::compose::Composed;
 use chrono::{DateTime, Utc};
 
@@ -126,7 +126,7 @@ impl Store {
             .bind(job.message_id)
             .execute(&mut *tx)
             .await?;
-        set_status(&mut tx, job.message_id, "sent", None).await?;
+        set_status(&mut tx, job.message_id, MessageStatus::Sent, None).await?;
         let (event, message) = message_updated(&mut tx, job.workspace_id, job.message_id).await?;
         tx.commit(vec![event]).await?;
         Ok(message)
@@ -156,7 +156,7 @@ impl Store {
         reason: &str,
     ) -> Result<Option<Message>, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let found: Option<(MessageId, String)> = sqlx::query_as(
+        let found: Option<(MessageId, MessageStatus)> = sqlx::query_as(
             "SELECT e.message_id, m.status FROM outbound_emails e JOIN messages m ON m.id = e.message_id \
              WHERE e.workspace_id = ? AND e.message_id_header = ?",
         )
@@ -168,14 +168,14 @@ impl Store {
             return Ok(None);
         };
         // A bounce delivered twice: the email failed once.
-        if status == "failed" {
+        if status == MessageStatus::Failed {
             let message = super::message_rows::message_in(&mut tx, id).await?;
             tx.commit(Vec::new()).await?;
             return Ok(Some(message));
         }
         let reason = format!("Bounced: {reason}");
         outbound::note_error_in(&mut tx, id, &reason).await?;
-        set_status(&mut tx, id, "failed", Some(&reason)).await?;
+        set_status(&mut tx, id, MessageStatus::Failed, Some(&reason)).await?;
         let (event, message) = message_updated(&mut tx, workspace, id).await?;
         let logged = outbound::failed_activity(&mut tx, workspace, &message, &reason).await?;
         tx.commit(vec![event, logged]).await?;
@@ -190,7 +190,7 @@ impl Store {
         message: MessageId,
     ) -> Result<RetryOutcome, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let status: Option<(String,)> = sqlx::query_as(
+        let status: Option<MessageStatus> = sqlx::query_scalar(
             "SELECT m.status FROM messages m JOIN outbound_emails e ON e.message_id = m.id \
              WHERE m.id = ? AND m.workspace_id = ? AND m.lead_id = ?",
         )
@@ -199,13 +199,13 @@ impl Store {
         .bind(lead)
         .fetch_optional(&mut *tx)
         .await?;
-        match status.as_ref().map(|(s,)| s.as_str()) {
+        match status {
             None => return Ok(RetryOutcome::NotFound),
-            Some("failed") => {}
+            Some(MessageStatus::Failed) => {}
             Some(_) => return Ok(RetryOutcome::NotFailed),
         }
         outbound::requeue_in(&mut tx, message).await?;
-        set_status(&mut tx, message, "queued", None).await?;
+        set_status(&mut tx, message, MessageStatus::Queued, None).await?;
         let (event, updated) = message_updated(&mut tx, workspace, message).await?;
         tx.commit(vec![event]).await?;
         Ok(RetryOutcome::Queued(Box::new(updated)))

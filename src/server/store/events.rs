@@ -1,7 +1,7 @@
 //! The event log: appended in the writer's transaction, published after commit, replayed by seq.
 use super::script::{placeholders, Script};
 use super::{now, Store};
-use crate::model::event::ServerFrame;
+use crate::model::event::{EventKind, ServerFrame};
 use crate::model::ids::{UserId, WorkspaceId};
 use std::sync::Arc;
 use tokio::sync::broadcast;
@@ -20,7 +20,7 @@ pub struct LoggedEvent {
     /// Only this user may receive it, when set.
     pub user_id: Option<UserId>,
     /// The frame's `type` (`messages_updated`, `stats_updated` …).
-    pub kind: String,
+    pub kind: EventKind,
     /// The complete JSON frame, `seq` included.
     pub payload: String,
 }
@@ -194,22 +194,6 @@ impl Pending {
     }
 }
 
-fn kind_of(frame: &ServerFrame) -> &'static str {
-    match frame {
-        ServerFrame::MessagesUpdated { .. } => "messages_updated",
-        ServerFrame::DraftsUpdated { .. } => "drafts_updated",
-        ServerFrame::LeadsUpdated { .. } => "leads_updated",
-        ServerFrame::LeadDeleted { .. } => "lead_deleted",
-        ServerFrame::ReadsUpdated { .. } => "reads_updated",
-        ServerFrame::PrefsUpdated { .. } => "prefs_updated",
-        ServerFrame::WorkspaceUpdated { .. } => "workspace_updated",
-        ServerFrame::ActivityUpdated { .. } => "activity_updated",
-        ServerFrame::StatsUpdated { .. } => "stats_updated",
-        ServerFrame::AnalyticsUpdated { .. } => "analytics_updated",
-        _ => "other",
-    }
-}
-
 /// Appends events inside the writer's transaction, in the order given, with consecutive seqs:
 /// two statements however many there are.
 pub(super) async fn append_all(
@@ -296,7 +280,7 @@ fn logged(
                 log_position: 0,
                 workspace_id: workspace,
                 user_id: user,
-                kind: kind_of(&frame).to_string(),
+                kind: EventKind::of(&frame),
                 payload,
             })
         })
@@ -313,7 +297,7 @@ fn push_insert(script: &mut Script<'_>, events: &[LoggedEvent]) {
                 .bind(e.seq)
                 .bind(e.workspace_id)
                 .bind(e.user_id)
-                .bind(e.kind.clone())
+                .bind(e.kind)
                 .bind(e.payload.clone())
                 .bind(at);
             placeholders(6)

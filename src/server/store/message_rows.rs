@@ -5,7 +5,7 @@ use super::events::{append, LoggedEvent};
 use crate::model::channel::Channel;
 use crate::model::event::{RowAction, ServerFrame};
 use crate::model::ids::{LeadId, MessageId, UserId, WorkspaceId};
-use crate::model::message::{Direction, Message};
+use crate::model::message::{Direction, Message, MessageStatus};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -17,7 +17,7 @@ pub(super) struct MessageRow {
     channel: String,
     subject: Option<String>,
     body: String,
-    status: String,
+    status: MessageStatus,
     status_reason: Option<String>,
     author_name: Option<String>,
     author_id: Option<UserId>,
@@ -103,7 +103,7 @@ pub(super) async fn message_in(
 pub(super) async fn set_status(
     tx: &mut sqlx::SqliteConnection,
     message: MessageId,
-    status: &str,
+    status: MessageStatus,
     reason: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     use super::rollups::{message_changed_in, message_facts_in, MESSAGE_FACTS};

@@ -13,7 +13,7 @@ use crate::model::activity::ActivityKind;
 use crate::model::channel::Channel;
 use crate::model::event::{RowAction, ServerFrame};
 use crate::model::ids::{LeadId, MessageId, UserId, WorkspaceId};
-use crate::model::message::{AttachmentMeta, Direction, Message, MessageFields};
+use crate::model::message::{AttachmentMeta, Direction, Message, MessageFields, MessageStatus};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -296,9 +296,9 @@ pub(super) async fn record_in(
     let id = MessageId::new_random();
     // Email and the provider channels wait for their delivery workers; chat is sent as stored.
     let status = match (fields.direction, outbound.is_some()) {
-        (Direction::Inbound, _) => "received",
-        (Direction::Outbound, true) => "queued",
-        (Direction::Outbound, false) => "sent",
+        (Direction::Inbound, _) => MessageStatus::Received,
+        (Direction::Outbound, true) => MessageStatus::Queued,
+        (Direction::Outbound, false) => MessageStatus::Sent,
     };
     // Website chat has no widget to show it yet: it is kept here, and says so.
     let held = (fields.direction == Direction::Outbound && fields.channel == Channel::Chat)
@@ -353,7 +353,7 @@ pub(super) async fn record_in(
             channel: fields.channel.as_str().to_string(),
             direction: fields.direction.as_str().to_string(),
             created_at,
-            status: status.to_string(),
+            status: status.as_str().to_string(),
             opens_turn: turn.opens_turn,
             replied_at: None,
             opened_at: None,
@@ -376,7 +376,7 @@ pub(super) async fn record_in(
         channel: fields.channel,
         subject: fields.subject.clone(),
         body: fields.body.clone(),
-        status: status.to_string(),
+        status,
         status_reason: None,
         author_name: author_name.clone(),
         author_id: author,

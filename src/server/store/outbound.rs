@@ -12,7 +12,7 @@ use super::script::Script;
 use super::{now, Store};
 use crate::model::activity::ActivityKind;
 use crate::model::ids::{MessageId, WorkspaceId};
-use crate::model::message::Message;
+use crate::model::message::{Message, MessageStatus};
 use chrono::{DateTime, Utc};
 
 /// Who hands a queued message over.
@@ -230,9 +230,9 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let status = if retry_at.is_some() {
-            "queued"
+            MessageStatus::Queued
         } else {
-            "failed"
+            MessageStatus::Failed
         };
         set_status(&mut tx, message, status, Some(reason)).await?;
         let (event, updated) = message_updated(&mut tx, workspace, message).await?;
