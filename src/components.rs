@@ -7,6 +7,7 @@ pub mod collision;
 pub mod composer;
 pub mod connection_status;
 pub mod conversation_thread;
+pub mod copy_field;
 pub mod field;
 pub mod inbox_pane;
 pub mod kpi_card;

@@ -1,10 +1,10 @@
 //! Settings → Team: the members with their roles (owners change roles and remove teammates,
 //! after a confirmation), pending invites, and inviting someone by a link that can also be
 //! emailed through the workspace's mail path.
-use super::settings::CopyField;
 use crate::api::team::{
     get_team_overview, InviteTeammate, RemoveMember, RevokeInvite, SetMemberRole,
 };
+use crate::components::copy_field::CopyField;
 use crate::components::field::{Field, FormError};
 use crate::components::local_time::{LocalTime, TimeStyle};
 use crate::components::status::{ErrorNotice, Loading};

@@ -46,7 +46,7 @@ pub fn router(state: AppState) -> Router {
         ));
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/metrics", get(super::metrics::scrape))
+        .route("/metrics", get(super::metrics_http::scrape))
         .route("/ws", get(super::realtime::upgrade))
         .route("/outbox/{id}/html", get(super::outbox::html))
         .route("/inbound/{id}/html", get(super::email::received::html))
@@ -93,7 +93,7 @@ pub fn router(state: AppState) -> Router {
         // Outermost: every request is timed, whatever answers it.
         .layer(middleware::from_fn_with_state(
             state.clone(),
-            super::metrics::time_requests,
+            super::metrics_http::time_requests,
         ))
         .with_state(state)
 }

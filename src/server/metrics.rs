@@ -5,16 +5,11 @@
 //! Counted as they happen (atomics, no lock): HTTP requests by kind and their latency, open
 //! sockets, events published, delivery lag per channel. Read at scrape time: outbound queue depth per channel, the
 //! database pool, group commit.
-use super::state::AppState;
+use super::store::Store;
 use crate::model::channel::Channel;
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use std::fmt::Write;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::time::Instant;
 
 /// Upper bounds of the request latency buckets, in seconds.
 const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
@@ -149,6 +144,27 @@ impl Metrics {
     }
 }
 
+/// The kind of a request's path, read before the request runs (see `path_kind`).
+#[derive(Debug, Clone, Copy)]
+pub struct RequestKind(usize);
+
+impl RequestKind {
+    pub fn of(path: &str) -> RequestKind {
+        RequestKind(kind_of(path))
+    }
+}
+
+impl Metrics {
+    /// A request of `kind` was answered with `status` after `seconds`.
+    pub fn answered(&self, kind: RequestKind, status: axum::http::StatusCode, seconds: f64) {
+        let kind = kind.0;
+        self.requests[kind].observe(seconds);
+        if status.is_server_error() {
+            self.server_errors[kind].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
 /// One open socket, counted until dropped.
 pub struct SocketCount(std::sync::Arc<Metrics>);
 
@@ -158,60 +174,8 @@ impl Drop for SocketCount {
     }
 }
 
-/// Middleware: times every request by kind.
-pub async fn time_requests(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    // Outermost, so before routing: the raw path (its first segment is all `kind_of` reads).
-    let kind = kind_of(request.uri().path());
-    let started = Instant::now();
-    let response = next.run(request).await;
-    let metrics = &state.metrics;
-    metrics.requests[kind].observe(started.elapsed().as_secs_f64());
-    if response.status().is_server_error() {
-        metrics.server_errors[kind].fetch_add(1, Ordering::Relaxed);
-    }
-    response
-}
-
-/// `GET /metrics`.
-pub async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(token) = state.settings.metrics_token.as_deref() else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    // Compared as hashes: how long the comparison takes says nothing about the token.
-    if super::crypto::token_hash(given) != super::crypto::token_hash(token) {
-        return (
-            StatusCode::UNAUTHORIZED,
-            [(header::WWW_AUTHENTICATE, "Bearer")],
-        )
-            .into_response();
-    }
-    match render(&state).await {
-        Ok(text) => (
-            [(
-                header::CONTENT_TYPE,
-                "text/plain; version=0.0.4; charset=utf-8",
-            )],
-            text,
-        )
-            .into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "metrics: database unreadable");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
-        }
-    }
-}
-
-async fn render(state: &AppState) -> Result<String, sqlx::Error> {
-    let m = &state.metrics;
+/// The text `GET /metrics` answers: the counters of `m` and the figures read from `store`.
+pub async fn render(m: &Metrics, store: &Store) -> Result<String, sqlx::Error> {
     let mut out = String::new();
     out.push_str("# HELP leadwire_http_request_duration_seconds Time to answer a request, by kind of path.\n");
     out.push_str("# TYPE leadwire_http_request_duration_seconds histogram\n");
@@ -240,8 +204,8 @@ async fn render(state: &AppState) -> Result<String, sqlx::Error> {
         "leadwire_sockets_open {}",
         m.sockets_open.load(Ordering::Relaxed)
     );
-    let (writes, commits) = state.store.group_commit_counts();
-    let events = state.store.events_published();
+    let (writes, commits) = store.group_commit_counts();
+    let events = store.events_published();
     out.push_str("# HELP leadwire_events_published_total Events committed to the log and published to sockets.\n");
     out.push_str("# TYPE leadwire_events_published_total counter\n");
     let _ = writeln!(out, "leadwire_events_published_total {events}");
@@ -266,13 +230,13 @@ async fn render(state: &AppState) -> Result<String, sqlx::Error> {
     }
     out.push_str("# HELP leadwire_outbound_queue_depth Messages waiting to be handed to their provider, by channel.\n");
     out.push_str("# TYPE leadwire_outbound_queue_depth gauge\n");
-    for (channel, depth) in state.store.outbound_queue_depths().await? {
+    for (channel, depth) in store.outbound_queue_depths().await? {
         let _ = writeln!(
             out,
             "leadwire_outbound_queue_depth{{channel=\"{channel}\"}} {depth}"
         );
     }
-    let (size, idle) = state.store.pool_usage();
+    let (size, idle) = store.pool_usage();
     out.push_str("# HELP leadwire_db_pool_connections Reader pool connections, by state.\n");
     out.push_str("# TYPE leadwire_db_pool_connections gauge\n");
     let _ = writeln!(

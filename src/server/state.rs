@@ -45,7 +45,7 @@ pub struct AppState {
     /// Seals and opens secrets at rest (mailbox passwords).
     pub secrets: Arc<super::secrets::SecretBox>,
     /// The workspaces' mailbox watchers (IMAP), restarted when their settings change.
-    pub mailboxes: Arc<super::email::imap::Watchers>,
+    pub mailboxes: Arc<super::workspace_tasks::WorkspaceTasks>,
     /// The one HTTP client for the providers' APIs (sends, media downloads, test messages): one
     /// connection pool, TLS set up once, not per webhook.
     pub providers: reqwest::Client,

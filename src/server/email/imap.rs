@@ -18,10 +18,9 @@ use async_imap::{Client, Session};
 use futures_util::TryStreamExt;
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::task::JoinHandle;
 
 /// Re-issue IDLE before servers drop an idle client (RFC 2177 advises under 29 minutes).
 const IDLE_RENEW: Duration = Duration::from_secs(25 * 60);
@@ -33,21 +32,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(20);
 /// A command that takes longer than this means the connection is dead.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
-
-/// The running watchers, by workspace.
-#[derive(Default)]
-pub struct Watchers {
-    tasks: Mutex<HashMap<WorkspaceId, JoinHandle<()>>>,
-}
-
-impl Drop for Watchers {
-    fn drop(&mut self) {
-        let tasks = self.tasks.get_mut().unwrap_or_else(|p| p.into_inner());
-        for (_, task) in tasks.drain() {
-            task.abort();
-        }
-    }
-}
 
 /// Starts a watcher for every enabled mailbox.
 pub async fn start_all(state: &AppState) {
@@ -64,19 +48,10 @@ pub async fn start_all(state: &AppState) {
 /// (Re)starts the watcher of `workspace` with its current settings (or stops it when it has
 /// none or is switched off).
 pub fn restart(state: &AppState, workspace: WorkspaceId) {
-    let mut tasks = state
-        .mailboxes
-        .tasks
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
-    if let Some(old) = tasks.remove(&workspace) {
-        old.abort();
-    }
     let watcher = state.clone();
-    tasks.insert(
-        workspace,
-        tokio::spawn(async move { watch(watcher, workspace).await }),
-    );
+    state.mailboxes.restart(workspace, || {
+        tokio::spawn(async move { watch(watcher, workspace).await })
+    });
 }
 
 async fn watch(state: AppState, workspace: WorkspaceId) {
