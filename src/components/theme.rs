@@ -126,26 +126,18 @@ fn choose(theme: Theme) {
 pub fn follow_other_tabs(theme: RwSignal<Theme>) {
     #[cfg(feature = "hydrate")]
     {
-        use wasm_bindgen::{closure::Closure, JsCast};
-        let on_storage = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
-            let key = js_sys::Reflect::get(&event, &"key".into())
-                .ok()
-                .and_then(|k| k.as_string());
-            if key.as_deref() != Some(STORAGE_KEY) {
+        // The layout lives as long as the page: the listener is never removed.
+        let _ = window_event_listener(leptos::ev::storage, move |event| {
+            if event.key().as_deref() != Some(STORAGE_KEY) {
                 return;
             }
-            let chosen = js_sys::Reflect::get(&event, &"newValue".into())
-                .ok()
-                .and_then(|v| v.as_string())
+            let chosen = event
+                .new_value()
                 .map(|v| Theme::parse(&v))
                 .unwrap_or_default();
             apply(chosen);
             theme.set(chosen);
         });
-        let _ = window()
-            .add_event_listener_with_callback("storage", on_storage.as_ref().unchecked_ref());
-        // The layout lives as long as the page.
-        on_storage.forget();
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = theme;
