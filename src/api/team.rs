@@ -1,6 +1,7 @@
 //! Teammates and invites for the UI.
 use crate::model::auth::{CreatedInvite, InviteDetails, TeamOverview};
 use crate::model::error::AppError;
+use crate::model::ids::{InviteId, UserId};
 use leptos::prelude::*;
 
 #[server(prefix = "/rpc", endpoint = "team_overview")]
@@ -26,10 +27,8 @@ pub async fn invite_teammate(
 }
 
 #[server(prefix = "/rpc", endpoint = "revoke_invite")]
-pub async fn revoke_invite(id: String) -> Result<(), AppError> {
-    use crate::model::ids::InviteId;
+pub async fn revoke_invite(id: InviteId) -> Result<(), AppError> {
     let (state, caller) = super::caller().await?;
-    let id = InviteId::parse(&id).ok_or(AppError::NotFound)?;
     crate::server::team::revoke_invite(&state, &caller, id).await
 }
 
@@ -56,13 +55,13 @@ pub async fn accept_invite(token: String, name: String, password: String) -> Res
 /// Makes a teammate an owner or a member (owners only).
 /// Removes a teammate (owners only): signed out everywhere, their leads unassigned.
 #[server(prefix = "/rpc", endpoint = "remove_member")]
-pub async fn remove_member(user_id: String) -> Result<(), AppError> {
+pub async fn remove_member(user_id: UserId) -> Result<(), AppError> {
     let (state, caller) = super::caller().await?;
-    crate::server::team::remove_member(&state, &caller, &user_id).await
+    crate::server::team::remove_member(&state, &caller, user_id).await
 }
 
 #[server(prefix = "/rpc", endpoint = "set_member_role")]
-pub async fn set_member_role(user_id: String, role: String) -> Result<(), AppError> {
+pub async fn set_member_role(user_id: UserId, role: String) -> Result<(), AppError> {
     let (state, caller) = super::caller().await?;
-    crate::server::team::set_role(&state, &caller, &user_id, &role).await
+    crate::server::team::set_role(&state, &caller, user_id, &role).await
 }

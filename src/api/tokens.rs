@@ -1,6 +1,7 @@
 //! Personal API tokens for the settings page.
 use crate::model::auth::{ApiTokenInfo, CreatedApiToken};
 use crate::model::error::AppError;
+use crate::model::ids::ApiTokenId;
 use leptos::prelude::*;
 
 #[server(prefix = "/rpc", endpoint = "list_api_tokens")]
@@ -16,9 +17,7 @@ pub async fn create_api_token(name: String, scopes: String) -> Result<CreatedApi
 }
 
 #[server(prefix = "/rpc", endpoint = "revoke_api_token")]
-pub async fn revoke_api_token(id: String) -> Result<(), AppError> {
-    use crate::model::ids::ApiTokenId;
+pub async fn revoke_api_token(id: ApiTokenId) -> Result<(), AppError> {
     let (state, caller) = super::caller().await?;
-    let id = ApiTokenId::parse(&id).ok_or(AppError::NotFound)?;
     crate::server::api_tokens::revoke(&state, &caller, id).await
 }

@@ -2,7 +2,7 @@
 //! viewable as the recipient would see it, with its pixel and tracked links live; and the
 //! sandbox's SMS, WhatsApp and Instagram messages, which the lead's phone can answer, deliver
 //! and read from here.
-use crate::api::outbox::{get_outbox_mail, list_outbox, ReplyAsLead, SandboxReply, SandboxReport};
+use crate::api::outbox::{list_outbox, outbox_mail_at, ReplyAsLead, SandboxReply, SandboxReport};
 use crate::components::badges::ChannelBadge;
 use crate::components::field::FormError;
 use crate::components::local_time::{LocalTime, TimeStyle};
@@ -190,7 +190,7 @@ fn SandboxSection(
 pub fn OutboxMailPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let mail = Resource::new(id, get_outbox_mail);
+    let mail = Resource::new(id, outbox_mail_at);
     view! {
         <Title text="Outbox"/>
         <p class="crumbs"><A href="/outbox">"← Outbox"</A></p>

@@ -147,12 +147,11 @@ pub async fn accept_invite(
 pub async fn set_role(
     state: &AppState,
     caller: &Caller,
-    user: &str,
+    user: UserId,
     role: &str,
 ) -> Result<(), AppError> {
     caller.require_session()?;
     caller.require_owner("roles")?;
-    let user = UserId::parse(user).ok_or(AppError::NotFound)?;
     let role = Role::parse("role", role)?;
     match state
         .store
@@ -172,10 +171,13 @@ pub async fn set_role(
 /// let another owner remove you). They are signed out everywhere at once; what they wrote keeps
 /// their name; their leads become unassigned.
 #[tracing::instrument(skip_all, fields(workspace = %caller.user.workspace_id))]
-pub async fn remove_member(state: &AppState, caller: &Caller, user: &str) -> Result<(), AppError> {
+pub async fn remove_member(
+    state: &AppState,
+    caller: &Caller,
+    user: UserId,
+) -> Result<(), AppError> {
     caller.require_session()?;
     caller.require_owner_to("remove teammates")?;
-    let user = UserId::parse(user).ok_or(AppError::NotFound)?;
     if user == caller.user.id {
         return Err(AppError::validation(
             "user_id",
