@@ -82,13 +82,15 @@ for (const scheme of ["light", "dark"] as const) {
     test.describe(`${scheme} at ${width}px`, () => {
       test.use({ colorScheme: scheme, viewport: { width, height: width > 600 ? 900 : 800 } });
 
-      test("inbox, thread and dashboard keep readable text", async ({ context }, testInfo) => {
+      test("inbox, thread and dashboard keep readable text and fit the width", async ({ context }, testInfo) => {
         await signUpViaApi(context, "Rea Dable", uniqueEmail(`contrast-${scheme}-${width}`), "Contrast Co");
         const lead = await createLeadViaApi(context, { name: "Lee Contrast", phone: "+14155550188", stage: "qualified" });
         await leadWrote(context, lead, "sms", "Is the offer still on?");
         const page = await context.newPage();
         for (const [path, selectors] of [
           ["/inbox", ["body", ".inbox-row .preview", ".unread-count", ".mainnav a[aria-current]"]],
+          // The inbox as a workspace: the list, the selected lead's thread and its details.
+          [`/inbox?lead=${lead}`, [".inbox-row .preview", ".message .body"]],
           [`/leads/${lead}`, [".message .body", ".message-meta", ".badge", ".composer textarea", ".btn.primary", ".draft-status"]],
           ["/dashboard", [".kpi-label", ".kpi-value", ".seg-btn.active", ".feed-item"]],
         ] as const) {
@@ -98,7 +100,10 @@ for (const scheme of ["light", "dark"] as const) {
           for (const sel of selectors) {
             expect(found[sel], `${path} ${sel}`).toBeGreaterThanOrEqual(4.5);
           }
-          await page.screenshot({ path: testInfo.outputPath(`${path.split("/")[1]}-${scheme}-${width}.png`), fullPage: true });
+          // Nothing wider than the window: no sideways scrolling at any width.
+          const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+          expect(overflow, `${path} overflows sideways`).toBeLessThanOrEqual(0);
+          await page.screenshot({ path: testInfo.outputPath(`${path.replace(/[^a-z]+/g, "-")}-${scheme}-${width}.png`), fullPage: true });
         }
       });
     });
