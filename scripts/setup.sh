@@ -76,6 +76,24 @@ if $want_test; then
     apt_install dovecot-imapd
     as_root systemctl disable --now dovecot >/dev/null 2>&1 || as_root service dovecot stop >/dev/null 2>&1 || true
   fi
+  # A real PostgreSQL for the PostgreSQL tests (tests/integration/postgres_schema.rs): the
+  # machine's own at 127.0.0.1:5432 when one runs, else Debian's, installed and started here.
+  if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    if ! command -v pg_ctlcluster >/dev/null; then
+      say "installing Debian PostgreSQL"
+      apt_install postgresql
+    fi
+    say "starting PostgreSQL"
+    as_root service postgresql start >/dev/null 2>&1 ||
+      as_root pg_ctlcluster "$(ls /etc/postgresql | sort -n | tail -1)" main start
+    for _ in $(seq 1 60); do
+      pg_isready -q -h 127.0.0.1 -p 5432 && break
+      sleep 1
+    done
+    # The tests sign in as postgres with this password (a server that trusts local
+    # connections, as on the development machines, ignores it).
+    as_root su postgres -c "psql -q -c \"ALTER USER postgres PASSWORD 'leadwire'\""
+  fi
   # Playwright from npm, told never to fetch a browser; it drives the Debian Chromium.
   if ! [ -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
     say "installing end2end npm packages"
