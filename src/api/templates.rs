@@ -1,6 +1,7 @@
 //! WhatsApp templates: every teammate reads them (the composer offers them outside the 24-hour
 //! window); the owner adds and removes them in Settings → Channels.
 use crate::model::error::AppError;
+use crate::model::ids::TemplateId;
 use crate::model::template::{Template, TemplateImport};
 use leptos::prelude::*;
 
@@ -33,7 +34,7 @@ pub async fn import_templates(waba_id: String) -> Result<TemplateImport, AppErro
 }
 
 #[server(prefix = "/rpc", endpoint = "delete_template")]
-pub async fn delete_template(id: String) -> Result<Vec<Template>, AppError> {
+pub async fn delete_template(id: TemplateId) -> Result<Vec<Template>, AppError> {
     let (state, caller) = super::caller().await?;
-    crate::server::channels::templates::delete(&state, &caller, &id).await
+    crate::server::channels::templates::delete(&state, &caller, id).await
 }

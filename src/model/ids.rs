@@ -51,6 +51,10 @@ id_type!(LeadId);
 id_type!(MessageId);
 id_type!(ApiTokenId);
 id_type!(InviteId);
+id_type!(
+    /// A WhatsApp template the workspace declared.
+    TemplateId
+);
 
 #[cfg(test)]
 mod tests {

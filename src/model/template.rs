@@ -31,7 +31,7 @@ pub fn window_until(last: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
 /// A template as the workspace declared it (as approved in WhatsApp Manager).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Template {
-    pub id: uuid::Uuid,
+    pub id: super::ids::TemplateId,
     /// `order_update`: lowercase letters, digits and underscores, as Meta names templates.
     pub name: String,
     /// `en`, `en_US`, `pt_BR` …
@@ -277,7 +277,7 @@ mod tests {
     #[test]
     fn a_send_gives_one_parameter_per_placeholder() {
         let t = Template {
-            id: uuid::Uuid::nil(),
+            id: crate::model::ids::TemplateId(uuid::Uuid::nil()),
             name: "follow_up".into(),
             language: "en".into(),
             body: "Hi {{1}}, still interested in {{2}}?".into(),

@@ -2,7 +2,7 @@
 //! composer) and the 24-hour window a send on WhatsApp or Instagram must respect.
 use crate::model::channel::Channel;
 use crate::model::error::AppError;
-use crate::model::ids::{LeadId, WorkspaceId};
+use crate::model::ids::{LeadId, TemplateId, WorkspaceId};
 use crate::model::lead::Lead;
 use crate::model::message::ChannelWindow;
 use crate::model::template::{
@@ -43,10 +43,9 @@ pub async fn save(
 pub async fn delete(
     state: &AppState,
     caller: &Caller,
-    id: &str,
+    id: TemplateId,
 ) -> Result<Vec<Template>, AppError> {
     super::settings::owner_only(caller)?;
-    let id = uuid::Uuid::parse_str(id.trim()).map_err(|_| AppError::NotFound)?;
     let removed = state
         .store
         .delete_template(caller.user.workspace_id, id)

@@ -1,7 +1,7 @@
 //! WhatsApp templates a workspace declared (as approved in WhatsApp Manager), and when a lead
 //! last wrote on a channel: the start of its 24-hour window.
 use super::{now, Store};
-use crate::model::ids::{LeadId, WorkspaceId};
+use crate::model::ids::{LeadId, TemplateId, WorkspaceId};
 use crate::model::template::Template;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -10,7 +10,7 @@ const SELECT: &str = "SELECT id, name, language, body, twilio_content_sid FROM m
 
 #[derive(sqlx::FromRow)]
 struct Row {
-    id: Uuid,
+    id: TemplateId,
     name: String,
     language: String,
     body: String,
@@ -119,7 +119,7 @@ impl Store {
     pub async fn delete_template(
         &self,
         workspace: WorkspaceId,
-        id: Uuid,
+        id: TemplateId,
     ) -> Result<bool, sqlx::Error> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query("DELETE FROM message_templates WHERE id = ? AND workspace_id = ?")
