@@ -7,19 +7,6 @@ use crate::support::{ServerProcess, SmtpSink, TestServer};
 use serde_json::{json, Value};
 
 /// A lead with an email address, created through the API of a server process.
-async fn lead_over_http(client: &reqwest::Client, url: &str, address: &str) -> String {
-    let lead: Value = client
-        .post(url)
-        .json(&json!({"name": "Maya Patel", "email": address}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    lead["id"].as_str().unwrap().to_string()
-}
-
 #[tokio::test]
 async fn a_relay_that_goes_silent_after_the_data_is_not_sent_to_again() {
     let mut sink = SmtpSink::start().await;
@@ -118,7 +105,12 @@ async fn kill_9_while_the_relay_holds_the_email_then_restart_does_not_send_it_tw
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
-    let lead = lead_over_http(&client, &server.url("/api/leads"), "stall@example.com").await;
+    let lead = server
+        .create_lead(
+            &client,
+            json!({"name": "Maya Patel", "email": "stall@example.com"}),
+        )
+        .await;
     let res = client
         .post(server.url(&format!("/api/messages/{lead}")))
         .json(&json!({"channel": "email", "subject": "Hello", "body": "Hello?", "client_id": uuid::Uuid::new_v4().to_string()}))
@@ -146,7 +138,12 @@ async fn kill_9_while_the_relay_holds_the_email_then_restart_does_not_send_it_tw
     assert!(reason.contains("may or may not have arrived"), "{reason}");
 
     // It was not sent again: the next mail the relay sees is the next email.
-    let other = lead_over_http(&client, &restarted.url("/api/leads"), "nina@example.com").await;
+    let other = restarted
+        .create_lead(
+            &client,
+            json!({"name": "Maya Patel", "email": "nina@example.com"}),
+        )
+        .await;
     let res = client
         .post(restarted.url(&format!("/api/messages/{other}")))
         .json(&json!({"channel": "email", "subject": "Second", "body": "Hi", "client_id": uuid::Uuid::new_v4().to_string()}))

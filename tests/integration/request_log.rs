@@ -2,7 +2,7 @@
 //! nothing a client sends — passwords, session cookies, what leads and reps write, webhook keys,
 //! tracking tokens — reaches the log, even with request tracing at debug.
 use crate::support::ServerProcess;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::Duration;
 
 #[tokio::test]
@@ -34,16 +34,13 @@ async fn requests_are_traced_by_kind_and_nothing_secret_or_written_is_logged() {
                 .map(|(_, v)| v.to_string())
         })
         .expect("a session cookie");
-    let lead: Value = client
-        .post(server.url("/api/leads"))
-        .json(&json!({"name": "Maya Patel", "email": "maya@example.com"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let lead = lead["id"].as_str().unwrap();
+    let lead = server
+        .create_lead(
+            &client,
+            json!({"name": "Maya Patel", "email": "maya@example.com"}),
+        )
+        .await;
+    let lead = lead.as_str();
     let body = "body-marker-7c2d";
     let res = client
         .post(server.url(&format!("/api/messages/{lead}")))

@@ -111,16 +111,12 @@ async fn kill_9_while_twilio_holds_the_message_then_restart_sends_it_once() {
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
-    let lead: Value = client
-        .post(server.url("/api/leads"))
-        .json(&json!({"name": "Maya Patel", "phone": "+14155550101"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let lead = lead["id"].as_str().unwrap().to_string();
+    let lead = server
+        .create_lead(
+            &client,
+            json!({"name": "Maya Patel", "phone": "+14155550101"}),
+        )
+        .await;
     let res = client
         .post(server.url("/rpc/save_twilio"))
         .form(&[

@@ -588,6 +588,20 @@ impl ServerProcess {
         self.wait_dead().await;
     }
 
+    /// Creates a lead with `fields` through the JSON API as `client`; returns its id.
+    pub async fn create_lead(&self, client: &Client, fields: Value) -> String {
+        let lead: Value = client
+            .post(self.url("/api/leads"))
+            .json(&fields)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        lead["id"].as_str().expect("a lead id").to_string()
+    }
+
     /// The first message of `lead`'s thread once it has left `queued` (polled through the API
     /// every 50 ms, for at most 20 s).
     pub async fn first_message_settled(&self, client: &Client, lead: &str) -> Value {
