@@ -14,9 +14,9 @@ fn server_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres:leadwire@127.0.0.1:5432/postgres".into())
 }
 
-/// A fresh database on the server, dropped when the test is done with it.
+/// A fresh database on the server, dropped when the test is done with it — also when the test
+/// fails, so a red run leaves nothing behind on the machine's server.
 struct ScratchDatabase {
-    admin: sqlx::PgPool,
     name: String,
     pub pool: sqlx::PgPool,
 }
@@ -31,17 +31,35 @@ impl ScratchDatabase {
             .execute(&admin)
             .await
             .unwrap();
+        admin.close().await;
         let url = format!("{}/{name}", server_url().rsplit_once('/').unwrap().0);
         let pool = sqlx::PgPool::connect(&url).await.unwrap();
-        ScratchDatabase { admin, name, pool }
+        ScratchDatabase { name, pool }
     }
+}
 
-    async fn drop(self) {
-        self.pool.close().await;
-        sqlx::query(&format!("DROP DATABASE {} WITH (FORCE)", self.name))
-            .execute(&self.admin)
-            .await
-            .unwrap();
+impl Drop for ScratchDatabase {
+    fn drop(&mut self) {
+        // Drop runs on the test's runtime (or while a failed test unwinds), where nothing can
+        // be awaited: a thread of its own with a runtime of its own drops the database.
+        let name = self.name.clone();
+        let result = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(async {
+                    let admin = sqlx::PgPool::connect(&server_url()).await?;
+                    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&admin)
+                        .await
+                        .map(|_| ())
+                })
+        })
+        .join();
+        if !matches!(result, Ok(Ok(()))) && !std::thread::panicking() {
+            panic!("could not drop the scratch database: {result:?}");
+        }
     }
 }
 
@@ -94,7 +112,7 @@ async fn postgres_has_the_tables_and_columns_sqlite_has() {
             in_postgres.entry(table).or_default().insert(column);
         }
     }
-    db.drop().await;
+    drop(db);
     assert_eq!(
         in_postgres, in_sqlite,
         "a SQLite migration without its PostgreSQL twin in migrations_pg/ (or the reverse)"
@@ -180,5 +198,4 @@ async fn postgres_keeps_the_guards_and_the_newest_message_as_sqlite_does() {
         .await
         .unwrap();
     assert_eq!(left, 0, "the lead's messages go with it");
-    db.drop().await;
 }
