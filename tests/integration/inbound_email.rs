@@ -416,6 +416,22 @@ async fn a_bounce_marks_our_email_failed_with_the_reason_and_creates_nothing() {
         ["Maya"],
         "no lead for MAILER-DAEMON"
     );
+
+    // Retry sends the bounced email again: it leaves the queue like a new one (before the one
+    // outbound queue, a bounced email kept its old hand-over time and waited forever).
+    let res = owner
+        .client
+        .post(server.url(&format!("/api/messages/{lead}/{email_id}/retry")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    ws.next_update(|m| m["id"] == email_id.as_str() && m["status"] == "queued")
+        .await;
+    let again = ws
+        .next_update(|m| m["id"] == email_id.as_str() && m["status"] == "sent")
+        .await;
+    assert!(again["status_reason"].is_null(), "{again}");
 }
 
 /// An out-of-office answer shows in the thread, labelled, but is no reply: the turn stays
