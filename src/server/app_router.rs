@@ -120,12 +120,31 @@ fn provide_csp_nonce() {
 }
 
 /// Ready when the database answers.
+/// How long `/healthz` waits for an empty write to be committed before calling writes stuck.
+const HEALTH_WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// `GET /healthz`: "ok" while the database answers reads *and* writes go through group commit
+/// (the writer, its COMMIT and the committer task that publishes events and acknowledges
+/// writes); 503 with what is wrong otherwise. A writer wedged behind another process's lock, or
+/// a committer that stopped, leaves reads answering while every send hangs: the empty write
+/// catches that.
 async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, "ok"),
-        Err(e) => {
-            tracing::error!(error = %e, "health check: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+    if let Err(e) = state.store.ping().await {
+        tracing::error!(error = %e, "health check: database unreachable");
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable");
+    }
+    match tokio::time::timeout(HEALTH_WRITE_TIMEOUT, state.store.write_probe()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ok"),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "health check: writes fail");
+            (StatusCode::SERVICE_UNAVAILABLE, "writes fail")
+        }
+        Err(_) => {
+            tracing::error!("health check: an empty write was not committed within 2 s");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "writes are not being committed",
+            )
         }
     }
 }

@@ -182,3 +182,45 @@ async fn health_check_answers() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.text().await.unwrap(), "ok");
 }
+
+/// Another process holding SQLite's write lock (a long `sqlite3` session, a backup) leaves
+/// reads answering while every write hangs: the health check says so, and is well again once
+/// the lock is gone — and writes go through again.
+#[tokio::test]
+async fn health_check_says_when_writes_stop_being_committed() {
+    use sqlx::Connection;
+    let server = TestServer::start().await;
+    let client = server.signed_up("ada@example.com", "A").await;
+    let health = || async {
+        let res = server
+            .client()
+            .get(server.url("/healthz"))
+            .send()
+            .await
+            .unwrap();
+        (res.status().as_u16(), res.text().await.unwrap())
+    };
+    assert_eq!(health().await, (200, "ok".to_string()));
+
+    let mut outsider = sqlx::SqliteConnection::connect(&server.database_url)
+        .await
+        .unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut outsider)
+        .await
+        .unwrap();
+    assert_eq!(
+        health().await,
+        (503, "writes are not being committed".to_string())
+    );
+
+    sqlx::query("ROLLBACK")
+        .execute(&mut outsider)
+        .await
+        .unwrap();
+    assert_eq!(health().await, (200, "ok".to_string()));
+    let lead = server
+        .create_lead(&client, serde_json::json!({"name": "After"}))
+        .await;
+    assert_eq!(lead["name"], "After");
+}

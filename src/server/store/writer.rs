@@ -110,6 +110,11 @@ impl Store {
         .map_err(task_failed)?
     }
 
+    /// An empty write through group commit, acknowledged like any other: for the health check.
+    pub async fn write_probe(&self) -> Result<(), sqlx::Error> {
+        self.begin_write().await?.commit(Vec::new()).await
+    }
+
     /// Events committed and published since the store opened.
     pub fn events_published(&self) -> u64 {
         self.group.counts.events.load(Ordering::Relaxed)
