@@ -105,6 +105,18 @@ CREATE TABLE events (
     ws_seq BIGINT
 );
 
+CREATE TABLE message_drafts (
+    user_id UUID NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    lead_id UUID NOT NULL REFERENCES leads(id) ON DELETE CASCADE,
+    workspace_id UUID NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    channel TEXT NOT NULL,
+    subject TEXT,
+    content TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (user_id, lead_id)
+);
+
 CREATE TABLE outbound_emails (
     message_id UUID PRIMARY KEY NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
     workspace_id UUID NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,

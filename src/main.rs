@@ -18,6 +18,11 @@ async fn main() -> std::process::ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
 
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("migrate") {
+        return migrate(&args[1..]).await;
+    }
+
     let settings = match Settings::load() {
         Ok(s) => s,
         Err(e) => {
@@ -55,4 +60,68 @@ async fn main() -> std::process::ExitCode {
         return std::process::ExitCode::FAILURE;
     }
     std::process::ExitCode::SUCCESS
+}
+
+/// `leadwire migrate --from sqlite://… --to postgres://…`: copies a SQLite store into an empty
+/// PostgreSQL database and checks the copy (see `store::copy_to_postgres`).
+async fn migrate(args: &[String]) -> std::process::ExitCode {
+    use std::io::Write;
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    let (Some(from), Some(to)) = (value("--from"), value("--to")) else {
+        eprintln!("usage: leadwire migrate --from sqlite://path/to/leadwire.db --to postgres://user@host/database");
+        return std::process::ExitCode::from(2);
+    };
+    if !from.starts_with("sqlite:") || !to.starts_with("postgres") {
+        eprintln!("leadwire migrate: --from takes a sqlite: URL and --to a postgres: URL");
+        return std::process::ExitCode::from(2);
+    }
+    let store = match leadwire::server::store::Store::open(&from).await {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("leadwire migrate: cannot open {from}: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    let progress = |p: leadwire::server::store::copy_to_postgres::Progress<'_>| {
+        let width = 30;
+        let filled = (p.done * width as u64)
+            .checked_div(p.total)
+            .map_or(width, |f| f as usize);
+        print!(
+            "\r{:<24} [{}{}] {}/{}",
+            p.table,
+            "#".repeat(filled),
+            " ".repeat(width - filled),
+            p.done,
+            p.total
+        );
+        if p.done == p.total {
+            println!();
+        }
+        let _ = std::io::stdout().flush();
+    };
+    let report = match store.copy_to_postgres(&to, progress).await {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("\nleadwire migrate: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    println!("\nVerification (SQLite → PostgreSQL):");
+    for (what, (here, there)) in report.rows.iter().chain(report.totals.iter()) {
+        let mark = if here == there { "ok" } else { "DIFFERS" };
+        println!("  {what:<48} {here:>10} {there:>10}  {mark}");
+    }
+    if report.verified() {
+        println!("Every table and total is equal on both sides.");
+        std::process::ExitCode::SUCCESS
+    } else {
+        eprintln!("leadwire migrate: the copy differs from the source (see above)");
+        std::process::ExitCode::FAILURE
+    }
 }

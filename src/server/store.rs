@@ -5,6 +5,7 @@ pub mod activity;
 pub mod api_tokens;
 pub mod channels;
 pub mod connections;
+pub mod copy_to_postgres;
 pub mod deletion;
 pub mod deliveries;
 pub mod drafts;

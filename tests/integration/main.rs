@@ -32,6 +32,7 @@ mod meta_templates;
 mod metrics;
 mod migrations;
 mod outbound_media;
+mod postgres_migrate;
 mod postgres_schema;
 mod presence;
 mod profile;

@@ -3,65 +3,12 @@
 //! and the derived column SQLite keeps with triggers behave the same on PostgreSQL. Runs on the
 //! PostgreSQL server of the machine (`LEADWIRE_TEST_POSTGRES`, default the local one that
 //! `scripts/setup.sh --test` makes sure runs), in a database of its own, dropped at the end.
+use crate::support::ScratchDatabase;
 use leadwire::server::store::Store;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Columns PostgreSQL has where SQLite keeps a separate FTS5 table instead.
 const POSTGRES_ONLY: &[(&str, &str)] = &[("leads", "search"), ("messages", "search")];
-
-fn server_url() -> String {
-    std::env::var("LEADWIRE_TEST_POSTGRES")
-        .unwrap_or_else(|_| "postgres://postgres:leadwire@127.0.0.1:5432/postgres".into())
-}
-
-/// A fresh database on the server, dropped when the test is done with it — also when the test
-/// fails, so a red run leaves nothing behind on the machine's server.
-struct ScratchDatabase {
-    name: String,
-    pub pool: sqlx::PgPool,
-}
-
-impl ScratchDatabase {
-    async fn create() -> ScratchDatabase {
-        let admin = sqlx::PgPool::connect(&server_url())
-            .await
-            .expect("PostgreSQL runs (scripts/setup.sh --test starts it)");
-        let name = format!("leadwire_test_{}", uuid::Uuid::new_v4().simple());
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&admin)
-            .await
-            .unwrap();
-        admin.close().await;
-        let url = format!("{}/{name}", server_url().rsplit_once('/').unwrap().0);
-        let pool = sqlx::PgPool::connect(&url).await.unwrap();
-        ScratchDatabase { name, pool }
-    }
-}
-
-impl Drop for ScratchDatabase {
-    fn drop(&mut self) {
-        // Drop runs on the test's runtime (or while a failed test unwinds), where nothing can
-        // be awaited: a thread of its own with a runtime of its own drops the database.
-        let name = self.name.clone();
-        let result = std::thread::spawn(move || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap()
-                .block_on(async {
-                    let admin = sqlx::PgPool::connect(&server_url()).await?;
-                    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .execute(&admin)
-                        .await
-                        .map(|_| ())
-                })
-        })
-        .join();
-        if !matches!(result, Ok(Ok(()))) && !std::thread::panicking() {
-            panic!("could not drop the scratch database: {result:?}");
-        }
-    }
-}
 
 async fn migrated() -> ScratchDatabase {
     let db = ScratchDatabase::create().await;
@@ -82,7 +29,8 @@ async fn postgres_has_the_tables_and_columns_sqlite_has() {
     let sqlite = sqlx::SqlitePool::connect(&url).await.unwrap();
     let names: Vec<String> = sqlx::query_scalar(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
-         AND name NOT LIKE '%fts%' AND name != '_sqlx_migrations'",
+         AND name NOT LIKE 'leads_fts%' AND name NOT LIKE 'messages_fts%' \
+         AND name != '_sqlx_migrations'",
     )
     .fetch_all(&sqlite)
     .await

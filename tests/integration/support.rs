@@ -627,3 +627,64 @@ impl ServerProcess {
             .expect("the message left the queue within 20 s")
     }
 }
+
+/// The machine's PostgreSQL server (`LEADWIRE_TEST_POSTGRES`, default the local one that
+/// `scripts/setup.sh --test` makes sure runs).
+fn postgres_server_url() -> String {
+    std::env::var("LEADWIRE_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres:leadwire@127.0.0.1:5432/postgres".into())
+}
+
+/// A fresh database on the server, dropped when the test is done with it — also when the test
+/// fails, so a red run leaves nothing behind on the machine's server.
+pub struct ScratchDatabase {
+    name: String,
+    /// Its URL, for code that connects by itself.
+    pub url: String,
+    pub pool: sqlx::PgPool,
+}
+
+impl ScratchDatabase {
+    pub async fn create() -> ScratchDatabase {
+        let admin = sqlx::PgPool::connect(&postgres_server_url())
+            .await
+            .expect("PostgreSQL runs (scripts/setup.sh --test starts it)");
+        let name = format!("leadwire_test_{}", uuid::Uuid::new_v4().simple());
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .unwrap();
+        admin.close().await;
+        let url = format!(
+            "{}/{name}",
+            postgres_server_url().rsplit_once('/').unwrap().0
+        );
+        let pool = sqlx::PgPool::connect(&url).await.unwrap();
+        ScratchDatabase { name, url, pool }
+    }
+}
+
+impl Drop for ScratchDatabase {
+    fn drop(&mut self) {
+        // Drop runs on the test's runtime (or while a failed test unwinds), where nothing can
+        // be awaited: a thread of its own with a runtime of its own drops the database.
+        let name = self.name.clone();
+        let result = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(async {
+                    let admin = sqlx::PgPool::connect(&postgres_server_url()).await?;
+                    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&admin)
+                        .await
+                        .map(|_| ())
+                })
+        })
+        .join();
+        if !matches!(result, Ok(Ok(()))) && !std::thread::panicking() {
+            panic!("could not drop the scratch database: {result:?}");
+        }
+    }
+}
