@@ -468,11 +468,19 @@ CREATE INDEX outbound_emails_outbox ON outbound_emails(workspace_id) WHERE deliv
 -- Full-text search: PostgreSQL's own, in place of SQLite's FTS5 tables (`leads_fts`,
 -- `messages_fts`): a generated document per row, indexed with GIN. The store searches them
 -- scoped to the workspace by `workspace_id`, as the FTS tables are by their `scope` column.
+-- Like FTS5's `unicode61 remove_diacritics 2`: words as written (the `simple` configuration,
+-- no stemming), lower-cased, without accents ("Café" is found by "cafe"). `unaccent` is a
+-- trusted extension (a database owner may create it); it reads a dictionary, so it is only
+-- STABLE, and a generated column needs IMMUTABLE: the wrapper names the dictionary.
+CREATE EXTENSION IF NOT EXISTS unaccent;
+CREATE FUNCTION leadwire_unaccent(text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
+    AS $$ SELECT public.unaccent('public.unaccent'::regdictionary, $1) $$;
 ALTER TABLE leads ADD COLUMN search TSVECTOR GENERATED ALWAYS AS (
-    to_tsvector('simple', name || ' ' || COALESCE(company, ''))) STORED;
+    to_tsvector('simple', leadwire_unaccent(name || ' ' || COALESCE(company, '')))) STORED;
 CREATE INDEX leads_search ON leads USING GIN (search);
 ALTER TABLE messages ADD COLUMN search TSVECTOR GENERATED ALWAYS AS (
-    to_tsvector('simple', COALESCE(subject, '') || ' ' || body)) STORED;
+    to_tsvector('simple', leadwire_unaccent(COALESCE(subject, '') || ' ' || body))) STORED;
 CREATE INDEX messages_search ON messages USING GIN (search);
 
 -- The guards and the one derived column the SQLite schema keeps with triggers, the same here.
