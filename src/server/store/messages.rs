@@ -15,6 +15,8 @@ use crate::model::event::{RowAction, ServerFrame};
 use crate::model::ids::{LeadId, MessageId, UserId, WorkspaceId};
 use crate::model::message::{AttachmentMeta, Direction, Message, MessageFields, MessageStatus};
 use chrono::{DateTime, Utc};
+use sqlx::sqlite::SqliteArguments;
+use sqlx::Arguments;
 use uuid::Uuid;
 
 /// A message to store as it is (the demo seed, and later the send and webhook paths).
@@ -171,9 +173,25 @@ impl Store {
         fields: &MessageFields,
         outbound: Option<&Outbound<'_>>,
     ) -> Result<Recorded, sqlx::Error> {
-        let mut tx = self.begin_write().await?;
-        let (recorded, events) = record_in(
+        // The prelude's read travels with the write's savepoint (one hand-off fewer).
+        let (client_id, channel, direction) = (
+            fields.client_id,
+            fields.channel.as_str(),
+            fields.direction.as_str(),
+        );
+        let (mut tx, prelude, created_at) = self
+            .begin_write_reading(RECORD_PRELUDE.as_str(), move || {
+                let created_at = now();
+                let args = prelude_args(
+                    created_at, workspace, lead, author, client_id, channel, direction,
+                );
+                (args, created_at)
+            })
+            .await?;
+        let (recorded, events) = record_after(
             &mut tx,
+            created_at,
+            prelude,
             workspace,
             lead,
             author,
@@ -265,6 +283,60 @@ pub(super) async fn record_in(
     received: EmailExtras<'_>,
 ) -> Result<(Recorded, Vec<LoggedEvent>), sqlx::Error> {
     let created_at = now();
+    let args = prelude_args(
+        created_at,
+        workspace,
+        lead,
+        author,
+        fields.client_id,
+        fields.channel.as_str(),
+        fields.direction.as_str(),
+    );
+    let prelude: Prelude = sqlx::query_as_with(RECORD_PRELUDE.as_str(), args)
+        .fetch_one(&mut *tx)
+        .await?;
+    record_after(
+        tx, created_at, prelude, workspace, lead, author, fields, outbound, received,
+    )
+    .await
+}
+
+/// The values of [`RECORD_PRELUDE`]'s numbered parameters.
+fn prelude_args(
+    created_at: DateTime<Utc>,
+    workspace: WorkspaceId,
+    lead: LeadId,
+    author: Option<UserId>,
+    client_id: uuid::Uuid,
+    channel: &'static str,
+    direction: &'static str,
+) -> SqliteArguments<'static> {
+    let mut args = SqliteArguments::default();
+    // Adding to SQLite's arguments only stores the value: it cannot fail.
+    let stored = "an SQLite argument is stored, not encoded";
+    args.add(created_at).expect(stored);
+    args.add(lead).expect(stored);
+    args.add(workspace).expect(stored);
+    args.add(client_id).expect(stored);
+    args.add(author).expect(stored);
+    args.add(channel).expect(stored);
+    args.add(direction).expect(stored);
+    args
+}
+
+/// [`record_in`] once its prelude is read.
+#[allow(clippy::too_many_arguments)]
+async fn record_after(
+    tx: &mut sqlx::SqliteConnection,
+    created_at: DateTime<Utc>,
+    prelude: Prelude,
+    workspace: WorkspaceId,
+    lead: LeadId,
+    author: Option<UserId>,
+    fields: &MessageFields,
+    outbound: Option<&Outbound<'_>>,
+    received: EmailExtras<'_>,
+) -> Result<(Recorded, Vec<LoggedEvent>), sqlx::Error> {
     let (
         existing,
         lead_name,
@@ -276,16 +348,7 @@ pub(super) async fn record_in(
         event_head,
         feed_number,
         has_draft,
-    ): Prelude = sqlx::query_as(RECORD_PRELUDE.as_str())
-        .bind(created_at)
-        .bind(lead)
-        .bind(workspace)
-        .bind(fields.client_id)
-        .bind(author)
-        .bind(fields.channel.as_str())
-        .bind(fields.direction.as_str())
-        .fetch_one(&mut *tx)
-        .await?;
+    ) = prelude;
     if let Some(existing) = existing {
         let existing = message_in(&mut *tx, existing).await?;
         return Ok((Recorded::Existing(existing), Vec::new()));

@@ -17,7 +17,8 @@
 //! (a client that hung up) cannot leave a savepoint or the batch half-made.
 use super::events::LoggedEvent;
 use super::Store;
-use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::sqlite::{SqliteArguments, SqliteRow};
+use sqlx::{FromRow, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
@@ -115,6 +116,43 @@ impl Store {
         self.begin_write().await?.commit(Vec::new()).await
     }
 
+    /// [`Store::begin_write`] that also runs the write's first read, `sql` (one row of shape
+    /// `O`, its parameters numbered), in the same round trip as the write's savepoint: one
+    /// hand-off to SQLite's thread fewer for the send path, which holds the writer for every
+    /// send. The read runs in the spawned task too, so a caller that goes away leaves the write
+    /// to be undone like any other.
+    ///
+    /// `make_args` runs once the writer is this write's, so what it reads (the clock, for a
+    /// message's time) follows the order writes commit in; its second half comes back as is.
+    pub(crate) async fn begin_write_reading<O, T>(
+        &self,
+        sql: &'static str,
+        make_args: impl FnOnce() -> (SqliteArguments<'static>, T) + Send + 'static,
+    ) -> Result<(WriteTx, O, T), sqlx::Error>
+    where
+        O: for<'r> FromRow<'r, SqliteRow> + Send + Unpin + 'static,
+        T: Send + 'static,
+    {
+        let writer = self.group.writer.clone();
+        let commit_due = self.group.commit_due.clone();
+        tokio::spawn(async move {
+            let mut tx = WriteTx {
+                guard: Some(writer.lock_owned().await),
+                commit_due,
+            };
+            let (args, extra) = make_args();
+            let first = tx
+                .guard
+                .as_mut()
+                .expect("just taken")
+                .start_write_reading(sql, args)
+                .await?;
+            Ok((tx, first, extra))
+        })
+        .await
+        .map_err(task_failed)?
+    }
+
     /// Events committed and published since the store opened.
     pub fn events_published(&self) -> u64 {
         self.group.counts.events.load(Ordering::Relaxed)
@@ -140,6 +178,28 @@ impl Writer {
         self.in_write = true;
         sqlx::query("SAVEPOINT write").execute(self.conn()).await?;
         Ok(())
+    }
+
+    /// `start_write`, with the savepoint and the write's first read in one statement list.
+    /// Should the savepoint itself fail, the write is marked begun all the same, as in
+    /// `start_write`: `recover` then finds no savepoint and drops the batch, as it would there.
+    async fn start_write_reading<O>(
+        &mut self,
+        sql: &str,
+        args: SqliteArguments<'static>,
+    ) -> Result<O, sqlx::Error>
+    where
+        O: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
+    {
+        self.recover().await?;
+        if self.batch.is_none() {
+            self.batch = Some(self.pool.begin_with("BEGIN IMMEDIATE").await?);
+        }
+        self.in_write = true;
+        let both = format!("SAVEPOINT write; {sql}");
+        sqlx::query_as_with(&both, args)
+            .fetch_one(self.conn())
+            .await
     }
 
     fn conn(&mut self) -> &mut SqliteConnection {
