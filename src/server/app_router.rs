@@ -119,7 +119,6 @@ fn provide_csp_nonce() {
     }
 }
 
-/// Ready when the database answers.
 /// How long `/healthz` waits for an empty write to be committed before calling writes stuck.
 const HEALTH_WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 

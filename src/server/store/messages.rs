@@ -174,18 +174,11 @@ impl Store {
         outbound: Option<&Outbound<'_>>,
     ) -> Result<Recorded, sqlx::Error> {
         // The prelude's read travels with the write's savepoint (one hand-off fewer).
-        let (client_id, channel, direction) = (
-            fields.client_id,
-            fields.channel.as_str(),
-            fields.direction.as_str(),
-        );
+        let key = PreludeKey::new(workspace, lead, author, fields);
         let (mut tx, prelude, created_at) = self
             .begin_write_reading(RECORD_PRELUDE.as_str(), move || {
                 let created_at = now();
-                let args = prelude_args(
-                    created_at, workspace, lead, author, client_id, channel, direction,
-                );
-                (args, created_at)
+                (key.args(created_at), created_at)
             })
             .await?;
         let (recorded, events) = record_after(
@@ -283,15 +276,7 @@ pub(super) async fn record_in(
     received: EmailExtras<'_>,
 ) -> Result<(Recorded, Vec<LoggedEvent>), sqlx::Error> {
     let created_at = now();
-    let args = prelude_args(
-        created_at,
-        workspace,
-        lead,
-        author,
-        fields.client_id,
-        fields.channel.as_str(),
-        fields.direction.as_str(),
-    );
+    let args = PreludeKey::new(workspace, lead, author, fields).args(created_at);
     let prelude: Prelude = sqlx::query_as_with(RECORD_PRELUDE.as_str(), args)
         .fetch_one(&mut *tx)
         .await?;
@@ -301,27 +286,49 @@ pub(super) async fn record_in(
     .await
 }
 
-/// The values of [`RECORD_PRELUDE`]'s numbered parameters.
-fn prelude_args(
-    created_at: DateTime<Utc>,
+/// What [`RECORD_PRELUDE`] is asked about, owned (the send path builds its values in the
+/// writer's task).
+#[derive(Clone, Copy)]
+struct PreludeKey {
     workspace: WorkspaceId,
     lead: LeadId,
     author: Option<UserId>,
-    client_id: uuid::Uuid,
+    client_id: Uuid,
     channel: &'static str,
     direction: &'static str,
-) -> SqliteArguments<'static> {
-    let mut args = SqliteArguments::default();
-    // Adding to SQLite's arguments only stores the value: it cannot fail.
-    let stored = "an SQLite argument is stored, not encoded";
-    args.add(created_at).expect(stored);
-    args.add(lead).expect(stored);
-    args.add(workspace).expect(stored);
-    args.add(client_id).expect(stored);
-    args.add(author).expect(stored);
-    args.add(channel).expect(stored);
-    args.add(direction).expect(stored);
-    args
+}
+
+impl PreludeKey {
+    fn new(
+        workspace: WorkspaceId,
+        lead: LeadId,
+        author: Option<UserId>,
+        fields: &MessageFields,
+    ) -> Self {
+        PreludeKey {
+            workspace,
+            lead,
+            author,
+            client_id: fields.client_id,
+            channel: fields.channel.as_str(),
+            direction: fields.direction.as_str(),
+        }
+    }
+
+    /// The prelude's numbered parameters, ?1 the new message's time.
+    fn args(self, created_at: DateTime<Utc>) -> SqliteArguments<'static> {
+        let mut args = SqliteArguments::default();
+        // Adding to SQLite's arguments only stores the value: it cannot fail.
+        let stored = "an SQLite argument is stored, not encoded";
+        args.add(created_at).expect(stored);
+        args.add(self.lead).expect(stored);
+        args.add(self.workspace).expect(stored);
+        args.add(self.client_id).expect(stored);
+        args.add(self.author).expect(stored);
+        args.add(self.channel).expect(stored);
+        args.add(self.direction).expect(stored);
+        args
+    }
 }
 
 /// [`record_in`] once its prelude is read.

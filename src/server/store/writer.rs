@@ -100,11 +100,8 @@ impl Store {
         // Spawned: if the caller goes away meanwhile, the WriteTx it never sees is dropped like
         // any other uncommitted write (undone, and the committer told).
         tokio::spawn(async move {
-            let mut tx = WriteTx {
-                guard: Some(writer.lock_owned().await),
-                commit_due,
-            };
-            tx.guard.as_mut().expect("just taken").start_write().await?;
+            let mut tx = WriteTx::take(writer, commit_due).await;
+            tx.writer().start_write().await?;
             Ok(tx)
         })
         .await
@@ -136,17 +133,9 @@ impl Store {
         let writer = self.group.writer.clone();
         let commit_due = self.group.commit_due.clone();
         tokio::spawn(async move {
-            let mut tx = WriteTx {
-                guard: Some(writer.lock_owned().await),
-                commit_due,
-            };
+            let mut tx = WriteTx::take(writer, commit_due).await;
             let (args, extra) = make_args();
-            let first = tx
-                .guard
-                .as_mut()
-                .expect("just taken")
-                .start_write_reading(sql, args)
-                .await?;
+            let first = tx.writer().start_write_reading(sql, args).await?;
             Ok((tx, first, extra))
         })
         .await
@@ -169,13 +158,20 @@ impl Store {
 }
 
 impl Writer {
-    async fn start_write(&mut self) -> Result<(), sqlx::Error> {
+    /// Undoes what an earlier write left, opens the batch if none is open, and marks a write
+    /// begun: from here on `recover` rolls back to its savepoint.
+    async fn enter(&mut self) -> Result<(), sqlx::Error> {
         self.recover().await?;
         if self.batch.is_none() {
             // IMMEDIATE: the write lock from the start, so no upgrade deadlock with readers.
             self.batch = Some(self.pool.begin_with("BEGIN IMMEDIATE").await?);
         }
         self.in_write = true;
+        Ok(())
+    }
+
+    async fn start_write(&mut self) -> Result<(), sqlx::Error> {
+        self.enter().await?;
         sqlx::query("SAVEPOINT write").execute(self.conn()).await?;
         Ok(())
     }
@@ -191,11 +187,7 @@ impl Writer {
     where
         O: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
     {
-        self.recover().await?;
-        if self.batch.is_none() {
-            self.batch = Some(self.pool.begin_with("BEGIN IMMEDIATE").await?);
-        }
-        self.in_write = true;
+        self.enter().await?;
         let both = format!("SAVEPOINT write; {sql}");
         sqlx::query_as_with(&both, args)
             .fetch_one(self.conn())
@@ -281,6 +273,20 @@ impl Writer {
 }
 
 impl WriteTx {
+    /// Waits for the writer (a FIFO lock) and holds it for one write.
+    async fn take(writer: Arc<Mutex<Writer>>, commit_due: Arc<Notify>) -> WriteTx {
+        WriteTx {
+            guard: Some(writer.lock_owned().await),
+            commit_due,
+        }
+    }
+
+    fn writer(&mut self) -> &mut Writer {
+        self.guard
+            .as_mut()
+            .expect("a write holds the writer until it commits")
+    }
+
     /// Adds this write (and `events`, in seq order) to the batch and returns once the batch is
     /// on disk and its events are published. An error means the write did not happen.
     pub(crate) async fn commit(mut self, events: Vec<LoggedEvent>) -> Result<(), sqlx::Error> {
