@@ -80,6 +80,20 @@ async fn migrate(args: &[String]) -> std::process::ExitCode {
         eprintln!("leadwire migrate: --from takes a sqlite: URL and --to a postgres: URL");
         return std::process::ExitCode::from(2);
     }
+    // Opening creates a missing file: a mistyped path would copy an empty store, "verified".
+    let source = std::str::FromStr::from_str(&from)
+        .map(|o: sqlx::sqlite::SqliteConnectOptions| o.get_filename().to_path_buf());
+    match source {
+        Ok(path) if path.is_file() => {}
+        Ok(path) => {
+            eprintln!("leadwire migrate: no SQLite database at {}", path.display());
+            return std::process::ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("leadwire migrate: --from {from}: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    }
     let store = match leadwire::server::store::Store::open(&from).await {
         Ok(store) => store,
         Err(e) => {

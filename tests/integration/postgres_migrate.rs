@@ -112,3 +112,43 @@ async fn a_seeded_store_arrives_in_postgres_whole() {
         .unwrap();
     assert_eq!(leads, 20);
 }
+
+/// A mistyped source or a missing option is said, and nothing is created or copied: no empty
+/// SQLite file where the path pointed, no schema in the PostgreSQL database.
+#[tokio::test]
+async fn a_missing_source_is_refused_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("typo.db");
+    let db = ScratchDatabase::create().await;
+    let run = |args: Vec<String>| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_leadwire"))
+            .arg("migrate")
+            .args(args)
+            .env("RUST_LOG", "off")
+            .output()
+            .unwrap()
+    };
+    let out = run(vec![
+        "--from".into(),
+        format!("sqlite://{}", missing.display()),
+        "--to".into(),
+        db.url.clone(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("no SQLite database at"), "{said}");
+    assert!(!missing.exists(), "no file made where the path pointed");
+    let out = run(vec![
+        "--from".into(),
+        format!("sqlite://{}", missing.display()),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("usage: leadwire migrate"));
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(tables, 0, "the PostgreSQL database was not touched");
+}
