@@ -116,28 +116,42 @@ mod event_kind_column {
     use super::EventKind;
     use sqlx::encode::IsNull;
     use sqlx::error::BoxDynError;
-    use sqlx::sqlite::{Sqlite, SqliteArgumentValue, SqliteTypeInfo, SqliteValueRef};
+    use sqlx::Database;
 
-    impl sqlx::Type<Sqlite> for EventKind {
-        fn type_info() -> SqliteTypeInfo {
-            <&str as sqlx::Type<Sqlite>>::type_info()
+    // Generic over the database: the column is text on SQLite and PostgreSQL alike.
+    impl<DB: Database> sqlx::Type<DB> for EventKind
+    where
+        for<'a> &'a str: sqlx::Type<DB>,
+    {
+        fn type_info() -> DB::TypeInfo {
+            <&str as sqlx::Type<DB>>::type_info()
+        }
+
+        fn compatible(ty: &DB::TypeInfo) -> bool {
+            <&str as sqlx::Type<DB>>::compatible(ty)
         }
     }
 
-    impl<'q> sqlx::Encode<'q, Sqlite> for EventKind {
+    impl<'q, DB: Database> sqlx::Encode<'q, DB> for EventKind
+    where
+        &'q str: sqlx::Encode<'q, DB>,
+    {
         fn encode_by_ref(
             &self,
-            buf: &mut Vec<SqliteArgumentValue<'q>>,
+            buf: &mut <DB as Database>::ArgumentBuffer<'q>,
         ) -> Result<IsNull, BoxDynError> {
-            <&str as sqlx::Encode<'q, Sqlite>>::encode(self.as_str(), buf)
+            self.as_str().encode_by_ref(buf)
         }
     }
 
-    impl<'r> sqlx::Decode<'r, Sqlite> for EventKind {
-        fn decode(value: SqliteValueRef<'r>) -> Result<Self, BoxDynError> {
-            Ok(EventKind::parse(
-                <&str as sqlx::Decode<'r, Sqlite>>::decode(value)?,
-            ))
+    impl<'r, DB: Database> sqlx::Decode<'r, DB> for EventKind
+    where
+        &'r str: sqlx::Decode<'r, DB>,
+    {
+        fn decode(value: <DB as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
+            Ok(EventKind::parse(<&str as sqlx::Decode<'r, DB>>::decode(
+                value,
+            )?))
         }
     }
 }

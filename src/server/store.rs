@@ -1,11 +1,13 @@
 //! The store boundary: all SQL lives below this module; callers see domain operations only.
-//! SQLite (WAL, foreign keys on, fsync on every commit) is the embedded default.
+//! SQLite (WAL, foreign keys on, fsync on every commit) is the embedded default; PostgreSQL
+//! (`postgres://` URLs) serves several instances sharing one database (see `db`).
 pub mod account_emails;
 pub mod activity;
 pub mod api_tokens;
 pub mod channels;
 pub mod connections;
 pub mod copy_to_postgres;
+pub(crate) mod db;
 pub mod deletion;
 pub mod deliveries;
 pub mod drafts;
@@ -22,6 +24,7 @@ pub mod message_rows;
 pub mod messages;
 pub mod notification_prefs;
 pub mod outbound;
+mod pg_writes;
 pub mod reads;
 mod rollups;
 mod script;
@@ -35,8 +38,9 @@ pub mod workspaces;
 mod writer;
 
 use chrono::{DateTime, SubsecRound, Utc};
+use db::{Backend, Db};
+use sqlx::postgres::PgPoolOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -49,17 +53,28 @@ const EVENT_BUFFER: usize = 4096;
 #[derive(Clone)]
 pub struct Store {
     /// Readers, and the few writes that append no events.
-    pool: SqlitePool,
-    /// The one writer connection and its group commit (see `writer`): writes that append
-    /// events run one at a time, so `seq` order is commit order and events are published in
-    /// that order (a socket never sees 8 before 7).
-    group: Arc<writer::GroupCommit>,
+    db: Db,
+    /// How writes that append events run, so that `seq` order is commit order and events are
+    /// published in that order (a socket never sees 8 before 7).
+    writes: Writes,
     events: broadcast::Sender<Arc<events::LoggedEvent>>,
 }
 
+#[derive(Clone)]
+enum Writes {
+    /// The one writer connection and its group commit (see `writer`).
+    Sqlite(Arc<writer::GroupCommit>),
+    /// A transaction per write under one advisory lock, and the doorbell (see `pg_writes`).
+    Postgres(Arc<pg_writes::PgWrites>),
+}
+
 impl Store {
-    /// Opens (creating if needed) the database at `url` and runs the embedded migrations.
+    /// Opens the database at `url` — a SQLite file (created if needed) or, for `postgres://`
+    /// URLs, a PostgreSQL database — and runs its embedded migrations.
     pub async fn open(url: &str) -> Result<Store, sqlx::Error> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Store::open_postgres(url).await;
+        }
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -88,26 +103,55 @@ impl Store {
             .await?;
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         Ok(Store {
-            pool,
-            group: Arc::new(writer::GroupCommit::start(writer, events.clone())),
+            db: Db::Sqlite(pool),
+            writes: Writes::Sqlite(Arc::new(writer::GroupCommit::start(writer, events.clone()))),
             events,
         })
     }
 
-    pub(crate) fn pool(&self) -> &SqlitePool {
-        &self.pool
+    async fn open_postgres(url: &str) -> Result<Store, sqlx::Error> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        sqlx::migrate!("./migrations_pg").run(&pool).await?;
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
+        let writes = pg_writes::PgWrites::start(pool.clone(), events.clone()).await?;
+        Ok(Store {
+            db: Db::Postgres(pool),
+            writes: Writes::Postgres(Arc::new(writes)),
+            events,
+        })
+    }
+
+    pub(crate) fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.db.backend()
     }
 
     /// The reader pool's connections: (open, idle).
     pub fn pool_usage(&self) -> (u32, u32) {
-        (self.pool.size(), self.pool.num_idle() as u32)
+        self.db.usage()
     }
 
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
+        db::on_db!(&self.db, |p, sql| sqlx::query("SELECT 1")
+            .execute(p)
             .await
-            .map(|_| ())
+            .map(|_| ()))
+    }
+
+    /// On PostgreSQL, whether this instance hears other instances' commits (its doorbell
+    /// connection is listening); `None` on SQLite, which has no other instances.
+    pub fn doorbell_listening(&self) -> Option<bool> {
+        match &self.writes {
+            Writes::Sqlite(_) => None,
+            Writes::Postgres(writes) => Some(writes.doorbell_listening()),
+        }
     }
 }
 

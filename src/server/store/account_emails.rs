@@ -1,5 +1,6 @@
 //! Mail to people rather than leads (a teammate's invite) that went to the built-in outbox,
 //! kept sealed (it holds the invite link) so the outbox can show it.
+use super::db::on_db;
 use super::{now, Store};
 use crate::model::ids::WorkspaceId;
 use chrono::{DateTime, Utc};
@@ -24,18 +25,18 @@ impl Store {
         raw_sealed: &str,
     ) -> Result<Uuid, sqlx::Error> {
         let id = Uuid::new_v4();
-        sqlx::query(
-            "INSERT INTO account_emails (id, workspace_id, to_address, subject, raw_sealed, sent_at) \
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
+        on_db!(self.db(), |p, sql| {
+            sqlx::query(sql("INSERT INTO account_emails (id, workspace_id, to_address, subject, raw_sealed, sent_at) \
+             VALUES (?, ?, ?, ?, ?, ?)",))
         .bind(id)
         .bind(workspace)
         .bind(to)
         .bind(subject)
         .bind(raw_sealed)
         .bind(now())
-        .execute(self.pool())
-        .await?;
+        .execute(p)
+        .await.map(super::db::Done::from)
+        })?;
         Ok(id)
     }
 
@@ -45,13 +46,13 @@ impl Store {
         workspace: WorkspaceId,
         limit: i64,
     ) -> Result<Vec<AccountEmailRow>, sqlx::Error> {
-        sqlx::query_as(
-            "SELECT to_address, subject, sent_at, raw_sealed FROM account_emails WHERE workspace_id = ? \
-             ORDER BY sent_at DESC LIMIT ?",
-        )
+        on_db!(self.db(), |p, sql| {
+            sqlx::query_as(sql("SELECT to_address, subject, sent_at, raw_sealed FROM account_emails WHERE workspace_id = ? \
+             ORDER BY sent_at DESC LIMIT ?",))
         .bind(workspace)
         .bind(limit)
-        .fetch_all(self.pool())
+        .fetch_all(p)
         .await
+        })
     }
 }

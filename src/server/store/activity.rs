@@ -1,5 +1,6 @@
 //! The activity feed: written inside the transaction of the change it describes, logged as
 //! `activity_updated` in the same transaction, read newest first.
+use super::db::{on_conn, on_db, Conn};
 use super::events::{append_all, LoggedEvent, Pending};
 use super::script::Script;
 use super::{now, Store};
@@ -84,27 +85,28 @@ const DETAIL_CHARS: usize = 140;
 
 /// Stores an entry and appends its `activity_updated` event, inside the writer's transaction.
 pub(super) async fn log_in(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     workspace: WorkspaceId,
     new: NewActivity<'_>,
 ) -> Result<LoggedEvent, sqlx::Error> {
-    Ok(log_entry_in(tx, workspace, new).await?.0)
+    Ok(log_entry_in(tx.reborrow(), workspace, new).await?.0)
 }
 
 /// [`log_in`], also returning the entry as the feed shows it.
 pub(super) async fn log_entry_in(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     workspace: WorkspaceId,
     new: NewActivity<'_>,
 ) -> Result<(LoggedEvent, Activity), sqlx::Error> {
-    let id = insert_row_in(tx, workspace, &new).await?;
-    let activity: Activity =
-        sqlx::query_as::<_, ActivityRow>(&format!("{ACTIVITY_SELECT} WHERE a.id = ?"))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?
-            .into();
-    let event = append_all(tx, workspace, vec![feed_event(activity.clone())])
+    let id = insert_row_in(tx.reborrow(), workspace, &new).await?;
+    let activity: Activity = on_conn!(tx, |c, sql| sqlx::query_as::<_, ActivityRow>(sql(
+        &format!("{ACTIVITY_SELECT} WHERE a.id = ?")
+    ))
+    .bind(id)
+    .fetch_one(c)
+    .await)?
+    .into();
+    let event = append_all(tx.reborrow(), workspace, vec![feed_event(activity.clone())])
         .await?
         .pop()
         .expect("one event appended");
@@ -170,11 +172,11 @@ fn push_row(
 
 /// Inserts the row; returns its rowid.
 async fn insert_row_in(
-    tx: &mut sqlx::SqliteConnection,
+    tx: Conn<'_>,
     workspace: WorkspaceId,
     new: &NewActivity<'_>,
 ) -> Result<i64, sqlx::Error> {
-    let mut script = Script::default();
+    let mut script = Script::for_conn(&tx);
     push_row(&mut script, workspace, new, Number::Next);
     let ids: Vec<(i64,)> = script.fetch_all(tx).await?;
     ids.first().map(|(id,)| *id).ok_or(sqlx::Error::RowNotFound)
@@ -225,20 +227,20 @@ impl Store {
         &self,
         workspace: WorkspaceId,
     ) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO activities (workspace_id, lead_id, actor_id, message_id, kind, channel, detail, at, number) \
+        on_db!(self.db(), |p, sql| {
+            sqlx::query(sql("INSERT INTO activities (workspace_id, lead_id, actor_id, message_id, kind, channel, detail, at, number) \
              SELECT workspace_id, lead_id, author_id, id, \
              CASE direction WHEN 'outbound' THEN 'message_sent' ELSE 'message_received' END, \
              channel, substr(body, 1, ?1), created_at, \
              (SELECT COALESCE(MAX(number), 0) FROM activities WHERE workspace_id = ?2) \
                + ROW_NUMBER() OVER (ORDER BY created_at, id) \
              FROM messages m WHERE workspace_id = ?2 \
-             AND NOT EXISTS (SELECT 1 FROM activities a WHERE a.message_id = m.id) ORDER BY created_at, id",
-        )
+             AND NOT EXISTS (SELECT 1 FROM activities a WHERE a.message_id = m.id) ORDER BY created_at, id",))
         .bind(DETAIL_CHARS as i64)
         .bind(workspace)
-        .execute(self.pool())
-        .await?;
+        .execute(p)
+        .await.map(super::db::Done::from)
+        })?;
         Ok(())
     }
 
@@ -260,15 +262,17 @@ impl Store {
             "{ACTIVITY_SELECT} WHERE a.workspace_id = ? {of_lead} AND a.number < ? \
              ORDER BY a.number DESC LIMIT ?"
         );
-        let mut query = sqlx::query_as::<_, ActivityRow>(&sql).bind(workspace);
-        if let Some(lead) = lead {
-            query = query.bind(lead);
-        }
-        let mut rows = query
-            .bind(before.unwrap_or(i64::MAX))
-            .bind(limit + 1)
-            .fetch_all(self.pool())
-            .await?;
+        let mut rows = on_db!(self.db(), |p, fit| {
+            let mut query = sqlx::query_as::<_, ActivityRow>(fit(&sql)).bind(workspace);
+            if let Some(lead) = lead {
+                query = query.bind(lead);
+            }
+            query
+                .bind(before.unwrap_or(i64::MAX))
+                .bind(limit + 1)
+                .fetch_all(p)
+                .await
+        })?;
         let has_more = rows.len() as i64 > limit;
         rows.truncate(limit as usize);
         Ok(ActivityPage {

@@ -1,4 +1,5 @@
 //! Personal API tokens, stored hashed.
+use super::db::{on_conn, on_db};
 use super::users::{user_record_columns, UserRecord};
 use super::{now, Store};
 use crate::model::auth::{ApiScopes, ApiTokenInfo};
@@ -55,25 +56,27 @@ impl Store {
             last_used_at: None,
             scopes,
         };
-        sqlx::query("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, scopes) VALUES (?, ?, ?, ?, ?, ?)")
+        on_db!(self.db(), |p, sql| {
+            sqlx::query(sql("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, scopes) VALUES (?, ?, ?, ?, ?, ?)"))
             .bind(info.id)
             .bind(user)
             .bind(name)
             .bind(token_hash)
             .bind(info.created_at)
             .bind(scopes.to_db())
-            .execute(self.pool())
-            .await?;
+            .execute(p)
+            .await.map(super::db::Done::from)
+        })?;
         Ok(info)
     }
 
     pub async fn api_tokens(&self, user: UserId) -> Result<Vec<ApiTokenInfo>, sqlx::Error> {
-        let rows = sqlx::query_as::<_, TokenRow>(
-            "SELECT id, name, created_at, last_used_at, scopes FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC",
-        )
+        let rows = on_db!(self.db(), |p, sql| {
+            sqlx::query_as::<_, TokenRow>(sql("SELECT id, name, created_at, last_used_at, scopes FROM api_tokens WHERE user_id = ? ORDER BY created_at DESC",))
         .bind(user)
-        .fetch_all(self.pool())
-        .await?;
+        .fetch_all(p)
+        .await
+        })?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
@@ -83,11 +86,14 @@ impl Store {
         user: UserId,
         id: ApiTokenId,
     ) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query("DELETE FROM api_tokens WHERE id = ? AND user_id = ?")
-            .bind(id)
-            .bind(user)
-            .execute(self.pool())
-            .await?;
+        let done = on_db!(self.db(), |p, sql| sqlx::query(sql(
+            "DELETE FROM api_tokens WHERE id = ? AND user_id = ?"
+        ))
+        .bind(id)
+        .bind(user)
+        .execute(p)
+        .await
+        .map(super::db::Done::from))?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -96,16 +102,18 @@ impl Store {
         &self,
         token_hash: &str,
     ) -> Result<Option<TokenRecord>, sqlx::Error> {
-        let record = sqlx::query_as::<_, TokenRecord>(concat!(
+        let record = on_db!(self.db(), |p, sql| sqlx::query_as::<_, TokenRecord>(sql(
+            concat!(
             "SELECT ",
             user_record_columns!(),
             ", t.id AS token_id, t.scopes AS token_scopes, t.last_used_at AS token_last_used_at \
              FROM users u JOIN workspaces w ON w.id = u.workspace_id \
              JOIN api_tokens t ON t.user_id = u.id WHERE t.token_hash = ?"
+        )
         ))
         .bind(token_hash)
-        .fetch_optional(self.pool())
-        .await?;
+        .fetch_optional(p)
+        .await)?;
         if let Some(record) = &record {
             let now = now();
             let stale = record.token_last_used_at.is_none_or(|at| {
@@ -115,11 +123,14 @@ impl Store {
             // batch in SQLite's sleeping busy handler (see `Store::connection_failed`).
             if stale {
                 let mut tx = self.begin_write().await?;
-                sqlx::query("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
-                    .bind(now)
-                    .bind(record.token_id)
-                    .execute(&mut *tx)
-                    .await?;
+                on_conn!(tx, |c, sql| sqlx::query(sql(
+                    "UPDATE api_tokens SET last_used_at = ? WHERE id = ?"
+                ))
+                .bind(now)
+                .bind(record.token_id)
+                .execute(c)
+                .await
+                .map(super::db::Done::from))?;
                 tx.commit(Vec::new()).await?;
             }
         }

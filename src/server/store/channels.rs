@@ -2,6 +2,7 @@
 //! provider message id, joined to the lead with that address or making a new one.
 use super::activity::{log_in, NewActivity};
 use super::connections::Connection;
+use super::db::{on_conn, Conn};
 use super::events::LoggedEvent;
 use super::messages::{record_in, EmailExtras, Recorded};
 use super::{now, Store};
@@ -46,17 +47,18 @@ impl Store {
         let workspace = connection.workspace_id;
         let client_id = client_id(connection, incoming.provider_message_id);
         let mut tx = self.begin_write().await?;
-        let seen: Option<(MessageId,)> =
-            sqlx::query_as("SELECT id FROM messages WHERE workspace_id = ? AND client_id = ?")
-                .bind(workspace)
-                .bind(client_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let seen: Option<(MessageId,)> = on_conn!(tx, |c, sql| sqlx::query_as(sql(
+            "SELECT id FROM messages WHERE workspace_id = ? AND client_id = ?"
+        ))
+        .bind(workspace)
+        .bind(client_id)
+        .fetch_optional(c)
+        .await)?;
         if seen.is_some() {
             tx.commit(Vec::new()).await?;
             return Ok(Arrived::Duplicate);
         }
-        let (lead, created) = lead_for(&mut tx, workspace, incoming).await?;
+        let (lead, created) = lead_for(tx.reborrow(), workspace, incoming).await?;
         let mut events: Vec<LoggedEvent> = created.into_iter().collect();
         let fields = MessageFields {
             direction: Direction::Inbound,
@@ -79,7 +81,7 @@ impl Store {
             })
             .collect();
         let (recorded, logged) = record_in(
-            &mut tx,
+            tx.reborrow(),
             workspace,
             lead,
             None,
@@ -93,10 +95,10 @@ impl Store {
         .await?;
         if let Recorded::Created(message) = &recorded {
             for (position, (meta, file)) in metas.iter().zip(incoming.media).enumerate() {
-                sqlx::query(
+                on_conn!(tx, |c, sql| sqlx::query(sql(
                     "INSERT INTO channel_media (id, message_id, workspace_id, position, filename, \
                      content_type, size, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                )
+                ))
                 .bind(meta.id)
                 .bind(message.id)
                 .bind(workspace)
@@ -105,16 +107,20 @@ impl Store {
                 .bind(&meta.content_type)
                 .bind(meta.size)
                 .bind(&file.data)
-                .execute(&mut *tx)
-                .await?;
+                .execute(c)
+                .await
+                .map(super::db::Done::from))?;
             }
         }
         events.extend(logged);
-        sqlx::query("UPDATE channel_connections SET last_inbound_at = ? WHERE id = ?")
-            .bind(now())
-            .bind(connection.id)
-            .execute(&mut *tx)
-            .await?;
+        on_conn!(tx, |c, sql| sqlx::query(sql(
+            "UPDATE channel_connections SET last_inbound_at = ? WHERE id = ?"
+        ))
+        .bind(now())
+        .bind(connection.id)
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
         tx.commit(events).await?;
         Ok(match recorded {
             Recorded::Created(message) => Arrived::Stored(Box::new(message)),
@@ -131,7 +137,7 @@ const PHONE_DIGITS: &str =
 /// The lead of `workspace` with the sender's address on the channel (the most recently
 /// active), else a new lead named from the sender's profile or address.
 async fn lead_for(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     workspace: WorkspaceId,
     incoming: &Incoming<'_>,
 ) -> Result<(LeadId, Option<LoggedEvent>), sqlx::Error> {
@@ -156,11 +162,11 @@ async fn lead_for(
             PHONE_DIGITS.replace('X', column)
         )
     };
-    let found: Option<(LeadId,)> = sqlx::query_as(&sql)
+    let found: Option<(LeadId,)> = on_conn!(tx, |c, fit| sqlx::query_as(fit(&sql))
         .bind(workspace)
         .bind(&address)
-        .fetch_optional(&mut *tx)
-        .await?;
+        .fetch_optional(c)
+        .await)?;
     if let Some((lead,)) = found {
         return Ok((lead, None));
     }
@@ -185,9 +191,9 @@ async fn lead_for(
         Channel::Instagram => fields.instagram = Some(address.trim_start_matches('@').to_string()),
         _ => fields.phone = Some(address.clone()),
     }
-    let lead = super::leads::insert_lead_in(tx, workspace, &fields, now()).await?;
+    let lead = super::leads::insert_lead_in(tx.reborrow(), workspace, &fields, now()).await?;
     let created = log_in(
-        tx,
+        tx.reborrow(),
         workspace,
         NewActivity::new(ActivityKind::LeadCreated, lead),
     )

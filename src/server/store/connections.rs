@@ -1,6 +1,7 @@
 //! Each workspace's channel connections (SMS and WhatsApp through Twilio, WhatsApp and
 //! Instagram through Meta, or the sandbox): saved from Settings, found by webhook key, switched
 //! on and off, their health. Secrets arrive and leave sealed (see `server::secrets`).
+use super::db::{on_conn, on_db};
 use super::{now, Store};
 use crate::model::channel::Channel;
 use crate::model::ids::WorkspaceId;
@@ -54,19 +55,21 @@ impl Store {
         &self,
         workspace: WorkspaceId,
     ) -> Result<Vec<Connection>, sqlx::Error> {
-        sqlx::query_as(&format!(
+        on_db!(self.db(), |p, sql| sqlx::query_as(sql(&format!(
             "{CONNECTION_SELECT} WHERE workspace_id = ? ORDER BY channel, provider"
-        ))
+        )))
         .bind(workspace)
-        .fetch_all(self.pool())
-        .await
+        .fetch_all(p)
+        .await)
     }
 
     pub async fn connection_by_key(&self, key: &str) -> Result<Option<Connection>, sqlx::Error> {
-        sqlx::query_as(&format!("{CONNECTION_SELECT} WHERE webhook_key = ?"))
-            .bind(key)
-            .fetch_optional(self.pool())
-            .await
+        on_db!(self.db(), |p, sql| sqlx::query_as(sql(&format!(
+            "{CONNECTION_SELECT} WHERE webhook_key = ?"
+        )))
+        .bind(key)
+        .fetch_optional(p)
+        .await)
     }
 
     /// Creates or changes the workspace's connection of `input.channel` to `input.provider`.
@@ -79,14 +82,14 @@ impl Store {
         new_key: &str,
     ) -> Result<Option<Connection>, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let before: Option<Connection> = sqlx::query_as(&format!(
+        let before: Option<Connection> = on_conn!(tx, |c, sql| sqlx::query_as(sql(&format!(
             "{CONNECTION_SELECT} WHERE workspace_id = ? AND channel = ? AND provider = ?"
-        ))
+        )))
         .bind(workspace)
         .bind(input.channel.as_str())
         .bind(input.provider)
-        .fetch_optional(&mut *tx)
-        .await?;
+        .fetch_optional(c)
+        .await)?;
         // A token is kept only for the account it belongs to.
         let kept = before
             .as_ref()
@@ -107,8 +110,8 @@ impl Store {
             .as_ref()
             .and_then(|b| b.verify_token.clone())
             .or(input.verify_token.map(str::to_string));
-        let saved: Connection = sqlx::query_as(
-            "INSERT INTO channel_connections (id, workspace_id, channel, provider, webhook_key, \
+        let saved: Connection = on_conn!(tx, |c, sql| {
+            sqlx::query_as(sql("INSERT INTO channel_connections (id, workspace_id, channel, provider, webhook_key, \
              account_id, sender, secret_sealed, app_secret_sealed, verify_token, enabled, updated_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
              ON CONFLICT (workspace_id, channel, provider) DO UPDATE SET account_id = excluded.account_id, \
@@ -118,8 +121,7 @@ impl Store {
              last_error = CASE WHEN excluded.secret_sealed IS secret_sealed THEN last_error END \
              RETURNING id, workspace_id, channel, provider, webhook_key, account_id, sender, \
              secret_sealed, app_secret_sealed, verify_token, enabled, last_inbound_at, last_error, \
-             last_error_at",
-        )
+             last_error_at",))
         .bind(Uuid::new_v4())
         .bind(workspace)
         .bind(input.channel.as_str())
@@ -132,8 +134,9 @@ impl Store {
         .bind(verify_token)
         .bind(input.enabled)
         .bind(now())
-        .fetch_one(&mut *tx)
-        .await?;
+        .fetch_one(c)
+        .await
+        })?;
         tx.commit(Vec::new()).await?;
         Ok(Some(saved))
     }
@@ -147,11 +150,10 @@ impl Store {
         new: &ConnectionInput<'_>,
         new_key: &str,
     ) -> Result<Connection, sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO channel_connections (id, workspace_id, channel, provider, webhook_key, \
+        on_db!(self.db(), |p, sql| {
+            sqlx::query(sql("INSERT INTO channel_connections (id, workspace_id, channel, provider, webhook_key, \
              account_id, sender, secret_sealed, enabled, updated_at) VALUES (?, ?, ?, 'sandbox', ?, ?, ?, ?, ?, ?) \
-             ON CONFLICT (workspace_id, channel, provider) DO NOTHING",
-        )
+             ON CONFLICT (workspace_id, channel, provider) DO NOTHING",))
         .bind(Uuid::new_v4())
         .bind(workspace)
         .bind(channel.as_str())
@@ -161,15 +163,16 @@ impl Store {
         .bind(new.secret_sealed.unwrap_or_default())
         .bind(new.enabled)
         .bind(now())
-        .execute(self.pool())
-        .await?;
-        sqlx::query_as(&format!(
+        .execute(p)
+        .await.map(super::db::Done::from)
+        })?;
+        on_db!(self.db(), |p, sql| sqlx::query_as(sql(&format!(
             "{CONNECTION_SELECT} WHERE workspace_id = ? AND channel = ? AND provider = 'sandbox'"
-        ))
+        )))
         .bind(workspace)
         .bind(channel.as_str())
-        .fetch_one(self.pool())
-        .await
+        .fetch_one(p)
+        .await)
     }
 
     /// Turns a connection on or off (the sandbox's switch in Settings).
@@ -179,15 +182,15 @@ impl Store {
         id: Uuid,
         enabled: bool,
     ) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query(
-            "UPDATE channel_connections SET enabled = ?, updated_at = ? WHERE id = ? AND workspace_id = ?",
-        )
+        let done = on_db!(self.db(), |p, sql| {
+            sqlx::query(sql("UPDATE channel_connections SET enabled = ?, updated_at = ? WHERE id = ? AND workspace_id = ?",))
         .bind(enabled)
         .bind(now())
         .bind(id)
         .bind(workspace)
-        .execute(self.pool())
-        .await?;
+        .execute(p)
+        .await.map(super::db::Done::from)
+        })?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -198,14 +201,15 @@ impl Store {
     /// p99 of 240–340 ms when its "last inbound" time was written so).
     pub async fn connection_failed(&self, id: Uuid, error: &str) -> Result<(), sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        sqlx::query(
+        on_conn!(tx, |c, sql| sqlx::query(sql(
             "UPDATE channel_connections SET last_error = ?, last_error_at = ? WHERE id = ?",
-        )
+        ))
         .bind(error)
         .bind(now())
         .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
         tx.commit(Vec::new()).await
     }
 }

@@ -7,6 +7,7 @@
 //! The tables, their columns and their order come from PostgreSQL's catalogue (tables before
 //! the tables that refer to them), so a table added to both schemas is copied without a change
 //! here; each value is read from SQLite as the type its PostgreSQL column has.
+use super::db::Db;
 use super::Store;
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
@@ -79,12 +80,23 @@ enum Value {
 const PARAMS_PER_INSERT: usize = 30_000;
 
 impl Store {
+    /// The SQLite pool a copy reads from.
+    fn copy_source(&self) -> Result<&sqlx::SqlitePool, sqlx::Error> {
+        match self.db() {
+            Db::Sqlite(pool) => Ok(pool),
+            Db::Postgres(_) => Err(sqlx::Error::Configuration(
+                "the store to copy from must be a SQLite file".into(),
+            )),
+        }
+    }
+
     /// Copies the whole store into the empty PostgreSQL database at `to` (see the module).
     pub async fn copy_to_postgres(
         &self,
         to: &str,
         mut progress: impl FnMut(Progress<'_>),
     ) -> Result<CopyReport, CopyError> {
+        let source = self.copy_source()?;
         let pg = PgPool::connect(to).await?;
         sqlx::migrate!("./migrations_pg").run(&pg).await?;
         let tables = tables_in_order(&pg).await?;
@@ -104,13 +116,13 @@ impl Store {
         for table in &tables {
             let columns = columns_of(&pg, table).await?;
             let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
-                .fetch_one(self.pool())
+                .fetch_one(source)
                 .await?;
             let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
             let list = names.join(", ");
             let per_insert = (PARAMS_PER_INSERT / columns.len().max(1)).max(1);
             let select = format!("SELECT {list} FROM {table}");
-            let mut rows = sqlx::query(&select).fetch(self.pool());
+            let mut rows = sqlx::query(&select).fetch(source);
             let mut batch: Vec<Vec<Value>> = Vec::with_capacity(per_insert);
             let mut done = 0u64;
             progress(Progress {
@@ -167,10 +179,11 @@ impl Store {
     }
 
     async fn compare(&self, pg: &PgPool, tables: &[String]) -> Result<CopyReport, sqlx::Error> {
+        let source = self.copy_source()?;
         let mut report = CopyReport::default();
         for table in tables {
             let count = format!("SELECT COUNT(*) FROM {table}");
-            let here: i64 = sqlx::query_scalar(&count).fetch_one(self.pool()).await?;
+            let here: i64 = sqlx::query_scalar(&count).fetch_one(source).await?;
             let there: i64 = sqlx::query_scalar(&count).fetch_one(pg).await?;
             report.rows.insert(table.clone(), (here, there));
         }
@@ -185,7 +198,7 @@ impl Store {
             (SELECT CAST(COALESCE(SUM(r.sent + r.received), 0) AS BIGINT) FROM message_rollups r WHERE r.workspace_id = w.id) \
             FROM workspaces w";
         let here: Vec<(String, i64, i64, i64, i64, i64, i64)> =
-            sqlx::query_as(TOTALS).fetch_all(self.pool()).await?;
+            sqlx::query_as(TOTALS).fetch_all(source).await?;
         let there: Vec<(String, i64, i64, i64, i64, i64, i64)> =
             sqlx::query_as(TOTALS).fetch_all(pg).await?;
         let figures = |rows: Vec<(String, i64, i64, i64, i64, i64, i64)>| {

@@ -3,6 +3,7 @@
 //! attachments), drafts, read marks, meetings, feed entries, and the events of the real-time log
 //! that carry any of it, in one write: the rollups lose exactly what the lead counted, and every
 //! open tab hears `lead_deleted`.
+use super::db::on_conn;
 use super::events::append;
 use super::Store;
 use crate::model::event::ServerFrame;
@@ -17,41 +18,54 @@ impl Store {
         id: LeadId,
     ) -> Result<bool, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let found: Option<(i64,)> =
-            sqlx::query_as("SELECT 1 FROM leads WHERE id = ? AND workspace_id = ?")
-                .bind(id)
-                .bind(workspace)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let found: Option<(i64,)> = on_conn!(tx, |c, sql| sqlx::query_as(sql(
+            "SELECT 1 FROM leads WHERE id = ? AND workspace_id = ?"
+        ))
+        .bind(id)
+        .bind(workspace)
+        .fetch_optional(c)
+        .await)?;
         if found.is_none() {
             tx.commit(Vec::new()).await?;
             return Ok(false);
         }
-        super::rollups::lead_removed_in(&mut tx, id).await?;
+        super::rollups::lead_removed_in(tx.reborrow(), id).await?;
         // The log's copies of its messages, drafts and details: every event that names the
         // lead (its id is 128 random bits, so no other event contains its text). Clients skip
         // seqs they never see, as they do for teammates' private events.
-        sqlx::query("DELETE FROM events WHERE workspace_id = ? AND instr(payload, ?) > 0")
-            .bind(workspace)
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        on_conn!(tx, |c, sql| sqlx::query(sql(
+            "DELETE FROM events WHERE workspace_id = ? AND instr(payload, ?) > 0"
+        ))
+        .bind(workspace)
+        .bind(id.to_string())
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
         // The guards of migration 21 let exactly this lead's rows go, within this write; the
         // rest cascades (see the foreign keys onto `leads` and `messages`).
-        sqlx::query("INSERT INTO leads_being_deleted (lead_id) VALUES (?)")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM leads WHERE id = ? AND workspace_id = ?")
-            .bind(id)
-            .bind(workspace)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM leads_being_deleted WHERE lead_id = ?")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        let event = append(&mut tx, workspace, None, move |seq| {
+        on_conn!(tx, |c, sql| sqlx::query(sql(
+            "INSERT INTO leads_being_deleted (lead_id) VALUES (?)"
+        ))
+        .bind(id)
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
+        on_conn!(tx, |c, sql| sqlx::query(sql(
+            "DELETE FROM leads WHERE id = ? AND workspace_id = ?"
+        ))
+        .bind(id)
+        .bind(workspace)
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
+        on_conn!(tx, |c, sql| sqlx::query(sql(
+            "DELETE FROM leads_being_deleted WHERE lead_id = ?"
+        ))
+        .bind(id)
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
+        let event = append(tx.reborrow(), workspace, None, move |seq| {
             ServerFrame::LeadDeleted { seq, lead_id: id }
         })
         .await?;
@@ -67,19 +81,26 @@ impl Store {
         let mut tx = self.begin_write().await?;
         // Every lead goes, so the rollups go whole (they cascade with the workspace): the
         // guards of migration 21 only need to know these leads' rows may be deleted.
-        sqlx::query(
+        on_conn!(tx, |c, sql| sqlx::query(sql(
             "INSERT INTO leads_being_deleted (lead_id) SELECT id FROM leads WHERE workspace_id = ?",
-        )
+        ))
         .bind(workspace)
-        .execute(&mut *tx)
-        .await?;
-        let done = sqlx::query("DELETE FROM workspaces WHERE id = ?")
-            .bind(workspace)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM leads_being_deleted")
-            .execute(&mut *tx)
-            .await?;
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
+        let done = on_conn!(tx, |c, sql| sqlx::query(sql(
+            "DELETE FROM workspaces WHERE id = ?"
+        ))
+        .bind(workspace)
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
+        on_conn!(tx, |c, sql| sqlx::query(sql(
+            "DELETE FROM leads_being_deleted"
+        ))
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
         tx.commit(Vec::new()).await?;
         Ok(done.rows_affected() == 1)
     }

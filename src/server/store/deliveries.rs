@@ -3,6 +3,7 @@
 //! answer recorded, the providers' status reports, retries through the channel's route now, and
 //! what the sandbox received.
 use super::connections::{Connection, CONNECTION_SELECT};
+use super::db::{on_conn, on_db, Conn};
 use super::message_rows::message_in;
 use super::message_rows::{message_updated, set_status, RetryOutcome};
 use super::outbound::{self, Worker};
@@ -87,23 +88,25 @@ impl Store {
     ) -> Result<Option<DeliveryJob>, sqlx::Error> {
         let mut tx = self.begin_write().await?;
         let Some(claimed) =
-            outbound::claim_in(&mut tx, Worker::Provider, lease_until, true).await?
+            outbound::claim_in(tx.reborrow(), Worker::Provider, lease_until, true).await?
         else {
             tx.commit(Vec::new()).await?;
             return Ok(None);
         };
-        let mut job = sqlx::query_as::<_, DeliveryJob>(
+        let mut job = on_conn!(tx, |c, sql| {
+            sqlx::query_as::<_, DeliveryJob>(sql(
             "SELECT d.message_id, d.workspace_id, m.channel, m.body, d.to_address, d.template, \
              c.id, c.workspace_id, c.channel, c.provider, c.webhook_key, \
              c.account_id, c.sender, c.secret_sealed, c.app_secret_sealed, c.verify_token, \
              c.enabled, c.last_inbound_at, c.last_error, c.last_error_at \
              FROM deliveries d JOIN messages m ON m.id = d.message_id \
              JOIN channel_connections c ON c.id = d.connection_id WHERE d.message_id = ?",
-        )
+        ))
         .bind(claimed.message_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        job.media = super::uploads::media_links_in(&mut tx, job.message_id).await?;
+        .fetch_one(c)
+        .await
+        })?;
+        job.media = super::uploads::media_links_in(tx.reborrow(), job.message_id).await?;
         job.attempts = claimed.attempts;
         job.in_doubt_since = claimed.in_doubt_since;
         tx.commit(Vec::new()).await?;
@@ -119,16 +122,14 @@ impl Store {
         to: &str,
         since: DateTime<Utc>,
     ) -> Result<std::collections::HashSet<String>, sqlx::Error> {
-        sqlx::query_scalar(
-            "SELECT d.provider_message_id FROM deliveries d JOIN outbound_queue q ON q.message_id = d.message_id \
+        on_db!(self.db(), |p, sql| sqlx::query_scalar(sql("SELECT d.provider_message_id FROM deliveries d JOIN outbound_queue q ON q.message_id = d.message_id \
              WHERE d.connection_id = ? AND d.to_address = ? \
-             AND d.provider_message_id IS NOT NULL AND q.sent_at >= ?",
-        )
+             AND d.provider_message_id IS NOT NULL AND q.sent_at >= ?",))
         .bind(connection)
         .bind(to)
         .bind(since - chrono::Duration::minutes(1))
-        .fetch_all(self.pool())
-        .await
+        .fetch_all(p)
+        .await)
         .map(|ids| ids.into_iter().collect())
     }
 
@@ -142,30 +143,42 @@ impl Store {
         provider_message_id: &str,
     ) -> Result<Message, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        outbound::handed_over_in(&mut tx, job.message_id).await?;
-        sqlx::query("UPDATE deliveries SET provider_message_id = ? WHERE message_id = ?")
-            .bind(provider_message_id)
-            .bind(job.message_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE messages SET delivered_via = ? WHERE id = ?")
-            .bind(&job.connection.provider)
-            .bind(job.message_id)
-            .execute(&mut *tx)
-            .await?;
+        outbound::handed_over_in(tx.reborrow(), job.message_id).await?;
+        on_conn!(tx, |c, sql| sqlx::query(sql(
+            "UPDATE deliveries SET provider_message_id = ? WHERE message_id = ?"
+        ))
+        .bind(provider_message_id)
+        .bind(job.message_id)
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
+        on_conn!(tx, |c, sql| sqlx::query(sql(
+            "UPDATE messages SET delivered_via = ? WHERE id = ?"
+        ))
+        .bind(&job.connection.provider)
+        .bind(job.message_id)
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
         // The provider took a message: whatever troubled the connection is over.
-        sqlx::query("UPDATE channel_connections SET last_error = NULL WHERE id = ?")
-            .bind(job.connection.id)
-            .execute(&mut *tx)
-            .await?;
-        let status: MessageStatus = sqlx::query_scalar("SELECT status FROM messages WHERE id = ?")
-            .bind(job.message_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        on_conn!(tx, |c, sql| sqlx::query(sql(
+            "UPDATE channel_connections SET last_error = NULL WHERE id = ?"
+        ))
+        .bind(job.connection.id)
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
+        let status: MessageStatus = on_conn!(tx, |c, sql| sqlx::query_scalar(sql(
+            "SELECT status FROM messages WHERE id = ?"
+        ))
+        .bind(job.message_id)
+        .fetch_one(c)
+        .await)?;
         if Report::Sent.moves(status) {
-            set_status(&mut tx, job.message_id, MessageStatus::Sent, None).await?;
+            set_status(tx.reborrow(), job.message_id, MessageStatus::Sent, None).await?;
         }
-        let (event, message) = message_updated(&mut tx, job.workspace_id, job.message_id).await?;
+        let (event, message) =
+            message_updated(tx.reborrow(), job.workspace_id, job.message_id).await?;
         tx.commit(vec![event]).await?;
         Ok(message)
     }
@@ -196,16 +209,16 @@ impl Store {
         report: &Report,
     ) -> Result<Option<Message>, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let found: Option<(MessageId, MessageStatus, bool)> = sqlx::query_as(
-            "SELECT d.message_id, m.status, q.sent_at IS NOT NULL FROM deliveries d \
+        let found: Option<(MessageId, MessageStatus, bool)> = on_conn!(tx, |c, sql| {
+            sqlx::query_as(sql("SELECT d.message_id, m.status, q.sent_at IS NOT NULL FROM deliveries d \
              JOIN messages m ON m.id = d.message_id JOIN outbound_queue q ON q.message_id = d.message_id \
-             WHERE d.connection_id = ? AND (d.provider_message_id = ? OR (d.provider_message_id IS NULL AND d.message_id = ?))",
-        )
+             WHERE d.connection_id = ? AND (d.provider_message_id = ? OR (d.provider_message_id IS NULL AND d.message_id = ?))",))
         .bind(connection.id)
         .bind(provider_message_id)
         .bind(message)
-        .fetch_optional(&mut *tx)
-        .await?;
+        .fetch_optional(c)
+        .await
+        })?;
         let Some((id, status, recorded)) = found else {
             tx.commit(Vec::new()).await?;
             return Ok(None);
@@ -216,45 +229,53 @@ impl Store {
             && !recorded
             && !matches!(report, Report::Failed { .. });
         if !(report.moves(status) || corrects) {
-            let message = message_in(&mut tx, id).await?;
+            let message = message_in(tx.reborrow(), id).await?;
             tx.commit(Vec::new()).await?;
             return Ok(Some(message));
         }
         // A report for a send whose answer was lost (or is still on its way) is the answer.
-        sqlx::query("UPDATE deliveries SET provider_message_id = ? WHERE message_id = ?")
-            .bind(provider_message_id)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        outbound::handed_over_in(&mut tx, id).await?;
-        sqlx::query("UPDATE messages SET delivered_via = ? WHERE id = ?")
-            .bind(&connection.provider)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        on_conn!(tx, |c, sql| sqlx::query(sql(
+            "UPDATE deliveries SET provider_message_id = ? WHERE message_id = ?"
+        ))
+        .bind(provider_message_id)
+        .bind(id)
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
+        outbound::handed_over_in(tx.reborrow(), id).await?;
+        on_conn!(tx, |c, sql| sqlx::query(sql(
+            "UPDATE messages SET delivered_via = ? WHERE id = ?"
+        ))
+        .bind(&connection.provider)
+        .bind(id)
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
         let reason = match report {
             Report::Failed { reason } => Some(reason.as_str()),
             _ => None,
         };
-        set_status(&mut tx, id, report.status(), reason).await?;
+        set_status(tx.reborrow(), id, report.status(), reason).await?;
         if let Report::Read { at } = report {
             // Read receipts show like an email's first open.
             use super::rollups::{message_changed_in, message_facts_in, MESSAGE_FACTS};
-            let before = message_facts_in(&mut tx, id).await?;
-            let after = sqlx::query_as(&format!(
+            let before = message_facts_in(tx.reborrow(), id).await?;
+            let after = on_conn!(tx, |c, sql| {
+                sqlx::query_as(sql(&format!(
                 "UPDATE messages SET opened_at = COALESCE(opened_at, ?) WHERE id = ? RETURNING {MESSAGE_FACTS}"
-            ))
+            )))
             .bind(at)
             .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
-            message_changed_in(&mut tx, before, after).await?;
+            .fetch_optional(c)
+            .await
+            })?;
+            message_changed_in(tx.reborrow(), before, after).await?;
         }
-        let (event, message) = message_updated(&mut tx, connection.workspace_id, id).await?;
+        let (event, message) = message_updated(tx.reborrow(), connection.workspace_id, id).await?;
         let mut events = vec![event];
         if let Some(reason) = reason {
             events.push(
-                outbound::failed_activity(&mut tx, connection.workspace_id, &message, reason)
+                outbound::failed_activity(tx.reborrow(), connection.workspace_id, &message, reason)
                     .await?,
             );
         }
@@ -270,15 +291,15 @@ impl Store {
         lead: LeadId,
         message: MessageId,
     ) -> Result<Option<Channel>, sqlx::Error> {
-        let found: Option<(String,)> = sqlx::query_as(
+        let found: Option<(String,)> = on_db!(self.db(), |p, sql| sqlx::query_as(sql(
             "SELECT m.channel FROM deliveries d JOIN messages m ON m.id = d.message_id \
              WHERE d.message_id = ? AND d.workspace_id = ? AND m.lead_id = ?",
-        )
+        ))
         .bind(message)
         .bind(workspace)
         .bind(lead)
-        .fetch_optional(self.pool())
-        .await?;
+        .fetch_optional(p)
+        .await)?;
         Ok(found.and_then(|(c,)| Channel::parse(&c)))
     }
 
@@ -292,15 +313,15 @@ impl Store {
         connection: Uuid,
     ) -> Result<RetryOutcome, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let status: Option<MessageStatus> = sqlx::query_scalar(
+        let status: Option<MessageStatus> = on_conn!(tx, |c, sql| sqlx::query_scalar(sql(
             "SELECT m.status FROM messages m JOIN deliveries d ON d.message_id = m.id \
              WHERE m.id = ? AND m.workspace_id = ? AND m.lead_id = ?",
-        )
+        ))
         .bind(message)
         .bind(workspace)
         .bind(lead)
-        .fetch_optional(&mut *tx)
-        .await?;
+        .fetch_optional(c)
+        .await)?;
         match status {
             None => {
                 tx.commit(Vec::new()).await?;
@@ -312,20 +333,23 @@ impl Store {
                 return Ok(RetryOutcome::NotFailed);
             }
         }
-        sqlx::query(
-            "UPDATE deliveries SET connection_id = ?, provider_message_id = NULL WHERE message_id = ?",
-        )
+        on_conn!(tx, |c, sql| {
+            sqlx::query(sql("UPDATE deliveries SET connection_id = ?, provider_message_id = NULL WHERE message_id = ?",))
         .bind(connection)
         .bind(message)
-        .execute(&mut *tx)
-        .await?;
-        outbound::requeue_in(&mut tx, message).await?;
-        sqlx::query("UPDATE messages SET delivered_via = NULL WHERE id = ?")
-            .bind(message)
-            .execute(&mut *tx)
-            .await?;
-        set_status(&mut tx, message, MessageStatus::Queued, None).await?;
-        let (event, updated) = message_updated(&mut tx, workspace, message).await?;
+        .execute(c)
+        .await.map(super::db::Done::from)
+        })?;
+        outbound::requeue_in(tx.reborrow(), message).await?;
+        on_conn!(tx, |c, sql| sqlx::query(sql(
+            "UPDATE messages SET delivered_via = NULL WHERE id = ?"
+        ))
+        .bind(message)
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
+        set_status(tx.reborrow(), message, MessageStatus::Queued, None).await?;
+        let (event, updated) = message_updated(tx.reborrow(), workspace, message).await?;
         tx.commit(vec![event]).await?;
         Ok(RetryOutcome::Queued(Box::new(updated)))
     }
@@ -337,19 +361,19 @@ impl Store {
         workspace: WorkspaceId,
         limit: i64,
     ) -> Result<Vec<(Message, String, String)>, sqlx::Error> {
-        let rows: Vec<(MessageId, String, String)> = sqlx::query_as(
-            "SELECT m.id, l.name, d.to_address FROM deliveries d JOIN messages m ON m.id = d.message_id \
+        let rows: Vec<(MessageId, String, String)> = on_db!(self.db(), |p, sql| {
+            sqlx::query_as(sql("SELECT m.id, l.name, d.to_address FROM deliveries d JOIN messages m ON m.id = d.message_id \
              JOIN channel_connections c ON c.id = d.connection_id JOIN leads l ON l.id = m.lead_id \
-             WHERE d.workspace_id = ? AND c.provider = 'sandbox' ORDER BY m.created_at DESC, m.id DESC LIMIT ?",
-        )
+             WHERE d.workspace_id = ? AND c.provider = 'sandbox' ORDER BY m.created_at DESC, m.id DESC LIMIT ?",))
         .bind(workspace)
         .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
+        .fetch_all(p)
+        .await
+        })?;
         let mut out = Vec::with_capacity(rows.len());
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = self.db().acquire().await?;
         for (id, lead_name, to) in rows {
-            out.push((message_in(&mut conn, id).await?, lead_name, to));
+            out.push((message_in(conn.reborrow(), id).await?, lead_name, to));
         }
         Ok(out)
     }
@@ -361,36 +385,39 @@ impl Store {
         workspace: WorkspaceId,
         message: MessageId,
     ) -> Result<Option<(Message, Connection, Option<String>, String)>, sqlx::Error> {
-        let row: Option<(Uuid, Option<String>, String)> = sqlx::query_as(
-            "SELECT d.connection_id, d.provider_message_id, d.to_address FROM deliveries d \
+        let row: Option<(Uuid, Option<String>, String)> =
+            on_db!(self.db(), |p, sql| sqlx::query_as(sql(
+                "SELECT d.connection_id, d.provider_message_id, d.to_address FROM deliveries d \
              JOIN channel_connections c ON c.id = d.connection_id \
              WHERE d.workspace_id = ? AND d.message_id = ? AND c.provider = 'sandbox'",
-        )
-        .bind(workspace)
-        .bind(message)
-        .fetch_optional(self.pool())
-        .await?;
+            ))
+            .bind(workspace)
+            .bind(message)
+            .fetch_optional(p)
+            .await)?;
         let Some((connection, provider_id, to)) = row else {
             return Ok(None);
         };
-        let connection: Connection = sqlx::query_as(&format!("{CONNECTION_SELECT} WHERE id = ?"))
-            .bind(connection)
-            .fetch_one(self.pool())
-            .await?;
-        let mut conn = self.pool().acquire().await?;
-        let message = message_in(&mut conn, message).await?;
+        let connection: Connection = on_db!(self.db(), |p, sql| sqlx::query_as(sql(&format!(
+            "{CONNECTION_SELECT} WHERE id = ?"
+        )))
+        .bind(connection)
+        .fetch_one(p)
+        .await)?;
+        let mut conn = self.db().acquire().await?;
+        let message = message_in(conn.reborrow(), message).await?;
         Ok(Some((message, connection, provider_id, to)))
     }
 }
 
 /// Queues the delivery of a message being recorded, in its transaction, due now.
 pub(super) async fn queue_in(
-    tx: &mut sqlx::SqliteConnection,
+    tx: Conn<'_>,
     workspace: WorkspaceId,
     message: MessageId,
     delivery: &NewDelivery<'_>,
 ) -> Result<(), sqlx::Error> {
-    let mut script = Script::default();
+    let mut script = Script::for_conn(&tx);
     script
         .push(
             "INSERT INTO deliveries (message_id, workspace_id, connection_id, to_address, template) \

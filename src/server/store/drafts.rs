@@ -1,4 +1,5 @@
 //! Drafts, one per user and lead, versioned; every change is logged for the owner's other tabs.
+use super::db::{on_conn, Conn};
 use super::events::{append, next_seq, LoggedEvent, Pending};
 use super::{now, Store};
 use crate::model::channel::Channel;
@@ -31,20 +32,20 @@ impl From<DraftRow> for Draft {
 }
 
 async fn current(
-    conn: &mut sqlx::SqliteConnection,
+    mut conn: Conn<'_>,
     workspace: WorkspaceId,
     user: UserId,
     lead: LeadId,
 ) -> Result<Option<Draft>, sqlx::Error> {
-    let row = sqlx::query_as::<_, DraftRow>(
+    let row = on_conn!(conn, |c, sql| sqlx::query_as::<_, DraftRow>(sql(
         "SELECT lead_id, channel, subject, content, version, updated_at FROM message_drafts \
          WHERE workspace_id = ? AND user_id = ? AND lead_id = ?",
-    )
+    ))
     .bind(workspace)
     .bind(user)
     .bind(lead)
-    .fetch_optional(conn)
-    .await?;
+    .fetch_optional(c)
+    .await)?;
     Ok(row.map(Into::into))
 }
 
@@ -55,8 +56,8 @@ impl Store {
         user: UserId,
         lead: LeadId,
     ) -> Result<Option<Draft>, sqlx::Error> {
-        let mut conn = self.pool().acquire().await?;
-        current(&mut conn, workspace, user, lead).await
+        let mut conn = self.db().acquire().await?;
+        current(conn.reborrow(), workspace, user, lead).await
     }
 
     /// Saves when `fields.base_version` is the stored version (0: none stored); otherwise
@@ -69,7 +70,7 @@ impl Store {
         fields: &DraftFields,
     ) -> Result<DraftSave, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let stored = current(&mut tx, workspace, user, lead).await?;
+        let stored = current(tx.reborrow(), workspace, user, lead).await?;
         let stored_version = stored.as_ref().map_or(0, |d| d.version);
         if fields.base_version != stored_version {
             // `stored` may still be in the batch being built: answer once it is on disk.
@@ -80,7 +81,7 @@ impl Store {
             if stored.is_none() {
                 return Ok(DraftSave::Saved { draft: None });
             }
-            (None, delete_in(&mut tx, workspace, user, lead).await?)
+            (None, delete_in(tx.reborrow(), workspace, user, lead).await?)
         } else {
             // The version is the seq of this save's event: it only ever grows, even across a
             // send (which deletes the row), so an old tab's version can never match a new draft.
@@ -89,15 +90,14 @@ impl Store {
                 channel: fields.channel,
                 subject: fields.subject.clone(),
                 content: fields.content.clone(),
-                version: next_seq(&mut tx, workspace).await?,
+                version: next_seq(tx.reborrow(), workspace).await?,
                 updated_at: now(),
             };
-            sqlx::query(
-                "INSERT INTO message_drafts (user_id, lead_id, workspace_id, channel, subject, content, version, updated_at) \
+            on_conn!(tx, |c, sql| {
+                sqlx::query(sql("INSERT INTO message_drafts (user_id, lead_id, workspace_id, channel, subject, content, version, updated_at) \
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, lead_id) DO UPDATE SET \
                  channel = excluded.channel, subject = excluded.subject, content = excluded.content, \
-                 version = excluded.version, updated_at = excluded.updated_at",
-            )
+                 version = excluded.version, updated_at = excluded.updated_at",))
             .bind(user)
             .bind(lead)
             .bind(workspace)
@@ -106,9 +106,11 @@ impl Store {
             .bind(&draft.content)
             .bind(draft.version)
             .bind(draft.updated_at)
-            .execute(&mut *tx)
-            .await?;
-            let event = draft_event(&mut tx, workspace, user, lead, Some(draft.clone())).await?;
+            .execute(c)
+            .await.map(super::db::Done::from)
+            })?;
+            let event =
+                draft_event(tx.reborrow(), workspace, user, lead, Some(draft.clone())).await?;
             (Some(draft), Some(event))
         };
         tx.commit(event.into_iter().collect()).await?;
@@ -123,7 +125,7 @@ impl Store {
         lead: LeadId,
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let event = delete_in(&mut tx, workspace, user, lead).await?;
+        let event = delete_in(tx.reborrow(), workspace, user, lead).await?;
         tx.commit(event.into_iter().collect()).await?;
         Ok(())
     }
@@ -131,15 +133,17 @@ impl Store {
 
 /// Deletes a draft inside a writer transaction, logging it when there was one.
 pub(super) async fn delete_in(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     workspace: WorkspaceId,
     user: UserId,
     lead: LeadId,
 ) -> Result<Option<LoggedEvent>, sqlx::Error> {
-    if !delete_row_in(tx, workspace, user, lead).await? {
+    if !delete_row_in(tx.reborrow(), workspace, user, lead).await? {
         return Ok(None);
     }
-    draft_event(tx, workspace, user, lead, None).await.map(Some)
+    draft_event(tx.reborrow(), workspace, user, lead, None)
+        .await
+        .map(Some)
 }
 
 /// Deletes a draft; binds workspace, user, lead.
@@ -148,17 +152,18 @@ pub(super) const DELETE_DRAFT: &str =
 
 /// Deletes `user`'s draft for `lead`; true if there was one (then tell their tabs: [`cleared`]).
 pub(super) async fn delete_row_in(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     workspace: WorkspaceId,
     user: UserId,
     lead: LeadId,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(DELETE_DRAFT)
+    let done = on_conn!(tx, |c, sql| sqlx::query(sql(DELETE_DRAFT))
         .bind(workspace)
         .bind(user)
         .bind(lead)
-        .execute(&mut *tx)
-        .await?;
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
     Ok(done.rows_affected() > 0)
 }
 
@@ -172,13 +177,13 @@ pub(super) fn cleared(user: UserId, lead: LeadId) -> Pending {
 }
 
 async fn draft_event(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     workspace: WorkspaceId,
     user: UserId,
     lead: LeadId,
     draft: Option<Draft>,
 ) -> Result<LoggedEvent, sqlx::Error> {
-    append(tx, workspace, Some(user), |seq| {
+    append(tx.reborrow(), workspace, Some(user), |seq| {
         ServerFrame::DraftsUpdated {
             seq,
             lead_id: lead,

@@ -1,6 +1,7 @@
 //! Outbound email: the composed mail queued with its message (its place in the queue is
 //! `outbound`'s, shared with every channel), its tracked links, what the relay's answers
 //! and bounces do to it, and the local outbox.
+use super::db::{on_conn, on_db, Conn};
 use super::message_rows::{message_updated, set_status, RetryOutcome};
 use super::outbound::{self, Worker};
 use super::script::{placeholders, Script};
@@ -81,21 +82,22 @@ impl Store {
         lease_until: DateTime<Utc>,
     ) -> Result<Option<EmailJob>, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let Some(claimed) = outbound::claim_in(&mut tx, Worker::Email, lease_until, false).await?
+        let Some(claimed) =
+            outbound::claim_in(tx.reborrow(), Worker::Email, lease_until, false).await?
         else {
             tx.commit(Vec::new()).await?;
             return Ok(None);
         };
-        let mut job = sqlx::query_as::<_, EmailJob>(
-            "SELECT e.message_id, e.workspace_id, e.to_address, e.to_name, e.subject, e.text_body, \
+        let mut job = on_conn!(tx, |c, sql| {
+            sqlx::query_as::<_, EmailJob>(sql("SELECT e.message_id, e.workspace_id, e.to_address, e.to_name, e.subject, e.text_body, \
              e.html_body, e.message_id_header, e.in_reply_to, e.references_header, \
              (SELECT address FROM imap_mailboxes i WHERE i.workspace_id = e.workspace_id \
               AND i.enabled = 1) AS reply_to \
-             FROM outbound_emails e WHERE e.message_id = ?",
-        )
+             FROM outbound_emails e WHERE e.message_id = ?",))
         .bind(claimed.message_id)
-        .fetch_one(&mut *tx)
-        .await?;
+        .fetch_one(c)
+        .await
+        })?;
         job.attempts = claimed.attempts;
         job.in_doubt_since = claimed.in_doubt_since;
         tx.commit(Vec::new()).await?;
@@ -111,23 +113,28 @@ impl Store {
         raw_message: Option<&str>,
     ) -> Result<Message, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        outbound::handed_over_in(&mut tx, job.message_id).await?;
-        sqlx::query(
+        outbound::handed_over_in(tx.reborrow(), job.message_id).await?;
+        on_conn!(tx, |c, sql| sqlx::query(sql(
             "UPDATE outbound_emails SET delivered_via = ?, raw_message = ? WHERE message_id = ?",
-        )
+        ))
         .bind(via)
         .bind(raw_message)
         .bind(job.message_id)
-        .execute(&mut *tx)
-        .await?;
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
         // The thread says when the mail only reached the outbox.
-        sqlx::query("UPDATE messages SET delivered_via = ? WHERE id = ?")
-            .bind(via)
-            .bind(job.message_id)
-            .execute(&mut *tx)
-            .await?;
-        set_status(&mut tx, job.message_id, MessageStatus::Sent, None).await?;
-        let (event, message) = message_updated(&mut tx, job.workspace_id, job.message_id).await?;
+        on_conn!(tx, |c, sql| sqlx::query(sql(
+            "UPDATE messages SET delivered_via = ? WHERE id = ?"
+        ))
+        .bind(via)
+        .bind(job.message_id)
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
+        set_status(tx.reborrow(), job.message_id, MessageStatus::Sent, None).await?;
+        let (event, message) =
+            message_updated(tx.reborrow(), job.workspace_id, job.message_id).await?;
         tx.commit(vec![event]).await?;
         Ok(message)
     }
@@ -156,28 +163,28 @@ impl Store {
         reason: &str,
     ) -> Result<Option<Message>, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let found: Option<(MessageId, MessageStatus)> = sqlx::query_as(
-            "SELECT e.message_id, m.status FROM outbound_emails e JOIN messages m ON m.id = e.message_id \
-             WHERE e.workspace_id = ? AND e.message_id_header = ?",
-        )
+        let found: Option<(MessageId, MessageStatus)> = on_conn!(tx, |c, sql| {
+            sqlx::query_as(sql("SELECT e.message_id, m.status FROM outbound_emails e JOIN messages m ON m.id = e.message_id \
+             WHERE e.workspace_id = ? AND e.message_id_header = ?",))
         .bind(workspace)
         .bind(message_id_header)
-        .fetch_optional(&mut *tx)
-        .await?;
+        .fetch_optional(c)
+        .await
+        })?;
         let Some((id, status)) = found else {
             return Ok(None);
         };
         // A bounce delivered twice: the email failed once.
         if status == MessageStatus::Failed {
-            let message = super::message_rows::message_in(&mut tx, id).await?;
+            let message = super::message_rows::message_in(tx.reborrow(), id).await?;
             tx.commit(Vec::new()).await?;
             return Ok(Some(message));
         }
         let reason = format!("Bounced: {reason}");
-        outbound::note_error_in(&mut tx, id, &reason).await?;
-        set_status(&mut tx, id, MessageStatus::Failed, Some(&reason)).await?;
-        let (event, message) = message_updated(&mut tx, workspace, id).await?;
-        let logged = outbound::failed_activity(&mut tx, workspace, &message, &reason).await?;
+        outbound::note_error_in(tx.reborrow(), id, &reason).await?;
+        set_status(tx.reborrow(), id, MessageStatus::Failed, Some(&reason)).await?;
+        let (event, message) = message_updated(tx.reborrow(), workspace, id).await?;
+        let logged = outbound::failed_activity(tx.reborrow(), workspace, &message, &reason).await?;
         tx.commit(vec![event, logged]).await?;
         Ok(Some(message))
     }
@@ -190,23 +197,23 @@ impl Store {
         message: MessageId,
     ) -> Result<RetryOutcome, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let status: Option<MessageStatus> = sqlx::query_scalar(
+        let status: Option<MessageStatus> = on_conn!(tx, |c, sql| sqlx::query_scalar(sql(
             "SELECT m.status FROM messages m JOIN outbound_emails e ON e.message_id = m.id \
              WHERE m.id = ? AND m.workspace_id = ? AND m.lead_id = ?",
-        )
+        ))
         .bind(message)
         .bind(workspace)
         .bind(lead)
-        .fetch_optional(&mut *tx)
-        .await?;
+        .fetch_optional(c)
+        .await)?;
         match status {
             None => return Ok(RetryOutcome::NotFound),
             Some(MessageStatus::Failed) => {}
             Some(_) => return Ok(RetryOutcome::NotFailed),
         }
-        outbound::requeue_in(&mut tx, message).await?;
-        set_status(&mut tx, message, MessageStatus::Queued, None).await?;
-        let (event, updated) = message_updated(&mut tx, workspace, message).await?;
+        outbound::requeue_in(tx.reborrow(), message).await?;
+        set_status(tx.reborrow(), message, MessageStatus::Queued, None).await?;
+        let (event, updated) = message_updated(tx.reborrow(), workspace, message).await?;
         tx.commit(vec![event]).await?;
         Ok(RetryOutcome::Queued(Box::new(updated)))
     }
@@ -217,16 +224,16 @@ impl Store {
         workspace: WorkspaceId,
         limit: i64,
     ) -> Result<Vec<OutboxRow>, sqlx::Error> {
-        sqlx::query_as::<_, OutboxRow>(
-            "SELECT e.message_id, m.lead_id, l.name AS lead_name, e.to_address, e.subject, q.sent_at, m.opened_at \
+        on_db!(self.db(), |p, sql| {
+            sqlx::query_as::<_, OutboxRow>(sql("SELECT e.message_id, m.lead_id, l.name AS lead_name, e.to_address, e.subject, q.sent_at, m.opened_at \
              FROM outbound_emails e JOIN outbound_queue q ON q.message_id = e.message_id \
              JOIN messages m ON m.id = e.message_id JOIN leads l ON l.id = m.lead_id \
-             WHERE e.workspace_id = ? AND e.delivered_via = 'outbox' ORDER BY q.sent_at DESC LIMIT ?",
-        )
+             WHERE e.workspace_id = ? AND e.delivered_via = 'outbox' ORDER BY q.sent_at DESC LIMIT ?",))
         .bind(workspace)
         .bind(limit)
-        .fetch_all(self.pool())
+        .fetch_all(p)
         .await
+        })
     }
 
     pub async fn outbox_mail(
@@ -234,37 +241,39 @@ impl Store {
         workspace: WorkspaceId,
         message: MessageId,
     ) -> Result<Option<OutboxMail>, sqlx::Error> {
-        sqlx::query_as::<_, OutboxMail>(
-            "SELECT e.message_id, m.lead_id, l.name AS lead_name, e.to_address, e.subject, q.sent_at, \
+        on_db!(self.db(), |p, sql| {
+            sqlx::query_as::<_, OutboxMail>(sql("SELECT e.message_id, m.lead_id, l.name AS lead_name, e.to_address, e.subject, q.sent_at, \
              e.html_body, e.raw_message, e.message_id_header, e.text_body \
              FROM outbound_emails e JOIN outbound_queue q ON q.message_id = e.message_id \
              JOIN messages m ON m.id = e.message_id JOIN leads l ON l.id = m.lead_id \
-             WHERE e.workspace_id = ? AND e.message_id = ? AND e.delivered_via = 'outbox'",
-        )
+             WHERE e.workspace_id = ? AND e.message_id = ? AND e.delivered_via = 'outbox'",))
         .bind(workspace)
         .bind(message)
-        .fetch_optional(self.pool())
+        .fetch_optional(p)
         .await
+        })
     }
 }
 
 /// Queues the email of a message being recorded, in its transaction. Threads it after the
 /// lead's earlier emails (In-Reply-To the newest, References up to the last ten).
 pub(super) async fn insert_in(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     workspace: WorkspaceId,
     lead: LeadId,
     message: MessageId,
     email: &NewEmail<'_>,
 ) -> Result<(), sqlx::Error> {
-    let earlier: Vec<(String,)> = sqlx::query_as(
+    let earlier: Vec<(String,)> = on_conn!(tx, |c, sql| {
+        sqlx::query_as(sql(
         "SELECT e.message_id_header FROM outbound_emails e JOIN messages m ON m.id = e.message_id \
          WHERE m.workspace_id = ? AND m.lead_id = ? ORDER BY m.created_at DESC, m.id DESC LIMIT 10",
-    )
+    ))
     .bind(workspace)
     .bind(lead)
-    .fetch_all(&mut *tx)
-    .await?;
+    .fetch_all(c)
+    .await
+    })?;
     let in_reply_to = earlier.first().map(|(h,)| h.clone());
     let references = (!earlier.is_empty()).then(|| {
         earlier
@@ -275,7 +284,7 @@ pub(super) async fn insert_in(
             .join(" ")
     });
     // The mail, its place in the queue and its links: one round trip on the writer.
-    let mut script = Script::default();
+    let mut script = Script::for_conn(&tx);
     script
         .push(
             "INSERT INTO outbound_emails (message_id, workspace_id, to_address, to_name, subject, \

@@ -1,4 +1,5 @@
 //! The event log: appended in the writer's transaction, published after commit, replayed by seq.
+use super::db::{on_conn, on_db, Conn};
 use super::script::{placeholders, Script};
 use super::{now, Store};
 use crate::model::event::{EventKind, ServerFrame};
@@ -36,18 +37,15 @@ pub struct EventWindow {
 }
 
 /// A workspace's window, read on `conn`.
-async fn window_in(
-    conn: &mut sqlx::SqliteConnection,
-    workspace: WorkspaceId,
-) -> Result<EventWindow, sqlx::Error> {
+async fn window_in(mut conn: Conn<'_>, workspace: WorkspaceId) -> Result<EventWindow, sqlx::Error> {
     // The head table remembers the highest seq even after the rows are pruned, and how far
     // pruning reached.
-    let marks: Option<(i64, i64)> = sqlx::query_as(
+    let marks: Option<(i64, i64)> = on_conn!(conn, |c, sql| sqlx::query_as(sql(
         "SELECT head, pruned_through FROM workspace_event_heads WHERE workspace_id = ?",
-    )
+    ))
     .bind(workspace)
-    .fetch_optional(&mut *conn)
-    .await?;
+    .fetch_optional(c)
+    .await)?;
     let (head, pruned_through) = marks.unwrap_or((0, 0));
     Ok(EventWindow {
         head,
@@ -61,8 +59,8 @@ impl Store {
     }
 
     pub async fn event_window(&self, workspace: WorkspaceId) -> Result<EventWindow, sqlx::Error> {
-        let mut conn = self.pool().acquire().await?;
-        window_in(&mut conn, workspace).await
+        let mut conn = self.db().acquire().await?;
+        window_in(conn.reborrow(), workspace).await
     }
 
     /// The start of a replay, read in one snapshot so pruning cannot slip in between the
@@ -76,19 +74,19 @@ impl Store {
         cap: i64,
         page: i64,
     ) -> Result<(EventWindow, i64, Vec<LoggedEvent>), sqlx::Error> {
-        let mut tx = self.pool().begin().await?;
-        let window = window_in(&mut tx, workspace).await?;
-        let (due,): (i64,) = sqlx::query_as(
+        let mut tx = self.db().begin().await?;
+        let window = window_in(tx.reborrow(), workspace).await?;
+        let (due,): (i64,) = on_conn!(tx, |c, sql| sqlx::query_as(sql(
             "SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE workspace_id = ? AND ws_seq > ? \
              AND (user_id IS NULL OR user_id = ?) LIMIT ?)",
-        )
+        ))
         .bind(workspace)
         .bind(after)
         .bind(user)
         .bind(cap + 1)
-        .fetch_one(&mut *tx)
-        .await?;
-        let first = events_after_in(&mut tx, workspace, user, after, page).await?;
+        .fetch_one(c)
+        .await)?;
+        let first = events_after_in(tx.reborrow(), workspace, user, after, page).await?;
         tx.commit().await?;
         Ok((window, due, first))
     }
@@ -101,8 +99,8 @@ impl Store {
         after: i64,
         limit: i64,
     ) -> Result<Vec<LoggedEvent>, sqlx::Error> {
-        let mut conn = self.pool().acquire().await?;
-        events_after_in(&mut conn, workspace, user, after, limit).await
+        let mut conn = self.db().acquire().await?;
+        events_after_in(conn.reborrow(), workspace, user, after, limit).await
     }
 
     /// Deletes events older than `age`; returns how many went.
@@ -110,18 +108,21 @@ impl Store {
         let before = now() - age;
         let mut tx = self.begin_write().await?;
         // How far each workspace's log is cut, so its window starts there (see `window_in`).
-        sqlx::query(
-            "UPDATE workspace_event_heads SET pruned_through = MAX(pruned_through, COALESCE( \
+        on_conn!(tx, |c, sql| {
+            sqlx::query(sql("UPDATE workspace_event_heads SET pruned_through = MAX(pruned_through, COALESCE( \
              (SELECT MAX(e.ws_seq) FROM events e WHERE e.workspace_id = workspace_event_heads.workspace_id \
-              AND e.created_at < ?1), 0))",
-        )
+              AND e.created_at < ?1), 0))",))
         .bind(before)
-        .execute(&mut *tx)
-        .await?;
-        let done = sqlx::query("DELETE FROM events WHERE created_at < ?")
-            .bind(before)
-            .execute(&mut *tx)
-            .await?;
+        .execute(c)
+        .await.map(super::db::Done::from)
+        })?;
+        let done = on_conn!(tx, |c, sql| sqlx::query(sql(
+            "DELETE FROM events WHERE created_at < ?"
+        ))
+        .bind(before)
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
         tx.commit(Vec::new()).await?;
         Ok(done.rows_affected())
     }
@@ -136,16 +137,14 @@ impl Store {
         let marks = vec!["?"; kinds.len()].join(", ");
         let sql =
             format!("SELECT DISTINCT workspace_id FROM events WHERE seq > ? AND kind IN ({marks})");
-        let mut query = sqlx::query_as::<_, (WorkspaceId,)>(&sql).bind(after);
-        for kind in kinds {
-            query = query.bind(*kind);
-        }
-        Ok(query
-            .fetch_all(self.pool())
-            .await?
-            .into_iter()
-            .map(|(w,)| w)
-            .collect())
+        let rows = on_db!(self.db(), |p, fit| {
+            let mut query = sqlx::query_as::<_, (WorkspaceId,)>(fit(&sql)).bind(after);
+            for kind in kinds {
+                query = query.bind(*kind);
+            }
+            query.fetch_all(p).await
+        })?;
+        Ok(rows.into_iter().map(|(w,)| w).collect())
     }
 }
 
@@ -156,24 +155,23 @@ const TAKE_SEQS: &str = "INSERT INTO workspace_event_heads (workspace_id, head) 
 /// Takes the workspace's next `n` seqs (for events, or a draft version) and returns the first.
 /// Only under the writer, where nobody else can take them meanwhile.
 pub(super) async fn next_seqs(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     workspace: WorkspaceId,
     n: i64,
 ) -> Result<i64, sqlx::Error> {
-    let (last,): (i64,) = sqlx::query_as(&format!("{TAKE_SEQS} RETURNING head"))
-        .bind(workspace)
-        .bind(n)
-        .fetch_one(tx)
-        .await?;
+    let (last,): (i64,) = on_conn!(tx, |c, sql| sqlx::query_as(sql(&format!(
+        "{TAKE_SEQS} RETURNING head"
+    )))
+    .bind(workspace)
+    .bind(n)
+    .fetch_one(c)
+    .await)?;
     Ok(last - n + 1)
 }
 
 /// Takes the workspace's next seq.
-pub(super) async fn next_seq(
-    tx: &mut sqlx::SqliteConnection,
-    workspace: WorkspaceId,
-) -> Result<i64, sqlx::Error> {
-    next_seqs(tx, workspace, 1).await
+pub(super) async fn next_seq(mut tx: Conn<'_>, workspace: WorkspaceId) -> Result<i64, sqlx::Error> {
+    next_seqs(tx.reborrow(), workspace, 1).await
 }
 
 /// An event to log whose seq is not known yet: who may see it, and its frame given the seq.
@@ -197,42 +195,42 @@ impl Pending {
 /// Appends events inside the writer's transaction, in the order given, with consecutive seqs:
 /// two statements however many there are.
 pub(super) async fn append_all(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     workspace: WorkspaceId,
     pending: Vec<Pending>,
 ) -> Result<Vec<LoggedEvent>, sqlx::Error> {
     if pending.is_empty() {
         return Ok(Vec::new());
     }
-    let first = next_seqs(tx, workspace, pending.len() as i64).await?;
+    let first = next_seqs(tx.reborrow(), workspace, pending.len() as i64).await?;
     let frames = (first..)
         .zip(pending)
         .map(|(seq, p)| (p.user, (p.frame)(seq)))
         .collect();
-    insert_logged(tx, workspace, first, frames).await
+    insert_logged(tx.reborrow(), workspace, first, frames).await
 }
 
 /// Appends one event inside the writer's transaction. `frame` gets the event's seq.
 pub(super) async fn append(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     workspace: WorkspaceId,
     user: Option<UserId>,
     frame: impl FnOnce(i64) -> ServerFrame,
 ) -> Result<LoggedEvent, sqlx::Error> {
-    let seq = next_seq(tx, workspace).await?;
-    let mut events = insert_logged(tx, workspace, seq, vec![(user, frame(seq))]).await?;
+    let seq = next_seq(tx.reborrow(), workspace).await?;
+    let mut events = insert_logged(tx.reborrow(), workspace, seq, vec![(user, frame(seq))]).await?;
     Ok(events.pop().expect("one event appended"))
 }
 
 /// Stores `frames`, numbered from `first`, in one statement.
 async fn insert_logged(
-    tx: &mut sqlx::SqliteConnection,
+    tx: Conn<'_>,
     workspace: WorkspaceId,
     first: i64,
     frames: Vec<(Option<UserId>, ServerFrame)>,
 ) -> Result<Vec<LoggedEvent>, sqlx::Error> {
     let mut events = logged(workspace, first, frames)?;
-    let mut script = Script::default();
+    let mut script = Script::for_conn(&tx);
     push_insert(&mut script, &events);
     place(&mut events, script.fetch_all(tx).await?);
     Ok(events)
@@ -327,20 +325,20 @@ pub(super) fn place(events: &mut [LoggedEvent], rows: Vec<(i64, i64)>) {
 }
 
 async fn events_after_in(
-    conn: &mut sqlx::SqliteConnection,
+    mut conn: Conn<'_>,
     workspace: WorkspaceId,
     user: UserId,
     after: i64,
     limit: i64,
 ) -> Result<Vec<LoggedEvent>, sqlx::Error> {
-    sqlx::query_as::<_, LoggedEvent>(
-        "SELECT ws_seq, seq, workspace_id, user_id, kind, payload FROM events \
-         WHERE workspace_id = ? AND ws_seq > ? AND (user_id IS NULL OR user_id = ?) ORDER BY ws_seq LIMIT ?",
-    )
+    on_conn!(conn, |c, sql| {
+        sqlx::query_as::<_, LoggedEvent>(sql("SELECT ws_seq, seq, workspace_id, user_id, kind, payload FROM events \
+         WHERE workspace_id = ? AND ws_seq > ? AND (user_id IS NULL OR user_id = ?) ORDER BY ws_seq LIMIT ?",))
     .bind(workspace)
     .bind(after)
     .bind(user)
     .bind(limit)
-    .fetch_all(conn)
+    .fetch_all(c)
     .await
+    })
 }

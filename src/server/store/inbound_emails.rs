@@ -2,6 +2,7 @@
 //! into a lead's timeline (matched by thread headers, then by sender, else a new lead) in one
 //! write, as an inbound message like any other.
 use super::activity::{log_in, NewActivity};
+use super::db::{on_conn, on_db, Conn};
 use super::events::LoggedEvent;
 use super::messages::{record_in, Recorded};
 use super::{now, Store};
@@ -50,28 +51,33 @@ impl Store {
         &self,
         workspace: WorkspaceId,
     ) -> Result<(String, String), sqlx::Error> {
-        let read = || {
-            sqlx::query_as("SELECT key, secret FROM inbound_email_keys WHERE workspace_id = ?")
-                .bind(workspace)
+        let read = || async {
+            on_db!(self.db(), |p, sql| sqlx::query_as(sql(
+                "SELECT key, secret FROM inbound_email_keys WHERE workspace_id = ?"
+            ))
+            .bind(workspace)
+            .fetch_optional(p)
+            .await)
         };
         // Read first: even an INSERT that does nothing takes the write lock, and outside the
         // writer it would wait out the open batch (see `Store::connection_failed`).
-        if let Some(key) = read().fetch_optional(self.pool()).await? {
+        if let Some(key) = read().await? {
             return Ok(key);
         }
         let mut tx = self.begin_write().await?;
-        sqlx::query(
+        on_conn!(tx, |c, sql| sqlx::query(sql(
             "INSERT INTO inbound_email_keys (workspace_id, key, secret, created_at) \
              VALUES (?, ?, ?, ?) ON CONFLICT (workspace_id) DO NOTHING",
-        )
+        ))
         .bind(workspace)
         .bind(crate::server::crypto::random_hex(16))
         .bind(crate::server::crypto::random_hex(32))
         .bind(now())
-        .execute(&mut *tx)
-        .await?;
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
         tx.commit(Vec::new()).await?;
-        read().fetch_one(self.pool()).await
+        read().await?.ok_or(sqlx::Error::RowNotFound)
     }
 
     /// The workspace an endpoint key belongs to, and its secret.
@@ -79,10 +85,12 @@ impl Store {
         &self,
         key: &str,
     ) -> Result<Option<(WorkspaceId, String)>, sqlx::Error> {
-        sqlx::query_as("SELECT workspace_id, secret FROM inbound_email_keys WHERE key = ?")
-            .bind(key)
-            .fetch_optional(self.pool())
-            .await
+        on_db!(self.db(), |p, sql| sqlx::query_as(sql(
+            "SELECT workspace_id, secret FROM inbound_email_keys WHERE key = ?"
+        ))
+        .bind(key)
+        .fetch_optional(p)
+        .await)
     }
 
     /// Takes `email` into `workspace`: finds or creates its lead and records it as an inbound
@@ -95,18 +103,18 @@ impl Store {
         email: &InboundEmail,
     ) -> Result<Received, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let seen: Option<(MessageId,)> = sqlx::query_as(
-            "SELECT message_id FROM inbound_emails WHERE workspace_id = ? AND message_id_header = ?",
-        )
+        let seen: Option<(MessageId,)> = on_conn!(tx, |c, sql| {
+            sqlx::query_as(sql("SELECT message_id FROM inbound_emails WHERE workspace_id = ? AND message_id_header = ?",))
         .bind(workspace)
         .bind(&email.message_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        .fetch_optional(c)
+        .await
+        })?;
         if let Some((message_id,)) = seen {
             tx.commit(Vec::new()).await?;
             return Ok(Received::Duplicate { message_id });
         }
-        let (lead, matched_by, created) = lead_for(&mut tx, workspace, email).await?;
+        let (lead, matched_by, created) = lead_for(tx.reborrow(), workspace, email).await?;
         let mut events: Vec<_> = created.into_iter().collect();
         let fields = MessageFields {
             direction: Direction::Inbound,
@@ -134,7 +142,7 @@ impl Store {
             })
             .collect();
         let (recorded, logged) = record_in(
-            &mut tx,
+            tx.reborrow(),
             workspace,
             lead,
             None,
@@ -161,10 +169,9 @@ impl Store {
             }
         };
         let omitted = (!email.omitted.is_empty()).then(|| email.omitted.join("\n"));
-        sqlx::query(
-            "INSERT INTO inbound_emails (message_id, workspace_id, message_id_header, from_address, \
-             from_name, quoted_text, received_at, html_body, omitted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
+        on_conn!(tx, |c, sql| {
+            sqlx::query(sql("INSERT INTO inbound_emails (message_id, workspace_id, message_id_header, from_address, \
+             from_name, quoted_text, received_at, html_body, omitted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",))
         .bind(message.id)
         .bind(workspace)
         .bind(&email.message_id)
@@ -174,13 +181,13 @@ impl Store {
         .bind(now())
         .bind(&email.html)
         .bind(omitted)
-        .execute(&mut *tx)
-        .await?;
+        .execute(c)
+        .await.map(super::db::Done::from)
+        })?;
         for (position, (meta, file)) in attachments.iter().zip(&email.attachments).enumerate() {
-            sqlx::query(
-                "INSERT INTO inbound_attachments (id, message_id, workspace_id, position, filename, \
-                 content_type, content_id, size, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
+            on_conn!(tx, |c, sql| {
+                sqlx::query(sql("INSERT INTO inbound_attachments (id, message_id, workspace_id, position, filename, \
+                 content_type, content_id, size, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",))
             .bind(meta.id)
             .bind(message.id)
             .bind(workspace)
@@ -190,8 +197,9 @@ impl Store {
             .bind(&file.content_id)
             .bind(meta.size)
             .bind(&file.data)
-            .execute(&mut *tx)
-            .await?;
+            .execute(c)
+            .await.map(super::db::Done::from)
+            })?;
         }
         tx.commit(events).await?;
         Ok(Received::Stored {
@@ -204,14 +212,14 @@ impl Store {
 /// The lead `email` belongs to: by its thread headers, then by its sender's address, else a new
 /// lead made from the sender (with the feed event of its creation).
 async fn lead_for(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     workspace: WorkspaceId,
     email: &InboundEmail,
 ) -> Result<(LeadId, MatchedBy, Option<LoggedEvent>), sqlx::Error> {
-    if let Some(lead) = thread_lead(tx, workspace, &email.answers).await? {
+    if let Some(lead) = thread_lead(tx.reborrow(), workspace, &email.answers).await? {
         return Ok((lead, MatchedBy::Thread, None));
     }
-    if let Some(lead) = address_lead(tx, workspace, &email.from_address).await? {
+    if let Some(lead) = address_lead(tx.reborrow(), workspace, &email.from_address).await? {
         return Ok((lead, MatchedBy::Address, None));
     }
     let local_part = email.from_address.split('@').next().unwrap_or_default();
@@ -227,9 +235,9 @@ async fn lead_for(
         deal_value_cents: None,
         owner_id: None,
     };
-    let lead = super::leads::insert_lead_in(tx, workspace, &fields, now()).await?;
+    let lead = super::leads::insert_lead_in(tx.reborrow(), workspace, &fields, now()).await?;
     let created = log_in(
-        tx,
+        tx.reborrow(),
         workspace,
         NewActivity::new(ActivityKind::LeadCreated, lead),
     )
@@ -239,7 +247,7 @@ async fn lead_for(
 
 /// The lead of the newest email of this workspace that `answers` names (ours or theirs).
 async fn thread_lead(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     workspace: WorkspaceId,
     answers: &[String],
 ) -> Result<Option<LeadId>, sqlx::Error> {
@@ -260,27 +268,30 @@ async fn thread_lead(
          UNION ALL SELECT message_id FROM inbound_emails WHERE workspace_id = ?1 AND message_id_header IN ({marks})) \
          ORDER BY m.created_at DESC LIMIT 1"
     );
-    let mut query = sqlx::query_as::<_, (LeadId,)>(&sql).bind(workspace);
-    for id in answers {
-        query = query.bind(id);
-    }
-    Ok(query.fetch_optional(&mut *tx).await?.map(|(lead,)| lead))
+    let row = on_conn!(tx, |c, fit| {
+        let mut query = sqlx::query_as::<_, (LeadId,)>(fit(&sql)).bind(workspace);
+        for id in answers {
+            query = query.bind(id);
+        }
+        query.fetch_optional(c).await
+    })?;
+    Ok(row.map(|(lead,)| lead))
 }
 
 /// The lead of this workspace whose email is `address`, the most recently active first.
 async fn address_lead(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     workspace: WorkspaceId,
     address: &str,
 ) -> Result<Option<LeadId>, sqlx::Error> {
-    let lead: Option<(LeadId,)> = sqlx::query_as(
+    let lead: Option<(LeadId,)> = on_conn!(tx, |c, sql| sqlx::query_as(sql(
         "SELECT id FROM leads WHERE workspace_id = ? AND lower(email) = ? \
          ORDER BY last_message_at DESC, created_at DESC LIMIT 1",
-    )
+    ))
     .bind(workspace)
     .bind(address)
-    .fetch_optional(&mut *tx)
-    .await?;
+    .fetch_optional(c)
+    .await)?;
     Ok(lead.map(|(lead,)| lead))
 }
 
@@ -312,16 +323,16 @@ impl Store {
         workspace: WorkspaceId,
         id: uuid::Uuid,
     ) -> Result<Option<StoredAttachment>, sqlx::Error> {
-        sqlx::query_as(
+        on_db!(self.db(), |p, sql| sqlx::query_as(sql(
             "SELECT filename, content_type, data FROM inbound_attachments \
              WHERE id = ?1 AND workspace_id = ?2 \
              UNION ALL SELECT filename, content_type, data FROM channel_media \
              WHERE id = ?1 AND workspace_id = ?2",
-        )
+        ))
         .bind(id)
         .bind(workspace)
-        .fetch_optional(self.pool())
-        .await
+        .fetch_optional(p)
+        .await)
     }
 
     /// The HTML part of a received email of `workspace`, and its embedded files as
@@ -331,23 +342,23 @@ impl Store {
         workspace: WorkspaceId,
         message: MessageId,
     ) -> Result<Option<(String, Vec<(String, String, Vec<u8>)>)>, sqlx::Error> {
-        let html: Option<(Option<String>,)> = sqlx::query_as(
+        let html: Option<(Option<String>,)> = on_db!(self.db(), |p, sql| sqlx::query_as(sql(
             "SELECT html_body FROM inbound_emails WHERE message_id = ? AND workspace_id = ?",
-        )
+        ))
         .bind(message)
         .bind(workspace)
-        .fetch_optional(self.pool())
-        .await?;
+        .fetch_optional(p)
+        .await)?;
         let Some((Some(html),)) = html else {
             return Ok(None);
         };
-        let embedded = sqlx::query_as(
+        let embedded = on_db!(self.db(), |p, sql| sqlx::query_as(sql(
             "SELECT content_id, content_type, data FROM inbound_attachments \
              WHERE message_id = ? AND content_id IS NOT NULL",
-        )
+        ))
         .bind(message)
-        .fetch_all(self.pool())
-        .await?;
+        .fetch_all(p)
+        .await)?;
         Ok(Some((html, embedded)))
     }
 }

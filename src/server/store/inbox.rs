@@ -1,6 +1,7 @@
 //! The inbox: leads by their newest message (an index range scan on `leads.last_message_at`),
 //! filtered, with the viewer's unread counts; and full-text search (FTS5) over messages and
 //! lead names.
+use super::db::on_db;
 use super::messages::LatestMessage;
 use super::Store;
 use crate::model::ids::{LeadId, UserId, WorkspaceId};
@@ -59,34 +60,36 @@ impl Store {
         if filter.unread_only {
             sql.push_str(" WHERE unread > 0");
         }
-        let mut query = sqlx::query_as::<_, LatestMessage>(&sql)
-            .bind(user)
-            .bind(workspace);
-        if let Some(ids) = only {
-            if ids.is_empty() {
-                query = query.bind(LeadId::new_random());
+        let mut rows = on_db!(self.db(), |p, fit| {
+            let mut query = sqlx::query_as::<_, LatestMessage>(fit(&sql))
+                .bind(user)
+                .bind(workspace);
+            if let Some(ids) = only {
+                if ids.is_empty() {
+                    query = query.bind(LeadId::new_random());
+                }
+                for id in ids {
+                    query = query.bind(*id);
+                }
             }
-            for id in ids {
-                query = query.bind(*id);
+            if let Some(channel) = filter.channel {
+                query = query.bind(channel.as_str());
             }
-        }
-        if let Some(channel) = filter.channel {
-            query = query.bind(channel.as_str());
-        }
-        if let Some(stage) = filter.stage {
-            query = query.bind(stage.as_str());
-        }
-        if filter.mine {
-            query = query.bind(user);
-        }
-        // The unread filter applies after the limit only when unread rows are plentiful; ask
-        // for more so the page fills.
-        let wanted = if filter.unread_only {
-            limit * 20
-        } else {
-            limit
-        };
-        let mut rows = query.bind(wanted).fetch_all(self.pool()).await?;
+            if let Some(stage) = filter.stage {
+                query = query.bind(stage.as_str());
+            }
+            if filter.mine {
+                query = query.bind(user);
+            }
+            // The unread filter applies after the limit only when unread rows are plentiful; ask
+            // for more so the page fills.
+            let wanted = if filter.unread_only {
+                limit * 20
+            } else {
+                limit
+            };
+            query.bind(wanted).fetch_all(p).await
+        })?;
         rows.truncate(limit as usize);
         Ok(rows)
     }
@@ -107,31 +110,31 @@ impl Store {
             "scope:w{} AND ({fts})",
             workspace.to_string().replace('-', "")
         );
-        let by_name: Vec<(LeadId, String)> = sqlx::query_as(
+        let by_name: Vec<(LeadId, String)> = on_db!(self.db(), |p, sql| sqlx::query_as(sql(
             "SELECT lead_id, highlight(leads_fts, 2, ?, ?) FROM leads_fts \
              WHERE leads_fts MATCH ? ORDER BY rank LIMIT ?",
-        )
+        ))
         .bind(&start)
         .bind(&end)
         .bind(&scoped)
         .bind(limit)
-        .fetch_all(self.pool())
-        .await?;
+        .fetch_all(p)
+        .await)?;
         // Newest matching messages first: FTS5 walks its index backwards and stops at the
         // limit, where ranking would score every match of a common word.
         // Snippets of the body and the subject (column 4, 3): whichever holds the match.
-        let by_text: Vec<(LeadId, String, String)> = sqlx::query_as(
-            "SELECT lead_id, snippet(messages_fts, 4, ?, ?, '…', 12), highlight(messages_fts, 3, ?, ?) \
-             FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
-        )
+        let by_text: Vec<(LeadId, String, String)> = on_db!(self.db(), |p, sql| {
+            sqlx::query_as(sql("SELECT lead_id, snippet(messages_fts, 4, ?, ?, '…', 12), highlight(messages_fts, 3, ?, ?) \
+             FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?",))
         .bind(&start)
         .bind(&end)
         .bind(&start)
         .bind(&end)
         .bind(&scoped)
         .bind(limit * 4)
-        .fetch_all(self.pool())
-        .await?;
+        .fetch_all(p)
+        .await
+        })?;
         let by_text = by_text.into_iter().map(|(lead, body, subject)| {
             let shown = if !body.contains(MARK_START) && subject.contains(MARK_START) {
                 subject

@@ -1,4 +1,5 @@
 //! Teammate invites: a single-use link that lets someone join a workspace.
+use super::db::{on_conn, on_db};
 use super::workspaces::{insert_user, NewUser};
 use super::{now, Store};
 use crate::model::auth::PendingInvite;
@@ -38,10 +39,9 @@ impl Store {
             created_at: now(),
             expires_at,
         };
-        sqlx::query(
-            "INSERT INTO invites (id, workspace_id, email, token_hash, invited_by, created_at, expires_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
+        on_db!(self.db(), |p, sql| {
+            sqlx::query(sql("INSERT INTO invites (id, workspace_id, email, token_hash, invited_by, created_at, expires_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",))
         .bind(invite.id)
         .bind(workspace)
         .bind(email)
@@ -49,8 +49,9 @@ impl Store {
         .bind(invited_by)
         .bind(invite.created_at)
         .bind(expires_at)
-        .execute(self.pool())
-        .await?;
+        .execute(p)
+        .await.map(super::db::Done::from)
+        })?;
         Ok(invite)
     }
 
@@ -58,14 +59,17 @@ impl Store {
         &self,
         workspace: WorkspaceId,
     ) -> Result<Vec<PendingInvite>, sqlx::Error> {
-        let rows: Vec<(InviteId, String, DateTime<Utc>, DateTime<Utc>)> = sqlx::query_as(
-            "SELECT id, email, created_at, expires_at FROM invites \
-             WHERE workspace_id = ? AND accepted_at IS NULL AND expires_at > ? ORDER BY created_at DESC",
-        )
+        let rows: Vec<(InviteId, String, DateTime<Utc>, DateTime<Utc>)> = on_db!(
+            self.db(),
+            |p, sql| {
+                sqlx::query_as(sql("SELECT id, email, created_at, expires_at FROM invites \
+             WHERE workspace_id = ? AND accepted_at IS NULL AND expires_at > ? ORDER BY created_at DESC",))
         .bind(workspace)
         .bind(now())
-        .fetch_all(self.pool())
-        .await?;
+        .fetch_all(p)
+        .await
+            }
+        )?;
         Ok(rows
             .into_iter()
             .map(|(id, email, created_at, expires_at)| PendingInvite {
@@ -82,26 +86,27 @@ impl Store {
         workspace: WorkspaceId,
         id: InviteId,
     ) -> Result<bool, sqlx::Error> {
-        let done = sqlx::query(
+        let done = on_db!(self.db(), |p, sql| sqlx::query(sql(
             "DELETE FROM invites WHERE id = ? AND workspace_id = ? AND accepted_at IS NULL",
-        )
+        ))
         .bind(id)
         .bind(workspace)
-        .execute(self.pool())
-        .await?;
+        .execute(p)
+        .await
+        .map(super::db::Done::from))?;
         Ok(done.rows_affected() > 0)
     }
 
     pub async fn open_invite(&self, token_hash: &str) -> Result<Option<OpenInvite>, sqlx::Error> {
-        sqlx::query_as::<_, OpenInvite>(
-            "SELECT i.id, i.workspace_id, i.email, w.name AS workspace_name, u.name AS invited_by_name \
+        on_db!(self.db(), |p, sql| {
+            sqlx::query_as::<_, OpenInvite>(sql("SELECT i.id, i.workspace_id, i.email, w.name AS workspace_name, u.name AS invited_by_name \
              FROM invites i JOIN workspaces w ON w.id = i.workspace_id JOIN users u ON u.id = i.invited_by \
-             WHERE i.token_hash = ? AND i.accepted_at IS NULL AND i.expires_at > ?",
-        )
+             WHERE i.token_hash = ? AND i.accepted_at IS NULL AND i.expires_at > ?",))
         .bind(token_hash)
         .bind(now())
-        .fetch_optional(self.pool())
+        .fetch_optional(p)
         .await
+        })
     }
 
     /// Marks the invite used and creates the teammate, atomically: an invite makes one account.
@@ -110,21 +115,19 @@ impl Store {
         invite: &OpenInvite,
         user: NewUser<'_>,
     ) -> Result<UserId, AcceptError> {
-        let mut tx = self.pool().begin().await.map_err(AcceptError::Db)?;
-        let claimed = sqlx::query(
-            "UPDATE invites SET accepted_at = ? WHERE id = ? AND accepted_at IS NULL AND expires_at > ?",
-        )
+        let mut tx = self.db().begin().await.map_err(AcceptError::Db)?;
+        let claimed = on_conn!(tx, |c, sql| sqlx::query(sql("UPDATE invites SET accepted_at = ? WHERE id = ? AND accepted_at IS NULL AND expires_at > ?",))
         .bind(now())
         .bind(invite.id)
         .bind(now())
-        .execute(&mut *tx)
-        .await
+        .execute(c)
+        .await.map(super::db::Done::from))
         .map_err(AcceptError::Db)?;
         if claimed.rows_affected() != 1 {
             return Err(AcceptError::Gone);
         }
         let id = UserId::new_random();
-        insert_user(&mut tx, invite.workspace_id, id, &user, "member")
+        insert_user(tx.reborrow(), invite.workspace_id, id, &user, "member")
             .await
             .map_err(|e| {
                 if super::is_unique_violation(&e) {

@@ -1,6 +1,7 @@
 //! Dashboard figures, summed from the rollups kept beside the rows (see `rollups`): each card
 //! and chart reads a few thousand rollup rows however many messages the workspace has, and the
 //! rollups change in the same transaction as the rows they count.
+use super::db::{on_conn, Conn};
 use super::events::append;
 use super::Store;
 use crate::model::analytics::{bucket_edges, response_bucket, Analytics};
@@ -48,10 +49,10 @@ impl Store {
         let start = query.period.start(now, query.tz);
         let channel = query.channel.map(Channel::as_str);
         // One read snapshot: every card describes the same moment.
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.db().begin().await?;
         // The three "sent" figures always show; the rest follow the period.
-        let m: MessageTotals = sqlx::query_as(
-            "SELECT COALESCE(SUM(CASE WHEN slot >= ?1 THEN sent END), 0) AS sent_today, \
+        let m: MessageTotals = on_conn!(tx, |c, sql| {
+            sqlx::query_as(sql("SELECT COALESCE(SUM(CASE WHEN slot >= ?1 THEN sent END), 0) AS sent_today, \
              COALESCE(SUM(CASE WHEN slot >= ?2 THEN sent END), 0) AS sent_7d, \
              COALESCE(SUM(sent), 0) AS sent_30d, \
              COALESCE(SUM(CASE WHEN slot >= ?4 THEN received END), 0) AS received, \
@@ -61,49 +62,50 @@ impl Store {
              COALESCE(SUM(CASE WHEN slot >= ?4 THEN emails_opened_human END), 0) AS emails_opened_human, \
              COALESCE(SUM(CASE WHEN slot >= ?4 THEN emails_opened_any END), 0) AS emails_opened_any, \
              COALESCE(SUM(CASE WHEN slot >= ?4 THEN emails_clicked END), 0) AS emails_clicked \
-             FROM message_rollups WHERE workspace_id = ?5 AND slot >= ?3 AND channel = ?6",
-        )
+             FROM message_rollups WHERE workspace_id = ?5 AND slot >= ?3 AND channel = ?6",))
         .bind(slot(Period::Today.start(now, query.tz)))
         .bind(slot(Period::Days7.start(now, query.tz)))
         .bind(slot(Period::Days30.start(now, query.tz)))
         .bind(slot(start))
         .bind(workspace)
         .bind(channel.unwrap_or(ALL_CHANNELS))
-        .fetch_one(&mut *tx)
-        .await?;
-        let responses = response_histogram(&mut tx, workspace, start, channel).await?;
-        let (pipeline, unclosed): (i64, i64) = sqlx::query_as(
-            "SELECT COALESCE(SUM(CASE WHEN stage NOT IN ('won', 'lost') THEN value_cents END), 0), \
-             COALESCE(SUM(unclosed), 0) FROM lead_totals WHERE workspace_id = ?",
-        )
+        .fetch_one(c)
+        .await
+        })?;
+        let responses = response_histogram(tx.reborrow(), workspace, start, channel).await?;
+        let (pipeline, unclosed): (i64, i64) = on_conn!(tx, |c, sql| {
+            sqlx::query_as(sql("SELECT COALESCE(SUM(CASE WHEN stage NOT IN ('won', 'lost') THEN value_cents END), 0), \
+             COALESCE(SUM(unclosed), 0) FROM lead_totals WHERE workspace_id = ?",))
         .bind(workspace)
-        .fetch_one(&mut *tx)
-        .await?;
-        let (won, won_value): (i64, i64) = sqlx::query_as(
+        .fetch_one(c)
+        .await
+        })?;
+        let (won, won_value): (i64, i64) = on_conn!(tx, |c, sql| sqlx::query_as(sql(
             "SELECT COUNT(*), COALESCE(SUM(deal_value_cents), 0) FROM leads \
              WHERE workspace_id = ? AND won_at >= ?",
-        )
+        ))
         .bind(workspace)
         .bind(start)
-        .fetch_one(&mut *tx)
-        .await?;
+        .fetch_one(c)
+        .await)?;
         // In play: not closed, or closed during the period.
-        let (closed_since,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM leads WHERE workspace_id = ? AND closed_at >= ?")
-                .bind(workspace)
-                .bind(start)
-                .fetch_one(&mut *tx)
-                .await?;
+        let (closed_since,): (i64,) = on_conn!(tx, |c, sql| sqlx::query_as(sql(
+            "SELECT COUNT(*) FROM leads WHERE workspace_id = ? AND closed_at >= ?"
+        ))
+        .bind(workspace)
+        .bind(start)
+        .fetch_one(c)
+        .await)?;
         // Leads by the slot of their newest message, on the channel or on any.
-        let (active_conversations,): (i64,) = sqlx::query_as(
+        let (active_conversations,): (i64,) = on_conn!(tx, |c, sql| sqlx::query_as(sql(
             "SELECT COALESCE(SUM(leads), 0) FROM touch_rollups \
              WHERE workspace_id = ? AND channel = ? AND slot >= ?",
-        )
+        ))
         .bind(workspace)
         .bind(channel.unwrap_or(ALL_CHANNELS))
         .bind(slot(start))
-        .fetch_one(&mut *tx)
-        .await?;
+        .fetch_one(c)
+        .await)?;
         tx.commit().await?;
         let sent = match query.period {
             Period::Today => m.sent_today,
@@ -144,7 +146,7 @@ impl Store {
         let mut analytics = Analytics::over(query, &edges);
         let start = query.period.start(now, query.tz);
         let channel = query.channel.map(Channel::as_str);
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.db().begin().await?;
         // Messages by created slot, receipts by the slot they happened in, summed per bucket
         // and channel. Each bucket is its own range of slots (`b` below): a viewer's day is
         // not always 96 slots long (daylight saving), so a bucket cannot be computed by
@@ -162,11 +164,13 @@ impl Store {
              AND r.slot >= b.lo AND r.slot < b.hi AND (?2 IS NULL OR r.channel = ?2) \
              GROUP BY b.i, r.channel"
         );
-        let mut rows_query = sqlx::query_as(&sql).bind(workspace).bind(channel);
-        for edge in &edges {
-            rows_query = rows_query.bind(slot(*edge));
-        }
-        let rows: Vec<(i64, String, i64, i64, i64, i64)> = rows_query.fetch_all(&mut *tx).await?;
+        let rows: Vec<(i64, String, i64, i64, i64, i64)> = on_conn!(tx, |c, fit| {
+            let mut rows_query = sqlx::query_as(fit(&sql)).bind(workspace).bind(channel);
+            for edge in &edges {
+                rows_query = rows_query.bind(slot(*edge));
+            }
+            rows_query.fetch_all(c).await
+        })?;
         for (b, channel, messages, human, proxy, clicks) in rows {
             let Some(bucket) = usize::try_from(b)
                 .ok()
@@ -183,7 +187,7 @@ impl Store {
             bucket.opens_proxy += proxy;
             bucket.clicks += clicks;
         }
-        for (secs, n) in response_histogram(&mut tx, workspace, start, channel).await? {
+        for (secs, n) in response_histogram(tx.reborrow(), workspace, start, channel).await? {
             analytics.responses[response_bucket(secs)] += n;
         }
         tx.commit().await?;
@@ -195,7 +199,7 @@ impl Store {
 /// since `start`: whole UTC days from `response_rollups`, and the part of a day before the
 /// first whole one (a viewer's midnight is rarely UTC's) from the messages themselves.
 async fn response_histogram(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     workspace: WorkspaceId,
     start: DateTime<Utc>,
     channel: Option<&str>,
@@ -203,29 +207,29 @@ async fn response_histogram(
     let first_day = start.timestamp().div_euclid(DAY_SECS)
         + i64::from(start.timestamp().rem_euclid(DAY_SECS) != 0);
     let mut histogram: BTreeMap<i64, i64> = BTreeMap::new();
-    let days: Vec<(i64, i64)> = sqlx::query_as(
+    let days: Vec<(i64, i64)> = on_conn!(tx, |c, sql| sqlx::query_as(sql(
         "SELECT secs, SUM(responses) FROM response_rollups \
          WHERE workspace_id = ?1 AND day >= ?2 AND channel = ?3 GROUP BY secs",
-    )
+    ))
     .bind(workspace)
     .bind(first_day)
     .bind(channel.unwrap_or(ALL_CHANNELS))
-    .fetch_all(&mut *tx)
-    .await?;
+    .fetch_all(c)
+    .await)?;
     let day_start = DateTime::from_timestamp(first_day * DAY_SECS, 0).unwrap_or(start);
     let head: Vec<(i64, i64)> = if day_start > start {
-        sqlx::query_as(&format!(
+        on_conn!(tx, |c, sql| sqlx::query_as(sql(&format!(
             "SELECT {} AS secs, COUNT(*) FROM messages WHERE workspace_id = ?1 \
              AND response_secs IS NOT NULL AND created_at >= ?2 AND created_at < ?3 \
              AND (?4 IS NULL OR channel = ?4) GROUP BY secs",
             precision_sql("response_secs")
-        ))
+        )))
         .bind(workspace)
         .bind(start)
         .bind(day_start)
         .bind(channel)
-        .fetch_all(&mut *tx)
-        .await?
+        .fetch_all(c)
+        .await)?
     } else {
         Vec::new()
     };
@@ -245,14 +249,16 @@ impl Store {
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.begin_write().await?;
         let timestamp = super::now();
-        let stats = append(&mut tx, workspace, None, |seq| ServerFrame::StatsUpdated {
-            seq,
-            stats,
-            timestamp,
+        let stats = append(tx.reborrow(), workspace, None, |seq| {
+            ServerFrame::StatsUpdated {
+                seq,
+                stats,
+                timestamp,
+            }
         })
         .await?;
         let summary = analytics.summary();
-        let charts = append(&mut tx, workspace, None, |seq| {
+        let charts = append(tx.reborrow(), workspace, None, |seq| {
             ServerFrame::AnalyticsUpdated {
                 seq,
                 data: analytics,

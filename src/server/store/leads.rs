@@ -1,5 +1,6 @@
 //! Leads, always read and written within one workspace.
 use super::activity::{log_in, NewActivity};
+use super::db::{on_conn, on_db, Conn};
 use super::events::{append, LoggedEvent};
 use super::{now, Store};
 use crate::model::activity::ActivityKind;
@@ -94,17 +95,18 @@ impl Store {
         f: &LeadFields,
     ) -> Result<Lead, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let id = insert_lead_in(&mut tx, workspace, f, now()).await?;
+        let id = insert_lead_in(tx.reborrow(), workspace, f, now()).await?;
         let mut created = NewActivity::new(ActivityKind::LeadCreated, id);
         created.actor_id = Some(actor);
-        let mut events = vec![log_in(&mut tx, workspace, created).await?];
+        let mut events = vec![log_in(tx.reborrow(), workspace, created).await?];
         if f.stage == Stage::Won {
-            events.push(log_in(&mut tx, workspace, stage_activity(id, actor, f.stage)).await?);
+            events
+                .push(log_in(tx.reborrow(), workspace, stage_activity(id, actor, f.stage)).await?);
         }
-        let lead = lead_in(&mut tx, workspace, id)
+        let lead = lead_in(tx.reborrow(), workspace, id)
             .await?
             .ok_or(sqlx::Error::RowNotFound)?;
-        events.push(lead_event(&mut tx, workspace, RowAction::Insert, &lead).await?);
+        events.push(lead_event(tx.reborrow(), workspace, RowAction::Insert, &lead).await?);
         tx.commit(events).await?;
         Ok(lead)
     }
@@ -118,8 +120,8 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<Lead, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let id = insert_lead_in(&mut tx, workspace, f, at).await?;
-        let lead = lead_in(&mut tx, workspace, id).await?;
+        let id = insert_lead_in(tx.reborrow(), workspace, f, at).await?;
+        let lead = lead_in(tx.reborrow(), workspace, id).await?;
         tx.commit(Vec::new()).await?;
         lead.ok_or(sqlx::Error::RowNotFound)
     }
@@ -129,13 +131,13 @@ impl Store {
         workspace: WorkspaceId,
         id: LeadId,
     ) -> Result<Option<Lead>, sqlx::Error> {
-        let row = sqlx::query_as::<_, LeadRow>(&format!(
-            "{LEAD_SELECT} WHERE l.id = ? AND l.workspace_id = ?"
+        let row = on_db!(self.db(), |p, sql| sqlx::query_as::<_, LeadRow>(sql(
+            &format!("{LEAD_SELECT} WHERE l.id = ? AND l.workspace_id = ?")
         ))
         .bind(id)
         .bind(workspace)
-        .fetch_optional(self.pool())
-        .await?;
+        .fetch_optional(p)
+        .await)?;
         Ok(row.map(Into::into))
     }
 
@@ -157,22 +159,24 @@ impl Store {
             sql.push_str(" AND l.company = ? COLLATE NOCASE");
         }
         sql.push_str(" ORDER BY l.updated_at DESC, l.id LIMIT ?");
-        let mut query = sqlx::query_as::<_, LeadRow>(&sql).bind(workspace);
-        if let Some(stage) = filter.stage {
-            query = query.bind(stage.as_str());
-        }
-        if let Some(search) = &filter.search {
-            // The pattern is bound once per searched column.
-            let pattern = format!("%{}%", escape_like(search));
-            query = query
-                .bind(pattern.clone())
-                .bind(pattern.clone())
-                .bind(pattern);
-        }
-        if let Some(company) = &filter.company {
-            query = query.bind(company.clone());
-        }
-        let rows = query.bind(filter.limit).fetch_all(self.pool()).await?;
+        let rows = on_db!(self.db(), |p, fit| {
+            let mut query = sqlx::query_as::<_, LeadRow>(fit(&sql)).bind(workspace);
+            if let Some(stage) = filter.stage {
+                query = query.bind(stage.as_str());
+            }
+            if let Some(search) = &filter.search {
+                // The pattern is bound once per searched column.
+                let pattern = format!("%{}%", escape_like(search));
+                query = query
+                    .bind(pattern.clone())
+                    .bind(pattern.clone())
+                    .bind(pattern);
+            }
+            if let Some(company) = &filter.company {
+                query = query.bind(company.clone());
+            }
+            query.bind(filter.limit).fetch_all(p).await
+        })?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
@@ -202,7 +206,7 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<LeadWrite, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let Some(before) = lead_in(&mut tx, workspace, id).await? else {
+        let Some(before) = lead_in(tx.reborrow(), workspace, id).await? else {
             tx.commit(Vec::new()).await?;
             return Ok(LeadWrite::Missing);
         };
@@ -211,13 +215,12 @@ impl Store {
             tx.commit(Vec::new()).await?;
             return Ok(LeadWrite::Stale(before));
         }
-        let facts = super::rollups::lead_facts_in(&mut tx, id).await?;
+        let facts = super::rollups::lead_facts_in(tx.reborrow(), id).await?;
         let changed = before.stage != f.stage;
-        sqlx::query(
-            "UPDATE leads SET name = ?, email = ?, phone = ?, whatsapp = ?, instagram = ?, company = ?, \
+        on_conn!(tx, |c, sql| {
+            sqlx::query(sql("UPDATE leads SET name = ?, email = ?, phone = ?, whatsapp = ?, instagram = ?, company = ?, \
              stage = ?, deal_value_cents = ?, owner_id = ?, updated_at = ?, version = version + 1 \
-             WHERE id = ? AND workspace_id = ?",
-        )
+             WHERE id = ? AND workspace_id = ?",))
         .bind(&f.name)
         .bind(&f.email)
         .bind(&f.phone)
@@ -230,18 +233,20 @@ impl Store {
         .bind(at)
         .bind(id)
         .bind(workspace)
-        .execute(&mut *tx)
-        .await?;
+        .execute(c)
+        .await.map(super::db::Done::from)
+        })?;
         let mut events = Vec::new();
         if changed {
-            stamp_stage(&mut tx, id, f.stage, at).await?;
-            events.push(log_in(&mut tx, workspace, stage_activity(id, actor, f.stage)).await?);
+            stamp_stage(tx.reborrow(), id, f.stage, at).await?;
+            events
+                .push(log_in(tx.reborrow(), workspace, stage_activity(id, actor, f.stage)).await?);
         }
-        super::rollups::lead_changed_in(&mut tx, facts, id).await?;
-        let lead = lead_in(&mut tx, workspace, id)
+        super::rollups::lead_changed_in(tx.reborrow(), facts, id).await?;
+        let lead = lead_in(tx.reborrow(), workspace, id)
             .await?
             .ok_or(sqlx::Error::RowNotFound)?;
-        events.push(lead_event(&mut tx, workspace, RowAction::Update, &lead).await?);
+        events.push(lead_event(tx.reborrow(), workspace, RowAction::Update, &lead).await?);
         tx.commit(events).await?;
         Ok(LeadWrite::Saved(lead))
     }
@@ -250,41 +255,39 @@ impl Store {
 /// Unassigns every lead of `workspace` that `user` owns (a removed teammate): the owner's
 /// fields change and nothing else, each lead's version rises, and open tabs hear each change.
 pub(super) async fn unassign_in(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     workspace: WorkspaceId,
     user: UserId,
 ) -> Result<Vec<LoggedEvent>, sqlx::Error> {
-    let owned: Vec<(LeadId,)> = sqlx::query_as(
+    let owned: Vec<(LeadId,)> = on_conn!(tx, |c, sql| sqlx::query_as(sql(
         "UPDATE leads SET owner_id = NULL, updated_at = ?, version = version + 1 \
          WHERE workspace_id = ? AND owner_id = ? RETURNING id",
-    )
+    ))
     .bind(now())
     .bind(workspace)
     .bind(user)
-    .fetch_all(&mut *tx)
-    .await?;
+    .fetch_all(c)
+    .await)?;
     let mut events = Vec::with_capacity(owned.len());
     for (id,) in owned {
-        let lead = lead_in(&mut *tx, workspace, id)
+        let lead = lead_in(tx.reborrow(), workspace, id)
             .await?
             .ok_or(sqlx::Error::RowNotFound)?;
-        events.push(lead_event(&mut *tx, workspace, RowAction::Update, &lead).await?);
+        events.push(lead_event(tx.reborrow(), workspace, RowAction::Update, &lead).await?);
     }
     Ok(events)
 }
 
 /// The `leads_updated` event of `lead`, for every tab of the workspace.
 async fn lead_event(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     workspace: WorkspaceId,
     action: RowAction,
     lead: &Lead,
 ) -> Result<LoggedEvent, sqlx::Error> {
     let lead = lead.clone();
-    append(tx, workspace, None, move |seq| ServerFrame::LeadsUpdated {
-        seq,
-        action,
-        lead,
+    append(tx.reborrow(), workspace, None, move |seq| {
+        ServerFrame::LeadsUpdated { seq, action, lead }
     })
     .await
 }
@@ -313,23 +316,26 @@ fn stage_stamps(stage: Stage, at: DateTime<Utc>) -> (Option<DateTime<Utc>>, Opti
 
 /// `won_at` when the lead is won, `closed_at` when won or lost; reopening clears both.
 async fn stamp_stage(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     id: LeadId,
     stage: Stage,
     at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     let (won, closed) = stage_stamps(stage, at);
-    sqlx::query("UPDATE leads SET won_at = ?, closed_at = ? WHERE id = ?")
-        .bind(won)
-        .bind(closed)
-        .bind(id)
-        .execute(tx)
-        .await?;
+    on_conn!(tx, |c, sql| sqlx::query(sql(
+        "UPDATE leads SET won_at = ?, closed_at = ? WHERE id = ?"
+    ))
+    .bind(won)
+    .bind(closed)
+    .bind(id)
+    .execute(c)
+    .await
+    .map(super::db::Done::from))?;
     Ok(())
 }
 
 pub(super) async fn insert_lead_in(
-    conn: &mut sqlx::SqliteConnection,
+    mut conn: Conn<'_>,
     workspace: WorkspaceId,
     f: &LeadFields,
     at: DateTime<Utc>,
@@ -337,11 +343,10 @@ pub(super) async fn insert_lead_in(
     let id = LeadId::new_random();
     // Stamped in the insert itself (see `stamp_stage`): one row write.
     let (won, closed) = stage_stamps(f.stage, at);
-    sqlx::query(
-        "INSERT INTO leads (id, workspace_id, name, email, phone, whatsapp, instagram, company, stage, \
+    on_conn!(conn, |c, sql| {
+        sqlx::query(sql("INSERT INTO leads (id, workspace_id, name, email, phone, whatsapp, instagram, company, stage, \
          deal_value_cents, owner_id, created_at, updated_at, won_at, closed_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",))
     .bind(id)
     .bind(workspace)
     .bind(&f.name)
@@ -357,8 +362,9 @@ pub(super) async fn insert_lead_in(
     .bind(at)
     .bind(won)
     .bind(closed)
-    .execute(&mut *conn)
-    .await?;
+    .execute(c)
+    .await.map(super::db::Done::from)
+    })?;
     let mut rollups = super::rollups::Delta::default();
     rollups.lead(
         &super::rollups::LeadFacts {
@@ -374,17 +380,17 @@ pub(super) async fn insert_lead_in(
 }
 
 async fn lead_in(
-    conn: &mut sqlx::SqliteConnection,
+    mut conn: Conn<'_>,
     workspace: WorkspaceId,
     id: LeadId,
 ) -> Result<Option<Lead>, sqlx::Error> {
-    let row = sqlx::query_as::<_, LeadRow>(&format!(
+    let row = on_conn!(conn, |c, sql| sqlx::query_as::<_, LeadRow>(sql(&format!(
         "{LEAD_SELECT} WHERE l.id = ? AND l.workspace_id = ?"
-    ))
+    )))
     .bind(id)
     .bind(workspace)
-    .fetch_optional(conn)
-    .await?;
+    .fetch_optional(c)
+    .await)?;
     Ok(row.map(Into::into))
 }
 

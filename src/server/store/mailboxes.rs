@@ -1,5 +1,6 @@
 //! Each workspace's watched mailbox (IMAP): its connection settings, how far it was imported,
 //! and its health. The password arrives and leaves sealed (see `server::secrets`).
+use super::db::{on_conn, on_db};
 use super::{now, Store};
 use crate::model::ids::WorkspaceId;
 use chrono::{DateTime, Utc};
@@ -34,17 +35,21 @@ const SELECT: &str = "SELECT workspace_id, host, port, security, username, folde
 
 impl Store {
     pub async fn mailbox(&self, workspace: WorkspaceId) -> Result<Option<Mailbox>, sqlx::Error> {
-        sqlx::query_as(&format!("{SELECT} WHERE workspace_id = ?"))
-            .bind(workspace)
-            .fetch_optional(self.pool())
-            .await
+        on_db!(self.db(), |p, sql| sqlx::query_as(sql(&format!(
+            "{SELECT} WHERE workspace_id = ?"
+        )))
+        .bind(workspace)
+        .fetch_optional(p)
+        .await)
     }
 
     /// Every mailbox to watch.
     pub async fn enabled_mailboxes(&self) -> Result<Vec<Mailbox>, sqlx::Error> {
-        sqlx::query_as(&format!("{SELECT} WHERE enabled = 1"))
-            .fetch_all(self.pool())
-            .await
+        on_db!(self.db(), |p, sql| sqlx::query_as(sql(&format!(
+            "{SELECT} WHERE enabled = 1"
+        )))
+        .fetch_all(p)
+        .await)
     }
 
     /// Sets the workspace's mailbox; `password_sealed` None keeps the stored one (the form
@@ -59,10 +64,12 @@ impl Store {
         enabled: bool,
     ) -> Result<bool, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let before = sqlx::query_as::<_, Mailbox>(&format!("{SELECT} WHERE workspace_id = ?"))
-            .bind(workspace)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let before = on_conn!(tx, |c, sql| sqlx::query_as::<_, Mailbox>(sql(&format!(
+            "{SELECT} WHERE workspace_id = ?"
+        )))
+        .bind(workspace)
+        .fetch_optional(c)
+        .await)?;
         let Some(password) = password_sealed
             .map(str::to_string)
             .or_else(|| before.as_ref().map(|b| b.password_sealed.clone()))
@@ -87,8 +94,8 @@ impl Store {
             (Some(b), true) => (b.uid_validity, b.last_uid),
             _ => (None, 0),
         };
-        sqlx::query(
-            "INSERT INTO imap_mailboxes (workspace_id, host, port, security, username, password_sealed, \
+        on_conn!(tx, |c, sql| {
+            sqlx::query(sql("INSERT INTO imap_mailboxes (workspace_id, host, port, security, username, password_sealed, \
              folder, address, enabled, uid_validity, last_uid, last_sync_at, last_error, updated_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?) \
              ON CONFLICT (workspace_id) DO UPDATE SET host = excluded.host, port = excluded.port, \
@@ -96,8 +103,7 @@ impl Store {
              password_sealed = excluded.password_sealed, folder = excluded.folder, \
              address = excluded.address, enabled = excluded.enabled, \
              uid_validity = excluded.uid_validity, last_uid = excluded.last_uid, \
-             last_error = NULL, updated_at = excluded.updated_at",
-        )
+             last_error = NULL, updated_at = excluded.updated_at",))
         .bind(workspace)
         .bind(&settings.host)
         .bind(settings.port)
@@ -110,18 +116,22 @@ impl Store {
         .bind(validity)
         .bind(last_uid)
         .bind(now())
-        .execute(&mut *tx)
-        .await?;
+        .execute(c)
+        .await.map(super::db::Done::from)
+        })?;
         tx.commit(Vec::new()).await?;
         Ok(true)
     }
 
     pub async fn delete_mailbox(&self, workspace: WorkspaceId) -> Result<(), sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("DELETE FROM imap_mailboxes WHERE workspace_id = ?")
-            .bind(workspace)
-            .execute(&mut *tx)
-            .await?;
+        on_conn!(tx, |c, sql| sqlx::query(sql(
+            "DELETE FROM imap_mailboxes WHERE workspace_id = ?"
+        ))
+        .bind(workspace)
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
         tx.commit(Vec::new()).await
     }
 
@@ -133,14 +143,15 @@ impl Store {
         last_uid: i64,
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        sqlx::query(
+        on_conn!(tx, |c, sql| sqlx::query(sql(
             "UPDATE imap_mailboxes SET uid_validity = ?, last_uid = ? WHERE workspace_id = ?",
-        )
+        ))
         .bind(uid_validity)
         .bind(last_uid)
         .bind(workspace)
-        .execute(&mut *tx)
-        .await?;
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
         tx.commit(Vec::new()).await
     }
 
@@ -151,17 +162,19 @@ impl Store {
         error: Option<&str>,
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let query = match error {
-            None => sqlx::query(
-                "UPDATE imap_mailboxes SET last_sync_at = ?, last_error = NULL WHERE workspace_id = ?",
-            )
-            .bind(now()),
-            Some(error) => {
-                sqlx::query("UPDATE imap_mailboxes SET last_error = ? WHERE workspace_id = ?")
-                    .bind(error)
-            }
-        };
-        query.bind(workspace).execute(&mut *tx).await?;
+        on_conn!(tx, |c, sql| {
+            let query = match error {
+                None => sqlx::query(sql(
+                    "UPDATE imap_mailboxes SET last_sync_at = ?, last_error = NULL WHERE workspace_id = ?",
+                ))
+                .bind(now()),
+                Some(error) => sqlx::query(sql(
+                    "UPDATE imap_mailboxes SET last_error = ? WHERE workspace_id = ?",
+                ))
+                .bind(error),
+            };
+            query.bind(workspace).execute(c).await.map(|_| ())
+        })?;
         tx.commit(Vec::new()).await
     }
 
@@ -170,12 +183,12 @@ impl Store {
         &self,
         workspace: WorkspaceId,
     ) -> Result<Option<String>, sqlx::Error> {
-        let row: Option<(String,)> = sqlx::query_as(
+        let row: Option<(String,)> = on_db!(self.db(), |p, sql| sqlx::query_as(sql(
             "SELECT address FROM imap_mailboxes WHERE workspace_id = ? AND enabled = 1",
-        )
+        ))
         .bind(workspace)
-        .fetch_optional(self.pool())
-        .await?;
+        .fetch_optional(p)
+        .await)?;
         Ok(row.map(|(a,)| a))
     }
 }

@@ -1,6 +1,7 @@
 //! One message as the API shows it: its row and SELECT, reading it inside a write, changing
 //! its delivery status (with the dashboard's figures) and announcing the change to sockets.
 //! Shared by the message, email and channel-delivery stores, below all three.
+use super::db::{on_conn, Conn};
 use super::events::{append, LoggedEvent};
 use crate::model::channel::Channel;
 use crate::model::event::{RowAction, ServerFrame};
@@ -86,50 +87,51 @@ impl From<MessageRow> for Message {
 }
 
 /// One message as it stands, inside a transaction.
-pub(super) async fn message_in(
-    tx: &mut sqlx::SqliteConnection,
-    id: MessageId,
-) -> Result<Message, sqlx::Error> {
+pub(super) async fn message_in(mut tx: Conn<'_>, id: MessageId) -> Result<Message, sqlx::Error> {
     Ok(
-        sqlx::query_as::<_, MessageRow>(&format!("{MESSAGE_SELECT} WHERE m.id = ?"))
-            .bind(id)
-            .fetch_one(tx)
-            .await?
-            .into(),
+        on_conn!(tx, |c, sql| sqlx::query_as::<_, MessageRow>(sql(&format!(
+            "{MESSAGE_SELECT} WHERE m.id = ?"
+        )))
+        .bind(id)
+        .fetch_one(c)
+        .await)?
+        .into(),
     )
 }
 
 /// A message's delivery status (and the dashboard's delivered and opened figures with it).
 pub(super) async fn set_status(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     message: MessageId,
     status: MessageStatus,
     reason: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     use super::rollups::{message_changed_in, message_facts_in, MESSAGE_FACTS};
-    let before = message_facts_in(&mut *tx, message).await?;
-    let after = sqlx::query_as(&format!(
+    let before = message_facts_in(tx.reborrow(), message).await?;
+    let after = on_conn!(tx, |c, sql| sqlx::query_as(sql(&format!(
         "UPDATE messages SET status = ?, status_reason = ? WHERE id = ? RETURNING {MESSAGE_FACTS}"
-    ))
+    )))
     .bind(status)
     .bind(reason)
     .bind(message)
-    .fetch_optional(&mut *tx)
-    .await?;
-    message_changed_in(tx, before, after).await
+    .fetch_optional(c)
+    .await)?;
+    message_changed_in(tx.reborrow(), before, after).await
 }
 
 /// Appends `messages_updated UPDATE` with the message as it now stands, and returns both.
 pub(super) async fn message_updated(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     workspace: WorkspaceId,
     id: MessageId,
 ) -> Result<(LoggedEvent, Message), sqlx::Error> {
-    let message = message_in(tx, id).await?;
-    let event = append(tx, workspace, None, |seq| ServerFrame::MessagesUpdated {
-        seq,
-        action: RowAction::Update,
-        message: message.clone(),
+    let message = message_in(tx.reborrow(), id).await?;
+    let event = append(tx.reborrow(), workspace, None, |seq| {
+        ServerFrame::MessagesUpdated {
+            seq,
+            action: RowAction::Update,
+            message: message.clone(),
+        }
     })
     .await?;
     Ok((event, message))

@@ -2,12 +2,14 @@
 //! the one read and the one multi-statement script of a send, then what its channel queues)
 //! is one write in the order it runs; split, one transaction would be spread over files.
 use super::activity::NewActivity;
+use super::db::{on_conn, on_db, pg_sql, Conn};
 use super::deliveries::NewDelivery;
 use super::emails::NewEmail;
 use super::events::{LoggedEvent, Pending};
 use super::message_rows::{message_in, MessageRow, MESSAGE_SELECT};
 use super::rollups::{Delta, MessageFacts, MESSAGE_FACTS};
 use super::script::Script;
+use super::writer::FirstReadArgs;
 use super::{now, Store};
 use crate::model::activity::ActivityKind;
 use crate::model::channel::Channel;
@@ -15,6 +17,7 @@ use crate::model::event::{RowAction, ServerFrame};
 use crate::model::ids::{LeadId, MessageId, UserId, WorkspaceId};
 use crate::model::message::{AttachmentMeta, Direction, Message, MessageFields, MessageStatus};
 use chrono::{DateTime, Utc};
+use sqlx::postgres::PgArguments;
 use sqlx::sqlite::SqliteArguments;
 use sqlx::Arguments;
 use uuid::Uuid;
@@ -68,18 +71,19 @@ impl Store {
         let id = MessageId::new_random();
         let mut tx = self.begin_write().await?;
         let (lead_last, channel_last): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) =
-            sqlx::query_as(
+            on_conn!(tx, |c, sql| sqlx::query_as(sql(
                 "SELECT (SELECT last_message_at FROM leads WHERE id = ?1), \
                  (SELECT last_message_at FROM lead_channels WHERE lead_id = ?1 AND channel = ?2)",
-            )
+            ))
             .bind(m.lead_id)
             .bind(m.channel.as_str())
-            .fetch_one(&mut *tx)
-            .await?;
-        let facts: MessageFacts = sqlx::query_as(&format!(
+            .fetch_one(c)
+            .await)?;
+        let facts: MessageFacts = on_conn!(tx, |c, sql| {
+            sqlx::query_as(sql(&format!(
             "INSERT INTO messages (id, workspace_id, lead_id, direction, channel, subject, body, status, \
              author_id, created_at, delivered_via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {MESSAGE_FACTS}"
-        ))
+        )))
         .bind(id)
         .bind(workspace)
         .bind(m.lead_id)
@@ -96,11 +100,12 @@ impl Store {
             (Direction::Inbound, _) => None,
             (Direction::Outbound, _) => Some("sandbox"),
         })
-        .fetch_one(&mut *tx)
-        .await?;
+        .fetch_one(c)
+        .await
+        })?;
         let mut rollups = Delta::default();
         rollups.message_inserted(&facts, lead_last, channel_last);
-        rollups.apply(&mut tx).await?;
+        rollups.apply(tx.reborrow()).await?;
         tx.commit(Vec::new()).await?;
         Ok(id)
     }
@@ -114,16 +119,18 @@ impl Store {
     ) -> Result<(), sqlx::Error> {
         use super::rollups::{message_changed_in, message_facts_in};
         let mut tx = self.begin_write().await?;
-        let before = message_facts_in(&mut tx, message).await?;
-        let after = sqlx::query_as(&format!(
+        let before = message_facts_in(tx.reborrow(), message).await?;
+        let after = on_conn!(tx, |c, sql| {
+            sqlx::query_as(sql(&format!(
             "UPDATE messages SET opened_at = ? WHERE id = ? AND direction = 'outbound' AND channel = 'email' \
              RETURNING {MESSAGE_FACTS}"
-        ))
+        )))
         .bind(at)
         .bind(message)
-        .fetch_optional(&mut *tx)
-        .await?;
-        message_changed_in(&mut tx, before, after).await?;
+        .fetch_optional(c)
+        .await
+        })?;
+        message_changed_in(tx.reborrow(), before, after).await?;
         tx.commit(Vec::new()).await?;
         Ok(())
     }
@@ -145,14 +152,16 @@ impl Store {
             );
         }
         sql.push_str(" ORDER BY m.created_at DESC, m.id DESC LIMIT ?");
-        let mut query = sqlx::query_as::<_, MessageRow>(&sql)
-            .bind(workspace)
-            .bind(lead);
-        if let Some(before) = before {
-            query = query.bind(before).bind(workspace).bind(lead);
-        }
-        // One extra row tells whether there is more.
-        let mut rows = query.bind(limit + 1).fetch_all(self.pool()).await?;
+        let mut rows = on_db!(self.db(), |p, fit| {
+            let mut query = sqlx::query_as::<_, MessageRow>(fit(&sql))
+                .bind(workspace)
+                .bind(lead);
+            if let Some(before) = before {
+                query = query.bind(before).bind(workspace).bind(lead);
+            }
+            // One extra row tells whether there is more.
+            query.bind(limit + 1).fetch_all(p).await
+        })?;
         let has_more = rows.len() as i64 > limit;
         rows.truncate(limit as usize);
         rows.reverse();
@@ -178,11 +187,11 @@ impl Store {
         let (mut tx, prelude, created_at) = self
             .begin_write_reading(RECORD_PRELUDE.as_str(), move || {
                 let created_at = now();
-                (key.args(created_at), created_at)
+                (key.at(created_at), created_at)
             })
             .await?;
         let (recorded, events) = record_after(
-            &mut tx,
+            tx.reborrow(),
             created_at,
             prelude,
             workspace,
@@ -267,7 +276,7 @@ pub enum Outbound<'a> {
 /// [`Store::record_message`] inside the caller's write: the outcome, and the events to publish
 /// with the commit (none for an existing message).
 pub(super) async fn record_in(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     workspace: WorkspaceId,
     lead: LeadId,
     author: Option<UserId>,
@@ -276,12 +285,29 @@ pub(super) async fn record_in(
     received: EmailExtras<'_>,
 ) -> Result<(Recorded, Vec<LoggedEvent>), sqlx::Error> {
     let created_at = now();
-    let args = PreludeKey::new(workspace, lead, author, fields).args(created_at);
-    let prelude: Prelude = sqlx::query_as_with(RECORD_PRELUDE.as_str(), args)
-        .fetch_one(&mut *tx)
-        .await?;
+    let args = PreludeKey::new(workspace, lead, author, fields).at(created_at);
+    let prelude: Prelude = match tx.reborrow() {
+        Conn::Sqlite(c) => {
+            sqlx::query_as_with(RECORD_PRELUDE.as_str(), args.sqlite())
+                .fetch_one(c)
+                .await?
+        }
+        Conn::Postgres(c) => {
+            sqlx::query_as_with(pg_sql(RECORD_PRELUDE.as_str()), args.postgres())
+                .fetch_one(c)
+                .await?
+        }
+    };
     record_after(
-        tx, created_at, prelude, workspace, lead, author, fields, outbound, received,
+        tx.reborrow(),
+        created_at,
+        prelude,
+        workspace,
+        lead,
+        author,
+        fields,
+        outbound,
+        received,
     )
     .await
 }
@@ -315,18 +341,49 @@ impl PreludeKey {
         }
     }
 
-    /// The prelude's numbered parameters, ?1 the new message's time.
-    fn args(self, created_at: DateTime<Utc>) -> SqliteArguments<'static> {
+    /// The prelude's parameters for a message made at `created_at`.
+    fn at(self, created_at: DateTime<Utc>) -> PreludeArgs {
+        PreludeArgs {
+            key: self,
+            created_at,
+        }
+    }
+}
+
+/// [`RECORD_PRELUDE`]'s numbered parameters, ?1 the new message's time.
+struct PreludeArgs {
+    key: PreludeKey,
+    created_at: DateTime<Utc>,
+}
+
+impl FirstReadArgs for PreludeArgs {
+    fn sqlite(self) -> SqliteArguments<'static> {
         let mut args = SqliteArguments::default();
         // Adding to SQLite's arguments only stores the value: it cannot fail.
         let stored = "an SQLite argument is stored, not encoded";
-        args.add(created_at).expect(stored);
-        args.add(self.lead).expect(stored);
-        args.add(self.workspace).expect(stored);
-        args.add(self.client_id).expect(stored);
-        args.add(self.author).expect(stored);
-        args.add(self.channel).expect(stored);
-        args.add(self.direction).expect(stored);
+        let k = self.key;
+        args.add(self.created_at).expect(stored);
+        args.add(k.lead).expect(stored);
+        args.add(k.workspace).expect(stored);
+        args.add(k.client_id).expect(stored);
+        args.add(k.author).expect(stored);
+        args.add(k.channel).expect(stored);
+        args.add(k.direction).expect(stored);
+        args
+    }
+
+    fn postgres(self) -> PgArguments {
+        let mut args = PgArguments::default();
+        // These types always encode (ids, a time, text).
+        let encodes = "ids, times and text encode";
+        let k = self.key;
+        args.add(self.created_at).expect(encodes);
+        args.add(k.lead).expect(encodes);
+        args.add(k.workspace).expect(encodes);
+        args.add(k.client_id).expect(encodes);
+        args.add(k.author).expect(encodes);
+        args.add(k.channel).expect(encodes);
+        args.add(k.direction).expect(encodes);
         args
     }
 }
@@ -334,7 +391,7 @@ impl PreludeKey {
 /// [`record_in`] once its prelude is read.
 #[allow(clippy::too_many_arguments)]
 async fn record_after(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     created_at: DateTime<Utc>,
     prelude: Prelude,
     workspace: WorkspaceId,
@@ -357,7 +414,7 @@ async fn record_after(
         has_draft,
     ) = prelude;
     if let Some(existing) = existing {
-        let existing = message_in(&mut *tx, existing).await?;
+        let existing = message_in(tx.reborrow(), existing).await?;
         return Ok((Recorded::Existing(existing), Vec::new()));
     }
     let Some(lead_name) = lead_name else {
@@ -376,7 +433,7 @@ async fn record_after(
     // The turn facts go in with the row (one write, and the rollups count it once).
     let turn = super::turns::new_turn(fields.direction, previous.as_deref());
     let response_secs = if turn.timed { answer_secs } else { None };
-    let mut script = Script::default();
+    let mut script = Script::for_conn(&tx);
     script
         .push(INSERT_MESSAGE)
         .bind(created_at)
@@ -398,14 +455,16 @@ async fn record_after(
     let replies = !received.auto_reply
         && super::turns::answers_our_run(fields.direction, previous.as_deref());
     if outbound.is_some() || !fields.attachments.is_empty() || replies {
-        std::mem::take(&mut script).execute(&mut *tx).await?;
+        std::mem::replace(&mut script, Script::for_conn(&tx))
+            .execute(tx.reborrow())
+            .await?;
     }
     match outbound {
         Some(Outbound::Email(email)) => {
-            super::emails::insert_in(&mut *tx, workspace, lead, id, email).await?
+            super::emails::insert_in(tx.reborrow(), workspace, lead, id, email).await?
         }
         Some(Outbound::Channel(delivery)) => {
-            super::deliveries::queue_in(&mut *tx, workspace, id, delivery).await?
+            super::deliveries::queue_in(tx.reborrow(), workspace, id, delivery).await?
         }
         None => {}
     }
@@ -413,7 +472,7 @@ async fn record_after(
     let sent_files = if fields.attachments.is_empty() {
         Vec::new()
     } else {
-        super::uploads::attach_in(&mut *tx, workspace, id, &fields.attachments).await?
+        super::uploads::attach_in(tx.reborrow(), workspace, id, &fields.attachments).await?
     };
     let mut rollups = Delta::default();
     rollups.message_inserted(
@@ -436,7 +495,7 @@ async fn record_after(
         channel_last,
     );
     if replies {
-        super::turns::note_reply_in(&mut *tx, lead, id, &mut rollups).await?;
+        super::turns::note_reply_in(tx.reborrow(), lead, id, &mut rollups).await?;
     }
     rollups.push_to(&mut script);
     let message = Message {
@@ -503,7 +562,7 @@ async fn record_after(
     );
     pending.push(super::activity::feed_event(entry));
     let mut events = super::events::push_append(&mut script, workspace, event_head, pending)?;
-    let positions = script.fetch_all(&mut *tx).await?;
+    let positions = script.fetch_all(tx.reborrow()).await?;
     super::events::place(&mut events, positions);
     Ok((Recorded::Created(message), events))
 }
@@ -515,14 +574,16 @@ impl Store {
         workspace: WorkspaceId,
         client_id: Uuid,
     ) -> Result<Option<Message>, sqlx::Error> {
-        Ok(sqlx::query_as::<_, MessageRow>(&format!(
-            "{MESSAGE_SELECT} WHERE m.workspace_id = ? AND m.client_id = ?"
-        ))
-        .bind(workspace)
-        .bind(client_id)
-        .fetch_optional(self.pool())
-        .await?
-        .map(Into::into))
+        Ok(
+            on_db!(self.db(), |p, sql| sqlx::query_as::<_, MessageRow>(sql(
+                &format!("{MESSAGE_SELECT} WHERE m.workspace_id = ? AND m.client_id = ?")
+            ))
+            .bind(workspace)
+            .bind(client_id)
+            .fetch_optional(p)
+            .await)?
+            .map(Into::into),
+        )
     }
 
     /// The newest outbound message to `lead` by a teammate other than `me`, sent after message
@@ -545,13 +606,15 @@ impl Store {
             );
         }
         sql.push_str(" ORDER BY m.created_at DESC LIMIT 1");
-        let mut query = sqlx::query_as::<_, (String, DateTime<Utc>)>(&sql)
-            .bind(workspace)
-            .bind(lead)
-            .bind(me);
-        if let Some(after) = after {
-            query = query.bind(after).bind(workspace).bind(lead);
-        }
-        query.fetch_optional(self.pool()).await
+        on_db!(self.db(), |p, fit| {
+            let mut query = sqlx::query_as::<_, (String, DateTime<Utc>)>(fit(&sql))
+                .bind(workspace)
+                .bind(lead)
+                .bind(me);
+            if let Some(after) = after {
+                query = query.bind(after).bind(workspace).bind(lead);
+            }
+            query.fetch_optional(p).await
+        })
     }
 }

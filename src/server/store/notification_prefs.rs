@@ -1,4 +1,5 @@
 //! Per-user notification preferences (no row: the defaults).
+use super::db::{on_conn, on_db};
 use super::{now, Store};
 use crate::model::event::ServerFrame;
 use crate::model::ids::{UserId, WorkspaceId};
@@ -16,13 +17,13 @@ struct PrefsRow {
 
 impl Store {
     pub async fn notification_prefs(&self, user: UserId) -> Result<NotificationPrefs, sqlx::Error> {
-        let row = sqlx::query_as::<_, PrefsRow>(
-            "SELECT inbound_message, email_opened, link_clicked, lead_converted, meeting_booked, sound \
-             FROM notification_prefs WHERE user_id = ?",
-        )
+        let row = on_db!(self.db(), |p, sql| {
+            sqlx::query_as::<_, PrefsRow>(sql("SELECT inbound_message, email_opened, link_clicked, lead_converted, meeting_booked, sound \
+             FROM notification_prefs WHERE user_id = ?",))
         .bind(user)
-        .fetch_optional(self.pool())
-        .await?;
+        .fetch_optional(p)
+        .await
+        })?;
         Ok(
             row.map_or_else(NotificationPrefs::default, |r| NotificationPrefs {
                 inbound_message: r.inbound_message,
@@ -43,14 +44,13 @@ impl Store {
         p: &NotificationPrefs,
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO notification_prefs (user_id, inbound_message, email_opened, link_clicked, \
+        on_conn!(tx, |c, sql| {
+            sqlx::query(sql("INSERT INTO notification_prefs (user_id, inbound_message, email_opened, link_clicked, \
              lead_converted, meeting_booked, sound, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
              ON CONFLICT (user_id) DO UPDATE SET inbound_message = excluded.inbound_message, \
              email_opened = excluded.email_opened, link_clicked = excluded.link_clicked, \
              lead_converted = excluded.lead_converted, meeting_booked = excluded.meeting_booked, \
-             sound = excluded.sound, updated_at = excluded.updated_at",
-        )
+             sound = excluded.sound, updated_at = excluded.updated_at",))
         .bind(user)
         .bind(p.inbound_message)
         .bind(p.email_opened)
@@ -59,10 +59,11 @@ impl Store {
         .bind(p.meeting_booked)
         .bind(p.sound)
         .bind(now())
-        .execute(&mut *tx)
-        .await?;
+        .execute(c)
+        .await.map(super::db::Done::from)
+        })?;
         let prefs = *p;
-        let event = super::events::append(&mut tx, workspace, Some(user), move |seq| {
+        let event = super::events::append(tx.reborrow(), workspace, Some(user), move |seq| {
             ServerFrame::PrefsUpdated { seq, prefs }
         })
         .await?;

@@ -6,6 +6,7 @@
 //! beside it (`emails`: the composed mail; `deliveries`: the connection and the provider's id),
 //! and the loop that drives it is `server::outbound_queue`.
 use super::activity::NewActivity;
+use super::db::{on_conn, on_db, Conn};
 use super::events::LoggedEvent;
 use super::message_rows::{message_updated, set_status};
 use super::script::Script;
@@ -68,35 +69,35 @@ pub(super) fn queue_in(
 /// data leaves ([`Store::outbound_attempt_started`]). An attempt already in doubt keeps its
 /// start.
 pub(super) async fn claim_in(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     worker: Worker,
     lease_until: DateTime<Utc>,
     starts_attempt: bool,
 ) -> Result<Option<Claimed>, sqlx::Error> {
-    let due: Option<(MessageId, Option<DateTime<Utc>>)> = sqlx::query_as(
-        "SELECT q.message_id, q.attempt_started_at FROM outbound_queue q \
+    let due: Option<(MessageId, Option<DateTime<Utc>>)> = on_conn!(tx, |c, sql| {
+        sqlx::query_as(sql("SELECT q.message_id, q.attempt_started_at FROM outbound_queue q \
          JOIN messages m ON m.id = q.message_id \
          WHERE q.worker = ? AND q.sent_at IS NULL AND m.status = 'queued' AND q.next_attempt_at <= ? \
-         ORDER BY q.next_attempt_at LIMIT 1",
-    )
+         ORDER BY q.next_attempt_at LIMIT 1",))
     .bind(worker.as_str())
     .bind(now())
-    .fetch_optional(&mut *tx)
-    .await?;
+    .fetch_optional(c)
+    .await
+    })?;
     let Some((message_id, in_doubt_since)) = due else {
         return Ok(None);
     };
-    let (attempts,): (i64,) = sqlx::query_as(
-        "UPDATE outbound_queue SET attempts = attempts + 1, next_attempt_at = ?, \
+    let (attempts,): (i64,) = on_conn!(tx, |c, sql| {
+        sqlx::query_as(sql("UPDATE outbound_queue SET attempts = attempts + 1, next_attempt_at = ?, \
          attempt_started_at = CASE WHEN ? THEN COALESCE(attempt_started_at, ?) ELSE attempt_started_at END \
-         WHERE message_id = ? RETURNING attempts",
-    )
+         WHERE message_id = ? RETURNING attempts",))
     .bind(lease_until)
     .bind(starts_attempt)
     .bind(now())
     .bind(message_id)
-    .fetch_one(&mut *tx)
-    .await?;
+    .fetch_one(c)
+    .await
+    })?;
     Ok(Some(Claimed {
         message_id,
         attempts,
@@ -106,54 +107,56 @@ pub(super) async fn claim_in(
 
 /// The relay, the provider, the outbox or the sandbox took the message: its attempt is over.
 pub(super) async fn handed_over_in(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     message: MessageId,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    on_conn!(tx, |c, sql| sqlx::query(sql(
         "UPDATE outbound_queue SET sent_at = COALESCE(sent_at, ?), last_error = NULL, \
          attempt_started_at = NULL WHERE message_id = ?",
-    )
+    ))
     .bind(now())
     .bind(message)
-    .execute(&mut *tx)
-    .await?;
+    .execute(c)
+    .await
+    .map(super::db::Done::from))?;
     Ok(())
 }
 
 /// Back in the queue, due now, with fresh attempts (Retry on a failed message).
-pub(super) async fn requeue_in(
-    tx: &mut sqlx::SqliteConnection,
-    message: MessageId,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
+pub(super) async fn requeue_in(mut tx: Conn<'_>, message: MessageId) -> Result<(), sqlx::Error> {
+    on_conn!(tx, |c, sql| sqlx::query(sql(
         "UPDATE outbound_queue SET attempts = 0, next_attempt_at = ?, last_error = NULL, \
          attempt_started_at = NULL, sent_at = NULL WHERE message_id = ?",
-    )
+    ))
     .bind(now())
     .bind(message)
-    .execute(&mut *tx)
-    .await?;
+    .execute(c)
+    .await
+    .map(super::db::Done::from))?;
     Ok(())
 }
 
 /// Records why the message failed for good (a bounce after it was sent, say) without touching
 /// its schedule.
 pub(super) async fn note_error_in(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     message: MessageId,
     reason: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE outbound_queue SET last_error = ? WHERE message_id = ?")
-        .bind(reason)
-        .bind(message)
-        .execute(&mut *tx)
-        .await?;
+    on_conn!(tx, |c, sql| sqlx::query(sql(
+        "UPDATE outbound_queue SET last_error = ? WHERE message_id = ?"
+    ))
+    .bind(reason)
+    .bind(message)
+    .execute(c)
+    .await
+    .map(super::db::Done::from))?;
     Ok(())
 }
 
 /// The feed entry of a message that failed for good.
 pub(super) async fn failed_activity(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     workspace: WorkspaceId,
     message: &Message,
     reason: &str,
@@ -163,7 +166,7 @@ pub(super) async fn failed_activity(
     failed.message_id = Some(message.id);
     failed.channel = Some(message.channel);
     failed.detail = Some(reason);
-    super::activity::log_in(tx, workspace, failed).await
+    super::activity::log_in(tx.reborrow(), workspace, failed).await
 }
 
 impl Store {
@@ -172,13 +175,13 @@ impl Store {
         &self,
         worker: Worker,
     ) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-        let (due,): (Option<DateTime<Utc>>,) = sqlx::query_as(
-            "SELECT MIN(q.next_attempt_at) FROM outbound_queue q JOIN messages m ON m.id = q.message_id \
-             WHERE q.worker = ? AND q.sent_at IS NULL AND m.status = 'queued'",
-        )
+        let (due,): (Option<DateTime<Utc>>,) = on_db!(self.db(), |p, sql| {
+            sqlx::query_as(sql("SELECT MIN(q.next_attempt_at) FROM outbound_queue q JOIN messages m ON m.id = q.message_id \
+             WHERE q.worker = ? AND q.sent_at IS NULL AND m.status = 'queued'",))
         .bind(worker.as_str())
-        .fetch_one(self.pool())
-        .await?;
+        .fetch_one(p)
+        .await
+        })?;
         Ok(due)
     }
 
@@ -186,11 +189,14 @@ impl Store {
     /// attempt is in doubt (durable before anything leaves, so a stop in between is known).
     pub async fn outbound_attempt_started(&self, message: MessageId) -> Result<(), sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE outbound_queue SET attempt_started_at = ? WHERE message_id = ?")
-            .bind(now())
-            .bind(message)
-            .execute(&mut *tx)
-            .await?;
+        on_conn!(tx, |c, sql| sqlx::query(sql(
+            "UPDATE outbound_queue SET attempt_started_at = ? WHERE message_id = ?"
+        ))
+        .bind(now())
+        .bind(message)
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
         tx.commit(Vec::new()).await?;
         Ok(())
     }
@@ -209,36 +215,37 @@ impl Store {
         in_doubt: bool,
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let sent: Option<bool> = sqlx::query_scalar(
+        let sent: Option<bool> = on_conn!(tx, |c, sql| sqlx::query_scalar(sql(
             "SELECT sent_at IS NOT NULL FROM outbound_queue WHERE message_id = ?",
-        )
+        ))
         .bind(message)
-        .fetch_optional(&mut *tx)
-        .await?;
+        .fetch_optional(c)
+        .await)?;
         if sent == Some(true) {
             tx.commit(Vec::new()).await?;
             return Ok(());
         }
-        sqlx::query(
+        on_conn!(tx, |c, sql| sqlx::query(sql(
             "UPDATE outbound_queue SET last_error = ?, next_attempt_at = ?, \
              attempt_started_at = CASE WHEN ? THEN attempt_started_at END WHERE message_id = ?",
-        )
+        ))
         .bind(reason)
         .bind(retry_at.unwrap_or_else(now))
         .bind(in_doubt && retry_at.is_some())
         .bind(message)
-        .execute(&mut *tx)
-        .await?;
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
         let status = if retry_at.is_some() {
             MessageStatus::Queued
         } else {
             MessageStatus::Failed
         };
-        set_status(&mut tx, message, status, Some(reason)).await?;
-        let (event, updated) = message_updated(&mut tx, workspace, message).await?;
+        set_status(tx.reborrow(), message, status, Some(reason)).await?;
+        let (event, updated) = message_updated(tx.reborrow(), workspace, message).await?;
         let mut events = vec![event];
         if retry_at.is_none() {
-            events.push(failed_activity(&mut tx, workspace, &updated, reason).await?);
+            events.push(failed_activity(tx.reborrow(), workspace, &updated, reason).await?);
         }
         tx.commit(events).await?;
         Ok(())
@@ -247,12 +254,12 @@ impl Store {
     /// Messages queued for their relay or provider and not yet handed over, by channel (every
     /// outbound channel listed, 0 included).
     pub async fn outbound_queue_depths(&self) -> Result<Vec<(String, i64)>, sqlx::Error> {
-        let counted: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT m.channel, COUNT(*) FROM outbound_queue q JOIN messages m ON m.id = q.message_id \
-             WHERE q.sent_at IS NULL AND m.status = 'queued' GROUP BY m.channel",
-        )
-        .fetch_all(self.pool())
-        .await?;
+        let counted: Vec<(String, i64)> = on_db!(self.db(), |p, sql| {
+            sqlx::query_as(sql("SELECT m.channel, COUNT(*) FROM outbound_queue q JOIN messages m ON m.id = q.message_id \
+             WHERE q.sent_at IS NULL AND m.status = 'queued' GROUP BY m.channel",))
+        .fetch_all(p)
+        .await
+        })?;
         Ok(["email", "sms", "whatsapp", "instagram"]
             .into_iter()
             .map(|channel| {

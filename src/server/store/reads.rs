@@ -1,4 +1,5 @@
 //! Read status per user and lead: a watermark (`read_until`) over the lead's inbound messages.
+use super::db::{on_conn, Conn};
 use super::events::{append, LoggedEvent};
 use super::{now, Store};
 use crate::model::event::ServerFrame;
@@ -27,56 +28,57 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let until: Option<DateTime<Utc>> = match mark {
             ReadMark::Through(message) => {
-                let at: Option<(DateTime<Utc>,)> = sqlx::query_as(
-                    "SELECT created_at FROM messages WHERE id = ? AND lead_id = ? AND workspace_id = ?",
-                )
+                let at: Option<(DateTime<Utc>,)> = on_conn!(tx, |c, sql| {
+                    sqlx::query_as(sql("SELECT created_at FROM messages WHERE id = ? AND lead_id = ? AND workspace_id = ?",))
                 .bind(message)
                 .bind(lead)
                 .bind(workspace)
-                .fetch_optional(&mut *tx)
-                .await?;
+                .fetch_optional(c)
+                .await
+                })?;
                 let Some((at,)) = at else {
                     return Ok(None);
                 };
-                let current: Option<(DateTime<Utc>,)> = sqlx::query_as(
-                    "SELECT read_until FROM lead_reads WHERE user_id = ? AND lead_id = ?",
+                let current: Option<(DateTime<Utc>,)> = on_conn!(tx, |c, sql| sqlx::query_as(
+                    sql("SELECT read_until FROM lead_reads WHERE user_id = ? AND lead_id = ?",)
                 )
                 .bind(user)
                 .bind(lead)
-                .fetch_optional(&mut *tx)
-                .await?;
+                .fetch_optional(c)
+                .await)?;
                 // Forward only: an old tab marking an older message does not unread newer ones.
                 Some(current.map_or(at, |(c,)| c.max(at)))
             }
             ReadMark::LastUnread => {
-                let (newest,): (Option<DateTime<Utc>>,) = sqlx::query_as(
-                    "SELECT MAX(created_at) FROM messages WHERE lead_id = ? AND workspace_id = ? \
-                     AND direction = 'inbound'",
-                )
+                let (newest,): (Option<DateTime<Utc>>,) = on_conn!(tx, |c, sql| {
+                    sqlx::query_as(sql("SELECT MAX(created_at) FROM messages WHERE lead_id = ? AND workspace_id = ? \
+                     AND direction = 'inbound'",))
                 .bind(lead)
                 .bind(workspace)
-                .fetch_one(&mut *tx)
-                .await?;
+                .fetch_one(c)
+                .await
+                })?;
                 newest.map(|n| n - Duration::milliseconds(1))
             }
         };
         if let Some(until) = until {
-            sqlx::query(
+            on_conn!(tx, |c, sql| sqlx::query(sql(
                 "INSERT INTO lead_reads (user_id, lead_id, workspace_id, read_until, updated_at) \
                  VALUES (?, ?, ?, ?, ?) \
                  ON CONFLICT (user_id, lead_id) DO UPDATE SET read_until = excluded.read_until, \
                  updated_at = excluded.updated_at",
-            )
+            ))
             .bind(user)
             .bind(lead)
             .bind(workspace)
             .bind(until)
             .bind(now())
-            .execute(&mut *tx)
-            .await?;
+            .execute(c)
+            .await
+            .map(super::db::Done::from))?;
         }
-        let unread = unread_in(&mut tx, user, lead).await?;
-        let event: LoggedEvent = append(&mut tx, workspace, Some(user), |seq| {
+        let unread = unread_in(tx.reborrow(), user, lead).await?;
+        let event: LoggedEvent = append(tx.reborrow(), workspace, Some(user), |seq| {
             ServerFrame::ReadsUpdated {
                 seq,
                 lead_id: lead,
@@ -89,27 +91,23 @@ impl Store {
     }
 
     pub async fn unread_count(&self, user: UserId, lead: LeadId) -> Result<i64, sqlx::Error> {
-        let mut conn = self.pool().acquire().await?;
-        unread_in(&mut conn, user, lead).await
+        let mut conn = self.db().acquire().await?;
+        unread_in(conn.reborrow(), user, lead).await
     }
 }
 
-async fn unread_in(
-    conn: &mut sqlx::SqliteConnection,
-    user: UserId,
-    lead: LeadId,
-) -> Result<i64, sqlx::Error> {
-    let (n,): (i64,) = sqlx::query_as(&format!(
+async fn unread_in(mut conn: Conn<'_>, user: UserId, lead: LeadId) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) = on_conn!(conn, |c, sql| sqlx::query_as(sql(&format!(
         "SELECT COUNT(*) FROM messages m WHERE m.lead_id = ? AND {}",
         unread(
             "m",
             "(SELECT read_until FROM lead_reads r WHERE r.lead_id = m.lead_id AND r.user_id = ?)"
         )
-    ))
+    )))
     .bind(lead)
     .bind(user)
-    .fetch_one(conn)
-    .await?;
+    .fetch_one(c)
+    .await)?;
     Ok(n)
 }
 

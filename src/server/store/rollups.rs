@@ -12,6 +12,7 @@
 //!
 //! Time unit: the 15-minute slot (Unix seconds / 900). Every time zone's midnight falls on a
 //! slot boundary, so any viewer's day or hour is a whole number of slots.
+use super::db::{on_conn, Conn};
 use super::script::{placeholders, Script};
 use super::Store;
 use crate::model::ids::{LeadId, MessageId, WorkspaceId};
@@ -221,8 +222,8 @@ impl Delta {
 
     /// Writes the changes that did not cancel out, in one round trip (one statement per
     /// table, several rows each; large deltas in chunks).
-    pub async fn apply(self, conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
-        let mut script = Script::default();
+    pub async fn apply(self, conn: Conn<'_>) -> Result<(), sqlx::Error> {
+        let mut script = Script::for_conn(&conn);
         self.push_to(&mut script);
         script.execute(conn).await
     }
@@ -384,21 +385,21 @@ fn push_lead_channels(script: &mut Script<'_>, rows: &[LeadChannel]) {
 
 /// The facts of message `id` as it stands.
 pub(super) async fn message_facts_in(
-    conn: &mut sqlx::SqliteConnection,
+    mut conn: Conn<'_>,
     id: MessageId,
 ) -> Result<Option<MessageFacts>, sqlx::Error> {
-    sqlx::query_as(&format!(
+    on_conn!(conn, |c, sql| sqlx::query_as(sql(&format!(
         "SELECT {MESSAGE_FACTS} FROM messages WHERE id = ?"
-    ))
+    )))
     .bind(id)
-    .fetch_optional(conn)
-    .await
+    .fetch_optional(c)
+    .await)
 }
 
 /// A message's facts went from `before` to `after` (its update's `RETURNING {MESSAGE_FACTS}`):
 /// applies the difference.
 pub(super) async fn message_changed_in(
-    conn: &mut sqlx::SqliteConnection,
+    conn: Conn<'_>,
     before: Option<MessageFacts>,
     after: Option<MessageFacts>,
 ) -> Result<(), sqlx::Error> {
@@ -416,22 +417,24 @@ pub(super) async fn message_changed_in(
 
 /// The facts of lead `id` as it stands.
 pub(super) async fn lead_facts_in(
-    conn: &mut sqlx::SqliteConnection,
+    mut conn: Conn<'_>,
     id: LeadId,
 ) -> Result<Option<LeadFacts>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {LEAD_FACTS} FROM leads WHERE id = ?"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await
+    on_conn!(conn, |c, sql| sqlx::query_as(sql(&format!(
+        "SELECT {LEAD_FACTS} FROM leads WHERE id = ?"
+    )))
+    .bind(id)
+    .fetch_optional(c)
+    .await)
 }
 
 /// After a change to lead `id` whose facts were `before` (None: it was just inserted).
 pub(super) async fn lead_changed_in(
-    conn: &mut sqlx::SqliteConnection,
+    mut conn: Conn<'_>,
     before: Option<LeadFacts>,
     id: LeadId,
 ) -> Result<(), sqlx::Error> {
-    let after = lead_facts_in(&mut *conn, id).await?;
+    let after = lead_facts_in(conn.reborrow(), id).await?;
     if before == after {
         return Ok(());
     }
@@ -446,26 +449,27 @@ pub(super) async fn lead_changed_in(
 
 /// Takes lead `id` out of the rollups before it is deleted: each of its messages, its place in
 /// the pipeline, and the slots of its newest messages (overall and per channel).
-pub(super) async fn lead_removed_in(
-    conn: &mut sqlx::SqliteConnection,
-    id: LeadId,
-) -> Result<(), sqlx::Error> {
+pub(super) async fn lead_removed_in(mut conn: Conn<'_>, id: LeadId) -> Result<(), sqlx::Error> {
     let mut delta = Delta::default();
     {
         let sql = format!("SELECT {MESSAGE_FACTS} FROM messages WHERE lead_id = ?");
-        let mut rows = sqlx::query_as::<_, MessageFacts>(&sql)
-            .bind(id)
-            .fetch(&mut *conn);
-        while let Some(m) = rows.try_next().await? {
-            delta.message(&m, -1);
-        }
+        on_conn!(conn, |c, fit| {
+            let mut rows = sqlx::query_as::<_, MessageFacts>(fit(&sql))
+                .bind(id)
+                .fetch(c);
+            while let Some(m) = rows.try_next().await? {
+                delta.message(&m, -1);
+            }
+            Ok::<_, sqlx::Error>(())
+        })?;
     }
-    let newest: Vec<(WorkspaceId, String, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT workspace_id, channel, last_message_at FROM lead_channels WHERE lead_id = ?",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let newest: Vec<(WorkspaceId, String, DateTime<Utc>)> =
+        on_conn!(conn, |c, sql| sqlx::query_as(sql(
+            "SELECT workspace_id, channel, last_message_at FROM lead_channels WHERE lead_id = ?",
+        ))
+        .bind(id)
+        .fetch_all(c)
+        .await)?;
     for (workspace, channel, at) in newest {
         delta.touch(workspace, &channel, Some(at), None);
     }
@@ -475,12 +479,12 @@ pub(super) async fn lead_removed_in(
         facts: LeadFacts,
         last_message_at: Option<DateTime<Utc>>,
     }
-    let lead: Option<Removed> = sqlx::query_as(&format!(
+    let lead: Option<Removed> = on_conn!(conn, |c, sql| sqlx::query_as(sql(&format!(
         "SELECT {LEAD_FACTS}, last_message_at FROM leads WHERE id = ?"
-    ))
+    )))
     .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    .fetch_optional(c)
+    .await)?;
     if let Some(lead) = lead {
         delta.touch(lead.facts.workspace_id, "", lead.last_message_at, None);
         delta.lead(&lead.facts, -1);
@@ -491,7 +495,7 @@ pub(super) async fn lead_removed_in(
 /// Recounts a workspace's rollups from its rows (after rows were written directly: the demo
 /// seed, the benchmark's generated workspace, imports), with the same [`Delta`] the writes use.
 pub(super) async fn rebuild_in(
-    conn: &mut sqlx::SqliteConnection,
+    mut conn: Conn<'_>,
     workspace: WorkspaceId,
 ) -> Result<(), sqlx::Error> {
     for table in [
@@ -501,25 +505,31 @@ pub(super) async fn rebuild_in(
         "lead_totals",
         "lead_channels",
     ] {
-        sqlx::query(&format!("DELETE FROM {table} WHERE workspace_id = ?"))
-            .bind(workspace)
-            .execute(&mut *conn)
-            .await?;
+        on_conn!(conn, |c, sql| sqlx::query(sql(&format!(
+            "DELETE FROM {table} WHERE workspace_id = ?"
+        )))
+        .bind(workspace)
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
     }
     let mut delta = Delta::default();
     {
         let sql = format!("SELECT {MESSAGE_FACTS} FROM messages WHERE workspace_id = ?");
-        let mut rows = sqlx::query_as::<_, MessageFacts>(&sql)
-            .bind(workspace)
-            .fetch(&mut *conn);
-        while let Some(m) = rows.try_next().await? {
-            delta.message(&m, 1);
-            let newest = delta
-                .lead_channels
-                .entry((m.lead_id, m.channel.clone()))
-                .or_insert((m.workspace_id, m.created_at));
-            newest.1 = newest.1.max(m.created_at);
-        }
+        on_conn!(conn, |c, fit| {
+            let mut rows = sqlx::query_as::<_, MessageFacts>(fit(&sql))
+                .bind(workspace)
+                .fetch(c);
+            while let Some(m) = rows.try_next().await? {
+                delta.message(&m, 1);
+                let newest = delta
+                    .lead_channels
+                    .entry((m.lead_id, m.channel.clone()))
+                    .or_insert((m.workspace_id, m.created_at));
+                newest.1 = newest.1.max(m.created_at);
+            }
+            Ok::<_, sqlx::Error>(())
+        })?;
     }
     for ((_, channel), (ws, at)) in &delta.lead_channels {
         *delta
@@ -529,21 +539,27 @@ pub(super) async fn rebuild_in(
     }
     {
         let sql = format!("SELECT {LEAD_FACTS}, last_message_at FROM leads WHERE workspace_id = ?");
-        let mut rows =
-            sqlx::query_as::<_, (WorkspaceId, String, bool, i64, Option<DateTime<Utc>>)>(&sql)
-                .bind(workspace)
-                .fetch(&mut *conn);
-        while let Some((workspace_id, stage, unclosed, value_cents, last)) = rows.try_next().await?
-        {
-            let facts = LeadFacts {
-                workspace_id,
-                stage,
-                unclosed,
-                value_cents,
-            };
-            delta.lead(&facts, 1);
-            delta.touch(workspace_id, "", None, last);
-        }
+        on_conn!(conn, |c, fit| {
+            let mut rows = sqlx::query_as::<
+                _,
+                (WorkspaceId, String, bool, i64, Option<DateTime<Utc>>),
+            >(fit(&sql))
+            .bind(workspace)
+            .fetch(c);
+            while let Some((workspace_id, stage, unclosed, value_cents, last)) =
+                rows.try_next().await?
+            {
+                let facts = LeadFacts {
+                    workspace_id,
+                    stage,
+                    unclosed,
+                    value_cents,
+                };
+                delta.lead(&facts, 1);
+                delta.touch(workspace_id, "", None, last);
+            }
+            Ok::<_, sqlx::Error>(())
+        })?;
     }
     delta.apply(conn).await
 }
@@ -552,7 +568,7 @@ impl Store {
     /// Recounts the workspace's dashboard rollups from its rows (see [`rebuild_in`]).
     pub async fn rebuild_rollups(&self, workspace: WorkspaceId) -> Result<(), sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        rebuild_in(&mut tx, workspace).await?;
+        rebuild_in(tx.reborrow(), workspace).await?;
         tx.commit(Vec::new()).await
     }
 }
@@ -597,7 +613,7 @@ mod tests {
             1,
         );
         delta.touch(m.workspace_id, "", Some(m.created_at), Some(m.created_at));
-        delta.apply(&mut conn).await.unwrap();
+        delta.apply(Conn::Sqlite(&mut conn)).await.unwrap();
         // Delivered does move figures (delivered, opened): that one is written.
         let mut delta = Delta::default();
         delta.message(&m, -1);
@@ -608,7 +624,7 @@ mod tests {
             },
             1,
         );
-        assert!(delta.apply(&mut conn).await.is_err());
+        assert!(delta.apply(Conn::Sqlite(&mut conn)).await.is_err());
     }
 
     #[test]

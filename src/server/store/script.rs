@@ -8,35 +8,60 @@
 //!
 //! Parameters are plain `?`, bound in the order the statements use them: sqlx binds those in
 //! order across the statements of one query (numbered ones it miscounts there).
+//!
+//! PostgreSQL takes one statement per query with parameters: there the statements run one
+//! after another on the same connection, each with its own share of the values.
+use super::db::{pg_sql, Backend, Conn};
+use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
-use sqlx::{Arguments, Encode, FromRow, Sqlite, Type};
+use sqlx::{Arguments, Encode, FromRow, Postgres, Sqlite, Type};
 
-#[derive(Default)]
+/// A value waiting to be added to PostgreSQL's arguments of its statement.
+type PgValue<'q> = Box<dyn FnOnce(&mut PgArguments) -> Result<(), sqlx::Error> + Send + 'q>;
+
 pub(super) struct Script<'q> {
-    text: String,
-    args: SqliteArguments<'q>,
+    statements: Vec<String>,
+    sqlite: SqliteArguments<'q>,
+    /// In bind order; each statement takes as many as it has `?`s.
+    pg: Vec<PgValue<'q>>,
+    backend: Backend,
 }
 
 impl<'q> Script<'q> {
+    /// A script for `conn`'s backend.
+    pub fn for_conn(conn: &Conn<'_>) -> Self {
+        Script {
+            statements: Vec::new(),
+            sqlite: SqliteArguments::default(),
+            pg: Vec::new(),
+            backend: conn.backend(),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.text.is_empty()
+        self.statements.is_empty()
     }
 
     /// Appends one statement; bind its `?`s next, in order.
     pub fn push(&mut self, statement: &str) -> &mut Self {
-        self.text.push_str(statement);
-        self.text.push_str(";\n");
+        self.statements.push(statement.to_string());
         self
     }
 
     pub fn bind<T>(&mut self, value: T) -> &mut Self
     where
-        T: Encode<'q, Sqlite> + Type<Sqlite> + 'q,
+        T: Encode<'q, Sqlite> + Type<Sqlite> + Encode<'q, Postgres> + Type<Postgres> + Send + 'q,
     {
-        // Adding to SQLite's arguments only stores the value: it cannot fail.
-        self.args
-            .add(value)
-            .expect("an SQLite argument is stored, not encoded");
+        match self.backend {
+            // Adding to SQLite's arguments only stores the value: it cannot fail.
+            Backend::Sqlite => self
+                .sqlite
+                .add(value)
+                .expect("an SQLite argument is stored, not encoded"),
+            Backend::Postgres => self.pg.push(Box::new(move |args: &mut PgArguments| {
+                args.add(value).map_err(sqlx::Error::Encode)
+            })),
+        }
         self
     }
 
@@ -50,42 +75,83 @@ impl<'q> Script<'q> {
     }
 
     /// Runs every statement.
-    pub async fn execute(self, conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
+    pub async fn execute(self, conn: Conn<'_>) -> Result<(), sqlx::Error> {
         if self.is_empty() {
             return Ok(());
         }
         self.check();
-        sqlx::query_with(&self.text, self.args)
-            .execute(conn)
-            .await?;
+        match conn {
+            Conn::Sqlite(c) => {
+                let text = self.statements.join(";\n");
+                sqlx::query_with(&text, self.sqlite).execute(c).await?;
+            }
+            Conn::Postgres(c) => {
+                for (statement, args) in self.pg_statements()? {
+                    sqlx::query_with(pg_sql(&statement), args)
+                        .execute(&mut *c)
+                        .await?;
+                }
+            }
+        }
         Ok(())
     }
 
+    /// Each statement with its share of the values, for PostgreSQL.
+    fn pg_statements(self) -> Result<Vec<(String, PgArguments)>, sqlx::Error> {
+        let mut values = self.pg.into_iter();
+        self.statements
+            .into_iter()
+            .map(|statement| {
+                let mut args = PgArguments::default();
+                for value in values.by_ref().take(statement.matches('?').count()) {
+                    value(&mut args)?;
+                }
+                Ok((statement, args))
+            })
+            .collect()
+    }
+
     /// Runs every statement and returns the rows they return (`RETURNING`), all of shape `O`.
-    pub async fn fetch_all<O>(
-        self,
-        conn: &mut sqlx::SqliteConnection,
-    ) -> Result<Vec<O>, sqlx::Error>
+    pub async fn fetch_all<O>(self, conn: Conn<'_>) -> Result<Vec<O>, sqlx::Error>
     where
-        O: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
+        O: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin,
     {
         if self.is_empty() {
             return Ok(Vec::new());
         }
         self.check();
-        sqlx::query_as_with(&self.text, self.args)
-            .fetch_all(conn)
-            .await
+        match conn {
+            Conn::Sqlite(c) => {
+                let text = self.statements.join(";\n");
+                sqlx::query_as_with(&text, self.sqlite).fetch_all(c).await
+            }
+            Conn::Postgres(c) => {
+                let mut rows = Vec::new();
+                for (statement, args) in self.pg_statements()? {
+                    rows.extend(
+                        sqlx::query_as_with::<_, O, _>(pg_sql(&statement), args)
+                            .fetch_all(&mut *c)
+                            .await?,
+                    );
+                }
+                Ok(rows)
+            }
+        }
     }
 
     /// A statement with fewer values than `?`s would read NULL for the rest (sqlx's choice):
     /// a bug in the caller, caught in debug builds.
     fn check(&self) {
+        let marks: usize = self.statements.iter().map(|s| s.matches('?').count()).sum();
+        let values = match self.backend {
+            Backend::Sqlite => self.sqlite.len(),
+            Backend::Postgres => self.pg.len(),
+        };
         debug_assert_eq!(
-            self.text.matches('?').count(),
-            self.args.len(),
+            marks,
+            values,
             "a script's values do not match its parameters:\n{}",
-            self.text
+            self.statements.join(";\n")
         );
     }
 }
@@ -115,7 +181,7 @@ mod tests {
             .execute(&mut conn)
             .await
             .unwrap();
-        let mut script = Script::default();
+        let mut script = Script::for_conn(&Conn::Sqlite(&mut conn));
         script
             .push("INSERT INTO t VALUES (?, ?)")
             .bind("a")
@@ -134,7 +200,8 @@ mod tests {
             .push("UPDATE t SET n = n * ? WHERE k != ? RETURNING k, n")
             .bind(10_i64)
             .bind("b");
-        let mut changed: Vec<(String, i64)> = script.fetch_all(&mut conn).await.unwrap();
+        let mut changed: Vec<(String, i64)> =
+            script.fetch_all(Conn::Sqlite(&mut conn)).await.unwrap();
         changed.sort();
         assert_eq!(changed, [("a".to_string(), 10), ("c".to_string(), 30)]);
         let b: i64 = sqlx::query_scalar("SELECT n FROM t WHERE k = 'b'")

@@ -1,4 +1,5 @@
 //! Browser sessions, stored by the hash of their cookie value.
+use super::db::on_db;
 use super::users::{user_record_columns, UserRecord};
 use super::{now, Store};
 use crate::model::ids::UserId;
@@ -19,13 +20,15 @@ impl Store {
         user: UserId,
         expires_at: DateTime<Utc>,
     ) -> Result<(), sqlx::Error> {
-        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
+        on_db!(self.db(), |p, sql| {
+            sqlx::query(sql("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)"))
             .bind(token_hash)
             .bind(user)
             .bind(now())
             .bind(expires_at)
-            .execute(self.pool())
-            .await?;
+            .execute(p)
+            .await.map(super::db::Done::from)
+        })?;
         Ok(())
     }
 
@@ -34,32 +37,40 @@ impl Store {
         &self,
         token_hash: &str,
     ) -> Result<Option<SessionRecord>, sqlx::Error> {
-        sqlx::query_as::<_, SessionRecord>(concat!(
-            "SELECT ",
-            user_record_columns!(),
-            ", s.expires_at AS session_expires_at \
+        on_db!(self.db(), |p, sql| sqlx::query_as::<_, SessionRecord>(sql(
+            concat!(
+                "SELECT ",
+                user_record_columns!(),
+                ", s.expires_at AS session_expires_at \
              FROM users u JOIN workspaces w ON w.id = u.workspace_id \
              JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = ? AND s.expires_at > ?"
+            )
         ))
         .bind(token_hash)
         .bind(now())
-        .fetch_optional(self.pool())
-        .await
+        .fetch_optional(p)
+        .await)
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
-            .bind(token_hash)
-            .execute(self.pool())
-            .await?;
+        on_db!(self.db(), |p, sql| sqlx::query(sql(
+            "DELETE FROM sessions WHERE token_hash = ?"
+        ))
+        .bind(token_hash)
+        .execute(p)
+        .await
+        .map(super::db::Done::from))?;
         Ok(())
     }
 
     pub async fn delete_expired_sessions(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
-            .bind(now())
-            .execute(self.pool())
-            .await?;
+        on_db!(self.db(), |p, sql| sqlx::query(sql(
+            "DELETE FROM sessions WHERE expires_at <= ?"
+        ))
+        .bind(now())
+        .execute(p)
+        .await
+        .map(super::db::Done::from))?;
         Ok(())
     }
 }

@@ -1,5 +1,6 @@
 //! WhatsApp templates a workspace declared (as approved in WhatsApp Manager), and when a lead
 //! last wrote on a channel: the start of its 24-hour window.
+use super::db::{on_conn, on_db};
 use super::{now, Store};
 use crate::model::ids::{LeadId, TemplateId, WorkspaceId};
 use crate::model::template::Template;
@@ -32,12 +33,12 @@ impl From<Row> for Template {
 impl Store {
     /// The workspace's templates, by name and language.
     pub async fn templates(&self, workspace: WorkspaceId) -> Result<Vec<Template>, sqlx::Error> {
-        let rows: Vec<Row> = sqlx::query_as(&format!(
+        let rows: Vec<Row> = on_db!(self.db(), |p, sql| sqlx::query_as(sql(&format!(
             "{SELECT} WHERE workspace_id = ? ORDER BY name, language"
-        ))
+        )))
         .bind(workspace)
-        .fetch_all(self.pool())
-        .await?;
+        .fetch_all(p)
+        .await)?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
@@ -47,14 +48,14 @@ impl Store {
         name: &str,
         language: &str,
     ) -> Result<Option<Template>, sqlx::Error> {
-        let row: Option<Row> = sqlx::query_as(&format!(
+        let row: Option<Row> = on_db!(self.db(), |p, sql| sqlx::query_as(sql(&format!(
             "{SELECT} WHERE workspace_id = ? AND name = ? AND language = ?"
-        ))
+        )))
         .bind(workspace)
         .bind(name)
         .bind(language)
-        .fetch_optional(self.pool())
-        .await?;
+        .fetch_optional(p)
+        .await)?;
         Ok(row.map(Into::into))
     }
 
@@ -68,19 +69,20 @@ impl Store {
         body: &str,
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        sqlx::query(
+        on_conn!(tx, |c, sql| sqlx::query(sql(
             "INSERT INTO message_templates (id, workspace_id, name, language, body, created_at) \
              VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (workspace_id, name, language) \
              DO UPDATE SET body = excluded.body",
-        )
+        ))
         .bind(Uuid::new_v4())
         .bind(workspace)
         .bind(name)
         .bind(language)
         .bind(body)
         .bind(now())
-        .execute(&mut *tx)
-        .await?;
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
         tx.commit(Vec::new()).await?;
         Ok(())
     }
@@ -96,12 +98,11 @@ impl Store {
         twilio_content_sid: Option<&str>,
     ) -> Result<Template, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let row: Row = sqlx::query_as(
-            "INSERT INTO message_templates (id, workspace_id, name, language, body, created_at, \
+        let row: Row = on_conn!(tx, |c, sql| {
+            sqlx::query_as(sql("INSERT INTO message_templates (id, workspace_id, name, language, body, created_at, \
              twilio_content_sid) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (workspace_id, name, language) \
              DO UPDATE SET body = excluded.body, twilio_content_sid = excluded.twilio_content_sid \
-             RETURNING id, name, language, body, twilio_content_sid",
-        )
+             RETURNING id, name, language, body, twilio_content_sid",))
         .bind(Uuid::new_v4())
         .bind(workspace)
         .bind(name)
@@ -109,8 +110,9 @@ impl Store {
         .bind(body)
         .bind(now())
         .bind(twilio_content_sid)
-        .fetch_one(&mut *tx)
-        .await?;
+        .fetch_one(c)
+        .await
+        })?;
         tx.commit(Vec::new()).await?;
         Ok(row.into())
     }
@@ -122,11 +124,14 @@ impl Store {
         id: TemplateId,
     ) -> Result<bool, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query("DELETE FROM message_templates WHERE id = ? AND workspace_id = ?")
-            .bind(id)
-            .bind(workspace)
-            .execute(&mut *tx)
-            .await?;
+        let done = on_conn!(tx, |c, sql| sqlx::query(sql(
+            "DELETE FROM message_templates WHERE id = ? AND workspace_id = ?"
+        ))
+        .bind(id)
+        .bind(workspace)
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
         tx.commit(Vec::new()).await?;
         Ok(done.rows_affected() == 1)
     }
@@ -138,14 +143,14 @@ impl Store {
         workspace: WorkspaceId,
         lead: LeadId,
     ) -> Result<Vec<(String, DateTime<Utc>)>, sqlx::Error> {
-        sqlx::query_as(
+        on_db!(self.db(), |p, sql| sqlx::query_as(sql(
             "SELECT m.channel, MAX(m.created_at) FROM messages m JOIN leads l ON l.id = m.lead_id \
              WHERE m.lead_id = ? AND l.workspace_id = ? AND m.direction = 'inbound' \
              AND m.channel IN ('whatsapp', 'instagram') GROUP BY m.channel",
-        )
+        ))
         .bind(lead)
         .bind(workspace)
-        .fetch_all(self.pool())
-        .await
+        .fetch_all(p)
+        .await)
     }
 }

@@ -1,6 +1,7 @@
 //! Tracking hits: resolving pixel and link tokens, and recording classified hits in batches
 //! together with the read receipts they change.
 use super::activity::NewActivity;
+use super::db::{on_conn, on_db, Conn};
 use super::message_rows::message_updated;
 use super::rollups::MESSAGE_FACTS;
 use super::Store;
@@ -70,11 +71,14 @@ impl Store {
                  JOIN workspaces w ON w.id = e.workspace_id \
                  WHERE w.email_tracking = 1 AND e.tracking_token IN ({marks})"
             );
-            let mut query = sqlx::query_as::<_, PixelTarget>(&sql);
-            for token in chunk {
-                query = query.bind(*token);
-            }
-            for target in query.fetch_all(self.pool()).await? {
+            let targets = on_db!(self.db(), |p, fit| {
+                let mut query = sqlx::query_as::<_, PixelTarget>(fit(&sql));
+                for token in chunk {
+                    query = query.bind(*token);
+                }
+                query.fetch_all(p).await
+            })?;
+            for target in targets {
                 found.insert(target.tracking_token.clone(), target);
             }
         }
@@ -82,26 +86,27 @@ impl Store {
     }
 
     pub async fn link_target(&self, token: &str) -> Result<Option<LinkTarget>, sqlx::Error> {
-        sqlx::query_as::<_, LinkTarget>(
+        on_db!(self.db(), |p, sql| sqlx::query_as::<_, LinkTarget>(sql(
             "SELECT l.id AS link_id, l.message_id, e.workspace_id, l.url, q.sent_at \
              FROM tracked_links l JOIN outbound_emails e ON e.message_id = l.message_id \
              JOIN outbound_queue q ON q.message_id = l.message_id \
              JOIN workspaces w ON w.id = e.workspace_id \
              WHERE l.token = ? AND w.email_tracking = 1",
-        )
+        ))
         .bind(token)
-        .fetch_optional(self.pool())
-        .await
+        .fetch_optional(p)
+        .await)
     }
 
     /// Clicks on `message` at or after `since`: which link, when.
     /// How many hits of a message are stored (what a flood on its tokens can cost in rows).
     pub async fn tracking_hit_count(&self, message: MessageId) -> Result<i64, sqlx::Error> {
-        let (n,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM tracking_events WHERE message_id = ?")
-                .bind(message)
-                .fetch_one(self.pool())
-                .await?;
+        let (n,): (i64,) = on_db!(self.db(), |p, sql| sqlx::query_as(sql(
+            "SELECT COUNT(*) FROM tracking_events WHERE message_id = ?"
+        ))
+        .bind(message)
+        .fetch_one(p)
+        .await)?;
         Ok(n)
     }
 
@@ -111,17 +116,17 @@ impl Store {
         &self,
         message: MessageId,
     ) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
-        sqlx::query_as(
+        on_db!(self.db(), |p, sql| sqlx::query_as(sql(
             "SELECT kind, classification, SUM(hits) FROM ( \
                SELECT kind, classification, hits FROM tracking_counts WHERE message_id = ?1 \
                UNION ALL \
                SELECT kind, classification, COUNT(*) FROM tracking_events WHERE message_id = ?1 \
                GROUP BY kind, classification) \
              GROUP BY kind, classification ORDER BY kind, classification",
-        )
+        ))
         .bind(message)
-        .fetch_all(self.pool())
-        .await
+        .fetch_all(p)
+        .await)
     }
 
     pub async fn clicks_since(
@@ -129,14 +134,14 @@ impl Store {
         message: MessageId,
         since: DateTime<Utc>,
     ) -> Result<Vec<(Uuid, DateTime<Utc>)>, sqlx::Error> {
-        sqlx::query_as(
-            "SELECT link_id, at FROM tracking_events WHERE message_id = ? AND kind = 'click' AND at >= ? \
-             AND link_id IS NOT NULL",
-        )
+        on_db!(self.db(), |p, sql| {
+            sqlx::query_as(sql("SELECT link_id, at FROM tracking_events WHERE message_id = ? AND kind = 'click' AND at >= ? \
+             AND link_id IS NOT NULL",))
         .bind(message)
         .bind(since)
-        .fetch_all(self.pool())
+        .fetch_all(p)
         .await
+        })
     }
 
     /// Stores a batch of hits in one transaction, applies scanner bursts to earlier clicks, and
@@ -154,31 +159,33 @@ impl Store {
                 "INSERT INTO tracking_events (message_id, workspace_id, kind, link_id, classification, \
                  method, ip_prefix, user_agent, at) VALUES {rows}"
             );
-            let mut query = sqlx::query(&sql);
-            for h in chunk {
-                query = query
-                    .bind(h.message_id)
-                    .bind(h.workspace_id)
-                    .bind(h.kind.as_str())
-                    .bind(h.link_id)
-                    .bind(h.classification.as_str())
-                    .bind(h.method)
-                    .bind(&h.ip_prefix)
-                    .bind(&h.user_agent)
-                    .bind(h.at);
-            }
-            query.execute(&mut *tx).await?;
+            on_conn!(tx, |c, fit| {
+                let mut query = sqlx::query(fit(&sql));
+                for h in chunk {
+                    query = query
+                        .bind(h.message_id)
+                        .bind(h.workspace_id)
+                        .bind(h.kind.as_str())
+                        .bind(h.link_id)
+                        .bind(h.classification.as_str())
+                        .bind(h.method)
+                        .bind(&h.ip_prefix)
+                        .bind(&h.user_agent)
+                        .bind(h.at);
+                }
+                query.execute(c).await.map(|_| ())
+            })?;
         }
         let mut events = Vec::new();
         for burst in bursts {
-            if let Some(event) = reclassify_burst(&mut tx, burst).await? {
+            if let Some(event) = reclassify_burst(tx.reborrow(), burst).await? {
                 events.push(event);
             }
         }
         let touched: std::collections::HashSet<MessageId> =
             hits.iter().map(|h| h.message_id).collect();
         for message in touched {
-            fold_old_hits(&mut tx, message).await?;
+            fold_old_hits(tx.reborrow(), message).await?;
         }
         // First human open (a human click counts: they read it), human click, proxy open.
         let mut firsts: HashMap<MessageId, (WorkspaceId, Receipts)> = HashMap::new();
@@ -201,7 +208,8 @@ impl Store {
             if new == Receipts::default() {
                 continue;
             }
-            let Some(before) = super::rollups::message_facts_in(&mut tx, message).await? else {
+            let Some(before) = super::rollups::message_facts_in(tx.reborrow(), message).await?
+            else {
                 continue;
             };
             let old = Receipts {
@@ -218,18 +226,20 @@ impl Store {
             if merged == old {
                 continue;
             }
-            let after = sqlx::query_as(&format!(
+            let after = on_conn!(tx, |c, sql| {
+                sqlx::query_as(sql(&format!(
                 "UPDATE messages SET opened_at = ?, clicked_at = ?, proxy_opened_at = ? WHERE id = ? \
                  RETURNING {MESSAGE_FACTS}"
-            ))
+            )))
             .bind(merged.opened)
             .bind(merged.clicked)
             .bind(merged.proxy)
             .bind(message)
-            .fetch_optional(&mut *tx)
-            .await?;
-            super::rollups::message_changed_in(&mut tx, Some(before), after).await?;
-            let (event, updated) = message_updated(&mut tx, workspace, message).await?;
+            .fetch_optional(c)
+            .await
+            })?;
+            super::rollups::message_changed_in(tx.reborrow(), Some(before), after).await?;
+            let (event, updated) = message_updated(tx.reborrow(), workspace, message).await?;
             events.push(event);
             // The feed hears of the first human open and the first human click.
             for (kind, is_new) in [
@@ -247,7 +257,7 @@ impl Store {
                     entry.message_id = Some(message);
                     entry.channel = Some(updated.channel);
                     entry.detail = updated.subject.as_deref();
-                    events.push(super::activity::log_in(&mut tx, workspace, entry).await?);
+                    events.push(super::activity::log_in(tx.reborrow(), workspace, entry).await?);
                 }
             }
         }
@@ -276,76 +286,79 @@ const KEEP_EARLIEST: i64 = 5;
 /// The hits of `message` that are neither among its newest nor among the earliest of their kind
 /// and classification: counted into `tracking_counts`, then deleted. Bounds the rows a message
 /// can have at `KEEP_NEWEST` + 6 × `KEEP_EARLIEST`, however many hits its tokens get.
-async fn fold_old_hits(
-    tx: &mut sqlx::SqliteConnection,
-    message: MessageId,
-) -> Result<(), sqlx::Error> {
+async fn fold_old_hits(mut tx: Conn<'_>, message: MessageId) -> Result<(), sqlx::Error> {
     const FOLDED: &str = "WITH ranked AS ( \
            SELECT id, kind, classification, \
              ROW_NUMBER() OVER (ORDER BY at DESC, id DESC) AS newest, \
              ROW_NUMBER() OVER (PARTITION BY kind, classification ORDER BY at, id) AS earliest \
            FROM tracking_events WHERE message_id = ?1) \
          SELECT id, kind, classification FROM ranked WHERE newest > ?2 AND earliest > ?3";
-    let (count,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM tracking_events WHERE message_id = ?")
-            .bind(message)
-            .fetch_one(&mut *tx)
-            .await?;
+    let (count,): (i64,) = on_conn!(tx, |c, sql| sqlx::query_as(sql(
+        "SELECT COUNT(*) FROM tracking_events WHERE message_id = ?"
+    ))
+    .bind(message)
+    .fetch_one(c)
+    .await)?;
     if count <= KEEP_NEWEST {
         return Ok(());
     }
-    sqlx::query(&format!(
+    on_conn!(tx, |c, sql| sqlx::query(sql(&format!(
         "INSERT INTO tracking_counts (message_id, kind, classification, hits) \
          SELECT ?1, kind, classification, COUNT(*) FROM ({FOLDED}) WHERE true \
          GROUP BY kind, classification \
          ON CONFLICT (message_id, kind, classification) DO UPDATE SET hits = hits + excluded.hits"
-    ))
+    )))
     .bind(message)
     .bind(KEEP_NEWEST)
     .bind(KEEP_EARLIEST)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(&format!(
+    .execute(c)
+    .await
+    .map(super::db::Done::from))?;
+    on_conn!(tx, |c, sql| sqlx::query(sql(&format!(
         "DELETE FROM tracking_events WHERE id IN (SELECT id FROM ({FOLDED}))"
-    ))
+    )))
     .bind(message)
     .bind(KEEP_NEWEST)
     .bind(KEEP_EARLIEST)
-    .execute(&mut *tx)
-    .await?;
+    .execute(c)
+    .await
+    .map(super::db::Done::from))?;
     Ok(())
 }
 
 /// Marks the burst's clicks as the scanner's and recomputes the receipts they had set.
 async fn reclassify_burst(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     burst: &Burst,
 ) -> Result<Option<super::events::LoggedEvent>, sqlx::Error> {
-    let changed = sqlx::query(
+    let changed = on_conn!(tx, |c, sql| sqlx::query(sql(
         "UPDATE tracking_events SET classification = 'scanner' \
          WHERE message_id = ? AND kind = 'click' AND at >= ? AND classification = 'human'",
-    )
+    ))
     .bind(burst.message_id)
     .bind(burst.since)
-    .execute(&mut *tx)
-    .await?
+    .execute(c)
+    .await
+    .map(super::db::Done::from))?
     .rows_affected();
     if changed == 0 {
         return Ok(None);
     }
-    let before = super::rollups::message_facts_in(&mut *tx, burst.message_id).await?;
-    let after = sqlx::query_as(&format!(
+    let before = super::rollups::message_facts_in(tx.reborrow(), burst.message_id).await?;
+    let after = on_conn!(tx, |c, sql| {
+        sqlx::query_as(sql(&format!(
         "UPDATE messages SET \
          opened_at = (SELECT MIN(at) FROM tracking_events WHERE message_id = ?1 AND classification = 'human'), \
          clicked_at = (SELECT MIN(at) FROM tracking_events WHERE message_id = ?1 AND kind = 'click' AND classification = 'human') \
          WHERE id = ?1 RETURNING {MESSAGE_FACTS}"
-    ))
+    )))
     .bind(burst.message_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    super::rollups::message_changed_in(&mut *tx, before, after).await?;
+    .fetch_optional(c)
+    .await
+    })?;
+    super::rollups::message_changed_in(tx.reborrow(), before, after).await?;
     Ok(Some(
-        message_updated(tx, burst.workspace_id, burst.message_id)
+        message_updated(tx.reborrow(), burst.workspace_id, burst.message_id)
             .await?
             .0,
     ))

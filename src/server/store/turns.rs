@@ -2,6 +2,7 @@
 //! `opens_turn` (the first of a run of our messages), `replied_at` (when the lead answered that
 //! run) and `response_secs` (from the lead's run to our reply). Written in the same
 //! transaction as the message, and counted by the dashboard rollups in the same write.
+use super::db::{on_conn, Conn};
 use super::rollups::{Delta, MessageFacts, MESSAGE_FACTS};
 use super::Store;
 use crate::model::ids::{LeadId, MessageId, WorkspaceId};
@@ -34,22 +35,24 @@ WHERE messages.id = openers.id AND openers.direction = 'outbound'";
 /// Recomputes the conversation facts of every message in `workspace` (after a bulk import),
 /// inside the caller's transaction.
 pub(super) async fn recompute_turns_in(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     workspace: WorkspaceId,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    on_conn!(tx, |c, sql| sqlx::query(sql(
         "UPDATE messages SET opens_turn = 0, replied_at = NULL, response_secs = NULL \
          WHERE workspace_id = ? AND (opens_turn != 0 OR response_secs IS NOT NULL)",
-    )
+    ))
     .bind(workspace)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(TURNS_SQL)
+    .execute(c)
+    .await
+    .map(super::db::Done::from))?;
+    on_conn!(tx, |c, sql| sqlx::query(sql(TURNS_SQL))
         .bind(workspace)
-        .execute(&mut *tx)
-        .await?;
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
     // Every turn fact of the workspace may have moved: recount its rollups.
-    super::rollups::rebuild_in(tx, workspace).await
+    super::rollups::rebuild_in(tx.reborrow(), workspace).await
 }
 
 /// The conversation facts a new message carries from its insert, given the direction of the
@@ -97,20 +100,22 @@ pub(super) fn answers_our_run(direction: Direction, previous: Option<&str>) -> b
 /// After an inbound `message` that [`answers_our_run`]: the turn that run opened is replied
 /// to, and `rollups` counts it so.
 pub(super) async fn note_reply_in(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     lead: LeadId,
     message: MessageId,
     rollups: &mut Delta,
 ) -> Result<(), sqlx::Error> {
-    let replied: Option<MessageFacts> = sqlx::query_as(&format!(
+    let replied: Option<MessageFacts> = on_conn!(tx, |c, sql| {
+        sqlx::query_as(sql(&format!(
         "UPDATE messages SET replied_at = (SELECT created_at FROM messages WHERE id = ?2) \
          WHERE id = (SELECT id FROM messages WHERE lead_id = ?1 AND opens_turn = 1 \
          ORDER BY created_at DESC, id DESC LIMIT 1) AND replied_at IS NULL RETURNING {MESSAGE_FACTS}"
-    ))
+    )))
     .bind(lead)
     .bind(message)
-    .fetch_optional(&mut *tx)
-    .await?;
+    .fetch_optional(c)
+    .await
+    })?;
     if let Some(replied) = replied {
         // It was the same row without `replied_at` (the update's condition).
         let before = MessageFacts {
@@ -128,7 +133,7 @@ impl Store {
     /// rollups (seeds and imports that insert rows directly call this once at the end).
     pub async fn recompute_turns(&self, workspace: WorkspaceId) -> Result<(), sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        recompute_turns_in(&mut tx, workspace).await?;
+        recompute_turns_in(tx.reborrow(), workspace).await?;
         tx.commit(Vec::new()).await
     }
 }

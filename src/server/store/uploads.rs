@@ -1,5 +1,6 @@
 //! Files uploaded to go with a message (see migration 25): kept as uploads until a send copies
 //! them beside its message in `channel_media`, with the token the provider fetches them by.
+use super::db::{on_conn, on_db, Conn};
 use super::{now, Store};
 use crate::model::attachment::Upload;
 use crate::model::ids::{MessageId, UserId, WorkspaceId};
@@ -43,11 +44,10 @@ impl Store {
         // Through the writer: a write on a pool connection would wait in SQLite's sleeping
         // busy handler behind an open group commit.
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query(
-            "INSERT INTO uploads (id, workspace_id, user_id, filename, content_type, size, data, created_at) \
+        let done = on_conn!(tx, |c, sql| {
+            sqlx::query(sql("INSERT INTO uploads (id, workspace_id, user_id, filename, content_type, size, data, created_at) \
              SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 \
-             WHERE (SELECT COALESCE(SUM(size), 0) FROM uploads WHERE user_id = ?3) + ?6 <= ?9",
-        )
+             WHERE (SELECT COALESCE(SUM(size), 0) FROM uploads WHERE user_id = ?3) + ?6 <= ?9",))
         .bind(upload.id)
         .bind(workspace)
         .bind(user)
@@ -57,8 +57,9 @@ impl Store {
         .bind(data)
         .bind(now())
         .bind(quota)
-        .execute(&mut *tx)
-        .await?;
+        .execute(c)
+        .await.map(super::db::Done::from)
+        })?;
         tx.commit(Vec::new()).await?;
         Ok((done.rows_affected() == 1).then_some(upload))
     }
@@ -73,15 +74,15 @@ impl Store {
     ) -> Result<Vec<Upload>, sqlx::Error> {
         let mut found = Vec::with_capacity(ids.len());
         for id in ids {
-            let row: Option<(Uuid, String, String, i64)> = sqlx::query_as(
-                "SELECT id, filename, content_type, size FROM uploads WHERE id = ?1 AND workspace_id = ?2 \
+            let row: Option<(Uuid, String, String, i64)> = on_db!(self.db(), |p, sql| {
+                sqlx::query_as(sql("SELECT id, filename, content_type, size FROM uploads WHERE id = ?1 AND workspace_id = ?2 \
                  UNION ALL SELECT id, filename, content_type, size FROM channel_media \
-                 WHERE id = ?1 AND workspace_id = ?2 AND public_token IS NOT NULL LIMIT 1",
-            )
+                 WHERE id = ?1 AND workspace_id = ?2 AND public_token IS NOT NULL LIMIT 1",))
             .bind(id)
             .bind(workspace)
-            .fetch_optional(self.pool())
-            .await?;
+            .fetch_optional(p)
+            .await
+            })?;
             if let Some((id, filename, content_type, size)) = row {
                 found.push(Upload {
                     id,
@@ -96,70 +97,73 @@ impl Store {
 
     /// A sent file by its token.
     pub async fn public_media(&self, token: &str) -> Result<Option<PublicMedia>, sqlx::Error> {
-        sqlx::query_as(
+        on_db!(self.db(), |p, sql| sqlx::query_as(sql(
             "SELECT filename, content_type, data FROM channel_media WHERE public_token = ?",
-        )
+        ))
         .bind(token)
-        .fetch_optional(self.pool())
-        .await
+        .fetch_optional(p)
+        .await)
     }
 
     /// Deletes uploads older than `age` that no send took; how many went.
     pub async fn prune_uploads(&self, age: chrono::Duration) -> Result<u64, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query("DELETE FROM uploads WHERE created_at < ?")
-            .bind(now() - age)
-            .execute(&mut *tx)
-            .await?;
+        let done = on_conn!(tx, |c, sql| sqlx::query(sql(
+            "DELETE FROM uploads WHERE created_at < ?"
+        ))
+        .bind(now() - age)
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
         tx.commit(Vec::new()).await?;
         Ok(done.rows_affected())
     }
 }
 
 /// The files to hand the provider with `message`, in order.
-pub async fn media_links_in(
-    conn: &mut sqlx::SqliteConnection,
+pub(crate) async fn media_links_in(
+    mut conn: Conn<'_>,
     message: MessageId,
 ) -> Result<Vec<MediaLink>, sqlx::Error> {
-    sqlx::query_as(
+    on_conn!(conn, |c, sql| sqlx::query_as(sql(
         "SELECT public_token, filename, content_type FROM channel_media \
          WHERE message_id = ? AND public_token IS NOT NULL ORDER BY position",
-    )
+    ))
     .bind(message)
-    .fetch_all(conn)
-    .await
+    .fetch_all(c)
+    .await)
 }
 
 /// Copies `uploads` of `workspace` (uploads, or files already sent: see `Store::uploads`)
 /// beside `message` (in the send's own write), each with a fresh token; the files as the thread
 /// lists them. The uploads stay until pruned, so a send retried under a new client id can take
 /// them again.
-pub async fn attach_in(
-    conn: &mut sqlx::SqliteConnection,
+pub(crate) async fn attach_in(
+    mut conn: Conn<'_>,
     workspace: WorkspaceId,
     message: MessageId,
     uploads: &[Uuid],
 ) -> Result<Vec<AttachmentMeta>, sqlx::Error> {
     let mut attached = Vec::with_capacity(uploads.len());
     for (position, upload) in uploads.iter().enumerate() {
-        let row: Option<(Uuid, String, String, i64)> = sqlx::query_as(
-            "INSERT INTO channel_media (id, message_id, workspace_id, position, filename, content_type, \
+        let row: Option<(Uuid, String, String, i64)> = on_conn!(conn, |c, sql| {
+            sqlx::query_as(sql("INSERT INTO channel_media (id, message_id, workspace_id, position, filename, content_type, \
              size, data, public_token) \
              SELECT ?1, ?2, workspace_id, ?3, filename, content_type, size, data, ?4 FROM ( \
                SELECT workspace_id, filename, content_type, size, data FROM uploads \
                WHERE id = ?5 AND workspace_id = ?6 \
                UNION ALL SELECT workspace_id, filename, content_type, size, data FROM channel_media \
                WHERE id = ?5 AND workspace_id = ?6 AND public_token IS NOT NULL LIMIT 1) \
-             RETURNING id, filename, content_type, size",
-        )
+             RETURNING id, filename, content_type, size",))
         .bind(Uuid::new_v4())
         .bind(message)
         .bind(position as i64)
         .bind(crate::server::crypto::random_hex(16))
         .bind(upload)
         .bind(workspace)
-        .fetch_optional(&mut *conn)
-        .await?;
+        .fetch_optional(c)
+        .await
+        })?;
         if let Some((id, filename, content_type, size)) = row {
             attached.push(AttachmentMeta {
                 id,

@@ -1,4 +1,5 @@
 //! Users and their workspace membership.
+use super::db::{on_conn, on_db};
 use super::Store;
 use crate::model::auth::{CurrentUser, Role, TeamMember};
 use crate::model::ids::{ApiTokenId, UserId, WorkspaceId};
@@ -48,17 +49,21 @@ pub(super) const USER_RECORD_SELECT: &str = concat!(
 
 impl Store {
     pub async fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>, sqlx::Error> {
-        sqlx::query_as::<_, UserRecord>(&format!("{USER_RECORD_SELECT} WHERE u.email = ?"))
-            .bind(email)
-            .fetch_optional(self.pool())
-            .await
+        on_db!(self.db(), |p, sql| sqlx::query_as::<_, UserRecord>(sql(
+            &format!("{USER_RECORD_SELECT} WHERE u.email = ?")
+        ))
+        .bind(email)
+        .fetch_optional(p)
+        .await)
     }
 
     pub async fn email_taken(&self, email: &str) -> Result<bool, sqlx::Error> {
-        let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM users WHERE email = ?")
-            .bind(email)
-            .fetch_optional(self.pool())
-            .await?;
+        let row: Option<(i64,)> = on_db!(self.db(), |p, sql| sqlx::query_as(sql(
+            "SELECT 1 FROM users WHERE email = ?"
+        ))
+        .bind(email)
+        .fetch_optional(p)
+        .await)?;
         Ok(row.is_some())
     }
 
@@ -66,13 +71,13 @@ impl Store {
         &self,
         workspace: WorkspaceId,
     ) -> Result<Vec<TeamMember>, sqlx::Error> {
-        let rows: Vec<(UserId, String, String, String)> = sqlx::query_as(
-            "SELECT id, name, email, role FROM users WHERE workspace_id = ? AND removed_at IS NULL \
-             ORDER BY name COLLATE NOCASE",
-        )
+        let rows: Vec<(UserId, String, String, String)> = on_db!(self.db(), |p, sql| {
+            sqlx::query_as(sql("SELECT id, name, email, role FROM users WHERE workspace_id = ? AND removed_at IS NULL \
+             ORDER BY name COLLATE NOCASE",))
         .bind(workspace)
-        .fetch_all(self.pool())
-        .await?;
+        .fetch_all(p)
+        .await
+        })?;
         Ok(rows
             .into_iter()
             .map(|(id, name, email, role)| TeamMember {
@@ -90,22 +95,24 @@ impl Store {
         workspace: WorkspaceId,
         user: UserId,
     ) -> Result<bool, sqlx::Error> {
-        let row: Option<(i64,)> = sqlx::query_as(
+        let row: Option<(i64,)> = on_db!(self.db(), |p, sql| sqlx::query_as(sql(
             "SELECT 1 FROM users WHERE id = ? AND workspace_id = ? AND removed_at IS NULL",
-        )
+        ))
         .bind(user)
         .bind(workspace)
-        .fetch_optional(self.pool())
-        .await?;
+        .fetch_optional(p)
+        .await)?;
         Ok(row.is_some())
     }
 
     /// The user's stored password hash (a change must check the current password first).
     pub async fn password_hash(&self, user: UserId) -> Result<Option<String>, sqlx::Error> {
-        let row: Option<(String,)> = sqlx::query_as("SELECT password_hash FROM users WHERE id = ?")
-            .bind(user)
-            .fetch_optional(self.pool())
-            .await?;
+        let row: Option<(String,)> = on_db!(self.db(), |p, sql| sqlx::query_as(sql(
+            "SELECT password_hash FROM users WHERE id = ?"
+        ))
+        .bind(user)
+        .fetch_optional(p)
+        .await)?;
         Ok(row.map(|(hash,)| hash))
     }
 
@@ -117,30 +124,38 @@ impl Store {
         hash: &str,
         keep_session: Option<&str>,
     ) -> Result<Vec<String>, sqlx::Error> {
-        let mut tx = self.pool().begin().await?;
-        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
-            .bind(hash)
-            .bind(user)
-            .execute(&mut *tx)
-            .await?;
-        let ended: Vec<(String,)> = sqlx::query_as(
+        let mut tx = self.db().begin().await?;
+        on_conn!(tx, |c, sql| sqlx::query(sql(
+            "UPDATE users SET password_hash = ? WHERE id = ?"
+        ))
+        .bind(hash)
+        .bind(user)
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
+        let ended: Vec<(String,)> = on_conn!(tx, |c, sql| {
+            sqlx::query_as(sql(
             "DELETE FROM sessions WHERE user_id = ?1 AND token_hash IS NOT ?2 RETURNING token_hash",
-        )
+        ))
         .bind(user)
         .bind(keep_session)
-        .fetch_all(&mut *tx)
-        .await?;
+        .fetch_all(c)
+        .await
+        })?;
         tx.commit().await?;
         Ok(ended.into_iter().map(|(hash,)| hash).collect())
     }
 
     /// The name teammates see (owner column, presence, message authors).
     pub async fn rename_user(&self, user: UserId, name: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE users SET name = ? WHERE id = ?")
-            .bind(name)
-            .bind(user)
-            .execute(self.pool())
-            .await?;
+        on_db!(self.db(), |p, sql| sqlx::query(sql(
+            "UPDATE users SET name = ? WHERE id = ?"
+        ))
+        .bind(name)
+        .bind(user)
+        .execute(p)
+        .await
+        .map(super::db::Done::from))?;
         Ok(())
     }
 
@@ -152,16 +167,14 @@ impl Store {
         user: UserId,
         role: Role,
     ) -> Result<RoleChange, sqlx::Error> {
-        let changed = sqlx::query(
-            "UPDATE users SET role = ?1 WHERE id = ?2 AND workspace_id = ?3 AND removed_at IS NULL \
+        let changed = on_db!(self.db(), |p, sql| sqlx::query(sql("UPDATE users SET role = ?1 WHERE id = ?2 AND workspace_id = ?3 AND removed_at IS NULL \
              AND (?1 = 'owner' OR role <> 'owner' \
-                  OR (SELECT COUNT(*) FROM users WHERE workspace_id = ?3 AND role = 'owner') > 1)",
-        )
+                  OR (SELECT COUNT(*) FROM users WHERE workspace_id = ?3 AND role = 'owner') > 1)",))
         .bind(role.as_str())
         .bind(user)
         .bind(workspace)
-        .execute(self.pool())
-        .await?
+        .execute(p)
+        .await.map(super::db::Done::from))?
         .rows_affected();
         if changed > 0 {
             return Ok(RoleChange::Changed);
@@ -203,38 +216,44 @@ impl Store {
         user: UserId,
     ) -> Result<Option<Removed>, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let changed = sqlx::query(
+        let changed = on_conn!(tx, |c, sql| sqlx::query(sql(
             "UPDATE users SET removed_at = ?1, role = 'member', password_hash = '', \
              email = 'removed-' || lower(hex(id)) || '@removed.invalid' \
              WHERE id = ?2 AND workspace_id = ?3 AND removed_at IS NULL",
-        )
+        ))
         .bind(super::now())
         .bind(user)
         .bind(workspace)
-        .execute(&mut *tx)
-        .await?
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?
         .rows_affected();
         if changed == 0 {
             tx.commit(Vec::new()).await?;
             return Ok(None);
         }
-        let sessions: Vec<(String,)> =
-            sqlx::query_as("DELETE FROM sessions WHERE user_id = ? RETURNING token_hash")
-                .bind(user)
-                .fetch_all(&mut *tx)
-                .await?;
-        let tokens: Vec<(ApiTokenId,)> =
-            sqlx::query_as("DELETE FROM api_tokens WHERE user_id = ? RETURNING id")
-                .bind(user)
-                .fetch_all(&mut *tx)
-                .await?;
+        let sessions: Vec<(String,)> = on_conn!(tx, |c, sql| sqlx::query_as(sql(
+            "DELETE FROM sessions WHERE user_id = ? RETURNING token_hash"
+        ))
+        .bind(user)
+        .fetch_all(c)
+        .await)?;
+        let tokens: Vec<(ApiTokenId,)> = on_conn!(tx, |c, sql| sqlx::query_as(sql(
+            "DELETE FROM api_tokens WHERE user_id = ? RETURNING id"
+        ))
+        .bind(user)
+        .fetch_all(c)
+        .await)?;
         for table in ["message_drafts", "lead_reads", "notification_prefs"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE user_id = ?"))
-                .bind(user)
-                .execute(&mut *tx)
-                .await?;
+            on_conn!(tx, |c, sql| sqlx::query(sql(&format!(
+                "DELETE FROM {table} WHERE user_id = ?"
+            )))
+            .bind(user)
+            .execute(c)
+            .await
+            .map(super::db::Done::from))?;
         }
-        let events = super::leads::unassign_in(&mut tx, workspace, user).await?;
+        let events = super::leads::unassign_in(tx.reborrow(), workspace, user).await?;
         tx.commit(events).await?;
         Ok(Some(Removed {
             sessions: sessions.into_iter().map(|(s,)| s).collect(),

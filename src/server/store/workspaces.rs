@@ -1,4 +1,5 @@
 //! Workspaces: created together with their first user at sign-up.
+use super::db::{on_conn, on_db, Conn};
 use super::{now, Store};
 use crate::model::event::ServerFrame;
 use crate::model::ids::{UserId, WorkspaceId};
@@ -20,24 +21,29 @@ impl Store {
         let workspace = WorkspaceId::new_random();
         let user = UserId::new_random();
         let at = now();
-        let mut tx = self.pool().begin().await?;
-        sqlx::query("INSERT INTO workspaces (id, name, created_at) VALUES (?, ?, ?)")
-            .bind(workspace)
-            .bind(workspace_name)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
-        insert_user(&mut tx, workspace, user, &owner, "owner").await?;
+        let mut tx = self.db().begin().await?;
+        on_conn!(tx, |c, sql| sqlx::query(sql(
+            "INSERT INTO workspaces (id, name, created_at) VALUES (?, ?, ?)"
+        ))
+        .bind(workspace)
+        .bind(workspace_name)
+        .bind(at)
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
+        insert_user(tx.reborrow(), workspace, user, &owner, "owner").await?;
         tx.commit().await?;
         Ok((workspace, user))
     }
 
     /// Whether new emails of the workspace get a pixel and tracked links.
     pub async fn email_tracking(&self, workspace: WorkspaceId) -> Result<bool, sqlx::Error> {
-        let (on,): (bool,) = sqlx::query_as("SELECT email_tracking FROM workspaces WHERE id = ?")
-            .bind(workspace)
-            .fetch_one(self.pool())
-            .await?;
+        let (on,): (bool,) = on_db!(self.db(), |p, sql| sqlx::query_as(sql(
+            "SELECT email_tracking FROM workspaces WHERE id = ?"
+        ))
+        .bind(workspace)
+        .fetch_one(p)
+        .await)?;
         Ok(on)
     }
 
@@ -47,11 +53,14 @@ impl Store {
         workspace: WorkspaceId,
         on: bool,
     ) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE workspaces SET email_tracking = ? WHERE id = ?")
-            .bind(on)
-            .bind(workspace)
-            .execute(self.pool())
-            .await?;
+        on_db!(self.db(), |p, sql| sqlx::query(sql(
+            "UPDATE workspaces SET email_tracking = ? WHERE id = ?"
+        ))
+        .bind(on)
+        .bind(workspace)
+        .execute(p)
+        .await
+        .map(super::db::Done::from))?;
         Ok(())
     }
 
@@ -62,14 +71,17 @@ impl Store {
         currency: &str,
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        sqlx::query("UPDATE workspaces SET currency = ? WHERE id = ?")
-            .bind(currency)
-            .bind(workspace)
-            .execute(&mut *tx)
-            .await?;
+        on_conn!(tx, |c, sql| sqlx::query(sql(
+            "UPDATE workspaces SET currency = ? WHERE id = ?"
+        ))
+        .bind(currency)
+        .bind(workspace)
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
         // Every open page of the workspace writes amounts in it from now on.
         let currency = currency.to_string();
-        let event = super::events::append(&mut tx, workspace, None, move |seq| {
+        let event = super::events::append(tx.reborrow(), workspace, None, move |seq| {
             ServerFrame::WorkspaceUpdated { seq, currency }
         })
         .await?;
@@ -77,24 +89,26 @@ impl Store {
     }
 
     pub async fn workspace_count(&self) -> Result<i64, sqlx::Error> {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM workspaces")
-            .fetch_one(self.pool())
-            .await?;
+        let (n,): (i64,) = on_db!(self.db(), |p, sql| sqlx::query_as(sql(
+            "SELECT COUNT(*) FROM workspaces"
+        ))
+        .fetch_one(p)
+        .await)?;
         Ok(n)
     }
 }
 
 pub(super) async fn insert_user(
-    tx: &mut sqlx::SqliteConnection,
+    mut tx: Conn<'_>,
     workspace: WorkspaceId,
     id: UserId,
     user: &NewUser<'_>,
     role: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    on_conn!(tx, |c, sql| sqlx::query(sql(
         "INSERT INTO users (id, workspace_id, name, email, password_hash, role, created_at) \
          VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )
+    ))
     .bind(id)
     .bind(workspace)
     .bind(user.name)
@@ -102,8 +116,9 @@ pub(super) async fn insert_user(
     .bind(user.password_hash)
     .bind(role)
     .bind(now())
-    .execute(tx)
-    .await?;
+    .execute(c)
+    .await
+    .map(super::db::Done::from))?;
     Ok(())
 }
 
@@ -117,9 +132,9 @@ impl Store {
         password_hash: &str,
     ) -> Result<UserId, sqlx::Error> {
         let id = UserId::new_random();
-        let mut conn = self.pool().acquire().await?;
+        let mut conn = self.db().acquire().await?;
         insert_user(
-            &mut conn,
+            conn.reborrow(),
             workspace,
             id,
             &NewUser {

@@ -15,11 +15,13 @@
 //!
 //! The steps that change the writer's state run in spawned tasks, so a request dropped halfway
 //! (a client that hung up) cannot leave a savepoint or the batch half-made.
+use super::db::Conn;
 use super::events::LoggedEvent;
-use super::Store;
+use super::pg_writes::PgWrite;
+use super::{Store, Writes};
+use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{FromRow, Sqlite, SqliteConnection, SqlitePool, Transaction};
-use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use tokio::sync::{broadcast, oneshot, Mutex, Notify, OwnedMutexGuard};
@@ -49,11 +51,11 @@ pub(super) struct GroupCommit {
 /// Writes released into batches and batches committed since the store opened: their ratio is
 /// the batch size (the benchmark prints it; a test checks that batches form).
 #[derive(Default)]
-struct Counts {
-    writes: AtomicU64,
-    commits: AtomicU64,
+pub(super) struct Counts {
+    pub writes: AtomicU64,
+    pub commits: AtomicU64,
     /// Events published by committed batches (for `/metrics`).
-    events: AtomicU64,
+    pub events: AtomicU64,
 }
 
 impl GroupCommit {
@@ -85,18 +87,40 @@ impl GroupCommit {
     }
 }
 
-/// One write in the current batch. Dereferences to the connection its statements run on.
+/// One write: on SQLite, in the current batch; on PostgreSQL, its own transaction (see
+/// `pg_writes`). [`WriteTx::conn`] is the connection its statements run on.
 pub(crate) struct WriteTx {
-    guard: Option<OwnedMutexGuard<Writer>>,
-    commit_due: Arc<Notify>,
+    inner: Inner,
+}
+
+enum Inner {
+    Sqlite {
+        guard: Option<OwnedMutexGuard<Writer>>,
+        commit_due: Arc<Notify>,
+    },
+    Postgres(PgWrite),
+}
+
+/// The values of a write's first read (see [`Store::begin_write_reading`]), for either backend.
+pub(crate) trait FirstReadArgs: Send + 'static {
+    fn sqlite(self) -> SqliteArguments<'static>;
+    fn postgres(self) -> PgArguments;
 }
 
 impl Store {
     /// Starts a write that may append events (see the module comment). Writes run one at a
     /// time, so `seq` order is commit order and events are published in that order.
     pub(crate) async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
-        let writer = self.group.writer.clone();
-        let commit_due = self.group.commit_due.clone();
+        let group = match &self.writes {
+            Writes::Sqlite(group) => group,
+            Writes::Postgres(writes) => {
+                return Ok(WriteTx {
+                    inner: Inner::Postgres(writes.begin().await?),
+                })
+            }
+        };
+        let writer = group.writer.clone();
+        let commit_due = group.commit_due.clone();
         // Spawned: if the caller goes away meanwhile, the WriteTx it never sees is dropped like
         // any other uncommitted write (undone, and the committer told).
         tokio::spawn(async move {
@@ -121,21 +145,41 @@ impl Store {
     ///
     /// `make_args` runs once the writer is this write's, so what it reads (the clock, for a
     /// message's time) follows the order writes commit in; its second half comes back as is.
-    pub(crate) async fn begin_write_reading<O, T>(
+    ///
+    /// On PostgreSQL the read is simply the write's first statement.
+    pub(crate) async fn begin_write_reading<O, A, T>(
         &self,
         sql: &'static str,
-        make_args: impl FnOnce() -> (SqliteArguments<'static>, T) + Send + 'static,
+        make_args: impl FnOnce() -> (A, T) + Send + 'static,
     ) -> Result<(WriteTx, O, T), sqlx::Error>
     where
-        O: for<'r> FromRow<'r, SqliteRow> + Send + Unpin + 'static,
+        O: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static,
+        A: FirstReadArgs,
         T: Send + 'static,
     {
-        let writer = self.group.writer.clone();
-        let commit_due = self.group.commit_due.clone();
+        let group = match &self.writes {
+            Writes::Sqlite(group) => group,
+            Writes::Postgres(writes) => {
+                let mut write = writes.begin().await?;
+                let (args, extra) = make_args();
+                let first = sqlx::query_as_with(super::db::pg_sql(sql), args.postgres())
+                    .fetch_one(write.conn())
+                    .await?;
+                return Ok((
+                    WriteTx {
+                        inner: Inner::Postgres(write),
+                    },
+                    first,
+                    extra,
+                ));
+            }
+        };
+        let writer = group.writer.clone();
+        let commit_due = group.commit_due.clone();
         tokio::spawn(async move {
             let mut tx = WriteTx::take(writer, commit_due).await;
             let (args, extra) = make_args();
-            let first = tx.writer().start_write_reading(sql, args).await?;
+            let first = tx.writer().start_write_reading(sql, args.sqlite()).await?;
             Ok((tx, first, extra))
         })
         .await
@@ -144,12 +188,20 @@ impl Store {
 
     /// Events committed and published since the store opened.
     pub fn events_published(&self) -> u64 {
-        self.group.counts.events.load(Ordering::Relaxed)
+        self.write_counts().events.load(Ordering::Relaxed)
     }
 
-    /// (writes, commits) since the store opened; see [`Counts`].
+    fn write_counts(&self) -> &Counts {
+        match &self.writes {
+            Writes::Sqlite(group) => &group.counts,
+            Writes::Postgres(writes) => writes.counts(),
+        }
+    }
+
+    /// (writes, commits) since the store opened; see [`Counts`]. On PostgreSQL every write is
+    /// its own commit.
     pub fn group_commit_counts(&self) -> (u64, u64) {
-        let counts = &self.group.counts;
+        let counts = self.write_counts();
         (
             counts.writes.load(Ordering::Relaxed),
             counts.commits.load(Ordering::Relaxed),
@@ -276,22 +328,46 @@ impl WriteTx {
     /// Waits for the writer (a FIFO lock) and holds it for one write.
     async fn take(writer: Arc<Mutex<Writer>>, commit_due: Arc<Notify>) -> WriteTx {
         WriteTx {
-            guard: Some(writer.lock_owned().await),
-            commit_due,
+            inner: Inner::Sqlite {
+                guard: Some(writer.lock_owned().await),
+                commit_due,
+            },
         }
     }
 
     fn writer(&mut self) -> &mut Writer {
-        self.guard
-            .as_mut()
-            .expect("a write holds the writer until it commits")
+        match &mut self.inner {
+            Inner::Sqlite { guard, .. } => guard
+                .as_mut()
+                .expect("a write holds the writer until it commits"),
+            Inner::Postgres(_) => unreachable!("only SQLite writes share a writer"),
+        }
+    }
+
+    /// The connection this write's statements run on, for one call.
+    pub(crate) fn reborrow(&mut self) -> Conn<'_> {
+        match &mut self.inner {
+            Inner::Sqlite { guard, .. } => Conn::Sqlite(
+                guard
+                    .as_mut()
+                    .expect("a write holds the writer until it commits")
+                    .conn(),
+            ),
+            Inner::Postgres(write) => Conn::Postgres(write.conn()),
+        }
     }
 
     /// Adds this write (and `events`, in seq order) to the batch and returns once the batch is
     /// on disk and its events are published. An error means the write did not happen.
     pub(crate) async fn commit(mut self, events: Vec<LoggedEvent>) -> Result<(), sqlx::Error> {
-        let mut guard = self.guard.take().expect("a write commits once");
-        let commit_due = self.commit_due.clone();
+        let (guard, commit_due) = match &mut self.inner {
+            Inner::Sqlite { guard, commit_due } => (
+                guard.take().expect("a write commits once"),
+                commit_due.clone(),
+            ),
+            Inner::Postgres(write) => return write.commit(events).await,
+        };
+        let mut guard = guard;
         // Spawned: a caller that goes away cannot leave the write half-released.
         let acked = tokio::spawn(async move {
             let acked = guard.release(events).await;
@@ -314,29 +390,13 @@ impl WriteTx {
 impl Drop for WriteTx {
     fn drop(&mut self) {
         // Not committed (an error or an early return): the next holder of the writer undoes
-        // the savepoint; the committer makes sure that happens even if no write follows.
-        if self.guard.take().is_some() {
-            self.commit_due.notify_one();
+        // the savepoint; the committer makes sure that happens even if no write follows. (A
+        // PostgreSQL transaction dropped uncommitted rolls back by itself.)
+        if let Inner::Sqlite { guard, commit_due } = &mut self.inner {
+            if guard.take().is_some() {
+                commit_due.notify_one();
+            }
         }
-    }
-}
-
-impl Deref for WriteTx {
-    type Target = SqliteConnection;
-    fn deref(&self) -> &SqliteConnection {
-        self.guard
-            .as_ref()
-            .and_then(|w| w.batch.as_deref())
-            .expect("a write runs inside the batch")
-    }
-}
-
-impl DerefMut for WriteTx {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
-        self.guard
-            .as_mut()
-            .expect("a write runs inside the batch")
-            .conn()
     }
 }
 

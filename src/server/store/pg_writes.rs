@@ -1,0 +1,165 @@
+//! Writes and their events on PostgreSQL, where several instances write to one database.
+//!
+//! Ordering: every write that may append events first takes one transaction-scoped advisory
+//! lock (`pg_advisory_xact_lock`), held until its COMMIT. Writes that append events therefore
+//! commit one at a time, in the order they took their seqs: a seq is never visible before the
+//! seqs below it, on any instance, and what a write read after taking the lock (the workspace's
+//! last seq, the feed's last number) cannot change before it commits — the same guarantee the
+//! single writer gives on SQLite.
+//!
+//! Publishing: a write NOTIFYs `leadwire_events` with its highest log position inside its
+//! transaction (PostgreSQL delivers it at COMMIT, to every instance); each instance's doorbell
+//! task then reads the log after the last position it published, in order, and hands those
+//! events to its sockets. The notification carries no event: a missed or merged one loses
+//! nothing, since the next read starts where the last one ended.
+use super::events::LoggedEvent;
+use super::writer::Counts;
+use sqlx::postgres::PgListener;
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+/// The advisory lock every event-appending write holds until it commits ("Leadwire").
+const WRITE_LOCK: i64 = 0x4c65_6164_7769_7265;
+/// The channel the doorbell listens on.
+const CHANNEL: &str = "leadwire_events";
+/// Events read per round of the doorbell.
+const PAGE: i64 = 1000;
+/// How often the doorbell reads the log even without a notification: a safety net for a
+/// notification lost with a dropped listening connection.
+const SWEEP: Duration = Duration::from_secs(1);
+
+pub(super) struct PgWrites {
+    pool: PgPool,
+    counts: Arc<Counts>,
+    listening: Arc<AtomicBool>,
+}
+
+/// One write: its own transaction, holding the write lock.
+pub(super) struct PgWrite {
+    /// Taken when it commits; dropped uncommitted, PostgreSQL rolls it back.
+    tx: Option<Transaction<'static, Postgres>>,
+    counts: Arc<Counts>,
+}
+
+impl PgWrites {
+    /// Starts the doorbell task that publishes committed events to `published`.
+    pub(super) async fn start(
+        pool: PgPool,
+        published: broadcast::Sender<Arc<LoggedEvent>>,
+    ) -> Result<PgWrites, sqlx::Error> {
+        let counts = Arc::new(Counts::default());
+        let listening = Arc::new(AtomicBool::new(false));
+        let mut listener = PgListener::connect_with(&pool).await?;
+        listener.listen(CHANNEL).await?;
+        listening.store(true, Ordering::Relaxed);
+        // Listening first, then reading where the log is: nothing committed after this read
+        // can be missed.
+        let (from,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(seq), 0) FROM events")
+            .fetch_one(&pool)
+            .await?;
+        tokio::spawn(doorbell(
+            listener,
+            pool.clone(),
+            from,
+            published,
+            counts.clone(),
+            listening.clone(),
+        ));
+        Ok(PgWrites {
+            pool,
+            counts,
+            listening,
+        })
+    }
+
+    pub(super) async fn begin(&self) -> Result<PgWrite, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(WRITE_LOCK)
+            .execute(&mut *tx)
+            .await?;
+        Ok(PgWrite {
+            tx: Some(tx),
+            counts: self.counts.clone(),
+        })
+    }
+
+    pub(super) fn counts(&self) -> &Counts {
+        &self.counts
+    }
+
+    /// Whether the doorbell's connection is listening (for `/healthz`).
+    pub(super) fn doorbell_listening(&self) -> bool {
+        self.listening.load(Ordering::Relaxed)
+    }
+}
+
+impl PgWrite {
+    pub(super) fn conn(&mut self) -> &mut PgConnection {
+        self.tx.as_mut().expect("a write runs until it commits")
+    }
+
+    /// Commits; every instance's doorbell then publishes `events`.
+    pub(super) async fn commit(&mut self, events: Vec<LoggedEvent>) -> Result<(), sqlx::Error> {
+        let mut tx = self.tx.take().expect("a write commits once");
+        if let Some(last) = events.iter().map(|e| e.log_position).max() {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(last.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        self.counts.writes.fetch_add(1, Ordering::Relaxed);
+        self.counts.commits.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// Reads and publishes the log after `from` on every notification (and every [`SWEEP`]).
+async fn doorbell(
+    mut listener: PgListener,
+    pool: PgPool,
+    mut from: i64,
+    published: broadcast::Sender<Arc<LoggedEvent>>,
+    counts: Arc<Counts>,
+    listening: Arc<AtomicBool>,
+) {
+    loop {
+        match tokio::time::timeout(SWEEP, listener.try_recv()).await {
+            // A notification, or none within the sweep: read the log either way.
+            Ok(Ok(Some(_))) | Err(_) => listening.store(true, Ordering::Relaxed),
+            // The connection dropped: sqlx reconnects on the next call; the read below
+            // catches up on whatever was notified meanwhile.
+            Ok(Ok(None)) | Ok(Err(_)) => {
+                listening.store(false, Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+        loop {
+            let page: Result<Vec<LoggedEvent>, sqlx::Error> = sqlx::query_as(
+                "SELECT ws_seq, seq, workspace_id, user_id, kind, payload FROM events \
+                 WHERE seq > $1 ORDER BY seq LIMIT $2",
+            )
+            .bind(from)
+            .bind(PAGE)
+            .fetch_all(&pool)
+            .await;
+            let Ok(page) = page else {
+                break;
+            };
+            let full = page.len() as i64 == PAGE;
+            for event in page {
+                from = event.log_position;
+                counts.events.fetch_add(1, Ordering::Relaxed);
+                let _ = published.send(Arc::new(event));
+            }
+            if !full {
+                break;
+            }
+        }
+    }
+}
