@@ -26,8 +26,10 @@ lint:
 	cargo clippy --features bench --all-targets -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
 
+# Unit and integration tests on SQLite, then the integration suite again on PostgreSQL.
 rust-test:
 	cargo test --features ssr
+	./scripts/test-postgres.sh
 
 # Playwright starts the release server itself (see end2end/playwright.config.ts) on a fresh
 # database, serving the very target/site that `make run` serves.

@@ -132,6 +132,14 @@ async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
         tracing::error!(error = %e, "health check: database unreachable");
         return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable");
     }
+    if state.store.doorbell_listening() == Some(false) {
+        // On PostgreSQL: this instance would not hear other instances' commits.
+        tracing::error!("health check: the doorbell connection is not listening");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not hearing other instances' writes",
+        );
+    }
     match tokio::time::timeout(HEALTH_WRITE_TIMEOUT, state.store.write_probe()).await {
         Ok(Ok(())) => (StatusCode::OK, "ok"),
         Ok(Err(e)) => {

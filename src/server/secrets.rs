@@ -1,7 +1,8 @@
 //! Secrets at rest (a mailbox's password, later the channels' tokens): sealed with
 //! XChaCha20-Poly1305 under the server's key, so a copy of the database alone reveals none.
 //! The key is `secret_key` (`LEADWIRE_SECRET_KEY`, 64 hex digits) or, when unset, one made on
-//! first start into `secret.key` beside the SQLite file (readable by its owner only). Sealed
+//! first start into `secret.key` beside the SQLite file (readable by its owner only). On
+//! PostgreSQL it must be set: every instance sharing the database needs the same one. Sealed
 //! values are write-only: nothing shows them back, and they are never logged.
 use super::settings::Settings;
 use chacha20poly1305::aead::{Aead, KeyInit};
@@ -34,6 +35,13 @@ impl SecretBox {
     pub fn load(settings: &Settings) -> std::io::Result<SecretBox> {
         if let Some(key) = &settings.secret_key {
             return Ok(SecretBox::new(key));
+        }
+        if settings.database_url.starts_with("postgres") {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "on PostgreSQL, set secret_key (LEADWIRE_SECRET_KEY, 64 hex digits): \
+                 every instance sharing the database must seal secrets with the same key",
+            ));
         }
         let Some(path) = key_file(&settings.database_url) else {
             // An in-memory database keeps nothing, its secrets included.

@@ -219,8 +219,14 @@ impl Settings {
             "an address like 127.0.0.1:3000",
         )?;
         let database_url = raw.string("database_url", "sqlite://data/leadwire.db");
-        if !database_url.starts_with("sqlite:") {
-            return Err(raw.error("database_url", "only sqlite: URLs are supported so far"));
+        if !["sqlite:", "postgres://", "postgresql://"]
+            .iter()
+            .any(|scheme| database_url.starts_with(scheme))
+        {
+            return Err(raw.error(
+                "database_url",
+                "expected a sqlite: file or a postgres:// database URL",
+            ));
         }
         let public_url = raw
             .string("public_url", "")

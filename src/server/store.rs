@@ -10,6 +10,7 @@ pub mod copy_to_postgres;
 pub(crate) mod db;
 pub mod deletion;
 pub mod deliveries;
+mod dialect;
 pub mod drafts;
 pub mod emails;
 pub mod events;
@@ -153,6 +154,15 @@ impl Store {
             Writes::Postgres(writes) => Some(writes.doorbell_listening()),
         }
     }
+}
+
+/// The PostgreSQL advisory lock every write that appends events holds until it commits.
+pub use pg_writes::WRITE_LOCK as POSTGRES_WRITE_LOCK;
+
+/// `sql`, written with the store's `?` parameters, as PostgreSQL takes it (`$N`): for tests
+/// and tools that read a store's database with the same SQL on either backend.
+pub fn postgres_sql(sql: &str) -> &'static str {
+    db::pg_sql(sql)
 }
 
 /// Now, to the millisecond: stored times then sort the same as text and as time.

@@ -2,6 +2,7 @@
 //! its wire format), or to the sandbox, which is labelled as such and never passes for sent;
 //! Twilio's signed webhooks for replies and status reports.
 use crate::fake_twilio::{Answer, FakeTwilio, ACCOUNT_SID, AUTH_TOKEN};
+use crate::support::on_test_db;
 use crate::support::{error_body, message, Session, TestServer};
 use leadwire::server::channels::twilio::{signature, SIGNATURE_HEADER};
 use serde_json::{json, Value};
@@ -100,10 +101,7 @@ pub(crate) async fn thread(
 }
 
 async fn count(server: &TestServer, sql: &str) -> i64 {
-    let pool = sqlx::SqlitePool::connect(&server.database_url)
-        .await
-        .unwrap();
-    sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap()
+    server.db().await.count(sql).await
 }
 
 #[tokio::test]
@@ -504,15 +502,12 @@ async fn twilio_settings_refuse_bad_input_and_never_show_the_token() {
     );
     assert!(!text.contains("v1:"), "nor sealed: {text}");
     let stored: String = {
-        let pool = sqlx::SqlitePool::connect(&server.database_url)
-            .await
-            .unwrap();
-        sqlx::query_scalar(
-            "SELECT secret_sealed FROM channel_connections WHERE provider = 'twilio'",
-        )
-        .fetch_one(&pool)
+        on_test_db!(&server.db().await, |p, q| sqlx::query_scalar(q(
+            "SELECT secret_sealed FROM channel_connections WHERE provider = 'twilio'"
+        ))
+        .fetch_one(p)
         .await
-        .unwrap()
+        .unwrap())
     };
     assert!(!stored.contains(AUTH_TOKEN), "sealed at rest");
     // Saved again without a token: the stored one is kept, and sends use it.
@@ -593,16 +588,14 @@ async fn a_status_report_that_overtakes_twilios_answer_records_the_send() {
         .await;
     assert_eq!(now_sent["delivered_via"], "twilio");
     // Recorded with Twilio's id, so the lease running out sends nothing again.
-    let pool = sqlx::SqlitePool::connect(&server.database_url)
+    let (provider_id, sent_at): (Option<String>, Option<chrono::DateTime<chrono::Utc>>) =
+        on_test_db!(&server.db().await, |p, q| sqlx::query_as(q(
+            "SELECT d.provider_message_id, q.sent_at FROM deliveries d \
+             JOIN outbound_queue q ON q.message_id = d.message_id"
+        ))
+        .fetch_one(p)
         .await
-        .unwrap();
-    let (provider_id, sent_at): (Option<String>, Option<String>) = sqlx::query_as(
-        "SELECT d.provider_message_id, q.sent_at FROM deliveries d \
-             JOIN outbound_queue q ON q.message_id = d.message_id",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+        .unwrap());
     assert_eq!(provider_id.as_deref(), Some(sid.as_str()));
     assert!(sent_at.is_some());
 

@@ -1,6 +1,6 @@
 //! Group commit: concurrent writes share one transaction and one fsync, and none is
 //! acknowledged before that fsync (`src/server/store/writer.rs`).
-use crate::support::{message, ServerProcess};
+use crate::support::{message, on_test_db, ServerProcess, TestDb, ON_SQLITE};
 use leadwire::model::channel::Channel;
 use leadwire::model::ids::{LeadId, UserId, WorkspaceId};
 use leadwire::model::lead::Stage;
@@ -196,16 +196,19 @@ async fn sends_until_crash(
 /// seqs are gap-free.
 async fn stored_after_restart(database_url: &str) -> (HashSet<String>, bool) {
     let store = Store::open(database_url).await.unwrap();
-    let pool = sqlx::SqlitePool::connect(database_url).await.unwrap();
-    let ids: Vec<(uuid::Uuid,)> =
-        sqlx::query_as("SELECT client_id FROM messages WHERE client_id IS NOT NULL")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
-    let seqs: Vec<(i64,)> = sqlx::query_as("SELECT ws_seq FROM events ORDER BY ws_seq")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+    let db = TestDb::connect(database_url).await;
+    let ids: Vec<(uuid::Uuid,)> = on_test_db!(&db, |p, q| sqlx::query_as(q(
+        "SELECT client_id FROM messages WHERE client_id IS NOT NULL"
+    ))
+    .fetch_all(p)
+    .await
+    .unwrap());
+    let seqs: Vec<(i64,)> = on_test_db!(&db, |p, q| sqlx::query_as(q(
+        "SELECT ws_seq FROM events ORDER BY ws_seq"
+    ))
+    .fetch_all(p)
+    .await
+    .unwrap());
     let gap_free = seqs.windows(2).all(|w| w[1].0 == w[0].0 + 1);
     drop(store);
     (
@@ -249,12 +252,16 @@ async fn kill_9_during_1000_concurrent_sends_loses_no_acknowledged_send() {
 async fn a_crash_between_batch_and_fsync_acknowledges_nothing_it_loses() {
     let dir = tempfile::tempdir().unwrap();
     let trigger = dir.path().join("crash-now");
+    // The crash point sits in SQLite's group commit.
     let server = ServerProcess::start(
         &dir,
-        &[(
-            "LEADWIRE_TEST_CRASH_BEFORE_COMMIT_IF",
-            trigger.to_str().unwrap(),
-        )],
+        &[
+            (
+                "LEADWIRE_TEST_CRASH_BEFORE_COMMIT_IF",
+                trigger.to_str().unwrap(),
+            ),
+            ON_SQLITE,
+        ],
     )
     .await;
     let (client, lead) = server_with_lead(&server).await;

@@ -3,6 +3,7 @@
 //! test appends arrives in the lead's thread once, IDLE brings it within a second, the health
 //! shows in Settings, and killing the server mid-import then restarting imports nothing twice
 //! and skips nothing.
+use crate::support::on_test_db;
 use crate::support::{ServerProcess, TestServer};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -215,22 +216,24 @@ async fn mail_in_the_watched_mailbox_arrives_in_the_thread_once_and_idle_brings_
             break;
         }
     }
-    let pool = sqlx::SqlitePool::connect(&server.database_url)
-        .await
-        .unwrap();
-    let (raw,): (String,) = sqlx::query_as("SELECT raw_message FROM outbound_emails")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let db = server.db().await;
+    let (raw,): (String,) = on_test_db!(&db, |p, q| sqlx::query_as(q(
+        "SELECT raw_message FROM outbound_emails"
+    ))
+    .fetch_one(p)
+    .await
+    .unwrap());
     assert!(
         raw.contains("\r\nReply-To: ") && raw.contains("<sales@leadwire.test>"),
         "{raw}"
     );
     // The password is sealed at rest.
-    let (sealed,): (String,) = sqlx::query_as("SELECT password_sealed FROM imap_mailboxes")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let (sealed,): (String,) = on_test_db!(&db, |p, q| sqlx::query_as(q(
+        "SELECT password_sealed FROM imap_mailboxes"
+    ))
+    .fetch_one(p)
+    .await
+    .unwrap());
     assert!(
         sealed.starts_with("v1:") && !sealed.contains("secret"),
         "{sealed}"
@@ -327,16 +330,8 @@ async fn killed_mid_import_and_restarted_imports_nothing_twice_and_skips_nothing
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
-    let pool = sqlx::SqlitePool::connect(&server.database_url)
-        .await
-        .unwrap();
-    let imported = || async {
-        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM inbound_emails")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-        n as usize
-    };
+    let db = server.db().await;
+    let imported = || async { db.count("SELECT COUNT(*) FROM inbound_emails").await as usize };
     let form = mailbox_form(dovecot.port);
     let res = client
         .post(server.url("/rpc/save_mailbox"))
@@ -368,13 +363,7 @@ async fn killed_mid_import_and_restarted_imports_nothing_twice_and_skips_nothing
     let server = ServerProcess::start(&dir, &[]).await;
     let started = Instant::now();
     // The mailbox's position moves just after each message is stored: wait for both.
-    let last_uid = || async {
-        let (uid,): (i64,) = sqlx::query_as("SELECT last_uid FROM imap_mailboxes")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-        uid
-    };
+    let last_uid = || async { db.count("SELECT last_uid FROM imap_mailboxes").await };
     while imported().await < N || last_uid().await < N as i64 {
         assert!(
             started.elapsed() < Duration::from_secs(60),
@@ -382,11 +371,12 @@ async fn killed_mid_import_and_restarted_imports_nothing_twice_and_skips_nothing
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let bodies: Vec<(String,)> =
-        sqlx::query_as("SELECT body FROM messages WHERE direction = 'inbound' ORDER BY body")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+    let bodies: Vec<(String,)> = on_test_db!(&db, |p, q| sqlx::query_as(q(
+        "SELECT body FROM messages WHERE direction = 'inbound' ORDER BY body"
+    ))
+    .fetch_all(p)
+    .await
+    .unwrap());
     let mut expected: Vec<String> = (0..N).map(|n| format!("Reply number {n}")).collect();
     expected.sort();
     assert_eq!(

@@ -1,5 +1,6 @@
 //! Replies come back: `POST /webhooks/email/{key}` with a signed raw message joins the lead's
 //! thread live (src/server/email/inbound_webhook.rs, src/server/store/inbound_emails.rs).
+use crate::support::on_test_db;
 use crate::support::{error_body, message, TestServer};
 use leadwire::server::email::inbound_webhook::{sign, SIGNATURE_HEADER};
 use serde_json::{json, Value};
@@ -46,14 +47,13 @@ fn email(from: &str, message_id: &str, in_reply_to: Option<&str>, body: &str) ->
 
 /// The Message-ID header of the newest email sent in the test server's database.
 async fn sent_message_id(server: &TestServer) -> String {
-    let pool = sqlx::SqlitePool::connect(&server.database_url)
-        .await
-        .unwrap();
-    let (id,): (String,) =
-        sqlx::query_as("SELECT message_id_header FROM outbound_emails ORDER BY rowid DESC LIMIT 1")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let (id,): (String,) = on_test_db!(&server.db().await, |p, q| sqlx::query_as(q(
+        "SELECT e.message_id_header FROM outbound_emails e \
+         JOIN messages m ON m.id = e.message_id ORDER BY m.created_at DESC LIMIT 1"
+    ))
+    .fetch_one(p)
+    .await
+    .unwrap());
     id
 }
 
@@ -332,13 +332,12 @@ async fn the_outbox_replies_as_the_lead_through_the_inbound_path() {
     let thread = thread_bodies(&server, &owner.client, lead).await;
     assert_eq!(thread.len(), 2);
     // It threads like a real reply: a second one from the lead answers ours again.
-    let pool = sqlx::SqlitePool::connect(&server.database_url)
-        .await
-        .unwrap();
-    let (from,): (String,) = sqlx::query_as("SELECT from_address FROM inbound_emails")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let (from,): (String,) = on_test_db!(&server.db().await, |p, q| sqlx::query_as(q(
+        "SELECT from_address FROM inbound_emails"
+    ))
+    .fetch_one(p)
+    .await
+    .unwrap());
     assert_eq!(from, "maya@example.com");
 }
 

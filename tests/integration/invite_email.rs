@@ -1,6 +1,7 @@
 //! Invites sent by email: through the relay like every other email (a real SMTP exchange), or
 //! kept sealed in the outbox without one; a refused address still leaves the link to copy.
 use crate::email::relay;
+use crate::support::on_test_db;
 use crate::support::{SmtpSink, TestServer};
 use serde_json::{json, Value};
 
@@ -104,13 +105,12 @@ async fn without_a_relay_the_invite_waits_sealed_in_its_workspaces_outbox() {
     );
     // Stored sealed: the link's token is not in the database.
     let token = link.rsplit('/').next().unwrap();
-    let pool = sqlx::SqlitePool::connect(&server.database_url)
-        .await
-        .unwrap();
-    let stored: Vec<String> = sqlx::query_scalar("SELECT raw_sealed FROM account_emails")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+    let stored: Vec<String> = on_test_db!(&server.db().await, |p, q| sqlx::query_scalar(q(
+        "SELECT raw_sealed FROM account_emails"
+    ))
+    .fetch_all(p)
+    .await
+    .unwrap());
     assert_eq!(stored.len(), 1);
     assert!(!stored[0].contains(token));
     // Another workspace's outbox does not show it.

@@ -49,5 +49,6 @@ mod support;
 mod team;
 mod team_removal;
 mod tracking;
+mod two_instances;
 mod whatsapp_window;
 mod workspace_deletion;

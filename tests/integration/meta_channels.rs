@@ -51,10 +51,7 @@ fn status(id: &str, status: &str) -> Value {
 }
 
 async fn count(server: &TestServer, sql: &str) -> i64 {
-    let pool = sqlx::SqlitePool::connect(&server.database_url)
-        .await
-        .unwrap();
-    sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap()
+    server.db().await.count(sql).await
 }
 
 #[tokio::test]

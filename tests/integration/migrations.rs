@@ -70,7 +70,7 @@ async fn committed_migrations_are_never_edited() {
 #[tokio::test]
 async fn the_connections_rebuild_keeps_rows_that_deliveries_refer_to() {
     use crate::support::{message, TestServer};
-    let server = TestServer::start().await;
+    let server = TestServer::start_on_sqlite().await;
     let client = server.signed_up("ada@example.com", "A").await;
     let lead = server
         .create_lead(

@@ -202,22 +202,45 @@ async fn health_check_says_when_writes_stop_being_committed() {
     };
     assert_eq!(health().await, (200, "ok".to_string()));
 
-    let mut outsider = sqlx::SqliteConnection::connect(&server.database_url)
-        .await
-        .unwrap();
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut outsider)
-        .await
-        .unwrap();
+    // Another process holds what every write needs: SQLite's write lock, or on PostgreSQL
+    // the writers' advisory lock.
+    let outsider = if server.database_url.starts_with("postgres") {
+        let mut pg = sqlx::PgConnection::connect(&server.database_url)
+            .await
+            .unwrap();
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(leadwire::server::store::POSTGRES_WRITE_LOCK)
+            .execute(&mut pg)
+            .await
+            .unwrap();
+        Err(pg)
+    } else {
+        let mut sqlite = sqlx::SqliteConnection::connect(&server.database_url)
+            .await
+            .unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut sqlite)
+            .await
+            .unwrap();
+        Ok(sqlite)
+    };
     assert_eq!(
         health().await,
         (503, "writes are not being committed".to_string())
     );
 
-    sqlx::query("ROLLBACK")
-        .execute(&mut outsider)
-        .await
-        .unwrap();
+    match outsider {
+        Ok(mut sqlite) => {
+            sqlx::query("ROLLBACK").execute(&mut sqlite).await.unwrap();
+        }
+        Err(mut pg) => {
+            sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(leadwire::server::store::POSTGRES_WRITE_LOCK)
+                .execute(&mut pg)
+                .await
+                .unwrap();
+        }
+    }
     assert_eq!(health().await, (200, "ok".to_string()));
     let lead = server
         .create_lead(&client, serde_json::json!({"name": "After"}))

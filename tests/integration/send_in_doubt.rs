@@ -5,6 +5,7 @@
 use crate::channels::{connect, lead_with_phone, server_with, thread};
 use crate::fake_meta::FakeMeta;
 use crate::fake_twilio::{Answer, FakeTwilio, ACCOUNT_SID, AUTH_TOKEN};
+use crate::support::on_test_db;
 use crate::support::{message, ServerProcess};
 use serde_json::{json, Value};
 
@@ -33,13 +34,13 @@ async fn an_answer_that_never_came_is_found_at_twilio_and_the_lead_gets_the_mess
         .await;
     assert_eq!(now_sent["delivered_via"], "twilio");
     assert!(twilio.lookups() >= 1, "Twilio was asked");
-    let pool = sqlx::SqlitePool::connect(&server.database_url)
-        .await
-        .unwrap();
-    let recorded: Option<String> = sqlx::query_scalar("SELECT provider_message_id FROM deliveries")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let pool = server.db().await;
+    let recorded: Option<String> = on_test_db!(&pool, |p, q| sqlx::query_scalar(q(
+        "SELECT provider_message_id FROM deliveries"
+    ))
+    .fetch_one(p)
+    .await
+    .unwrap());
     assert_eq!(recorded.as_deref(), Some(sid.as_str()));
     // It was not sent again: the next send Twilio sees is the next message.
     server
@@ -144,21 +145,24 @@ async fn kill_9_while_twilio_holds_the_message_then_restart_sends_it_once() {
     server.kill_9().await;
 
     // The lease would run out in five minutes: the test moves it to now.
-    let pool = sqlx::SqlitePool::connect(&server.database_url)
-        .await
-        .unwrap();
-    sqlx::query("UPDATE outbound_queue SET next_attempt_at = ?")
-        .bind(chrono::Utc::now())
-        .execute(&pool)
-        .await
-        .unwrap();
+    let pool = server.db().await;
+    on_test_db!(&pool, |p, q| sqlx::query(q(
+        "UPDATE outbound_queue SET next_attempt_at = ?"
+    ))
+    .bind(chrono::Utc::now())
+    .execute(p)
+    .await
+    .unwrap()
+    .rows_affected());
     let restarted = ServerProcess::start(&dir, &env).await;
     let settled = restarted.first_message_settled(&client, &lead).await;
-    assert_eq!(settled["status"], "sent");
-    let recorded: Option<String> = sqlx::query_scalar("SELECT provider_message_id FROM deliveries")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    assert_eq!(settled["status"], "sent", "{settled}");
+    let recorded: Option<String> = on_test_db!(&pool, |p, q| sqlx::query_scalar(q(
+        "SELECT provider_message_id FROM deliveries"
+    ))
+    .fetch_one(p)
+    .await
+    .unwrap());
     assert_eq!(recorded.as_deref(), Some(sid.as_str()));
     assert!(twilio.lookups() >= 1, "Twilio was asked");
     assert!(twilio.unseen_request().is_none(), "sent once");

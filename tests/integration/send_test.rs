@@ -106,13 +106,11 @@ async fn a_test_message_goes_straight_to_the_provider_and_says_what_it_answered(
     assert_eq!(whatsapp["meta"]["last_error"], outcome["detail"]);
 
     // No thread holds a test message.
-    let pool = sqlx::SqlitePool::connect(&server.database_url)
+    let stored = server
+        .db()
         .await
-        .unwrap();
-    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+        .count("SELECT COUNT(*) FROM messages")
+        .await;
     assert_eq!(stored, 0);
 
     // Teammates cannot send tests.

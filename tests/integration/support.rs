@@ -11,6 +11,8 @@ pub struct TestServer {
     /// The server's database, for tests that check what was (not) stored.
     pub database_url: String,
     _dir: tempfile::TempDir,
+    /// The PostgreSQL database of a run on that backend (see [`test_backend_postgres`]).
+    _scratch: Option<ScratchDatabase>,
     /// The server runs on its own multi-threaded runtime, as the binary does, not on the
     /// test's single thread: what users run.
     runtime: Option<tokio::runtime::Runtime>,
@@ -30,7 +32,17 @@ impl TestServer {
         Self::start_with(|_| {}).await
     }
 
+    /// A server on a SQLite file in every run, for tests of what only SQLite has (its
+    /// migration history, its group commit).
+    pub async fn start_on_sqlite() -> Self {
+        Self::launch(false, |_| {}).await
+    }
+
     pub async fn start_with(tweak: impl FnOnce(&mut Settings)) -> Self {
+        Self::launch(test_backend_postgres(), tweak).await
+    }
+
+    async fn launch(on_postgres: bool, tweak: impl FnOnce(&mut Settings)) -> Self {
         // RUST_LOG=leadwire=debug shows the server's log next to a failing test's output.
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
@@ -39,6 +51,14 @@ impl TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut settings = Settings::from_sources(None, &|_| None).expect("default settings");
         settings.database_url = format!("sqlite://{}", dir.path().join("leadwire.db").display());
+        let scratch = if on_postgres {
+            let scratch = ScratchDatabase::create().await;
+            settings.database_url = scratch.url.clone();
+            settings.secret_key = Some([7; 32]);
+            Some(scratch)
+        } else {
+            None
+        };
         settings.seed_demo = false;
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         listener
@@ -66,6 +86,7 @@ impl TestServer {
             base: format!("http://{addr}"),
             database_url,
             _dir: dir,
+            _scratch: scratch,
             runtime: Some(runtime),
         }
     }
@@ -165,25 +186,7 @@ impl TestServer {
 
     /// Opens `/ws` authenticated by one header (`cookie`, or `authorization` for a token).
     pub async fn socket_with(&self, header: &'static str, value: &str) -> Ws {
-        let url = format!("ws://{}/ws", self.base.trim_start_matches("http://"));
-        let mut request = url.into_client_request().expect("ws request");
-        request
-            .headers_mut()
-            .insert(header, value.parse().expect("credential header"));
-        request
-            .headers_mut()
-            .insert("origin", self.base.parse().expect("origin header"));
-        let (stream, _) = tokio_tungstenite::connect_async(request)
-            .await
-            .expect("ws connect");
-        let mut ws = Ws {
-            stream,
-            hello_head: 0,
-        };
-        let hello = ws.next_json().await;
-        assert_eq!(hello["type"], "hello", "{hello}");
-        ws.hello_head = hello["head"].as_i64().expect("hello.head");
-        ws
+        open_socket(&self.base, header, value).await
     }
 
     /// A socket that has resumed from the current head and is live.
@@ -309,6 +312,30 @@ pub fn message(channel: &str, body: &str) -> Value {
 }
 
 /// A test's WebSocket: reads JSON text frames with a deadline so a missing event fails fast.
+/// A socket to the server at `base`, with `header` (a cookie or bearer token) and its origin,
+/// past its `hello`.
+pub async fn open_socket(base: &str, header: &'static str, value: &str) -> Ws {
+    let url = format!("ws://{}/ws", base.trim_start_matches("http://"));
+    let mut request = url.into_client_request().expect("ws request");
+    request
+        .headers_mut()
+        .insert(header, value.parse().expect("credential header"));
+    request
+        .headers_mut()
+        .insert("origin", base.parse().expect("origin header"));
+    let (stream, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("ws connect");
+    let mut ws = Ws {
+        stream,
+        hello_head: 0,
+    };
+    let hello = ws.next_json().await;
+    assert_eq!(hello["type"], "hello", "{hello}");
+    ws.hello_head = hello["head"].as_i64().expect("hello.head");
+    ws
+}
+
 pub struct Ws {
     stream: tokio_tungstenite::WebSocketStream<
         tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
@@ -509,6 +536,22 @@ impl ServerProcess {
         Self::launch(dir, env, None).await
     }
 
+    /// A server on the PostgreSQL database at `url`, which other processes may share.
+    pub async fn start_on(
+        dir: &tempfile::TempDir,
+        url: &str,
+        env: &[(&str, &str)],
+    ) -> ServerProcess {
+        let mut with_url = vec![("LEADWIRE_DATABASE_URL", url)];
+        with_url.extend_from_slice(env);
+        Self::launch(dir, &with_url, None).await
+    }
+
+    /// A socket with the session `cookie`, past its `hello`.
+    pub async fn socket(&self, cookie: &str) -> Ws {
+        open_socket(&self.base, "cookie", cookie).await
+    }
+
     /// Like `start`, with the server's log kept in `dir` for [`ServerProcess::log`].
     pub async fn start_logged(dir: &tempfile::TempDir, env: &[(&str, &str)]) -> ServerProcess {
         Self::launch(dir, env, Some(dir.path().join("server.log"))).await
@@ -526,7 +569,18 @@ impl ServerProcess {
         log: Option<std::path::PathBuf>,
     ) -> ServerProcess {
         let port = free_port();
-        let database_url = format!("sqlite://{}/server.db", dir.path().display());
+        let sqlite = env.iter().any(|(name, value)| (*name, *value) == ON_SQLITE);
+        let given = env
+            .iter()
+            .find(|(name, _)| *name == "LEADWIRE_DATABASE_URL")
+            .map(|(_, url)| url.to_string());
+        let database_url = if let Some(url) = given {
+            url
+        } else if test_backend_postgres() && !sqlite {
+            process_database(dir).await
+        } else {
+            format!("sqlite://{}/server.db", dir.path().display())
+        };
         let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_leadwire"));
         command
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
@@ -535,7 +589,11 @@ impl ServerProcess {
             .env("RUST_LOG", "leadwire=warn")
             .kill_on_drop(true)
             .stdout(std::process::Stdio::null());
-        for (name, value) in env {
+        if database_url.starts_with("postgres") {
+            // PostgreSQL needs the key set (on SQLite it sits beside the file).
+            command.env("LEADWIRE_SECRET_KEY", "07".repeat(32));
+        }
+        for (name, value) in env.iter().filter(|v| **v != ON_SQLITE) {
             command.env(name, value);
         }
         if let Some(path) = &log {
@@ -569,6 +627,11 @@ impl ServerProcess {
 
     pub fn pid(&self) -> u32 {
         self.pid
+    }
+
+    /// The server's database, to check what was (not) stored.
+    pub async fn db(&self) -> TestDb {
+        TestDb::connect(&self.database_url).await
     }
 
     /// Waits for the process to end (a test killed it, or it died) and returns how it ended.
@@ -626,6 +689,142 @@ impl ServerProcess {
             .await
             .expect("the message left the queue within 20 s")
     }
+}
+
+/// The database a test server stores in, as a test reads it to check what was (not) stored.
+pub enum TestDb {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+impl TestDb {
+    pub async fn connect(url: &str) -> TestDb {
+        if url.starts_with("postgres") {
+            TestDb::Postgres(sqlx::PgPool::connect(url).await.unwrap())
+        } else {
+            TestDb::Sqlite(sqlx::SqlitePool::connect(url).await.unwrap())
+        }
+    }
+
+    /// The number of rows of `table` whose `column` is `id` (FTS5 tables exist on SQLite
+    /// only: PostgreSQL keeps the search words in the row itself, so none there).
+    pub async fn count_naming(&self, table: &str, column: &str, id: uuid::Uuid) -> i64 {
+        if table.ends_with("_fts") && matches!(self, TestDb::Postgres(_)) {
+            return 0;
+        }
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE {column} = ?");
+        on_test_db!(self, |p, q| sqlx::query_scalar(q(&sql))
+            .bind(id)
+            .fetch_one(p)
+            .await
+            .unwrap())
+    }
+
+    /// The tables that have a column `column`, by name.
+    pub async fn tables_with(&self, column: &str) -> Vec<String> {
+        match self {
+            TestDb::Sqlite(p) => sqlx::query_scalar(
+                "SELECT m.name FROM sqlite_master m WHERE m.type = 'table' \
+                 AND EXISTS (SELECT 1 FROM pragma_table_info(m.name) c WHERE c.name = ?) \
+                 ORDER BY m.name",
+            )
+            .bind(column)
+            .fetch_all(p)
+            .await
+            .unwrap(),
+            TestDb::Postgres(p) => sqlx::query_scalar(
+                "SELECT CAST(table_name AS TEXT) FROM information_schema.columns \
+                 WHERE table_schema = 'public' AND column_name = $1 ORDER BY table_name",
+            )
+            .bind(column)
+            .fetch_all(p)
+            .await
+            .unwrap(),
+        }
+    }
+
+    /// The one integer `sql` selects (a count).
+    pub async fn count(&self, sql: &str) -> i64 {
+        on_test_db!(self, |p, q| sqlx::query_scalar(q(sql))
+            .fetch_one(p)
+            .await
+            .unwrap())
+    }
+}
+
+/// Runs `$body` with `$p` the test database's pool and `$q` the function that fits SQL
+/// written with `?` parameters to its backend; the body is compiled once per backend.
+macro_rules! on_test_db {
+    ($db:expr, |$p:ident, $q:ident| $body:expr) => {
+        match $db {
+            $crate::support::TestDb::Sqlite($p) => {
+                #[allow(unused_variables)]
+                let $q = $crate::support::sql_as_written;
+                $body
+            }
+            $crate::support::TestDb::Postgres($p) => {
+                #[allow(unused_variables)]
+                let $q = leadwire::server::store::postgres_sql;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_test_db;
+
+/// SQLite reads the tests' SQL as written.
+pub fn sql_as_written(sql: &str) -> &str {
+    sql
+}
+
+impl TestServer {
+    /// The server's database, to check what was (not) stored.
+    pub async fn db(&self) -> TestDb {
+        TestDb::connect(&self.database_url).await
+    }
+}
+
+/// Whether this run's servers store in PostgreSQL (`LEADWIRE_TEST_BACKEND=postgres`, as
+/// `make test` runs the suite a second time) rather than a SQLite file.
+pub fn test_backend_postgres() -> bool {
+    std::env::var("LEADWIRE_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+/// In the `env` of [`ServerProcess::start`]: this server stores in a SQLite file in every run
+/// (for tests of what only SQLite has, such as its group commit).
+pub const ON_SQLITE: (&str, &str) = ("LEADWIRE_TEST_ON", "sqlite");
+
+/// On PostgreSQL, the database of the server processes started with `dir`: the same one each
+/// time (a restarted server finds what it stored), created by the first. Its name is `dir`'s,
+/// so it lives as long as the test's files; `scripts/test-postgres.sh` drops what a run leaves.
+async fn process_database(dir: &tempfile::TempDir) -> String {
+    let name = format!(
+        "leadwire_test_{}",
+        dir.path()
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("process")
+            .to_lowercase()
+            .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+    );
+    let admin = sqlx::PgPool::connect(&postgres_server_url()).await.unwrap();
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&name)
+            .fetch_one(&admin)
+            .await
+            .unwrap();
+    if !exists {
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .unwrap();
+    }
+    admin.close().await;
+    format!(
+        "{}/{name}",
+        postgres_server_url().rsplit_once('/').unwrap().0
+    )
 }
 
 /// The machine's PostgreSQL server (`LEADWIRE_TEST_POSTGRES`, default the local one that

@@ -28,10 +28,7 @@ async fn add_template(server: &TestServer, owner: &Session, name: &str, body: &s
 }
 
 async fn count(server: &TestServer, sql: &str) -> i64 {
-    let pool = sqlx::SqlitePool::connect(&server.database_url)
-        .await
-        .unwrap();
-    sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap()
+    server.db().await.count(sql).await
 }
 
 fn template_send(name: &str, params: &[&str]) -> Value {

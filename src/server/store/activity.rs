@@ -231,7 +231,7 @@ impl Store {
             sqlx::query(sql("INSERT INTO activities (workspace_id, lead_id, actor_id, message_id, kind, channel, detail, at, number) \
              SELECT workspace_id, lead_id, author_id, id, \
              CASE direction WHEN 'outbound' THEN 'message_sent' ELSE 'message_received' END, \
-             channel, substr(body, 1, ?1), created_at, \
+             channel, substr(body, 1, CAST(?1 AS INTEGER)), created_at, \
              (SELECT COALESCE(MAX(number), 0) FROM activities WHERE workspace_id = ?2) \
                + ROW_NUMBER() OVER (ORDER BY created_at, id) \
              FROM messages m WHERE workspace_id = ?2 \

@@ -118,7 +118,8 @@ impl Store {
              sender = excluded.sender, secret_sealed = excluded.secret_sealed, \
              app_secret_sealed = excluded.app_secret_sealed, verify_token = excluded.verify_token, \
              enabled = excluded.enabled, updated_at = excluded.updated_at, \
-             last_error = CASE WHEN excluded.secret_sealed IS secret_sealed THEN last_error END \
+             last_error = CASE WHEN excluded.secret_sealed IS NOT DISTINCT FROM channel_connections.secret_sealed \
+             THEN channel_connections.last_error END \
              RETURNING id, workspace_id, channel, provider, webhook_key, account_id, sender, \
              secret_sealed, app_secret_sealed, verify_token, enabled, last_inbound_at, last_error, \
              last_error_at",))

@@ -19,7 +19,7 @@ impl Store {
     ) -> Result<bool, sqlx::Error> {
         let mut tx = self.begin_write().await?;
         let found: Option<(i64,)> = on_conn!(tx, |c, sql| sqlx::query_as(sql(
-            "SELECT 1 FROM leads WHERE id = ? AND workspace_id = ?"
+            "SELECT CAST(1 AS BIGINT) FROM leads WHERE id = ? AND workspace_id = ?"
         ))
         .bind(id)
         .bind(workspace)
@@ -34,7 +34,7 @@ impl Store {
         // lead (its id is 128 random bits, so no other event contains its text). Clients skip
         // seqs they never see, as they do for teammates' private events.
         on_conn!(tx, |c, sql| sqlx::query(sql(
-            "DELETE FROM events WHERE workspace_id = ? AND instr(payload, ?) > 0"
+            "DELETE FROM events WHERE workspace_id = ? AND payload LIKE '%' || ? || '%'"
         ))
         .bind(workspace)
         .bind(id.to_string())

@@ -92,7 +92,7 @@ impl Store {
             sqlx::query_as::<_, EmailJob>(sql("SELECT e.message_id, e.workspace_id, e.to_address, e.to_name, e.subject, e.text_body, \
              e.html_body, e.message_id_header, e.in_reply_to, e.references_header, \
              (SELECT address FROM imap_mailboxes i WHERE i.workspace_id = e.workspace_id \
-              AND i.enabled = 1) AS reply_to \
+              AND i.enabled = TRUE) AS reply_to \
              FROM outbound_emails e WHERE e.message_id = ?",))
         .bind(claimed.message_id)
         .fetch_one(c)

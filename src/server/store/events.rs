@@ -78,7 +78,7 @@ impl Store {
         let window = window_in(tx.reborrow(), workspace).await?;
         let (due,): (i64,) = on_conn!(tx, |c, sql| sqlx::query_as(sql(
             "SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE workspace_id = ? AND ws_seq > ? \
-             AND (user_id IS NULL OR user_id = ?) LIMIT ?)",
+             AND (user_id IS NULL OR user_id = ?) LIMIT ?) AS due",
         ))
         .bind(workspace)
         .bind(after)
@@ -108,13 +108,18 @@ impl Store {
         let before = now() - age;
         let mut tx = self.begin_write().await?;
         // How far each workspace's log is cut, so its window starts there (see `window_in`).
-        on_conn!(tx, |c, sql| {
-            sqlx::query(sql("UPDATE workspace_event_heads SET pruned_through = MAX(pruned_through, COALESCE( \
+        let cut = format!(
+            "UPDATE workspace_event_heads SET pruned_through = {}(pruned_through, COALESCE( \
              (SELECT MAX(e.ws_seq) FROM events e WHERE e.workspace_id = workspace_event_heads.workspace_id \
-              AND e.created_at < ?1), 0))",))
-        .bind(before)
-        .execute(c)
-        .await.map(super::db::Done::from)
+              AND e.created_at < ?1), 0))",
+            self.backend().greatest()
+        );
+        on_conn!(tx, |c, sql| {
+            sqlx::query(sql(&cut))
+                .bind(before)
+                .execute(c)
+                .await
+                .map(super::db::Done::from)
         })?;
         let done = on_conn!(tx, |c, sql| sqlx::query(sql(
             "DELETE FROM events WHERE created_at < ?"
@@ -150,7 +155,7 @@ impl Store {
 
 /// Moves workspace ?'s head on by ? seqs (creating it at that many).
 const TAKE_SEQS: &str = "INSERT INTO workspace_event_heads (workspace_id, head) VALUES (?, ?) \
-     ON CONFLICT (workspace_id) DO UPDATE SET head = head + excluded.head";
+     ON CONFLICT (workspace_id) DO UPDATE SET head = workspace_event_heads.head + excluded.head";
 
 /// Takes the workspace's next `n` seqs (for events, or a draft version) and returns the first.
 /// Only under the writer, where nobody else can take them meanwhile.

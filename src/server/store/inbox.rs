@@ -1,7 +1,7 @@
 //! The inbox: leads by their newest message (an index range scan on `leads.last_message_at`),
 //! filtered, with the viewer's unread counts; and full-text search (FTS5) over messages and
 //! lead names.
-use super::db::on_db;
+use super::db::{on_db, Db};
 use super::messages::LatestMessage;
 use super::Store;
 use crate::model::ids::{LeadId, UserId, WorkspaceId};
@@ -56,7 +56,7 @@ impl Store {
         if filter.mine {
             sql.push_str(" AND l.owner_id = ?");
         }
-        sql.push_str(" ORDER BY l.last_message_at DESC LIMIT ?)");
+        sql.push_str(" ORDER BY l.last_message_at DESC LIMIT ?) AS rows");
         if filter.unread_only {
             sql.push_str(" WHERE unread > 0");
         }
@@ -103,38 +103,10 @@ impl Store {
         fts: &str,
         limit: i64,
     ) -> Result<Vec<(LeadId, String)>, sqlx::Error> {
-        let start = MARK_START.to_string();
-        let end = MARK_END.to_string();
-        // The workspace is a token of the `scope` column: scoping is part of the match.
-        let scoped = format!(
-            "scope:w{} AND ({fts})",
-            workspace.to_string().replace('-', "")
-        );
-        let by_name: Vec<(LeadId, String)> = on_db!(self.db(), |p, sql| sqlx::query_as(sql(
-            "SELECT lead_id, highlight(leads_fts, 2, ?, ?) FROM leads_fts \
-             WHERE leads_fts MATCH ? ORDER BY rank LIMIT ?",
-        ))
-        .bind(&start)
-        .bind(&end)
-        .bind(&scoped)
-        .bind(limit)
-        .fetch_all(p)
-        .await)?;
-        // Newest matching messages first: FTS5 walks its index backwards and stops at the
-        // limit, where ranking would score every match of a common word.
-        // Snippets of the body and the subject (column 4, 3): whichever holds the match.
-        let by_text: Vec<(LeadId, String, String)> = on_db!(self.db(), |p, sql| {
-            sqlx::query_as(sql("SELECT lead_id, snippet(messages_fts, 4, ?, ?, '…', 12), highlight(messages_fts, 3, ?, ?) \
-             FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?",))
-        .bind(&start)
-        .bind(&end)
-        .bind(&start)
-        .bind(&end)
-        .bind(&scoped)
-        .bind(limit * 4)
-        .fetch_all(p)
-        .await
-        })?;
+        let (by_name, by_text) = match self.db() {
+            Db::Sqlite(pool) => search_fts5(pool, workspace, fts, limit).await?,
+            Db::Postgres(pool) => search_tsvector(pool, workspace, fts, limit).await?,
+        };
         let by_text = by_text.into_iter().map(|(lead, body, subject)| {
             let shown = if !body.contains(MARK_START) && subject.contains(MARK_START) {
                 subject
@@ -158,4 +130,94 @@ impl Store {
             .filter_map(|l| best.remove(&l).map(|s| (l, s)))
             .collect())
     }
+}
+
+/// Names, and snippets of the body and the subject, of the newest matches.
+type Found = (Vec<(LeadId, String)>, Vec<(LeadId, String, String)>);
+
+/// SQLite: the FTS5 tables, scoped by their `scope` column.
+async fn search_fts5(
+    pool: &sqlx::SqlitePool,
+    workspace: WorkspaceId,
+    fts: &str,
+    limit: i64,
+) -> Result<Found, sqlx::Error> {
+    let start = MARK_START.to_string();
+    let end = MARK_END.to_string();
+    // The workspace is a token of the `scope` column: scoping is part of the match.
+    let scoped = format!(
+        "scope:w{} AND ({fts})",
+        workspace.to_string().replace('-', "")
+    );
+    let by_name = sqlx::query_as(
+        "SELECT lead_id, highlight(leads_fts, 2, ?, ?) FROM leads_fts \
+         WHERE leads_fts MATCH ? ORDER BY rank LIMIT ?",
+    )
+    .bind(&start)
+    .bind(&end)
+    .bind(&scoped)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    // Newest matching messages first: FTS5 walks its index backwards and stops at the
+    // limit, where ranking would score every match of a common word.
+    // Snippets of the body and the subject (column 4, 3): whichever holds the match.
+    let by_text = sqlx::query_as(
+        "SELECT lead_id, snippet(messages_fts, 4, ?, ?, '…', 12), highlight(messages_fts, 3, ?, ?) \
+         FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+    )
+    .bind(&start)
+    .bind(&end)
+    .bind(&start)
+    .bind(&end)
+    .bind(&scoped)
+    .bind(limit * 4)
+    .fetch_all(pool)
+    .await?;
+    Ok((by_name, by_text))
+}
+
+/// PostgreSQL: the generated `search` columns (GIN-indexed), with the same words-as-prefixes
+/// query: `"cafe"* "bar"*` becomes `cafe:* & bar:*`.
+async fn search_tsvector(
+    pool: &sqlx::PgPool,
+    workspace: WorkspaceId,
+    fts: &str,
+    limit: i64,
+) -> Result<Found, sqlx::Error> {
+    let query = fts
+        .split(' ')
+        .map(|w| format!("{}:*", w.trim_matches(|c| c == '"' || c == '*')))
+        .collect::<Vec<_>>()
+        .join(" & ");
+    let marks = format!("StartSel=\"{MARK_START}\", StopSel=\"{MARK_END}\", HighlightAll=true");
+    let snippet = format!(
+        "StartSel=\"{MARK_START}\", StopSel=\"{MARK_END}\", MaxWords=12, MinWords=4, \
+         ShortWord=0, FragmentDelimiter=\"…\", MaxFragments=1"
+    );
+    let by_name = sqlx::query_as(
+        "SELECT id, ts_headline('simple', name, q, $3) \
+         FROM leads, to_tsquery('simple', leadwire_unaccent($2)) q \
+         WHERE workspace_id = $1 AND search @@ q ORDER BY ts_rank(search, q) DESC LIMIT $4",
+    )
+    .bind(workspace)
+    .bind(&query)
+    .bind(&marks)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    let by_text = sqlx::query_as(
+        "SELECT lead_id, ts_headline('simple', body, q, $3), \
+         ts_headline('simple', COALESCE(subject, ''), q, $4) \
+         FROM messages, to_tsquery('simple', leadwire_unaccent($2)) q \
+         WHERE workspace_id = $1 AND search @@ q ORDER BY created_at DESC, id DESC LIMIT $5",
+    )
+    .bind(workspace)
+    .bind(&query)
+    .bind(&snippet)
+    .bind(&marks)
+    .bind(limit * 4)
+    .fetch_all(pool)
+    .await?;
+    Ok((by_name, by_text))
 }

@@ -52,16 +52,16 @@ impl Store {
         let mut tx = self.db().begin().await?;
         // The three "sent" figures always show; the rest follow the period.
         let m: MessageTotals = on_conn!(tx, |c, sql| {
-            sqlx::query_as(sql("SELECT COALESCE(SUM(CASE WHEN slot >= ?1 THEN sent END), 0) AS sent_today, \
-             COALESCE(SUM(CASE WHEN slot >= ?2 THEN sent END), 0) AS sent_7d, \
-             COALESCE(SUM(sent), 0) AS sent_30d, \
-             COALESCE(SUM(CASE WHEN slot >= ?4 THEN received END), 0) AS received, \
-             COALESCE(SUM(CASE WHEN slot >= ?4 THEN turns END), 0) AS turns, \
-             COALESCE(SUM(CASE WHEN slot >= ?4 THEN replied_turns END), 0) AS replied_turns, \
-             COALESCE(SUM(CASE WHEN slot >= ?4 THEN emails_delivered END), 0) AS emails_delivered, \
-             COALESCE(SUM(CASE WHEN slot >= ?4 THEN emails_opened_human END), 0) AS emails_opened_human, \
-             COALESCE(SUM(CASE WHEN slot >= ?4 THEN emails_opened_any END), 0) AS emails_opened_any, \
-             COALESCE(SUM(CASE WHEN slot >= ?4 THEN emails_clicked END), 0) AS emails_clicked \
+            sqlx::query_as(sql("SELECT CAST(COALESCE(SUM(CASE WHEN slot >= ?1 THEN sent END), 0) AS BIGINT) AS sent_today, \
+             CAST(COALESCE(SUM(CASE WHEN slot >= ?2 THEN sent END), 0) AS BIGINT) AS sent_7d, \
+             CAST(COALESCE(SUM(sent), 0) AS BIGINT) AS sent_30d, \
+             CAST(COALESCE(SUM(CASE WHEN slot >= ?4 THEN received END), 0) AS BIGINT) AS received, \
+             CAST(COALESCE(SUM(CASE WHEN slot >= ?4 THEN turns END), 0) AS BIGINT) AS turns, \
+             CAST(COALESCE(SUM(CASE WHEN slot >= ?4 THEN replied_turns END), 0) AS BIGINT) AS replied_turns, \
+             CAST(COALESCE(SUM(CASE WHEN slot >= ?4 THEN emails_delivered END), 0) AS BIGINT) AS emails_delivered, \
+             CAST(COALESCE(SUM(CASE WHEN slot >= ?4 THEN emails_opened_human END), 0) AS BIGINT) AS emails_opened_human, \
+             CAST(COALESCE(SUM(CASE WHEN slot >= ?4 THEN emails_opened_any END), 0) AS BIGINT) AS emails_opened_any, \
+             CAST(COALESCE(SUM(CASE WHEN slot >= ?4 THEN emails_clicked END), 0) AS BIGINT) AS emails_clicked \
              FROM message_rollups WHERE workspace_id = ?5 AND slot >= ?3 AND channel = ?6",))
         .bind(slot(Period::Today.start(now, query.tz)))
         .bind(slot(Period::Days7.start(now, query.tz)))
@@ -74,14 +74,14 @@ impl Store {
         })?;
         let responses = response_histogram(tx.reborrow(), workspace, start, channel).await?;
         let (pipeline, unclosed): (i64, i64) = on_conn!(tx, |c, sql| {
-            sqlx::query_as(sql("SELECT COALESCE(SUM(CASE WHEN stage NOT IN ('won', 'lost') THEN value_cents END), 0), \
-             COALESCE(SUM(unclosed), 0) FROM lead_totals WHERE workspace_id = ?",))
+            sqlx::query_as(sql("SELECT CAST(COALESCE(SUM(CASE WHEN stage NOT IN ('won', 'lost') THEN value_cents END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(unclosed), 0) AS BIGINT) FROM lead_totals WHERE workspace_id = ?",))
         .bind(workspace)
         .fetch_one(c)
         .await
         })?;
         let (won, won_value): (i64, i64) = on_conn!(tx, |c, sql| sqlx::query_as(sql(
-            "SELECT COUNT(*), COALESCE(SUM(deal_value_cents), 0) FROM leads \
+            "SELECT COUNT(*), CAST(COALESCE(SUM(deal_value_cents), 0) AS BIGINT) FROM leads \
              WHERE workspace_id = ? AND won_at >= ?",
         ))
         .bind(workspace)
@@ -98,7 +98,7 @@ impl Store {
         .await)?;
         // Leads by the slot of their newest message, on the channel or on any.
         let (active_conversations,): (i64,) = on_conn!(tx, |c, sql| sqlx::query_as(sql(
-            "SELECT COALESCE(SUM(leads), 0) FROM touch_rollups \
+            "SELECT CAST(COALESCE(SUM(leads), 0) AS BIGINT) FROM touch_rollups \
              WHERE workspace_id = ? AND channel = ? AND slot >= ?",
         ))
         .bind(workspace)
@@ -158,8 +158,8 @@ impl Store {
             .join(", ");
         let sql = format!(
             "WITH b(i, lo, hi) AS (VALUES {buckets}) \
-             SELECT b.i, r.channel, SUM(r.sent + r.received), SUM(r.opens_human), \
-             SUM(r.opens_proxy), SUM(r.clicks) FROM b JOIN message_rollups r \
+             SELECT CAST(b.i AS BIGINT), r.channel, CAST(SUM(r.sent + r.received) AS BIGINT), CAST(SUM(r.opens_human) AS BIGINT), \
+             CAST(SUM(r.opens_proxy) AS BIGINT), CAST(SUM(r.clicks) AS BIGINT) FROM b JOIN message_rollups r \
              ON r.workspace_id = ?1 AND r.channel IN ({channels}) \
              AND r.slot >= b.lo AND r.slot < b.hi AND (?2 IS NULL OR r.channel = ?2) \
              GROUP BY b.i, r.channel"
@@ -208,7 +208,7 @@ async fn response_histogram(
         + i64::from(start.timestamp().rem_euclid(DAY_SECS) != 0);
     let mut histogram: BTreeMap<i64, i64> = BTreeMap::new();
     let days: Vec<(i64, i64)> = on_conn!(tx, |c, sql| sqlx::query_as(sql(
-        "SELECT secs, SUM(responses) FROM response_rollups \
+        "SELECT secs, CAST(SUM(responses) AS BIGINT) FROM response_rollups \
          WHERE workspace_id = ?1 AND day >= ?2 AND channel = ?3 GROUP BY secs",
     ))
     .bind(workspace)

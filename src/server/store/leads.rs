@@ -151,12 +151,13 @@ impl Store {
             sql.push_str(" AND l.stage = ?");
         }
         if filter.search.is_some() {
-            sql.push_str(
-                " AND (l.name LIKE ? ESCAPE '\\' OR l.company LIKE ? ESCAPE '\\' OR l.email LIKE ? ESCAPE '\\')",
-            );
+            let like = self.backend().like_any_case();
+            sql.push_str(&format!(
+                " AND (l.name {like} ? ESCAPE '\\' OR l.company {like} ? ESCAPE '\\' OR l.email {like} ? ESCAPE '\\')",
+            ));
         }
         if filter.company.is_some() {
-            sql.push_str(" AND l.company = ? COLLATE NOCASE");
+            sql.push_str(" AND lower(l.company) = lower(?)");
         }
         sql.push_str(" ORDER BY l.updated_at DESC, l.id LIMIT ?");
         let rows = on_db!(self.db(), |p, fit| {

@@ -46,7 +46,7 @@ impl Store {
     /// Every mailbox to watch.
     pub async fn enabled_mailboxes(&self) -> Result<Vec<Mailbox>, sqlx::Error> {
         on_db!(self.db(), |p, sql| sqlx::query_as(sql(&format!(
-            "{SELECT} WHERE enabled = 1"
+            "{SELECT} WHERE enabled = TRUE"
         )))
         .fetch_all(p)
         .await)
@@ -184,7 +184,7 @@ impl Store {
         workspace: WorkspaceId,
     ) -> Result<Option<String>, sqlx::Error> {
         let row: Option<(String,)> = on_db!(self.db(), |p, sql| sqlx::query_as(sql(
-            "SELECT address FROM imap_mailboxes WHERE workspace_id = ? AND enabled = 1",
+            "SELECT address FROM imap_mailboxes WHERE workspace_id = ? AND enabled = TRUE",
         ))
         .bind(workspace)
         .fetch_optional(p)

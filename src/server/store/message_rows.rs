@@ -1,13 +1,14 @@
 //! One message as the API shows it: its row and SELECT, reading it inside a write, changing
 //! its delivery status (with the dashboard's figures) and announcing the change to sockets.
 //! Shared by the message, email and channel-delivery stores, below all three.
-use super::db::{on_conn, Conn};
+use super::db::{on_conn, Backend, Conn};
 use super::events::{append, LoggedEvent};
 use crate::model::channel::Channel;
 use crate::model::event::{RowAction, ServerFrame};
 use crate::model::ids::{LeadId, MessageId, UserId, WorkspaceId};
 use crate::model::message::{Direction, Message, MessageStatus};
 use chrono::{DateTime, Utc};
+use std::sync::LazyLock;
 use uuid::Uuid;
 
 #[derive(sqlx::FromRow)]
@@ -36,20 +37,39 @@ pub(super) struct MessageRow {
     delivered_via: Option<String>,
 }
 
-pub(super) const MESSAGE_SELECT: &str =
-    "SELECT m.id, m.lead_id, m.direction, m.channel, m.subject, m.body, m.status, \
-     m.status_reason, u.name AS author_name, m.author_id, m.client_id, m.created_at, m.opened_at, m.clicked_at, \
-     m.proxy_opened_at, ie.quoted_text AS quoted, m.auto_reply, m.delivered_via, \
-     COALESCE(ie.html_body IS NOT NULL, 0) AS has_html, ie.omitted, \
-     CASE WHEN ie.message_id IS NOT NULL THEN (SELECT json_group_array(json_object('id', lower(hex(a.id)), \
-       'filename', a.filename, 'content_type', a.content_type, 'size', a.size)) \
-       FROM (SELECT * FROM inbound_attachments WHERE message_id = m.id ORDER BY position) a) \
-     WHEN m.channel IN ('sms', 'whatsapp', 'instagram') THEN \
-       (SELECT json_group_array(json_object('id', lower(hex(c.id)), 'filename', c.filename, \
-       'content_type', c.content_type, 'size', c.size)) \
-       FROM (SELECT * FROM channel_media WHERE message_id = m.id ORDER BY position) c) END AS attachments \
-     FROM messages m LEFT JOIN users u ON u.id = m.author_id \
-     LEFT JOIN inbound_emails ie ON ie.message_id = m.id";
+/// The columns of a [`MessageRow`], to follow with a WHERE on `m`.
+pub(super) fn message_select(backend: Backend) -> &'static str {
+    static SQLITE: LazyLock<String> = LazyLock::new(|| message_select_for(Backend::Sqlite));
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| message_select_for(Backend::Postgres));
+    match backend {
+        Backend::Sqlite => &SQLITE,
+        Backend::Postgres => &POSTGRES,
+    }
+}
+
+fn message_select_for(b: Backend) -> String {
+    let files = |table| {
+        let fields = [
+            ("id", b.id_hex("r.id")),
+            ("filename", "r.filename".to_string()),
+            ("content_type", "r.content_type".to_string()),
+            ("size", "r.size".to_string()),
+        ];
+        b.json_rows(&fields, table, "message_id = m.id", "position")
+    };
+    format!(
+        "SELECT m.id, m.lead_id, m.direction, m.channel, m.subject, m.body, m.status, \
+         m.status_reason, u.name AS author_name, m.author_id, m.client_id, m.created_at, m.opened_at, m.clicked_at, \
+         m.proxy_opened_at, ie.quoted_text AS quoted, m.auto_reply, m.delivered_via, \
+         (ie.html_body IS NOT NULL) AS has_html, ie.omitted, \
+         CASE WHEN ie.message_id IS NOT NULL THEN {} \
+         WHEN m.channel IN ('sms', 'whatsapp', 'instagram') THEN {} END AS attachments \
+         FROM messages m LEFT JOIN users u ON u.id = m.author_id \
+         LEFT JOIN inbound_emails ie ON ie.message_id = m.id",
+        files("inbound_attachments"),
+        files("channel_media"),
+    )
+}
 
 impl From<MessageRow> for Message {
     fn from(r: MessageRow) -> Self {
@@ -88,9 +108,10 @@ impl From<MessageRow> for Message {
 
 /// One message as it stands, inside a transaction.
 pub(super) async fn message_in(mut tx: Conn<'_>, id: MessageId) -> Result<Message, sqlx::Error> {
+    let select = message_select(tx.backend());
     Ok(
         on_conn!(tx, |c, sql| sqlx::query_as::<_, MessageRow>(sql(&format!(
-            "{MESSAGE_SELECT} WHERE m.id = ?"
+            "{select} WHERE m.id = ?"
         )))
         .bind(id)
         .fetch_one(c)

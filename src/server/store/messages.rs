@@ -2,11 +2,11 @@
 //! the one read and the one multi-statement script of a send, then what its channel queues)
 //! is one write in the order it runs; split, one transaction would be spread over files.
 use super::activity::NewActivity;
-use super::db::{on_conn, on_db, pg_sql, Conn};
+use super::db::{on_conn, on_db, pg_sql, Backend, Conn};
 use super::deliveries::NewDelivery;
 use super::emails::NewEmail;
 use super::events::{LoggedEvent, Pending};
-use super::message_rows::{message_in, MessageRow, MESSAGE_SELECT};
+use super::message_rows::{message_in, message_select, MessageRow};
 use super::rollups::{Delta, MessageFacts, MESSAGE_FACTS};
 use super::script::Script;
 use super::writer::FirstReadArgs;
@@ -20,6 +20,7 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgArguments;
 use sqlx::sqlite::SqliteArguments;
 use sqlx::Arguments;
+use std::sync::LazyLock;
 use uuid::Uuid;
 
 /// A message to store as it is (the demo seed, and later the send and webhook paths).
@@ -144,7 +145,10 @@ impl Store {
         before: Option<MessageId>,
         limit: i64,
     ) -> Result<(Vec<Message>, bool), sqlx::Error> {
-        let mut sql = format!("{MESSAGE_SELECT} WHERE m.workspace_id = ? AND m.lead_id = ?");
+        let mut sql = format!(
+            "{} WHERE m.workspace_id = ? AND m.lead_id = ?",
+            message_select(self.backend())
+        );
         if before.is_some() {
             sql.push_str(
                 " AND (m.created_at, m.id) < (SELECT created_at, id FROM messages \
@@ -185,7 +189,7 @@ impl Store {
         // The prelude's read travels with the write's savepoint (one hand-off fewer).
         let key = PreludeKey::new(workspace, lead, author, fields);
         let (mut tx, prelude, created_at) = self
-            .begin_write_reading(RECORD_PRELUDE.as_str(), move || {
+            .begin_write_reading(record_prelude(self.backend()), move || {
                 let created_at = now();
                 (key.at(created_at), created_at)
             })
@@ -216,13 +220,22 @@ impl Store {
 /// conversations), the response time if this message answers the lead's run, the workspace's
 /// last event seq and feed number, and whether the author has a draft to clear. Under the
 /// writer none of it can change before the write's script runs.
-static RECORD_PRELUDE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+fn record_prelude(b: Backend) -> &'static str {
+    static SQLITE: LazyLock<String> = LazyLock::new(|| record_prelude_for(Backend::Sqlite));
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| record_prelude_for(Backend::Postgres));
+    match b {
+        Backend::Sqlite => &SQLITE,
+        Backend::Postgres => &POSTGRES,
+    }
+}
+
+fn record_prelude_for(b: Backend) -> String {
     format!(
         "SELECT \
          (SELECT id FROM messages WHERE workspace_id = ?3 AND client_id = ?4), \
          (SELECT name FROM leads WHERE id = ?2 AND workspace_id = ?3), \
          (SELECT name FROM users WHERE id = ?5), \
-         (SELECT direction FROM messages WHERE lead_id = ?2 AND auto_reply = 0 \
+         (SELECT direction FROM messages WHERE lead_id = ?2 AND auto_reply = FALSE \
           ORDER BY created_at DESC, id DESC LIMIT 1), \
          (SELECT last_message_at FROM leads WHERE id = ?2), \
          (SELECT last_message_at FROM lead_channels WHERE lead_id = ?2 AND channel = ?6), \
@@ -230,9 +243,9 @@ static RECORD_PRELUDE: std::sync::LazyLock<String> = std::sync::LazyLock::new(||
          (SELECT head FROM workspace_event_heads WHERE workspace_id = ?3), \
          (SELECT COALESCE(MAX(number), 0) FROM activities WHERE workspace_id = ?3), \
          EXISTS (SELECT 1 FROM message_drafts WHERE workspace_id = ?3 AND user_id = ?5 AND lead_id = ?2)",
-        super::turns::RESPONSE_SECS
+        super::turns::response_secs(b)
     )
-});
+}
 type Prelude = (
     Option<MessageId>,
     Option<String>,
@@ -288,12 +301,12 @@ pub(super) async fn record_in(
     let args = PreludeKey::new(workspace, lead, author, fields).at(created_at);
     let prelude: Prelude = match tx.reborrow() {
         Conn::Sqlite(c) => {
-            sqlx::query_as_with(RECORD_PRELUDE.as_str(), args.sqlite())
+            sqlx::query_as_with(record_prelude(Backend::Sqlite), args.sqlite())
                 .fetch_one(c)
                 .await?
         }
         Conn::Postgres(c) => {
-            sqlx::query_as_with(pg_sql(RECORD_PRELUDE.as_str()), args.postgres())
+            sqlx::query_as_with(pg_sql(record_prelude(Backend::Postgres)), args.postgres())
                 .fetch_one(c)
                 .await?
         }
@@ -312,7 +325,7 @@ pub(super) async fn record_in(
     .await
 }
 
-/// What [`RECORD_PRELUDE`] is asked about, owned (the send path builds its values in the
+/// What [`record_prelude`] is asked about, owned (the send path builds its values in the
 /// writer's task).
 #[derive(Clone, Copy)]
 struct PreludeKey {
@@ -350,7 +363,7 @@ impl PreludeKey {
     }
 }
 
-/// [`RECORD_PRELUDE`]'s numbered parameters, ?1 the new message's time.
+/// [`record_prelude`]'s numbered parameters, ?1 the new message's time.
 struct PreludeArgs {
     key: PreludeKey,
     created_at: DateTime<Utc>,
@@ -576,7 +589,10 @@ impl Store {
     ) -> Result<Option<Message>, sqlx::Error> {
         Ok(
             on_db!(self.db(), |p, sql| sqlx::query_as::<_, MessageRow>(sql(
-                &format!("{MESSAGE_SELECT} WHERE m.workspace_id = ? AND m.client_id = ?")
+                &format!(
+                    "{} WHERE m.workspace_id = ? AND m.client_id = ?",
+                    message_select(self.backend())
+                )
             ))
             .bind(workspace)
             .bind(client_id)

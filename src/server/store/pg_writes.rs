@@ -22,7 +22,7 @@ use std::time::Duration;
 use tokio::sync::broadcast;
 
 /// The advisory lock every event-appending write holds until it commits ("Leadwire").
-const WRITE_LOCK: i64 = 0x4c65_6164_7769_7265;
+pub const WRITE_LOCK: i64 = 0x4c65_6164_7769_7265;
 /// The channel the doorbell listens on.
 const CHANNEL: &str = "leadwire_events";
 /// Events read per round of the doorbell.

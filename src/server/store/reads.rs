@@ -98,10 +98,10 @@ impl Store {
 
 async fn unread_in(mut conn: Conn<'_>, user: UserId, lead: LeadId) -> Result<i64, sqlx::Error> {
     let (n,): (i64,) = on_conn!(conn, |c, sql| sqlx::query_as(sql(&format!(
-        "SELECT COUNT(*) FROM messages m WHERE m.lead_id = ? AND {}",
+        "SELECT COUNT(*) FROM messages m WHERE m.lead_id = ?1 AND {}",
         unread(
             "m",
-            "(SELECT read_until FROM lead_reads r WHERE r.lead_id = m.lead_id AND r.user_id = ?)"
+            "(SELECT read_until FROM lead_reads r WHERE r.lead_id = m.lead_id AND r.user_id = ?2)"
         )
     )))
     .bind(lead)
@@ -115,5 +115,7 @@ async fn unread_in(mut conn: Conn<'_>, user: UserId, lead: LeadId) -> Result<i64
 /// inbound and newer than the reader's watermark `read_until` (an SQL expression; NULL when the
 /// reader never read the lead: then every inbound message is unread).
 pub(super) fn unread(message: &str, read_until: &str) -> String {
-    format!("{message}.direction = 'inbound' AND {message}.created_at > COALESCE({read_until}, '')")
+    format!(
+        "{message}.direction = 'inbound' AND ({read_until} IS NULL OR {message}.created_at > {read_until})"
+    )
 }

@@ -281,7 +281,7 @@ fn push_messages(script: &mut Script<'_>, rows: &[(SlotKey, Counters)]) {
     let columns = MESSAGE_COUNTERS.join(", ");
     let sums: Vec<String> = MESSAGE_COUNTERS
         .iter()
-        .map(|c| format!("{c} = {c} + excluded.{c}"))
+        .map(|c| format!("{c} = message_rollups.{c} + excluded.{c}"))
         .collect();
     script.rows_statement(
         &format!("INSERT INTO message_rollups (workspace_id, channel, slot, {columns}) VALUES "),
@@ -309,7 +309,7 @@ fn push_responses(script: &mut Script<'_>, rows: &[(ResponseKey, i64)]) {
     script.rows_statement(
         "INSERT INTO response_rollups (workspace_id, channel, day, secs, responses) VALUES ",
         tuples,
-        " ON CONFLICT (workspace_id, channel, day, secs) DO UPDATE SET responses = responses + excluded.responses",
+        " ON CONFLICT (workspace_id, channel, day, secs) DO UPDATE SET responses = response_rollups.responses + excluded.responses",
     );
     // A percentile reads the rows as a histogram: a bucket that lost its last response goes.
     let emptied = rows
@@ -343,7 +343,7 @@ fn push_touches(script: &mut Script<'_>, rows: &[(SlotKey, i64)]) {
     script.rows_statement(
         "INSERT INTO touch_rollups (workspace_id, channel, slot, leads) VALUES ",
         tuples,
-        " ON CONFLICT (workspace_id, channel, slot) DO UPDATE SET leads = leads + excluded.leads",
+        " ON CONFLICT (workspace_id, channel, slot) DO UPDATE SET leads = touch_rollups.leads + excluded.leads",
     );
 }
 
@@ -362,8 +362,8 @@ fn push_totals(script: &mut Script<'_>, rows: &[(StageKey, (i64, i64))]) {
     script.rows_statement(
         "INSERT INTO lead_totals (workspace_id, stage, unclosed, value_cents) VALUES ",
         tuples,
-        " ON CONFLICT (workspace_id, stage) DO UPDATE SET unclosed = unclosed + excluded.unclosed, \
-         value_cents = value_cents + excluded.value_cents",
+        " ON CONFLICT (workspace_id, stage) DO UPDATE SET unclosed = lead_totals.unclosed + excluded.unclosed, \
+         value_cents = lead_totals.value_cents + excluded.value_cents",
     );
 }
 
@@ -379,7 +379,7 @@ fn push_lead_channels(script: &mut Script<'_>, rows: &[LeadChannel]) {
         "INSERT INTO lead_channels (lead_id, channel, workspace_id, last_message_at) VALUES ",
         tuples,
         " ON CONFLICT (lead_id, channel) DO UPDATE SET last_message_at = excluded.last_message_at \
-         WHERE excluded.last_message_at > last_message_at",
+         WHERE excluded.last_message_at > lead_channels.last_message_at",
     );
 }
 

@@ -69,7 +69,7 @@ impl Store {
                 "SELECT e.tracking_token, e.message_id, e.workspace_id, q.sent_at FROM outbound_emails e \
                  JOIN outbound_queue q ON q.message_id = e.message_id \
                  JOIN workspaces w ON w.id = e.workspace_id \
-                 WHERE w.email_tracking = 1 AND e.tracking_token IN ({marks})"
+                 WHERE w.email_tracking = TRUE AND e.tracking_token IN ({marks})"
             );
             let targets = on_db!(self.db(), |p, fit| {
                 let mut query = sqlx::query_as::<_, PixelTarget>(fit(&sql));
@@ -91,7 +91,7 @@ impl Store {
              FROM tracked_links l JOIN outbound_emails e ON e.message_id = l.message_id \
              JOIN outbound_queue q ON q.message_id = l.message_id \
              JOIN workspaces w ON w.id = e.workspace_id \
-             WHERE l.token = ? AND w.email_tracking = 1",
+             WHERE l.token = ? AND w.email_tracking = TRUE",
         ))
         .bind(token)
         .fetch_optional(p)
@@ -117,11 +117,11 @@ impl Store {
         message: MessageId,
     ) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
         on_db!(self.db(), |p, sql| sqlx::query_as(sql(
-            "SELECT kind, classification, SUM(hits) FROM ( \
+            "SELECT kind, classification, CAST(SUM(hits) AS BIGINT) FROM ( \
                SELECT kind, classification, hits FROM tracking_counts WHERE message_id = ?1 \
                UNION ALL \
                SELECT kind, classification, COUNT(*) FROM tracking_events WHERE message_id = ?1 \
-               GROUP BY kind, classification) \
+               GROUP BY kind, classification) AS hits \
              GROUP BY kind, classification ORDER BY kind, classification",
         ))
         .bind(message)
@@ -302,20 +302,22 @@ async fn fold_old_hits(mut tx: Conn<'_>, message: MessageId) -> Result<(), sqlx:
     if count <= KEEP_NEWEST {
         return Ok(());
     }
-    on_conn!(tx, |c, sql| sqlx::query(sql(&format!(
+    on_conn!(tx, |c, sql| {
+        sqlx::query(sql(&format!(
         "INSERT INTO tracking_counts (message_id, kind, classification, hits) \
-         SELECT ?1, kind, classification, COUNT(*) FROM ({FOLDED}) WHERE true \
+         SELECT ?1, kind, classification, COUNT(*) FROM ({FOLDED}) AS folded WHERE true \
          GROUP BY kind, classification \
-         ON CONFLICT (message_id, kind, classification) DO UPDATE SET hits = hits + excluded.hits"
+         ON CONFLICT (message_id, kind, classification) DO UPDATE SET hits = tracking_counts.hits + excluded.hits"
     )))
     .bind(message)
     .bind(KEEP_NEWEST)
     .bind(KEEP_EARLIEST)
     .execute(c)
     .await
-    .map(super::db::Done::from))?;
+    .map(super::db::Done::from)
+    })?;
     on_conn!(tx, |c, sql| sqlx::query(sql(&format!(
-        "DELETE FROM tracking_events WHERE id IN (SELECT id FROM ({FOLDED}))"
+        "DELETE FROM tracking_events WHERE id IN (SELECT id FROM ({FOLDED}) AS folded)"
     )))
     .bind(message)
     .bind(KEEP_NEWEST)

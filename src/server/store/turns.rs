@@ -2,7 +2,7 @@
 //! `opens_turn` (the first of a run of our messages), `replied_at` (when the lead answered that
 //! run) and `response_secs` (from the lead's run to our reply). Written in the same
 //! transaction as the message, and counted by the dashboard rollups in the same write.
-use super::db::{on_conn, Conn};
+use super::db::{on_conn, Backend, Conn};
 use super::rollups::{Delta, MessageFacts, MESSAGE_FACTS};
 use super::Store;
 use crate::model::ids::{LeadId, MessageId, WorkspaceId};
@@ -11,11 +11,13 @@ use crate::model::message::Direction;
 /// Derives `opens_turn`, `replied_at` and `response_secs` (see the migration that adds them)
 /// from the order of one workspace's messages (automatic replies take no part). The migration ran a frozen copy of this once,
 /// over every workspace, to backfill rows that existed before it.
-const TURNS_SQL: &str = "\
+fn turns_sql(b: Backend) -> String {
+    format!(
+        "\
 WITH ordered AS (
     SELECT id, lead_id, direction, created_at,
         CASE WHEN LAG(direction) OVER w IS NULL OR LAG(direction) OVER w != direction THEN 1 ELSE 0 END AS opens
-    FROM messages WHERE workspace_id = ? AND auto_reply = 0
+    FROM messages WHERE workspace_id = ? AND auto_reply = FALSE
     WINDOW w AS (PARTITION BY lead_id ORDER BY created_at, id)
 ), openers AS (
     SELECT id, direction, created_at,
@@ -25,12 +27,15 @@ WITH ordered AS (
     WINDOW v AS (PARTITION BY lead_id ORDER BY created_at, id)
 )
 UPDATE messages SET
-    opens_turn = 1,
+    opens_turn = TRUE,
     replied_at = openers.next_run_start,
     response_secs = CASE WHEN openers.previous_run_start IS NULL THEN NULL
-        ELSE CAST(ROUND((julianday(openers.created_at) - julianday(openers.previous_run_start)) * 86400) AS INTEGER) END
+        ELSE {} END
 FROM openers
-WHERE messages.id = openers.id AND openers.direction = 'outbound'";
+WHERE messages.id = openers.id AND openers.direction = 'outbound'",
+        b.seconds_between("openers.created_at", "openers.previous_run_start")
+    )
+}
 
 /// Recomputes the conversation facts of every message in `workspace` (after a bulk import),
 /// inside the caller's transaction.
@@ -39,14 +44,15 @@ pub(super) async fn recompute_turns_in(
     workspace: WorkspaceId,
 ) -> Result<(), sqlx::Error> {
     on_conn!(tx, |c, sql| sqlx::query(sql(
-        "UPDATE messages SET opens_turn = 0, replied_at = NULL, response_secs = NULL \
-         WHERE workspace_id = ? AND (opens_turn != 0 OR response_secs IS NOT NULL)",
+        "UPDATE messages SET opens_turn = FALSE, replied_at = NULL, response_secs = NULL \
+         WHERE workspace_id = ? AND (opens_turn = TRUE OR response_secs IS NOT NULL)",
     ))
     .bind(workspace)
     .execute(c)
     .await
     .map(super::db::Done::from))?;
-    on_conn!(tx, |c, sql| sqlx::query(sql(TURNS_SQL))
+    let turns = turns_sql(tx.backend());
+    on_conn!(tx, |c, sql| sqlx::query(sql(&turns))
         .bind(workspace)
         .execute(c)
         .await
@@ -62,7 +68,7 @@ pub(super) struct NewTurn {
     /// It opens a turn: our first message, or our answer to the lead's run.
     pub opens_turn: bool,
     /// Our answer to the lead's run: `response_secs` is timed from that run's first message
-    /// (SQL: [`RESPONSE_SECS`]).
+    /// (SQL: [`response_secs`]).
     pub timed: bool,
 }
 
@@ -88,9 +94,14 @@ pub(super) fn new_turn(direction: Direction, previous: Option<&str>) -> NewTurn 
 
 /// `response_secs` of an outbound message created at `?1` for lead `?2` (the caller binds them
 /// so), evaluated before it is inserted: seconds since the first message of the lead's latest run.
-pub(super) const RESPONSE_SECS: &str = "(SELECT CAST(ROUND((julianday(?1) - julianday(MIN(i.created_at))) * 86400) AS INTEGER) \
-     FROM messages i WHERE i.lead_id = ?2 AND i.direction = 'inbound' AND i.auto_reply = 0 AND i.created_at > \
-     COALESCE((SELECT MAX(o.created_at) FROM messages o WHERE o.lead_id = ?2 AND o.direction = 'outbound'), ''))";
+pub(super) fn response_secs(b: Backend) -> String {
+    format!(
+        "(SELECT {} FROM messages i WHERE i.lead_id = ?2 AND i.direction = 'inbound' \
+         AND i.auto_reply = FALSE AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.lead_id = ?2 \
+         AND o.direction = 'outbound' AND o.created_at >= i.created_at))",
+        b.seconds_between("?1", "MIN(i.created_at)")
+    )
+}
 
 /// A message in `direction` after one in `previous` answers our run: the lead wrote back.
 pub(super) fn answers_our_run(direction: Direction, previous: Option<&str>) -> bool {
@@ -108,7 +119,7 @@ pub(super) async fn note_reply_in(
     let replied: Option<MessageFacts> = on_conn!(tx, |c, sql| {
         sqlx::query_as(sql(&format!(
         "UPDATE messages SET replied_at = (SELECT created_at FROM messages WHERE id = ?2) \
-         WHERE id = (SELECT id FROM messages WHERE lead_id = ?1 AND opens_turn = 1 \
+         WHERE id = (SELECT id FROM messages WHERE lead_id = ?1 AND opens_turn = TRUE \
          ORDER BY created_at DESC, id DESC LIMIT 1) AND replied_at IS NULL RETURNING {MESSAGE_FACTS}"
     )))
     .bind(lead)

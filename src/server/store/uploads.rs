@@ -47,7 +47,7 @@ impl Store {
         let done = on_conn!(tx, |c, sql| {
             sqlx::query(sql("INSERT INTO uploads (id, workspace_id, user_id, filename, content_type, size, data, created_at) \
              SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 \
-             WHERE (SELECT COALESCE(SUM(size), 0) FROM uploads WHERE user_id = ?3) + ?6 <= ?9",))
+             WHERE (SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM uploads WHERE user_id = ?3) + ?6 <= ?9",))
         .bind(upload.id)
         .bind(workspace)
         .bind(user)
@@ -153,7 +153,7 @@ pub(crate) async fn attach_in(
                SELECT workspace_id, filename, content_type, size, data FROM uploads \
                WHERE id = ?5 AND workspace_id = ?6 \
                UNION ALL SELECT workspace_id, filename, content_type, size, data FROM channel_media \
-               WHERE id = ?5 AND workspace_id = ?6 AND public_token IS NOT NULL LIMIT 1) \
+               WHERE id = ?5 AND workspace_id = ?6 AND public_token IS NOT NULL LIMIT 1) AS source \
              RETURNING id, filename, content_type, size",))
         .bind(Uuid::new_v4())
         .bind(message)

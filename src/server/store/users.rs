@@ -59,7 +59,7 @@ impl Store {
 
     pub async fn email_taken(&self, email: &str) -> Result<bool, sqlx::Error> {
         let row: Option<(i64,)> = on_db!(self.db(), |p, sql| sqlx::query_as(sql(
-            "SELECT 1 FROM users WHERE email = ?"
+            "SELECT CAST(1 AS BIGINT) FROM users WHERE email = ?"
         ))
         .bind(email)
         .fetch_optional(p)
@@ -73,7 +73,7 @@ impl Store {
     ) -> Result<Vec<TeamMember>, sqlx::Error> {
         let rows: Vec<(UserId, String, String, String)> = on_db!(self.db(), |p, sql| {
             sqlx::query_as(sql("SELECT id, name, email, role FROM users WHERE workspace_id = ? AND removed_at IS NULL \
-             ORDER BY name COLLATE NOCASE",))
+             ORDER BY lower(name)",))
         .bind(workspace)
         .fetch_all(p)
         .await
@@ -95,13 +95,15 @@ impl Store {
         workspace: WorkspaceId,
         user: UserId,
     ) -> Result<bool, sqlx::Error> {
-        let row: Option<(i64,)> = on_db!(self.db(), |p, sql| sqlx::query_as(sql(
-            "SELECT 1 FROM users WHERE id = ? AND workspace_id = ? AND removed_at IS NULL",
+        let row: Option<(i64,)> = on_db!(self.db(), |p, sql| {
+            sqlx::query_as(sql(
+            "SELECT CAST(1 AS BIGINT) FROM users WHERE id = ? AND workspace_id = ? AND removed_at IS NULL",
         ))
         .bind(user)
         .bind(workspace)
         .fetch_optional(p)
-        .await)?;
+        .await
+        })?;
         Ok(row.is_some())
     }
 
@@ -135,7 +137,7 @@ impl Store {
         .map(super::db::Done::from))?;
         let ended: Vec<(String,)> = on_conn!(tx, |c, sql| {
             sqlx::query_as(sql(
-            "DELETE FROM sessions WHERE user_id = ?1 AND token_hash IS NOT ?2 RETURNING token_hash",
+            "DELETE FROM sessions WHERE user_id = ?1 AND token_hash IS DISTINCT FROM ?2 RETURNING token_hash",
         ))
         .bind(user)
         .bind(keep_session)
@@ -167,15 +169,19 @@ impl Store {
         user: UserId,
         role: Role,
     ) -> Result<RoleChange, sqlx::Error> {
-        let changed = on_db!(self.db(), |p, sql| sqlx::query(sql("UPDATE users SET role = ?1 WHERE id = ?2 AND workspace_id = ?3 AND removed_at IS NULL \
+        // Under the writer: two owners stepping down at once must see each other (on
+        // PostgreSQL, a lone UPDATE would count the owners before either committed).
+        let mut tx = self.begin_write().await?;
+        let changed = on_conn!(tx, |c, sql| sqlx::query(sql("UPDATE users SET role = ?1 WHERE id = ?2 AND workspace_id = ?3 AND removed_at IS NULL \
              AND (?1 = 'owner' OR role <> 'owner' \
                   OR (SELECT COUNT(*) FROM users WHERE workspace_id = ?3 AND role = 'owner') > 1)",))
         .bind(role.as_str())
         .bind(user)
         .bind(workspace)
-        .execute(p)
+        .execute(c)
         .await.map(super::db::Done::from))?
         .rows_affected();
+        tx.commit(Vec::new()).await?;
         if changed > 0 {
             return Ok(RoleChange::Changed);
         }
@@ -216,17 +222,19 @@ impl Store {
         user: UserId,
     ) -> Result<Option<Removed>, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let changed = on_conn!(tx, |c, sql| sqlx::query(sql(
+        let remove = format!(
             "UPDATE users SET removed_at = ?1, role = 'member', password_hash = '', \
-             email = 'removed-' || lower(hex(id)) || '@removed.invalid' \
+             email = 'removed-' || {} || '@removed.invalid' \
              WHERE id = ?2 AND workspace_id = ?3 AND removed_at IS NULL",
-        ))
-        .bind(super::now())
-        .bind(user)
-        .bind(workspace)
-        .execute(c)
-        .await
-        .map(super::db::Done::from))?
+            self.backend().id_hex("id")
+        );
+        let changed = on_conn!(tx, |c, sql| sqlx::query(sql(&remove))
+            .bind(super::now())
+            .bind(user)
+            .bind(workspace)
+            .execute(c)
+            .await
+            .map(super::db::Done::from))?
         .rows_affected();
         if changed == 0 {
             tx.commit(Vec::new()).await?;
