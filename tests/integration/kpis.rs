@@ -1,6 +1,7 @@
 //! KPI and chart queries against a fixture whose every figure was worked out by hand (see the
 //! timeline below), for each period and with a channel filter; another workspace's rows are
 //! never counted.
+use crate::support::{on_test_db, test_backend_postgres, ScratchDatabase, TestDb};
 use chrono::{DateTime, TimeZone, Utc};
 use leadwire::model::channel::Channel;
 use leadwire::model::ids::{LeadId, MessageId, UserId, WorkspaceId};
@@ -24,7 +25,9 @@ fn now() -> DateTime<Utc> {
 
 struct Fixture {
     store: Store,
-    pool: sqlx::SqlitePool,
+    /// The store's database, on the backend of this run.
+    pool: TestDb,
+    _scratch: Option<ScratchDatabase>,
     a: WorkspaceId,
     _dir: tempfile::TempDir,
 }
@@ -85,12 +88,13 @@ impl Fixture {
 
     /// Runs `sql` with a time and a row id (the stamps the app's write paths would set).
     async fn sql(&self, sql: &str, time: Option<DateTime<Utc>>, id: uuid::Uuid) {
-        sqlx::query(sql)
+        on_test_db!(&self.pool, |p, q| sqlx::query(q(sql))
             .bind(time)
             .bind(id)
-            .execute(&self.pool)
+            .execute(p)
             .await
-            .unwrap();
+            .unwrap()
+            .rows_affected());
     }
 }
 
@@ -109,9 +113,16 @@ const IN: Direction = Direction::Inbound;
 /// Workspace B has a lead with messages today; none of it may count for A.
 async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("kpis.db").display());
+    let mut url = format!("sqlite://{}", dir.path().join("kpis.db").display());
+    let scratch = if test_backend_postgres() {
+        let scratch = ScratchDatabase::create().await;
+        url = scratch.url.clone();
+        Some(scratch)
+    } else {
+        None
+    };
     let store = Store::open(&url).await.unwrap();
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let pool = TestDb::connect(&url).await;
     let (a, _) = store
         .create_workspace_with_owner(
             "A",
@@ -137,6 +148,7 @@ async fn fixture() -> Fixture {
     let f = Fixture {
         store,
         pool,
+        _scratch: scratch,
         a,
         _dir: dir,
     };
@@ -534,16 +546,21 @@ async fn recording_messages_derives_the_same_facts_as_a_full_recompute() {
         tokio::time::sleep(std::time::Duration::from_millis(3)).await;
     }
     let facts = || async {
-        sqlx::query_as::<_, (i64, Option<String>, Option<i64>)>(
-            "SELECT opens_turn, replied_at, response_secs FROM messages WHERE lead_id = ? ORDER BY created_at, id",
-        )
+        on_test_db!(&f.pool, |p, q| {
+            sqlx::query_as::<
+            _,
+            (bool, Option<DateTime<Utc>>, Option<i64>),
+        >(q(
+            "SELECT opens_turn, replied_at, response_secs FROM messages WHERE lead_id = ? ORDER BY created_at, id"
+        ))
         .bind(lead.0)
-        .fetch_all(&f.pool)
+        .fetch_all(p)
         .await
         .unwrap()
+        })
     };
     let incremental = facts().await;
-    let turns: Vec<i64> = incremental.iter().map(|(t, _, _)| *t).collect();
+    let turns: Vec<i64> = incremental.iter().map(|(t, _, _)| i64::from(*t)).collect();
     assert_eq!(turns, [1, 0, 0, 1, 0, 0, 1, 0, 1, 0]);
     let replied: Vec<bool> = incremental.iter().map(|(_, r, _)| r.is_some()).collect();
     assert_eq!(

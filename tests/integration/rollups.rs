@@ -2,6 +2,7 @@
 //! a random workload through the store (the paths the send, delivery, tracking and lead code
 //! take), then check every KPI and chart figure against the same figure computed from the rows
 //! themselves, for every period, channel filter and a spread of time zones.
+use crate::support::{on_test_db, test_backend_postgres, ScratchDatabase, TestDb};
 use chrono::{DateTime, Duration, Utc};
 use leadwire::model::analytics::{response_bucket, Analytics};
 use leadwire::model::channel::Channel;
@@ -42,7 +43,9 @@ impl Rng {
 
 struct World {
     store: Store,
-    pool: SqlitePool,
+    /// The store's database, on the backend of this run.
+    pool: TestDb,
+    _scratch: Option<ScratchDatabase>,
     workspaces: [WorkspaceId; 2],
     owners: [UserId; 2],
     _dir: tempfile::TempDir,
@@ -50,9 +53,16 @@ struct World {
 
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("rollups.db").display());
+    let mut url = format!("sqlite://{}", dir.path().join("rollups.db").display());
+    let scratch = if test_backend_postgres() {
+        let scratch = ScratchDatabase::create().await;
+        url = scratch.url.clone();
+        Some(scratch)
+    } else {
+        None
+    };
     let store = Store::open(&url).await.unwrap();
-    let pool = SqlitePool::connect(&url).await.unwrap();
+    let pool = TestDb::connect(&url).await;
     let mut workspaces = Vec::new();
     let mut owners = Vec::new();
     for name in ["A", "B"] {
@@ -73,6 +83,7 @@ async fn world() -> World {
     World {
         store,
         pool,
+        _scratch: scratch,
         workspaces: [workspaces[0], workspaces[1]],
         owners: [owners[0], owners[1]],
         _dir: dir,
@@ -261,7 +272,7 @@ async fn workload(w: &World, now: DateTime<Utc>) {
 
 /// The KPI cards, computed from the rows (the definitions, one scan per figure).
 async fn kpis_from_rows(
-    pool: &SqlitePool,
+    pool: &TestDb,
     ws: WorkspaceId,
     q: &DashboardQuery,
     now: DateTime<Utc>,
@@ -269,13 +280,13 @@ async fn kpis_from_rows(
     let start = q.period.start(now, q.tz);
     let channel = q.channel.map(Channel::as_str);
     let count = |sql: &'static str, since: DateTime<Utc>| async move {
-        let (n,): (i64,) = sqlx::query_as(sql)
+        let (n,): (i64,) = on_test_db!(pool, |p, q| sqlx::query_as(q(sql))
             .bind(ws)
             .bind(since)
             .bind(channel)
-            .fetch_one(pool)
+            .fetch_one(p)
             .await
-            .unwrap();
+            .unwrap());
         n
     };
     let sent = "SELECT COUNT(*) FROM messages WHERE workspace_id = ?1 AND direction = 'outbound' \
@@ -289,40 +300,45 @@ async fn kpis_from_rows(
     let email_count = |column: &'static str| {
         let sql = email(column);
         async move {
-            let (n,): (i64,) = sqlx::query_as(&sql)
+            let (n,): (i64,) = on_test_db!(pool, |p, q| sqlx::query_as(q(&sql))
                 .bind(ws)
                 .bind(start)
                 .bind(channel)
-                .fetch_one(pool)
+                .fetch_one(p)
                 .await
-                .unwrap();
+                .unwrap());
             n
         }
     };
-    let mut responses: Vec<i64> = sqlx::query_as::<_, (i64,)>(
+    let mut responses: Vec<i64> = on_test_db!(pool, |p, q| {
+        sqlx::query_as::<_, (i64,)>(q(
         "SELECT response_secs FROM messages WHERE workspace_id = ?1 AND response_secs IS NOT NULL \
-         AND created_at >= ?2 AND (?3 IS NULL OR channel = ?3)",
-    )
+         AND created_at >= ?2 AND (?3 IS NULL OR channel = ?3)"
+    ))
     .bind(ws)
     .bind(start)
     .bind(channel)
-    .fetch_all(pool)
+    .fetch_all(p)
     .await
     .unwrap()
+    })
     .into_iter()
     .map(|(s,)| precision(s))
     .collect();
     responses.sort();
-    let (won, in_play, pipeline, won_value): (i64, i64, i64, i64) = sqlx::query_as(
-        "SELECT COALESCE(SUM(won_at >= ?2), 0), COALESCE(SUM(closed_at IS NULL OR closed_at >= ?2), 0), \
-         COALESCE(SUM(CASE WHEN stage NOT IN ('won', 'lost') THEN deal_value_cents END), 0), \
-         COALESCE(SUM(CASE WHEN won_at >= ?2 THEN deal_value_cents END), 0) FROM leads WHERE workspace_id = ?1",
-    )
+    let (won, in_play, pipeline, won_value): (i64, i64, i64, i64) = on_test_db!(pool, |p, q| {
+        sqlx::query_as(q(
+        "SELECT CAST(COUNT(CASE WHEN won_at >= ?2 THEN 1 END) AS BIGINT), \
+         CAST(COUNT(CASE WHEN closed_at IS NULL OR closed_at >= ?2 THEN 1 END) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN stage NOT IN ('won', 'lost') THEN deal_value_cents END), 0) AS BIGINT), \
+         CAST(COALESCE(SUM(CASE WHEN won_at >= ?2 THEN deal_value_cents END), 0) AS BIGINT) FROM leads WHERE workspace_id = ?1"
+    ))
     .bind(ws)
     .bind(start)
-    .fetch_one(pool)
+    .fetch_one(p)
     .await
-    .unwrap();
+    .unwrap()
+    });
     let active = match channel {
         None => count("SELECT COUNT(*) FROM leads WHERE workspace_id = ?1 AND last_message_at >= ?2 AND ?3 IS NULL", start).await,
         Some(_) => count("SELECT COUNT(DISTINCT lead_id) FROM messages WHERE workspace_id = ?1 AND created_at >= ?2 AND channel = ?3", start).await,
@@ -337,13 +353,13 @@ async fn kpis_from_rows(
         sent_7d,
         sent_30d,
         sent: count(sent, start).await,
-        replies_received: count("SELECT COUNT(*) FROM messages WHERE workspace_id = ?1 AND direction = 'inbound' AND auto_reply = 0 AND created_at >= ?2 AND (?3 IS NULL OR channel = ?3)", start).await,
-        outreach_turns: count("SELECT COUNT(*) FROM messages WHERE workspace_id = ?1 AND opens_turn = 1 AND created_at >= ?2 AND (?3 IS NULL OR channel = ?3)", start).await,
-        replied_turns: count("SELECT COUNT(*) FROM messages WHERE workspace_id = ?1 AND opens_turn = 1 AND replied_at IS NOT NULL AND created_at >= ?2 AND (?3 IS NULL OR channel = ?3)", start).await,
+        replies_received: count("SELECT COUNT(*) FROM messages WHERE workspace_id = ?1 AND direction = 'inbound' AND auto_reply = FALSE AND created_at >= ?2 AND (?3 IS NULL OR channel = ?3)", start).await,
+        outreach_turns: count("SELECT COUNT(*) FROM messages WHERE workspace_id = ?1 AND opens_turn = TRUE AND created_at >= ?2 AND (?3 IS NULL OR channel = ?3)", start).await,
+        replied_turns: count("SELECT COUNT(*) FROM messages WHERE workspace_id = ?1 AND opens_turn = TRUE AND replied_at IS NOT NULL AND created_at >= ?2 AND (?3 IS NULL OR channel = ?3)", start).await,
         response_median_secs: nearest_rank(&responses, 0.5),
         response_p90_secs: nearest_rank(&responses, 0.9),
         responses: responses.len() as i64,
-        emails_delivered: email_count("1").await,
+        emails_delivered: email_count("TRUE").await,
         emails_opened_human: email_count("opened_at IS NOT NULL").await,
         emails_opened_any: email_count("(opened_at IS NOT NULL OR proxy_opened_at IS NOT NULL)").await,
         emails_clicked: email_count("clicked_at IS NOT NULL").await,
@@ -357,7 +373,7 @@ async fn kpis_from_rows(
 
 /// The charts, bucketed in Rust from the rows' own times.
 async fn analytics_from_rows(
-    pool: &SqlitePool,
+    pool: &TestDb,
     ws: WorkspaceId,
     q: &DashboardQuery,
     now: DateTime<Utc>,
@@ -374,14 +390,16 @@ async fn analytics_from_rows(
         Option<DateTime<Utc>>,
         Option<i64>,
     );
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<Row> = on_test_db!(pool, |p, q| {
+        sqlx::query_as(q(
         "SELECT created_at, channel, direction, opened_at, proxy_opened_at, clicked_at, response_secs \
-         FROM messages WHERE workspace_id = ? AND auto_reply = 0",
-    )
+         FROM messages WHERE workspace_id = ? AND auto_reply = FALSE"
+    ))
     .bind(ws)
-    .fetch_all(pool)
+    .fetch_all(p)
     .await
-    .unwrap();
+    .unwrap()
+    });
     let mut by_channel = vec![[0i64; 5]; a.buckets.len()];
     let mut receipts = vec![[0i64; 3]; a.buckets.len()];
     let mut responses = [0i64; 6];
@@ -500,7 +518,11 @@ async fn rollups_give_the_figures_the_rows_give() {
 
 /// Every rollup row of the database, without rows whose counts are all zero (a write that
 /// takes a count back leaves its row at zero; a recount never writes one).
-async fn rollup_rows(pool: &SqlitePool) -> Vec<String> {
+async fn rollup_rows(pool: &TestDb) -> Vec<String> {
+    let hex = |column: &str| match pool {
+        TestDb::Sqlite(_) => format!("hex({column})"),
+        TestDb::Postgres(_) => format!("CAST({column} AS TEXT)"),
+    };
     let mut rows = Vec::new();
     for (table, key, counts) in [
         (
@@ -513,18 +535,28 @@ async fn rollup_rows(pool: &SqlitePool) -> Vec<String> {
         ("response_rollups", "channel, day, secs", "responses"),
         ("touch_rollups", "channel, slot", "leads"),
         ("lead_totals", "stage", "unclosed, value_cents"),
-        ("lead_channels", "hex(lead_id), channel", "last_message_at"),
+        ("lead_channels", "LEAD, channel", "last_message_at"),
     ] {
-        let all_zero = counts
-            .split(", ")
-            .map(|c| format!("{c} IS 0"))
-            .collect::<Vec<_>>()
-            .join(" AND ");
+        // (A time is never a zero count.)
+        let all_zero = if counts == "last_message_at" {
+            "FALSE".to_string()
+        } else {
+            counts
+                .split(", ")
+                .map(|c| format!("{c} IS NOT DISTINCT FROM 0"))
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        };
+        let key = key.replace("LEAD", &hex("lead_id"));
+        let ws = hex("workspace_id");
         let sql = format!(
-            "SELECT '{table}: ' || concat_ws(' ', hex(workspace_id), {key}, {counts}) FROM {table} \
-             WHERE NOT ({all_zero}) ORDER BY hex(workspace_id), {key}"
+            "SELECT '{table}: ' || concat_ws(' ', {ws}, {key}, {counts}) FROM {table} \
+             WHERE NOT ({all_zero}) ORDER BY {ws}, {key}"
         );
-        let table_rows: Vec<(String,)> = sqlx::query_as(&sql).fetch_all(pool).await.unwrap();
+        let table_rows: Vec<(String,)> = on_test_db!(pool, |p, q| sqlx::query_as(q(&sql))
+            .fetch_all(p)
+            .await
+            .unwrap());
         rows.extend(table_rows.into_iter().map(|(r,)| r));
     }
     rows
@@ -543,22 +575,31 @@ async fn a_recount_from_the_rows_equals_what_the_writes_kept() {
 }
 
 #[tokio::test]
-async fn sqlite_rounds_response_times_as_the_dashboard_does() {
+async fn the_database_rounds_response_times_as_the_dashboard_does() {
     let w = world().await;
     let values: Vec<i64> = (0..200_000)
         .step_by(7)
         .chain((200_000..8_000_000).step_by(4_999))
         .collect();
     for chunk in values.chunks(500) {
-        let sql = format!(
-            "SELECT {} FROM (SELECT value AS x FROM json_each(?))",
-            precision_sql("x")
-        );
-        let rounded: Vec<(i64,)> = sqlx::query_as(&sql)
+        let rounded: Vec<(i64,)> = match &w.pool {
+            TestDb::Sqlite(p) => sqlx::query_as(&format!(
+                "SELECT {} FROM (SELECT value AS x FROM json_each(?))",
+                precision_sql("x")
+            ))
             .bind(serde_json::to_string(chunk).unwrap())
-            .fetch_all(&w.pool)
+            .fetch_all(p)
             .await
-            .unwrap();
+            .unwrap(),
+            TestDb::Postgres(p) => sqlx::query_as(&format!(
+                "SELECT {} FROM unnest($1::BIGINT[]) WITH ORDINALITY AS t(x, n) ORDER BY n",
+                precision_sql("x")
+            ))
+            .bind(chunk)
+            .fetch_all(p)
+            .await
+            .unwrap(),
+        };
         for (x, (sql,)) in chunk.iter().zip(rounded) {
             assert_eq!(sql, precision(*x), "{x}");
         }
@@ -607,21 +648,23 @@ async fn what_the_rollups_count_by_cannot_be_rewritten() {
         "UPDATE messages SET channel = 'email' WHERE id = ?",
         "DELETE FROM messages WHERE id = ?",
     ] {
-        let err = sqlx::query(sql)
+        let err = on_test_db!(&w.pool, |p, q| sqlx::query(q(sql))
             .bind(id.0)
-            .execute(&w.pool)
+            .execute(p)
             .await
-            .unwrap_err();
+            .unwrap_err());
         assert!(
             err.to_string().contains("dashboard rollups"),
             "{sql}: {err}"
         );
     }
-    let err = sqlx::query("DELETE FROM leads WHERE id = ?")
-        .bind(lead.id.0)
-        .execute(&w.pool)
-        .await
-        .unwrap_err();
+    let err = on_test_db!(&w.pool, |p, q| sqlx::query(q(
+        "DELETE FROM leads WHERE id = ?"
+    ))
+    .bind(lead.id.0)
+    .execute(p)
+    .await
+    .unwrap_err());
     assert!(err.to_string().contains("dashboard rollups"), "{err}");
 }
 
@@ -718,6 +761,7 @@ async fn the_migration_fills_the_rollups_from_existing_rows() {
     // Opening the store applies the rollups migration.
     let store = Store::open(&url).await.unwrap();
     let now = now + Duration::seconds(1);
+    let pool = TestDb::Sqlite(pool);
     for q in queries() {
         assert_eq!(
             store.kpis(ws, &q, now).await.unwrap(),
@@ -797,12 +841,15 @@ async fn sends_batched_into_one_commit_count_like_a_recount() {
     });
     futures_util::future::join_all(sends).await;
     let (writes, commits) = w.store.group_commit_counts();
-    assert!(
-        commits - commits_before < writes - writes_before,
-        "the sends shared commits ({} commits for {} writes)",
-        commits - commits_before,
-        writes - writes_before
-    );
+    // Group commit is SQLite's; on PostgreSQL every write is a transaction of its own.
+    if !test_backend_postgres() {
+        assert!(
+            commits - commits_before < writes - writes_before,
+            "the sends shared commits ({} commits for {} writes)",
+            commits - commits_before,
+            writes - writes_before
+        );
+    }
     let kept = rollup_rows(&w.pool).await;
     w.store.rebuild_rollups(ws).await.unwrap();
     assert_eq!(kept, rollup_rows(&w.pool).await);
@@ -830,11 +877,12 @@ async fn deleting_leads_takes_out_exactly_what_they_counted() {
         tz: TzOffset(0).into(),
     };
     let before = w.store.kpis(w.workspaces[0], &month, now).await.unwrap();
-    let leads: Vec<(LeadId, WorkspaceId)> =
-        sqlx::query_as("SELECT id, workspace_id FROM leads ORDER BY name")
-            .fetch_all(&w.pool)
-            .await
-            .unwrap();
+    let leads: Vec<(LeadId, WorkspaceId)> = on_test_db!(&w.pool, |p, q| sqlx::query_as(q(
+        "SELECT id, workspace_id FROM leads ORDER BY name"
+    ))
+    .fetch_all(p)
+    .await
+    .unwrap());
     let mut deleted = 0;
     for (lead, ws) in leads.iter().step_by(3) {
         assert!(w.store.delete_lead(*ws, *lead).await.unwrap());
