@@ -152,3 +152,103 @@ async fn a_missing_source_is_refused_and_nothing_is_written() {
     .unwrap();
     assert_eq!(tables, 0, "the PostgreSQL database was not touched");
 }
+
+/// The demo workspace copied to PostgreSQL and served from there answers the API as the SQLite
+/// file it came from does: leads, every thread, the dashboard for each period, the inbox and
+/// its full-text search.
+#[tokio::test]
+async fn a_moved_workspace_answers_the_api_as_it_did_on_sqlite() {
+    use crate::support::TestServer;
+    use leadwire::server::seed::{DEMO_EMAIL, DEMO_PASSWORD};
+    use serde_json::{json, Value};
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("demo.db").display());
+    let store = Store::open(&url).await.unwrap();
+    assert!(leadwire::server::seed::seed_demo_if_empty(&store)
+        .await
+        .unwrap());
+    let db = ScratchDatabase::create().await;
+    let report = store.copy_to_postgres(&db.url, |_| {}).await.unwrap();
+    assert!(report.verified(), "{report:#?}");
+    drop(store);
+
+    let on = |database: String| {
+        TestServer::start_with(move |s| {
+            s.database_url = database;
+            s.seed_demo = false;
+            s.secret_key = Some([9; 32]);
+        })
+    };
+    let before = on(url).await;
+    let after = on(db.url.clone()).await;
+    let signed_in = |server: &TestServer| {
+        let client = server.client();
+        let login = client
+            .post(server.url("/api/auth/login"))
+            .header("origin", server.url(""))
+            .json(&json!({"email": DEMO_EMAIL, "password": DEMO_PASSWORD}));
+        async move {
+            assert_eq!(login.send().await.unwrap().status(), 200);
+            client
+        }
+    };
+    let (a, b) = (signed_in(&before).await, signed_in(&after).await);
+
+    let leads = before.get_json(&a, "/api/leads").await;
+    assert_eq!(leads, after.get_json(&b, "/api/leads").await);
+    let leads = leads["leads"].as_array().unwrap();
+    assert_eq!(leads.len(), 20);
+    for lead in leads {
+        let thread = format!("/api/messages/{}?limit=200", lead["id"].as_str().unwrap());
+        let here = before.get_json(&a, &thread).await;
+        assert_eq!(here, after.get_json(&b, &thread).await, "{thread}");
+    }
+    // The demo's times are relative to when it was seeded: ask both about one moment.
+    for period in ["today", "7d", "30d"] {
+        for path in ["/api/dashboard/kpis", "/api/dashboard/analytics"] {
+            let path = format!("{path}?period={period}&tz=Europe/Berlin");
+            assert_eq!(
+                before.get_json(&a, &path).await,
+                after.get_json(&b, &path).await,
+                "{path}"
+            );
+        }
+    }
+    async fn inbox(server: &TestServer, client: &reqwest::Client, q: &str) -> Value {
+        let form = [
+            ("channel", ""),
+            ("unread", "false"),
+            ("owner", ""),
+            ("stage", ""),
+            ("q", q),
+        ];
+        let res = server.rpc(client, "inbox", &form).await;
+        assert_eq!(res.status(), 200);
+        res.json().await.unwrap()
+    }
+    // Search finds the same leads in the same order with the same words marked; the words
+    // around them are each database's own snippet (FTS5's `snippet`, PostgreSQL's
+    // `ts_headline`), which cut a long message differently.
+    fn marked_only(mut page: Value) -> Value {
+        for row in page["rows"].as_array_mut().unwrap() {
+            let Some(parts) = row["matched"].as_array() else {
+                continue;
+            };
+            let marked: Vec<Value> = parts
+                .iter()
+                .filter(|part| part[1] == true)
+                .map(|part| part[0].clone())
+                .collect();
+            row["matched"] = Value::Array(marked);
+        }
+        page
+    }
+    for q in ["", "pric", "demo", "thanks call", "zzzz"] {
+        let here = marked_only(inbox(&before, &a, q).await);
+        assert_eq!(here, marked_only(inbox(&after, &b, q).await), "search {q:?}");
+        if q == "pric" {
+            assert!(!here["rows"].as_array().unwrap().is_empty());
+        }
+    }
+}
