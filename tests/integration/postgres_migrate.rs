@@ -246,7 +246,11 @@ async fn a_moved_workspace_answers_the_api_as_it_did_on_sqlite() {
     }
     for q in ["", "pric", "demo", "thanks call", "zzzz"] {
         let here = marked_only(inbox(&before, &a, q).await);
-        assert_eq!(here, marked_only(inbox(&after, &b, q).await), "search {q:?}");
+        assert_eq!(
+            here,
+            marked_only(inbox(&after, &b, q).await),
+            "search {q:?}"
+        );
         if q == "pric" {
             assert!(!here["rows"].as_array().unwrap().is_empty());
         }

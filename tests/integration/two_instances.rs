@@ -259,3 +259,40 @@ async fn email_queued_while_both_instances_run_is_sent_once() {
     assert_eq!(res.status(), 201);
     assert_eq!(sink.next_mail().await["headers"]["subject"], "Last");
 }
+
+#[tokio::test]
+async fn a_burst_seen_by_both_instances_gets_one_dashboard_update_not_one_each() {
+    let p = pair(&[]).await;
+    let db = crate::support::TestDb::connect(&p._db.url).await;
+    let mut dashboard = p.b.socket(&p.cookie).await;
+    dashboard
+        .send_json(json!({"type": "dashboard", "on": true}))
+        .await;
+    dashboard.resume(0).await;
+    dashboard.next_of("live").await;
+    // Three bursts, each waited out: both instances' coalescers see each one.
+    for burst in 0..3 {
+        let server = if burst % 2 == 0 { &p.a } else { &p.b };
+        for n in 0..3 {
+            send(
+                server,
+                &p.client,
+                &p.lead,
+                &format!("burst {burst} message {n}"),
+            )
+            .await;
+        }
+        // This burst's own update (counting its messages), not a late one of the last burst.
+        while dashboard.next_of("stats_updated").await["stats"]["sent_today"] != 3 * (burst + 1) {}
+    }
+    // The first two bursts' updates have long been logged by whichever instance did it:
+    // exactly one each (the third's loser may still be deciding).
+    let updates = db
+        .count(
+            "SELECT COUNT(*) FROM events e WHERE e.kind = 'stats_updated' AND e.seq < \
+             (SELECT MIN(m.seq) FROM events m WHERE m.kind = 'messages_updated' \
+              AND m.payload LIKE '%burst 2 message 0%')",
+        )
+        .await;
+    assert_eq!(updates, 2);
+}

@@ -1,10 +1,12 @@
 //! Coalesced `stats_updated` / `analytics_updated`: changes mark their workspace dirty; after
 //! the first one the task waits `stats_coalesce_ms` for more, then recomputes each dirty
 //! workspace once and logs the pair. A burst of 100 sends is a handful of updates, not 100.
+//! With several instances each sees every change (their doorbells read the same log); the
+//! first to log an update covering a burst logs it, and the others find it and log nothing.
 use crate::model::ids::WorkspaceId;
 use crate::model::kpi::DashboardQuery;
 use crate::server::store::Store;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -22,7 +24,7 @@ pub async fn run(store: Store, window: Duration) {
     let mut events = store.subscribe_events();
     let mut last_seq = 0;
     loop {
-        let mut dirty = HashSet::new();
+        let mut dirty = HashMap::new();
         // Wait for the first change.
         match next_dirty(&store, &mut events, &mut last_seq, &mut dirty).await {
             Some(()) if dirty.is_empty() => continue,
@@ -39,29 +41,30 @@ pub async fn run(store: Store, window: Duration) {
                 }
             }
         }
-        for workspace in dirty {
-            if let Err(e) = update(&store, workspace).await {
+        for (workspace, through) in dirty {
+            if let Err(e) = update(&store, workspace, through).await {
                 tracing::error!(error = %e, %workspace, "logging dashboard update");
             }
         }
     }
 }
 
-/// Reads one event and notes its workspace when it moves stats. After a lag (the buffer
-/// overflowed) the log says which workspaces changed. `None`: the stream is closed.
+/// Reads one event and notes its workspace, with the log position of its latest change, when
+/// it moves stats. After a lag (the buffer overflowed) the log says which workspaces changed.
+/// `None`: the stream is closed.
 async fn next_dirty(
     store: &Store,
     events: &mut tokio::sync::broadcast::Receiver<
         std::sync::Arc<crate::server::store::events::LoggedEvent>,
     >,
     last_seq: &mut i64,
-    dirty: &mut HashSet<WorkspaceId>,
+    dirty: &mut HashMap<WorkspaceId, i64>,
 ) -> Option<()> {
     match events.recv().await {
         Ok(event) => {
             *last_seq = event.log_position;
             if MOVES_STATS.contains(&event.kind.as_str()) {
-                dirty.insert(event.workspace_id);
+                dirty.insert(event.workspace_id, event.log_position);
             }
             Some(())
         }
@@ -70,7 +73,7 @@ async fn next_dirty(
                 .workspaces_with_events_after(*last_seq, MOVES_STATS)
                 .await
             {
-                Ok(workspaces) => dirty.extend(workspaces),
+                Ok(workspaces) => dirty.extend(workspaces.into_iter().map(|w| (w, *last_seq))),
                 Err(e) => tracing::error!(error = %e, "reading workspaces after lag"),
             }
             Some(())
@@ -79,13 +82,14 @@ async fn next_dirty(
     }
 }
 
-/// Recomputes the default view (7 days, every channel, UTC days) and logs it.
-async fn update(store: &Store, workspace: WorkspaceId) -> Result<(), sqlx::Error> {
+/// Recomputes the default view (7 days, every channel, UTC days) and logs it, unless an update
+/// after log position `through` (the burst's last change) is logged already.
+async fn update(store: &Store, workspace: WorkspaceId, through: i64) -> Result<(), sqlx::Error> {
     let query = DashboardQuery::default();
     let now = chrono::Utc::now();
     let stats = store.kpis(workspace, &query, now).await?;
     let analytics = store.analytics(workspace, &query, now).await?;
     store
-        .log_dashboard_update(workspace, stats, analytics)
+        .log_dashboard_update(workspace, through, stats, analytics)
         .await
 }

@@ -240,14 +240,31 @@ async fn response_histogram(
 }
 
 impl Store {
-    /// Logs the coalesced `stats_updated` and `analytics_updated` of `workspace`.
+    /// Logs the coalesced `stats_updated` and `analytics_updated` of `workspace`, covering
+    /// its changes up to log position `through` — unless one logged after `through` covers
+    /// them already (another instance's coalescer saw the same burst; under the writer, only
+    /// one of them finds none).
     pub async fn log_dashboard_update(
         &self,
         workspace: WorkspaceId,
+        through: i64,
         stats: Kpis,
         analytics: Analytics,
     ) -> Result<(), sqlx::Error> {
         let mut tx = self.begin_write().await?;
+        let covered: bool = on_conn!(tx, |c, sql| {
+            sqlx::query_scalar(sql(
+            "SELECT EXISTS (SELECT 1 FROM events WHERE workspace_id = ? AND kind = 'stats_updated' \
+             AND seq > ?)"
+        ))
+        .bind(workspace)
+        .bind(through)
+        .fetch_one(c)
+        .await
+        })?;
+        if covered {
+            return Ok(());
+        }
         let timestamp = super::now();
         let stats = append(tx.reborrow(), workspace, None, |seq| {
             ServerFrame::StatsUpdated {
