@@ -170,6 +170,10 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
         state.store.clone(),
         std::time::Duration::from_millis(state.settings.stats_coalesce_ms),
     ));
+    tokio::spawn(super::presence::run_relay(
+        state.presence.clone(),
+        state.store.clone(),
+    ));
     let presence = state.presence.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));

@@ -1,7 +1,8 @@
 //! Team awareness in memory: which tabs are open, which lead each shows, when each was last
 //! used. Changes go out as ephemeral frames on their own bus (never the event log); a closed
 //! socket leaves at once, a dead one when its heartbeat times out. Rooms are per workspace, so
-//! nothing crosses workspace boundaries.
+//! nothing crosses workspace boundaries. With several instances each also knows the tabs open
+//! on the others (`peers`): what it is told, kept while it is repeated.
 use crate::model::event::ServerFrame;
 use crate::model::ids::{LeadId, UserId, WorkspaceId};
 use crate::model::presence::{Member, OnlineStatus, Viewer, TYPING_TTL_MS};
@@ -9,7 +10,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
+
+mod peers;
+pub use peers::{run_relay, PeerMessage};
 
 /// An ephemeral frame for the sockets of one workspace.
 #[derive(Debug)]
@@ -23,15 +27,20 @@ pub struct PresenceHub {
     bus: broadcast::Sender<Arc<Ephemeral>>,
     next_tab: AtomicU64,
     away_after: Duration,
+    /// To the other instances (see `peers`), once a relay runs.
+    to_peers: Mutex<Option<mpsc::UnboundedSender<PeerMessage>>>,
 }
 
 #[derive(Default)]
 struct Room {
     tabs: HashMap<u64, Tab>,
+    /// Tabs open on other instances, by instance: as each last said, and when.
+    remote: HashMap<String, (Vec<Tab>, Instant)>,
     /// The last `online` list sent, so only changes go out.
     last_online: Vec<Member>,
 }
 
+#[derive(Clone)]
 struct Tab {
     user: UserId,
     name: String,
@@ -47,6 +56,7 @@ impl PresenceHub {
             bus,
             next_tab: AtomicU64::new(1),
             away_after,
+            to_peers: Mutex::new(None),
         }
     }
 
@@ -69,6 +79,7 @@ impl PresenceHub {
             },
         );
         self.refresh_online(workspace, room);
+        self.share(workspace, room);
         tab
     }
 
@@ -84,7 +95,8 @@ impl PresenceHub {
             }
         }
         self.refresh_online(workspace, room);
-        if room.tabs.is_empty() {
+        self.share(workspace, room);
+        if room.tabs.is_empty() && room.remote.is_empty() {
             rooms.remove(&workspace);
         }
     }
@@ -107,6 +119,7 @@ impl PresenceHub {
             self.publish_viewers(workspace, room, lead);
         }
         self.refresh_online(workspace, room);
+        self.share(workspace, room);
     }
 
     /// The tab now shows `lead` (already checked to be of this workspace), or none.
@@ -126,6 +139,7 @@ impl PresenceHub {
             }
         }
         self.refresh_online(workspace, room);
+        self.share(workspace, room);
     }
 
     /// A keystroke in the tab's composer for `lead`. Ignored unless the tab shows that lead
@@ -149,6 +163,7 @@ impl PresenceHub {
             expires_in_ms: TYPING_TTL_MS,
         };
         self.publish(workspace, &frame);
+        self.tell_peers(PeerMessage::typing(workspace, &frame));
         self.refresh_online(workspace, room);
     }
 
@@ -158,10 +173,16 @@ impl PresenceHub {
         let Some(room) = rooms.get_mut(&workspace) else {
             return;
         };
+        let mut woke = false;
         if let Some(t) = room.tabs.get_mut(&tab) {
+            woke = t.active_at.elapsed() >= self.away_after;
             t.active_at = Instant::now();
         }
         self.refresh_online(workspace, room);
+        if woke {
+            // Away → online is news for the other instances; a busy tab is not.
+            self.share(workspace, room);
+        }
     }
 
     /// Everything a socket needs on going live: who is online, who views which lead.
@@ -173,7 +194,7 @@ impl PresenceHub {
         let mut frames = vec![ServerFrame::Online {
             users: self.online(room),
         }];
-        let mut leads: Vec<LeadId> = room.tabs.values().filter_map(|t| t.lead).collect();
+        let mut leads: Vec<LeadId> = all_tabs(room).filter_map(|t| t.lead).collect();
         leads.sort_by_key(|l| l.to_string());
         leads.dedup();
         for lead in leads {
@@ -189,13 +210,15 @@ impl PresenceHub {
     pub fn sweep(&self) {
         let mut rooms = self.lock();
         for (workspace, room) in rooms.iter_mut() {
+            self.expire_peers(*workspace, room);
             self.refresh_online(*workspace, room);
         }
+        rooms.retain(|_, room| !room.tabs.is_empty() || !room.remote.is_empty());
     }
 
     fn online(&self, room: &Room) -> Vec<Member> {
         let mut users: BTreeMap<(String, UserId), OnlineStatus> = BTreeMap::new();
-        for t in room.tabs.values() {
+        for t in all_tabs(room) {
             let status = if t.active_at.elapsed() < self.away_after {
                 OnlineStatus::Online
             } else {
@@ -252,10 +275,17 @@ impl PresenceHub {
     }
 }
 
+/// The room's tabs on this instance and on the others.
+fn all_tabs(room: &Room) -> impl Iterator<Item = &Tab> {
+    room.tabs
+        .values()
+        .chain(room.remote.values().flat_map(|(tabs, _)| tabs))
+}
+
 /// The distinct users viewing `lead`, by name.
 fn viewers(room: &Room, lead: LeadId) -> Vec<Viewer> {
     let mut seen: BTreeMap<(String, UserId), ()> = BTreeMap::new();
-    for t in room.tabs.values().filter(|t| t.lead == Some(lead)) {
+    for t in all_tabs(room).filter(|t| t.lead == Some(lead)) {
         seen.insert((t.name.clone(), t.user), ());
     }
     seen.into_keys()

@@ -25,6 +25,7 @@ pub mod message_rows;
 pub mod messages;
 pub mod notification_prefs;
 pub mod outbound;
+pub mod pg_presence;
 mod pg_writes;
 pub mod reads;
 mod rollups;

@@ -296,3 +296,34 @@ async fn a_burst_seen_by_both_instances_gets_one_dashboard_update_not_one_each()
         .await;
     assert_eq!(updates, 2);
 }
+
+#[tokio::test]
+async fn a_viewer_on_one_instance_shows_on_the_other_and_leaves_when_that_instance_dies() {
+    let p = pair(&[]).await;
+    let mut on_b = p.b.socket(&p.cookie).await;
+    on_b.resume(on_b.next_json_head()).await;
+    on_b.next_of("live").await;
+    let mut on_a = p.a.socket(&p.cookie).await;
+    on_a.resume(on_a.next_json_head()).await;
+    on_a.next_of("live").await;
+    on_a.send_json(json!({"type": "view", "lead_id": p.lead}))
+        .await;
+    // B's tab views nothing: the viewer it is told about is A's tab.
+    let seen = loop {
+        let frame = on_b.next_of("presence").await;
+        if frame["lead_id"] == p.lead.as_str() && frame["viewers"][0]["name"] == "Owner" {
+            break frame;
+        }
+    };
+    assert_eq!(seen["viewers"].as_array().unwrap().len(), 1);
+    // A dies without a word; B's tab hears the viewer leave once A's word runs out.
+    p.a.kill_9().await;
+    let started = std::time::Instant::now();
+    loop {
+        let frame = on_b.next_of("presence").await;
+        if frame["lead_id"] == p.lead.as_str() && frame["viewers"].as_array().unwrap().is_empty() {
+            break;
+        }
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
