@@ -118,7 +118,11 @@ pub async fn login(
         ip: knock.ip,
         device_cookie: knock.device_cookie,
     };
-    if let Err(wait) = state.sign_in_guard.admit(&attempt, Instant::now()) {
+    if let Err(wait) = state
+        .sign_in_guard
+        .admit_counted(&attempt, Instant::now())
+        .await?
+    {
         return Err(AppError::RateLimited {
             message: format!(
                 "Too many failed sign-in attempts. Try again in {} minute(s).",
@@ -133,7 +137,7 @@ pub async fn login(
     let verified = state.passwords.verify(password, stored_hash).await?;
     match record {
         Some(user) if verified => {
-            let device = state.sign_in_guard.succeeded(&attempt);
+            let device = state.sign_in_guard.succeeded_counted(&attempt).await?;
             let mut session = start_session(state, user.id).await?;
             session.device = Some(device);
             Ok(session)

@@ -9,9 +9,12 @@
 //! - any other client is counted per (address, account) pair, and per address across accounts.
 //!
 //! The device key lives in memory: a restart forgets known devices, which then fall back to the
-//! address rules until their next successful sign-in.
+//! address rules until their next successful sign-in. Instances sharing PostgreSQL share the
+//! count (in the database) and the device key (derived from `secret_key`), so N instances
+//! allow what one allows.
 use super::crypto::random_token;
 use super::rate_limit::FailureLimiter;
+use super::store::Store;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
@@ -30,6 +33,9 @@ pub struct Attempt<'a> {
 
 pub struct SignInGuard {
     failures: FailureLimiter,
+    /// Counts in the database instead of `failures` (several instances on PostgreSQL).
+    shared: Option<Store>,
+    window: Duration,
     key: [u8; 32],
     max_per_client: u32,
     max_per_ip: u32,
@@ -49,10 +55,51 @@ impl SignInGuard {
         rand::rngs::OsRng.fill_bytes(&mut key);
         SignInGuard {
             failures: FailureLimiter::new(window),
+            shared: None,
+            window,
             key,
             max_per_client,
             max_per_ip,
         }
+    }
+
+    /// Counts in `store`'s database, with device cookies keyed from `secret`: the same on
+    /// every instance that shares them.
+    pub fn shared(mut self, store: Store, secret: &[u8; 32]) -> Self {
+        let mut derive = Hmac::<Sha256>::new_from_slice(secret).expect("any key length");
+        derive.update(b"leadwire sign-in device cookies");
+        self.key = derive.finalize().into_bytes().into();
+        self.shared = Some(store);
+        self
+    }
+
+    /// [`Self::admit`], counted in the database when instances share one.
+    pub async fn admit_counted(
+        &self,
+        attempt: &Attempt<'_>,
+        now: Instant,
+    ) -> Result<Result<(), u64>, sqlx::Error> {
+        let Some(store) = &self.shared else {
+            return Ok(self.admit(attempt, now));
+        };
+        let keys = self.keys(attempt);
+        let mut limits = vec![(keys.client.as_str(), self.max_per_client)];
+        if let Some(ip) = &keys.ip {
+            limits.push((ip.as_str(), self.max_per_ip));
+        }
+        store.admit_sign_in(&limits, self.window).await
+    }
+
+    /// [`Self::succeeded`], forgetting the failures in the database when instances share one.
+    pub async fn succeeded_counted(&self, attempt: &Attempt<'_>) -> Result<String, sqlx::Error> {
+        if let Some(store) = &self.shared {
+            let keys = self.keys(attempt);
+            store.clear_sign_in_failures(&keys.client).await?;
+            if let Some(k) = &keys.ip {
+                store.forgive_sign_in_failure(k).await?;
+            }
+        }
+        Ok(self.succeeded(attempt))
     }
 
     fn keys(&self, attempt: &Attempt<'_>) -> Keys {

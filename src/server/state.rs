@@ -80,11 +80,17 @@ impl AppState {
                 _ => leptos::config::Env::PROD,
             })
             .build();
-        let sign_in_guard = Arc::new(SignInGuard::new(
+        let mut sign_in_guard = SignInGuard::new(
             std::time::Duration::from_secs(settings.login_window_secs),
             settings.login_max_failures_per_account,
             settings.login_max_failures_per_ip,
-        ));
+        );
+        if store.backend() == super::store::db::Backend::Postgres {
+            if let Some(secret) = &settings.secret_key {
+                sign_in_guard = sign_in_guard.shared(store.clone(), secret);
+            }
+        }
+        let sign_in_guard = Arc::new(sign_in_guard);
         let limits = &settings.limits;
         let passwords = PasswordPool::start(limits.password_hash_slots, limits.password_hash_queue);
         let signups = Arc::new(Throttle::per_hour(

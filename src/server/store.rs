@@ -31,6 +31,7 @@ pub mod reads;
 mod rollups;
 mod script;
 pub mod sessions;
+mod sign_in_failures;
 pub mod templates;
 pub mod tracking;
 pub mod turns;

@@ -8,7 +8,13 @@ use leadwire::server::store::Store;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Columns PostgreSQL has where SQLite keeps a separate FTS5 table instead.
-const POSTGRES_ONLY: &[(&str, &str)] = &[("leads", "search"), ("messages", "search")];
+const POSTGRES_ONLY: &[(&str, &str)] = &[
+    ("leads", "search"),
+    ("messages", "search"),
+    // Shared state only several instances need (one SQLite instance keeps it in memory).
+    ("sign_in_failures", "key"),
+    ("sign_in_failures", "at"),
+];
 
 async fn migrated() -> ScratchDatabase {
     let db = ScratchDatabase::create().await;

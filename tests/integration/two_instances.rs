@@ -327,3 +327,24 @@ async fn a_viewer_on_one_instance_shows_on_the_other_and_leaves_when_that_instan
     }
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
+
+#[tokio::test]
+async fn sign_in_failures_count_across_instances() {
+    let p = pair(&[("LEADWIRE_LOGIN_MAX_FAILURES_PER_ACCOUNT", "4")]).await;
+    let guess = |server: &ServerProcess| {
+        let client = reqwest::Client::new();
+        let request = client
+            .post(server.url("/api/auth/login"))
+            .header("origin", server.url(""))
+            .json(&json!({"email": "owner@example.com", "password": "wrong guess"}));
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    // Four wrong guesses, alternating: each instance has seen two.
+    for n in 0..4 {
+        let server = if n % 2 == 0 { &p.a } else { &p.b };
+        assert_eq!(guess(server).await, 401);
+    }
+    // The limit is the deployment's, not each instance's.
+    assert_eq!(guess(&p.a).await, 429);
+    assert_eq!(guess(&p.b).await, 429);
+}
