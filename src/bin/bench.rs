@@ -2,6 +2,7 @@
 //! and prints latency percentiles and throughput. `make bench` starts the server and runs it.
 //!
 //!   leadwire-bench delivery   --url http://127.0.0.1:3300 --clients 1,1000 --sends 200
+//!                             [--listen http://127.0.0.1:3302]  (sockets on another instance)
 //!   leadwire-bench throughput --url http://127.0.0.1:3300 --senders 16 --messages 4000
 //!   leadwire-bench receipt    --url http://127.0.0.1:3300 --samples 200
 //!   leadwire-bench pixel      --url http://127.0.0.1:3300 --connections 64 --seconds 10
@@ -45,8 +46,9 @@ async fn main() -> Fallible<()> {
     match command {
         "delivery" => {
             let sends: usize = flag("--sends", "200").parse()?;
+            let listen = flag("--listen", &url);
             for clients in flag("--clients", "1,1000").split(',') {
-                delivery(&url, clients.trim().parse()?, sends).await?;
+                delivery(&url, &listen, clients.trim().parse()?, sends).await?;
             }
         }
         "throughput" => {
@@ -250,12 +252,13 @@ where
 }
 
 /// Send → receive latency: one sender, `clients` listening sockets, `sends` messages one after
-/// another. Latency runs from just before the POST to the frame's arrival at each socket.
-async fn delivery(url: &str, clients: usize, sends: usize) -> Fallible<()> {
+/// another. Latency runs from just before the POST to the frame's arrival at each socket. The
+/// sockets connect to `listen` (another instance on the same database, or `url` itself).
+async fn delivery(url: &str, listen: &str, clients: usize, sends: usize) -> Fallible<()> {
     let setup = setup(url).await?;
     let (tx, mut rx) = mpsc::unbounded_channel();
     let connect_started = Instant::now();
-    listeners(url, &setup.cookie, clients, tx).await?;
+    listeners(listen, &setup.cookie, clients, tx).await?;
     let connect_time = connect_started.elapsed();
     let mut started: HashMap<String, Instant> = HashMap::new();
     let mut all = Vec::with_capacity(clients * sends);

@@ -3,7 +3,6 @@
 //! whether it took a message, so such an email is not sent again but shown failed, with why;
 //! failures before the data left (and refusals the relay answered) are retried as before.
 use crate::email::{email, lead_with_email, relay};
-use crate::support::on_test_db;
 use crate::support::{ServerProcess, SmtpSink, TestServer};
 use serde_json::{json, Value};
 
@@ -125,14 +124,7 @@ async fn kill_9_while_the_relay_holds_the_email_then_restart_does_not_send_it_tw
 
     // The lease would run out in ten minutes: the test moves it to now.
     let pool = server.db().await;
-    on_test_db!(&pool, |p, q| sqlx::query(q(
-        "UPDATE outbound_queue SET next_attempt_at = ?"
-    ))
-    .bind(chrono::Utc::now())
-    .execute(p)
-    .await
-    .unwrap()
-    .rows_affected());
+    pool.expire_leases().await;
     let restarted = ServerProcess::start(&dir, &env).await;
     let settled = restarted.first_message_settled(&client, &lead).await;
     assert_eq!(settled["status"], "failed", "{settled}");

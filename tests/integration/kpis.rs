@@ -1,7 +1,7 @@
 //! KPI and chart queries against a fixture whose every figure was worked out by hand (see the
 //! timeline below), for each period and with a channel filter; another workspace's rows are
 //! never counted.
-use crate::support::{on_test_db, test_backend_postgres, ScratchDatabase, TestDb};
+use crate::support::{on_test_db, store_database, ScratchDatabase, TestDb};
 use chrono::{DateTime, TimeZone, Utc};
 use leadwire::model::channel::Channel;
 use leadwire::model::ids::{LeadId, MessageId, UserId, WorkspaceId};
@@ -113,14 +113,7 @@ const IN: Direction = Direction::Inbound;
 /// Workspace B has a lead with messages today; none of it may count for A.
 async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let mut url = format!("sqlite://{}", dir.path().join("kpis.db").display());
-    let scratch = if test_backend_postgres() {
-        let scratch = ScratchDatabase::create().await;
-        url = scratch.url.clone();
-        Some(scratch)
-    } else {
-        None
-    };
+    let (url, scratch) = store_database(dir.path(), "kpis.db").await;
     let store = Store::open(&url).await.unwrap();
     let pool = TestDb::connect(&url).await;
     let (a, _) = store

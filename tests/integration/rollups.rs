@@ -2,7 +2,7 @@
 //! a random workload through the store (the paths the send, delivery, tracking and lead code
 //! take), then check every KPI and chart figure against the same figure computed from the rows
 //! themselves, for every period, channel filter and a spread of time zones.
-use crate::support::{on_test_db, test_backend_postgres, ScratchDatabase, TestDb};
+use crate::support::{on_test_db, store_database, test_backend_postgres, ScratchDatabase, TestDb};
 use chrono::{DateTime, Duration, Utc};
 use leadwire::model::analytics::{response_bucket, Analytics};
 use leadwire::model::channel::Channel;
@@ -53,14 +53,7 @@ struct World {
 
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
-    let mut url = format!("sqlite://{}", dir.path().join("rollups.db").display());
-    let scratch = if test_backend_postgres() {
-        let scratch = ScratchDatabase::create().await;
-        url = scratch.url.clone();
-        Some(scratch)
-    } else {
-        None
-    };
+    let (url, scratch) = store_database(dir.path(), "rollups.db").await;
     let store = Store::open(&url).await.unwrap();
     let pool = TestDb::connect(&url).await;
     let mut workspaces = Vec::new();

@@ -146,14 +146,7 @@ async fn kill_9_while_twilio_holds_the_message_then_restart_sends_it_once() {
 
     // The lease would run out in five minutes: the test moves it to now.
     let pool = server.db().await;
-    on_test_db!(&pool, |p, q| sqlx::query(q(
-        "UPDATE outbound_queue SET next_attempt_at = ?"
-    ))
-    .bind(chrono::Utc::now())
-    .execute(p)
-    .await
-    .unwrap()
-    .rows_affected());
+    pool.expire_leases().await;
     let restarted = ServerProcess::start(&dir, &env).await;
     let settled = restarted.first_message_settled(&client, &lead).await;
     assert_eq!(settled["status"], "sent", "{settled}");

@@ -743,6 +743,18 @@ impl TestDb {
         }
     }
 
+    /// Moves every outbound lease to now, as if the leases of a killed server ran out.
+    pub async fn expire_leases(&self) {
+        on_test_db!(self, |p, q| sqlx::query(q(
+            "UPDATE outbound_queue SET next_attempt_at = ?"
+        ))
+        .bind(chrono::Utc::now())
+        .execute(p)
+        .await
+        .unwrap()
+        .rows_affected());
+    }
+
     /// The one integer `sql` selects (a count).
     pub async fn count(&self, sql: &str) -> i64 {
         on_test_db!(self, |p, q| sqlx::query_scalar(q(sql))
@@ -788,6 +800,20 @@ impl TestServer {
 /// `make test` runs the suite a second time) rather than a SQLite file.
 pub fn test_backend_postgres() -> bool {
     std::env::var("LEADWIRE_TEST_BACKEND").is_ok_and(|b| b == "postgres")
+}
+
+/// Where a test that opens a `Store` itself keeps it: the file `name` in `dir`, or on a
+/// PostgreSQL run a scratch database (keep it as long as the store).
+pub async fn store_database(
+    dir: &std::path::Path,
+    name: &str,
+) -> (String, Option<ScratchDatabase>) {
+    if test_backend_postgres() {
+        let scratch = ScratchDatabase::create().await;
+        (scratch.url.clone(), Some(scratch))
+    } else {
+        (format!("sqlite://{}", dir.join(name).display()), None)
+    }
 }
 
 /// In the `env` of [`ServerProcess::start`]: this server stores in a SQLite file in every run
