@@ -97,103 +97,145 @@ pub async fn seed(database: &str, leads: usize, messages: usize) -> Fallible<()>
         .await?;
     drop(store);
     // Bulk rows go in with plain SQL through the same schema (and its triggers: FTS, latest).
-    let pool = sqlx::sqlite::SqlitePoolOptions::new()
-        .max_connections(1)
-        .connect(database)
-        .await?;
-    sqlx::query("PRAGMA synchronous = OFF")
-        .execute(&pool)
-        .await?;
     let mut rng = rand::thread_rng();
     let now = chrono::Utc::now();
     let mut lead_ids = Vec::with_capacity(leads);
-    let mut tx = pool.begin().await?;
-    for chunk in 0..leads.div_ceil(500) {
-        let n = 500.min(leads - chunk * 500);
-        let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; n].join(", ");
-        let sql = format!(
-            "INSERT INTO leads (id, workspace_id, name, email, phone, company, stage, owner_id, \
-             created_at, updated_at) VALUES {rows}"
-        );
-        let mut q = sqlx::query(&sql);
-        for i in 0..n {
-            let index = chunk * 500 + i;
-            let id = uuid::Uuid::new_v4();
-            lead_ids.push(id);
-            let at = now - chrono::Duration::days(120);
-            q = q
-                .bind(id)
-                .bind(workspace)
-                .bind(format!(
-                    "{} {} {index}",
-                    FIRST.choose(&mut rng).unwrap(),
-                    LAST.choose(&mut rng).unwrap()
-                ))
-                .bind(format!("lead{index}@example.com"))
-                .bind(format!("+1415{index:07}"))
-                .bind(format!("Company {}", index % 5000))
-                .bind(*STAGES.choose(&mut rng).unwrap())
-                .bind(owner)
-                .bind(at)
-                .bind(at);
-        }
-        q.execute(&mut *tx).await?;
+    let mut lead_rows = Vec::with_capacity(leads);
+    for index in 0..leads {
+        let id = uuid::Uuid::new_v4();
+        lead_ids.push(id);
+        lead_rows.push((
+            id,
+            format!(
+                "{} {} {index}",
+                FIRST.choose(&mut rng).unwrap(),
+                LAST.choose(&mut rng).unwrap()
+            ),
+            format!("lead{index}@example.com"),
+            format!("+1415{index:07}"),
+            format!("Company {}", index % 5000),
+            *STAGES.choose(&mut rng).unwrap(),
+            now - chrono::Duration::days(120),
+        ));
     }
-    for chunk in 0..messages.div_ceil(400) {
-        let n = 400.min(messages - chunk * 400);
-        let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; n].join(", ");
-        let sql = format!(
-            "INSERT INTO messages (id, workspace_id, lead_id, direction, channel, subject, body, status, \
-             created_at, opened_at, proxy_opened_at, clicked_at) VALUES {rows}"
-        );
-        let mut q = sqlx::query(&sql);
-        for i in 0..n {
-            let index = chunk * 400 + i;
-            let inbound = rng.gen_bool(0.5);
-            let channel = *CHANNELS.choose(&mut rng).unwrap();
-            let words: Vec<&str> = (0..rng.gen_range(8..20))
-                .map(|_| *WORDS.choose(&mut rng).unwrap())
-                .collect();
-            // Spread over 90 days, oldest first, so each lead's newest message varies.
-            let age = 90 * 24 * 3600 * (messages - index) as i64 / messages.max(1) as i64;
-            let at = now - chrono::Duration::seconds(age);
-            // Emails we sent get receipts like real ones: people open some (and click in a
-            // few), mail privacy proxies fetch others, within two days and never in the future.
-            let email_out = !inbound && channel == "email";
-            let mut receipt = |percent: f64| {
-                (email_out && rng.gen_bool(percent)).then(|| {
-                    (at + chrono::Duration::seconds(rng.gen_range(30..2 * 86_400))).min(now)
-                })
-            };
-            let (opened, proxy, clicked) = (receipt(0.4), receipt(0.25), receipt(0.1));
-            q = q
-                .bind(uuid::Uuid::new_v4())
-                .bind(workspace)
-                .bind(lead_ids[rng.gen_range(0..lead_ids.len())])
-                .bind(if inbound { "inbound" } else { "outbound" })
-                .bind(channel)
-                .bind((channel == "email").then(|| format!("Re: {}", words[0])))
-                .bind(words.join(" "))
-                .bind(if inbound { "received" } else { "sent" })
-                .bind(at)
-                .bind(opened)
-                .bind(proxy)
-                .bind(clicked);
-        }
-        q.execute(&mut *tx).await?;
+    let mut message_rows = Vec::with_capacity(messages);
+    for index in 0..messages {
+        let inbound = rng.gen_bool(0.5);
+        let channel = *CHANNELS.choose(&mut rng).unwrap();
+        let words: Vec<&str> = (0..rng.gen_range(8..20))
+            .map(|_| *WORDS.choose(&mut rng).unwrap())
+            .collect();
+        // Spread over 90 days, oldest first, so each lead's newest message varies.
+        let age = 90 * 24 * 3600 * (messages - index) as i64 / messages.max(1) as i64;
+        let at = now - chrono::Duration::seconds(age);
+        // Emails we sent get receipts like real ones: people open some (and click in a
+        // few), mail privacy proxies fetch others, within two days and never in the future.
+        let email_out = !inbound && channel == "email";
+        let mut receipt = |percent: f64| {
+            (email_out && rng.gen_bool(percent))
+                .then(|| (at + chrono::Duration::seconds(rng.gen_range(30..2 * 86_400))).min(now))
+        };
+        let (opened, proxy, clicked) = (receipt(0.4), receipt(0.25), receipt(0.1));
+        message_rows.push((
+            lead_ids[rng.gen_range(0..lead_ids.len())],
+            if inbound { "inbound" } else { "outbound" },
+            channel,
+            (channel == "email").then(|| format!("Re: {}", words[0])),
+            words.join(" "),
+            if inbound { "received" } else { "sent" },
+            at,
+            [opened, proxy, clicked],
+        ));
+    }
+    // One text for both databases, `?`s renumbered for PostgreSQL.
+    macro_rules! insert_all {
+        ($tx:expr, $fit:expr) => {{
+            for chunk in lead_rows.chunks(500) {
+                let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+                let sql = $fit(format!(
+                    "INSERT INTO leads (id, workspace_id, name, email, phone, company, stage, \
+                     owner_id, created_at, updated_at) VALUES {rows}"
+                ));
+                let mut q = sqlx::query(&sql);
+                for (id, name, email, phone, company, stage, at) in chunk {
+                    q = q
+                        .bind(id)
+                        .bind(workspace)
+                        .bind(name)
+                        .bind(email)
+                        .bind(phone)
+                        .bind(company)
+                        .bind(*stage)
+                        .bind(owner)
+                        .bind(at)
+                        .bind(at);
+                }
+                q.execute(&mut *$tx).await?;
+            }
+            for chunk in message_rows.chunks(400) {
+                let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+                let sql = $fit(format!(
+                    "INSERT INTO messages (id, workspace_id, lead_id, direction, channel, subject, \
+                     body, status, created_at, opened_at, proxy_opened_at, clicked_at) VALUES {rows}"
+                ));
+                let mut q = sqlx::query(&sql);
+                for (lead, direction, channel, subject, body, status, at, receipts) in chunk {
+                    q = q
+                        .bind(uuid::Uuid::new_v4())
+                        .bind(workspace)
+                        .bind(lead)
+                        .bind(*direction)
+                        .bind(*channel)
+                        .bind(subject)
+                        .bind(body)
+                        .bind(*status)
+                        .bind(at)
+                        .bind(receipts[0])
+                        .bind(receipts[1])
+                        .bind(receipts[2]);
+                }
+                q.execute(&mut *$tx).await?;
+            }
+            sqlx::query("UPDATE leads SET won_at = closed_at WHERE stage = 'won'")
+        }};
     }
     // Closed leads closed at some point in the last 90 days.
-    sqlx::query(
-        "UPDATE leads SET closed_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', \
-         '-' || (abs(random()) % 90) || ' days') WHERE stage IN ('won', 'lost')",
-    )
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("UPDATE leads SET won_at = closed_at WHERE stage = 'won'")
+    if database.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(database).await?;
+        let mut tx = pool.begin().await?;
+        sqlx::query("SET LOCAL synchronous_commit = off")
+            .execute(&mut *tx)
+            .await?;
+        let won = insert_all!(tx, |sql: String| {
+            leadwire::server::store::postgres_sql(&sql).to_string()
+        });
+        sqlx::query(
+            "UPDATE leads SET closed_at = now() - make_interval(days => floor(random() * 90)::int) \
+             WHERE stage IN ('won', 'lost')",
+        )
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
-    drop(pool);
+        won.execute(&mut *tx).await?;
+        tx.commit().await?;
+    } else {
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect(database)
+            .await?;
+        sqlx::query("PRAGMA synchronous = OFF")
+            .execute(&pool)
+            .await?;
+        let mut tx = pool.begin().await?;
+        let won = insert_all!(tx, |sql: String| sql);
+        sqlx::query(
+            "UPDATE leads SET closed_at = strftime('%Y-%m-%dT%H:%M:%S+00:00', 'now', \
+             '-' || (abs(random()) % 90) || ' days') WHERE stage IN ('won', 'lost')",
+        )
+        .execute(&mut *tx)
+        .await?;
+        won.execute(&mut *tx).await?;
+        tx.commit().await?;
+    }
     // The rows went in directly: derive the conversation facts (turns, replies, response
     // times) and recount the dashboard rollups, as the app does for every message it records.
     let store = Store::open(database).await?;
