@@ -217,6 +217,8 @@ pub async fn seed(database: &str, leads: usize, messages: usize) -> Fallible<()>
         .await?;
         won.execute(&mut *tx).await?;
         tx.commit().await?;
+        // Planner statistics for the bulk rows now, as autovacuum would give them later.
+        sqlx::query("ANALYZE").execute(&pool).await?;
     } else {
         let pool = sqlx::sqlite::SqlitePoolOptions::new()
             .max_connections(1)
