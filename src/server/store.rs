@@ -38,6 +38,7 @@ pub mod turns;
 pub mod uploads;
 pub mod users;
 pub mod workspaces;
+mod write_counts;
 mod writer;
 
 use chrono::{DateTime, SubsecRound, Utc};

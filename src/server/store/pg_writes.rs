@@ -13,7 +13,7 @@
 //! events to its sockets. The notification carries no event: a missed or merged one loses
 //! nothing, since the next read starts where the last one ended.
 use super::events::LoggedEvent;
-use super::writer::Counts;
+use super::write_counts::Counts;
 use sqlx::postgres::PgListener;
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -18,11 +18,12 @@
 use super::db::Conn;
 use super::events::LoggedEvent;
 use super::pg_writes::PgWrite;
+use super::write_counts::Counts;
 use super::{Store, Writes};
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{FromRow, Sqlite, SqliteConnection, SqlitePool, Transaction};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 use tokio::sync::{broadcast, oneshot, Mutex, Notify, OwnedMutexGuard};
 
@@ -46,16 +47,6 @@ pub(super) struct GroupCommit {
     writer: Arc<Mutex<Writer>>,
     commit_due: Arc<Notify>,
     counts: Arc<Counts>,
-}
-
-/// Writes released into batches and batches committed since the store opened: their ratio is
-/// the batch size (the benchmark prints it; a test checks that batches form).
-#[derive(Default)]
-pub(super) struct Counts {
-    pub writes: AtomicU64,
-    pub commits: AtomicU64,
-    /// Events published by committed batches (for `/metrics`).
-    pub events: AtomicU64,
 }
 
 impl GroupCommit {
