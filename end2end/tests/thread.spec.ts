@@ -1,4 +1,5 @@
 import { type BrowserContext } from "@playwright/test";
+import { randomUUID } from "node:crypto";
 import { test, expect } from "./fixtures";
 import {
   composer,
@@ -248,4 +249,27 @@ test("10. a tab whose session ended elsewhere says so, offers sign-in back to th
   await expect(page).toHaveURL(new RegExp(`/leads/${leadA}$`));
   await expect(page.getByTestId("connection-status")).toHaveText("Live");
   await expect(composer(page)).toHaveValue("Half-written reply, and the rest of it");
+});
+
+test("11. a send left in this browser's outbox is sent once after a reload, and the page still hydrates", async ({ context, page }) => {
+  const { leadA } = await setUp(context, "outbox");
+  await openLead(page, leadA);
+  // What a tab that closed before the server answered leaves behind.
+  const clientId = randomUUID();
+  await page.evaluate(
+    ([lead, id]) =>
+      localStorage.setItem(
+        `leadwire:outbox:${id}`,
+        JSON.stringify({ lead_id: lead, input: { channel: "chat", body: "Left in the outbox", client_id: id } }),
+      ),
+    [leadA, clientId],
+  );
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId("message").filter({ hasText: "Left in the outbox" })).toHaveCount(1);
+  await expect
+    .poll(() => page.evaluate((id) => localStorage.getItem(`leadwire:outbox:${id}`), clientId))
+    .toBeNull();
+  const thread = await (await context.request.get(`/api/messages/${leadA}`)).json();
+  expect(thread.messages.filter((m: { body: string }) => m.body === "Left in the outbox")).toHaveLength(1);
 });

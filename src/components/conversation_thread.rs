@@ -224,7 +224,10 @@ fn ThreadView(
         (!open).then(|| crate::model::template::window_closed(channel, &lead_name))
     });
 
-    // Sends from an earlier visit (or tab) that never reached the server: try them again.
+    // Sends from an earlier visit (or tab) that never reached the server: try them again —
+    // once the page has hydrated. The server rendered it without this browser's outbox, so
+    // showing them while hydrating would build another page than the one to hydrate (and
+    // stop hydration with a panic).
     let sends = SendQueue {
         lead_id,
         messages,
@@ -233,19 +236,24 @@ fn ThreadView(
         draft,
         collision,
     };
-    for entry in outbox::for_lead(lead_id) {
-        let known = pending
-            .with_untracked(|p| p.iter().any(|s| s.input.client_id == entry.input.client_id));
-        if !known {
-            pending.update(|p| {
-                p.push(PendingSend {
-                    input: entry.input.clone(),
-                    waiting: true,
-                })
-            });
-            sends.deliver(entry.input);
-        }
-    }
+    Effect::new(move |_| {
+        untrack(|| {
+            for entry in outbox::for_lead(lead_id) {
+                let known = pending.with_untracked(|p| {
+                    p.iter().any(|s| s.input.client_id == entry.input.client_id)
+                });
+                if !known {
+                    pending.update(|p| {
+                        p.push(PendingSend {
+                            input: entry.input.clone(),
+                            waiting: true,
+                        })
+                    });
+                    sends.deliver(entry.input);
+                }
+            }
+        })
+    });
 
     let load_older = move |_| {
         let keep_place = scroll.keep_place();
