@@ -6,6 +6,17 @@ import { defineConfig } from "@playwright/test";
 // (for example one `cargo leptos watch` rewrote since), so a green run always speaks of the release.
 const port = Number(process.env.E2E_PORT ?? 3100);
 export const baseURL = `http://127.0.0.1:${port}`;
+// Two more instances of the same release server, sharing one PostgreSQL database
+// (two-instances.sh; tests/two_instances.spec.ts).
+export const instanceA = `http://127.0.0.1:${port + 11}`;
+export const instanceB = `http://127.0.0.1:${port + 12}`;
+const shared = {
+  LEADWIRE_SEED_DEMO: "false",
+  LEADWIRE_LOGIN_MAX_FAILURES_PER_IP: "1000",
+  LEADWIRE_SIGNUPS_PER_IP_PER_HOUR: "100000",
+  LEADWIRE_PUBLIC_REQUESTS_PER_IP_PER_MINUTE: "100000",
+  RUST_LOG: "leadwire=warn",
+};
 
 export default defineConfig({
   testDir: "./tests",
@@ -32,7 +43,7 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
+  webServer: [{
     command:
       'test "$(cut -d" " -f2 target/site/pkg/.release-stamp 2>/dev/null)" = "$(sha256sum target/site/pkg/leadwire.wasm | cut -d" " -f1)"' +
       ' || { echo "target/site is not the release bundle: run make build-release" >&2; exit 1; };' +
@@ -59,5 +70,14 @@ export default defineConfig({
       LEADWIRE_TRACKING_MACHINE_WINDOW_SECS: "0",
       RUST_LOG: "leadwire=warn",
     },
-  },
+  }, {
+    command: "end2end/two-instances.sh",
+    cwd: "..",
+    url: `${instanceB}/healthz`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...shared, E2E_PORT_A: String(port + 11), E2E_PORT_B: String(port + 12) },
+  }],
 });

@@ -94,6 +94,12 @@ if $want_test; then
     # connections, as on the development machines, ignores it).
     as_root su postgres -c "psql -q -c \"ALTER USER postgres PASSWORD 'leadwire'\""
   fi
+  # psql makes the scratch databases of the PostgreSQL runs (scripts/test-postgres.sh,
+  # end2end/two-instances.sh).
+  if ! command -v psql >/dev/null; then
+    say "installing Debian's PostgreSQL client"
+    apt_install postgresql-client
+  fi
   # Playwright from npm, told never to fetch a browser; it drives the Debian Chromium.
   if ! [ -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
     say "installing end2end npm packages"
