@@ -83,11 +83,7 @@ impl SignInGuard {
             return Ok(self.admit(attempt, now));
         };
         let keys = self.keys(attempt);
-        let mut limits = vec![(keys.client.as_str(), self.max_per_client)];
-        if let Some(ip) = &keys.ip {
-            limits.push((ip.as_str(), self.max_per_ip));
-        }
-        store.admit_sign_in(&limits, self.window).await
+        store.admit_sign_in(&self.limits(&keys), self.window).await
     }
 
     /// [`Self::succeeded`], forgetting the failures in the database when instances share one.
@@ -100,6 +96,15 @@ impl SignInGuard {
             }
         }
         Ok(self.succeeded(attempt))
+    }
+
+    /// Each counter an attempt is charged to, with its limit.
+    fn limits<'k>(&self, keys: &'k Keys) -> Vec<(&'k str, u32)> {
+        let mut limits = vec![(keys.client.as_str(), self.max_per_client)];
+        if let Some(ip) = &keys.ip {
+            limits.push((ip.as_str(), self.max_per_ip));
+        }
+        limits
     }
 
     fn keys(&self, attempt: &Attempt<'_>) -> Keys {
@@ -127,12 +132,8 @@ impl SignInGuard {
     /// slip past the limit); [`Self::succeeded`] takes it back.
     pub fn admit(&self, attempt: &Attempt<'_>, now: Instant) -> Result<(), u64> {
         let keys = self.keys(attempt);
-        let mut limits = vec![(keys.client.as_str(), self.max_per_client)];
-        if let Some(ip) = &keys.ip {
-            limits.push((ip.as_str(), self.max_per_ip));
-        }
         // Checked and counted under one lock: parallel guesses cannot all pass the check first.
-        self.failures.admit(&limits, now)
+        self.failures.admit(&self.limits(&keys), now)
     }
 
     /// The password was right: forgets this client's failures and returns the device cookie

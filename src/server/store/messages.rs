@@ -19,7 +19,7 @@ use crate::model::message::{AttachmentMeta, Direction, Message, MessageFields, M
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgArguments;
 use sqlx::sqlite::SqliteArguments;
-use sqlx::Arguments;
+use sqlx::{Arguments, Encode, Type};
 use std::sync::LazyLock;
 use uuid::Uuid;
 
@@ -369,34 +369,42 @@ struct PreludeArgs {
     created_at: DateTime<Utc>,
 }
 
+impl PreludeArgs {
+    /// The seven values, in order, into either backend's arguments.
+    fn add_to<'q, A>(self, args: &mut A) -> Result<(), sqlx::error::BoxDynError>
+    where
+        A: Arguments<'q>,
+        DateTime<Utc>: Encode<'q, A::Database> + Type<A::Database>,
+        LeadId: Encode<'q, A::Database> + Type<A::Database>,
+        WorkspaceId: Encode<'q, A::Database> + Type<A::Database>,
+        Uuid: Encode<'q, A::Database> + Type<A::Database>,
+        Option<UserId>: Encode<'q, A::Database> + Type<A::Database>,
+        &'static str: Encode<'q, A::Database> + Type<A::Database>,
+    {
+        let k = self.key;
+        args.add(self.created_at)?;
+        args.add(k.lead)?;
+        args.add(k.workspace)?;
+        args.add(k.client_id)?;
+        args.add(k.author)?;
+        args.add(k.channel)?;
+        args.add(k.direction)
+    }
+}
+
 impl FirstReadArgs for PreludeArgs {
     fn sqlite(self) -> SqliteArguments<'static> {
         let mut args = SqliteArguments::default();
         // Adding to SQLite's arguments only stores the value: it cannot fail.
-        let stored = "an SQLite argument is stored, not encoded";
-        let k = self.key;
-        args.add(self.created_at).expect(stored);
-        args.add(k.lead).expect(stored);
-        args.add(k.workspace).expect(stored);
-        args.add(k.client_id).expect(stored);
-        args.add(k.author).expect(stored);
-        args.add(k.channel).expect(stored);
-        args.add(k.direction).expect(stored);
+        self.add_to(&mut args)
+            .expect("an SQLite argument is stored, not encoded");
         args
     }
 
     fn postgres(self) -> PgArguments {
         let mut args = PgArguments::default();
-        // These types always encode (ids, a time, text).
-        let encodes = "ids, times and text encode";
-        let k = self.key;
-        args.add(self.created_at).expect(encodes);
-        args.add(k.lead).expect(encodes);
-        args.add(k.workspace).expect(encodes);
-        args.add(k.client_id).expect(encodes);
-        args.add(k.author).expect(encodes);
-        args.add(k.channel).expect(encodes);
-        args.add(k.direction).expect(encodes);
+        self.add_to(&mut args)
+            .expect("ids, a time and text always encode");
         args
     }
 }

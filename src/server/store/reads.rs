@@ -98,11 +98,10 @@ impl Store {
 
 async fn unread_in(mut conn: Conn<'_>, user: UserId, lead: LeadId) -> Result<i64, sqlx::Error> {
     let (n,): (i64,) = on_conn!(conn, |c, sql| sqlx::query_as(sql(&format!(
-        "SELECT COUNT(*) FROM messages m WHERE m.lead_id = ?1 AND {}",
-        unread(
-            "m",
-            "(SELECT read_until FROM lead_reads r WHERE r.lead_id = m.lead_id AND r.user_id = ?2)"
-        )
+        "SELECT COUNT(*) FROM messages m \
+         LEFT JOIN lead_reads r ON r.lead_id = m.lead_id AND r.user_id = ?2 \
+         WHERE m.lead_id = ?1 AND {}",
+        unread("m", "r.read_until")
     )))
     .bind(lead)
     .bind(user)

@@ -96,9 +96,11 @@ pub(super) fn new_turn(direction: Direction, previous: Option<&str>) -> NewTurn 
 /// so), evaluated before it is inserted: seconds since the first message of the lead's latest run.
 pub(super) fn response_secs(b: Backend) -> String {
     format!(
+        // The newest outbound time is read once (it does not depend on `i`); none: every
+        // inbound message counts (the comparison is NULL, so TRUE).
         "(SELECT {} FROM messages i WHERE i.lead_id = ?2 AND i.direction = 'inbound' \
-         AND i.auto_reply = FALSE AND NOT EXISTS (SELECT 1 FROM messages o WHERE o.lead_id = ?2 \
-         AND o.direction = 'outbound' AND o.created_at >= i.created_at))",
+         AND i.auto_reply = FALSE AND COALESCE(i.created_at > (SELECT MAX(o.created_at) \
+         FROM messages o WHERE o.lead_id = ?2 AND o.direction = 'outbound'), TRUE))",
         b.seconds_between("?1", "MIN(i.created_at)")
     )
 }
