@@ -10,6 +10,8 @@ export const baseURL = `http://127.0.0.1:${port}`;
 // (two-instances.sh; tests/two_instances.spec.ts).
 export const instanceA = `http://127.0.0.1:${port + 11}`;
 export const instanceB = `http://127.0.0.1:${port + 12}`;
+// nginx in front of both, configured as the README's example (nginx-two-instances.conf).
+export const proxied = `http://127.0.0.1:${port + 13}`;
 const shared = {
   LEADWIRE_SEED_DEMO: "false",
   LEADWIRE_LOGIN_MAX_FAILURES_PER_IP: "1000",
@@ -73,11 +75,16 @@ export default defineConfig({
   }, {
     command: "end2end/two-instances.sh",
     cwd: "..",
-    url: `${instanceB}/healthz`,
+    url: `${proxied}/healthz`,
     reuseExistingServer: false,
     timeout: 120_000,
     stdout: "pipe",
     stderr: "pipe",
-    env: { ...shared, E2E_PORT_A: String(port + 11), E2E_PORT_B: String(port + 12) },
+    env: {
+      ...shared,
+      E2E_PORT_A: String(port + 11),
+      E2E_PORT_B: String(port + 12),
+      E2E_PORT_PROXY: String(port + 13),
+    },
   }],
 });

@@ -76,6 +76,14 @@ if $want_test; then
     apt_install dovecot-imapd
     as_root systemctl disable --now dovecot >/dev/null 2>&1 || as_root service dovecot stop >/dev/null 2>&1 || true
   fi
+  # nginx, as the README's example configures it, in front of two instances for the
+  # Playwright test of several instances (end2end/two-instances.sh); its own service is not
+  # needed.
+  if ! command -v nginx >/dev/null && ! [ -x /usr/sbin/nginx ]; then
+    say "installing Debian nginx (the proxy of the two-instance browser test)"
+    apt_install nginx-light || apt_install nginx
+    as_root systemctl disable --now nginx >/dev/null 2>&1 || as_root service nginx stop >/dev/null 2>&1 || true
+  fi
   # A real PostgreSQL for the PostgreSQL tests (tests/integration/postgres_schema.rs): the
   # machine's own at 127.0.0.1:5432 when one runs, else Debian's, installed and started here.
   if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then

@@ -1,5 +1,6 @@
 //! Server-only code: settings, state, router, authentication, services and the store.
 pub mod accounts;
+pub mod address_limits;
 pub mod api_tokens;
 pub mod app_router;
 pub mod auth;

@@ -1,5 +1,5 @@
 import { test, expect } from "./fixtures";
-import { instanceA, instanceB } from "../playwright.config";
+import { instanceA, instanceB, proxied } from "../playwright.config";
 import { composer, openLive, PASSWORD, uniqueEmail } from "./helpers";
 
 // Two instances of the release server behind no proxy at all: each tab talks to its own
@@ -33,4 +33,52 @@ test("a message sent in a tab on one instance appears live in a tab on the other
   await onB.getByRole("button", { name: "Send" }).click();
   await expect(onA.getByTestId("message").filter({ hasText: "Sent through instance B" })).toHaveCount(1);
   await expect(onA.getByTestId("message").filter({ hasText: "Sent through instance A" })).toHaveCount(1);
+});
+
+/** Requests other than pages an instance has answered so far (its `/metrics`, read directly,
+ * not through nginx; `/metrics` itself counts as a page, so reading it changes nothing here). */
+async function answered(request: import("@playwright/test").APIRequestContext, instance: string) {
+  const res = await request.get(`${instance}/metrics`, { headers: { authorization: "Bearer two-instances-metrics" } });
+  expect(res.status()).toBe(200);
+  return (await res.text())
+    .split("\n")
+    .filter((line) => line.startsWith("leadwire_http_request_duration_seconds_count") && !line.includes('kind="page"'))
+    .reduce((sum, line) => sum + Number(line.split(" ").pop()), 0);
+}
+
+// The README's nginx example (end2end/nginx-two-instances.conf, without TLS) in front of A and
+// B, round-robin and not sticky: both tabs open the proxy's address, their page loads, API
+// calls and sockets land on either instance, and messages still go live both ways.
+test("two tabs behind nginx, on instances round-robin, see each other's messages live", async ({
+  context,
+}) => {
+  const before = [await answered(context.request, instanceA), await answered(context.request, instanceB)];
+  const signup = await context.request.post(`${proxied}/api/auth/signup`, {
+    headers: { origin: proxied },
+    data: { name: "Behind Nginx", email: uniqueEmail("nginx"), password: PASSWORD, workspace: "Proxy Co" },
+  });
+  expect(signup.status()).toBe(201);
+  const lead = await context.request.post(`${proxied}/api/leads`, {
+    headers: { origin: proxied },
+    data: { name: "Grace Lead", email: "grace@example.com" },
+  });
+  expect(lead.status()).toBe(201);
+  const leadId = (await lead.json()).id;
+
+  const first = await context.newPage();
+  const second = await context.newPage();
+  await openLive(first, `${proxied}/leads/${leadId}`);
+  await openLive(second, `${proxied}/leads/${leadId}`);
+
+  await composer(first).fill("Sent from the first tab");
+  await first.getByRole("button", { name: "Send" }).click();
+  await expect(second.getByTestId("message").filter({ hasText: "Sent from the first tab" })).toHaveCount(1);
+  await composer(second).fill("Sent from the second tab");
+  await second.getByRole("button", { name: "Send" }).click();
+  await expect(first.getByTestId("message").filter({ hasText: "Sent from the second tab" })).toHaveCount(1);
+
+  // Both instances answered part of it: no stickiness was needed.
+  const after = [await answered(context.request, instanceA), await answered(context.request, instanceB)];
+  expect(after[0]).toBeGreaterThan(before[0]);
+  expect(after[1]).toBeGreaterThan(before[1]);
 });

@@ -37,7 +37,7 @@ pub async fn revoke_invite(id: InviteId) -> Result<(), AppError> {
 pub async fn get_invite_details(token: String) -> Result<InviteDetails, AppError> {
     let (state, parts) = super::request()?;
     // Public: counted like every other request anyone can make without an account.
-    crate::server::accounts::admit_public_request(&state, super::client_ip(&state, &parts))?;
+    crate::server::accounts::admit_public_request(&state, super::client_ip(&state, &parts)).await?;
     crate::server::team::invite_details(&state, &token).await
 }
 

@@ -3,6 +3,9 @@
 //!
 //!   leadwire-bench delivery   --url http://127.0.0.1:3300 --clients 1,1000 --sends 200
 //!                             [--listen http://127.0.0.1:3302]  (sockets on another instance)
+//!   leadwire-bench delivery   --url http://127.0.0.1:3300 --clients 1000 --rate 100 --seconds 10
+//!                             [--listen http://127.0.0.1:3301,http://127.0.0.1:3302]
+//!                             (paced: sockets split over the instances listed)
 //!   leadwire-bench throughput --url http://127.0.0.1:3300 --senders 16 --messages 4000
 //!   leadwire-bench receipt    --url http://127.0.0.1:3300 --samples 200
 //!   leadwire-bench pixel      --url http://127.0.0.1:3300 --connections 64 --seconds 10
@@ -14,6 +17,8 @@
 mod inbox;
 #[path = "bench/kpis.rs"]
 mod kpis;
+#[path = "bench/paced.rs"]
+mod paced;
 #[path = "bench/pixel.rs"]
 mod pixel;
 #[path = "bench/webhook.rs"]
@@ -25,6 +30,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message as WsMessage};
 
 type Fallible<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
@@ -47,8 +53,16 @@ async fn main() -> Fallible<()> {
         "delivery" => {
             let sends: usize = flag("--sends", "200").parse()?;
             let listen = flag("--listen", &url);
+            let rate = flag("--rate", "");
             for clients in flag("--clients", "1,1000").split(',') {
-                delivery(&url, &listen, clients.trim().parse()?, sends).await?;
+                let clients = clients.trim().parse()?;
+                if rate.is_empty() {
+                    delivery(&url, &listen, clients, sends).await?;
+                } else {
+                    let listens: Vec<String> = listen.split(',').map(str::to_string).collect();
+                    let seconds = flag("--seconds", "10").parse()?;
+                    paced::paced(&url, &listens, clients, rate.parse()?, seconds).await?;
+                }
             }
         }
         "throughput" => {
@@ -95,7 +109,7 @@ async fn main() -> Fallible<()> {
             .await?
         }
         _ => {
-            eprintln!("usage: leadwire-bench delivery|throughput|receipt|pixel|seed|inbox|kpis|webhook [--url U] [--clients 1,1000] [--sends N] [--senders N] [--messages N] [--samples N] [--connections N] [--seconds N] [--concurrency N]");
+            eprintln!("usage: leadwire-bench delivery|throughput|receipt|pixel|seed|inbox|kpis|webhook [--url U] [--clients 1,1000] [--sends N] [--rate N] [--listen U,U] [--senders N] [--messages N] [--samples N] [--connections N] [--seconds N] [--concurrency N]");
             std::process::exit(2);
         }
     }
@@ -213,7 +227,12 @@ async fn live_socket(url: &str, cookie: &str) -> Fallible<Socket> {
     let mut request =
         format!("ws://{}/ws", url.trim_start_matches("http://")).into_client_request()?;
     request.headers_mut().insert("cookie", cookie.parse()?);
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await?;
+    // A small read buffer: tungstenite zero-fills its whole read buffer (128 KiB by default)
+    // before every read, which made this load generator spend more CPU than the server it
+    // measures, on the same two cores. Frames here are a few hundred bytes.
+    let config = WebSocketConfig::default().read_buffer_size(4096);
+    let (mut socket, _) =
+        tokio_tungstenite::connect_async_with_config(request, Some(config), false).await?;
     let hello = next_text(&mut socket).await?;
     let head = serde_json::from_str::<Value>(&hello)?["head"]
         .as_i64()

@@ -5,7 +5,7 @@ use super::revocations::Ended;
 use super::sign_in_guard::Attempt;
 use super::state::AppState;
 use super::store::{is_unique_violation, now, workspaces::NewUser};
-use super::throttle::{retry_after_secs, Throttle};
+
 use crate::model::auth::{parse_person_name, parse_workspace_name, CurrentUser, Email, Password};
 use crate::model::error::AppError;
 use crate::model::ids::UserId;
@@ -30,23 +30,8 @@ pub struct Knock<'a> {
 
 /// Charges one request without an account (sign-up, sign-in, invite look-up or acceptance, a
 /// signed-out page) to the client's address.
-pub fn admit_public_request(state: &AppState, ip: Option<IpAddr>) -> Result<(), AppError> {
-    charge(
-        &state.public_requests,
-        ip,
-        "Too many attempts from your network. Please wait a moment.",
-    )
-}
-
-/// Takes one token of `throttle` for `ip` (nothing to charge without an address).
-fn charge(throttle: &Throttle<IpAddr>, ip: Option<IpAddr>, message: &str) -> Result<(), AppError> {
-    let Some(ip) = ip else { return Ok(()) };
-    throttle
-        .take(&ip, Instant::now())
-        .map_err(|wait| AppError::RateLimited {
-            message: message.into(),
-            retry_after_secs: retry_after_secs(wait),
-        })
+pub async fn admit_public_request(state: &AppState, ip: Option<IpAddr>) -> Result<(), AppError> {
+    state.public_requests.charge(ip).await
 }
 
 /// Raw sign-up input, as typed.
@@ -65,7 +50,7 @@ pub async fn signup(
     input: SignupInput<'_>,
     ip: Option<IpAddr>,
 ) -> Result<Session, AppError> {
-    admit_public_request(state, ip)?;
+    admit_public_request(state, ip).await?;
     let name = parse_person_name("name", input.name)?;
     let email = Email::parse("email", input.email)?;
     let password = Password::parse("password", input.password)?;
@@ -74,11 +59,7 @@ pub async fn signup(
         return Err(AppError::validation("email", EMAIL_TAKEN));
     }
     // Counted only for valid input, so a typo does not use up the hour's allowance.
-    charge(
-        &state.signups,
-        ip,
-        "Too many new workspaces from your network. Please try again later.",
-    )?;
+    state.signups.charge(ip).await?;
     let hash = state.passwords.hash(password.expose()).await?;
     let new_user = NewUser {
         name: &name,
@@ -108,7 +89,7 @@ pub async fn login(
     password: &str,
     knock: Knock<'_>,
 ) -> Result<Session, AppError> {
-    admit_public_request(state, knock.ip)?;
+    admit_public_request(state, knock.ip).await?;
     let email = Email::parse("email", email)?;
     if password.is_empty() {
         return Err(AppError::validation("password", "Password is required."));

@@ -49,7 +49,7 @@ pub async fn require_session(
                 request.extensions(),
                 &state.settings.limits.trusted_proxies,
             );
-            if let Err(e) = super::accounts::admit_public_request(&state, ip) {
+            if let Err(e) = super::accounts::admit_public_request(&state, ip).await {
                 return e.into_response();
             }
         }

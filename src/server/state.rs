@@ -1,4 +1,5 @@
 //! What every request handler can reach: settings, the store and in-memory limiters.
+use super::address_limits::AddressLimit;
 use super::password_pool::PasswordPool;
 use super::settings::Settings;
 use super::sign_in_guard::SignInGuard;
@@ -21,10 +22,11 @@ pub struct AppState {
     pub sign_in_guard: Arc<SignInGuard>,
     /// argon2id on a fixed number of threads and buffers: the memory bound.
     pub passwords: PasswordPool,
-    /// New workspaces per client address.
-    pub signups: Arc<Throttle<IpAddr>>,
-    /// Sign-up, sign-in and invite-acceptance requests per client address.
-    pub public_requests: Arc<Throttle<IpAddr>>,
+    /// New workspaces per client address (shared by the instances on PostgreSQL).
+    pub signups: Arc<AddressLimit>,
+    /// Sign-up, sign-in and invite-acceptance requests and signed-out pages per client address
+    /// (shared by the instances on PostgreSQL).
+    pub public_requests: Arc<AddressLimit>,
     /// Takes tracking hits off the request path (see `tracking::recorder`).
     pub tracker: Arc<Tracker>,
     /// Who is online, viewing and typing (memory only).
@@ -93,14 +95,21 @@ impl AppState {
         let sign_in_guard = Arc::new(sign_in_guard);
         let limits = &settings.limits;
         let passwords = PasswordPool::start(limits.password_hash_slots, limits.password_hash_queue);
-        let signups = Arc::new(Throttle::per_hour(
+        let mut signups = AddressLimit::per_hour(
+            "signup",
             limits.signups_per_ip_per_hour,
-            limits.signups_per_ip_per_hour,
-        ));
-        let public_requests = Arc::new(Throttle::per_minute(
+            "Too many new workspaces from your network. Please try again later.",
+        );
+        let mut public_requests = AddressLimit::per_minute(
+            "public",
             limits.public_requests_per_ip_per_minute,
-            limits.public_requests_per_ip_per_minute,
-        ));
+            "Too many attempts from your network. Please wait a moment.",
+        );
+        if store.backend() == super::store::db::Backend::Postgres {
+            signups = signups.shared(store.clone());
+            public_requests = public_requests.shared(store.clone());
+        }
+        let (signups, public_requests) = (Arc::new(signups), Arc::new(public_requests));
         let tracking_per_token = Arc::new(Throttle::per_minute(
             limits.tracking_hits_per_token_per_minute.saturating_mul(2),
             limits.tracking_hits_per_token_per_minute,

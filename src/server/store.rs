@@ -3,6 +3,7 @@
 //! (`postgres://` URLs) serves several instances sharing one database (see `db`).
 pub mod account_emails;
 pub mod activity;
+mod address_buckets;
 pub mod api_tokens;
 pub mod channels;
 pub mod connections;

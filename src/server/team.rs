@@ -121,7 +121,7 @@ pub async fn accept_invite(
     password: &str,
     ip: Option<std::net::IpAddr>,
 ) -> Result<Session, AppError> {
-    admit_public_request(state, ip)?;
+    admit_public_request(state, ip).await?;
     let name = parse_person_name("name", name)?;
     let password = Password::parse("password", password)?;
     let invite = state

@@ -61,7 +61,8 @@ impl<K: Hash + Eq + Clone> Throttle<K> {
         Self::new(burst, per_hour as f64 / 3600.0)
     }
 
-    fn new(burst: u32, per_sec: f64) -> Self {
+    /// `burst` requests at once, then `per_sec` a second.
+    pub fn new(burst: u32, per_sec: f64) -> Self {
         Throttle {
             burst: burst.max(1) as f64,
             per_sec: per_sec.max(1e-9),

@@ -14,6 +14,9 @@ const POSTGRES_ONLY: &[(&str, &str)] = &[
     // Shared state only several instances need (one SQLite instance keeps it in memory).
     ("sign_in_failures", "key"),
     ("sign_in_failures", "at"),
+    ("address_buckets", "key"),
+    ("address_buckets", "tokens"),
+    ("address_buckets", "at"),
 ];
 
 async fn migrated() -> ScratchDatabase {

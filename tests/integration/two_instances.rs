@@ -348,3 +348,44 @@ async fn sign_in_failures_count_across_instances() {
     assert_eq!(guess(&p.a).await, 429);
     assert_eq!(guess(&p.b).await, 429);
 }
+
+#[tokio::test]
+async fn address_limits_count_across_instances() {
+    // Six requests a minute without an account (one back every 10 s), three new workspaces an
+    // hour, per address: this test's requests all come from 127.0.0.1.
+    let p = pair(&[
+        ("LEADWIRE_PUBLIC_REQUESTS_PER_IP_PER_MINUTE", "6"),
+        ("LEADWIRE_SIGNUPS_PER_IP_PER_HOUR", "3"),
+    ])
+    .await;
+    let signup = |server: &ServerProcess, n: u32| {
+        let request = reqwest::Client::new()
+            .post(server.url("/api/auth/signup"))
+            .header("origin", server.url(""))
+            .json(
+                &json!({"name": "Someone", "email": format!("someone{n}@example.com"),
+                          "password": "correct horse", "workspace": "Another"}),
+            );
+        async move { request.send().await.unwrap() }
+    };
+    // The pair's owner signed up on A: one workspace, one request. Two more, one on each.
+    assert_eq!(signup(&p.b, 1).await.status(), 201);
+    assert_eq!(signup(&p.a, 2).await.status(), 201);
+    // Three from this address, split over A and B: the fourth is refused on either.
+    let refused = signup(&p.b, 3).await;
+    assert_eq!(refused.status(), 429);
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("Too many new workspaces"));
+    // Four requests counted so far; two more signed-out pages, one on each, then none.
+    let page = |server: &ServerProcess| {
+        let request = reqwest::Client::new().get(server.url("/login"));
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(page(&p.a).await, 200);
+    assert_eq!(page(&p.b).await, 200);
+    assert_eq!(page(&p.a).await, 429);
+    assert_eq!(page(&p.b).await, 429);
+}

@@ -231,7 +231,7 @@ impl Store {
 /// PostgreSQL's tables, each after every table it refers to.
 /// Tables only PostgreSQL has: state several instances share that one SQLite instance keeps
 /// in memory (nothing to copy).
-const POSTGRES_ONLY: &[&str] = &["sign_in_failures"];
+const POSTGRES_ONLY: &[&str] = &["sign_in_failures", "address_buckets"];
 
 async fn tables_in_order(pg: &PgPool) -> Result<Vec<String>, sqlx::Error> {
     let tables: Vec<String> = sqlx::query_scalar(

@@ -454,7 +454,11 @@ async fn record_after(
     // The turn facts go in with the row (one write, and the rollups count it once).
     let turn = super::turns::new_turn(fields.direction, previous.as_deref());
     let response_secs = if turn.timed { answer_secs } else { None };
-    let mut script = Script::for_conn(&tx);
+    // Fused on PostgreSQL (one round trip under the write lock): the message, its rollups,
+    // the draft's delete, the feed entry, the seqs taken and the events each write rows no
+    // other statement of it reads or writes (the feed entry's reference to the message is
+    // checked at the statement's end).
+    let mut script = Script::for_conn(&tx).fused();
     script
         .push(INSERT_MESSAGE)
         .bind(created_at)
@@ -476,7 +480,7 @@ async fn record_after(
     let replies = !received.auto_reply
         && super::turns::answers_our_run(fields.direction, previous.as_deref());
     if outbound.is_some() || !fields.attachments.is_empty() || replies {
-        std::mem::replace(&mut script, Script::for_conn(&tx))
+        std::mem::replace(&mut script, Script::for_conn(&tx).fused())
             .execute(tx.reborrow())
             .await?;
     }

@@ -7,11 +7,16 @@
 //! last seq, the feed's last number) cannot change before it commits — the same guarantee the
 //! single writer gives on SQLite.
 //!
-//! Publishing: a write NOTIFYs `leadwire_events` with its highest log position inside its
-//! transaction (PostgreSQL delivers it at COMMIT, to every instance); each instance's doorbell
-//! task then reads the log after the last position it published, in order, and hands those
-//! events to its sockets. The notification carries no event: a missed or merged one loses
-//! nothing, since the next read starts where the last one ended.
+//! Publishing: a write NOTIFYs `leadwire_events` inside its transaction (PostgreSQL delivers
+//! it at COMMIT, to every instance); each instance's doorbell task then reads the log after the
+//! last position it published, in order, and hands those events to its sockets. The
+//! notification carries nothing: a missed or merged one loses nothing, since the next read
+//! starts where the last one ended.
+//!
+//! Round trips: the lock is held until COMMIT, so every round trip of a write is time no other
+//! write on any instance can use. BEGIN, the lock and the NOTIFY travel as one (a write that
+//! ends up appending nothing rings the doorbells for nothing: they read an empty page, as they
+//! do every second anyway), and a send's writes travel as one statement (`Script::fused`).
 use super::events::LoggedEvent;
 use super::write_counts::Counts;
 use sqlx::postgres::PgListener;
@@ -25,6 +30,14 @@ use tokio::sync::broadcast;
 pub const WRITE_LOCK: i64 = 0x4c65_6164_7769_7265;
 /// The channel the doorbell listens on.
 const CHANNEL: &str = "leadwire_events";
+/// Begins a write: the transaction, its lock and its notification in one round trip (a simple
+/// query, which may hold several statements).
+static BEGIN_WRITE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan; \
+         SELECT pg_advisory_xact_lock({WRITE_LOCK}); NOTIFY {CHANNEL}"
+    )
+});
 /// Events read per round of the doorbell.
 const PAGE: i64 = 1000;
 /// How often the doorbell reads the log even without a notification: a safety net for a
@@ -76,11 +89,15 @@ impl PgWrites {
     }
 
     pub(super) async fn begin(&self) -> Result<PgWrite, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(WRITE_LOCK)
-            .execute(&mut *tx)
-            .await?;
+        let begin: &'static str = BEGIN_WRITE.as_str();
+        // Spawned: sqlx rolls back a dropped transaction only once its BEGIN has completed; a
+        // caller that gave up while waiting for the lock (the health check's timeout) would
+        // otherwise return a connection to the pool inside a transaction that then takes the
+        // lock and keeps it. The task finishes the BEGIN and drops what nobody awaits.
+        let pool = self.pool.clone();
+        let tx = tokio::spawn(async move { pool.begin_with(begin).await })
+            .await
+            .map_err(|e| sqlx::Error::Protocol(format!("beginning a write: {e}")))??;
         Ok(PgWrite {
             tx: Some(tx),
             counts: self.counts.clone(),
@@ -102,16 +119,9 @@ impl PgWrite {
         self.tx.as_mut().expect("a write runs until it commits")
     }
 
-    /// Commits; every instance's doorbell then publishes `events`.
-    pub(super) async fn commit(&mut self, events: Vec<LoggedEvent>) -> Result<(), sqlx::Error> {
-        let mut tx = self.tx.take().expect("a write commits once");
-        if let Some(last) = events.iter().map(|e| e.log_position).max() {
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(CHANNEL)
-                .bind(last.to_string())
-                .execute(&mut *tx)
-                .await?;
-        }
+    /// Commits; every instance's doorbell then reads and publishes what it appended.
+    pub(super) async fn commit(&mut self) -> Result<(), sqlx::Error> {
+        let tx = self.tx.take().expect("a write commits once");
         tx.commit().await?;
         self.counts.writes.fetch_add(1, Ordering::Relaxed);
         self.counts.commits.fetch_add(1, Ordering::Relaxed);

@@ -10,7 +10,11 @@
 //! order across the statements of one query (numbered ones it miscounts there).
 //!
 //! PostgreSQL takes one statement per query with parameters: there the statements run one
-//! after another on the same connection, each with its own share of the values.
+//! after another on the same connection, each with its own share of the values — or, for a
+//! script marked [`Script::fused`], as one statement: every statement but the last becomes a
+//! data-modifying `WITH` of the last. PostgreSQL runs those on one snapshot in no promised
+//! order, so only a script whose statements neither read what another one writes nor write one
+//! row twice may be fused, and only its last statement may return rows.
 use super::db::{pg_sql, Backend, Conn};
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
@@ -25,6 +29,8 @@ pub(super) struct Script<'q> {
     /// In bind order; each statement takes as many as it has `?`s.
     pg: Vec<PgValue<'q>>,
     backend: Backend,
+    /// On PostgreSQL: one round trip for the whole script (see the module's note).
+    fused: bool,
 }
 
 impl<'q> Script<'q> {
@@ -35,7 +41,15 @@ impl<'q> Script<'q> {
             sqlite: SqliteArguments::default(),
             pg: Vec::new(),
             backend: conn.backend(),
+            fused: false,
         }
+    }
+
+    /// Runs as one statement on PostgreSQL. The caller vouches that no statement reads what
+    /// another one writes, that no row is written twice, and that only the last returns rows.
+    pub fn fused(mut self) -> Self {
+        self.fused = true;
+        self
     }
 
     pub fn is_empty(&self) -> bool {
@@ -96,8 +110,15 @@ impl<'q> Script<'q> {
         Ok(())
     }
 
-    /// Each statement with its share of the values, for PostgreSQL.
+    /// Each statement with its share of the values, for PostgreSQL; a fused script's one.
     fn pg_statements(self) -> Result<Vec<(String, PgArguments)>, sqlx::Error> {
+        if self.fused && self.statements.len() > 1 {
+            let mut args = PgArguments::default();
+            for value in self.pg {
+                value(&mut args)?;
+            }
+            return Ok(vec![(fuse(&self.statements), args)]);
+        }
         let mut values = self.pg.into_iter();
         self.statements
             .into_iter()
@@ -156,6 +177,22 @@ impl<'q> Script<'q> {
     }
 }
 
+/// `statements` as one: `WITH s0 AS (first), s1 AS (second), … last`. The `?`s stay in the
+/// order they were bound in.
+fn fuse(statements: &[String]) -> String {
+    let (last, rest) = statements.split_last().expect("a script to fuse");
+    debug_assert!(
+        rest.iter().all(|s| !s.contains("RETURNING")),
+        "only a fused script's last statement may return rows"
+    );
+    let ctes: Vec<String> = rest
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("s{i} AS ({s})"))
+        .collect();
+    format!("WITH {} {last}", ctes.join(", "))
+}
+
 /// `(?, ?, …)` for `n` values bound just before.
 pub(super) fn placeholders(n: usize) -> String {
     let mut out = String::from("(");
@@ -170,6 +207,21 @@ pub(super) fn placeholders(n: usize) -> String {
 mod tests {
     use super::*;
     use sqlx::Connection;
+
+    /// A fused script is one statement whose `?`s number on in bind order across the parts.
+    #[test]
+    fn a_fused_script_is_the_last_statement_with_the_others_as_its_withs() {
+        let fused = fuse(&[
+            "INSERT INTO a VALUES (?, ?)".to_string(),
+            "DELETE FROM b WHERE k = ?".to_string(),
+            "INSERT INTO c VALUES (?) RETURNING k".to_string(),
+        ]);
+        assert_eq!(
+            pg_sql(&fused),
+            "WITH s0 AS (INSERT INTO a VALUES ($1, $2)), s1 AS (DELETE FROM b WHERE k = $3) \
+             INSERT INTO c VALUES ($4) RETURNING k"
+        );
+    }
 
     /// Plain `?`s bind in order across statements, and the rows of a `RETURNING` come back.
     #[tokio::test]

@@ -356,7 +356,7 @@ impl WriteTx {
                 guard.take().expect("a write commits once"),
                 commit_due.clone(),
             ),
-            Inner::Postgres(write) => return write.commit(events).await,
+            Inner::Postgres(write) => return write.commit().await,
         };
         let mut guard = guard;
         // Spawned: a caller that goes away cannot leave the write half-released.
