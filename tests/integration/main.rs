@@ -3,6 +3,7 @@
 #![cfg(feature = "ssr")]
 
 mod accounts;
+mod address_buckets;
 mod channel_media;
 mod channels;
 mod credentials;
