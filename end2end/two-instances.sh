@@ -30,5 +30,5 @@ done
 proxy=$(mktemp -d)
 sed -e "s|@DIR@|$proxy|g" -e "s|@A@|$E2E_PORT_A|g" -e "s|@B@|$E2E_PORT_B|g" \
   -e "s|@PROXY@|$E2E_PORT_PROXY|g" end2end/nginx-two-instances.conf >"$proxy/nginx.conf"
-nginx -p "$proxy" -c "$proxy/nginx.conf" -g 'daemon off;' &
+"$(command -v nginx || echo /usr/sbin/nginx)" -p "$proxy" -c "$proxy/nginx.conf" -g 'daemon off;' &
 wait
