@@ -27,6 +27,7 @@ pub mod messages;
 pub mod notification_prefs;
 pub mod outbound;
 pub mod pg_presence;
+mod pg_write_thread;
 mod pg_writes;
 pub mod reads;
 mod rollups;

@@ -10,7 +10,7 @@ use super::message_rows::{message_in, message_select, MessageRow};
 use super::rollups::{Delta, MessageFacts, MESSAGE_FACTS};
 use super::script::Script;
 use super::writer::FirstReadArgs;
-use super::{now, Store};
+use super::{now, Store, Writes};
 use crate::model::activity::ActivityKind;
 use crate::model::channel::Channel;
 use crate::model::event::{RowAction, ServerFrame};
@@ -178,7 +178,43 @@ impl Store {
     /// The hot path of every send: two round trips to SQLite for a chat message (one read of
     /// everything it needs, then every write in one [`Script`]; the message, the feed entry
     /// and the events are built here, not read back).
+    ///
+    /// On PostgreSQL the send runs on the store's write thread (see `pg_write_thread`).
     pub async fn record_message(
+        &self,
+        workspace: WorkspaceId,
+        lead: LeadId,
+        author: Option<UserId>,
+        fields: &MessageFields,
+        outbound: Option<&Outbound<'_>>,
+    ) -> Result<Recorded, sqlx::Error> {
+        if let Writes::Postgres(writes) = &self.writes {
+            if let Some(thread) = writes.write_thread() {
+                let store = self.clone();
+                let fields = fields.clone();
+                let outbound = outbound.map(OwnedOutbound::of);
+                return thread
+                    .run(async move {
+                        let outbound = outbound.as_ref().map(OwnedOutbound::as_outbound);
+                        store
+                            .record_message_here(
+                                workspace,
+                                lead,
+                                author,
+                                &fields,
+                                outbound.as_ref(),
+                            )
+                            .await
+                    })
+                    .await;
+            }
+        }
+        self.record_message_here(workspace, lead, author, fields, outbound)
+            .await
+    }
+
+    /// [`Store::record_message`] on the caller's task.
+    async fn record_message_here(
         &self,
         workspace: WorkspaceId,
         lead: LeadId,
@@ -284,6 +320,68 @@ pub(super) struct EmailExtras<'a> {
 pub enum Outbound<'a> {
     Email(NewEmail<'a>),
     Channel(NewDelivery<'a>),
+}
+
+/// An [`Outbound`] with its own copies of what it borrows, to move to another thread.
+enum OwnedOutbound {
+    Email {
+        to_address: String,
+        to_name: String,
+        subject: String,
+        message_id_header: String,
+        composed: crate::server::email::compose::Composed,
+    },
+    Channel {
+        connection_id: Uuid,
+        to_address: String,
+        template: Option<String>,
+    },
+}
+
+impl OwnedOutbound {
+    fn of(outbound: &Outbound<'_>) -> Self {
+        match outbound {
+            Outbound::Email(e) => OwnedOutbound::Email {
+                to_address: e.to_address.to_string(),
+                to_name: e.to_name.to_string(),
+                subject: e.subject.to_string(),
+                message_id_header: e.message_id_header.clone(),
+                composed: e.composed.clone(),
+            },
+            Outbound::Channel(d) => OwnedOutbound::Channel {
+                connection_id: d.connection_id,
+                to_address: d.to_address.to_string(),
+                template: d.template.map(str::to_string),
+            },
+        }
+    }
+
+    fn as_outbound(&self) -> Outbound<'_> {
+        match self {
+            OwnedOutbound::Email {
+                to_address,
+                to_name,
+                subject,
+                message_id_header,
+                composed,
+            } => Outbound::Email(NewEmail {
+                to_address,
+                to_name,
+                subject,
+                message_id_header: message_id_header.clone(),
+                composed,
+            }),
+            OwnedOutbound::Channel {
+                connection_id,
+                to_address,
+                template,
+            } => Outbound::Channel(NewDelivery {
+                connection_id: *connection_id,
+                to_address,
+                template: template.as_deref(),
+            }),
+        }
+    }
 }
 
 /// [`Store::record_message`] inside the caller's write: the outcome, and the events to publish

@@ -17,7 +17,10 @@
 //! write on any instance can use. BEGIN, the lock and the NOTIFY travel as one (a write that
 //! ends up appending nothing rings the doorbells for nothing: they read an empty page, as they
 //! do every second anyway), and a send's writes travel as one statement (`Script::fused`).
+//! Sends run on a thread of their own, so that the holder's next round trip does not wait for
+//! a turn on a runtime busy with sockets (`pg_write_thread`).
 use super::events::LoggedEvent;
+use super::pg_write_thread::WriteThread;
 use super::write_counts::Counts;
 use sqlx::postgres::PgListener;
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
@@ -38,6 +41,8 @@ static BEGIN_WRITE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
          SELECT pg_advisory_xact_lock({WRITE_LOCK}); NOTIFY {CHANNEL}"
     )
 });
+/// Connections of the write thread: sends waiting for the lock each hold one.
+const WRITE_CONNECTIONS: u32 = 16;
 /// Events read per round of the doorbell.
 const PAGE: i64 = 1000;
 /// How often the doorbell reads the log even without a notification: a safety net for a
@@ -48,6 +53,8 @@ pub(super) struct PgWrites {
     pool: PgPool,
     counts: Arc<Counts>,
     listening: Arc<AtomicBool>,
+    /// Where sends run (see `pg_write_thread`).
+    thread: WriteThread,
 }
 
 /// One write: its own transaction, holding the write lock.
@@ -81,10 +88,13 @@ impl PgWrites {
             counts.clone(),
             listening.clone(),
         ));
+        let thread = WriteThread::start((*pool.connect_options()).clone(), WRITE_CONNECTIONS)
+            .map_err(sqlx::Error::Io)?;
         Ok(PgWrites {
             pool,
             counts,
             listening,
+            thread,
         })
     }
 
@@ -94,7 +104,12 @@ impl PgWrites {
         // caller that gave up while waiting for the lock (the health check's timeout) would
         // otherwise return a connection to the pool inside a transaction that then takes the
         // lock and keeps it. The task finishes the BEGIN and drops what nobody awaits.
-        let pool = self.pool.clone();
+        // On the write thread, its own connections (their sockets wake that thread).
+        let pool = if WriteThread::here() {
+            self.thread.pool().clone()
+        } else {
+            self.pool.clone()
+        };
         let tx = tokio::spawn(async move { pool.begin_with(begin).await })
             .await
             .map_err(|e| sqlx::Error::Protocol(format!("beginning a write: {e}")))??;
@@ -102,6 +117,11 @@ impl PgWrites {
             tx: Some(tx),
             counts: self.counts.clone(),
         })
+    }
+
+    /// The write thread, unless the caller already runs on it.
+    pub(super) fn write_thread(&self) -> Option<&WriteThread> {
+        (!WriteThread::here()).then_some(&self.thread)
     }
 
     pub(super) fn counts(&self) -> &Counts {
