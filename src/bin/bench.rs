@@ -48,7 +48,7 @@ async fn main() -> Fallible<()> {
     };
     let url = flag("--url", "http://127.0.0.1:3300");
     println!("machine: {}", machine());
-    println!("server:  {url} (release build, SQLite, synchronous=FULL)");
+    println!("server:  {url} (release build)");
     match command {
         "delivery" => {
             let sends: usize = flag("--sends", "200").parse()?;
