@@ -2,6 +2,9 @@ import { test, expect } from "./fixtures";
 import { instanceA, instanceB, proxied } from "../playwright.config";
 import { composer, openLive, PASSWORD, uniqueEmail } from "./helpers";
 
+// One at a time: the nginx test counts what each instance answered while it ran.
+test.describe.configure({ mode: "serial" });
+
 // Two instances of the release server behind no proxy at all: each tab talks to its own
 // origin, the instances share one PostgreSQL database (end2end/two-instances.sh). The session
 // cookie serves both (cookies are per host, not per port).

@@ -88,7 +88,10 @@ impl AddressLimit {
         if self.takes.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
             // A bucket is full again `burst / per_sec` after its last take.
             let idle = Duration::from_secs_f64(self.burst as f64 / self.per_sec);
-            store.forget_idle_address_buckets(self.name, idle).await?;
+            // Housekeeping: a failure here must not charge the request again (in memory).
+            if let Err(e) = store.forget_idle_address_buckets(self.name, idle).await {
+                tracing::warn!(error = %e, limit = self.name, "forgetting idle address buckets");
+            }
         }
         Ok(taken)
     }

@@ -19,8 +19,11 @@ pub async fn paced(
     rate: u32,
     seconds: u32,
 ) -> Fallible<()> {
+    if rate == 0 || seconds == 0 {
+        return Err("--rate and --seconds must be at least 1".into());
+    }
     let setup = Arc::new(setup(url).await?);
-    let total = (rate * seconds) as usize;
+    let total = rate as usize * seconds as usize;
     let ids: Vec<String> = (0..total)
         .map(|_| uuid::Uuid::new_v4().to_string())
         .collect();

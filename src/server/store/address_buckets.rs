@@ -18,13 +18,14 @@ impl Store {
         let Db::Postgres(pool) = self.db() else {
             return Ok(Ok(()));
         };
-        // The bucket's level now: what it held plus the refill since, at most `burst`.
+        // The bucket's level now: what it held plus the refill since, at most `burst`. The wall
+        // clock, not the transaction's start, so two racing takes never see time go backwards.
         const REFILLED: &str = "LEAST($2, address_buckets.tokens \
-             + EXTRACT(EPOCH FROM now() - address_buckets.at) * $3)";
+             + EXTRACT(EPOCH FROM clock_timestamp() - address_buckets.at) * $3)";
         let taken: Option<f64> = sqlx::query_scalar(&format!(
             "INSERT INTO address_buckets AS address_buckets (key, tokens, at) \
-             VALUES ($1, $2 - 1, now()) \
-             ON CONFLICT (key) DO UPDATE SET tokens = {REFILLED} - 1, at = now() \
+             VALUES ($1, $2 - 1, clock_timestamp()) \
+             ON CONFLICT (key) DO UPDATE SET tokens = {REFILLED} - 1, at = clock_timestamp() \
              WHERE {REFILLED} >= 1 \
              RETURNING tokens"
         ))
@@ -62,7 +63,7 @@ impl Store {
             return Ok(0);
         };
         sqlx::query(
-            "DELETE FROM address_buckets WHERE at < now() - make_interval(secs => $2) \
+            "DELETE FROM address_buckets WHERE at < clock_timestamp() - make_interval(secs => $2) \
              AND starts_with(key, $1 || ':')",
         )
         .bind(name)

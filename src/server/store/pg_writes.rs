@@ -14,9 +14,9 @@
 //! starts where the last one ended.
 //!
 //! Round trips: the lock is held until COMMIT, so every round trip of a write is time no other
-//! write on any instance can use. BEGIN, the lock and the NOTIFY travel as one (a write that
-//! ends up appending nothing rings the doorbells for nothing: they read an empty page, as they
-//! do every second anyway), and a send's writes travel as one statement (`Script::fused`).
+//! write on any instance can use. The lock and the NOTIFY travel as one (a write that ends up
+//! appending nothing rings the doorbells for nothing: they read an empty page, as they do
+//! every second anyway), and a send's writes travel as one statement (`Script::fused`).
 //! Sends run on a thread of their own, so that the holder's next round trip does not wait for
 //! a turn on a runtime busy with sockets (`pg_write_thread`).
 use super::events::LoggedEvent;
@@ -33,11 +33,11 @@ use tokio::sync::broadcast;
 pub const WRITE_LOCK: i64 = 0x4c65_6164_7769_7265;
 /// The channel the doorbell listens on.
 const CHANNEL: &str = "leadwire_events";
-/// Begins a write: the transaction, its lock and its notification in one round trip (a simple
-/// query, which may hold several statements).
-static BEGIN_WRITE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+/// Takes a write's lock and rings the doorbells at its COMMIT, in one round trip (a simple query,
+/// which may hold several statements); write transactions also plan their statements once.
+static LOCK_WRITE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
-        "BEGIN; SET LOCAL plan_cache_mode = force_generic_plan; \
+        "SET LOCAL plan_cache_mode = force_generic_plan; \
          SELECT pg_advisory_xact_lock({WRITE_LOCK}); NOTIFY {CHANNEL}"
     )
 });
@@ -99,20 +99,21 @@ impl PgWrites {
     }
 
     pub(super) async fn begin(&self) -> Result<PgWrite, sqlx::Error> {
-        let begin: &'static str = BEGIN_WRITE.as_str();
-        // Spawned: sqlx rolls back a dropped transaction only once its BEGIN has completed; a
-        // caller that gave up while waiting for the lock (the health check's timeout) would
-        // otherwise return a connection to the pool inside a transaction that then takes the
-        // lock and keeps it. The task finishes the BEGIN and drops what nobody awaits.
         // On the write thread, its own connections (their sockets wake that thread).
         let pool = if WriteThread::here() {
-            self.thread.pool().clone()
+            self.thread.pool()
         } else {
-            self.pool.clone()
+            &self.pool
         };
-        let tx = tokio::spawn(async move { pool.begin_with(begin).await })
-            .await
-            .map_err(|e| sqlx::Error::Protocol(format!("beginning a write: {e}")))??;
+        // BEGIN on its own first: sqlx rolls back a dropped or failed transaction only once its
+        // BEGIN has completed. Were the lock part of the BEGIN's query, a caller that gave up
+        // waiting for it (the health check's timeout) or a lock wait cut short (a
+        // `lock_timeout`, a cancelled backend) would return a connection to the pool inside a
+        // transaction — holding the lock, or aborted. The BEGIN is before the lock, so its
+        // round trip costs no other write anything.
+        let mut tx = pool.begin().await?;
+        // Without arguments, sqlx sends it as a simple query: its three statements in one.
+        sqlx::Executor::execute(&mut *tx, LOCK_WRITE.as_str()).await?;
         Ok(PgWrite {
             tx: Some(tx),
             counts: self.counts.clone(),
