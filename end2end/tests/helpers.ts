@@ -25,9 +25,17 @@ export async function signUp(page: Page, name: string, email: string, workspace:
   await expect(page.getByTestId("current-user")).toHaveText(name);
 }
 
-/** Signs up through the JSON API: the context's cookie jar then holds the session. */
-export async function signUpViaApi(context: BrowserContext, name: string, email: string, workspace: string) {
-  const res = await context.request.post("/api/auth/signup", {
+/** Signs up through the JSON API: the context's cookie jar then holds the session. `origin`:
+ * another server than the test's own (sent as the request's Origin too). */
+export async function signUpViaApi(
+  context: BrowserContext,
+  name: string,
+  email: string,
+  workspace: string,
+  origin = "",
+) {
+  const res = await context.request.post(`${origin}/api/auth/signup`, {
+    headers: origin ? { origin } : {},
     data: { name, email, password: PASSWORD, workspace },
   });
   expect(res.status()).toBe(201);
@@ -44,9 +52,14 @@ export async function createLead(page: Page, name: string, company: string): Pro
   await expect(page.getByTestId("lead-name")).toHaveText(name);
 }
 
-/** Creates a lead through the JSON API (with the context's session) and returns its id. */
-export async function createLeadViaApi(context: BrowserContext, data: Record<string, unknown>): Promise<string> {
-  const res = await context.request.post("/api/leads", { data });
+/** Creates a lead through the JSON API (with the context's session) and returns its id;
+ * `origin` as for `signUpViaApi`. */
+export async function createLeadViaApi(
+  context: BrowserContext,
+  data: Record<string, unknown>,
+  origin = "",
+): Promise<string> {
+  const res = await context.request.post(`${origin}/api/leads`, { headers: origin ? { origin } : {}, data });
   expect(res.status()).toBe(201);
   return (await res.json()).id;
 }

@@ -1,6 +1,6 @@
 import { test, expect } from "./fixtures";
 import { instanceA, instanceB, proxied } from "../playwright.config";
-import { composer, openLive, PASSWORD, uniqueEmail } from "./helpers";
+import { composer, createLeadViaApi, openLive, signUpViaApi, uniqueEmail } from "./helpers";
 
 // One at a time: the nginx test counts what each instance answered while it ran.
 test.describe.configure({ mode: "serial" });
@@ -11,17 +11,12 @@ test.describe.configure({ mode: "serial" });
 test("a message sent in a tab on one instance appears live in a tab on the other, both ways", async ({
   context,
 }) => {
-  const signup = await context.request.post(`${instanceA}/api/auth/signup`, {
-    headers: { origin: instanceA },
-    data: { name: "Two Instances", email: uniqueEmail("two"), password: PASSWORD, workspace: "Two Co" },
-  });
-  expect(signup.status()).toBe(201);
-  const lead = await context.request.post(`${instanceA}/api/leads`, {
-    headers: { origin: instanceA },
-    data: { name: "Ada Lead", email: "ada@example.com", phone: "+14155550100" },
-  });
-  expect(lead.status()).toBe(201);
-  const leadId = (await lead.json()).id;
+  await signUpViaApi(context, "Two Instances", uniqueEmail("two"), "Two Co", instanceA);
+  const leadId = await createLeadViaApi(
+    context,
+    { name: "Ada Lead", email: "ada@example.com", phone: "+14155550100" },
+    instanceA,
+  );
 
   const onA = await context.newPage();
   const onB = await context.newPage();
@@ -56,17 +51,8 @@ test("two tabs behind nginx, on instances round-robin, see each other's messages
   context,
 }) => {
   const before = [await answered(context.request, instanceA), await answered(context.request, instanceB)];
-  const signup = await context.request.post(`${proxied}/api/auth/signup`, {
-    headers: { origin: proxied },
-    data: { name: "Behind Nginx", email: uniqueEmail("nginx"), password: PASSWORD, workspace: "Proxy Co" },
-  });
-  expect(signup.status()).toBe(201);
-  const lead = await context.request.post(`${proxied}/api/leads`, {
-    headers: { origin: proxied },
-    data: { name: "Grace Lead", email: "grace@example.com" },
-  });
-  expect(lead.status()).toBe(201);
-  const leadId = (await lead.json()).id;
+  await signUpViaApi(context, "Behind Nginx", uniqueEmail("nginx"), "Proxy Co", proxied);
+  const leadId = await createLeadViaApi(context, { name: "Grace Lead", email: "grace@example.com" }, proxied);
 
   const first = await context.newPage();
   const second = await context.newPage();

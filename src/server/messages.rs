@@ -157,18 +157,18 @@ pub async fn record(
     } else {
         None
     };
-    let outbound = match (&composed, &route) {
+    let outbound = match (composed, route) {
         (Some((to, composed)), _) => Some(Outbound::Email(NewEmail {
-            to_address: to,
-            to_name: &lead.name,
-            subject: fields.subject.as_deref().unwrap_or(""),
+            to_address: to.to_string(),
+            to_name: lead.name.clone(),
+            subject: fields.subject.clone().unwrap_or_default(),
             message_id_header: new_message_id(&state.settings.mail),
             composed,
         })),
         (None, Some((connection_id, to))) => Some(Outbound::Channel(NewDelivery {
-            connection_id: *connection_id,
+            connection_id,
             to_address: to,
-            template: template_json.as_deref(),
+            template: template_json,
         })),
         (None, None) => None,
     };

@@ -5,7 +5,7 @@
 
 use super::{listeners, ms, percentile, send, setup, Fallible};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
@@ -44,25 +44,28 @@ pub async fn paced(
         groups.push((listen.clone(), count, rx));
     }
 
-    // The POST's start per send, written by the send's own task before it posts.
-    let started: Arc<Mutex<Vec<Option<Instant>>>> = Arc::new(Mutex::new(vec![None; total]));
-    let failures = Arc::new(Mutex::new(0usize));
     let run_started = Instant::now();
     let mut ticker = tokio::time::interval(Duration::from_secs(1) / rate);
     let mut sends = Vec::with_capacity(total);
-    for (i, id) in ids.iter().enumerate() {
+    for id in &ids {
         ticker.tick().await;
         let (setup, url, id) = (setup.clone(), url.to_string(), id.clone());
-        let (started, failures) = (started.clone(), failures.clone());
+        // Each send answers when its POST started and whether it was stored.
         sends.push(tokio::spawn(async move {
-            started.lock().unwrap()[i] = Some(Instant::now());
-            if send(&setup, &url, &id).await.is_err() {
-                *failures.lock().unwrap() += 1;
-            }
+            let start = Instant::now();
+            (start, send(&setup, &url, &id).await.is_ok())
         }));
     }
     let sent_in = run_started.elapsed();
     let deadline = tokio::time::Instant::now() + GRACE;
+    // Receipts wait in their channels meanwhile, stamped as they arrived.
+    let mut started = Vec::with_capacity(total);
+    let mut failures = 0;
+    for send in sends {
+        let (start, stored) = send.await?;
+        started.push(start);
+        failures += usize::from(!stored);
+    }
 
     // Drain every instance's receipts until all arrived or the grace ran out.
     let mut slowest = vec![Duration::ZERO; total];
@@ -74,10 +77,7 @@ pub async fn paced(
                 break;
             };
             let Some(&i) = index.get(&cid) else { continue };
-            let Some(start) = started.lock().unwrap()[i] else {
-                continue;
-            };
-            let latency = at.duration_since(start);
+            let latency = at.duration_since(started[i]);
             latencies.push(latency);
             slowest[i] = slowest[i].max(latency);
             reached[i] += 1;
@@ -89,9 +89,6 @@ pub async fn paced(
             count * total - latencies.len(),
         );
     }
-    for send in sends {
-        send.await?;
-    }
     let mut full: Vec<Duration> = slowest
         .into_iter()
         .zip(&reached)
@@ -101,7 +98,7 @@ pub async fn paced(
     println!(
         "paced      clients={clients:<5} rate={rate}/s sends={total} in {:.2}s ({} failed)  full fan-out: p50={} p99={}  sends reaching every socket: {}/{total}",
         sent_in.as_secs_f64(),
-        failures.lock().unwrap(),
+        failures,
         ms(percentile(&mut full, 50.0)),
         ms(percentile(&mut full, 99.0)),
         full.len(),

@@ -15,13 +15,14 @@ use crate::model::message::{Message, MessageStatus};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-/// An outbound message's delivery, queued with it.
-pub struct NewDelivery<'a> {
+/// An outbound message's delivery, queued with it (owned, like [`super::emails::NewEmail`]).
+#[derive(Clone)]
+pub struct NewDelivery {
     pub connection_id: Uuid,
     /// The lead's address on the channel, as the provider wants it (`+15551234567`).
-    pub to_address: &'a str,
+    pub to_address: String,
     /// A WhatsApp template to send instead of the text (JSON of `TemplateUse`).
-    pub template: Option<&'a str>,
+    pub template: Option<String>,
 }
 
 /// A claimed delivery: everything the worker needs to hand the message to its provider.
@@ -415,7 +416,7 @@ pub(super) async fn queue_in(
     tx: Conn<'_>,
     workspace: WorkspaceId,
     message: MessageId,
-    delivery: &NewDelivery<'_>,
+    delivery: &NewDelivery,
 ) -> Result<(), sqlx::Error> {
     let mut script = Script::for_conn(&tx);
     script
@@ -426,8 +427,8 @@ pub(super) async fn queue_in(
         .bind(message)
         .bind(workspace)
         .bind(delivery.connection_id)
-        .bind(delivery.to_address)
-        .bind(delivery.template);
+        .bind(&delivery.to_address)
+        .bind(&delivery.template);
     outbound::queue_in(&mut script, workspace, message, Worker::Provider);
     script.execute(tx).await
 }

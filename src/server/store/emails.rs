@@ -11,14 +11,16 @@ use crate::model::message::{Message, MessageStatus};
 use crate::server::email::compose::Composed;
 use chrono::{DateTime, Utc};
 
-/// An email to queue with its message.
-pub struct NewEmail<'a> {
-    pub to_address: &'a str,
-    pub to_name: &'a str,
-    pub subject: &'a str,
+/// An email to queue with its message. It owns what it holds: on PostgreSQL a send moves to
+/// the store's write thread.
+#[derive(Clone)]
+pub struct NewEmail {
+    pub to_address: String,
+    pub to_name: String,
+    pub subject: String,
     /// Without angle brackets.
     pub message_id_header: String,
-    pub composed: &'a Composed,
+    pub composed: Composed,
 }
 
 /// A claimed delivery: everything the worker needs to put the mail on the wire.
@@ -262,7 +264,7 @@ pub(super) async fn insert_in(
     workspace: WorkspaceId,
     lead: LeadId,
     message: MessageId,
-    email: &NewEmail<'_>,
+    email: &NewEmail,
 ) -> Result<(), sqlx::Error> {
     let earlier: Vec<(String,)> = on_conn!(tx, |c, sql| {
         sqlx::query_as(sql(
@@ -293,9 +295,9 @@ pub(super) async fn insert_in(
         )
         .bind(message)
         .bind(workspace)
-        .bind(email.to_address)
-        .bind(email.to_name)
-        .bind(email.subject)
+        .bind(&email.to_address)
+        .bind(&email.to_name)
+        .bind(&email.subject)
         .bind(&email.composed.text)
         .bind(&email.composed.html)
         .bind(&email.message_id_header)

@@ -186,16 +186,15 @@ impl Store {
         lead: LeadId,
         author: Option<UserId>,
         fields: &MessageFields,
-        outbound: Option<&Outbound<'_>>,
+        outbound: Option<&Outbound>,
     ) -> Result<Recorded, sqlx::Error> {
         if let Writes::Postgres(writes) = &self.writes {
             if let Some(thread) = writes.write_thread() {
                 let store = self.clone();
                 let fields = fields.clone();
-                let outbound = outbound.map(OwnedOutbound::of);
+                let outbound = outbound.cloned();
                 return thread
                     .run(async move {
-                        let outbound = outbound.as_ref().map(OwnedOutbound::as_outbound);
                         store
                             .record_message_here(
                                 workspace,
@@ -220,7 +219,7 @@ impl Store {
         lead: LeadId,
         author: Option<UserId>,
         fields: &MessageFields,
-        outbound: Option<&Outbound<'_>>,
+        outbound: Option<&Outbound>,
     ) -> Result<Recorded, sqlx::Error> {
         // The prelude's read travels with the write's savepoint (one hand-off fewer).
         let key = PreludeKey::new(workspace, lead, author, fields);
@@ -317,71 +316,10 @@ pub(super) struct EmailExtras<'a> {
 
 /// How an outbound message leaves: queued as an email, or queued for a provider channel's
 /// connection (Twilio, the sandbox). Without one (website chat) it is sent as it is stored.
-pub enum Outbound<'a> {
-    Email(NewEmail<'a>),
-    Channel(NewDelivery<'a>),
-}
-
-/// An [`Outbound`] with its own copies of what it borrows, to move to another thread.
-enum OwnedOutbound {
-    Email {
-        to_address: String,
-        to_name: String,
-        subject: String,
-        message_id_header: String,
-        composed: crate::server::email::compose::Composed,
-    },
-    Channel {
-        connection_id: Uuid,
-        to_address: String,
-        template: Option<String>,
-    },
-}
-
-impl OwnedOutbound {
-    fn of(outbound: &Outbound<'_>) -> Self {
-        match outbound {
-            Outbound::Email(e) => OwnedOutbound::Email {
-                to_address: e.to_address.to_string(),
-                to_name: e.to_name.to_string(),
-                subject: e.subject.to_string(),
-                message_id_header: e.message_id_header.clone(),
-                composed: e.composed.clone(),
-            },
-            Outbound::Channel(d) => OwnedOutbound::Channel {
-                connection_id: d.connection_id,
-                to_address: d.to_address.to_string(),
-                template: d.template.map(str::to_string),
-            },
-        }
-    }
-
-    fn as_outbound(&self) -> Outbound<'_> {
-        match self {
-            OwnedOutbound::Email {
-                to_address,
-                to_name,
-                subject,
-                message_id_header,
-                composed,
-            } => Outbound::Email(NewEmail {
-                to_address,
-                to_name,
-                subject,
-                message_id_header: message_id_header.clone(),
-                composed,
-            }),
-            OwnedOutbound::Channel {
-                connection_id,
-                to_address,
-                template,
-            } => Outbound::Channel(NewDelivery {
-                connection_id: *connection_id,
-                to_address,
-                template: template.as_deref(),
-            }),
-        }
-    }
+#[derive(Clone)]
+pub enum Outbound {
+    Email(NewEmail),
+    Channel(NewDelivery),
 }
 
 /// [`Store::record_message`] inside the caller's write: the outcome, and the events to publish
@@ -392,7 +330,7 @@ pub(super) async fn record_in(
     lead: LeadId,
     author: Option<UserId>,
     fields: &MessageFields,
-    outbound: Option<&Outbound<'_>>,
+    outbound: Option<&Outbound>,
     received: EmailExtras<'_>,
 ) -> Result<(Recorded, Vec<LoggedEvent>), sqlx::Error> {
     let created_at = now();
@@ -517,7 +455,7 @@ async fn record_after(
     lead: LeadId,
     author: Option<UserId>,
     fields: &MessageFields,
-    outbound: Option<&Outbound<'_>>,
+    outbound: Option<&Outbound>,
     received: EmailExtras<'_>,
 ) -> Result<(Recorded, Vec<LoggedEvent>), sqlx::Error> {
     let (

@@ -31,9 +31,12 @@ pub(super) struct WriteThread {
 
 impl WriteThread {
     /// Starts the thread; it ends once the last handle to it is dropped and its work is done.
-    pub(super) fn start(options: PgConnectOptions, connections: u32) -> std::io::Result<Self> {
+    pub(super) async fn start(
+        options: PgConnectOptions,
+        connections: u32,
+    ) -> std::io::Result<Self> {
         let (jobs, mut queue) = mpsc::unbounded_channel::<Job>();
-        let (ready, pool) = std::sync::mpsc::sync_channel(1);
+        let (ready, pool) = oneshot::channel();
         std::thread::Builder::new()
             .name("pg-writes".into())
             .spawn(move || {
@@ -60,7 +63,7 @@ impl WriteThread {
                 });
             })?;
         let pool = pool
-            .recv()
+            .await
             .map_err(|_| std::io::Error::other("the write thread did not start"))??;
         Ok(WriteThread { jobs, pool })
     }

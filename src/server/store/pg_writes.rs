@@ -70,6 +70,10 @@ impl PgWrites {
         pool: PgPool,
         published: broadcast::Sender<Arc<LoggedEvent>>,
     ) -> Result<PgWrites, sqlx::Error> {
+        // Started first: a thread that cannot start leaves no doorbell task behind.
+        let thread = WriteThread::start((*pool.connect_options()).clone(), WRITE_CONNECTIONS)
+            .await
+            .map_err(sqlx::Error::Io)?;
         let counts = Arc::new(Counts::default());
         let listening = Arc::new(AtomicBool::new(false));
         let mut listener = PgListener::connect_with(&pool).await?;
@@ -88,8 +92,6 @@ impl PgWrites {
             counts.clone(),
             listening.clone(),
         ));
-        let thread = WriteThread::start((*pool.connect_options()).clone(), WRITE_CONNECTIONS)
-            .map_err(sqlx::Error::Io)?;
         Ok(PgWrites {
             pool,
             counts,
