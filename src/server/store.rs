@@ -98,6 +98,15 @@ impl Store {
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
+        // The writer's commits are put on disk by the committer's own fsync of the log, once
+        // the writer is free (see `writer::Durability`); SQLite's own where there is no log.
+        let log = std::path::PathBuf::from(format!("{}-wal", options.get_filename().display()));
+        let has_log = log.is_file();
+        let synchronous = if has_log {
+            SqliteSynchronous::Normal
+        } else {
+            SqliteSynchronous::Full
+        };
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
@@ -105,12 +114,28 @@ impl Store {
             .max_lifetime(None)
             // Every write statement runs here, including the rollups' few row-count shapes
             // (see `rollups`): room for all of them stays prepared.
-            .connect_with(options.statement_cache_capacity(400))
+            .connect_with(
+                options
+                    .statement_cache_capacity(400)
+                    .synchronous(synchronous),
+            )
             .await?;
+        // Opened once, with the writer connected: SQLite keeps the log file while any of its
+        // connections is open (the writer's always is), and an fsync through this handle still
+        // reaches it should the store be closing around a last sync.
+        let durability = if has_log {
+            writer::Durability::SyncLog(Arc::new(open_new_log(&log)?))
+        } else {
+            writer::Durability::InCommit
+        };
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         Ok(Store {
             db: Db::Sqlite(pool),
-            writes: Writes::Sqlite(Arc::new(writer::GroupCommit::start(writer, events.clone()))),
+            writes: Writes::Sqlite(Arc::new(writer::GroupCommit::start(
+                writer,
+                events.clone(),
+                durability,
+            ))),
             events,
         })
     }
@@ -179,4 +204,18 @@ pub fn now() -> DateTime<Utc> {
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     err.as_database_error()
         .is_some_and(|e| e.is_unique_violation())
+}
+
+/// Opens the write-ahead log for the committer's fsyncs, and puts the file and its name in its
+/// folder on disk: SQLite would on its first fsync of a new log (`synchronous=FULL`); the
+/// committer's own fsyncs cover only its contents.
+fn open_new_log(log: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let file = std::fs::File::open(log)?;
+    file.sync_all()?;
+    let folder = log
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    std::fs::File::open(folder)?.sync_all()?;
+    Ok(file)
 }

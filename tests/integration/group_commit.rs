@@ -128,6 +128,56 @@ async fn concurrent_writes_share_commits_and_publish_in_seq_order() {
     assert_eq!(page.len(), 180, "what was acknowledged is what is stored");
 }
 
+/// A send runs to its end once called, whatever its caller does after (a client that hung up
+/// mid-request): 200 sends given up by their callers after 0–2 ms — before the writer, while
+/// holding it, waiting for the fsync — are each stored once and whole, with both their events
+/// logged and published in seq order without a gap, and the writes after them are unharmed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sends_whose_callers_go_away_are_stored_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, workspace, owner, lead) = store_with_lead(&dir).await;
+    let mut live = store.subscribe_events();
+    let sends = (0..200u64).map(|n| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let message = fields(format!("gone{n}"));
+            let send = store.record_message(workspace, lead, Some(owner), &message, None);
+            // Whether it finished in time or not, the caller leaves.
+            let _ = tokio::time::timeout(std::time::Duration::from_micros(n * 10), send).await;
+        })
+    });
+    futures_util::future::join_all(sends).await;
+    let last = store
+        .record_message(workspace, lead, Some(owner), &fields("last".into()), None)
+        .await
+        .expect("a write after the abandoned ones");
+    assert!(matches!(last, Recorded::Created(_)));
+    // 201 sends, two events each, published in seq order with no gap.
+    let mut seqs = Vec::new();
+    while seqs.len() < 402 {
+        let event = tokio::time::timeout(std::time::Duration::from_secs(20), live.recv())
+            .await
+            .unwrap_or_else(|_| panic!("only {} of 402 events were published", seqs.len()))
+            .expect("published event");
+        seqs.push(event.seq);
+    }
+    let first = seqs[0];
+    assert_eq!(seqs, (first..first + 402).collect::<Vec<_>>());
+    let logged = store
+        .events_after(workspace, owner, first - 1, 1000)
+        .await
+        .unwrap();
+    let logged: Vec<i64> = logged.iter().map(|e| e.seq).collect();
+    assert_eq!(logged, seqs, "the log holds exactly what was published");
+    let (page, _) = store
+        .lead_messages(workspace, lead, None, 500)
+        .await
+        .unwrap();
+    let bodies: HashSet<String> = page.iter().map(|m| m.body.clone()).collect();
+    assert_eq!(page.len(), 201, "a send was stored twice or lost");
+    assert!((0..200).all(|n| bodies.contains(&format!("gone{n}"))));
+}
+
 /// Starts the debug server binary on `dir`, signs up and creates a lead; returns the client
 /// and the lead's id.
 async fn server_with_lead(server: &ServerProcess) -> (reqwest::Client, String) {
@@ -285,4 +335,38 @@ async fn a_crash_between_batch_and_fsync_acknowledges_nothing_it_loses() {
         "the batch that met the crash left nothing"
     );
     assert!(gap_free);
+}
+
+/// The log's fsync fails after 100 sends were acknowledged: the 300 sends of the batches it
+/// meets are none of them acknowledged (a commit is acknowledged only once the fsync after it
+/// succeeded), and the server stops rather than go on (SIGABRT); after a restart the first 100
+/// are there and the event log has no gap.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_fsync_of_the_log_acknowledges_nothing_and_stops_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let trigger = dir.path().join("fail-sync-now");
+    let server = ServerProcess::start(
+        &dir,
+        &[
+            ("LEADWIRE_TEST_FAIL_LOG_SYNC_IF", trigger.to_str().unwrap()),
+            ON_SQLITE,
+        ],
+    )
+    .await;
+    let (client, lead) = server_with_lead(&server).await;
+    let before = sends_until_crash(&server, &client, &lead, 100, usize::MAX, || {}).await;
+    assert_eq!(before.len(), 100, "sends before the fault was armed");
+    std::fs::write(&trigger, b"").expect("arm the fault");
+    let after = sends_until_crash(&server, &client, &lead, 300, usize::MAX, || {}).await;
+    assert_eq!(after, Vec::<String>::new(), "acknowledged without an fsync");
+    let status = server.wait_dead().await;
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(6),
+        "the server stopped at the failed fsync (SIGABRT), not elsewhere"
+    );
+    let (stored, gap_free) = stored_after_restart(&server.database_url).await;
+    let lost: Vec<_> = before.iter().filter(|id| !stored.contains(*id)).collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    assert!(gap_free, "the event log has a gap after the stop");
 }

@@ -10,7 +10,7 @@ use super::message_rows::{message_in, message_select, MessageRow};
 use super::rollups::{Delta, MessageFacts, MESSAGE_FACTS};
 use super::script::Script;
 use super::writer::FirstReadArgs;
-use super::{now, Store, Writes};
+use super::{now, Store};
 use crate::model::activity::ActivityKind;
 use crate::model::channel::Channel;
 use crate::model::event::{RowAction, ServerFrame};
@@ -179,7 +179,8 @@ impl Store {
     /// everything it needs, then every write in one [`Script`]; the message, the feed entry
     /// and the events are built here, not read back).
     ///
-    /// On PostgreSQL the send runs on the store's write thread (see `pg_write_thread`).
+    /// The send runs detached (see `Store::detached`): to its end, and without waiting for a turn
+    /// on a busy runtime while it holds what every other write waits for.
     pub async fn record_message(
         &self,
         workspace: WorkspaceId,
@@ -188,31 +189,18 @@ impl Store {
         fields: &MessageFields,
         outbound: Option<&Outbound>,
     ) -> Result<Recorded, sqlx::Error> {
-        if let Writes::Postgres(writes) = &self.writes {
-            if let Some(thread) = writes.write_thread() {
-                let store = self.clone();
-                let fields = fields.clone();
-                let outbound = outbound.cloned();
-                return thread
-                    .run(async move {
-                        store
-                            .record_message_here(
-                                workspace,
-                                lead,
-                                author,
-                                &fields,
-                                outbound.as_ref(),
-                            )
-                            .await
-                    })
-                    .await;
-            }
-        }
-        self.record_message_here(workspace, lead, author, fields, outbound)
-            .await
+        let store = self.clone();
+        let fields = fields.clone();
+        let outbound = outbound.cloned();
+        let send = async move {
+            store
+                .record_message_here(workspace, lead, author, &fields, outbound.as_ref())
+                .await
+        };
+        self.detached(send).await
     }
 
-    /// [`Store::record_message`] on the caller's task.
+    /// [`Store::record_message`]'s work, on the task it is called from (see `Store::detached`).
     async fn record_message_here(
         &self,
         workspace: WorkspaceId,
@@ -229,7 +217,7 @@ impl Store {
                 (key.at(created_at), created_at)
             })
             .await?;
-        let (recorded, events) = record_after(
+        let (recorded, events, script) = record_after(
             tx.reborrow(),
             created_at,
             prelude,
@@ -242,7 +230,7 @@ impl Store {
         )
         .await?;
         // An existing message may still be in the batch being built: answer once it is on disk.
-        tx.commit(events).await?;
+        tx.commit_script(script, events).await?;
         Ok(recorded)
     }
 }
@@ -347,7 +335,7 @@ pub(super) async fn record_in(
                 .await?
         }
     };
-    record_after(
+    let (recorded, mut events, script) = record_after(
         tx.reborrow(),
         created_at,
         prelude,
@@ -358,7 +346,10 @@ pub(super) async fn record_in(
         outbound,
         received,
     )
-    .await
+    .await?;
+    let positions = script.fetch_all(tx).await?;
+    super::events::place(&mut events, positions);
+    Ok((recorded, events))
 }
 
 /// What [`record_prelude`] is asked about, owned (the send path builds its values in the
@@ -445,19 +436,21 @@ impl FirstReadArgs for PreludeArgs {
     }
 }
 
-/// [`record_in`] once its prelude is read.
+/// [`record_in`] once its prelude is read: the outcome, its events, and the script that still
+/// has to run for them (its rows are the events' log positions; see `events::place`), left to
+/// the caller so that it can go with the write's commit.
 #[allow(clippy::too_many_arguments)]
-async fn record_after(
+async fn record_after<'f>(
     mut tx: Conn<'_>,
     created_at: DateTime<Utc>,
     prelude: Prelude,
     workspace: WorkspaceId,
     lead: LeadId,
     author: Option<UserId>,
-    fields: &MessageFields,
+    fields: &'f MessageFields,
     outbound: Option<&Outbound>,
     received: EmailExtras<'_>,
-) -> Result<(Recorded, Vec<LoggedEvent>), sqlx::Error> {
+) -> Result<(Recorded, Vec<LoggedEvent>, Script<'f>), sqlx::Error> {
     let (
         existing,
         lead_name,
@@ -472,7 +465,11 @@ async fn record_after(
     ) = prelude;
     if let Some(existing) = existing {
         let existing = message_in(tx.reborrow(), existing).await?;
-        return Ok((Recorded::Existing(existing), Vec::new()));
+        return Ok((
+            Recorded::Existing(existing),
+            Vec::new(),
+            Script::for_conn(&tx),
+        ));
     }
     let Some(lead_name) = lead_name else {
         return Err(sqlx::Error::RowNotFound);
@@ -622,10 +619,8 @@ async fn record_after(
         author_name,
     );
     pending.push(super::activity::feed_event(entry));
-    let mut events = super::events::push_append(&mut script, workspace, event_head, pending)?;
-    let positions = script.fetch_all(tx.reborrow()).await?;
-    super::events::place(&mut events, positions);
-    Ok((Recorded::Created(message), events))
+    let events = super::events::push_append(&mut script, workspace, event_head, pending)?;
+    Ok((Recorded::Created(message), events, script))
 }
 
 impl Store {

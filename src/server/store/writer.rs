@@ -10,25 +10,56 @@
 //! 3. [`WriteTx::commit`] releases the savepoint, leaves its events with the batch, hands the
 //!    writer to the next waiting write and waits.
 //! 4. The committer task queues for the writer behind every write already waiting, so one COMMIT
-//!    covers all of them; then it publishes the batch's events in seq order and acknowledges each
-//!    write. A crash before that COMMIT returns acknowledges nothing.
+//!    covers all of them; it lets the writer go to the next batch's writes, fsyncs the log (see
+//!    [`Durability`]), then publishes the batch's events in seq order and acknowledges each
+//!    write. A crash before that fsync returns acknowledges nothing.
 //!
 //! The steps that change the writer's state run in spawned tasks, so a request dropped halfway
-//! (a client that hung up) cannot leave a savepoint or the batch half-made.
+//! (a client that hung up) cannot leave a savepoint or the batch half-made. A write that runs
+//! whole on a task of its own ([`Store::detached`], the send path) takes those steps in place:
+//! each task hop a step costs is time the writer is held, and nobody else can start a write
+//! meanwhile.
 use super::db::Conn;
 use super::events::LoggedEvent;
 use super::pg_writes::PgWrite;
+use super::script::Script;
 use super::write_counts::Counts;
 use super::{Store, Writes};
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{FromRow, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
 use tokio::sync::{broadcast, oneshot, Mutex, Notify, OwnedMutexGuard};
 
 /// A batch's outcome as each of its writes hears it (sqlx errors cannot be cloned).
 type Ack = Result<(), String>;
+
+tokio::task_local! {
+    /// Set on the task of a write that runs to its end whatever its caller does (see
+    /// [`Store::detached`]).
+    static DETACHED: ();
+}
+
+fn in_detached_write() -> bool {
+    DETACHED.try_with(|_| ()).is_ok()
+}
+
+/// Runs `step` to its end even if the caller goes away: on a task of its own, or in place on a
+/// detached write's task, which runs to its end anyway.
+async fn to_the_end<R>(
+    step: impl Future<Output = Result<R, sqlx::Error>> + Send + 'static,
+) -> Result<R, sqlx::Error>
+where
+    R: Send + 'static,
+{
+    if in_detached_write() {
+        step.await
+    } else {
+        tokio::spawn(step).await.map_err(task_failed)?
+    }
+}
 
 /// The one writer connection and the batch it is building.
 pub(super) struct Writer {
@@ -50,10 +81,11 @@ pub(super) struct GroupCommit {
 }
 
 impl GroupCommit {
-    /// `pool` must hold a single connection: the writer's.
+    /// `pool` must hold a single connection: the writer's, set up for `durability`.
     pub(super) fn start(
         pool: SqlitePool,
         events: broadcast::Sender<Arc<LoggedEvent>>,
+        durability: Durability,
     ) -> GroupCommit {
         let counts = Arc::new(Counts::default());
         let writer = Arc::new(Mutex::new(Writer {
@@ -69,6 +101,8 @@ impl GroupCommit {
             Arc::downgrade(&writer),
             commit_due.clone(),
             events,
+            durability,
+            counts.clone(),
         ));
         GroupCommit {
             writer,
@@ -112,15 +146,36 @@ impl Store {
         };
         let writer = group.writer.clone();
         let commit_due = group.commit_due.clone();
-        // Spawned: if the caller goes away meanwhile, the WriteTx it never sees is dropped like
-        // any other uncommitted write (undone, and the committer told).
-        tokio::spawn(async move {
+        // Run to the end: if the caller goes away meanwhile, the WriteTx it never sees is dropped
+        // like any other uncommitted write (undone, and the committer told).
+        to_the_end(async move {
             let mut tx = WriteTx::take(writer, commit_due).await;
             tx.writer().start_write().await?;
             Ok(tx)
         })
         .await
-        .map_err(task_failed)?
+    }
+
+    /// Runs `write` to its end even if the caller goes away, and returns its result. On SQLite
+    /// on a task of its own, whose writes take their steps in place (see the module comment):
+    /// from the moment it has the writer until its commit it hops to no other task. On
+    /// PostgreSQL on the store's write thread (see `pg_write_thread`), unless already there.
+    pub(crate) async fn detached<R>(
+        &self,
+        write: impl Future<Output = Result<R, sqlx::Error>> + Send + 'static,
+    ) -> Result<R, sqlx::Error>
+    where
+        R: Send + 'static,
+    {
+        match &self.writes {
+            Writes::Sqlite(_) => tokio::spawn(DETACHED.scope((), write))
+                .await
+                .map_err(task_failed)?,
+            Writes::Postgres(writes) => match writes.write_thread() {
+                Some(thread) => thread.run(write).await,
+                None => write.await,
+            },
+        }
     }
 
     /// An empty write through group commit, acknowledged like any other: for the health check.
@@ -167,14 +222,13 @@ impl Store {
         };
         let writer = group.writer.clone();
         let commit_due = group.commit_due.clone();
-        tokio::spawn(async move {
+        to_the_end(async move {
             let mut tx = WriteTx::take(writer, commit_due).await;
             let (args, extra) = make_args();
             let first = tx.writer().start_write_reading(sql, args.sqlite()).await?;
             Ok((tx, first, extra))
         })
         .await
-        .map_err(task_failed)?
     }
 
     /// Events committed and published since the store opened.
@@ -266,41 +320,38 @@ impl Writer {
         events: Vec<LoggedEvent>,
     ) -> Result<oneshot::Receiver<Ack>, sqlx::Error> {
         sqlx::query("RELEASE write").execute(self.conn()).await?;
+        Ok(self.released(events))
+    }
+
+    /// Adds the write whose savepoint was just released to the batch.
+    fn released(&mut self, events: Vec<LoggedEvent>) -> oneshot::Receiver<Ack> {
         self.in_write = false;
         self.events.extend(events);
         self.counts.writes.fetch_add(1, Ordering::Relaxed);
         let (ack, acked) = oneshot::channel();
         self.waiters.push(ack);
-        Ok(acked)
+        acked
     }
 
-    /// Commits the batch, publishes its events and acknowledges its writes.
-    async fn commit_batch(&mut self, published: &broadcast::Sender<Arc<LoggedEvent>>) {
+    /// Commits the batch and hands back its events and writes, to be published and
+    /// acknowledged once the commit is on disk (see [`committer`]); None if there was nothing to
+    /// commit or the batch failed (its writes are told).
+    async fn commit_batch(&mut self) -> Option<Committed> {
         if self.recover().await.is_err() {
-            return;
+            return None;
         }
-        let Some(batch) = self.batch.take() else {
-            return;
-        };
+        let batch = self.batch.take()?;
         #[cfg(debug_assertions)]
         crash_test_point();
         match batch.commit().await {
-            Ok(()) => {
-                self.counts.commits.fetch_add(1, Ordering::Relaxed);
-                self.counts
-                    .events
-                    .fetch_add(self.events.len() as u64, Ordering::Relaxed);
-                for event in self.events.drain(..) {
-                    // No receivers is fine: nobody is connected.
-                    let _ = published.send(Arc::new(event));
-                }
-                for waiter in self.waiters.drain(..) {
-                    let _ = waiter.send(Ok(()));
-                }
-            }
+            Ok(()) => Some(Committed {
+                events: std::mem::take(&mut self.events),
+                waiters: std::mem::take(&mut self.waiters),
+            }),
             Err(e) => {
                 tracing::error!(error = %e, "a batch of writes failed to commit");
                 self.fail_batch(&e.to_string());
+                None
             }
         }
     }
@@ -359,22 +410,45 @@ impl WriteTx {
             Inner::Postgres(write) => return write.commit().await,
         };
         let mut guard = guard;
-        // Spawned: a caller that goes away cannot leave the write half-released.
-        let acked = tokio::spawn(async move {
+        // To the end: a caller that goes away cannot leave the write half-released.
+        let acked = to_the_end(async move {
             let acked = guard.release(events).await;
             commit_due.notify_one();
             drop(guard);
             acked
         })
-        .await
-        .map_err(task_failed)??;
-        match acked.await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(why)) => Err(sqlx::Error::Protocol(format!(
-                "the write was not committed: {why}"
-            ))),
-            Err(_) => Err(sqlx::Error::WorkerCrashed),
+        .await?;
+        on_disk(acked).await
+    }
+
+    /// Runs `script`, the write's last statements, whose rows are the log positions of its
+    /// `events` (see `events::place`), and commits the write as [`WriteTx::commit`] does. In a
+    /// detached write on SQLite the savepoint's release goes with the script: one hand-off to
+    /// SQLite's thread fewer while the writer is held.
+    pub(super) async fn commit_script(
+        mut self,
+        mut script: Script<'_>,
+        mut events: Vec<LoggedEvent>,
+    ) -> Result<(), sqlx::Error> {
+        let in_place = matches!(self.inner, Inner::Sqlite { .. }) && in_detached_write();
+        if !in_place {
+            let positions = script.fetch_all(self.reborrow()).await?;
+            super::events::place(&mut events, positions);
+            return self.commit(events).await;
         }
+        script.push("RELEASE write");
+        // Should the script fail, the savepoint stays for the next holder to undo, as for any
+        // write dropped uncommitted.
+        let positions = script.fetch_all(self.reborrow()).await?;
+        super::events::place(&mut events, positions);
+        let Inner::Sqlite { guard, commit_due } = &mut self.inner else {
+            unreachable!("checked above");
+        };
+        let mut guard = guard.take().expect("a write commits once");
+        let acked = guard.released(events);
+        commit_due.notify_one();
+        drop(guard);
+        on_disk(acked).await
     }
 }
 
@@ -391,19 +465,111 @@ impl Drop for WriteTx {
     }
 }
 
+/// Waits for the batch a write was released into to be committed.
+async fn on_disk(acked: oneshot::Receiver<Ack>) -> Result<(), sqlx::Error> {
+    match acked.await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(why)) => Err(sqlx::Error::Protocol(format!(
+            "the write was not committed: {why}"
+        ))),
+        Err(_) => Err(sqlx::Error::WorkerCrashed),
+    }
+}
+
+/// A committed batch, until it is on disk.
+struct Committed {
+    events: Vec<LoggedEvent>,
+    waiters: Vec<oneshot::Sender<Ack>>,
+}
+
 /// Waits for the doorbell, then queues for the writer behind every write already waiting:
-/// the batch is whatever they added by the time it gets its turn.
+/// the batch is whatever they added by the time it gets its turn. It commits the batch, lets
+/// the writer go, and only then waits for the fsync that puts the batch on disk (see
+/// [`Durability`]): the next batch's writes run meanwhile. Batches are made durable, published
+/// and acknowledged one after another, in commit order.
 async fn committer(
     writer: Weak<Mutex<Writer>>,
     commit_due: Arc<Notify>,
     published: broadcast::Sender<Arc<LoggedEvent>>,
+    durability: Durability,
+    counts: Arc<Counts>,
 ) {
     loop {
         commit_due.notified().await;
         let Some(writer) = writer.upgrade() else {
             return;
         };
-        writer.lock().await.commit_batch(&published).await;
+        let committed = writer.lock().await.commit_batch().await;
+        drop(writer);
+        let Some(Committed { events, waiters }) = committed else {
+            continue;
+        };
+        if !durability.sync().await {
+            return;
+        }
+        counts.commits.fetch_add(1, Ordering::Relaxed);
+        counts
+            .events
+            .fetch_add(events.len() as u64, Ordering::Relaxed);
+        for event in events {
+            // No receivers is fine: nobody is connected.
+            let _ = published.send(Arc::new(event));
+        }
+        for waiter in waiters {
+            let _ = waiter.send(Ok(()));
+        }
+    }
+}
+
+/// How a committed batch reaches the disk.
+///
+/// With `synchronous=FULL` SQLite fsyncs the write-ahead log inside COMMIT, and the writer,
+/// which every write waits for, sat idle through it (about 1 ms here, as long as eight sends'
+/// statements). So the writer's connection commits with `synchronous=NORMAL` — the same writes
+/// to the log, no fsync — and the committer fsyncs the log itself once the writer is free, then
+/// acknowledges. What is acknowledged is on disk exactly as with FULL: the fsync covers every
+/// frame written before it. What changes: another connection can read a batch up to one fsync
+/// before it is on disk (a power cut in that moment loses what it read, never what was
+/// acknowledged); anything that acts on a write outside the database (an email, an SMS) first
+/// claims it through this writer and waits for that claim's acknowledgement, so it never acts
+/// on what is not yet on disk.
+#[derive(Clone)]
+pub(super) enum Durability {
+    /// The log file to fsync after each commit.
+    SyncLog(Arc<std::fs::File>),
+    /// SQLite syncs inside COMMIT (`synchronous=FULL`; a database with no log file).
+    InCommit,
+}
+
+impl Durability {
+    /// Puts everything committed so far on disk; false if the runtime is shutting down (then
+    /// nothing is acknowledged). A failed fsync leaves the log's state on disk unknown, and
+    /// retrying may report success for pages the kernel has already dropped: like PostgreSQL,
+    /// the server stops instead of acknowledging (a restart recovers from what the disk holds).
+    async fn sync(&self) -> bool {
+        let Durability::SyncLog(log) = self else {
+            return true;
+        };
+        let log = log.clone();
+        let synced = tokio::task::spawn_blocking(move || {
+            #[cfg(debug_assertions)]
+            if test_trigger(&FAIL_LOG_SYNC) {
+                return Err(std::io::Error::other("failed on purpose (test)"));
+            }
+            log.sync_data()
+        })
+        .await;
+        match synced {
+            Ok(Ok(())) => true,
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "the write-ahead log could not be synced to disk; stopping");
+                eprintln!(
+                    "leadwire: the write-ahead log could not be synced to disk ({e}); stopping"
+                );
+                std::process::abort();
+            }
+            Err(_) => false,
+        }
     }
 }
 
@@ -418,11 +584,39 @@ fn task_failed(e: tokio::task::JoinError) -> sqlx::Error {
 /// such a crash acknowledges nothing it did not store).
 #[cfg(debug_assertions)]
 fn crash_test_point() {
-    static TRIGGER: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
-    let trigger = TRIGGER.get_or_init(|| {
-        std::env::var_os("LEADWIRE_TEST_CRASH_BEFORE_COMMIT_IF").map(std::path::PathBuf::from)
-    });
-    if trigger.as_deref().is_some_and(std::path::Path::exists) {
+    static TRIGGER: Trigger = Trigger::new("LEADWIRE_TEST_CRASH_BEFORE_COMMIT_IF");
+    if test_trigger(&TRIGGER) {
         std::process::abort();
     }
+}
+
+/// Debug builds only: the log's fsync fails once the file named by
+/// `LEADWIRE_TEST_FAIL_LOG_SYNC_IF` exists (the same tests check that nothing is acknowledged).
+#[cfg(debug_assertions)]
+static FAIL_LOG_SYNC: Trigger = Trigger::new("LEADWIRE_TEST_FAIL_LOG_SYNC_IF");
+
+/// A test's fault, armed by creating the file its environment variable names.
+#[cfg(debug_assertions)]
+struct Trigger {
+    variable: &'static str,
+    file: std::sync::OnceLock<Option<std::path::PathBuf>>,
+}
+
+#[cfg(debug_assertions)]
+impl Trigger {
+    const fn new(variable: &'static str) -> Trigger {
+        Trigger {
+            variable,
+            file: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+#[cfg(debug_assertions)]
+fn test_trigger(trigger: &Trigger) -> bool {
+    trigger
+        .file
+        .get_or_init(|| std::env::var_os(trigger.variable).map(std::path::PathBuf::from))
+        .as_deref()
+        .is_some_and(std::path::Path::exists)
 }
