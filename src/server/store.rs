@@ -120,11 +120,9 @@ impl Store {
                     .synchronous(synchronous),
             )
             .await?;
-        // Opened once, with the writer connected: SQLite keeps the log file while any of its
-        // connections is open (the writer's always is), and an fsync through this handle still
-        // reaches it should the store be closing around a last sync.
+        // Opened with the writer connected (see `writer::LogFile`).
         let durability = if has_log {
-            writer::Durability::SyncLog(Arc::new(open_new_log(&log)?))
+            writer::Durability::SyncLog(Arc::new(writer::LogFile::open(log)?))
         } else {
             writer::Durability::InCommit
         };
@@ -204,18 +202,4 @@ pub fn now() -> DateTime<Utc> {
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     err.as_database_error()
         .is_some_and(|e| e.is_unique_violation())
-}
-
-/// Opens the write-ahead log for the committer's fsyncs, and puts the file and its name in its
-/// folder on disk: SQLite would on its first fsync of a new log (`synchronous=FULL`); the
-/// committer's own fsyncs cover only its contents.
-fn open_new_log(log: &std::path::Path) -> std::io::Result<std::fs::File> {
-    let file = std::fs::File::open(log)?;
-    file.sync_all()?;
-    let folder = log
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    std::fs::File::open(folder)?.sync_all()?;
-    Ok(file)
 }

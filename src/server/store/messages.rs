@@ -179,8 +179,8 @@ impl Store {
     /// everything it needs, then every write in one [`Script`]; the message, the feed entry
     /// and the events are built here, not read back).
     ///
-    /// The send runs detached (see `Store::detached`): to its end, and without waiting for a turn
-    /// on a busy runtime while it holds what every other write waits for.
+    /// The send runs detached (see `Store::detached`): to its end, and on SQLite without hopping
+    /// to other tasks while it holds the writer every other write waits for.
     pub async fn record_message(
         &self,
         workspace: WorkspaceId,

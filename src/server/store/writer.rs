@@ -1,6 +1,6 @@
 //! Group commit: every write that appends events runs on one writer connection, inside one
 //! batch transaction shared by all the writes that were waiting, and is acknowledged only after
-//! that batch's COMMIT (one fsync for all of them, `synchronous=FULL` kept).
+//! that batch's COMMIT and the fsync after it (one for all of them; see [`Durability`]).
 //!
 //! How a write goes:
 //! 1. [`Store::begin_write`] takes the writer (a FIFO lock), opens the batch transaction if none
@@ -186,8 +186,8 @@ impl Store {
     /// [`Store::begin_write`] that also runs the write's first read, `sql` (one row of shape
     /// `O`, its parameters numbered), in the same round trip as the write's savepoint: one
     /// hand-off to SQLite's thread fewer for the send path, which holds the writer for every
-    /// send. The read runs in the spawned task too, so a caller that goes away leaves the write
-    /// to be undone like any other.
+    /// send. The read runs to the end with the savepoint (on a spawned task, or in place in a
+    /// detached write), so a caller that goes away leaves the write to be undone like any other.
     ///
     /// `make_args` runs once the writer is this write's, so what it reads (the clock, for a
     /// message's time) follows the order writes commit in; its second half comes back as is.
@@ -437,8 +437,10 @@ impl WriteTx {
             return self.commit(events).await;
         }
         script.push("RELEASE write");
-        // Should the script fail, the savepoint stays for the next holder to undo, as for any
-        // write dropped uncommitted.
+        // Should a statement fail, SQLite stops there, before the RELEASE: the savepoint stays
+        // for the next holder to undo, as for any write dropped uncommitted. (Rows that failed to
+        // decode after the whole script ran would leave no savepoint to undo: the next holder
+        // then drops the batch and tells its writes, none of which was acknowledged.)
         let positions = script.fetch_all(self.reborrow()).await?;
         super::events::place(&mut events, positions);
         let Inner::Sqlite { guard, commit_due } = &mut self.inner else {
@@ -536,14 +538,68 @@ async fn committer(
 #[derive(Clone)]
 pub(super) enum Durability {
     /// The log file to fsync after each commit.
-    SyncLog(Arc<std::fs::File>),
+    SyncLog(Arc<LogFile>),
     /// SQLite syncs inside COMMIT (`synchronous=FULL`; a database with no log file).
     InCommit,
 }
 
+/// The write-ahead log, held open for the committer's fsyncs.
+///
+/// SQLite keeps the log file while any of its connections is open, but should every one close
+/// (sqlx replaces a writer connection that stops answering, and the readers' pool lets idle
+/// ones go), SQLite checkpoints the log into the database, syncs that and deletes the log; the
+/// next connection makes a new file. So each sync checks that the handle is still the file at
+/// the log's path, and takes the new one (and puts its name on disk) when it is not.
+pub(super) struct LogFile {
+    path: std::path::PathBuf,
+    file: std::sync::Mutex<std::fs::File>,
+}
+
+impl LogFile {
+    /// Opens the log at `path`, and puts the file and its name in its folder on disk: SQLite
+    /// would on its first fsync of a new log (`synchronous=FULL`); the committer's own fsyncs
+    /// cover only its contents.
+    pub(super) fn open(path: std::path::PathBuf) -> std::io::Result<LogFile> {
+        let file = open_new_log(&path)?;
+        Ok(LogFile {
+            path,
+            file: std::sync::Mutex::new(file),
+        })
+    }
+
+    /// fsyncs the log as it is now at its path (see the type's note).
+    fn sync(&self) -> std::io::Result<()> {
+        use std::os::unix::fs::MetadataExt;
+        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        match std::fs::metadata(&self.path) {
+            Ok(now)
+                if now.ino() != file.metadata()?.ino() || now.dev() != file.metadata()?.dev() =>
+            {
+                *file = open_new_log(&self.path)?;
+            }
+            // No log at all: its last contents were checkpointed into the database and synced.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+            Ok(_) => {}
+        }
+        file.sync_data()
+    }
+}
+
+fn open_new_log(log: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let file = std::fs::File::open(log)?;
+    file.sync_all()?;
+    let folder = log
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    std::fs::File::open(folder)?.sync_all()?;
+    Ok(file)
+}
+
 impl Durability {
     /// Puts everything committed so far on disk; false if the runtime is shutting down (then
-    /// nothing is acknowledged). A failed fsync leaves the log's state on disk unknown, and
+    /// nothing is acknowledged, and the committer stops with it). A failed fsync leaves the log's state on disk unknown, and
     /// retrying may report success for pages the kernel has already dropped: like PostgreSQL,
     /// the server stops instead of acknowledging (a restart recovers from what the disk holds).
     async fn sync(&self) -> bool {
@@ -556,7 +612,7 @@ impl Durability {
             if test_trigger(&FAIL_LOG_SYNC) {
                 return Err(std::io::Error::other("failed on purpose (test)"));
             }
-            log.sync_data()
+            log.sync()
         })
         .await;
         match synced {
@@ -568,7 +624,11 @@ impl Durability {
                 );
                 std::process::abort();
             }
-            Err(_) => false,
+            Err(e) if e.is_cancelled() => false,
+            Err(e) => {
+                tracing::error!(error = %e, "syncing the write-ahead log panicked; stopping");
+                std::process::abort();
+            }
         }
     }
 }
@@ -619,4 +679,38 @@ fn test_trigger(trigger: &Trigger) -> bool {
         .get_or_init(|| std::env::var_os(trigger.variable).map(std::path::PathBuf::from))
         .as_deref()
         .is_some_and(std::path::Path::exists)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LogFile;
+    use std::os::unix::fs::MetadataExt;
+
+    fn inode(file: &std::fs::File) -> u64 {
+        file.metadata().unwrap().ino()
+    }
+
+    /// A log deleted and made anew (every connection closed, then a new one) is the file the
+    /// next sync reaches; a log that is gone (checkpointed away) is nothing to sync.
+    #[test]
+    fn a_sync_follows_the_log_to_its_new_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db-wal");
+        std::fs::write(&path, b"first").unwrap();
+        let log = LogFile::open(path.clone()).unwrap();
+        let first = inode(&log.file.lock().unwrap());
+        log.sync().unwrap();
+        assert_eq!(inode(&log.file.lock().unwrap()), first);
+
+        // Kept open, the old file keeps its inode: the new one cannot reuse it.
+        std::fs::remove_file(&path).unwrap();
+        std::fs::write(&path, b"second").unwrap();
+        let second = std::fs::metadata(&path).unwrap().ino();
+        assert_ne!(second, first);
+        log.sync().unwrap();
+        assert_eq!(inode(&log.file.lock().unwrap()), second);
+
+        std::fs::remove_file(&path).unwrap();
+        log.sync().expect("no log is nothing to sync");
+    }
 }
