@@ -295,40 +295,40 @@ async fn kill_9_during_1000_concurrent_sends_loses_no_acknowledged_send() {
     assert!(gap_free, "the event log has a gap after the crash");
 }
 
+/// A server whose debug-build fault is armed by the file `variable` names: 100 sends
+/// acknowledged, then the fault armed and 300 more sent at once. Asserts that none of those was
+/// acknowledged, that the server died by SIGABRT and that the first 100 are on disk after a
+/// restart; returns what is stored then and whether the event log is gap-free.
+async fn fault_meets_300_sends(variable: &str) -> (HashSet<String>, bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let trigger = dir.path().join("fault-now");
+    // The fault points sit in SQLite's group commit.
+    let server =
+        ServerProcess::start(&dir, &[(variable, trigger.to_str().unwrap()), ON_SQLITE]).await;
+    let (client, lead) = server_with_lead(&server).await;
+    let before = sends_until_crash(&server, &client, &lead, 100, usize::MAX, || {}).await;
+    assert_eq!(before.len(), 100, "sends before the fault was armed");
+    std::fs::write(&trigger, b"").expect("arm the fault");
+    let after = sends_until_crash(&server, &client, &lead, 300, usize::MAX, || {}).await;
+    assert_eq!(after, Vec::<String>::new(), "acknowledged past the fault");
+    let status = server.wait_dead().await;
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(6),
+        "the server died at the fault (SIGABRT), not elsewhere"
+    );
+    let (stored, gap_free) = stored_after_restart(&server.database_url).await;
+    let lost: Vec<_> = before.iter().filter(|id| !stored.contains(*id)).collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    (stored, gap_free)
+}
+
 /// A crash after a batch was built but before its COMMIT: 100 sends acknowledged, then the
 /// crash point is armed and 300 more sent at once. None of those is acknowledged or stored
 /// (their batch never reached disk); all of the first 100 are.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_between_batch_and_fsync_acknowledges_nothing_it_loses() {
-    let dir = tempfile::tempdir().unwrap();
-    let trigger = dir.path().join("crash-now");
-    // The crash point sits in SQLite's group commit.
-    let server = ServerProcess::start(
-        &dir,
-        &[
-            (
-                "LEADWIRE_TEST_CRASH_BEFORE_COMMIT_IF",
-                trigger.to_str().unwrap(),
-            ),
-            ON_SQLITE,
-        ],
-    )
-    .await;
-    let (client, lead) = server_with_lead(&server).await;
-    let before = sends_until_crash(&server, &client, &lead, 100, usize::MAX, || {}).await;
-    assert_eq!(before.len(), 100, "sends before the crash point was armed");
-    std::fs::write(&trigger, b"").expect("arm the crash");
-    let after = sends_until_crash(&server, &client, &lead, 300, usize::MAX, || {}).await;
-    assert_eq!(after, Vec::<String>::new(), "acknowledged without a commit");
-    let status = server.wait_dead().await;
-    assert_eq!(
-        std::os::unix::process::ExitStatusExt::signal(&status),
-        Some(6),
-        "the server died at the crash point (SIGABRT), not elsewhere"
-    );
-    let (stored, gap_free) = stored_after_restart(&server.database_url).await;
-    let lost: Vec<_> = before.iter().filter(|id| !stored.contains(*id)).collect();
-    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    let (stored, gap_free) = fault_meets_300_sends("LEADWIRE_TEST_CRASH_BEFORE_COMMIT_IF").await;
     assert_eq!(
         stored.len(),
         100,
@@ -343,30 +343,6 @@ async fn a_crash_between_batch_and_fsync_acknowledges_nothing_it_loses() {
 /// are there and the event log has no gap.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_fsync_of_the_log_acknowledges_nothing_and_stops_the_server() {
-    let dir = tempfile::tempdir().unwrap();
-    let trigger = dir.path().join("fail-sync-now");
-    let server = ServerProcess::start(
-        &dir,
-        &[
-            ("LEADWIRE_TEST_FAIL_LOG_SYNC_IF", trigger.to_str().unwrap()),
-            ON_SQLITE,
-        ],
-    )
-    .await;
-    let (client, lead) = server_with_lead(&server).await;
-    let before = sends_until_crash(&server, &client, &lead, 100, usize::MAX, || {}).await;
-    assert_eq!(before.len(), 100, "sends before the fault was armed");
-    std::fs::write(&trigger, b"").expect("arm the fault");
-    let after = sends_until_crash(&server, &client, &lead, 300, usize::MAX, || {}).await;
-    assert_eq!(after, Vec::<String>::new(), "acknowledged without an fsync");
-    let status = server.wait_dead().await;
-    assert_eq!(
-        std::os::unix::process::ExitStatusExt::signal(&status),
-        Some(6),
-        "the server stopped at the failed fsync (SIGABRT), not elsewhere"
-    );
-    let (stored, gap_free) = stored_after_restart(&server.database_url).await;
-    let lost: Vec<_> = before.iter().filter(|id| !stored.contains(*id)).collect();
-    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    let (_, gap_free) = fault_meets_300_sends("LEADWIRE_TEST_FAIL_LOG_SYNC_IF").await;
     assert!(gap_free, "the event log has a gap after the stop");
 }
