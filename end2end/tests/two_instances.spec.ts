@@ -1,9 +1,17 @@
 import { test, expect } from "./fixtures";
+import type { Page } from "@playwright/test";
 import { instanceA, instanceB, proxied } from "../playwright.config";
 import { composer, createLeadViaApi, openLive, signUpViaApi, uniqueEmail } from "./helpers";
 
 // One at a time: the nginx test counts what each instance answered while it ran.
 test.describe.configure({ mode: "serial" });
+
+/** Sends `text` from the tab `from` and waits for it to appear, once, in the tab `to`. */
+async function sendAndSee(from: Page, to: Page, text: string) {
+  await composer(from).fill(text);
+  await from.getByRole("button", { name: "Send" }).click();
+  await expect(to.getByTestId("message").filter({ hasText: text })).toHaveCount(1);
+}
 
 // Two instances of the release server behind no proxy at all: each tab talks to its own
 // origin, the instances share one PostgreSQL database (end2end/two-instances.sh). The session
@@ -23,13 +31,8 @@ test("a message sent in a tab on one instance appears live in a tab on the other
   await openLive(onA, `${instanceA}/leads/${leadId}`);
   await openLive(onB, `${instanceB}/leads/${leadId}`);
 
-  await composer(onA).fill("Sent through instance A");
-  await onA.getByRole("button", { name: "Send" }).click();
-  await expect(onB.getByTestId("message").filter({ hasText: "Sent through instance A" })).toHaveCount(1);
-
-  await composer(onB).fill("Sent through instance B");
-  await onB.getByRole("button", { name: "Send" }).click();
-  await expect(onA.getByTestId("message").filter({ hasText: "Sent through instance B" })).toHaveCount(1);
+  await sendAndSee(onA, onB, "Sent through instance A");
+  await sendAndSee(onB, onA, "Sent through instance B");
   await expect(onA.getByTestId("message").filter({ hasText: "Sent through instance A" })).toHaveCount(1);
 });
 
@@ -59,12 +62,8 @@ test("two tabs behind nginx, on instances round-robin, see each other's messages
   await openLive(first, `${proxied}/leads/${leadId}`);
   await openLive(second, `${proxied}/leads/${leadId}`);
 
-  await composer(first).fill("Sent from the first tab");
-  await first.getByRole("button", { name: "Send" }).click();
-  await expect(second.getByTestId("message").filter({ hasText: "Sent from the first tab" })).toHaveCount(1);
-  await composer(second).fill("Sent from the second tab");
-  await second.getByRole("button", { name: "Send" }).click();
-  await expect(first.getByTestId("message").filter({ hasText: "Sent from the second tab" })).toHaveCount(1);
+  await sendAndSee(first, second, "Sent from the first tab");
+  await sendAndSee(second, first, "Sent from the second tab");
 
   // Both instances answered part of it: no stickiness was needed.
   const after = [await answered(context.request, instanceA), await answered(context.request, instanceB)];

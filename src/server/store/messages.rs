@@ -189,49 +189,37 @@ impl Store {
         fields: &MessageFields,
         outbound: Option<&Outbound>,
     ) -> Result<Recorded, sqlx::Error> {
+        // Owned, to run detached; the work below is the whole send.
         let store = self.clone();
         let fields = fields.clone();
         let outbound = outbound.cloned();
-        let send = async move {
-            store
-                .record_message_here(workspace, lead, author, &fields, outbound.as_ref())
-                .await
-        };
-        self.detached(send).await
-    }
-
-    /// [`Store::record_message`]'s work, on the task it is called from (see `Store::detached`).
-    async fn record_message_here(
-        &self,
-        workspace: WorkspaceId,
-        lead: LeadId,
-        author: Option<UserId>,
-        fields: &MessageFields,
-        outbound: Option<&Outbound>,
-    ) -> Result<Recorded, sqlx::Error> {
-        // The prelude's read travels with the write's savepoint (one hand-off fewer).
-        let key = PreludeKey::new(workspace, lead, author, fields);
-        let (mut tx, prelude, created_at) = self
-            .begin_write_reading(record_prelude(self.backend()), move || {
-                let created_at = now();
-                (key.at(created_at), created_at)
-            })
+        self.detached(async move {
+            // The prelude's read travels with the write's savepoint (one hand-off fewer).
+            let key = PreludeKey::new(workspace, lead, author, &fields);
+            let (mut tx, prelude, created_at) = store
+                .begin_write_reading(record_prelude(store.backend()), move || {
+                    let created_at = now();
+                    (key.at(created_at), created_at)
+                })
+                .await?;
+            let (recorded, events, script) = record_after(
+                tx.reborrow(),
+                created_at,
+                prelude,
+                workspace,
+                lead,
+                author,
+                &fields,
+                outbound.as_ref(),
+                EmailExtras::default(),
+            )
             .await?;
-        let (recorded, events, script) = record_after(
-            tx.reborrow(),
-            created_at,
-            prelude,
-            workspace,
-            lead,
-            author,
-            fields,
-            outbound,
-            EmailExtras::default(),
-        )
-        .await?;
-        // An existing message may still be in the batch being built: answer once it is on disk.
-        tx.commit_script(script, events).await?;
-        Ok(recorded)
+            // An existing message may still be in the batch being built: answer once it is on
+            // disk.
+            tx.commit_script(script, events).await?;
+            Ok(recorded)
+        })
+        .await
     }
 }
 

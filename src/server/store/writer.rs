@@ -571,10 +571,9 @@ impl LogFile {
     fn sync(&self) -> std::io::Result<()> {
         use std::os::unix::fs::MetadataExt;
         let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        let held = file.metadata()?;
         match std::fs::metadata(&self.path) {
-            Ok(now)
-                if now.ino() != file.metadata()?.ino() || now.dev() != file.metadata()?.dev() =>
-            {
+            Ok(now) if (now.dev(), now.ino()) != (held.dev(), held.ino()) => {
                 *file = open_new_log(&self.path)?;
             }
             // No log at all: its last contents were checkpointed into the database and synced.
