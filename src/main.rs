@@ -7,8 +7,32 @@ use leadwire::server::{app_router, settings::Settings};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
+fn main() -> std::process::ExitCode {
+    // tokio reads TOKIO_WORKER_THREADS itself (see README, Configuration) and panics on a value
+    // it cannot use: refused here like any other bad setting, before the runtime is built.
+    if let Some(raw) = std::env::var_os("TOKIO_WORKER_THREADS") {
+        let threads = raw.to_str().and_then(|v| v.parse::<usize>().ok());
+        if threads.is_none_or(|n| n == 0) {
+            eprintln!(
+                "leadwire: cannot start: TOKIO_WORKER_THREADS must be a whole number of threads, \
+                 at least 1 (it is {raw:?})"
+            );
+            return std::process::ExitCode::from(2);
+        }
+    }
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(e) => {
+            eprintln!("leadwire: cannot start the runtime: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

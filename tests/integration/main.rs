@@ -45,6 +45,7 @@ mod security;
 mod send_in_doubt;
 mod send_test;
 mod sign_in_limits;
+mod startup;
 mod static_files;
 mod support;
 mod team;
