@@ -10,6 +10,7 @@ pub mod conversation_thread;
 pub mod copy_field;
 pub mod field;
 pub mod inbox_pane;
+pub mod inbox_row;
 pub mod kpi_card;
 pub mod layout;
 pub mod lead_actions;

@@ -8,6 +8,7 @@ pub mod channel_settings;
 pub mod draft;
 pub mod error;
 pub mod event;
+pub mod html;
 pub mod ids;
 pub mod inbox;
 pub mod kpi;

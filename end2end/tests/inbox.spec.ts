@@ -241,3 +241,32 @@ test("the selected lead's stage and details sit beside its thread, editable in p
   await owner.close();
   await mate.close();
 });
+
+test.describe("in a browser set to Kathmandu (UTC+5:45)", () => {
+  test.use({ timezoneId: "Asia/Kathmandu" });
+
+  test("inbox rows show names and messages as text, and times in the browser's zone, live too", async ({ context, page }) => {
+    await signUpViaApi(context, "Zone Reader", uniqueEmail("rowzone"), "Zone Co");
+    const lead = await createLeadViaApi(context, { name: `Tom <b>Bold</b> & "Sons"`, phone: "+14155550190" });
+    await inbound(context.request, lead, "<i>not italic</i> & <script>x</script>");
+    await page.goto("/inbox");
+    await hydrated(page);
+    await expect(page.getByTestId("connection-status")).toHaveText("Live");
+    const row = page.getByTestId("inbox-row").first();
+    await expect(row).toContainText(`Tom <b>Bold</b> & "Sons"`);
+    await expect(row).toContainText("<i>not italic</i> & <script>x</script>");
+    await expect(row.locator("b, i, script")).toHaveCount(0);
+
+    // The server wrote UTC; the browser rewrites it in its own zone ("2:30 PM", as chrono's %-I:%M %p).
+    const kathmandu = async () => {
+      const at = await row.locator("time").getAttribute("datetime");
+      return new Date(at!).toLocaleTimeString("en-US", { timeZone: "Asia/Kathmandu", hour: "numeric", minute: "2-digit" });
+    };
+    await expect(row.locator("time")).toHaveText(await kathmandu());
+
+    // A row that arrives live is drawn in the browser, in its zone from the start.
+    await inbound(context.request, lead, "Later question");
+    await expect(row).toContainText("Later question");
+    await expect(row.locator("time")).toHaveText(await kathmandu());
+  });
+});

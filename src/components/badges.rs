@@ -21,12 +21,50 @@ pub fn ChannelBadge(channel: Channel) -> impl IntoView {
 }
 
 /// The channel's icon: a 16 px line drawing in the text colour, hidden from screen readers (the
-/// label beside it, or the element's own label, names the channel).
+/// label beside it, or the element's own label, names the channel). [`push_channel_icon`] writes
+/// the same markup as text.
 #[component]
 pub fn ChannelIcon(channel: Channel) -> impl IntoView {
-    // Fixed markup, set as the drawing's inner HTML: one string to write per icon instead of a
-    // view per shape (the inbox draws fifty of them per render), and nothing to hydrate inside.
-    let drawing = match channel {
+    view! {
+        <svg
+            class=format!("icon icon-{}", channel.as_str())
+            viewBox="0 0 24 24"
+            width="16"
+            height="16"
+            fill="none"
+            stroke="currentColor"
+            stroke-width="2"
+            stroke-linecap="round"
+            stroke-linejoin="round"
+            aria-hidden="true"
+            focusable="false"
+            inner_html=drawing(channel)
+        ></svg>
+    }
+}
+
+/// [`ChannelIcon`]'s markup, appended to `html` (for markup built as text, see `inbox_row`).
+pub fn push_channel_icon(html: &mut String, channel: Channel) {
+    html.push_str(r#"<svg viewBox="0 0 24 24" width="16" height="16" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" focusable="false" class="icon icon-"#);
+    html.push_str(channel.as_str());
+    html.push_str("\">");
+    html.push_str(drawing(channel));
+    html.push_str("</svg>");
+}
+
+/// [`StageBadge`]'s markup, appended to `html`.
+pub fn push_stage_badge(html: &mut String, stage: Stage) {
+    html.push_str("<span class=\"badge stage-");
+    html.push_str(stage.as_str());
+    html.push_str("\">");
+    html.push_str(stage.label());
+    html.push_str("</span>");
+}
+
+/// The shapes inside a channel's icon: fixed markup, set as the drawing's inner HTML — one string
+/// to write per icon instead of a view per shape, and nothing to hydrate inside.
+fn drawing(channel: Channel) -> &'static str {
+    match channel {
         // An envelope.
         Channel::Email => {
             r#"<rect x="3" y="5" width="18" height="14" rx="2"></rect><path d="M3 7l9 6 9-6"></path>"#
@@ -47,21 +85,5 @@ pub fn ChannelIcon(channel: Channel) -> impl IntoView {
         Channel::Chat => {
             r#"<rect x="3" y="4" width="18" height="16" rx="2"></rect><path d="M3 8h18M7 12h10M7 15.5h6"></path>"#
         }
-    };
-    view! {
-        <svg
-            class=format!("icon icon-{}", channel.as_str())
-            viewBox="0 0 24 24"
-            width="16"
-            height="16"
-            fill="none"
-            stroke="currentColor"
-            stroke-width="2"
-            stroke-linecap="round"
-            stroke-linejoin="round"
-            aria-hidden="true"
-            focusable="false"
-            inner_html=drawing
-        ></svg>
     }
 }

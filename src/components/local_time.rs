@@ -28,6 +28,46 @@ pub fn LocalTime(
     }
 }
 
+/// [`LocalTime`]'s compact markup, appended to `html`, with the text in `tz` (for markup built as
+/// text, see `inbox_row`): the server writes UTC, the browser its own zone, and
+/// [`localize_times`] turns what the server wrote into the browser's zone once it runs.
+pub fn push_time<Tz: chrono::TimeZone>(html: &mut String, at: DateTime<Utc>, tz: &Tz)
+where
+    Tz::Offset: std::fmt::Display,
+{
+    html.push_str("<time datetime=\"");
+    html.push_str(&at.to_rfc3339());
+    html.push_str("\" title=\"");
+    html.push_str(&format_time(at, at, &Utc, TimeStyle::Full));
+    html.push_str(" UTC\">");
+    html.push_str(&format_time(at, Utc::now(), tz, TimeStyle::Compact));
+    html.push_str("</time>");
+}
+
+/// Rewrites every `<time>` under `root` written by [`push_time`] in the browser's own zone.
+#[cfg(feature = "hydrate")]
+pub fn localize_times(root: &web_sys::Element) {
+    let Ok(times) = root.query_selector_all("time[datetime]") else {
+        return;
+    };
+    for i in 0..times.length() {
+        let Some(node) = times.item(i) else { continue };
+        let Some(at) = wasm_bindgen::JsCast::dyn_ref::<web_sys::Element>(&node)
+            .and_then(|el| el.get_attribute("datetime"))
+            .and_then(|text| DateTime::parse_from_rfc3339(&text).ok())
+        else {
+            continue;
+        };
+        let text = format_time(
+            at.with_timezone(&Utc),
+            Utc::now(),
+            &chrono::Local,
+            TimeStyle::Compact,
+        );
+        node.set_text_content(Some(&text));
+    }
+}
+
 /// Formats `at` as seen in time zone `tz` at the moment `now`.
 pub fn format_time<Tz: chrono::TimeZone>(
     at: DateTime<Utc>,

@@ -6,14 +6,13 @@
 //! its keys all read the one query in the URL; the panes beside it are components of their own.
 use crate::api::leads::get_inbox;
 use crate::client::realtime::use_realtime;
-use crate::components::badges::{ChannelIcon, StageBadge};
 use crate::components::inbox_pane::SelectedThread;
-use crate::components::local_time::LocalTime;
+use crate::components::inbox_row::row_markup;
 use crate::components::pane_resizer::{list_width_style, use_list_width, PaneResizer};
 use crate::components::presence::OnlineTeam;
 use crate::components::status::{EmptyState, ErrorNotice, Loading};
 use crate::model::channel::Channel;
-use crate::model::message::{ConversationSummary, Direction};
+use crate::model::message::ConversationSummary;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -231,11 +230,20 @@ pub fn InboxPage() -> impl IntoView {
                         match rows.await {
                             Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                             Ok(page) if page.rows.is_empty() => empty_state(&q, page.searched).into_any(),
-                            Ok(page) => view! {
-                                <ul class="inbox" aria-label="Conversations" node_ref=list>
-                                    {page.rows.into_iter().map(|c| row(c, &q)).collect_view()}
-                                </ul>
-                            }.into_any(),
+                            Ok(page) => {
+                                // Hydration keeps the server's rows as they are, times in UTC.
+                                #[cfg(feature = "hydrate")]
+                                Effect::new(move |_| {
+                                    if let Some(ul) = list.get() {
+                                        crate::components::local_time::localize_times(&ul);
+                                    }
+                                });
+                                view! {
+                                    <ul class="inbox" aria-label="Conversations" node_ref=list>
+                                        {page.rows.into_iter().map(|c| row(c, &q)).collect_view()}
+                                    </ul>
+                                }.into_any()
+                            }
                         }
                     })}
                 </Transition>
@@ -256,7 +264,6 @@ pub fn InboxPage() -> impl IntoView {
 }
 
 fn row(c: ConversationSummary, q: &InboxQuery) -> impl IntoView {
-    let from_us = c.direction == Direction::Outbound;
     let current = q.lead == c.lead_id.to_string();
     let class = match (c.unread > 0, current) {
         (true, true) => "inbox-row unread current",
@@ -269,49 +276,17 @@ fn row(c: ConversationSummary, q: &InboxQuery) -> impl IntoView {
         ..q.clone()
     }
     .href();
-    let preview = match c.matched.clone() {
-        Some(parts) => parts
-            .into_iter()
-            .map(|(text, marked)| {
-                if marked {
-                    view! { <mark>{text}</mark> }.into_any()
-                } else {
-                    text.into_any()
-                }
-            })
-            .collect_view()
-            .into_any(),
-        None => view! {
-            {from_us.then_some("You: ")}
-            {c.subject.clone().map(|s| view! { <em>{s}" — "</em> })}
-            {if c.preview.is_empty() { "No messages yet".to_string() } else { c.preview.clone() }}
-        }
-        .into_any(),
-    };
+    // Times in UTC on the server; the browser writes its own zone (see `localize_times`).
+    #[cfg(not(feature = "hydrate"))]
+    let inner = row_markup(&c, &chrono::Utc);
+    #[cfg(feature = "hydrate")]
+    let inner = row_markup(&c, &chrono::Local);
     view! {
         <li>
             // A plain link (the router follows it all the same): `<A>` would mark every row
             // `aria-current="page"` (they all point at /inbox) and costs a memo per row.
-            <a href=href class=class data-testid="inbox-row" aria-current=current.then_some("true")>
-                <span class=format!("channel-icon channel-{}", c.channel.as_str()) title=c.channel.label() aria-label=c.channel.label()>
-                    <ChannelIcon channel=c.channel/>
-                </span>
-                <span class="inbox-main">
-                    <span class="inbox-top">
-                        <strong>{c.lead_name.clone()}</strong>
-                        {(c.unread > 0).then(|| view! {
-                            <span class="unread-count" data-testid="unread" aria-label=format!("{} unread", c.unread)>{c.unread}</span>
-                        })}
-                        <span class="muted hide-narrow">{c.company.clone().unwrap_or_default()}</span>
-                        <LocalTime at=c.at/>
-                    </span>
-                    <span class="preview">{preview}</span>
-                </span>
-                <span class="inbox-side hide-narrow">
-                    <StageBadge stage=c.stage/>
-                    <span class="muted">{c.owner_name.clone().unwrap_or_else(|| "Unassigned".into())}</span>
-                </span>
-            </a>
+            <a href=href class=class data-testid="inbox-row" aria-current=current.then_some("true")
+                inner_html=inner></a>
         </li>
     }
 }

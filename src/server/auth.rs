@@ -110,6 +110,24 @@ pub async fn session_caller(state: &AppState, token: &str) -> Result<Option<Call
     }))
 }
 
+/// [`session_caller`] for a page request, with the event-log head the page renders at.
+pub async fn page_caller(
+    state: &AppState,
+    token: &str,
+) -> Result<Option<(Caller, i64)>, sqlx::Error> {
+    let hash = token_hash(token);
+    Ok(state.store.page_session(&hash).await?.map(|page| {
+        let caller = Caller {
+            user: page.session.user.into(),
+            via: Via::Session {
+                token_hash: hash,
+                expires_at: page.session.session_expires_at,
+            },
+        };
+        (caller, page.head)
+    }))
+}
+
 /// The caller a page request was admitted as (`page_guard`), kept in the request's extensions
 /// so the server functions the page's render calls do not each look the session up again.
 #[derive(Debug, Clone)]

@@ -1,5 +1,5 @@
 //! Pages need a session: anyone else is sent to the login page, and back afterwards.
-use super::auth::{session_caller, session_token, PageCaller, SESSION_COOKIE};
+use super::auth::{page_caller, session_token, PageCaller, SESSION_COOKIE};
 use super::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::{header, Method};
@@ -12,7 +12,8 @@ fn is_public(path: &str) -> bool {
 }
 
 /// The event-log position a page was rendered at: its socket resumes from here, so nothing
-/// committed between rendering and connecting is missed. Read before any page data.
+/// committed between rendering and connecting is missed. Read with the session, before any
+/// page data.
 #[derive(Debug, Clone, Copy)]
 pub struct HeadSeq(pub i64);
 
@@ -27,7 +28,7 @@ pub async fn require_session(
     }
     let path = request.uri().path().to_string();
     let caller = match session_token(request.headers()) {
-        Some(token) => match session_caller(&state, token).await {
+        Some(token) => match page_caller(&state, token).await {
             Ok(caller) => caller,
             Err(e) => {
                 tracing::error!(error = %e, "checking session for page");
@@ -55,13 +56,8 @@ pub async fn require_session(
         }
         return next.run(request).await;
     }
-    if let Some(caller) = caller {
-        match state.store.event_window(caller.user.workspace_id).await {
-            Ok(window) => {
-                request.extensions_mut().insert(HeadSeq(window.head));
-            }
-            Err(e) => tracing::error!(error = %e, "reading event head for page"),
-        }
+    if let Some((caller, head)) = caller {
+        request.extensions_mut().insert(HeadSeq(head));
         request.extensions_mut().insert(PageCaller(caller));
         return next.run(request).await;
     }

@@ -179,3 +179,60 @@ async fn bad_filters_and_overlong_searches_name_their_field() {
         assert_eq!(err.field(), Some(field), "{form:?}");
     }
 }
+
+/// The page's event-log head, as `<meta name="leadwire-seq">` carries it.
+async fn page_head(server: &TestServer, client: &reqwest::Client) -> i64 {
+    let html = client
+        .get(server.url("/inbox"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let (_, rest) = html
+        .split_once(r#"<meta name="leadwire-seq" content=""#)
+        .expect("the page names its event head");
+    rest[..rest.find('"').unwrap()].parse().unwrap()
+}
+
+/// A page is rendered at its workspace's event head — read with the session, in the same
+/// statement — so its socket resumes right after what the page shows; another workspace's
+/// events do not move it.
+#[tokio::test]
+async fn a_page_carries_its_workspaces_event_head() {
+    let server = TestServer::start().await;
+    let ada = server.session("ada@example.com", "A").await;
+    let zed = server.session("zed@example.com", "Z").await;
+    let lead = server
+        .create_lead(
+            &ada.client,
+            json!({"name": "Maya", "phone": "+14155550100"}),
+        )
+        .await;
+    let lead = lead["id"].as_str().unwrap();
+    server.lead_wrote(&ada.client, lead, "sms", "Hello").await;
+    let ws = server.socket(&ada.cookie).await;
+    let head = ws.next_json_head();
+    assert!(head > 0, "Ada's workspace has events");
+    assert_eq!(page_head(&server, &ada.client).await, head);
+
+    // Busy elsewhere: Zed's workspace gains events, Ada's head stays.
+    let other = server
+        .create_lead(
+            &zed.client,
+            json!({"name": "Otto", "phone": "+14155550101"}),
+        )
+        .await;
+    for body in ["one", "two", "three"] {
+        server
+            .lead_wrote(&zed.client, other["id"].as_str().unwrap(), "sms", body)
+            .await;
+    }
+    assert_eq!(page_head(&server, &ada.client).await, head);
+    assert!(page_head(&server, &zed.client).await > 0);
+
+    // Ada's next event moves her next page's head past it.
+    server.lead_wrote(&ada.client, lead, "sms", "Again").await;
+    assert!(page_head(&server, &ada.client).await > head);
+}

@@ -1,5 +1,6 @@
 //! Turns a message typed in the composer into the two parts of an email: the text as typed, and
 //! HTML with every link rewritten to a tracked redirect and the open-tracking pixel.
+use crate::model::html::push_escaped;
 
 /// A link of a tracked email: the redirect token and the real destination (kept server-side).
 #[derive(Debug, Clone, PartialEq)]
@@ -119,19 +120,6 @@ pub fn find_url(text: &str) -> Option<(usize, usize)> {
             return Some((start, start + url.len()));
         }
         from = start + scheme;
-    }
-}
-
-fn push_escaped(html: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => html.push_str("&amp;"),
-            '<' => html.push_str("&lt;"),
-            '>' => html.push_str("&gt;"),
-            '"' => html.push_str("&quot;"),
-            '\'' => html.push_str("&#39;"),
-            _ => html.push(c),
-        }
     }
 }
 
