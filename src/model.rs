@@ -22,6 +22,7 @@ pub mod money;
 pub mod notice;
 pub mod notification;
 pub mod outbox;
+pub mod page_data;
 pub mod presence;
 pub mod receipt;
 pub mod response_time;

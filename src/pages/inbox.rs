@@ -13,6 +13,7 @@ use crate::components::presence::OnlineTeam;
 use crate::components::status::{EmptyState, ErrorNotice, Loading};
 use crate::model::channel::Channel;
 use crate::model::message::ConversationSummary;
+use crate::model::page_data::SwappedQuotesJson;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -104,7 +105,8 @@ pub fn InboxPage() -> impl IntoView {
     // Live: every message, read or lead event re-reads the list (it filters by stage and
     // owner, and shows names).
     let realtime = use_realtime();
-    let rows = Resource::new(
+    // The page's biggest data: sent inside the page as JSON that needs little escaping.
+    let rows: Resource<_, SwappedQuotesJson> = Resource::new_with_options(
         move || {
             let q = query.get();
             (
@@ -115,6 +117,7 @@ pub fn InboxPage() -> impl IntoView {
             )
         },
         |((channel, unread, owner, stage, q), _)| get_inbox(channel, unread, owner, stage, q),
+        false,
     );
     let selected = Memo::new(move |_| query.with(|q| q.lead.clone()));
     let search_box = NodeRef::<leptos::html::Input>::new();
