@@ -520,14 +520,7 @@ async fn the_demo_workspace_has_read_emails_on_its_opens_chart() {
 #[tokio::test]
 async fn the_opens_chart_draws_no_line_for_a_series_with_nothing_in_it() {
     let (server, client) = TestServer::demo().await;
-    let html = client
-        .get(server.url("/dashboard?period=30d"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = server.get_text(&client, "/dashboard?period=30d").await;
     assert!(
         html.contains(r#"class="line opens""#),
         "the opens are drawn"

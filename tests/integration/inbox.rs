@@ -182,14 +182,7 @@ async fn bad_filters_and_overlong_searches_name_their_field() {
 
 /// The page's event-log head, as `<meta name="leadwire-seq">` carries it.
 async fn page_head(server: &TestServer, client: &reqwest::Client) -> i64 {
-    let html = client
-        .get(server.url("/inbox"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = server.get_text(client, "/inbox").await;
     let (_, rest) = html
         .split_once(r#"<meta name="leadwire-seq" content=""#)
         .expect("the page names its event head");

@@ -286,14 +286,7 @@ async fn messages_set_their_own_direction_and_the_inbox_is_current_on_the_home_p
         )
         .await;
     assert_eq!(res.status(), 201);
-    let html = client
-        .get(server.url(&format!("/leads/{lead}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = server.get_text(&client, &format!("/leads/{lead}")).await;
     let body = html
         .split("<p ")
         .find(|p| p.contains(r#"class="body""#) && p.contains("مرحبا"))

@@ -227,6 +227,18 @@ impl TestServer {
             .expect("JSON body")
     }
 
+    /// GETs `path` (a page, or any text) and returns the body.
+    pub async fn get_text(&self, client: &Client, path: &str) -> String {
+        client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("GET")
+            .text()
+            .await
+            .expect("text body")
+    }
+
     pub async fn create_lead(&self, client: &Client, body: Value) -> Value {
         let res = client
             .post(self.url("/api/leads"))

@@ -54,15 +54,9 @@ async fn tracked_email_with(
     let message_id = sent["id"].as_str().unwrap().to_string();
     ws.next_update(|m| m["id"] == message_id.as_str() && m["status"] == "sent")
         .await;
-    let html = session
-        .client
-        .get(server.url(&format!("/outbox/{message_id}/html")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = server
+        .get_text(&session.client, &format!("/outbox/{message_id}/html"))
+        .await;
     let tokens = |marker: &str| -> Vec<String> {
         html.match_indices(marker)
             .map(|(i, _)| html[i + marker.len()..i + marker.len() + 32].to_string())

@@ -47,22 +47,15 @@ impl Store {
         &self,
         token_hash: &str,
     ) -> Result<Option<SessionRecord>, sqlx::Error> {
-        on_db!(self.db(), |p, sql| sqlx::query_as::<_, SessionRecord>(sql(
-            concat!(
-                "SELECT ",
-                user_record_columns!(),
-                ", s.expires_at AS session_expires_at \
-             FROM users u JOIN workspaces w ON w.id = u.workspace_id \
-             JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = ? AND s.expires_at > ?"
-            )
-        ))
-        .bind(token_hash)
-        .bind(now())
-        .fetch_optional(p)
-        .await)
+        // The head comes along (one index lookup); only pages use it.
+        Ok(self
+            .page_session(token_hash)
+            .await?
+            .map(|page| page.session))
     }
 
-    /// [`Store::session_user`] and the head of the user's workspace's event log.
+    /// The user behind an unexpired session, when it expires, and the head of the user's
+    /// workspace's event log.
     pub async fn page_session(&self, token_hash: &str) -> Result<Option<PageSession>, sqlx::Error> {
         on_db!(self.db(), |p, sql| sqlx::query_as::<_, PageSession>(sql(
             concat!(
