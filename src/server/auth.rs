@@ -100,14 +100,7 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
 
 /// The person a session cookie's `token` belongs to, if it is a live session.
 pub async fn session_caller(state: &AppState, token: &str) -> Result<Option<Caller>, sqlx::Error> {
-    let hash = token_hash(token);
-    Ok(state.store.session_user(&hash).await?.map(|record| Caller {
-        user: record.user.into(),
-        via: Via::Session {
-            token_hash: hash,
-            expires_at: record.session_expires_at,
-        },
-    }))
+    Ok(page_caller(state, token).await?.map(|(caller, _)| caller))
 }
 
 /// [`session_caller`] for a page request, with the event-log head the page renders at.
