@@ -119,6 +119,12 @@ test("each channel has one drawn icon, the same in the inbox, the thread and the
   await expect(row.locator(".channel-icon svg.icon-sms path")).toHaveCount(2);
   await expect(row.locator(".channel-icon svg.icon-sms")).toHaveText("");
   await expect(row.locator(".channel-icon")).toHaveAttribute("aria-label", "SMS");
+  // A line drawing in the text colour: the stylesheet strokes it (the markup no longer says so).
+  const drawn = await row.locator(".channel-icon svg.icon-sms path").first().evaluate((el) => {
+    const style = getComputedStyle(el);
+    return { fill: style.fill, width: style.strokeWidth, cap: style.strokeLinecap, stroke: style.stroke };
+  });
+  expect(drawn).toEqual({ fill: "none", width: "2px", cap: "round", stroke: expect.stringMatching(/^rgb/) });
 
   await openLead(page, lead);
   await expect(page.getByTestId("message").first().locator(".badge.channel svg.icon-sms")).toHaveCount(1);

@@ -20,7 +20,8 @@ pub fn ChannelBadge(channel: Channel) -> impl IntoView {
     }
 }
 
-/// The channel's icon: a 16 px line drawing in the text colour, hidden from screen readers (the
+/// The channel's icon: a 16 px line drawing in the text colour (its stroke is styled by `.icon`
+/// in the stylesheet, not repeated on every icon of the page), hidden from screen readers (the
 /// label beside it, or the element's own label, names the channel). [`push_channel_icon`] writes
 /// the same markup as text.
 #[component]
@@ -31,13 +32,7 @@ pub fn ChannelIcon(channel: Channel) -> impl IntoView {
             viewBox="0 0 24 24"
             width="16"
             height="16"
-            fill="none"
-            stroke="currentColor"
-            stroke-width="2"
-            stroke-linecap="round"
-            stroke-linejoin="round"
             aria-hidden="true"
-            focusable="false"
             inner_html=drawing(channel)
         ></svg>
     }
@@ -45,7 +40,9 @@ pub fn ChannelIcon(channel: Channel) -> impl IntoView {
 
 /// [`ChannelIcon`]'s markup, appended to `html` (for markup built as text, see `inbox_row`).
 pub fn push_channel_icon(html: &mut String, channel: Channel) {
-    html.push_str(r#"<svg viewBox="0 0 24 24" width="16" height="16" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true" focusable="false" class="icon icon-"#);
+    html.push_str(
+        r#"<svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" class="icon icon-"#,
+    );
     html.push_str(channel.as_str());
     html.push_str("\">");
     html.push_str(drawing(channel));

@@ -1,6 +1,6 @@
 //! Times in the viewer's own time zone. The server renders UTC; the browser swaps in local time
 //! once it is running, so the page never shows a time zone the viewer is not in for long.
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Timelike, Utc};
 use leptos::prelude::*;
 
 /// How much of a time to show.
@@ -38,9 +38,9 @@ where
     html.push_str("<time datetime=\"");
     html.push_str(&at.to_rfc3339());
     html.push_str("\" title=\"");
-    html.push_str(&format_time(at, at, &Utc, TimeStyle::Full));
+    write_time(html, at, at, &Utc, TimeStyle::Full);
     html.push_str(" UTC\">");
-    html.push_str(&format_time(at, Utc::now(), tz, TimeStyle::Compact));
+    write_time(html, at, Utc::now(), tz, TimeStyle::Compact);
     html.push_str("</time>");
 }
 
@@ -78,51 +78,115 @@ pub fn format_time<Tz: chrono::TimeZone>(
 where
     Tz::Offset: std::fmt::Display,
 {
+    let mut out = String::with_capacity(24);
+    write_time(&mut out, at, now, tz, style);
+    out
+}
+
+/// [`format_time`], appended to `out`. Written out by hand rather than through `strftime`
+/// patterns, which chrono parses again on every call (the inbox writes two times per row).
+fn write_time<Tz: chrono::TimeZone>(
+    out: &mut String,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    tz: &Tz,
+    style: TimeStyle,
+) {
     let local = at.with_timezone(tz);
-    let today = now.with_timezone(tz).date_naive();
-    let clock = local.format("%-I:%M %p").to_string();
+    let date = local.date_naive();
     match style {
-        TimeStyle::Full => format!("{}, {clock}", local.format("%-d %b %Y")),
+        TimeStyle::Full => {
+            push_date(out, date, true);
+            out.push_str(", ");
+            push_clock(out, local.time());
+        }
         TimeStyle::Compact => {
-            let date = local.date_naive();
+            let today = now.with_timezone(tz).date_naive();
             let days = (today - date).num_days();
             if days == 0 {
-                clock
+                push_clock(out, local.time());
             } else if (1..7).contains(&days) {
-                local.format("%a").to_string()
-            } else if date.year() == today.year() {
-                local.format("%-d %b").to_string()
+                out.push_str(weekday(date));
             } else {
-                local.format("%-d %b %Y").to_string()
+                push_date(out, date, date.year() != today.year());
             }
         }
     }
 }
 
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// "Mon".
+fn weekday(date: NaiveDate) -> &'static str {
+    ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        [date.weekday().num_days_from_monday() as usize]
+}
+
+/// "16 Nov", or "16 Nov 2026" `with_year`.
+fn push_date(out: &mut String, date: NaiveDate, with_year: bool) {
+    push_number(out, date.day());
+    out.push(' ');
+    out.push_str(MONTHS[date.month0() as usize]);
+    if with_year {
+        out.push(' ');
+        if date.year() < 0 {
+            out.push('-');
+        }
+        push_number(out, date.year().unsigned_abs());
+    }
+}
+
+/// "2:30 PM".
+fn push_clock(out: &mut String, time: NaiveTime) {
+    let (pm, hour) = time.hour12();
+    push_number(out, hour);
+    out.push(':');
+    if time.minute() < 10 {
+        out.push('0');
+    }
+    push_number(out, time.minute());
+    out.push_str(if pm { " PM" } else { " AM" });
+}
+
+fn push_number(out: &mut String, n: u32) {
+    if n >= 10 {
+        push_number(out, n / 10);
+    }
+    out.push(char::from(b'0' + (n % 10) as u8));
+}
+
 /// The label above a day's messages: "Today", "Yesterday", "Mon 16 Nov" (with the year when
 /// it is not this year).
-pub fn day_label(day: chrono::NaiveDate, today: chrono::NaiveDate) -> String {
+pub fn day_label(day: NaiveDate, today: NaiveDate) -> String {
     match (today - day).num_days() {
         0 => "Today".into(),
         1 => "Yesterday".into(),
-        _ if day.year() == today.year() => day.format("%a %-d %b").to_string(),
-        _ => day.format("%a %-d %b %Y").to_string(),
+        _ => {
+            let mut out = String::from(weekday(day));
+            out.push(' ');
+            push_date(&mut out, day, day.year() != today.year());
+            out
+        }
     }
 }
 
 /// `at`'s calendar day and clock time, in the viewer's zone once the browser runs (`local`),
 /// in UTC before that (server render and hydration).
-pub fn day_and_clock(at: DateTime<Utc>, local: bool) -> (chrono::NaiveDate, String) {
-    if local {
-        let t = at.with_timezone(&chrono::Local);
-        (t.date_naive(), t.format("%-I:%M %p").to_string())
+pub fn day_and_clock(at: DateTime<Utc>, local: bool) -> (NaiveDate, String) {
+    let t = if local {
+        at.with_timezone(&chrono::Local).naive_local()
     } else {
-        (at.date_naive(), at.format("%-I:%M %p").to_string())
-    }
+        at.naive_utc()
+    };
+    let mut clock = String::with_capacity(8);
+    push_clock(&mut clock, t.time());
+    (t.date(), clock)
 }
 
 /// Today's date in the same zone as [`day_and_clock`].
-pub fn today(local: bool) -> chrono::NaiveDate {
+pub fn today(local: bool) -> NaiveDate {
     if local {
         chrono::Local::now().date_naive()
     } else {
@@ -154,6 +218,35 @@ mod tests {
         assert_eq!(
             format_time(at(2, 9, 5), now, &Utc, TimeStyle::Full),
             "2 Nov 2026, 9:05 AM"
+        );
+    }
+
+    #[test]
+    fn clocks_and_dates_are_written_like_strftime_would() {
+        let now = Utc.with_ymd_and_hms(2027, 1, 3, 18, 0, 0).unwrap();
+        for (at, compact, full) in [
+            ((2027, 1, 3, 0, 5), "12:05 AM", "3 Jan 2027, 12:05 AM"),
+            ((2027, 1, 3, 12, 0), "12:00 PM", "3 Jan 2027, 12:00 PM"),
+            ((2027, 1, 3, 23, 59), "11:59 PM", "3 Jan 2027, 11:59 PM"),
+            ((2026, 12, 31, 9, 7), "Thu", "31 Dec 2026, 9:07 AM"),
+            ((2026, 12, 27, 9, 7), "27 Dec 2026", "27 Dec 2026, 9:07 AM"),
+        ] {
+            let (y, mo, d, h, mi) = at;
+            let at = Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap();
+            assert_eq!(format_time(at, now, &Utc, TimeStyle::Compact), compact);
+            assert_eq!(format_time(at, now, &Utc, TimeStyle::Full), full);
+            // What strftime wrote before: the same text.
+            let clock = at.format("%-I:%M %p").to_string();
+            assert_eq!(full, format!("{}, {clock}", at.format("%-d %b %Y")));
+        }
+        let mut html = String::new();
+        let at = Utc.with_ymd_and_hms(2026, 11, 16, 14, 30, 0).unwrap();
+        push_time(&mut html, at, &Utc);
+        assert!(
+            html.starts_with(
+                r#"<time datetime="2026-11-16T14:30:00+00:00" title="16 Nov 2026, 2:30 PM UTC">"#
+            ),
+            "{html}"
         );
     }
 

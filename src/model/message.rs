@@ -372,21 +372,34 @@ pub fn ago(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
 
 /// The first characters of a message body on one line, for previews.
 pub fn preview(body: &str, max_chars: usize) -> String {
-    // One pass that stops at the limit: the inbox folds fifty bodies of up to 1,000 characters
-    // on every render.
+    // One pass that stops at the limit, a word at a time: the inbox folds fifty bodies of up to
+    // 1,000 characters on every render.
     let mut flat = String::with_capacity(body.len().min(max_chars * 2) + 4);
     let mut count = 0;
     for word in body.split_whitespace() {
-        let space = (count > 0).then_some(' ');
-        for c in space.into_iter().chain(word.chars()) {
-            if count == max_chars {
-                flat.truncate(flat.trim_end().len());
-                flat.push('…');
-                return flat;
+        let space = usize::from(count > 0);
+        let chars = word.chars().count();
+        if count + space + chars <= max_chars {
+            if space == 1 {
+                flat.push(' ');
             }
-            flat.push(c);
+            flat.push_str(word);
+            count += space + chars;
+            continue;
+        }
+        // This word does not fit: keep what does, then mark the cut.
+        if count + space <= max_chars && space == 1 {
+            flat.push(' ');
             count += 1;
         }
+        let fits = word
+            .char_indices()
+            .nth(max_chars - count)
+            .map_or(word.len(), |(at, _)| at);
+        flat.push_str(&word[..fits]);
+        flat.truncate(flat.trim_end().len());
+        flat.push('…');
+        return flat;
     }
     flat
 }

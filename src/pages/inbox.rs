@@ -33,26 +33,35 @@ struct InboxQuery {
 
 impl InboxQuery {
     fn href(&self) -> String {
-        let mut parts = Vec::new();
+        self.href_with_lead(&self.lead)
+    }
+
+    /// This query's URL with `lead` selected (each row links to its own; written without a copy
+    /// of the query per row).
+    fn href_with_lead(&self, lead: &str) -> String {
+        let mut out = String::with_capacity(64);
+        out.push_str("/inbox");
+        let mut separator = '?';
         for (k, v) in [
-            ("channel", &self.channel),
+            ("channel", self.channel.as_str()),
             ("owner", &self.owner),
             ("stage", &self.stage),
             ("q", &self.q),
-            ("lead", &self.lead),
+            ("lead", lead),
         ] {
             if !v.is_empty() {
-                parts.push(format!("{k}={}", encode(v)));
+                out.push(separator);
+                separator = '&';
+                out.push_str(k);
+                out.push('=');
+                push_encoded(&mut out, v);
             }
         }
         if self.unread {
-            parts.push("unread=1".into());
+            out.push(separator);
+            out.push_str("unread=1");
         }
-        if parts.is_empty() {
-            "/inbox".into()
-        } else {
-            format!("/inbox?{}", parts.join("&"))
-        }
+        out
     }
 
     fn filtered(&self) -> bool {
@@ -60,9 +69,9 @@ impl InboxQuery {
     }
 }
 
-fn encode(v: &str) -> String {
+/// Appends `v` percent-encoded for a query string.
+fn push_encoded(out: &mut String, v: &str) {
     use std::fmt::Write;
-    let mut out = String::with_capacity(v.len());
     for b in v.bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
@@ -73,7 +82,6 @@ fn encode(v: &str) -> String {
             }
         }
     }
-    out
 }
 
 #[component]
@@ -267,18 +275,15 @@ pub fn InboxPage() -> impl IntoView {
 }
 
 fn row(c: ConversationSummary, q: &InboxQuery) -> impl IntoView {
-    let current = q.lead == c.lead_id.to_string();
+    let id = c.lead_id.to_string();
+    let current = q.lead == id;
     let class = match (c.unread > 0, current) {
         (true, true) => "inbox-row unread current",
         (true, false) => "inbox-row unread",
         (false, true) => "inbox-row current",
         (false, false) => "inbox-row",
     };
-    let href = InboxQuery {
-        lead: c.lead_id.to_string(),
-        ..q.clone()
-    }
-    .href();
+    let href = q.href_with_lead(&id);
     // Times in UTC on the server; the browser writes its own zone (see `localize_times`).
     #[cfg(not(feature = "hydrate"))]
     let inner = row_markup(&c, &chrono::Utc);
@@ -400,5 +405,35 @@ fn on_key(
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::InboxQuery;
+
+    #[test]
+    fn a_rows_link_keeps_the_filters_and_selects_its_lead() {
+        let q = InboxQuery {
+            channel: "sms".into(),
+            unread: true,
+            q: "café & co".into(),
+            lead: "old".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            q.href_with_lead("abc-1"),
+            "/inbox?channel=sms&q=caf%C3%A9%20%26%20co&lead=abc-1&unread=1"
+        );
+        assert_eq!(
+            q.href(),
+            "/inbox?channel=sms&q=caf%C3%A9%20%26%20co&lead=old&unread=1"
+        );
+        assert_eq!(InboxQuery::default().href(), "/inbox");
+        let unread_only = InboxQuery {
+            unread: true,
+            ..Default::default()
+        };
+        assert_eq!(unread_only.href(), "/inbox?unread=1");
     }
 }
