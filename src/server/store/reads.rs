@@ -113,8 +113,51 @@ async fn unread_in(mut conn: Conn<'_>, user: UserId, lead: LeadId) -> Result<i64
 /// What unread means, for every query that counts it: message `message` (a table alias) is
 /// inbound and newer than the reader's watermark `read_until` (an SQL expression; NULL when the
 /// reader never read the lead: then every inbound message is unread).
+///
+/// Written as one bound rather than `read_until IS NULL OR created_at > read_until` so that the
+/// count seeks in `messages_by_lead_direction_time` to the watermark instead of reading every
+/// inbound message of a long thread. `'-infinity'` is below every time on both databases:
+/// PostgreSQL reads it as the timestamp, and SQLite compares the text, where `-` sorts before
+/// every digit a stored time starts with.
 pub(super) fn unread(message: &str, read_until: &str) -> String {
     format!(
-        "{message}.direction = 'inbound' AND ({read_until} IS NULL OR {message}.created_at > {read_until})"
+        "{message}.direction = 'inbound' AND {message}.created_at > COALESCE({read_until}, '-infinity')"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unread;
+    use sqlx::Connection;
+
+    /// The count seeks to the watermark in its index (a thread of thousands of read messages
+    /// costs one seek, not a walk), and `'-infinity'` stands below any stored time.
+    #[tokio::test]
+    async fn the_unread_count_seeks_past_the_watermark() {
+        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
+            .await
+            .unwrap();
+        sqlx::migrate!("./migrations").run(&mut conn).await.unwrap();
+        let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(&format!(
+            "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM lead_reads r, messages m \
+             WHERE m.lead_id = r.lead_id AND {}",
+            unread("m", "r.read_until")
+        ))
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+        assert!(
+            plan.iter().any(
+                |(.., step)| step.contains("messages_by_lead_direction_time")
+                    && step.contains("created_at>?")
+            ),
+            "{plan:?}"
+        );
+        let (below,): (bool,) =
+            sqlx::query_as("SELECT '0001-01-01T00:00:00+00:00' > COALESCE(NULL, '-infinity')")
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+        assert!(below);
+    }
 }
