@@ -10,10 +10,7 @@ use crate::model::html::push_escaped;
 use crate::model::message::{ConversationSummary, Direction};
 
 /// The inner HTML of the row's link for `c`, times in `tz`.
-pub fn row_markup<Tz: chrono::TimeZone>(c: &ConversationSummary, tz: &Tz) -> String
-where
-    Tz::Offset: std::fmt::Display,
-{
+pub fn row_markup<Tz: chrono::TimeZone>(c: &ConversationSummary, tz: &Tz) -> String {
     let mut html = String::with_capacity(1200);
     let label = c.channel.label();
     html.push_str("<span class=\"channel-icon channel-");

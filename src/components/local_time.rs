@@ -31,10 +31,7 @@ pub fn LocalTime(
 /// [`LocalTime`]'s compact markup, appended to `html`, with the text in `tz` (for markup built as
 /// text, see `inbox_row`): the server writes UTC, the browser its own zone, and
 /// [`localize_times`] turns what the server wrote into the browser's zone once it runs.
-pub fn push_time<Tz: chrono::TimeZone>(html: &mut String, at: DateTime<Utc>, tz: &Tz)
-where
-    Tz::Offset: std::fmt::Display,
-{
+pub fn push_time<Tz: chrono::TimeZone>(html: &mut String, at: DateTime<Utc>, tz: &Tz) {
     html.push_str("<time datetime=\"");
     html.push_str(&at.to_rfc3339());
     html.push_str("\" title=\"");
@@ -74,10 +71,7 @@ pub fn format_time<Tz: chrono::TimeZone>(
     now: DateTime<Utc>,
     tz: &Tz,
     style: TimeStyle,
-) -> String
-where
-    Tz::Offset: std::fmt::Display,
-{
+) -> String {
     let mut out = String::with_capacity(24);
     write_time(&mut out, at, now, tz, style);
     out

@@ -388,7 +388,7 @@ pub fn preview(body: &str, max_chars: usize) -> String {
             continue;
         }
         // This word does not fit: keep what does, then mark the cut.
-        if count + space <= max_chars && space == 1 {
+        if space == 1 && count < max_chars {
             flat.push(' ');
             count += 1;
         }
