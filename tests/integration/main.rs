@@ -9,6 +9,7 @@ mod channels;
 mod credentials;
 mod currency;
 mod dashboard;
+mod dashboard_updates;
 mod drafts;
 mod email;
 mod email_in_doubt;

@@ -3,6 +3,10 @@
 //! workspace once and logs the pair. A burst of 100 sends is a handful of updates, not 100.
 //! With several instances each sees every change (their doorbells read the same log); the
 //! first to log an update covering a burst logs it, and the others find it and log nothing.
+//!
+//! "Covering" is judged by what an update's figures counted, not by where it was logged: its
+//! basis is the workspace's head read *before* the figures, so a send that commits while they
+//! are computed (below the update in the log, yet not in its figures) still gets an update.
 use crate::model::ids::WorkspaceId;
 use crate::model::kpi::DashboardQuery;
 use crate::server::store::Store;
@@ -49,8 +53,8 @@ pub async fn run(store: Store, window: Duration) {
     }
 }
 
-/// Reads one event and notes its workspace, with the log position of its latest change, when
-/// it moves stats. After a lag (the buffer overflowed) the log says which workspaces changed.
+/// Reads one event and notes its workspace, with the seq of its latest change, when it moves
+/// stats. After a lag (the buffer overflowed) the log says which workspaces changed.
 /// `None`: the stream is closed.
 async fn next_dirty(
     store: &Store,
@@ -64,7 +68,7 @@ async fn next_dirty(
         Ok(event) => {
             *last_seq = event.log_position;
             if MOVES_STATS.contains(&event.kind.as_str()) {
-                dirty.insert(event.workspace_id, event.log_position);
+                dirty.insert(event.workspace_id, event.seq);
             }
             Some(())
         }
@@ -73,7 +77,7 @@ async fn next_dirty(
                 .workspaces_with_events_after(*last_seq, MOVES_STATS)
                 .await
             {
-                Ok(workspaces) => dirty.extend(workspaces.into_iter().map(|w| (w, *last_seq))),
+                Ok(workspaces) => dirty.extend(workspaces),
                 Err(e) => tracing::error!(error = %e, "reading workspaces after lag"),
             }
             Some(())
@@ -83,13 +87,16 @@ async fn next_dirty(
 }
 
 /// Recomputes the default view (7 days, every channel, UTC days) and logs it, unless an update
-/// after log position `through` (the burst's last change) is logged already.
+/// whose figures count seq `through` (the burst's last change) is logged already.
 async fn update(store: &Store, workspace: WorkspaceId, through: i64) -> Result<(), sqlx::Error> {
     let query = DashboardQuery::default();
     let now = chrono::Utc::now();
+    // Read first: the figures count at least every change up to it.
+    let basis = store.event_window(workspace).await?.head;
     let stats = store.kpis(workspace, &query, now).await?;
     let analytics = store.analytics(workspace, &query, now).await?;
     store
-        .log_dashboard_update(workspace, through, stats, analytics)
-        .await
+        .log_dashboard_update(workspace, through, basis, stats, analytics)
+        .await?;
+    Ok(())
 }

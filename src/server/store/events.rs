@@ -132,24 +132,25 @@ impl Store {
         Ok(done.rows_affected())
     }
 
-    /// Workspaces with events of `kinds` after log position `after` (the dashboard's catch-up
-    /// after lag).
+    /// Workspaces with events of `kinds` after log position `after`, each with the seq of its
+    /// latest such event (the dashboard's catch-up after lag).
     pub async fn workspaces_with_events_after(
         &self,
         after: i64,
         kinds: &[&str],
-    ) -> Result<Vec<WorkspaceId>, sqlx::Error> {
+    ) -> Result<Vec<(WorkspaceId, i64)>, sqlx::Error> {
         let marks = vec!["?"; kinds.len()].join(", ");
-        let sql =
-            format!("SELECT DISTINCT workspace_id FROM events WHERE seq > ? AND kind IN ({marks})");
-        let rows = on_db!(self.db(), |p, fit| {
-            let mut query = sqlx::query_as::<_, (WorkspaceId,)>(fit(&sql)).bind(after);
+        let sql = format!(
+            "SELECT workspace_id, MAX(ws_seq) FROM events WHERE seq > ? AND kind IN ({marks}) \
+             GROUP BY workspace_id"
+        );
+        on_db!(self.db(), |p, fit| {
+            let mut query = sqlx::query_as::<_, (WorkspaceId, i64)>(fit(&sql)).bind(after);
             for kind in kinds {
                 query = query.bind(*kind);
             }
             query.fetch_all(p).await
-        })?;
-        Ok(rows.into_iter().map(|(w,)| w).collect())
+        })
     }
 }
 

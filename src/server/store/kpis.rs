@@ -240,30 +240,33 @@ async fn response_histogram(
 }
 
 impl Store {
-    /// Logs the coalesced `stats_updated` and `analytics_updated` of `workspace`, covering
-    /// its changes up to log position `through` — unless one logged after `through` covers
-    /// them already (another instance's coalescer saw the same burst; under the writer, only
-    /// one of them finds none).
+    /// Logs the coalesced `stats_updated` and `analytics_updated` of `workspace`, whose figures
+    /// were computed after reading its head at seq `basis`, for its changes up to seq `through`
+    /// — unless a logged update's figures count `through` already (another instance's
+    /// coalescer saw the same burst; under the writer, only one of them finds none). Returns
+    /// whether it logged.
+    ///
+    /// The basis, not the update's own seq, says what it counted: a change committed while
+    /// the figures were computed sits below the update in the log but is not in its figures.
     pub async fn log_dashboard_update(
         &self,
         workspace: WorkspaceId,
         through: i64,
+        basis: i64,
         stats: Kpis,
         analytics: Analytics,
-    ) -> Result<(), sqlx::Error> {
+    ) -> Result<bool, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        let covered: bool = on_conn!(tx, |c, sql| {
+        let counted: Option<i64> = on_conn!(tx, |c, sql| {
             sqlx::query_scalar(sql(
-            "SELECT EXISTS (SELECT 1 FROM events WHERE workspace_id = ? AND kind = 'stats_updated' \
-             AND seq > ?)"
-        ))
-        .bind(workspace)
-        .bind(through)
-        .fetch_one(c)
-        .await
+                "SELECT dashboard_basis FROM workspace_event_heads WHERE workspace_id = ?",
+            ))
+            .bind(workspace)
+            .fetch_optional(c)
+            .await
         })?;
-        if covered {
-            return Ok(());
+        if counted.is_some_and(|counted| counted >= through) {
+            return Ok(false);
         }
         let timestamp = super::now();
         let stats = append(tx.reborrow(), workspace, None, |seq| {
@@ -283,7 +286,17 @@ impl Store {
             }
         })
         .await?;
+        // Forwards only: logged when what was counted < `through` <= `basis` (the caller read
+        // the basis after it saw `through`).
+        on_conn!(tx, |c, sql| sqlx::query(sql(
+            "UPDATE workspace_event_heads SET dashboard_basis = ? WHERE workspace_id = ?",
+        ))
+        .bind(basis)
+        .bind(workspace)
+        .execute(c)
+        .await
+        .map(|_| ()))?;
         tx.commit(vec![stats, charts]).await?;
-        Ok(())
+        Ok(true)
     }
 }
