@@ -20,6 +20,7 @@ pub mod origin;
 pub mod outbound_queue;
 pub mod outbox;
 pub mod page_guard;
+pub mod password_memory;
 pub mod password_pool;
 pub mod presence;
 pub mod rate_limit;

@@ -2,13 +2,15 @@
 //! working memory per hash; run on the blocking pool, every concurrent sign-up or sign-in took its
 //! own 19 MiB and the allocator kept it, so anyone could grow the server by gigabytes. Here a fixed
 //! number of hashing threads each reuse one buffer, callers wait in a bounded queue, and a full
-//! queue is answered at once with "try again shortly" (429) instead of more memory.
+//! queue is answered at once with "try again shortly" (429) instead of more memory. A thread
+//! gives its buffer back to the system when nothing is waiting (see `password_memory`).
 use super::crypto::ARGON2_PARAMS;
+use super::password_memory::{Gauge, HashMemory};
 use crate::model::error::AppError;
 use argon2::password_hash::{rand_core::OsRng, Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TryRecvError, TrySendError};
+use std::sync::{Arc, Mutex, TryLockError};
 use tokio::sync::oneshot;
 
 /// A stored hash asking for more memory than this is treated as invalid rather than computed
@@ -36,20 +38,23 @@ enum Job {
 pub struct PasswordPool {
     queue: SyncSender<Job>,
     slots: usize,
+    memory: Arc<Gauge>,
 }
 
 impl PasswordPool {
-    /// Starts `slots` hashing threads (each holds at most one 19 MiB buffer, allocated on first
-    /// use and kept) behind a queue of `queue` waiting requests.
+    /// Starts `slots` hashing threads (each holds at most one 19 MiB buffer, mapped on first
+    /// use and kept while requests keep coming) behind a queue of `queue` waiting requests.
     pub fn start(slots: usize, queue: usize) -> Self {
         let slots = slots.max(1);
         let (sender, receiver) = sync_channel(queue);
         let receiver = Arc::new(Mutex::new(receiver));
+        let memory = Arc::new(Gauge::default());
         for n in 0..slots {
             let receiver = receiver.clone();
+            let memory = HashMemory::new(memory.clone());
             let spawned = std::thread::Builder::new()
                 .name(format!("password-hash-{n}"))
-                .spawn(move || work(receiver));
+                .spawn(move || work(receiver, memory));
             if let Err(e) = spawned {
                 tracing::error!(error = %e, "cannot start a password hashing thread");
             }
@@ -57,7 +62,13 @@ impl PasswordPool {
         PasswordPool {
             queue: sender,
             slots,
+            memory,
         }
+    }
+
+    /// What the hashing threads hold now, and how often they mapped it.
+    pub fn memory(&self) -> &Gauge {
+        &self.memory
     }
 
     /// Working memory of the hashing threads at their peak: the bound the README documents.
@@ -111,15 +122,27 @@ impl PasswordPool {
     }
 }
 
-/// One hashing thread: takes jobs until the pool is dropped, reusing one buffer.
-fn work(receiver: Arc<Mutex<Receiver<Job>>>) {
-    let mut memory: Vec<Block> = Vec::new();
+/// One hashing thread: takes jobs until the pool is dropped, reusing one buffer while jobs
+/// keep coming and giving it back before it waits for the next.
+fn work(receiver: Arc<Mutex<Receiver<Job>>>, mut memory: HashMemory) {
     loop {
-        let job = {
-            let receiver = receiver.lock().unwrap_or_else(|p| p.into_inner());
-            match receiver.recv() {
-                Ok(job) => job,
-                Err(_) => return,
+        // A job already waiting is taken with the buffer still mapped. The receiver being
+        // locked means another thread waits in `recv` below: nothing is waiting then.
+        let waiting = match receiver.try_lock() {
+            Ok(receiver) => receiver.try_recv(),
+            Err(TryLockError::Poisoned(p)) => p.into_inner().try_recv(),
+            Err(TryLockError::WouldBlock) => Err(TryRecvError::Empty),
+        };
+        let job = match waiting {
+            Ok(job) => job,
+            Err(TryRecvError::Disconnected) => return,
+            Err(TryRecvError::Empty) => {
+                memory.release();
+                let receiver = receiver.lock().unwrap_or_else(|p| p.into_inner());
+                match receiver.recv() {
+                    Ok(job) => job,
+                    Err(_) => return,
+                }
             }
         };
         match job {
@@ -144,15 +167,8 @@ fn work(receiver: Arc<Mutex<Receiver<Job>>>) {
     }
 }
 
-fn blocks(memory: &mut Vec<Block>, count: usize) -> &mut [Block] {
-    if memory.len() < count {
-        memory.resize(count, Block::default());
-    }
-    &mut memory[..count]
-}
-
 /// argon2id with [`ARGON2_PARAMS`] and a fresh salt, as a PHC string.
-fn hash_with(memory: &mut Vec<Block>, password: &str) -> Option<String> {
+fn hash_with(memory: &mut HashMemory, password: &str) -> Option<String> {
     let params = ARGON2_PARAMS;
     let salt = SaltString::generate(&mut OsRng);
     let mut salt_buf = [0u8; 64];
@@ -164,7 +180,7 @@ fn hash_with(memory: &mut Vec<Block>, password: &str) -> Option<String> {
             password.as_bytes(),
             salt_bytes,
             &mut out,
-            blocks(memory, params.block_count()),
+            memory.blocks(params.block_count())?,
         )
         .ok()?;
     let phc = PasswordHash {
@@ -178,7 +194,7 @@ fn hash_with(memory: &mut Vec<Block>, password: &str) -> Option<String> {
 }
 
 /// Recomputes the stored hash's parameters and salt over `password`; constant-time compare.
-fn verify_with(memory: &mut Vec<Block>, password: &str, stored: &str) -> bool {
+fn verify_with(memory: &mut HashMemory, password: &str, stored: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(stored) else {
         return false;
     };
@@ -206,13 +222,11 @@ fn verify_with(memory: &mut Vec<Block>, password: &str, stored: &str) -> bool {
     let mut out = vec![0u8; expected.len()];
     let count = params.block_count();
     let argon = Argon2::new(algorithm, version, params);
+    let Some(blocks) = memory.blocks(count) else {
+        return false;
+    };
     if argon
-        .hash_password_into_with_memory(
-            password.as_bytes(),
-            salt_bytes,
-            &mut out,
-            blocks(memory, count),
-        )
+        .hash_password_into_with_memory(password.as_bytes(), salt_bytes, &mut out, blocks)
         .is_err()
     {
         return false;
@@ -273,5 +287,36 @@ mod tests {
             "the queued ones are served"
         );
         assert_eq!(pool.peak_bytes(), 19 * 1024 * 1024);
+    }
+
+    /// A burst's hashes share one buffer per thread; once nothing waits, it goes back to the
+    /// system (through the allocator it stayed resident: see `password_memory`).
+    #[tokio::test]
+    async fn the_buffer_serves_a_burst_and_is_given_back_when_idle() {
+        // Two threads: the one done with the burst's last hash must not wait for the other,
+        // idle in `recv`, before it gives its buffer back.
+        let pool = PasswordPool::start(2, 8);
+        assert_eq!(pool.memory().held_bytes(), 0);
+        let burst: Vec<_> = (0..4).map(|_| pool.hash("correct horse")).collect();
+        for hash in futures_util::future::join_all(burst).await {
+            hash.unwrap();
+        }
+        assert!(
+            pool.memory().maps() <= 2,
+            "{} mappings",
+            pool.memory().maps()
+        );
+        let started = std::time::Instant::now();
+        while pool.memory().held_bytes() != 0 {
+            assert!(
+                started.elapsed().as_secs() < 10,
+                "the idle thread kept its buffer"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        // The next request maps it again, and gets a correct hash out of fresh memory.
+        let hash = pool.hash("correct horse").await.unwrap();
+        assert!(pool.verify("correct horse", Some(hash)).await.unwrap());
+        assert!(pool.memory().held_bytes() <= 19 * 1024 * 1024);
     }
 }

@@ -222,3 +222,44 @@ async fn signed_out_page_renders_are_limited_per_address() {
     assert_eq!(res.status(), 429);
     assert!(res.headers().contains_key("retry-after"));
 }
+
+/// Once no request waits, the hashing threads give their 19 MiB buffers back: a server that
+/// signed people in does not keep slots × 19 MiB for good (through the allocator it did).
+#[tokio::test]
+async fn an_idle_server_gives_the_password_hashing_memory_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(
+        &dir,
+        &[
+            ("LEADWIRE_PASSWORD_HASH_SLOTS", "2"),
+            ("LEADWIRE_SIGNUPS_PER_IP_PER_HOUR", "100000"),
+        ],
+    )
+    .await;
+    let pid = server.pid();
+    let client = reqwest::Client::new();
+    let before = rss_kib(pid, "VmRSS:");
+    // Two at once, so that both threads hash.
+    let signups = (0..2).map(|n| {
+        client
+            .post(server.url("/api/auth/signup"))
+            .json(&json!({"name": "Idle", "email": format!("i{n}@example.com"), "password": "correct horse", "workspace": "I"}))
+            .send()
+    });
+    for answer in futures_util::future::join_all(signups).await {
+        assert_eq!(answer.unwrap().status(), 201);
+    }
+    // Back within half a buffer of where it started (the threads release right after replying).
+    let started = std::time::Instant::now();
+    loop {
+        let now = rss_kib(pid, "VmRSS:");
+        if now < before + 10 * 1024 {
+            break;
+        }
+        assert!(
+            started.elapsed().as_secs() < 10,
+            "RSS {now} KiB, {before} KiB before the sign-ups: the hashing memory stayed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
