@@ -2,15 +2,12 @@
 //! update's figures count the burst already. What an update counted is the workspace head read
 //! before its figures, not its own place in the log, so a send that commits while the figures
 //! are computed is never left out of every later update.
-use crate::support::store_database;
+use crate::support::{store_database, workspace_with_lead};
 use leadwire::model::analytics::Analytics;
 use leadwire::model::channel::Channel;
 use leadwire::model::ids::{LeadId, UserId, WorkspaceId};
 use leadwire::model::kpi::{DashboardQuery, Kpis};
-use leadwire::model::lead::Stage;
-use leadwire::model::lead_input::LeadFields;
 use leadwire::model::message::{CollisionGuard, Direction, MessageFields};
-use leadwire::server::store::workspaces::NewUser;
 use leadwire::server::store::Store;
 use serde_json::Value;
 
@@ -25,29 +22,7 @@ impl Workspace {
     async fn open(dir: &std::path::Path) -> (Workspace, Option<crate::support::ScratchDatabase>) {
         let (url, scratch) = store_database(dir, "dashboard.db").await;
         let store = Store::open(&url).await.unwrap();
-        let (id, owner) = store
-            .create_workspace_with_owner(
-                "D",
-                NewUser {
-                    name: "Owner",
-                    email: "owner@example.com",
-                    password_hash: "x",
-                },
-            )
-            .await
-            .unwrap();
-        let fields = LeadFields {
-            name: "Lead".into(),
-            email: Some("lead@example.com".into()),
-            phone: None,
-            whatsapp: None,
-            instagram: None,
-            company: None,
-            stage: Stage::New,
-            deal_value_cents: None,
-            owner_id: None,
-        };
-        let lead = store.insert_lead(id, owner, &fields).await.unwrap().id;
+        let (id, owner, lead) = workspace_with_lead(&store).await;
         let workspace = Workspace {
             store,
             id,

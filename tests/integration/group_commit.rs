@@ -1,13 +1,10 @@
 //! Group commit: concurrent writes share one transaction and one fsync, and none is
 //! acknowledged before that fsync (`src/server/store/writer.rs`).
-use crate::support::{message, on_test_db, ServerProcess, TestDb, ON_SQLITE};
+use crate::support::{message, on_test_db, workspace_with_lead, ServerProcess, TestDb, ON_SQLITE};
 use leadwire::model::channel::Channel;
 use leadwire::model::ids::{LeadId, UserId, WorkspaceId};
-use leadwire::model::lead::Stage;
-use leadwire::model::lead_input::LeadFields;
 use leadwire::model::message::{CollisionGuard, Direction, MessageFields};
 use leadwire::server::store::messages::Recorded;
-use leadwire::server::store::workspaces::NewUser;
 use leadwire::server::store::Store;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -15,36 +12,8 @@ use std::collections::HashSet;
 async fn store_with_lead(dir: &tempfile::TempDir) -> (Store, WorkspaceId, UserId, LeadId) {
     let url = format!("sqlite://{}/group.db", dir.path().display());
     let store = Store::open(&url).await.unwrap();
-    let (workspace, owner) = store
-        .create_workspace_with_owner(
-            "G",
-            NewUser {
-                name: "Owner",
-                email: "owner@example.com",
-                password_hash: "x",
-            },
-        )
-        .await
-        .unwrap();
-    let lead = store
-        .insert_lead(
-            workspace,
-            owner,
-            &LeadFields {
-                name: "Lead".into(),
-                email: Some("lead@example.com".into()),
-                phone: None,
-                whatsapp: None,
-                instagram: None,
-                company: None,
-                stage: Stage::New,
-                deal_value_cents: None,
-                owner_id: None,
-            },
-        )
-        .await
-        .unwrap();
-    (store, workspace, owner, lead.id)
+    let (workspace, owner, lead) = workspace_with_lead(&store).await;
+    (store, workspace, owner, lead)
 }
 
 fn fields(body: String) -> MessageFields {

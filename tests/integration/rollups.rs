@@ -603,17 +603,7 @@ async fn the_database_rounds_response_times_as_the_dashboard_does() {
 async fn what_the_rollups_count_by_cannot_be_rewritten() {
     let w = world().await;
     let ws = w.workspaces[0];
-    let fields = LeadFields {
-        name: "Kim".into(),
-        email: Some("kim@example.com".into()),
-        phone: None,
-        whatsapp: None,
-        instagram: None,
-        company: None,
-        stage: Stage::New,
-        deal_value_cents: None,
-        owner_id: None,
-    };
+    let fields = crate::support::lead_fields("Kim", "kim@example.com");
     let lead = w
         .store
         .insert_lead_at(ws, &fields, Utc::now())

@@ -925,3 +925,39 @@ impl Drop for ScratchDatabase {
         }
     }
 }
+
+/// A new lead's fields for store-level tests: a name and an email, stage New, nothing else.
+pub fn lead_fields(name: &str, email: &str) -> leadwire::model::lead_input::LeadFields {
+    leadwire::model::lead_input::LeadFields {
+        name: name.into(),
+        email: Some(email.into()),
+        phone: None,
+        whatsapp: None,
+        instagram: None,
+        company: None,
+        stage: leadwire::model::lead::Stage::New,
+        deal_value_cents: None,
+        owner_id: None,
+    }
+}
+
+/// A workspace with its owner and one lead ([`lead_fields`] "Lead"), made through `store`.
+pub async fn workspace_with_lead(
+    store: &leadwire::server::store::Store,
+) -> (
+    leadwire::model::ids::WorkspaceId,
+    leadwire::model::ids::UserId,
+    leadwire::model::ids::LeadId,
+) {
+    let owner = leadwire::server::store::workspaces::NewUser {
+        name: "Owner",
+        email: "owner@example.com",
+        password_hash: "x",
+    };
+    let (workspace, owner) = store.create_workspace_with_owner("W", owner).await.unwrap();
+    let lead = store
+        .insert_lead(workspace, owner, &lead_fields("Lead", "lead@example.com"))
+        .await
+        .unwrap();
+    (workspace, owner, lead.id)
+}
