@@ -4,7 +4,7 @@
 //! Why not a `Vec`: through the allocator a freed buffer stays resident. mimalloc keeps freed
 //! pages in its arena for reuse, and neither dropping the buffer nor `mi_collect(true)` gave
 //! them back (measured: +21 MiB RSS after one sign-up, either way), so a server that had signed
-//! one person in kept slots × 19 MiB for good — on a two-core server more than the 5,000 idle
+//! one person in kept slots × 19 MiB for good — on a two-core server about what the 5,000 idle
 //! sockets of the P5 benchmark cost together. A mapping of our own is returned by `munmap` at
 //! once. The price is the first hash after an idle spell touching fresh zero pages (see
 //! `map_zeroed`).

@@ -127,7 +127,8 @@ impl PasswordPool {
 fn work(receiver: Arc<Mutex<Receiver<Job>>>, mut memory: HashMemory) {
     loop {
         // A job already waiting is taken with the buffer still mapped. The receiver being
-        // locked means another thread waits in `recv` below: nothing is waiting then.
+        // locked means another thread is waiting in `recv` below (nothing is queued) or taking
+        // a job this moment; either way this one gives its buffer back before it waits.
         let waiting = match receiver.try_lock() {
             Ok(receiver) => receiver.try_recv(),
             Err(TryLockError::Poisoned(p)) => p.into_inner().try_recv(),
