@@ -43,6 +43,9 @@ for scenario in ${BENCH_SCENARIOS:-delivery throughput receipt webhook inbox pix
         sleep 0.1
       done
       ./target/release/leadwire-bench inbox --url "http://127.0.0.1:$((port + 1))" --concurrency "${BENCH_CONCURRENCY:-8}" --seconds "${BENCH_SECONDS:-10}" --searches "${BENCH_SEARCHES:-300}"
+      # Again while the workspace is busy: every write moves its head, and the renders after it
+      # read the rows afresh rather than from the viewer's cached ones.
+      ./target/release/leadwire-bench inbox --url "http://127.0.0.1:$((port + 1))" --concurrency "${BENCH_CONCURRENCY:-8}" --seconds "${BENCH_SECONDS:-10}" --searches 0 --sends-per-second "${BENCH_INBOX_SENDS:-20}"
       ./target/release/leadwire-bench kpis --url "http://127.0.0.1:$((port + 1))" --samples "${BENCH_KPI_SAMPLES:-50}"
       kill "$inbox_server" ;;
     # Two instances on one fresh PostgreSQL database (BENCH_POSTGRES, default the machine's):

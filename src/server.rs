@@ -11,6 +11,7 @@ pub mod dashboard;
 pub mod drafts;
 pub mod email;
 pub mod http_error;
+pub mod inbox_cache;
 pub mod leads;
 pub mod mailbox;
 pub mod messages;

@@ -82,5 +82,13 @@ pub async fn get_inbox(
     use crate::model::inbox::InboxFilter;
     let (state, caller) = super::caller().await?;
     let filter = InboxFilter::parse(&channel, unread, &owner, &stage, &q)?;
-    crate::server::leads::inbox(&state, &caller, &filter, 50).await
+    // A page's render knows the workspace's head (read with its session), so its rows may come
+    // from the inbox cache; a call from the browser reads them afresh.
+    let head = super::request()?
+        .1
+        .extensions
+        .get::<crate::server::page_guard::HeadSeq>()
+        .map(|h| h.0);
+    let page = crate::server::leads::inbox(&state, &caller, &filter, 50, head).await?;
+    Ok(std::sync::Arc::unwrap_or_clone(page))
 }

@@ -10,7 +10,7 @@
 //!   leadwire-bench receipt    --url http://127.0.0.1:3300 --samples 200
 //!   leadwire-bench pixel      --url http://127.0.0.1:3300 --connections 64 --seconds 10
 //!   leadwire-bench seed       --database sqlite:///tmp/inbox.db --leads 100000 --messages 1000000
-//!   leadwire-bench inbox      --url http://127.0.0.1:3301 --concurrency 8 --seconds 10 --searches 300
+//!   leadwire-bench inbox      --url http://127.0.0.1:3301 --concurrency 8 --seconds 10 --searches 300 [--sends-per-second N]
 //!   leadwire-bench kpis       --url http://127.0.0.1:3301 --samples 50
 //!   leadwire-bench webhook    --url http://127.0.0.1:3300 --concurrency 16 --messages 4000
 #[path = "bench/inbox.rs"]
@@ -87,6 +87,7 @@ async fn main() -> Fallible<()> {
                 flag("--concurrency", "8").parse()?,
                 flag("--seconds", "10").parse()?,
                 flag("--searches", "300").parse()?,
+                flag("--sends-per-second", "0").parse()?,
             )
             .await?
         }

@@ -14,7 +14,7 @@ pub const MARK_START: char = '\u{2}';
 pub const MARK_END: char = '\u{3}';
 
 /// What the inbox shows.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct InboxFilter {
     pub channel: Option<Channel>,
     pub unread_only: bool,
@@ -30,6 +30,19 @@ pub struct InboxFilter {
 pub struct InboxPage {
     pub rows: Vec<ConversationSummary>,
     pub searched: bool,
+    /// On the server only, for a page kept in the inbox cache: what rendering it makes of the
+    /// rows, made once for every render that reuses them. Never sent.
+    #[serde(skip)]
+    pub prepared: Option<std::sync::Arc<PreparedInbox>>,
+}
+
+/// A cached inbox page as the server writes it (see `server::inbox_cache`).
+#[derive(Debug, PartialEq)]
+pub struct PreparedInbox {
+    /// Each row's inner markup, times in UTC (`components::inbox_row::row_markup`).
+    pub rows: Vec<String>,
+    /// The page's value as its resource travels in the page (`page_data::InboxPageJson`).
+    pub encoded: String,
 }
 
 impl InboxFilter {

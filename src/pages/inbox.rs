@@ -13,7 +13,7 @@ use crate::components::presence::OnlineTeam;
 use crate::components::status::{EmptyState, ErrorNotice, Loading};
 use crate::model::channel::Channel;
 use crate::model::message::ConversationSummary;
-use crate::model::page_data::SwappedQuotesJson;
+use crate::model::page_data::InboxPageJson;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -114,7 +114,7 @@ pub fn InboxPage() -> impl IntoView {
     // owner, and shows names).
     let realtime = use_realtime();
     // The page's biggest data: sent inside the page as JSON that needs little escaping.
-    let rows: Resource<_, SwappedQuotesJson> = Resource::new_with_options(
+    let rows: Resource<_, InboxPageJson> = Resource::new_with_options(
         move || {
             let q = query.get();
             (
@@ -251,7 +251,13 @@ pub fn InboxPage() -> impl IntoView {
                                 });
                                 view! {
                                     <ul class="inbox" aria-label="Conversations" node_ref=list>
-                                        {page.rows.into_iter().map(|c| row(c, &q)).collect_view()}
+                                        {{
+                                            let mut made = page.prepared.as_ref().map(|p| p.rows.iter());
+                                            page.rows.into_iter().map(|c| {
+                                                let markup = made.as_mut().and_then(|m| m.next()).cloned();
+                                                row(c, &q, markup)
+                                            }).collect_view()
+                                        }}
                                     </ul>
                                 }.into_any()
                             }
@@ -274,7 +280,8 @@ pub fn InboxPage() -> impl IntoView {
     }
 }
 
-fn row(c: ConversationSummary, q: &InboxQuery) -> impl IntoView {
+/// One row; `markup` is its inner markup when the server made it already (a cached page).
+fn row(c: ConversationSummary, q: &InboxQuery, markup: Option<String>) -> impl IntoView {
     let id = c.lead_id.to_string();
     let current = q.lead == id;
     let class = match (c.unread > 0, current) {
@@ -286,9 +293,9 @@ fn row(c: ConversationSummary, q: &InboxQuery) -> impl IntoView {
     let href = q.href_with_lead(&id);
     // Times in UTC on the server; the browser writes its own zone (see `localize_times`).
     #[cfg(not(feature = "hydrate"))]
-    let inner = row_markup(&c, &chrono::Utc);
+    let inner = markup.unwrap_or_else(|| row_markup(&c, &chrono::Utc));
     #[cfg(feature = "hydrate")]
-    let inner = row_markup(&c, &chrono::Local);
+    let inner = markup.unwrap_or_else(|| row_markup(&c, &chrono::Local));
     view! {
         <li>
             // A plain link (the router follows it all the same): `<A>` would mark every row

@@ -5,10 +5,11 @@ use super::store::leads::{LeadFilter, LeadWrite};
 use crate::model::channel::Channel;
 use crate::model::error::AppError;
 use crate::model::ids::LeadId;
-use crate::model::inbox::{highlight_parts, InboxFilter, InboxPage};
+use crate::model::inbox::{highlight_parts, InboxFilter, InboxPage, PreparedInbox};
 use crate::model::lead::{Lead, Stage};
 use crate::model::lead_input::{LeadFields, LeadInput};
 use crate::model::message::{preview, ConversationSummary, Direction};
+use std::sync::Arc;
 
 pub const MAX_LIST: i64 = 500;
 const MAX_SEARCH_CHARS: usize = 200;
@@ -211,14 +212,54 @@ pub async fn conversations(
     caller: &Caller,
     limit: i64,
 ) -> Result<Vec<ConversationSummary>, AppError> {
-    Ok(inbox(state, caller, &InboxFilter::default(), limit)
+    Ok(read_inbox(state, caller, &InboxFilter::default(), limit)
         .await?
         .rows)
 }
 
 /// The inbox: filtered rows, newest conversation first; with a search, the matching leads
-/// (best match first) with where they matched.
+/// (best match first) with where they matched. With `head` (the workspace's event head, read
+/// before this call, as the page guard does), rows read under the same head are reused (see
+/// `server::inbox_cache`).
 pub async fn inbox(
+    state: &AppState,
+    caller: &Caller,
+    filter: &InboxFilter,
+    limit: i64,
+    head: Option<i64>,
+) -> Result<Arc<InboxPage>, AppError> {
+    let (workspace, viewer) = (caller.user.workspace_id, caller.user.id);
+    if let Some(head) = head {
+        if let Some(page) = state
+            .inbox_cache
+            .get(workspace, viewer, filter, limit, head)
+        {
+            return Ok(page);
+        }
+    }
+    let mut page = read_inbox(state, caller, filter, limit).await?;
+    let Some(head) = head else {
+        return Ok(Arc::new(page));
+    };
+    // What every render of the cached page would make of it again (see `InboxPage::prepared`).
+    let rows = page
+        .rows
+        .iter()
+        .map(|c| crate::components::inbox_row::row_markup(c, &chrono::Utc))
+        .collect();
+    let encoded = crate::model::page_data::encode_inbox(&page).map_err(|e| {
+        tracing::error!(error = %e, "encoding the inbox");
+        AppError::Internal
+    })?;
+    page.prepared = Some(Arc::new(PreparedInbox { rows, encoded }));
+    let page = Arc::new(page);
+    state
+        .inbox_cache
+        .put(workspace, viewer, filter, limit, head, page.clone());
+    Ok(page)
+}
+
+async fn read_inbox(
     state: &AppState,
     caller: &Caller,
     filter: &InboxFilter,
@@ -275,5 +316,6 @@ pub async fn inbox(
             })
             .collect(),
         searched,
+        prepared: None,
     })
 }

@@ -67,6 +67,8 @@ pub struct Shared {
     pub providers: reqwest::Client,
     /// What `/metrics` reports.
     pub metrics: Arc<super::metrics::Metrics>,
+    /// Inbox rows per viewer and filter while the workspace's head stands still.
+    pub inbox_cache: super::inbox_cache::InboxCache,
 }
 
 impl AppState {
@@ -173,6 +175,7 @@ impl AppState {
             delivery_wake: Arc::new(tokio::sync::Notify::new()),
             secrets: Arc::new(secrets),
             mailboxes: Arc::default(),
+            inbox_cache: Default::default(),
         }))
     }
 }

@@ -229,3 +229,82 @@ async fn a_page_carries_its_workspaces_event_head() {
     server.lead_wrote(&ada.client, lead, "sms", "Again").await;
     assert!(page_head(&server, &ada.client).await > head);
 }
+
+/// The server-rendered inbox reuses a viewer's rows while the workspace's head stands still
+/// (`server::inbox_cache`); every kind of write that changes a row moves the head, so a reload
+/// shows it at once: a new message, a read mark (for its reader only), a lead's edit and a
+/// teammate's new name.
+#[tokio::test]
+async fn a_rendered_inbox_shows_every_change_at_the_next_load() {
+    let server = TestServer::start().await;
+    let ada = server.session("ada@example.com", "A").await;
+    let bo = server.teammate(&ada.client, "bo@example.com").await;
+    let lead = server
+        .create_lead(
+            &bo.client,
+            json!({"name": "Maya Patel", "phone": "+14155550100"}),
+        )
+        .await;
+    let lead = lead["id"].as_str().unwrap();
+    server
+        .lead_wrote(&ada.client, lead, "sms", "First hello")
+        .await;
+    let owner = |name: &str| format!("<span class=\"muted\">{name}</span></span>");
+
+    let page = server.get_text(&ada.client, "/inbox").await;
+    assert!(page.contains("class=\"preview\">First hello"), "{page}");
+    assert!(page.contains("aria-label=\"1 unread\""));
+    assert!(page.contains(&owner("Teammate")));
+
+    // What the lead writes next.
+    server
+        .lead_wrote(&ada.client, lead, "sms", "Second hello")
+        .await;
+    let page = server.get_text(&ada.client, "/inbox").await;
+    assert!(page.contains("class=\"preview\">Second hello"), "{page}");
+    assert!(page.contains("aria-label=\"2 unread\""));
+
+    // Ada reads it: her rows change, Bo's do not.
+    let bos = server.get_text(&bo.client, "/inbox").await;
+    assert!(bos.contains("aria-label=\"2 unread\""));
+    let messages = server
+        .get_json(&ada.client, &format!("/api/messages/{lead}"))
+        .await;
+    let last = messages["messages"].as_array().unwrap().last().unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = server
+        .rpc(
+            &ada.client,
+            "mark_read",
+            &[("lead_id", lead), ("through", last.as_str())],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let page = server.get_text(&ada.client, "/inbox").await;
+    assert!(!page.contains("data-testid=\"unread\""), "{page}");
+    let bos = server.get_text(&bo.client, "/inbox").await;
+    assert!(bos.contains("aria-label=\"2 unread\""), "{bos}");
+
+    // The lead is won.
+    let res = ada
+        .client
+        .patch(server.url(&format!("/api/leads/{lead}")))
+        .json(&json!({"stage": "won"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let page = server.get_text(&ada.client, "/inbox").await;
+    assert!(page.contains("<span class=\"badge stage-won\">"), "{page}");
+
+    // Bo, the lead's owner, takes another name: it writes no event, yet moves the head.
+    let res = server
+        .rpc(&bo.client, "rename_me", &[("name", "Bo Lindqvist")])
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let page = server.get_text(&ada.client, "/inbox").await;
+    assert!(page.contains(&owner("Bo Lindqvist")), "{page}");
+    assert!(!page.contains(&owner("Teammate")));
+}

@@ -251,7 +251,17 @@ pub async fn seed(database: &str, leads: usize, messages: usize) -> Fallible<()>
 
 /// Server-side renders of `/inbox` by `concurrency` clients for `seconds`, then `searches`
 /// searches one after another.
-pub async fn inbox(url: &str, concurrency: usize, seconds: u64, searches: usize) -> Fallible<()> {
+/// Renders `/inbox` from `concurrency` clients for `seconds`, then runs `searches` searches.
+/// With `sends_per_second`, a lead writes in that often meanwhile (inbound website chat on the
+/// newest conversation): every write moves the workspace's head, so renders after it read the
+/// rows afresh instead of reusing the viewer's cached ones (`server::inbox_cache`).
+pub async fn inbox(
+    url: &str,
+    concurrency: usize,
+    seconds: u64,
+    searches: usize,
+    sends_per_second: u32,
+) -> Fallible<()> {
     let http = reqwest::Client::new();
     let res = http
         .post(format!("{url}/api/auth/login"))
@@ -262,6 +272,46 @@ pub async fn inbox(url: &str, concurrency: usize, seconds: u64, searches: usize)
         super::session_cookie(&res).ok_or("login failed: run `leadwire-bench seed` first")?;
     let until = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
+    let writer = if sends_per_second > 0 {
+        let leads: serde_json::Value = http
+            .get(format!("{url}/api/leads"))
+            .header("cookie", &cookie)
+            .send()
+            .await?
+            .json()
+            .await?;
+        let lead = leads["leads"][0]["id"]
+            .as_str()
+            .ok_or("the workspace has no lead")?
+            .to_string();
+        let (http, cookie, url) = (http.clone(), cookie.clone(), url.to_string());
+        Some(tokio::spawn(async move {
+            let mut tick =
+                tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(sends_per_second)));
+            let mut sent = 0u64;
+            while Instant::now() < until {
+                tick.tick().await;
+                let res = http
+                    .post(format!("{url}/api/messages/{lead}"))
+                    .header("cookie", &cookie)
+                    .json(&serde_json::json!({
+                        "channel": "chat",
+                        "direction": "inbound",
+                        "body": "a new message while the inbox renders",
+                        "client_id": uuid::Uuid::new_v4().to_string(),
+                    }))
+                    .send()
+                    .await?;
+                if res.status() != 201 {
+                    return Err(format!("send answered {}", res.status()).into());
+                }
+                sent += 1;
+            }
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(sent)
+        }))
+    } else {
+        None
+    };
     let mut tasks = Vec::new();
     for _ in 0..concurrency {
         let (http, cookie, url) = (http.clone(), cookie.clone(), url.to_string());
@@ -296,8 +346,12 @@ pub async fn inbox(url: &str, concurrency: usize, seconds: u64, searches: usize)
         bytes += b;
     }
     let elapsed = started.elapsed();
+    let sent = match writer {
+        Some(writer) => writer.await??,
+        None => 0,
+    };
     println!(
-        "inbox      concurrency={concurrency} renders={} elapsed={:.1}s  renders/s={:.0}  p50={} p99={}  page={} KB",
+        "inbox      concurrency={concurrency} renders={} elapsed={:.1}s  renders/s={:.0}  p50={} p99={}  page={} KB  sends meanwhile={sent}",
         all.len(),
         elapsed.as_secs_f64(),
         all.len() as f64 / elapsed.as_secs_f64(),

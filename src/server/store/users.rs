@@ -148,16 +148,27 @@ impl Store {
         Ok(ended.into_iter().map(|(hash,)| hash).collect())
     }
 
-    /// The name teammates see (owner column, presence, message authors).
-    pub async fn rename_user(&self, user: UserId, name: &str) -> Result<(), sqlx::Error> {
-        on_db!(self.db(), |p, sql| sqlx::query(sql(
-            "UPDATE users SET name = ? WHERE id = ?"
+    /// The name teammates see (owner column, presence, message authors). The workspace's head
+    /// moves with it, as with every write that changes what the inbox shows: pages cached
+    /// under the old head (`server::inbox_cache`) are not served again, on any instance.
+    pub async fn rename_user(
+        &self,
+        workspace: WorkspaceId,
+        user: UserId,
+        name: &str,
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = self.begin_write().await?;
+        on_conn!(tx, |c, sql| sqlx::query(sql(
+            "UPDATE users SET name = ? WHERE id = ? AND workspace_id = ?"
         ))
         .bind(name)
         .bind(user)
-        .execute(p)
+        .bind(workspace)
+        .execute(c)
         .await
         .map(super::db::Done::from))?;
+        super::events::next_seq(tx.reborrow(), workspace).await?;
+        tx.commit(Vec::new()).await?;
         Ok(())
     }
 
