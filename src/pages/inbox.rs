@@ -252,6 +252,8 @@ pub fn InboxPage() -> impl IntoView {
                                 view! {
                                     <ul class="inbox" aria-label="Conversations" node_ref=list>
                                         {{
+                                            // One markup per row, in the rows' order (`server::leads::inbox`).
+                                            debug_assert!(page.prepared.as_ref().is_none_or(|p| p.rows.len() == page.rows.len()));
                                             let mut made = page.prepared.as_ref().map(|p| p.rows.iter());
                                             page.rows.into_iter().map(|c| {
                                                 let markup = made.as_mut().and_then(|m| m.next()).cloned();

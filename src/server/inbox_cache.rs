@@ -98,11 +98,13 @@ impl InboxCache {
         Some(entry.page.clone())
     }
 
-    /// Keeps `page`, read after the workspace's head was `head`. An entry for a later head is
-    /// not replaced by an earlier one (a request that read the head before a write can finish
-    /// after one that read it after).
+    /// Keeps `page`, read after the workspace's head was `head`, from `read_at` on (its age
+    /// counts from there). An entry for a later head is not replaced by an earlier one (a
+    /// request that read the head before a write can finish after one that read it after).
+    #[allow(clippy::too_many_arguments)]
     pub fn put(
         &self,
+        read_at: Instant,
         workspace: WorkspaceId,
         viewer: UserId,
         filter: &InboxFilter,
@@ -124,7 +126,12 @@ impl InboxCache {
             return;
         }
         if entries.len() >= MAX_ENTRIES && !entries.contains_key(&key) {
-            // A scan of a few hundred entries, only when a new one arrives at a full cache.
+            // Scans of a hundred-odd entries, only when a new one arrives at a full cache:
+            // expired pages go first, else the least recently used.
+            let now = Instant::now();
+            entries.retain(|_, e| now.saturating_duration_since(e.made) <= MAX_AGE);
+        }
+        if entries.len() >= MAX_ENTRIES && !entries.contains_key(&key) {
             let oldest = entries
                 .iter()
                 .min_by_key(|(_, e)| e.used)
@@ -137,7 +144,7 @@ impl InboxCache {
             key,
             Entry {
                 head,
-                made: Instant::now(),
+                made: read_at,
                 used: tick,
                 page,
             },
@@ -179,7 +186,7 @@ mod tests {
             unread_only: true,
             ..InboxFilter::default()
         };
-        cache.put(ws, me, &all, 50, 7, page("searched"));
+        cache.put(Instant::now(), ws, me, &all, 50, 7, page("searched"));
         assert!(cache.get(ws, me, &all, 50, 7).unwrap().searched);
         assert!(cache.get(ws, me, &all, 50, 8).is_none(), "the head moved");
         assert!(cache.get(ws, you, &all, 50, 7).is_none(), "another viewer");
@@ -199,10 +206,10 @@ mod tests {
             UserId::new_random(),
             InboxFilter::default(),
         );
-        cache.put(ws, me, &all, 50, 9, page("searched"));
-        cache.put(ws, me, &all, 50, 8, page("plain"));
+        cache.put(Instant::now(), ws, me, &all, 50, 9, page("searched"));
+        cache.put(Instant::now(), ws, me, &all, 50, 8, page("plain"));
         assert!(cache.get(ws, me, &all, 50, 9).unwrap().searched);
-        cache.put(ws, me, &all, 50, 10, page("plain"));
+        cache.put(Instant::now(), ws, me, &all, 50, 10, page("plain"));
         assert!(!cache.get(ws, me, &all, 50, 10).unwrap().searched);
         assert!(cache.get(ws, me, &all, 50, 9).is_none());
     }
@@ -215,11 +222,48 @@ mod tests {
             UserId::new_random(),
             InboxFilter::default(),
         );
-        cache.put(ws, me, &all, 50, 3, page("plain"));
+        cache.put(Instant::now(), ws, me, &all, 50, 3, page("plain"));
         let soon = Instant::now() + MAX_AGE - Duration::from_secs(1);
         assert!(cache.get_at(soon, ws, me, &all, 50, 3).is_some());
         let later = Instant::now() + MAX_AGE + Duration::from_secs(1);
         assert!(cache.get_at(later, ws, me, &all, 50, 3).is_none());
+    }
+
+    #[test]
+    fn a_full_cache_drops_expired_pages_before_used_ones() {
+        let cache = InboxCache::default();
+        let ws = WorkspaceId::new_random();
+        let all = InboxFilter::default();
+        let fresh: Vec<UserId> = (0..MAX_ENTRIES - 1).map(|_| UserId::new_random()).collect();
+        for v in &fresh {
+            cache.put(Instant::now(), ws, *v, &all, 50, 1, page("plain"));
+        }
+        // The most recently stored, but read longer ago than the max age.
+        let long_ago = Instant::now()
+            .checked_sub(MAX_AGE + Duration::from_secs(1))
+            .unwrap();
+        cache.put(
+            long_ago,
+            ws,
+            UserId::new_random(),
+            &all,
+            50,
+            1,
+            page("plain"),
+        );
+        cache.put(
+            Instant::now(),
+            ws,
+            UserId::new_random(),
+            &all,
+            50,
+            1,
+            page("plain"),
+        );
+        assert_eq!(cache.len(), MAX_ENTRIES);
+        assert!(fresh
+            .iter()
+            .all(|v| cache.get(ws, *v, &all, 50, 1).is_some()));
     }
 
     #[test]
@@ -229,11 +273,19 @@ mod tests {
         let all = InboxFilter::default();
         let viewers: Vec<UserId> = (0..MAX_ENTRIES).map(|_| UserId::new_random()).collect();
         for v in &viewers {
-            cache.put(ws, *v, &all, 50, 1, page("plain"));
+            cache.put(Instant::now(), ws, *v, &all, 50, 1, page("plain"));
         }
         // The first viewer's page is used again, so the second's is now the oldest.
         assert!(cache.get(ws, viewers[0], &all, 50, 1).is_some());
-        cache.put(ws, UserId::new_random(), &all, 50, 1, page("plain"));
+        cache.put(
+            Instant::now(),
+            ws,
+            UserId::new_random(),
+            &all,
+            50,
+            1,
+            page("plain"),
+        );
         assert_eq!(cache.len(), MAX_ENTRIES);
         assert!(cache.get(ws, viewers[0], &all, 50, 1).is_some());
         assert!(cache.get(ws, viewers[1], &all, 50, 1).is_none());

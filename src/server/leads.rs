@@ -237,6 +237,7 @@ pub async fn inbox(
             return Ok(page);
         }
     }
+    let read_at = std::time::Instant::now();
     let mut page = read_inbox(state, caller, filter, limit).await?;
     let Some(head) = head else {
         return Ok(Arc::new(page));
@@ -253,9 +254,15 @@ pub async fn inbox(
     })?;
     page.prepared = Some(Arc::new(PreparedInbox { rows, encoded }));
     let page = Arc::new(page);
-    state
-        .inbox_cache
-        .put(workspace, viewer, filter, limit, head, page.clone());
+    state.inbox_cache.put(
+        read_at,
+        workspace,
+        viewer,
+        filter,
+        limit,
+        head,
+        page.clone(),
+    );
     Ok(page)
 }
 

@@ -1,5 +1,5 @@
 //! The inbox: filters, full-text search (with hostile input), and workspace scoping.
-use crate::support::TestServer;
+use crate::support::{TestDb, TestServer};
 use leadwire::model::error::AppError;
 use serde_json::{json, Value};
 
@@ -256,13 +256,27 @@ async fn a_rendered_inbox_shows_every_change_at_the_next_load() {
     assert!(page.contains("aria-label=\"1 unread\""));
     assert!(page.contains(&owner("Teammate")));
 
-    // What the lead writes next.
+    // Nothing written since, so Ada's next load reuses her rows: a change made behind the app's
+    // back (no seq taken, which no write of the app does) is not read. Bo's rows are his own.
+    let db = TestDb::connect(&server.database_url).await;
+    db.set_text("leads", "company", "Quiet Co", lead.parse().unwrap())
+        .await;
+    let page = server.get_text(&ada.client, "/inbox").await;
+    assert!(page.contains("class=\"preview\">First hello"), "{page}");
+    assert!(!page.contains("Quiet Co"), "Ada's rows came from the cache");
+    assert!(server
+        .get_text(&bo.client, "/inbox")
+        .await
+        .contains("Quiet Co"));
+
+    // What the lead writes next moves the head: everything is read afresh.
     server
         .lead_wrote(&ada.client, lead, "sms", "Second hello")
         .await;
     let page = server.get_text(&ada.client, "/inbox").await;
     assert!(page.contains("class=\"preview\">Second hello"), "{page}");
     assert!(page.contains("aria-label=\"2 unread\""));
+    assert!(page.contains("Quiet Co"));
 
     // Ada reads it: her rows change, Bo's do not.
     let bos = server.get_text(&bo.client, "/inbox").await;

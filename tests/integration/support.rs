@@ -732,6 +732,20 @@ impl TestDb {
             .unwrap())
     }
 
+    /// Sets `column` of the `table` row `id` to `value` behind the app's back (no event, no
+    /// seq taken): for tests that show what the app does *not* see without its own writes.
+    pub async fn set_text(&self, table: &str, column: &str, value: &str, id: uuid::Uuid) {
+        let sql = format!("UPDATE {table} SET {column} = ? WHERE id = ?");
+        let changed = on_test_db!(self, |p, q| sqlx::query(q(&sql))
+            .bind(value)
+            .bind(id)
+            .execute(p)
+            .await
+            .unwrap()
+            .rows_affected());
+        assert_eq!(changed, 1, "{table} {id}");
+    }
+
     /// The tables that have a column `column`, by name.
     pub async fn tables_with(&self, column: &str) -> Vec<String> {
         match self {

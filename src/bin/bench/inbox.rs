@@ -250,10 +250,8 @@ pub async fn seed(database: &str, leads: usize, messages: usize) -> Fallible<()>
 }
 
 /// Server-side renders of `/inbox` by `concurrency` clients for `seconds`, then `searches`
-/// searches one after another.
-/// Renders `/inbox` from `concurrency` clients for `seconds`, then runs `searches` searches.
-/// With `sends_per_second`, a lead writes in that often meanwhile (inbound website chat on the
-/// newest conversation): every write moves the workspace's head, so renders after it read the
+/// searches one after another. With `sends_per_second`, a lead writes in that often meanwhile
+/// (inbound website chat, on the first lead `/api/leads` lists): every write moves the workspace's head, so renders after it read the
 /// rows afresh instead of reusing the viewer's cached ones (`server::inbox_cache`).
 pub async fn inbox(
     url: &str,
