@@ -31,12 +31,13 @@ pub const MAX_AGE: Duration = Duration::from_secs(30);
 /// How many pages are kept (viewers × filters in use).
 pub const MAX_ENTRIES: usize = 128;
 
+/// Whose page, with which filter and length.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct Key {
-    workspace: WorkspaceId,
-    viewer: UserId,
-    filter: InboxFilter,
-    limit: i64,
+pub struct PageKey {
+    pub workspace: WorkspaceId,
+    pub viewer: UserId,
+    pub filter: InboxFilter,
+    pub limit: i64,
 }
 
 struct Entry {
@@ -49,7 +50,7 @@ struct Entry {
 
 #[derive(Default)]
 struct Entries {
-    map: HashMap<Key, Entry>,
+    map: HashMap<PageKey, Entry>,
     ticks: u64,
 }
 
@@ -60,37 +61,16 @@ pub struct InboxCache {
 }
 
 impl InboxCache {
-    /// The page cached for this viewer, filter and head, if it is still young enough.
-    pub fn get(
-        &self,
-        workspace: WorkspaceId,
-        viewer: UserId,
-        filter: &InboxFilter,
-        limit: i64,
-        head: i64,
-    ) -> Option<Arc<InboxPage>> {
-        self.get_at(Instant::now(), workspace, viewer, filter, limit, head)
+    /// The page cached for `key` under `head`, if it is still young enough.
+    pub fn get(&self, key: &PageKey, head: i64) -> Option<Arc<InboxPage>> {
+        self.get_at(Instant::now(), key, head)
     }
 
-    fn get_at(
-        &self,
-        now: Instant,
-        workspace: WorkspaceId,
-        viewer: UserId,
-        filter: &InboxFilter,
-        limit: i64,
-        head: i64,
-    ) -> Option<Arc<InboxPage>> {
-        let key = Key {
-            workspace,
-            viewer,
-            filter: filter.clone(),
-            limit,
-        };
+    fn get_at(&self, now: Instant, key: &PageKey, head: i64) -> Option<Arc<InboxPage>> {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.ticks += 1;
         let tick = entries.ticks;
-        let entry = entries.map.get_mut(&key)?;
+        let entry = entries.map.get_mut(key)?;
         if entry.head != head || now.saturating_duration_since(entry.made) > MAX_AGE {
             return None;
         }
@@ -101,23 +81,7 @@ impl InboxCache {
     /// Keeps `page`, read after the workspace's head was `head`, from `read_at` on (its age
     /// counts from there). An entry for a later head is not replaced by an earlier one (a
     /// request that read the head before a write can finish after one that read it after).
-    #[allow(clippy::too_many_arguments)]
-    pub fn put(
-        &self,
-        read_at: Instant,
-        workspace: WorkspaceId,
-        viewer: UserId,
-        filter: &InboxFilter,
-        limit: i64,
-        head: i64,
-        page: Arc<InboxPage>,
-    ) {
-        let key = Key {
-            workspace,
-            viewer,
-            filter: filter.clone(),
-            limit,
-        };
+    pub fn put(&self, key: PageKey, head: i64, read_at: Instant, page: Arc<InboxPage>) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         entries.ticks += 1;
         let tick = entries.ticks;
@@ -176,118 +140,109 @@ mod tests {
         })
     }
 
+    /// `viewer`'s whole inbox, fifty rows.
+    fn all(workspace: WorkspaceId, viewer: UserId) -> PageKey {
+        PageKey {
+            workspace,
+            viewer,
+            filter: InboxFilter::default(),
+            limit: 50,
+        }
+    }
+
     #[test]
     fn a_page_is_served_for_its_own_viewer_filter_and_head_only() {
         let cache = InboxCache::default();
         let (ws, other_ws) = (WorkspaceId::new_random(), WorkspaceId::new_random());
         let (me, you) = (UserId::new_random(), UserId::new_random());
-        let all = InboxFilter::default();
-        let unread = InboxFilter {
-            unread_only: true,
-            ..InboxFilter::default()
+        cache.put(all(ws, me), 7, Instant::now(), page("searched"));
+        assert!(cache.get(&all(ws, me), 7).unwrap().searched);
+        assert!(cache.get(&all(ws, me), 8).is_none(), "the head moved");
+        assert!(cache.get(&all(ws, you), 7).is_none(), "another viewer");
+        assert!(cache.get(&all(other_ws, me), 7).is_none());
+        let unread = PageKey {
+            filter: InboxFilter {
+                unread_only: true,
+                ..InboxFilter::default()
+            },
+            ..all(ws, me)
         };
-        cache.put(Instant::now(), ws, me, &all, 50, 7, page("searched"));
-        assert!(cache.get(ws, me, &all, 50, 7).unwrap().searched);
-        assert!(cache.get(ws, me, &all, 50, 8).is_none(), "the head moved");
-        assert!(cache.get(ws, you, &all, 50, 7).is_none(), "another viewer");
-        assert!(cache.get(other_ws, me, &all, 50, 7).is_none());
-        assert!(
-            cache.get(ws, me, &unread, 50, 7).is_none(),
-            "another filter"
-        );
-        assert!(cache.get(ws, me, &all, 20, 7).is_none(), "another limit");
+        assert!(cache.get(&unread, 7).is_none(), "another filter");
+        let shorter = PageKey {
+            limit: 20,
+            ..all(ws, me)
+        };
+        assert!(cache.get(&shorter, 7).is_none(), "another limit");
     }
 
     #[test]
     fn a_later_head_is_not_replaced_by_an_earlier_one() {
         let cache = InboxCache::default();
-        let (ws, me, all) = (
-            WorkspaceId::new_random(),
-            UserId::new_random(),
-            InboxFilter::default(),
-        );
-        cache.put(Instant::now(), ws, me, &all, 50, 9, page("searched"));
-        cache.put(Instant::now(), ws, me, &all, 50, 8, page("plain"));
-        assert!(cache.get(ws, me, &all, 50, 9).unwrap().searched);
-        cache.put(Instant::now(), ws, me, &all, 50, 10, page("plain"));
-        assert!(!cache.get(ws, me, &all, 50, 10).unwrap().searched);
-        assert!(cache.get(ws, me, &all, 50, 9).is_none());
+        let key = all(WorkspaceId::new_random(), UserId::new_random());
+        cache.put(key.clone(), 9, Instant::now(), page("searched"));
+        cache.put(key.clone(), 8, Instant::now(), page("plain"));
+        assert!(cache.get(&key, 9).unwrap().searched);
+        cache.put(key.clone(), 10, Instant::now(), page("plain"));
+        assert!(!cache.get(&key, 10).unwrap().searched);
+        assert!(cache.get(&key, 9).is_none());
     }
 
     #[test]
     fn a_page_older_than_the_max_age_is_not_served() {
         let cache = InboxCache::default();
-        let (ws, me, all) = (
-            WorkspaceId::new_random(),
-            UserId::new_random(),
-            InboxFilter::default(),
-        );
-        cache.put(Instant::now(), ws, me, &all, 50, 3, page("plain"));
+        let key = all(WorkspaceId::new_random(), UserId::new_random());
+        cache.put(key.clone(), 3, Instant::now(), page("plain"));
         let soon = Instant::now() + MAX_AGE - Duration::from_secs(1);
-        assert!(cache.get_at(soon, ws, me, &all, 50, 3).is_some());
+        assert!(cache.get_at(soon, &key, 3).is_some());
         let later = Instant::now() + MAX_AGE + Duration::from_secs(1);
-        assert!(cache.get_at(later, ws, me, &all, 50, 3).is_none());
+        assert!(cache.get_at(later, &key, 3).is_none());
     }
 
     #[test]
     fn a_full_cache_drops_expired_pages_before_used_ones() {
         let cache = InboxCache::default();
         let ws = WorkspaceId::new_random();
-        let all = InboxFilter::default();
-        let fresh: Vec<UserId> = (0..MAX_ENTRIES - 1).map(|_| UserId::new_random()).collect();
-        for v in &fresh {
-            cache.put(Instant::now(), ws, *v, &all, 50, 1, page("plain"));
+        let fresh: Vec<PageKey> = (0..MAX_ENTRIES - 1)
+            .map(|_| all(ws, UserId::new_random()))
+            .collect();
+        for key in &fresh {
+            cache.put(key.clone(), 1, Instant::now(), page("plain"));
         }
         // The most recently stored, but read longer ago than the max age.
         let long_ago = Instant::now()
             .checked_sub(MAX_AGE + Duration::from_secs(1))
             .unwrap();
+        cache.put(all(ws, UserId::new_random()), 1, long_ago, page("plain"));
         cache.put(
-            long_ago,
-            ws,
-            UserId::new_random(),
-            &all,
-            50,
+            all(ws, UserId::new_random()),
             1,
-            page("plain"),
-        );
-        cache.put(
             Instant::now(),
-            ws,
-            UserId::new_random(),
-            &all,
-            50,
-            1,
             page("plain"),
         );
         assert_eq!(cache.len(), MAX_ENTRIES);
-        assert!(fresh
-            .iter()
-            .all(|v| cache.get(ws, *v, &all, 50, 1).is_some()));
+        assert!(fresh.iter().all(|key| cache.get(key, 1).is_some()));
     }
 
     #[test]
     fn a_full_cache_drops_the_least_recently_used_page() {
         let cache = InboxCache::default();
         let ws = WorkspaceId::new_random();
-        let all = InboxFilter::default();
-        let viewers: Vec<UserId> = (0..MAX_ENTRIES).map(|_| UserId::new_random()).collect();
-        for v in &viewers {
-            cache.put(Instant::now(), ws, *v, &all, 50, 1, page("plain"));
+        let keys: Vec<PageKey> = (0..MAX_ENTRIES)
+            .map(|_| all(ws, UserId::new_random()))
+            .collect();
+        for key in &keys {
+            cache.put(key.clone(), 1, Instant::now(), page("plain"));
         }
         // The first viewer's page is used again, so the second's is now the oldest.
-        assert!(cache.get(ws, viewers[0], &all, 50, 1).is_some());
+        assert!(cache.get(&keys[0], 1).is_some());
         cache.put(
-            Instant::now(),
-            ws,
-            UserId::new_random(),
-            &all,
-            50,
+            all(ws, UserId::new_random()),
             1,
+            Instant::now(),
             page("plain"),
         );
         assert_eq!(cache.len(), MAX_ENTRIES);
-        assert!(cache.get(ws, viewers[0], &all, 50, 1).is_some());
-        assert!(cache.get(ws, viewers[1], &all, 50, 1).is_none());
+        assert!(cache.get(&keys[0], 1).is_some());
+        assert!(cache.get(&keys[1], 1).is_none());
     }
 }

@@ -1,5 +1,6 @@
 //! Lead services: every call is scoped to the caller's workspace; another workspace's lead is 404.
 use super::auth::Caller;
+use super::inbox_cache::PageKey;
 use super::state::AppState;
 use super::store::leads::{LeadFilter, LeadWrite};
 use crate::model::channel::Channel;
@@ -228,12 +229,14 @@ pub async fn inbox(
     limit: i64,
     head: Option<i64>,
 ) -> Result<Arc<InboxPage>, AppError> {
-    let (workspace, viewer) = (caller.user.workspace_id, caller.user.id);
+    let key = PageKey {
+        workspace: caller.user.workspace_id,
+        viewer: caller.user.id,
+        filter: filter.clone(),
+        limit,
+    };
     if let Some(head) = head {
-        if let Some(page) = state
-            .inbox_cache
-            .get(workspace, viewer, filter, limit, head)
-        {
+        if let Some(page) = state.inbox_cache.get(&key, head) {
             return Ok(page);
         }
     }
@@ -254,15 +257,7 @@ pub async fn inbox(
     })?;
     page.prepared = Some(Arc::new(PreparedInbox { rows, encoded }));
     let page = Arc::new(page);
-    state.inbox_cache.put(
-        read_at,
-        workspace,
-        viewer,
-        filter,
-        limit,
-        head,
-        page.clone(),
-    );
+    state.inbox_cache.put(key, head, read_at, page.clone());
     Ok(page)
 }
 

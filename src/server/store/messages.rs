@@ -23,7 +23,11 @@ use sqlx::{Arguments, Encode, Type};
 use std::sync::LazyLock;
 use uuid::Uuid;
 
-/// A message to store as it is (the demo seed, and later the send and webhook paths).
+/// A message to store as it is: the demo seed's history, written before the server serves
+/// anyone. It takes no seq from the workspace's event head, so a live path must not use it (a
+/// page cached under the head, `server::inbox_cache`, would not see it): sends, webhooks and
+/// received email go through [`Store::record_message`], `receive_channel_message` and
+/// `receive_email`.
 pub struct NewMessage<'a> {
     pub lead_id: LeadId,
     pub direction: Direction,
