@@ -93,8 +93,14 @@ async fn a_send_committed_while_the_figures_are_computed_gets_an_update_of_its_o
     // An instance whose round saw the same send finds it counted and logs nothing more.
     assert!(!w.log(second, basis, figures).await);
 
+    // Published in log order; on PostgreSQL they reach subscribers through the database's
+    // notifications, a moment after the commit, so wait for the two that were logged.
     let mut updates = Vec::new();
-    while let Ok(event) = published.try_recv() {
+    while updates.len() < 2 {
+        let event = tokio::time::timeout(std::time::Duration::from_secs(10), published.recv())
+            .await
+            .expect("both logged updates are published")
+            .unwrap();
         if event.kind.as_str() == "stats_updated" {
             let frame: Value = serde_json::from_str(&event.payload).unwrap();
             updates.push(frame["stats"]["sent_today"].as_i64().unwrap());
