@@ -40,14 +40,26 @@ fn request() -> Result<(AppState, axum::http::request::Parts), AppError> {
 /// calls: they need a session; API tokens use the JSON API only (see `ApiScopes`).
 #[cfg(feature = "ssr")]
 async fn caller() -> Result<(AppState, Caller), AppError> {
+    let (state, caller, _) = caller_and_head().await?;
+    Ok((state, caller))
+}
+
+/// [`caller`], and during a page's render the workspace's event head its page guard read with
+/// the session (`page_guard::HeadSeq`); `None` for a call from the browser.
+#[cfg(feature = "ssr")]
+async fn caller_and_head() -> Result<(AppState, Caller, Option<i64>), AppError> {
     let (state, parts) = request()?;
     // During a page's render the page guard has already resolved the session.
     if let Some(crate::server::auth::PageCaller(caller)) = parts.extensions.get() {
-        return Ok((state, caller.clone()));
+        let head = parts
+            .extensions
+            .get::<crate::server::page_guard::HeadSeq>()
+            .map(|h| h.0);
+        return Ok((state, caller.clone(), head));
     }
     let caller = crate::server::auth::authenticate(&state, &parts.headers).await?;
     caller.require_session()?;
-    Ok((state, caller))
+    Ok((state, caller, None))
 }
 
 /// The client's address (see `server::client_ip`).

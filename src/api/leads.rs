@@ -80,15 +80,10 @@ pub async fn get_inbox(
     q: String,
 ) -> Result<crate::model::inbox::InboxPage, AppError> {
     use crate::model::inbox::InboxFilter;
-    let (state, caller) = super::caller().await?;
-    let filter = InboxFilter::parse(&channel, unread, &owner, &stage, &q)?;
     // A page's render knows the workspace's head (read with its session), so its rows may come
     // from the inbox cache; a call from the browser reads them afresh.
-    let head = super::request()?
-        .1
-        .extensions
-        .get::<crate::server::page_guard::HeadSeq>()
-        .map(|h| h.0);
+    let (state, caller, head) = super::caller_and_head().await?;
+    let filter = InboxFilter::parse(&channel, unread, &owner, &stage, &q)?;
     let page = crate::server::leads::inbox(&state, &caller, &filter, 50, head).await?;
     Ok(std::sync::Arc::unwrap_or_clone(page))
 }
