@@ -27,7 +27,6 @@ pub mod messages;
 pub mod notification_prefs;
 pub mod outbound;
 pub mod pg_presence;
-mod pg_write_thread;
 mod pg_writes;
 pub mod reads;
 mod rollups;
@@ -41,6 +40,7 @@ pub mod uploads;
 pub mod users;
 pub mod workspaces;
 mod write_counts;
+mod write_thread;
 mod writer;
 
 use chrono::{DateTime, SubsecRound, Utc};
@@ -129,11 +129,10 @@ impl Store {
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         Ok(Store {
             db: Db::Sqlite(pool),
-            writes: Writes::Sqlite(Arc::new(writer::GroupCommit::start(
-                writer,
-                events.clone(),
-                durability,
-            ))),
+            writes: Writes::Sqlite(Arc::new(
+                writer::GroupCommit::start(writer, events.clone(), durability)
+                    .map_err(sqlx::Error::Io)?,
+            )),
             events,
         })
     }

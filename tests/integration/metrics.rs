@@ -163,16 +163,28 @@ async fn delivery_lag_is_counted_per_channel_when_a_message_is_taken() {
         ws.next_update(|m| m["id"] == sent["id"] && m["status"] == "sent")
             .await;
     }
-    let after = scrape(&server).await;
+    // A worker records the lag after its outcome is committed, so the socket can see "sent" a
+    // moment before the figure moves: wait for both channels to be counted.
+    let lag_count = |text: &str, channel: &str| {
+        sample(
+            text,
+            &format!("leadwire_delivery_lag_seconds_count{{channel=\"{channel}\"}}"),
+        )
+    };
+    let counted = async {
+        loop {
+            let text = scrape(&server).await;
+            if lag_count(&text, "email") >= 1.0 && lag_count(&text, "sms") >= 1.0 {
+                return text;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    let after = tokio::time::timeout(std::time::Duration::from_secs(10), counted)
+        .await
+        .expect("both deliveries' lag was counted");
     for channel in ["email", "sms"] {
-        assert_eq!(
-            sample(
-                &after,
-                &format!("leadwire_delivery_lag_seconds_count{{channel=\"{channel}\"}}")
-            ),
-            1.0,
-            "{channel}"
-        );
+        assert_eq!(lag_count(&after, channel), 1.0, "{channel}");
         assert_eq!(
             sample(
                 &after,

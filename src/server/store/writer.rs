@@ -18,12 +18,14 @@
 //! (a client that hung up) cannot leave a savepoint or the batch half-made. A write that runs
 //! whole on a task of its own ([`Store::detached`], the send path) takes those steps in place:
 //! each task hop a step costs is time the writer is held, and nobody else can start a write
-//! meanwhile.
+//! meanwhile. Those writes and the committer run on the store's write thread (`write_thread`),
+//! where a task is polled again as soon as SQLite answers it.
 use super::db::Conn;
 use super::events::LoggedEvent;
 use super::pg_writes::PgWrite;
 use super::script::Script;
 use super::write_counts::Counts;
+use super::write_thread::WriteThread;
 use super::{Store, Writes};
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
@@ -76,6 +78,8 @@ pub(super) struct Writer {
 /// The shared parts: the writer and the doorbell of its committer task.
 pub(super) struct GroupCommit {
     writer: Arc<Mutex<Writer>>,
+    /// Where sends and the committer run (see `write_thread`).
+    thread: WriteThread,
     commit_due: Arc<Notify>,
     counts: Arc<Counts>,
 }
@@ -86,7 +90,8 @@ impl GroupCommit {
         pool: SqlitePool,
         events: broadcast::Sender<Arc<LoggedEvent>>,
         durability: Durability,
-    ) -> GroupCommit {
+    ) -> std::io::Result<GroupCommit> {
+        let thread = WriteThread::start("sqlite-writes")?;
         let counts = Arc::new(Counts::default());
         let writer = Arc::new(Mutex::new(Writer {
             pool,
@@ -97,18 +102,20 @@ impl GroupCommit {
             counts: counts.clone(),
         }));
         let commit_due = Arc::new(Notify::new());
-        tokio::spawn(committer(
+        // On the write thread: its COMMIT holds the writer too.
+        thread.spawn(committer(
             Arc::downgrade(&writer),
             commit_due.clone(),
             events,
             durability,
             counts.clone(),
         ));
-        GroupCommit {
+        Ok(GroupCommit {
             writer,
+            thread,
             commit_due,
             counts,
-        }
+        })
     }
 }
 
@@ -156,10 +163,10 @@ impl Store {
         .await
     }
 
-    /// Runs `write` to its end even if the caller goes away, and returns its result. On SQLite
-    /// on a task of its own, whose writes take their steps in place (see the module comment):
-    /// from the moment it has the writer until its commit it hops to no other task. On
-    /// PostgreSQL on the store's write thread (see `pg_write_thread`), unless already there.
+    /// Runs `write` to its end even if the caller goes away, and returns its result, on the
+    /// store's write thread (see `write_thread`). On SQLite as a task of its own, whose writes
+    /// take their steps in place (see the module comment): from the moment it has the writer
+    /// until its commit it hops to no other task. On PostgreSQL in place if already there.
     pub(crate) async fn detached<R>(
         &self,
         write: impl Future<Output = Result<R, sqlx::Error>> + Send + 'static,
@@ -168,9 +175,7 @@ impl Store {
         R: Send + 'static,
     {
         match &self.writes {
-            Writes::Sqlite(_) => tokio::spawn(DETACHED.scope((), write))
-                .await
-                .map_err(task_failed)?,
+            Writes::Sqlite(group) => group.thread.run(DETACHED.scope((), write)).await,
             Writes::Postgres(writes) => match writes.write_thread() {
                 Some(thread) => thread.run(write).await,
                 None => write.await,
