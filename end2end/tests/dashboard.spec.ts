@@ -85,6 +85,12 @@ test("period and channel live in the URL, every KPI explains itself, and a booke
   await expect(leadPage.getByText("Meeting logged.")).toBeVisible();
   await expect(page.getByTestId("activity-feed").locator("li").first()).toContainText("booked a meeting with Mo Meeting");
   await expect(page.getByTestId("toast")).toHaveCount(0);
+
+  // A live update draws the cards anew; the definition opened above stays open through it.
+  await leadWrote(context, lead, "sms", "Sounds good");
+  await expect(page.getByTestId("kpi-replies-value")).toHaveText("1");
+  await expect(page.getByTestId("kpi-reply_rate").locator(".kpi-def")).toBeVisible();
+  await expect(info).toHaveAttribute("aria-expanded", "true");
 });
 
 test("with two tabs open, both toast an inbound message and exactly one of them plays the chime", async ({ context }) => {

@@ -4,7 +4,7 @@ use crate::api::dashboard::{get_analytics, get_kpis};
 use crate::client::realtime::{show_dashboard, use_realtime};
 use crate::components::activity_feed::ActivityFeed;
 use crate::components::charts::{EngagementChart, MessagesChart, ResponseChart};
-use crate::components::kpi_card::KpiCard;
+use crate::components::kpi_card::{KpiCard, KpiDefinitionsShown};
 use crate::components::status::{EmptyState, ErrorNotice, Loading};
 use crate::model::channel::Channel;
 use crate::model::kpi::{format_rate, Kpis, Period};
@@ -47,6 +47,7 @@ fn href(period: &str, channel: &str) -> String {
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
+    KpiDefinitionsShown::provide();
     let params = use_query_map();
     let period = Memo::new(move |_| {
         params.with(|p| {
