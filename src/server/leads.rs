@@ -229,22 +229,20 @@ pub async fn inbox(
     limit: i64,
     head: Option<i64>,
 ) -> Result<Arc<InboxPage>, AppError> {
+    let Some(head) = head else {
+        return Ok(Arc::new(read_inbox(state, caller, filter, limit).await?));
+    };
     let key = PageKey {
         workspace: caller.user.workspace_id,
         viewer: caller.user.id,
         filter: filter.clone(),
         limit,
     };
-    if let Some(head) = head {
-        if let Some(page) = state.inbox_cache.get(&key, head) {
-            return Ok(page);
-        }
+    if let Some(page) = state.inbox_cache.get(&key, head) {
+        return Ok(page);
     }
     let read_at = std::time::Instant::now();
     let mut page = read_inbox(state, caller, filter, limit).await?;
-    let Some(head) = head else {
-        return Ok(Arc::new(page));
-    };
     // What every render of the cached page would make of it again (see `InboxPage::prepared`).
     let rows = page
         .rows
