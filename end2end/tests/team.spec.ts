@@ -1,5 +1,5 @@
 import { test, expect } from "./fixtures";
-import { createLead, hydrated, openLive, team, uniqueEmail, signUp } from "./helpers";
+import { createLead, createLeadViaApi, hydrated, openLead, openLive, team, uniqueEmail, signUp } from "./helpers";
 
 test("a teammate accepts an invite and sees the same leads; the owner hands over ownership", async ({ browser, consoleErrors }) => {
   // The refused step-down of the only owner is logged by the browser.
@@ -91,4 +91,52 @@ test("an owner removes a teammate after confirming; the teammate's open tab is s
 
   await owner.close();
   await mate.close();
+});
+
+test("a teammate's new name reaches pages already open, without a reload", async ({ browser }) => {
+  const ownerCtx = await browser.newContext();
+  const mateCtx = await browser.newContext();
+  await team(ownerCtx, mateCtx);
+  const me = await (await ownerCtx.request.get("/api/auth/me")).json();
+  const lead = await createLeadViaApi(ownerCtx, { name: "Rita Rename", owner_id: me.user.id });
+  const sent = await ownerCtx.request.post(`/api/messages/${lead}`, {
+    data: { channel: "chat", body: "Hello from Alice", client_id: crypto.randomUUID() },
+  });
+  expect(sent.status()).toBe(201);
+
+  // The teammate's open pages name Alice as the lead's owner and the message's author.
+  const thread = await mateCtx.newPage();
+  await openLead(thread, lead);
+  const message = thread.getByTestId("message").filter({ hasText: "Hello from Alice" });
+  await expect(message.locator(".author")).toHaveText("Alice Owner");
+  await expect(thread.getByTestId("lead-facts")).toContainText("Alice Owner");
+  const leads = await mateCtx.newPage();
+  await openLive(leads, "/leads");
+  const row = leads.getByTestId("lead-row").filter({ hasText: "Rita Rename" });
+  await expect(row).toContainText("Alice Owner");
+  const inbox = await mateCtx.newPage();
+  await openLive(inbox, "/inbox");
+  const conversation = inbox.getByTestId("inbox-row").filter({ hasText: "Rita Rename" });
+  await expect(conversation).toContainText("Alice Owner");
+  const settings = await mateCtx.newPage();
+  await openLive(settings, "/settings");
+  const members = settings.getByRole("list", { name: "Members" });
+  await expect(members).toContainText("Alice Owner");
+  // And Alice's own other tab, in its top bar.
+  const aliceTab = await ownerCtx.newPage();
+  await openLive(aliceTab, "/inbox");
+  await expect(aliceTab.getByTestId("current-user")).toHaveText("Alice Owner");
+
+  const renamed = await ownerCtx.request.post("/rpc/rename_me", { form: { name: "Alice Newname" } });
+  expect(renamed.status()).toBe(200);
+
+  await expect(message.locator(".author")).toHaveText("Alice Newname");
+  await expect(thread.getByTestId("lead-facts")).toContainText("Alice Newname");
+  await expect(row).toContainText("Alice Newname");
+  await expect(conversation).toContainText("Alice Newname");
+  await expect(members).toContainText("Alice Newname");
+  await expect(members).not.toContainText("Alice Owner");
+  await expect(aliceTab.getByTestId("current-user")).toHaveText("Alice Newname");
+  await ownerCtx.close();
+  await mateCtx.close();
 });

@@ -38,14 +38,14 @@ pub struct Realtime {
     pub status: RwSignal<ConnStatus>,
     /// Bumped when the server answers `reset`: views refetch their data.
     pub resets: RwSignal<u64>,
-    /// Bumped on every `messages_updated` and `reads_updated` (and on reset): list views that
-    /// summarise messages (inbox, dashboard) refetch when it moves.
+    /// Bumped on every `messages_updated`, `reads_updated` and `member_renamed` (and on reset):
+    /// list views that summarise messages (inbox, dashboard) refetch when it moves.
     pub messages_version: RwSignal<u64>,
     /// Bumped on every `stats_updated` / `analytics_updated` (and on reset): the dashboard's
     /// KPIs and charts refetch for the view they show.
     pub stats_version: RwSignal<u64>,
-    /// Bumped on every `leads_updated` and every new lead in the feed (and on reset): lists
-    /// of leads refetch when it moves.
+    /// Bumped on every `leads_updated`, `member_renamed` and every new lead in the feed (and on
+    /// reset): lists of leads refetch when it moves.
     pub leads_version: RwSignal<u64>,
     /// Bumped on `workspace_updated` (and on reset): pages that write amounts reread the
     /// workspace's currency.
@@ -100,11 +100,13 @@ impl Realtime {
                 listener(frame);
             }
         }
+        // A rename changes the owner named on inbox rows and lead lists.
         if matches!(
             frame,
             ServerFrame::MessagesUpdated { .. }
                 | ServerFrame::ReadsUpdated { .. }
                 | ServerFrame::LeadDeleted { .. }
+                | ServerFrame::MemberRenamed { .. }
         ) {
             self.messages_version.update(|v| *v += 1);
         }
@@ -119,6 +121,7 @@ impl Realtime {
             frame,
             ServerFrame::LeadsUpdated { .. }
                 | ServerFrame::LeadDeleted { .. }
+                | ServerFrame::MemberRenamed { .. }
                 | ServerFrame::ActivityUpdated {
                     event: crate::model::activity::ActivityKind::LeadCreated,
                     ..

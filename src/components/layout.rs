@@ -4,6 +4,7 @@ use super::toasts::Toasts;
 use crate::api::auth::{get_current_user, Logout};
 use crate::client::presence::provide_presence;
 use crate::client::realtime::provide_realtime;
+use crate::model::event::ServerFrame;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::use_location;
@@ -21,15 +22,20 @@ pub fn AppLayout() -> impl IntoView {
     // One socket per tab, shared by every page of the signed-in app.
     let realtime = provide_realtime();
     provide_presence(realtime);
-    // Whatever page this tab shows: a deleted lead's local draft and unsent messages go too.
-    realtime.on_event(|frame| {
-        if let crate::model::event::ServerFrame::LeadDeleted { lead_id, .. } = frame {
+    let me = Signal::derive(move || user.get().and_then(|u| u.ok().flatten()).map(|u| u.id));
+    realtime.on_event(move |frame| match frame {
+        // Whatever page this tab shows: a deleted lead's local draft and unsent messages go too.
+        ServerFrame::LeadDeleted { lead_id, .. } => {
             crate::client::draft::forget_local(*lead_id);
             crate::client::outbox::forget_lead(*lead_id);
             super::attach::forget_lead(*lead_id);
         }
+        // Renamed in another tab or device: the top bar rereads who is signed in.
+        ServerFrame::MemberRenamed { user_id, .. } if me.get_untracked() == Some(*user_id) => {
+            profile.update(|v| *v += 1);
+        }
+        _ => {}
     });
-    let me = Signal::derive(move || user.get().and_then(|u| u.ok().flatten()).map(|u| u.id));
     let logout = ServerAction::<Logout>::new();
     let location = use_location();
     view! {

@@ -18,7 +18,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 /// Keeps `current` at the newest version of the lead: saved here, changed by a teammate (a
-/// `leads_updated` event), or re-read after the socket had to reset. `deleted` turns true when
+/// `leads_updated` event), or re-read after the socket had to reset; its owner's name follows
+/// a rename (`member_renamed`). `deleted` turns true when
 /// the lead is deleted (`lead_deleted`, or gone when re-read).
 fn follow_lead(current: RwSignal<Lead>, deleted: RwSignal<bool>) {
     let id = current.get_untracked().id;
@@ -33,6 +34,12 @@ fn follow_lead(current: RwSignal<Lead>, deleted: RwSignal<bool>) {
     realtime.on_event(move |frame| match frame {
         ServerFrame::LeadsUpdated { lead, .. } => newer(lead),
         ServerFrame::LeadDeleted { lead_id, .. } if *lead_id == id => deleted.set(true),
+        // The owner's new name; the lead itself (and its version) did not change.
+        ServerFrame::MemberRenamed { user_id, name, .. }
+            if current.with_untracked(|l| l.owner_id == Some(*user_id)) =>
+        {
+            current.update(|l| l.owner_name = Some(name.clone()));
+        }
         _ => {}
     });
     Effect::new(move |previous: Option<u64>| {

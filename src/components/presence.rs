@@ -93,8 +93,9 @@ pub fn TypingIndicator(lead_id: LeadId, me: UserId) -> impl IntoView {
             }
             // Their message arrived, or they left the lead: no longer typing.
             ServerFrame::MessagesUpdated { message, .. } if message.lead_id == lead_id => {
-                if let Some(author) = &message.author_name {
-                    typists.update(|t| t.retain(|(_, n, _)| n != author));
+                // By id: two teammates may share a name, and a name may change.
+                if let Some(author) = message.author_id {
+                    typists.update(|t| t.retain(|(u, _, _)| *u != author));
                 }
             }
             ServerFrame::Presence {

@@ -5,7 +5,7 @@
 use crate::api::messages::older_messages;
 use crate::client::realtime::use_realtime;
 use crate::model::event::ServerFrame;
-use crate::model::ids::{LeadId, MessageId};
+use crate::model::ids::{LeadId, MessageId, UserId};
 use crate::model::message::{Direction, Message, MessagePage};
 use crate::model::thread::upsert;
 use leptos::prelude::*;
@@ -42,6 +42,8 @@ fn concerns(frame: &ServerFrame, lead_id: LeadId) -> bool {
     match frame {
         ServerFrame::MessagesUpdated { message, .. } => message.lead_id == lead_id,
         ServerFrame::DraftsUpdated { lead_id: id, .. } => *id == lead_id,
+        // Any thread may show their messages.
+        ServerFrame::MemberRenamed { .. } => true,
         _ => false,
     }
 }
@@ -79,6 +81,10 @@ pub fn use_thread(
         }
         let added = match frame {
             ServerFrame::MessagesUpdated { message, .. } => thread.upsert(message.clone()),
+            ServerFrame::MemberRenamed { user_id, name, .. } => {
+                thread.rename_author(*user_id, name);
+                false
+            }
             _ => false,
         };
         on_frame(frame, added);
@@ -102,6 +108,18 @@ impl ThreadState {
         self.messages
             .update(|list| inserted = upsert(list, message));
         inserted
+    }
+
+    /// Shows `name` on the messages `user` wrote (they renamed themselves).
+    pub fn rename_author(self, user: UserId, name: &str) {
+        let theirs = |m: &Message| m.author_id == Some(user);
+        if self.messages.with_untracked(|list| list.iter().any(theirs)) {
+            self.messages.update(|list| {
+                for m in list.iter_mut().filter(|m| theirs(m)) {
+                    m.author_name = Some(name.to_string());
+                }
+            });
+        }
     }
 
     /// The newest message's id, or "start" for an empty thread: what a send says it answers

@@ -39,6 +39,7 @@ pub enum EventKind {
     ReadsUpdated,
     PrefsUpdated,
     WorkspaceUpdated,
+    MemberRenamed,
     ActivityUpdated,
     StatsUpdated,
     AnalyticsUpdated,
@@ -48,7 +49,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    const ALL: [EventKind; 11] = [
+    const ALL: [EventKind; 12] = [
         EventKind::MessagesUpdated,
         EventKind::DraftsUpdated,
         EventKind::LeadsUpdated,
@@ -56,6 +57,7 @@ impl EventKind {
         EventKind::ReadsUpdated,
         EventKind::PrefsUpdated,
         EventKind::WorkspaceUpdated,
+        EventKind::MemberRenamed,
         EventKind::ActivityUpdated,
         EventKind::StatsUpdated,
         EventKind::AnalyticsUpdated,
@@ -71,6 +73,7 @@ impl EventKind {
             ServerFrame::ReadsUpdated { .. } => EventKind::ReadsUpdated,
             ServerFrame::PrefsUpdated { .. } => EventKind::PrefsUpdated,
             ServerFrame::WorkspaceUpdated { .. } => EventKind::WorkspaceUpdated,
+            ServerFrame::MemberRenamed { .. } => EventKind::MemberRenamed,
             ServerFrame::ActivityUpdated { .. } => EventKind::ActivityUpdated,
             ServerFrame::StatsUpdated { .. } => EventKind::StatsUpdated,
             ServerFrame::AnalyticsUpdated { .. } => EventKind::AnalyticsUpdated,
@@ -88,6 +91,7 @@ impl EventKind {
             EventKind::ReadsUpdated => "reads_updated",
             EventKind::PrefsUpdated => "prefs_updated",
             EventKind::WorkspaceUpdated => "workspace_updated",
+            EventKind::MemberRenamed => "member_renamed",
             EventKind::ActivityUpdated => "activity_updated",
             EventKind::StatsUpdated => "stats_updated",
             EventKind::AnalyticsUpdated => "analytics_updated",
@@ -223,6 +227,13 @@ pub enum ServerFrame {
         seq: i64,
         currency: String,
     },
+    /// A member of the workspace changed their name: open pages show the new one wherever
+    /// they name them (message authors, lead owners, the team list, the top bar).
+    MemberRenamed {
+        seq: i64,
+        user_id: UserId,
+        name: String,
+    },
     /// The receiving user's unread count on a lead changed (they read it, or marked it unread).
     ReadsUpdated {
         seq: i64,
@@ -279,7 +290,8 @@ impl ServerFrame {
             | ServerFrame::AnalyticsUpdated { seq, .. }
             | ServerFrame::LeadsUpdated { seq, .. }
             | ServerFrame::LeadDeleted { seq, .. }
-            | ServerFrame::WorkspaceUpdated { seq, .. } => Some(*seq),
+            | ServerFrame::WorkspaceUpdated { seq, .. }
+            | ServerFrame::MemberRenamed { seq, .. } => Some(*seq),
             // Listed rather than `_`: a new logged event must be added above, or clients
             // would drop it as already seen.
             ServerFrame::Hello { .. }

@@ -4,12 +4,14 @@
 use crate::api::team::{
     get_team_overview, InviteTeammate, RemoveMember, RevokeInvite, SetMemberRole,
 };
+use crate::client::realtime::use_realtime;
 use crate::components::copy_field::CopyField;
 use crate::components::field::{Field, FormError};
 use crate::components::local_time::{LocalTime, TimeStyle};
 use crate::components::status::{ErrorNotice, Loading};
 use crate::model::auth::Role;
 use crate::model::error::{field_error, form_error};
+use crate::model::event::ServerFrame;
 use leptos::prelude::*;
 
 #[component]
@@ -18,6 +20,15 @@ pub(super) fn TeamSection() -> impl IntoView {
     let revoke = ServerAction::<RevokeInvite>::new();
     let set_role = ServerAction::<SetMemberRole>::new();
     let remove = ServerAction::<RemoveMember>::new();
+    // A teammate's new name (`member_renamed`): the list reads the team again.
+    let renamed = RwSignal::new(0u32);
+    if let Some(realtime) = use_realtime() {
+        realtime.on_event(move |frame| {
+            if matches!(frame, ServerFrame::MemberRenamed { .. }) {
+                renamed.update(|n| *n += 1);
+            }
+        });
+    }
     let team = Resource::new(
         move || {
             (
@@ -25,6 +36,7 @@ pub(super) fn TeamSection() -> impl IntoView {
                 revoke.version().get(),
                 set_role.version().get(),
                 remove.version().get(),
+                renamed.get(),
             )
         },
         |_| get_team_overview(),

@@ -313,7 +313,7 @@ async fn a_rendered_inbox_shows_every_change_at_the_next_load() {
     let page = server.get_text(&ada.client, "/inbox").await;
     assert!(page.contains("<span class=\"badge stage-won\">"), "{page}");
 
-    // Bo, the lead's owner, takes another name: it writes no event, yet moves the head.
+    // Bo, the lead's owner, takes another name (a `member_renamed` event, which moves the head).
     let res = server
         .rpc(&bo.client, "rename_me", &[("name", "Bo Lindqvist")])
         .await;

@@ -36,6 +36,42 @@ async fn a_user_renames_themselves_and_teammates_see_the_new_name() {
     assert_eq!(read["owner_name"], "Ada Lovelace");
 }
 
+/// A rename is a logged event of the workspace: teammates' open tabs get it live, a tab that
+/// was away gets it in its replay, and another workspace hears nothing.
+#[tokio::test]
+async fn a_rename_reaches_teammates_open_tabs_as_an_event() {
+    let server = TestServer::start().await;
+    let ada = server.session("ada@example.com", "A").await;
+    let mate = server.teammate(&ada.client, "sam@example.com").await;
+    let stranger = server.session("eve@example.com", "E").await;
+    let ada_id = server.get_json(&ada.client, "/api/auth/me").await["user"]["id"].clone();
+    let mut live = server.live_socket(&mate.cookie).await;
+    let mut other = server.live_socket(&stranger.cookie).await;
+    let before = live.next_json_head();
+
+    let res = server
+        .rpc(&ada.client, "rename_me", &[("name", "Ada Lovelace")])
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let frame = live.next_of("member_renamed").await;
+    assert_eq!(frame["user_id"], ada_id);
+    assert_eq!(frame["name"], "Ada Lovelace");
+    assert!(frame["seq"].as_i64().unwrap() > before, "{frame}");
+
+    // Replayed to a tab that resumes from before it.
+    let mut away = server.socket(&mate.cookie).await;
+    away.resume(before).await;
+    let replayed = away.next_of("member_renamed").await;
+    assert_eq!(replayed, frame);
+
+    // Another workspace: nothing. Past its own presence, its next frame answers its ping.
+    other.send_json(json!({"type": "ping"})).await;
+    assert_eq!(
+        other.next_except(&["online", "presence"]).await["type"],
+        "pong"
+    );
+}
+
 /// Calls `change_password` as `client`.
 async fn change_password(
     server: &TestServer,

@@ -2,6 +2,7 @@
 use super::db::{on_conn, on_db};
 use super::Store;
 use crate::model::auth::{CurrentUser, Role, TeamMember};
+use crate::model::event::ServerFrame;
 use crate::model::ids::{ApiTokenId, UserId, WorkspaceId};
 
 /// A user joined with their workspace, as sessions and tokens resolve to.
@@ -148,9 +149,10 @@ impl Store {
         Ok(ended.into_iter().map(|(hash,)| hash).collect())
     }
 
-    /// The name teammates see (owner column, presence, message authors). The workspace's head
-    /// moves with it, as with every write that changes what the inbox shows: pages cached
-    /// under the old head (`server::inbox_cache`) are not served again, on any instance.
+    /// The name teammates see (owner column, presence, message authors). Logged as
+    /// `member_renamed`, so open pages of the workspace show the new name at once; its seq
+    /// moves the workspace's head, as every write that changes what the inbox shows must: pages
+    /// cached under the old head (`server::inbox_cache`) are not served again, on any instance.
     pub async fn rename_user(
         &self,
         workspace: WorkspaceId,
@@ -167,9 +169,16 @@ impl Store {
         .execute(c)
         .await
         .map(super::db::Done::from))?;
-        super::events::next_seq(tx.reborrow(), workspace).await?;
-        tx.commit(Vec::new()).await?;
-        Ok(())
+        let name = name.to_string();
+        let event = super::events::append(tx.reborrow(), workspace, None, move |seq| {
+            ServerFrame::MemberRenamed {
+                seq,
+                user_id: user,
+                name,
+            }
+        })
+        .await?;
+        tx.commit(vec![event]).await
     }
 
     /// Gives a member of `workspace` another role. The owner count is checked by the UPDATE
