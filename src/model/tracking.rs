@@ -32,7 +32,7 @@ impl HitKind {
 }
 
 /// Who (or what) made a hit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Classification {
     /// A person opened or clicked: this is what "Read at" means.

@@ -15,6 +15,7 @@ mod dialect;
 pub mod drafts;
 pub mod emails;
 pub mod events;
+mod hit_folding;
 pub mod inbound_emails;
 pub mod inbox;
 pub mod invites;

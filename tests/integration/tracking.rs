@@ -451,3 +451,73 @@ async fn old_hits_are_counted_not_kept_and_receipts_keep_their_first_times() {
     assert_eq!(message["opened_at"], first_open);
     assert_eq!(message["proxy_opened_at"], first_proxy);
 }
+
+/// A flood that arrives as one batch (the recorder takes everything waiting at once): every
+/// hit is counted, the rows stay within the bound, and the rows kept are the ones the receipts
+/// are recomputed from (the earliest of each kind and classification) and the newest.
+#[tokio::test]
+async fn a_flood_in_one_batch_is_counted_whole_and_keeps_bounded_rows() {
+    use leadwire::model::tracking::{Classification, HitKind};
+    use leadwire::server::store::tracking::StoredHit;
+    let t = tracked_email_with("Hi https://example.com/a", |_| {}).await;
+    let store = leadwire::server::store::Store::open(&t.server.database_url)
+        .await
+        .unwrap();
+    let target = store.pixel_targets(&[t.pixel.as_str()]).await.unwrap()[&t.pixel].clone();
+    // Whole milliseconds: PostgreSQL keeps microseconds.
+    let start = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 3);
+    let hit = |kind, classification, secs: i64| StoredHit {
+        message_id: target.message_id,
+        workspace_id: target.workspace_id,
+        kind,
+        link_id: None,
+        classification,
+        method: "GET",
+        ip_prefix: None,
+        user_agent: "test".into(),
+        at: start + chrono::Duration::milliseconds(secs),
+    };
+    // 400 human opens, then 10 proxy opens that happened before them, then 5 clicks.
+    let mut batch: Vec<StoredHit> = (100..500)
+        .map(|i| hit(HitKind::Open, Classification::Human, i))
+        .collect();
+    batch.extend((0..10).map(|i| hit(HitKind::Open, Classification::ProxyPrefetch, i)));
+    batch.extend((0..5).map(|i| hit(HitKind::Click, Classification::Human, 600 + i)));
+    store.record_hits(&batch, &[]).await.unwrap();
+
+    let counts = store.tracking_counts(target.message_id).await.unwrap();
+    assert_eq!(
+        counts,
+        vec![
+            ("click".into(), "human".into(), 5),
+            ("open".into(), "human".into(), 400),
+            ("open".into(), "proxy_prefetch".into(), 10),
+        ]
+    );
+    let rows = store.tracking_hit_count(target.message_id).await.unwrap();
+    assert!(rows <= 100 + 6 * 5, "{rows} rows kept for 415 hits");
+    // The receipts are the earliest of the batch: they come from the rows that were kept.
+    // (This store is not the server's: read them back rather than wait for the socket.)
+    let page = t
+        .server
+        .get_json(&t.session.client, &format!("/api/messages/{}", t.lead_id))
+        .await;
+    let update = page["messages"][0].clone();
+    let at = |field: &str| {
+        chrono::DateTime::parse_from_rfc3339(update[field].as_str().unwrap())
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    let ms = |n| start + chrono::Duration::milliseconds(n);
+    assert_eq!(at("opened_at"), ms(100));
+    assert_eq!(at("proxy_opened_at"), ms(0));
+    assert_eq!(at("clicked_at"), ms(600));
+    // A later batch still folds what the table holds: the bound holds and nothing is lost.
+    store
+        .record_hits(&[hit(HitKind::Open, Classification::Human, 700)], &[])
+        .await
+        .unwrap();
+    let human_opens = store.tracking_counts(target.message_id).await.unwrap()[1].2;
+    assert_eq!(human_opens, 401);
+    assert!(store.tracking_hit_count(target.message_id).await.unwrap() <= 130);
+}

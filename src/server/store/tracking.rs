@@ -2,6 +2,7 @@
 //! together with the read receipts they change.
 use super::activity::NewActivity;
 use super::db::{on_conn, on_db, Conn};
+use super::hit_folding;
 use super::message_rows::message_updated;
 use super::rollups::MESSAGE_FACTS;
 use super::Store;
@@ -98,7 +99,6 @@ impl Store {
         .await)
     }
 
-    /// Clicks on `message` at or after `since`: which link, when.
     /// How many hits of a message are stored (what a flood on its tokens can cost in rows).
     pub async fn tracking_hit_count(&self, message: MessageId) -> Result<i64, sqlx::Error> {
         let (n,): (i64,) = on_db!(self.db(), |p, sql| sqlx::query_as(sql(
@@ -129,6 +129,7 @@ impl Store {
         .await)
     }
 
+    /// Clicks on `message` at or after `since`: which link, when.
     pub async fn clicks_since(
         &self,
         message: MessageId,
@@ -153,7 +154,16 @@ impl Store {
         bursts: &[Burst],
     ) -> Result<usize, sqlx::Error> {
         let mut tx = self.begin_write().await?;
-        for chunk in hits.chunks(INSERT_CHUNK) {
+        // A flood's hits that the fold below would count and delete at once are counted
+        // without being written as rows first.
+        let folded = hit_folding::folded_in_batch(hits);
+        let kept: Vec<&StoredHit> = hits
+            .iter()
+            .zip(&folded)
+            .filter_map(|(h, f)| (!f).then_some(h))
+            .collect();
+        hit_folding::count_folded(tx.reborrow(), hits, &folded).await?;
+        for chunk in kept.chunks(INSERT_CHUNK) {
             let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
             let sql = format!(
                 "INSERT INTO tracking_events (message_id, workspace_id, kind, link_id, classification, \
@@ -185,7 +195,7 @@ impl Store {
         let touched: std::collections::HashSet<MessageId> =
             hits.iter().map(|h| h.message_id).collect();
         for message in touched {
-            fold_old_hits(tx.reborrow(), message).await?;
+            hit_folding::fold_old_hits(tx.reborrow(), message).await?;
         }
         // First human open (a human click counts: they read it), human click, proxy open.
         let mut firsts: HashMap<MessageId, (WorkspaceId, Receipts)> = HashMap::new();
@@ -276,56 +286,6 @@ struct Receipts {
 
 fn earliest(a: Option<DateTime<Utc>>, b: DateTime<Utc>) -> Option<DateTime<Utc>> {
     Some(a.map_or(b, |a| a.min(b)))
-}
-
-/// Hits kept as rows per message: the newest ones, for the record …
-const KEEP_NEWEST: i64 = 100;
-/// … and the earliest of each kind and classification, which receipts are recomputed from.
-const KEEP_EARLIEST: i64 = 5;
-
-/// The hits of `message` that are neither among its newest nor among the earliest of their kind
-/// and classification: counted into `tracking_counts`, then deleted. Bounds the rows a message
-/// can have at `KEEP_NEWEST` + 6 × `KEEP_EARLIEST`, however many hits its tokens get.
-async fn fold_old_hits(mut tx: Conn<'_>, message: MessageId) -> Result<(), sqlx::Error> {
-    const FOLDED: &str = "WITH ranked AS ( \
-           SELECT id, kind, classification, \
-             ROW_NUMBER() OVER (ORDER BY at DESC, id DESC) AS newest, \
-             ROW_NUMBER() OVER (PARTITION BY kind, classification ORDER BY at, id) AS earliest \
-           FROM tracking_events WHERE message_id = ?1) \
-         SELECT id, kind, classification FROM ranked WHERE newest > ?2 AND earliest > ?3";
-    let (count,): (i64,) = on_conn!(tx, |c, sql| sqlx::query_as(sql(
-        "SELECT COUNT(*) FROM tracking_events WHERE message_id = ?"
-    ))
-    .bind(message)
-    .fetch_one(c)
-    .await)?;
-    if count <= KEEP_NEWEST {
-        return Ok(());
-    }
-    on_conn!(tx, |c, sql| {
-        sqlx::query(sql(&format!(
-        "INSERT INTO tracking_counts (message_id, kind, classification, hits) \
-         SELECT ?1, kind, classification, COUNT(*) FROM ({FOLDED}) AS folded WHERE true \
-         GROUP BY kind, classification \
-         ON CONFLICT (message_id, kind, classification) DO UPDATE SET hits = tracking_counts.hits + excluded.hits"
-    )))
-    .bind(message)
-    .bind(KEEP_NEWEST)
-    .bind(KEEP_EARLIEST)
-    .execute(c)
-    .await
-    .map(super::db::Done::from)
-    })?;
-    on_conn!(tx, |c, sql| sqlx::query(sql(&format!(
-        "DELETE FROM tracking_events WHERE id IN (SELECT id FROM ({FOLDED}) AS folded)"
-    )))
-    .bind(message)
-    .bind(KEEP_NEWEST)
-    .bind(KEEP_EARLIEST)
-    .execute(c)
-    .await
-    .map(super::db::Done::from))?;
-    Ok(())
 }
 
 /// Marks the burst's clicks as the scanner's and recomputes the receipts they had set.
