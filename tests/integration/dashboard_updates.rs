@@ -128,3 +128,45 @@ async fn a_slow_round_for_a_change_counted_since_logs_nothing() {
     assert!(w.log(third, basis, w.figures().await).await);
     assert!(!w.log(second, basis, w.figures().await).await);
 }
+
+/// After the coalescer falls behind the published events it asks the log which workspaces
+/// changed since the last event it saw: each one with a change of those kinds after that log
+/// position, and the workspace seq of its latest such change.
+#[tokio::test]
+async fn after_a_lag_the_log_names_what_changed_since_the_last_event_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    let (w, _scratch) = Workspace::open(dir.path()).await;
+    let mut published = w.store.subscribe_events();
+    let kinds = ["messages_updated"];
+    w.send("first").await;
+    let seen = next_message(&mut published).await.log_position;
+    let changed = w.store.workspaces_with_events_after(seen, &kinds).await;
+    assert_eq!(changed.unwrap(), vec![]);
+
+    w.send("second").await;
+    let latest = next_message(&mut published).await.seq;
+    let changed = w.store.workspaces_with_events_after(seen, &kinds).await;
+    assert_eq!(changed.unwrap(), vec![(w.id, latest)]);
+    let other_kinds = w
+        .store
+        .workspaces_with_events_after(0, &["no_such_kind"])
+        .await;
+    assert_eq!(other_kinds.unwrap(), vec![]);
+}
+
+/// The next message event published (on PostgreSQL, a moment after its send returns).
+async fn next_message(
+    published: &mut tokio::sync::broadcast::Receiver<
+        std::sync::Arc<leadwire::server::store::events::LoggedEvent>,
+    >,
+) -> std::sync::Arc<leadwire::server::store::events::LoggedEvent> {
+    loop {
+        let event = tokio::time::timeout(std::time::Duration::from_secs(10), published.recv())
+            .await
+            .expect("published within 10 s")
+            .unwrap();
+        if event.kind.as_str() == "messages_updated" {
+            return event;
+        }
+    }
+}

@@ -139,11 +139,7 @@ impl Store {
         after: i64,
         kinds: &[&str],
     ) -> Result<Vec<(WorkspaceId, i64)>, sqlx::Error> {
-        let marks = vec!["?"; kinds.len()].join(", ");
-        let sql = format!(
-            "SELECT workspace_id, MAX(ws_seq) FROM events WHERE seq > ? AND kind IN ({marks}) \
-             GROUP BY workspace_id"
-        );
+        let sql = events_after_sql(self.backend(), kinds.len());
         on_db!(self.db(), |p, fit| {
             let mut query = sqlx::query_as::<_, (WorkspaceId, i64)>(fit(&sql)).bind(after);
             for kind in kinds {
@@ -152,6 +148,24 @@ impl Store {
             query.fetch_all(p).await
         })
     }
+}
+
+/// [`Store::workspaces_with_events_after`]'s query for `kinds` kinds. It runs when the log is
+/// busy (the coalescer fell behind it), so it must seek to `seq`, not walk the whole log: on
+/// SQLite, grouped by the column itself, the planner walks all of (workspace, ws_seq) for its
+/// order instead; grouped by `+workspace_id` (the same value, no index order to use) it seeks
+/// by the primary key and groups what follows. PostgreSQL plans by its statistics (and has no
+/// unary plus for a uuid).
+fn events_after_sql(backend: super::db::Backend, kinds: usize) -> String {
+    let marks = vec!["?"; kinds].join(", ");
+    let group = match backend {
+        super::db::Backend::Sqlite => "+workspace_id",
+        super::db::Backend::Postgres => "workspace_id",
+    };
+    format!(
+        "SELECT workspace_id, MAX(ws_seq) FROM events WHERE seq > ? AND kind IN ({marks}) \
+         GROUP BY {group}"
+    )
 }
 
 /// Moves workspace ?'s head on by ? seqs (creating it at that many).
@@ -347,4 +361,38 @@ async fn events_after_in(
     .fetch_all(c)
     .await
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::events_after_sql;
+    use crate::server::store::db::Backend;
+    use sqlx::Connection;
+
+    /// The catch-up after a lag seeks to its position in the log rather than reading all of it.
+    #[tokio::test]
+    async fn the_catch_up_after_a_lag_seeks_to_its_seq() {
+        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
+            .await
+            .unwrap();
+        sqlx::migrate!("./migrations").run(&mut conn).await.unwrap();
+        let query = events_after_sql(Backend::Sqlite, 2);
+        let plan: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as(&format!("EXPLAIN QUERY PLAN {query}"))
+                .bind(0)
+                .bind("a")
+                .bind("b")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        assert!(
+            plan.iter()
+                .any(|(.., step)| step.contains("PRIMARY KEY") && step.contains("rowid>?")),
+            "{plan:?}"
+        );
+        assert!(
+            !plan.iter().any(|(.., step)| step.starts_with("SCAN")),
+            "{plan:?}"
+        );
+    }
 }
