@@ -161,13 +161,12 @@ pub async fn start_session(state: &AppState, user: UserId) -> Result<Session, Ap
 pub async fn rename(state: &AppState, caller: &Caller, name: &str) -> Result<(), AppError> {
     caller.require_session()?;
     let name = parse_person_name("name", name)?;
+    // Its `member_renamed` event renames the user's open tabs in presence, on every instance
+    // (`realtime::fanout`).
     state
         .store
         .rename_user(caller.user.workspace_id, caller.user.id, &name)
         .await?;
-    state
-        .presence
-        .rename(caller.user.workspace_id, caller.user.id, &name);
     Ok(())
 }
 

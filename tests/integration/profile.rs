@@ -45,6 +45,8 @@ async fn a_rename_reaches_teammates_open_tabs_as_an_event() {
     let mate = server.teammate(&ada.client, "sam@example.com").await;
     let stranger = server.session("eve@example.com", "E").await;
     let ada_id = server.get_json(&ada.client, "/api/auth/me").await["user"]["id"].clone();
+    // Ada has a tab open too: teammates see her online.
+    let _ada_tab = server.live_socket(&ada.cookie).await;
     let mut live = server.live_socket(&mate.cookie).await;
     let mut other = server.live_socket(&stranger.cookie).await;
     let before = live.next_json_head();
@@ -53,7 +55,24 @@ async fn a_rename_reaches_teammates_open_tabs_as_an_event() {
         .rpc(&ada.client, "rename_me", &[("name", "Ada Lovelace")])
         .await;
     assert!(res.status().is_success(), "{}", res.status());
-    let frame = live.next_of("member_renamed").await;
+    // The event, and her open tab renamed in the online list (two streams: either may come
+    // first).
+    let (mut event, mut renamed_online) = (None, false);
+    while event.is_none() || !renamed_online {
+        let frame = live.next_json().await;
+        match frame["type"].as_str() {
+            Some("member_renamed") => event = Some(frame),
+            Some("online") => {
+                renamed_online = frame["users"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|u| u["user_id"] == ada_id && u["name"] == "Ada Lovelace")
+            }
+            _ => {}
+        }
+    }
+    let frame = event.unwrap();
     assert_eq!(frame["user_id"], ada_id);
     assert_eq!(frame["name"], "Ada Lovelace");
     assert!(frame["seq"].as_i64().unwrap() > before, "{frame}");

@@ -328,6 +328,41 @@ async fn a_viewer_on_one_instance_shows_on_the_other_and_leaves_when_that_instan
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
 
+/// A rename taken by one instance reaches the user's tabs on the other: the lead they view
+/// there is shown with the new name (every instance renames its tabs from the logged event).
+#[tokio::test]
+async fn a_rename_on_one_instance_renames_the_users_tabs_on_the_other() {
+    let p = pair(&[]).await;
+    let mut on_b = p.b.socket(&p.cookie).await;
+    on_b.resume(on_b.next_json_head()).await;
+    on_b.next_of("live").await;
+    on_b.send_json(json!({"type": "view", "lead_id": p.lead}))
+        .await;
+    loop {
+        let frame = on_b.next_of("presence").await;
+        if frame["lead_id"] == p.lead.as_str() && frame["viewers"][0]["name"] == "Owner" {
+            break;
+        }
+    }
+    let res = p
+        .client
+        .post(p.a.url("/rpc/rename_me"))
+        .header("origin", p.a.url(""))
+        .form(&[("name", "Ada Renamed")])
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    // Without the rename on B, B's tab would keep its old name: no such frame, and after
+    // 10 s without frames `next_of` fails the test.
+    loop {
+        let frame = on_b.next_of("presence").await;
+        if frame["lead_id"] == p.lead.as_str() && frame["viewers"][0]["name"] == "Ada Renamed" {
+            break;
+        }
+    }
+}
+
 #[tokio::test]
 async fn sign_in_failures_count_across_instances() {
     let p = pair(&[("LEADWIRE_LOGIN_MAX_FAILURES_PER_ACCOUNT", "4")]).await;

@@ -3,8 +3,10 @@
 //! the channel of that event's workspace only. A socket listens to its own workspace's channel:
 //! a busy workspace never wakes, delays or resets another's sockets, and a frame is one
 //! allocation however many sockets send it.
+use crate::model::event::{EventKind, ServerFrame};
 use crate::model::ids::{UserId, WorkspaceId};
 use crate::server::presence::PresenceHub;
+use crate::server::store::events::LoggedEvent;
 use crate::server::store::Store;
 use axum::extract::ws::Utf8Bytes;
 use std::collections::HashMap;
@@ -41,25 +43,42 @@ pub struct Fanout {
     channels: Mutex<HashMap<WorkspaceId, broadcast::Sender<Arc<Outgoing>>>>,
 }
 
+/// A member's new name, on this instance's tabs of theirs too: every instance reads the event
+/// from the log, so tabs on another instance than the one that took the rename show it (in
+/// the online list and beside the leads they view) as well.
+fn rename_tabs(presence: &PresenceHub, event: &LoggedEvent) {
+    if let Ok(ServerFrame::MemberRenamed { user_id, name, .. }) =
+        serde_json::from_str::<ServerFrame>(&event.payload)
+    {
+        presence.rename(event.workspace_id, user_id, &name);
+    }
+}
+
 impl Fanout {
     /// Starts the dispatchers for `store` and `presence`.
-    pub fn start(store: &Store, presence: &PresenceHub) -> Arc<Fanout> {
+    pub fn start(store: &Store, presence: &Arc<PresenceHub>) -> Arc<Fanout> {
         let fanout = Arc::new(Fanout::default());
         let mut events = store.subscribe_events();
         let hub = fanout.clone();
+        let tabs = presence.clone();
         tokio::spawn(async move {
             loop {
                 match events.recv().await {
-                    Ok(event) => hub.send(
-                        event.workspace_id,
-                        Outgoing::Event {
-                            seq: event.seq,
-                            user: event.user_id,
-                            dashboard: event.kind.is_dashboard(),
-                            text: Utf8Bytes::from(event.payload.clone()),
-                            published: std::time::Instant::now(),
-                        },
-                    ),
+                    Ok(event) => {
+                        if event.kind == EventKind::MemberRenamed {
+                            rename_tabs(&tabs, &event);
+                        }
+                        hub.send(
+                            event.workspace_id,
+                            Outgoing::Event {
+                                seq: event.seq,
+                                user: event.user_id,
+                                dashboard: event.kind.is_dashboard(),
+                                text: Utf8Bytes::from(event.payload.clone()),
+                                published: std::time::Instant::now(),
+                            },
+                        )
+                    }
                     Err(RecvError::Lagged(_)) => hub.send_all(|| Outgoing::Replay),
                     Err(RecvError::Closed) => return,
                 }
