@@ -157,13 +157,13 @@ impl Store {
 /// by the primary key and groups what follows. PostgreSQL plans by its statistics (and has no
 /// unary plus for a uuid).
 fn events_after_sql(backend: super::db::Backend, kinds: usize) -> String {
-    let marks = vec!["?"; kinds].join(", ");
+    let marks = placeholders(kinds);
     let group = match backend {
         super::db::Backend::Sqlite => "+workspace_id",
         super::db::Backend::Postgres => "workspace_id",
     };
     format!(
-        "SELECT workspace_id, MAX(ws_seq) FROM events WHERE seq > ? AND kind IN ({marks}) \
+        "SELECT workspace_id, MAX(ws_seq) FROM events WHERE seq > ? AND kind IN {marks} \
          GROUP BY {group}"
     )
 }

@@ -8,6 +8,7 @@
 //! benchmark, inserting and then deleting them took the writer's thread about a third of
 //! the server's CPU).
 use super::db::{on_conn, Conn};
+use super::script::placeholders;
 use super::tracking::StoredHit;
 use crate::model::ids::MessageId;
 use crate::model::tracking::{Classification, HitKind};
@@ -113,7 +114,7 @@ pub(super) async fn count_folded(
     let counts: Vec<_> = counts.into_iter().collect();
     // Four values a row: far under either backend's limit for the few keys a batch has.
     for chunk in counts.chunks(200) {
-        let rows = vec!["(?, ?, ?, ?)"; chunk.len()].join(", ");
+        let rows = vec![placeholders(4); chunk.len()].join(", ");
         let sql = format!(
             "INSERT INTO tracking_counts (message_id, kind, classification, hits) VALUES {rows} \
              ON CONFLICT (message_id, kind, classification) \
