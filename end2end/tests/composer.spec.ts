@@ -5,6 +5,15 @@ test("1. a follow-up email keeps the thread's subject as Re: …", async ({ cont
   await signUpViaApi(context, "Sue Subject", uniqueEmail("subject"), "Subject Co");
   const lead = await createLeadViaApi(context, { name: "Ron Reply", email: "ron@example.com" });
   await openLead(page, lead);
+  // Each send's client id (its idempotency key) is a UUIDv7: time-ordered, so the server's
+  // (workspace, client id) index takes it at its end.
+  const clientIds: string[] = [];
+  page.on("request", (req) => {
+    if (req.url().endsWith("/rpc/send_message")) {
+      const id = decodeURIComponent(req.postData() ?? "").match(/client_id\W+([0-9a-f-]{36})/);
+      if (id) clientIds.push(id[1]);
+    }
+  });
   await page.getByLabel("Channel").selectOption("email");
   await page.getByLabel("Subject").fill("Pricing");
   await composer(page).fill("Here are our prices.");
@@ -16,6 +25,9 @@ test("1. a follow-up email keeps the thread's subject as Re: …", async ({ cont
   const followUp = page.getByTestId("message").filter({ hasText: "Any questions?" });
   await expect(followUp.locator(".subject")).toHaveText("Re: Pricing");
   await expect(page.getByLabel("Subject")).toHaveValue("Re: Pricing");
+  expect(clientIds).toHaveLength(2);
+  for (const id of clientIds) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  expect(clientIds[0] < clientIds[1]).toBe(true);
 });
 
 test("2. a lead who wrote on the website chat is answered there by default", async ({ context, page }) => {

@@ -140,3 +140,64 @@ test("a teammate's new name reaches pages already open, without a reload", async
   await ownerCtx.close();
   await mateCtx.close();
 });
+
+test("a role change reaches the member's open pages and a teammate joining reaches open team lists, without a reload", async ({ browser }) => {
+  const owner = await browser.newContext();
+  const mate = await browser.newContext();
+  const lead = await team(owner, mate);
+  const bobId = (await (await mate.request.get("/api/auth/me")).json()).user.id;
+
+  // Bob, a member, has a lead open in the inbox and on its page, and Settings in a third tab.
+  const page = await mate.newPage();
+  await openLead(page, lead);
+  const inbox = await mate.newPage();
+  await openLive(inbox, `/inbox?lead=${lead}`);
+  const settings = await mate.newPage();
+  await openLive(settings, "/settings");
+  for (const tab of [page, inbox]) {
+    await expect(tab.getByRole("button", { name: "Delete lead…", includeHidden: true })).toHaveCount(0);
+  }
+  await expect(settings.getByRole("heading", { name: "Delete workspace" })).toHaveCount(0);
+  await expect(settings.getByLabel("Currency")).toHaveCount(0);
+  const badge = settings.getByTestId("member").filter({ hasText: "Bob Mate" }).locator(".badge");
+  await expect(badge).toHaveText("member");
+
+  // Alice makes him an owner: what owners may do appears on his open pages.
+  const promoted = await owner.request.post("/rpc/set_member_role", { form: { user_id: bobId, role: "owner" } });
+  expect(promoted.status()).toBe(200);
+  await expect(page.getByRole("button", { name: "Delete lead…" })).toBeVisible();
+  // (The inbox may keep its lead's details behind a switch: present is what matters there.)
+  await expect(inbox.getByRole("button", { name: "Delete lead…", includeHidden: true })).toHaveCount(1);
+  await expect(badge).toHaveText("owner");
+  await expect(settings.getByRole("heading", { name: "Delete workspace" })).toBeVisible();
+  await expect(settings.getByLabel("Currency")).toBeVisible();
+
+  // And a member again: it goes.
+  const demoted = await owner.request.post("/rpc/set_member_role", { form: { user_id: bobId, role: "member" } });
+  expect(demoted.status()).toBe(200);
+  for (const tab of [page, inbox]) {
+    await expect(tab.getByRole("button", { name: "Delete lead…", includeHidden: true })).toHaveCount(0);
+  }
+  await expect(badge).toHaveText("member");
+  await expect(settings.getByRole("heading", { name: "Delete workspace" })).toHaveCount(0);
+
+  // Someone joins: Bob's open team list shows them, and so do the owner choices of his lead's form.
+  await page.getByRole("button", { name: "Edit", exact: true }).click();
+  const ownerChoice = page.getByLabel("Owner", { exact: true });
+  await expect(ownerChoice).toContainText("Alice Owner");
+  await page.getByRole("button", { name: "Cancel", exact: true }).click();
+  const newcomer = await browser.newContext();
+  const invite = await owner.request.post("/rpc/invite_teammate", { form: { email: uniqueEmail("cleo") } });
+  const token = (await invite.json()).link.split("/").pop();
+  const joined = await newcomer.request.post("/rpc/accept_invite", {
+    form: { token, name: "Cleo Newcomer", password: "newcomer password" },
+  });
+  expect(joined.status()).toBe(200);
+  await expect(settings.getByRole("list", { name: "Members" })).toContainText("Cleo Newcomer");
+  await page.getByRole("button", { name: "Edit", exact: true }).click();
+  await expect(ownerChoice).toContainText("Cleo Newcomer");
+
+  await owner.close();
+  await mate.close();
+  await newcomer.close();
+});

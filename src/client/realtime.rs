@@ -50,6 +50,9 @@ pub struct Realtime {
     /// Bumped on `workspace_updated` (and on reset): pages that write amounts reread the
     /// workspace's currency.
     pub workspace_version: RwSignal<u64>,
+    /// Bumped on `team_changed` and `member_renamed` (and on reset): the choices of a lead's
+    /// owner read the team again.
+    pub team_version: RwSignal<u64>,
     // Browser-only: server render threads must never hold (or drop) thread-local values.
     #[cfg(feature = "hydrate")]
     /// Each with its id and whether it is still wanted (see `dispatch`).
@@ -132,6 +135,12 @@ impl Realtime {
         if matches!(frame, ServerFrame::WorkspaceUpdated { .. }) {
             self.workspace_version.update(|v| *v += 1);
         }
+        if matches!(
+            frame,
+            ServerFrame::TeamChanged { .. } | ServerFrame::MemberRenamed { .. }
+        ) {
+            self.team_version.update(|v| *v += 1);
+        }
     }
 }
 
@@ -144,6 +153,7 @@ pub fn provide_realtime() -> Realtime {
         stats_version: RwSignal::new(0),
         leads_version: RwSignal::new(0),
         workspace_version: RwSignal::new(0),
+        team_version: RwSignal::new(0),
         #[cfg(feature = "hydrate")]
         listeners: StoredValue::new_local(Vec::new()),
         #[cfg(feature = "hydrate")]

@@ -4,7 +4,7 @@ use crate::api::auth::get_current_user;
 use crate::api::leads::{lead_at, lead_owners};
 use crate::components::conversation_thread::LeadThread;
 use crate::components::lead_edit::OwnersResource;
-use crate::components::lead_sidebar::{viewer, LeadSidebar, ShownLead};
+use crate::components::lead_sidebar::{viewer, LeadSidebar, ShownLead, Viewer};
 use crate::components::status::{ErrorNotice, Loading};
 use crate::model::lead::Lead;
 use crate::model::money::format_money;
@@ -23,8 +23,8 @@ pub fn SelectedThread(id: Memo<String>) -> impl IntoView {
                 match lead.await {
                     Err(e) => view! { <ErrorNotice error=e/> }.into_any(),
                     Ok(lead) => {
-                        let (owner, currency) = viewer(me.await.ok().flatten());
-                        view! { <SelectedLead lead owners owner currency/> }.into_any()
+                        let viewer = viewer(me.await.ok().flatten());
+                        view! { <SelectedLead lead owners viewer/> }.into_any()
                     }
                 }
             })}
@@ -35,17 +35,13 @@ pub fn SelectedThread(id: Memo<String>) -> impl IntoView {
 /// The selected lead's name, company and deal value; its thread; and beside it the lead's
 /// stage, details and actions (wide screens), or one of the two with a switch (narrower ones).
 #[component]
-fn SelectedLead(
-    lead: Lead,
-    owners: OwnersResource,
-    owner: bool,
-    currency: String,
-) -> impl IntoView {
+fn SelectedLead(lead: Lead, owners: OwnersResource, viewer: Viewer) -> impl IntoView {
     let ShownLead {
         current,
         deleted,
         currency,
-    } = ShownLead::new(lead.clone(), currency);
+        owner,
+    } = ShownLead::new(lead.clone(), viewer);
     let details = RwSignal::new(false);
     let subtitle = move || {
         let lead = current.read();

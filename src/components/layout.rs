@@ -30,8 +30,11 @@ pub fn AppLayout() -> impl IntoView {
             crate::client::outbox::forget_lead(*lead_id);
             super::attach::forget_lead(*lead_id);
         }
-        // Renamed in another tab or device: the top bar rereads who is signed in.
-        ServerFrame::MemberRenamed { user_id, .. } if me.get_untracked() == Some(*user_id) => {
+        // Renamed in another tab or device, or given another role: pages that read who is
+        // signed in read it again.
+        ServerFrame::MemberRenamed { user_id, .. } | ServerFrame::TeamChanged { user_id, .. }
+            if me.get_untracked() == Some(*user_id) =>
+        {
             profile.update(|v| *v += 1);
         }
         _ => {}

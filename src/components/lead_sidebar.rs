@@ -12,6 +12,7 @@ use crate::components::lead_edit::{LeadEditForm, OwnersResource};
 use crate::model::auth::{CurrentUser, Role};
 use crate::model::error::AppError;
 use crate::model::event::ServerFrame;
+use crate::model::ids::UserId;
 use crate::model::lead::Lead;
 use crate::model::money::currency_of;
 use leptos::prelude::*;
@@ -58,31 +59,82 @@ fn follow_lead(current: RwSignal<Lead>, deleted: RwSignal<bool>) {
 }
 
 /// A lead on screen: kept at its newest version ([`follow_lead`]; `deleted` once it is gone),
-/// with the workspace's currency for its deal value, also live.
+/// with the workspace's currency for its deal value and whether the viewer is an owner, both
+/// also live.
 #[derive(Clone, Copy)]
 pub struct ShownLead {
     pub current: RwSignal<Lead>,
     pub deleted: RwSignal<bool>,
     pub currency: RwSignal<String>,
+    /// The viewer is an owner (owners may delete the lead).
+    pub owner: RwSignal<bool>,
 }
 
 impl ShownLead {
-    pub fn new(lead: Lead, currency: String) -> ShownLead {
+    pub fn new(lead: Lead, viewer: Viewer) -> ShownLead {
         let shown = ShownLead {
             current: RwSignal::new(lead),
             deleted: RwSignal::new(false),
-            currency: live_currency(currency),
+            currency: live_currency(viewer.currency),
+            owner: live_owner(viewer.id, viewer.owner),
         };
         follow_lead(shown.current, shown.deleted);
         shown
     }
 }
 
-/// What a lead's viewer (`me`) may do and see: whether they are an owner (owners may delete
-/// it), and the workspace's currency.
-pub fn viewer(me: Option<CurrentUser>) -> (bool, String) {
-    let owner = me.as_ref().is_some_and(|u| u.role == Role::Owner);
-    (owner, currency_of(me))
+/// Who views a lead, as read with the page: whether they are an owner (owners may delete it),
+/// and the workspace's currency.
+pub struct Viewer {
+    pub id: Option<UserId>,
+    pub owner: bool,
+    pub currency: String,
+}
+
+pub fn viewer(me: Option<CurrentUser>) -> Viewer {
+    Viewer {
+        id: me.as_ref().map(|u| u.id),
+        owner: me.as_ref().is_some_and(|u| u.role == Role::Owner),
+        currency: currency_of(me),
+    }
+}
+
+/// Whether the viewer is an owner, kept live: another owner may change their role while the
+/// lead is open (`team_changed`), and the Delete card comes or goes at once rather than
+/// answering "owners only" after a click.
+fn live_owner(me: Option<UserId>, initial: bool) -> RwSignal<bool> {
+    let owner = RwSignal::new(initial);
+    if let (Some(realtime), Some(me)) = (use_realtime(), me) {
+        realtime.on_event(move |frame| {
+            if let ServerFrame::TeamChanged { user_id, role, .. } = frame {
+                if *user_id == me {
+                    owner.set(*role == Some(Role::Owner));
+                }
+            }
+        });
+    }
+    owner
+}
+
+/// Reads the owner choices again when the team changes (a teammate joined, left or was
+/// renamed) — but not under an open edit form, whose fields would be redrawn and lose what is
+/// typed: then once it closes.
+fn follow_team(owners: OwnersResource, editing: RwSignal<bool>) {
+    let Some(realtime) = use_realtime() else {
+        return;
+    };
+    Effect::new(move |read_for: Option<u64>| {
+        let version = realtime.team_version.get();
+        let open = editing.get();
+        match read_for {
+            Some(seen) if seen != version && !open => {
+                owners.refetch();
+                version
+            }
+            Some(seen) => seen,
+            None => version,
+        }
+    });
 }
 
 /// The workspace's currency, kept live: an owner may change it while a lead is open.
@@ -104,11 +156,12 @@ fn live_currency(initial: String) -> RwSignal<String> {
 pub fn LeadSidebar(
     current: RwSignal<Lead>,
     owners: OwnersResource,
-    /// The viewer is an owner (owners may delete the lead).
-    owner: bool,
+    /// The viewer is an owner (owners may delete the lead); follows a change of role.
+    owner: RwSignal<bool>,
 ) -> impl IntoView {
     let set_stage = ServerAction::<SetLeadStage>::new();
     let editing = RwSignal::new(false);
+    follow_team(owners, editing);
     Effect::new(move |_| {
         if let Some(Ok(saved)) = set_stage.value().get() {
             if saved.version > current.get_untracked().version {
@@ -148,7 +201,9 @@ pub fn LeadSidebar(
                 <h2 id="lead-activity-title">"Recent activity"</h2>
                 <ActivityFeed lead=current.get_untracked().id/>
             </section>
-            {owner.then(|| view! { <LeadDeletion current/> })}
+            <Show when=move || owner.get()>
+                <LeadDeletion current/>
+            </Show>
         </div>
     }
 }

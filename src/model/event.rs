@@ -40,6 +40,7 @@ pub enum EventKind {
     PrefsUpdated,
     WorkspaceUpdated,
     MemberRenamed,
+    TeamChanged,
     ActivityUpdated,
     StatsUpdated,
     AnalyticsUpdated,
@@ -49,7 +50,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    const ALL: [EventKind; 12] = [
+    const ALL: [EventKind; 13] = [
         EventKind::MessagesUpdated,
         EventKind::DraftsUpdated,
         EventKind::LeadsUpdated,
@@ -58,6 +59,7 @@ impl EventKind {
         EventKind::PrefsUpdated,
         EventKind::WorkspaceUpdated,
         EventKind::MemberRenamed,
+        EventKind::TeamChanged,
         EventKind::ActivityUpdated,
         EventKind::StatsUpdated,
         EventKind::AnalyticsUpdated,
@@ -74,6 +76,7 @@ impl EventKind {
             ServerFrame::PrefsUpdated { .. } => EventKind::PrefsUpdated,
             ServerFrame::WorkspaceUpdated { .. } => EventKind::WorkspaceUpdated,
             ServerFrame::MemberRenamed { .. } => EventKind::MemberRenamed,
+            ServerFrame::TeamChanged { .. } => EventKind::TeamChanged,
             ServerFrame::ActivityUpdated { .. } => EventKind::ActivityUpdated,
             ServerFrame::StatsUpdated { .. } => EventKind::StatsUpdated,
             ServerFrame::AnalyticsUpdated { .. } => EventKind::AnalyticsUpdated,
@@ -92,6 +95,7 @@ impl EventKind {
             EventKind::PrefsUpdated => "prefs_updated",
             EventKind::WorkspaceUpdated => "workspace_updated",
             EventKind::MemberRenamed => "member_renamed",
+            EventKind::TeamChanged => "team_changed",
             EventKind::ActivityUpdated => "activity_updated",
             EventKind::StatsUpdated => "stats_updated",
             EventKind::AnalyticsUpdated => "analytics_updated",
@@ -234,6 +238,14 @@ pub enum ServerFrame {
         user_id: UserId,
         name: String,
     },
+    /// Someone joined the workspace (`role` is theirs), an owner changed a member's role, or
+    /// removed them (`role` None): team lists and lead owner choices read the team again, and
+    /// the member's own open pages show or hide what only owners may do.
+    TeamChanged {
+        seq: i64,
+        user_id: UserId,
+        role: Option<super::auth::Role>,
+    },
     /// The receiving user's unread count on a lead changed (they read it, or marked it unread).
     ReadsUpdated {
         seq: i64,
@@ -291,7 +303,8 @@ impl ServerFrame {
             | ServerFrame::LeadsUpdated { seq, .. }
             | ServerFrame::LeadDeleted { seq, .. }
             | ServerFrame::WorkspaceUpdated { seq, .. }
-            | ServerFrame::MemberRenamed { seq, .. } => Some(*seq),
+            | ServerFrame::MemberRenamed { seq, .. }
+            | ServerFrame::TeamChanged { seq, .. } => Some(*seq),
             // Listed rather than `_`: a new logged event must be added above, or clients
             // would drop it as already seen.
             ServerFrame::Hello { .. }

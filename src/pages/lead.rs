@@ -3,7 +3,7 @@ use crate::api::auth::get_current_user;
 use crate::api::leads::{lead_at, lead_owners};
 use crate::components::conversation_thread::LeadThread;
 use crate::components::lead_edit::OwnersResource;
-use crate::components::lead_sidebar::{viewer, LeadSidebar, ShownLead};
+use crate::components::lead_sidebar::{viewer, LeadSidebar, ShownLead, Viewer};
 use crate::components::status::{ErrorNotice, Loading};
 use crate::model::lead::Lead;
 use crate::model::money::format_money;
@@ -27,8 +27,8 @@ pub fn LeadPage() -> impl IntoView {
                 match lead.await {
                     Err(e) => view! { <Title text="Lead"/> <ErrorNotice error=e/> }.into_any(),
                     Ok(lead) => {
-                        let (owner, currency) = viewer(me.await.ok().flatten());
-                        view! { <LeadView lead=lead owners=owners owner currency/> }.into_any()
+                        let viewer = viewer(me.await.ok().flatten());
+                        view! { <LeadView lead=lead owners=owners viewer/> }.into_any()
                     }
                 }
             })}
@@ -40,16 +40,15 @@ pub fn LeadPage() -> impl IntoView {
 fn LeadView(
     lead: Lead,
     owners: OwnersResource,
-    /// The viewer is an owner (owners may delete the lead).
-    owner: bool,
-    /// The workspace's currency, for the deal value.
-    currency: String,
+    /// Who views it: their role (owners may delete the lead) and the workspace's currency.
+    viewer: Viewer,
 ) -> impl IntoView {
     let ShownLead {
         current,
         deleted,
         currency,
-    } = ShownLead::new(lead.clone(), currency);
+        owner,
+    } = ShownLead::new(lead.clone(), viewer);
     view! {
         <Show when=move || !deleted.get() fallback=move || view! { <LeadGone current/> }>
             <Title text=move || current.read().name.clone()/>

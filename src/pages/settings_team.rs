@@ -20,11 +20,15 @@ pub(super) fn TeamSection() -> impl IntoView {
     let revoke = ServerAction::<RevokeInvite>::new();
     let set_role = ServerAction::<SetMemberRole>::new();
     let remove = ServerAction::<RemoveMember>::new();
-    // A teammate's new name (`member_renamed`): the list reads the team again.
+    // A teammate's new name (`member_renamed`), someone joining, a role another owner changed,
+    // a removal (`team_changed`): the list reads the team again.
     let renamed = RwSignal::new(0u32);
     if let Some(realtime) = use_realtime() {
         realtime.on_event(move |frame| {
-            if matches!(frame, ServerFrame::MemberRenamed { .. }) {
+            if matches!(
+                frame,
+                ServerFrame::MemberRenamed { .. } | ServerFrame::TeamChanged { .. }
+            ) {
                 renamed.update(|n| *n += 1);
             }
         });

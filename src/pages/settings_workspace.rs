@@ -3,6 +3,7 @@
 //! to confirm.
 use crate::api::auth::get_current_user;
 use crate::api::workspace::{DeleteWorkspace, SetCurrency};
+use crate::client::realtime::use_realtime;
 use crate::components::field::{Field, FormError};
 use crate::model::auth::Role;
 use crate::model::error::{field_error, form_error};
@@ -13,7 +14,12 @@ use leptos::prelude::*;
 #[component]
 pub fn WorkspaceSection() -> impl IntoView {
     let save = ServerAction::<SetCurrency>::new();
-    let me = Resource::new(move || save.version().get(), |_| get_current_user());
+    // Read again when the viewer's role changes (`team_changed`): the form is owners' only.
+    let team = use_realtime().map(|r| r.team_version);
+    let me = Resource::new(
+        move || (save.version().get(), team.map(|t| t.get())),
+        |_| get_current_user(),
+    );
     let result = save.value();
     view! {
         <section class="card" aria-labelledby="workspace-title">
@@ -53,8 +59,9 @@ pub fn WorkspaceSection() -> impl IntoView {
 
 #[component]
 pub fn DeleteWorkspaceSection() -> impl IntoView {
-    // Its own read of the user: only owners see the card.
-    let me = Resource::new(|| (), |_| get_current_user());
+    // Its own read of the user: only owners see the card (read again when a role changes).
+    let team = use_realtime().map(|r| r.team_version);
+    let me = Resource::new(move || team.map(|t| t.get()), |_| get_current_user());
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {

@@ -253,3 +253,65 @@ async fn two_owners_stepping_down_at_once_leave_one_owner() {
         .count();
     assert_eq!(owners, 1, "{team}");
 }
+
+/// Joining, a role change and a removal are `team_changed` events: a teammate's open tab hears
+/// each live, a tab that was away gets them in its replay, a refused change logs nothing, and
+/// another workspace hears nothing.
+#[tokio::test]
+async fn the_team_changing_reaches_open_tabs_as_events() {
+    let server = TestServer::start().await;
+    let ada = server.session("ada@example.com", "A").await;
+    let stranger = server.session("eve@example.com", "E").await;
+    let ada_id = server.get_json(&ada.client, "/api/auth/me").await["user"]["id"].clone();
+    let mut live = server.live_socket(&ada.cookie).await;
+    let mut other = server.live_socket(&stranger.cookie).await;
+    let before = live.next_json_head();
+
+    let sam = server.teammate(&ada.client, "sam@example.com").await;
+    let sam_id = server.get_json(&sam.client, "/api/auth/me").await["user"]["id"].clone();
+    let joined = live.next_of("team_changed").await;
+    assert_eq!(
+        (&joined["user_id"], &joined["role"]),
+        (&sam_id, &json!("member"))
+    );
+    assert!(joined["seq"].as_i64().unwrap() > before, "{joined}");
+
+    // Refused (the only owner stepping down): nothing is logged, so the next event is Sam's.
+    let res = set_role(&server, &ada.client, ada_id.as_str().unwrap(), "member").await;
+    assert_eq!(res.status(), 422);
+    let res = set_role(&server, &ada.client, sam_id.as_str().unwrap(), "owner").await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let promoted = live.next_of("team_changed").await;
+    assert_eq!(
+        (&promoted["user_id"], &promoted["role"]),
+        (&sam_id, &json!("owner"))
+    );
+
+    let res = server
+        .rpc(
+            &ada.client,
+            "remove_member",
+            &[("user_id", sam_id.as_str().unwrap())],
+        )
+        .await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let removed = live.next_of("team_changed").await;
+    assert_eq!(
+        (&removed["user_id"], &removed["role"]),
+        (&sam_id, &Value::Null)
+    );
+
+    // Replayed, in order, to a tab that resumes from before them.
+    let mut away = server.socket(&ada.cookie).await;
+    away.resume(before).await;
+    for expected in [joined, promoted, removed] {
+        assert_eq!(away.next_of("team_changed").await, expected);
+    }
+
+    // Another workspace: nothing. Past its own presence, its next frame answers its ping.
+    other.send_json(json!({"type": "ping"})).await;
+    assert_eq!(
+        other.next_except(&["online", "presence"]).await["type"],
+        "pong"
+    );
+}

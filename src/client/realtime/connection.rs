@@ -227,6 +227,7 @@ fn on_frame(conn: &Shared, text: &str) {
                 state.realtime.stats_version.update(|n| *n += 1);
                 state.realtime.leads_version.update(|n| *n += 1);
                 state.realtime.workspace_version.update(|n| *n += 1);
+                state.realtime.team_version.update(|n| *n += 1);
                 return;
             }
             ServerFrame::Pong => return,

@@ -2,7 +2,7 @@
 use super::db::{on_conn, on_db};
 use super::workspaces::{insert_user, NewUser};
 use super::{now, Store};
-use crate::model::auth::PendingInvite;
+use crate::model::auth::{PendingInvite, Role};
 use crate::model::ids::{InviteId, UserId, WorkspaceId};
 use chrono::{DateTime, Utc};
 
@@ -115,7 +115,8 @@ impl Store {
         invite: &OpenInvite,
         user: NewUser<'_>,
     ) -> Result<UserId, AcceptError> {
-        let mut tx = self.db().begin().await.map_err(AcceptError::Db)?;
+        // Under the writer: the new member is logged (`team_changed`) for open team lists.
+        let mut tx = self.begin_write().await.map_err(AcceptError::Db)?;
         let claimed = on_conn!(tx, |c, sql| sqlx::query(sql("UPDATE invites SET accepted_at = ? WHERE id = ? AND accepted_at IS NULL AND expires_at > ?",))
         .bind(now())
         .bind(invite.id)
@@ -136,7 +137,11 @@ impl Store {
                     AcceptError::Db(e)
                 }
             })?;
-        tx.commit().await.map_err(AcceptError::Db)?;
+        let event =
+            super::users::team_changed(tx.reborrow(), invite.workspace_id, id, Some(Role::Member))
+                .await
+                .map_err(AcceptError::Db)?;
+        tx.commit(vec![event]).await.map_err(AcceptError::Db)?;
         Ok(id)
     }
 }

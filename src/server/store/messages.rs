@@ -73,7 +73,7 @@ impl Store {
         workspace: WorkspaceId,
         m: &NewMessage<'_>,
     ) -> Result<MessageId, sqlx::Error> {
-        let id = MessageId::new_random();
+        let id = MessageId::new_ordered();
         let mut tx = self.begin_write().await?;
         let (lead_last, channel_last): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) =
             on_conn!(tx, |c, sql| sqlx::query_as(sql(
@@ -466,7 +466,7 @@ async fn record_after<'f>(
     let Some(lead_name) = lead_name else {
         return Err(sqlx::Error::RowNotFound);
     };
-    let id = MessageId::new_random();
+    let id = MessageId::new_ordered();
     // Email and the provider channels wait for their delivery workers; chat is sent as stored.
     let status = match (fields.direction, outbound.is_some()) {
         (Direction::Inbound, _) => MessageStatus::Received,

@@ -201,10 +201,12 @@ impl Store {
         .execute(c)
         .await.map(super::db::Done::from))?
         .rows_affected();
-        tx.commit(Vec::new()).await?;
         if changed > 0 {
+            let event = team_changed(tx.reborrow(), workspace, user, Some(role)).await?;
+            tx.commit(vec![event]).await?;
             return Ok(RoleChange::Changed);
         }
+        tx.commit(Vec::new()).await?;
         // Nothing changed: either not one of the workspace's people, or its last owner.
         Ok(if self.is_member(workspace, user).await? {
             RoleChange::LastOwner
@@ -281,11 +283,28 @@ impl Store {
             .await
             .map(super::db::Done::from))?;
         }
-        let events = super::leads::unassign_in(tx.reborrow(), workspace, user).await?;
+        let mut events = super::leads::unassign_in(tx.reborrow(), workspace, user).await?;
+        events.push(team_changed(tx.reborrow(), workspace, user, None).await?);
         tx.commit(events).await?;
         Ok(Some(Removed {
             sessions: sessions.into_iter().map(|(s,)| s).collect(),
             tokens: tokens.into_iter().map(|(t,)| t).collect(),
         }))
     }
+}
+
+/// Logs `team_changed` for `user` (their role now; None: removed) in the writer's transaction:
+/// teammates' open team lists and owner choices, and the member's own pages, follow it.
+pub(super) async fn team_changed(
+    tx: super::db::Conn<'_>,
+    workspace: WorkspaceId,
+    user: UserId,
+    role: Option<Role>,
+) -> Result<super::events::LoggedEvent, sqlx::Error> {
+    super::events::append(tx, workspace, None, move |seq| ServerFrame::TeamChanged {
+        seq,
+        user_id: user,
+        role,
+    })
+    .await
 }
