@@ -390,15 +390,17 @@ impl Ws {
         }
     }
 
-    /// The next frame about threads and drafts: ephemeral team awareness (`online`, `presence`,
-    /// `typing`), lead details (`leads_updated`) and the dashboard's traffic
-    /// (`activity_updated`, `stats_updated`, `analytics_updated`) interleave with those and are
-    /// passed over.
+    /// The next frame about threads and drafts: team awareness (`online`, `presence`,
+    /// `typing`, and the team's own changes, `team_changed` and `member_renamed`), lead details
+    /// (`leads_updated`) and the dashboard's traffic (`activity_updated`, `stats_updated`,
+    /// `analytics_updated`) interleave with those and are passed over.
     pub async fn next_logged(&mut self) -> Value {
         self.next_except(&[
             "online",
             "presence",
             "typing",
+            "team_changed",
+            "member_renamed",
             "activity_updated",
             "leads_updated",
             "stats_updated",
