@@ -27,9 +27,10 @@ use super::script::Script;
 use super::write_counts::Counts;
 use super::write_thread::WriteThread;
 use super::{Store, Writes};
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
-use sqlx::{FromRow, Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::{FromRow, Sqlite, SqliteConnection, SqlitePool};
 use std::future::Future;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
@@ -66,7 +67,16 @@ where
 /// The one writer connection and the batch it is building.
 pub(super) struct Writer {
     pool: SqlitePool,
-    batch: Option<Transaction<'static, Sqlite>>,
+    /// The writer's connection, taken from its pool once and kept. Taken and given back per
+    /// batch (as a sqlx transaction does), it cost two more hand-offs to SQLite's thread a
+    /// batch: sqlx pings a connection when it leaves the pool and when it returns, and the next
+    /// batch waited for the second. A connection that fails is given back (and replaced).
+    conn: Option<PoolConnection<Sqlite>>,
+    /// A batch transaction is open on `conn`: its BEGIN went with the batch's first write
+    /// (`enter`), one hand-off fewer.
+    batch_open: bool,
+    /// A batch failed: what is left of its transaction is rolled back before the next begins.
+    rollback_due: bool,
     /// A write holds a savepoint that it has not released: it failed or was dropped.
     in_write: bool,
     /// Events of the writes released into the batch, in seq order.
@@ -95,7 +105,9 @@ impl GroupCommit {
         let counts = Arc::new(Counts::default());
         let writer = Arc::new(Mutex::new(Writer {
             pool,
-            batch: None,
+            conn: None,
+            batch_open: false,
+            rollback_due: false,
             in_write: false,
             events: Vec::new(),
             waiters: Vec::new(),
@@ -260,21 +272,39 @@ impl Store {
 }
 
 impl Writer {
-    /// Undoes what an earlier write left, opens the batch if none is open, and marks a write
-    /// begun: from here on `recover` rolls back to its savepoint.
-    async fn enter(&mut self) -> Result<(), sqlx::Error> {
+    /// Undoes what an earlier write left and marks a write begun: from here on `recover` rolls
+    /// back to its savepoint. Returns what must run before the write's savepoint, in the same
+    /// statement list: the batch's BEGIN when none is open. Should that list fail before the
+    /// savepoint, `recover` finds none and fails the batch, which rolls back whatever began.
+    async fn enter(&mut self) -> Result<&'static str, sqlx::Error> {
         self.recover().await?;
-        if self.batch.is_none() {
-            // IMMEDIATE: the write lock from the start, so no upgrade deadlock with readers.
-            self.batch = Some(self.pool.begin_with("BEGIN IMMEDIATE").await?);
+        if self.conn.is_none() {
+            self.conn = Some(self.pool.acquire().await?);
+        }
+        if self.rollback_due {
+            match sqlx::query("ROLLBACK").execute(self.conn()).await {
+                // Rolled back, or nothing was open (SQLite ends a transaction itself on some
+                // errors): either way nothing of the failed batch is left.
+                Ok(_) | Err(sqlx::Error::Database(_)) => self.rollback_due = false,
+                Err(e) => {
+                    self.conn = None;
+                    return Err(e);
+                }
+            }
         }
         self.in_write = true;
-        Ok(())
+        if self.batch_open {
+            return Ok("");
+        }
+        self.batch_open = true;
+        // IMMEDIATE: the write lock from the start, so no upgrade deadlock with readers.
+        Ok("BEGIN IMMEDIATE; ")
     }
 
     async fn start_write(&mut self) -> Result<(), sqlx::Error> {
-        self.enter().await?;
-        sqlx::query("SAVEPOINT write").execute(self.conn()).await?;
+        let begin = self.enter().await?;
+        let statements = format!("{begin}SAVEPOINT write");
+        sqlx::query(&statements).execute(self.conn()).await?;
         Ok(())
     }
 
@@ -289,15 +319,17 @@ impl Writer {
     where
         O: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
     {
-        self.enter().await?;
-        let both = format!("SAVEPOINT write; {sql}");
+        let begin = self.enter().await?;
+        let both = format!("{begin}SAVEPOINT write; {sql}");
         sqlx::query_as_with(&both, args)
             .fetch_one(self.conn())
             .await
     }
 
     fn conn(&mut self) -> &mut SqliteConnection {
-        self.batch.as_mut().expect("a write runs inside the batch")
+        self.conn
+            .as_deref_mut()
+            .expect("a write runs on the writer's connection")
     }
 
     /// Undoes a write that did not commit. If SQLite rolled back the whole transaction (it does
@@ -342,14 +374,14 @@ impl Writer {
     /// acknowledged once the commit is on disk (see [`committer`]); None if there was nothing to
     /// commit or the batch failed (its writes are told).
     async fn commit_batch(&mut self) -> Option<Committed> {
-        if self.recover().await.is_err() {
+        if self.recover().await.is_err() || !self.batch_open {
             return None;
         }
-        let batch = self.batch.take()?;
+        self.batch_open = false;
         #[cfg(debug_assertions)]
         crash_test_point();
-        match batch.commit().await {
-            Ok(()) => Some(Committed {
+        match sqlx::query("COMMIT").execute(self.conn()).await {
+            Ok(_) => Some(Committed {
                 events: std::mem::take(&mut self.events),
                 waiters: std::mem::take(&mut self.waiters),
             }),
@@ -361,9 +393,10 @@ impl Writer {
         }
     }
 
-    /// Drops the batch (rolling it back) and tells each of its writes why.
+    /// Drops the batch (the next write rolls it back first) and tells each of its writes why.
     fn fail_batch(&mut self, why: &str) {
-        self.batch = None;
+        self.batch_open = false;
+        self.rollback_due = true;
         self.events.clear();
         for waiter in self.waiters.drain(..) {
             let _ = waiter.send(Err(why.to_string()));
