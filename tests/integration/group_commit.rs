@@ -29,6 +29,52 @@ fn fields(body: String) -> MessageFields {
     }
 }
 
+/// A write that cannot begin its batch — another connection holds SQLite's write lock past the
+/// busy timeout — fails alone: the write queued behind it is stored and acknowledged once the
+/// lock is free, and the writer holds no lock after it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_that_cannot_begin_its_batch_fails_alone() {
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let (store, workspace, owner, lead) = store_with_lead(&dir).await;
+    let url = format!("sqlite://{}/group.db", dir.path().display());
+    let mut other = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    // Two writes at once: one takes the writer and waits for the lock; the other queues.
+    let send = |body: &'static str| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let sent = store
+                .record_message(workspace, lead, Some(owner), &fields(body.into()), None)
+                .await;
+            (body, sent.map(|_| ()))
+        })
+    };
+    let (first, _, queued) = futures_util::future::select_all([send("one"), send("two")]).await;
+    let (failed, result) = first.unwrap();
+    assert!(result.is_err(), "{failed} was written past the lock");
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    let (stored_body, result) = queued.into_iter().next().unwrap().await.unwrap();
+    if let Err(e) = result {
+        panic!("the write queued behind the failed one failed too: {e}");
+    }
+    // Nothing is held: the other connection takes the lock again at once.
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    let (stored, _) = store
+        .lead_messages(workspace, lead, None, 10)
+        .await
+        .unwrap();
+    let bodies: Vec<&str> = stored.iter().map(|m| m.body.as_str()).collect();
+    assert_eq!(bodies, [stored_body]);
+}
+
 /// 200 sends at once: all acknowledged, in fewer commits than writes, each event published
 /// once and in seq order with no gap; a send that fails (an unknown lead) spoils nothing else.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

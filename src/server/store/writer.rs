@@ -75,8 +75,6 @@ pub(super) struct Writer {
     /// A batch transaction is open on `conn`: its BEGIN went with the batch's first write
     /// (`enter`), one hand-off fewer.
     batch_open: bool,
-    /// A batch failed: what is left of its transaction is rolled back before the next begins.
-    rollback_due: bool,
     /// A write holds a savepoint that it has not released: it failed or was dropped.
     in_write: bool,
     /// Events of the writes released into the batch, in seq order.
@@ -107,7 +105,6 @@ impl GroupCommit {
             pool,
             conn: None,
             batch_open: false,
-            rollback_due: false,
             in_write: false,
             events: Vec::new(),
             waiters: Vec::new(),
@@ -274,23 +271,13 @@ impl Store {
 impl Writer {
     /// Undoes what an earlier write left and marks a write begun: from here on `recover` rolls
     /// back to its savepoint. Returns what must run before the write's savepoint, in the same
-    /// statement list: the batch's BEGIN when none is open. Should that list fail before the
-    /// savepoint, `recover` finds none and fails the batch, which rolls back whatever began.
+    /// statement list: the batch's BEGIN when none is open (see [`Writer::begun`]).
     async fn enter(&mut self) -> Result<&'static str, sqlx::Error> {
-        self.recover().await?;
+        // An earlier write that could not be undone failed its whole batch (rolled back, its
+        // writes told): this one starts the next batch, on a fresh connection if need be.
+        let _ = self.recover().await;
         if self.conn.is_none() {
             self.conn = Some(self.pool.acquire().await?);
-        }
-        if self.rollback_due {
-            match sqlx::query("ROLLBACK").execute(self.conn()).await {
-                // Rolled back, or nothing was open (SQLite ends a transaction itself on some
-                // errors): either way nothing of the failed batch is left.
-                Ok(_) | Err(sqlx::Error::Database(_)) => self.rollback_due = false,
-                Err(e) => {
-                    self.conn = None;
-                    return Err(e);
-                }
-            }
         }
         self.in_write = true;
         if self.batch_open {
@@ -301,16 +288,33 @@ impl Writer {
         Ok("BEGIN IMMEDIATE; ")
     }
 
+    /// What a write's first statement list (`begin`, its savepoint, maybe its first read) came
+    /// to. When it also began the batch and failed (a busy BEGIN, a failed read), the batch holds
+    /// nothing but this write: it is rolled back whole at once, so the failure stays this
+    /// write's (the next write begins a new batch) and the write lock is not kept.
+    async fn begun<T>(
+        &mut self,
+        begin: &str,
+        result: Result<T, sqlx::Error>,
+    ) -> Result<T, sqlx::Error> {
+        if result.is_err() && !begin.is_empty() {
+            self.in_write = false;
+            self.batch_open = false;
+            self.roll_back().await;
+        }
+        result
+    }
+
     async fn start_write(&mut self) -> Result<(), sqlx::Error> {
         let begin = self.enter().await?;
         let statements = format!("{begin}SAVEPOINT write");
-        sqlx::query(&statements).execute(self.conn()).await?;
-        Ok(())
+        let result = sqlx::query(&statements).execute(self.conn()).await;
+        self.begun(begin, result).await.map(|_| ())
     }
 
     /// `start_write`, with the savepoint and the write's first read in one statement list.
-    /// Should the savepoint itself fail, the write is marked begun all the same, as in
-    /// `start_write`: `recover` then finds no savepoint and drops the batch, as it would there.
+    /// Should the savepoint itself fail in a batch already open, the write is marked begun all
+    /// the same, as in `start_write`: `recover` then finds no savepoint and drops the batch.
     async fn start_write_reading<O>(
         &mut self,
         sql: &str,
@@ -321,9 +325,27 @@ impl Writer {
     {
         let begin = self.enter().await?;
         let both = format!("{begin}SAVEPOINT write; {sql}");
-        sqlx::query_as_with(&both, args)
+        let result = sqlx::query_as_with(&both, args)
             .fetch_one(self.conn())
-            .await
+            .await;
+        self.begun(begin, result).await
+    }
+
+    /// Rolls back whatever transaction is open on the writer's connection, at once, so a failed
+    /// batch does not keep SQLite's write lock. "Nothing is open" is fine (SQLite ends a
+    /// transaction itself on some errors). A connection that cannot even do that (its worker
+    /// is gone) is given back: the next write takes a fresh one from the pool.
+    async fn roll_back(&mut self) {
+        let Some(conn) = self.conn.as_deref_mut() else {
+            return;
+        };
+        match sqlx::query("ROLLBACK").execute(conn).await {
+            Ok(_) | Err(sqlx::Error::Database(_)) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "the writer's connection failed; taking a new one");
+                self.conn = None;
+            }
+        }
     }
 
     fn conn(&mut self) -> &mut SqliteConnection {
@@ -345,7 +367,7 @@ impl Writer {
         };
         if let Err(e) = undone {
             tracing::error!(error = %e, "a failed write could not be undone; dropping its batch");
-            self.fail_batch(&e.to_string());
+            self.fail_batch(&e.to_string()).await;
             return Err(e);
         }
         Ok(())
@@ -387,19 +409,29 @@ impl Writer {
             }),
             Err(e) => {
                 tracing::error!(error = %e, "a batch of writes failed to commit");
-                self.fail_batch(&e.to_string());
+                self.fail_batch(&e.to_string()).await;
                 None
             }
         }
     }
 
-    /// Drops the batch (the next write rolls it back first) and tells each of its writes why.
-    fn fail_batch(&mut self, why: &str) {
+    /// Rolls the batch back and tells each of its writes why.
+    async fn fail_batch(&mut self, why: &str) {
         self.batch_open = false;
-        self.rollback_due = true;
+        self.roll_back().await;
         self.events.clear();
         for waiter in self.waiters.drain(..) {
             let _ = waiter.send(Err(why.to_string()));
+        }
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // Closed here (which rolls back what is open) rather than given back to its pool: sqlx
+        // gives a connection back from a task it spawns, and a store may outlive its runtime.
+        if let Some(conn) = self.conn.take() {
+            drop(conn.detach());
         }
     }
 }
