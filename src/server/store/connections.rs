@@ -151,6 +151,12 @@ impl Store {
         new: &ConnectionInput<'_>,
         new_key: &str,
     ) -> Result<Connection, sqlx::Error> {
+        // Read first: every sandbox send comes here, and an insert (even one that does nothing)
+        // needs SQLite's write lock, which the writer's batches hold back to back under load —
+        // sends then waited out the busy timeout and failed.
+        if let Some(existing) = self.sandbox(workspace, channel).await? {
+            return Ok(existing);
+        }
         on_db!(self.db(), |p, sql| {
             sqlx::query(sql("INSERT INTO channel_connections (id, workspace_id, channel, provider, webhook_key, \
              account_id, sender, secret_sealed, enabled, updated_at) VALUES (?, ?, ?, 'sandbox', ?, ?, ?, ?, ?, ?) \
@@ -167,12 +173,22 @@ impl Store {
         .execute(p)
         .await.map(super::db::Done::from)
         })?;
+        self.sandbox(workspace, channel)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)
+    }
+
+    async fn sandbox(
+        &self,
+        workspace: WorkspaceId,
+        channel: Channel,
+    ) -> Result<Option<Connection>, sqlx::Error> {
         on_db!(self.db(), |p, sql| sqlx::query_as(sql(&format!(
             "{CONNECTION_SELECT} WHERE workspace_id = ? AND channel = ? AND provider = 'sandbox'"
         )))
         .bind(workspace)
         .bind(channel.as_str())
-        .fetch_one(p)
+        .fetch_optional(p)
         .await)
     }
 
