@@ -29,6 +29,8 @@ pub mod notification_prefs;
 pub mod outbound;
 pub mod pg_presence;
 mod pg_writes;
+#[cfg(test)]
+mod query_plan;
 pub mod reads;
 mod rollups;
 mod script;

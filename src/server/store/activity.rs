@@ -286,17 +286,14 @@ fn feed_sql(of_lead: bool) -> String {
 
 #[cfg(test)]
 mod tests {
-    use sqlx::Connection;
+    use crate::server::store::query_plan::PlanDb;
 
     /// Every read of the feed is served by the indexes the send path keeps writing (by
     /// workspace and number, by lead, by message), so the one by (workspace, id), which no read
     /// used, could go: one index fewer for every entry written.
     #[tokio::test]
     async fn every_read_of_the_feed_seeks_by_a_kept_index() {
-        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
-            .await
-            .unwrap();
-        sqlx::migrate!("./migrations").run(&mut conn).await.unwrap();
+        let mut db = PlanDb::new().await;
         let reads = [
             (super::feed_sql(false), "activities_by_workspace_number"),
             (super::feed_sql(true), "activities_by"),
@@ -310,14 +307,9 @@ mod tests {
             ),
         ];
         for (query, index) in reads {
-            let plan: Vec<(i64, i64, i64, String)> =
-                sqlx::query_as(&format!("EXPLAIN QUERY PLAN {query}"))
-                    .fetch_all(&mut conn)
-                    .await
-                    .unwrap();
+            let plan = db.plan(&query).await;
             let on_activities: Vec<&String> = plan
                 .iter()
-                .map(|(.., step)| step)
                 .filter(|step| step.contains(" a ") || step.contains("activities"))
                 .collect();
             assert!(
@@ -331,7 +323,7 @@ mod tests {
         }
         let gone: Option<(String,)> =
             sqlx::query_as("SELECT name FROM sqlite_master WHERE name = 'activities_by_workspace'")
-                .fetch_optional(&mut conn)
+                .fetch_optional(db.conn())
                 .await
                 .unwrap();
         assert_eq!(gone, None);

@@ -135,16 +135,13 @@ pub(super) fn unread(message: &str, read_until: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{unread, unread_in_sql};
-    use sqlx::Connection;
+    use crate::server::store::query_plan::PlanDb;
 
     /// The count seeks to the watermark in its index (a thread of thousands of read messages
     /// costs one seek, not a walk), and `'-infinity'` stands below any stored time.
     #[tokio::test]
     async fn the_unread_count_seeks_past_the_watermark() {
-        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
-            .await
-            .unwrap();
-        sqlx::migrate!("./migrations").run(&mut conn).await.unwrap();
+        let mut db = PlanDb::new().await;
         // As the inbox joins it (per row), and for one lead (after a read mark).
         for query in [
             format!(
@@ -153,22 +150,17 @@ mod tests {
             ),
             unread_in_sql(),
         ] {
-            let plan: Vec<(i64, i64, i64, String)> =
-                sqlx::query_as(&format!("EXPLAIN QUERY PLAN {query}"))
-                    .fetch_all(&mut conn)
-                    .await
-                    .unwrap();
+            let plan = db.plan(&query).await;
             assert!(
-                plan.iter().any(
-                    |(.., step)| step.contains("messages_by_lead_direction_time")
-                        && step.contains("created_at>?")
-                ),
+                plan.iter()
+                    .any(|step| step.contains("messages_by_lead_direction_time")
+                        && step.contains("created_at>?")),
                 "{query}: {plan:?}"
             );
         }
         let (below,): (bool,) =
             sqlx::query_as("SELECT '0001-01-01T00:00:00+00:00' > COALESCE(NULL, '-infinity')")
-                .fetch_one(&mut conn)
+                .fetch_one(db.conn())
                 .await
                 .unwrap();
         assert!(below);
