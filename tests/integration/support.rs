@@ -566,6 +566,14 @@ impl ServerProcess {
         open_socket(&self.base, "cookie", cookie).await
     }
 
+    /// A socket that resumed from the head its `hello` named, and is live.
+    pub async fn live_socket(&self, cookie: &str) -> Ws {
+        let mut ws = self.socket(cookie).await;
+        ws.resume(ws.next_json_head()).await;
+        ws.next_of("live").await;
+        ws
+    }
+
     /// Like `start`, with the server's log kept in `dir` for [`ServerProcess::log`].
     pub async fn start_logged(dir: &tempfile::TempDir, env: &[(&str, &str)]) -> ServerProcess {
         Self::launch(dir, env, Some(dir.path().join("server.log"))).await

@@ -300,12 +300,8 @@ async fn a_burst_seen_by_both_instances_gets_one_dashboard_update_not_one_each()
 #[tokio::test]
 async fn a_viewer_on_one_instance_shows_on_the_other_and_leaves_when_that_instance_dies() {
     let p = pair(&[]).await;
-    let mut on_b = p.b.socket(&p.cookie).await;
-    on_b.resume(on_b.next_json_head()).await;
-    on_b.next_of("live").await;
-    let mut on_a = p.a.socket(&p.cookie).await;
-    on_a.resume(on_a.next_json_head()).await;
-    on_a.next_of("live").await;
+    let mut on_b = p.b.live_socket(&p.cookie).await;
+    let mut on_a = p.a.live_socket(&p.cookie).await;
     on_a.send_json(json!({"type": "view", "lead_id": p.lead}))
         .await;
     // B's tab views nothing: the viewer it is told about is A's tab.
@@ -333,9 +329,7 @@ async fn a_viewer_on_one_instance_shows_on_the_other_and_leaves_when_that_instan
 #[tokio::test]
 async fn a_rename_on_one_instance_renames_the_users_tabs_on_the_other() {
     let p = pair(&[]).await;
-    let mut on_b = p.b.socket(&p.cookie).await;
-    on_b.resume(on_b.next_json_head()).await;
-    on_b.next_of("live").await;
+    let mut on_b = p.b.live_socket(&p.cookie).await;
     on_b.send_json(json!({"type": "view", "lead_id": p.lead}))
         .await;
     loop {
