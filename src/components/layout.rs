@@ -9,8 +9,10 @@ use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
 use leptos_router::hooks::use_location;
 
-/// Bumped when the signed-in user changes their own profile (Settings): the top bar reads the
-/// user again instead of showing the old name until a reload.
+/// Bumped when what the signed-in user is may have changed: their own profile (Settings, or a
+/// `member_renamed` from another tab or device), their role (`team_changed`), or events were
+/// missed (`reset`). Whatever reads who is signed in (the top bar, the owners-only settings)
+/// reads it again instead of showing the old name or role until a reload.
 #[derive(Clone, Copy)]
 pub struct ProfileVersion(pub RwSignal<u32>);
 
@@ -38,6 +40,14 @@ pub fn AppLayout() -> impl IntoView {
             profile.update(|v| *v += 1);
         }
         _ => {}
+    });
+    // Events were missed (the socket reset): a rename or role change may be among them.
+    Effect::new(move |seen: Option<u64>| {
+        let resets = realtime.resets.get();
+        if seen.is_some_and(|s| s != resets) {
+            profile.update(|v| *v += 1);
+        }
+        resets
     });
     let logout = ServerAction::<Logout>::new();
     let location = use_location();

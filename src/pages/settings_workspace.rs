@@ -3,8 +3,8 @@
 //! to confirm.
 use crate::api::auth::get_current_user;
 use crate::api::workspace::{DeleteWorkspace, SetCurrency};
-use crate::client::realtime::use_realtime;
 use crate::components::field::{Field, FormError};
+use crate::components::layout::ProfileVersion;
 use crate::model::auth::Role;
 use crate::model::error::{field_error, form_error};
 use crate::model::money::{format_money, CURRENCIES};
@@ -14,10 +14,10 @@ use leptos::prelude::*;
 #[component]
 pub fn WorkspaceSection() -> impl IntoView {
     let save = ServerAction::<SetCurrency>::new();
-    // Read again when the viewer's role changes (`team_changed`): the form is owners' only.
-    let team = use_realtime().map(|r| r.team_version);
+    // Read again when the viewer's role changes (`ProfileVersion`): the form is owners' only.
+    let profile = use_context::<ProfileVersion>().map(|ProfileVersion(v)| v);
     let me = Resource::new(
-        move || (save.version().get(), team.map(|t| t.get())),
+        move || (save.version().get(), profile.map(|v| v.get())),
         |_| get_current_user(),
     );
     let result = save.value();
@@ -59,9 +59,9 @@ pub fn WorkspaceSection() -> impl IntoView {
 
 #[component]
 pub fn DeleteWorkspaceSection() -> impl IntoView {
-    // Its own read of the user: only owners see the card (read again when a role changes).
-    let team = use_realtime().map(|r| r.team_version);
-    let me = Resource::new(move || team.map(|t| t.get()), |_| get_current_user());
+    // Its own read of the user: only owners see the card (read again when their role changes).
+    let profile = use_context::<ProfileVersion>().map(|ProfileVersion(v)| v);
+    let me = Resource::new(move || profile.map(|v| v.get()), |_| get_current_user());
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
