@@ -139,8 +139,6 @@ pub async fn logout(state: &AppState, session_token: &str) -> Result<(), AppErro
 /// Creates a session for `user` and returns it with the signed-in user.
 pub async fn start_session(state: &AppState, user: UserId) -> Result<Session, AppError> {
     let store = &state.store;
-    // Housekeeping rides along with sign-ins rather than needing a timer.
-    store.delete_expired_sessions().await?;
     let token = random_token();
     let expires = now() + chrono::Duration::seconds(state.settings.session_ttl_secs);
     store

@@ -59,9 +59,13 @@ use tokio::sync::broadcast;
 /// the database instead.
 const EVENT_BUFFER: usize = 4096;
 
+/// How long a SQLite statement waits for a lock another connection holds before it fails.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 #[derive(Clone)]
 pub struct Store {
-    /// Readers, and the few writes that append no events.
+    /// Readers (on SQLite read-only: every write goes through `writes`; on PostgreSQL also the
+    /// writes that need no order, such as rate limits).
     db: Db,
     /// How writes that append events run, so that `seq` order is commit order and events are
     /// published in that order (a socket never sees 8 before 7).
@@ -90,7 +94,7 @@ impl Store {
             // FULL: an acknowledged write survives power loss, as the README promises.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5))
+            .busy_timeout(BUSY_TIMEOUT)
             // SQLite's temporary files (transient tables, statement journals) in memory: with
             // its default every send created, wrote and deleted one on the writer's thread
             // (`strace` of P1: an `access`, an `openat`, a `close` and about 25 of the 83
@@ -101,11 +105,24 @@ impl Store {
                 std::fs::create_dir_all(parent)?;
             }
         }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+        // Migrations on a connection of their own: the readers' pool below cannot write. (A pool
+        // of one: `run` on a bare connection makes a future that is not `Send`.)
+        let setup = SqlitePoolOptions::new()
+            .max_connections(1)
             .connect_with(options.clone())
             .await?;
-        sqlx::migrate!("./migrations").run(&pool).await?;
+        sqlx::migrate!("./migrations").run(&setup).await?;
+        // Readers only (`query_only`): every write goes through the writer. SQLite lets one
+        // connection write at a time, and under a flood of sends the writer's batches hold
+        // that lock back to back; a write on another connection waits for it in SQLite's busy
+        // handler, which polls with sleeps, rarely lands in the gap between two batches, and
+        // fails after the busy timeout — sign-ins and settings failed so while sends flooded.
+        // Queued behind the writer, such a write waits its turn like a send.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options.clone().pragma("query_only", "true"))
+            .await?;
+        setup.close().await;
         // The writer's commits are put on disk by the committer's own fsync of the log, once
         // the writer is free (see `writer::Durability`); SQLite's own where there is no log.
         let log = std::path::PathBuf::from(format!("{}-wal", options.get_filename().display()));
@@ -209,4 +226,75 @@ pub fn now() -> DateTime<Utc> {
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     err.as_database_error()
         .is_some_and(|e| e.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::db::{on_conn, Db, Done};
+    use super::workspaces::NewUser;
+    use super::{now, Store, BUSY_TIMEOUT};
+    use std::time::Duration;
+
+    /// On SQLite every write goes through the writer: the readers' pool refuses one, and a
+    /// write that logs nothing (a sign-in's session) made while the writer is held longer than
+    /// SQLite's busy timeout waits its turn and is stored — on a pool connection it waited in
+    /// SQLite's busy handler and failed ("database is locked"), as sign-ins did under a flood
+    /// of sends.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn writes_wait_for_the_writer_however_long_it_is_held() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/writes.db", dir.path().display());
+        let store = Store::open(&url).await.unwrap();
+        let Db::Sqlite(readers) = store.db() else {
+            panic!("a SQLite URL opened another backend");
+        };
+        let refused = sqlx::query("DELETE FROM sessions").execute(readers).await;
+        assert!(
+            refused
+                .as_ref()
+                .is_err_and(|e| e.to_string().contains("readonly")),
+            "the readers' pool wrote: {refused:?}"
+        );
+
+        let (workspace, user) = store
+            .create_workspace_with_owner(
+                "Held",
+                NewUser {
+                    name: "Ada",
+                    email: "ada@example.test",
+                    password_hash: "not a hash",
+                },
+            )
+            .await
+            .unwrap();
+        // The writer held, with SQLite's write lock taken.
+        let mut held = store.begin_write().await.unwrap();
+        on_conn!(held, |c, sql| sqlx::query(sql(
+            "UPDATE workspaces SET name = 'Still held' WHERE id = ?"
+        ))
+        .bind(workspace)
+        .execute(c)
+        .await
+        .map(Done::from))
+        .unwrap();
+        let session = tokio::spawn({
+            let store = store.clone();
+            async move {
+                store
+                    .create_session("held-hash", user, now() + chrono::Duration::hours(1))
+                    .await
+            }
+        });
+        // Longer than any wait in SQLite's busy handler.
+        tokio::time::sleep(BUSY_TIMEOUT + Duration::from_millis(500)).await;
+        assert!(
+            !session.is_finished(),
+            "the session write ended while the writer was held: {:?}",
+            session.await
+        );
+        held.commit(Vec::new()).await.unwrap();
+        session.await.unwrap().unwrap();
+        let signed_in = store.session_user("held-hash").await.unwrap();
+        assert_eq!(signed_in.map(|s| s.user.id), Some(user));
+    }
 }

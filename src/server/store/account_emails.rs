@@ -1,6 +1,6 @@
 //! Mail to people rather than leads (a teammate's invite) that went to the built-in outbox,
 //! kept sealed (it holds the invite link) so the outbox can show it.
-use super::db::on_db;
+use super::db::{on_conn, on_db};
 use super::{now, Store};
 use crate::model::ids::WorkspaceId;
 use chrono::{DateTime, Utc};
@@ -25,7 +25,8 @@ impl Store {
         raw_sealed: &str,
     ) -> Result<Uuid, sqlx::Error> {
         let id = Uuid::new_v4();
-        on_db!(self.db(), |p, sql| {
+        let mut tx = self.begin_write().await?;
+        on_conn!(tx, |c, sql| {
             sqlx::query(sql("INSERT INTO account_emails (id, workspace_id, to_address, subject, raw_sealed, sent_at) \
              VALUES (?, ?, ?, ?, ?, ?)",))
         .bind(id)
@@ -34,9 +35,10 @@ impl Store {
         .bind(subject)
         .bind(raw_sealed)
         .bind(now())
-        .execute(p)
+        .execute(c)
         .await.map(super::db::Done::from)
         })?;
+        tx.commit(Vec::new()).await?;
         Ok(id)
     }
 

@@ -227,7 +227,8 @@ impl Store {
         &self,
         workspace: WorkspaceId,
     ) -> Result<(), sqlx::Error> {
-        on_db!(self.db(), |p, sql| {
+        let mut tx = self.begin_write().await?;
+        on_conn!(tx, |c, sql| {
             sqlx::query(sql("INSERT INTO activities (workspace_id, lead_id, actor_id, message_id, kind, channel, detail, at, number) \
              SELECT workspace_id, lead_id, author_id, id, \
              CASE direction WHEN 'outbound' THEN 'message_sent' ELSE 'message_received' END, \
@@ -238,9 +239,10 @@ impl Store {
              AND NOT EXISTS (SELECT 1 FROM activities a WHERE a.message_id = m.id) ORDER BY created_at, id",))
         .bind(DETAIL_CHARS as i64)
         .bind(workspace)
-        .execute(p)
+        .execute(c)
         .await.map(super::db::Done::from)
         })?;
+        tx.commit(Vec::new()).await?;
         Ok(())
     }
 

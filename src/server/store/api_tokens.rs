@@ -56,7 +56,8 @@ impl Store {
             last_used_at: None,
             scopes,
         };
-        on_db!(self.db(), |p, sql| {
+        let mut tx = self.begin_write().await?;
+        on_conn!(tx, |c, sql| {
             sqlx::query(sql("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, scopes) VALUES (?, ?, ?, ?, ?, ?)"))
             .bind(info.id)
             .bind(user)
@@ -64,9 +65,10 @@ impl Store {
             .bind(token_hash)
             .bind(info.created_at)
             .bind(scopes.to_db())
-            .execute(p)
+            .execute(c)
             .await.map(super::db::Done::from)
         })?;
+        tx.commit(Vec::new()).await?;
         Ok(info)
     }
 
@@ -86,14 +88,16 @@ impl Store {
         user: UserId,
         id: ApiTokenId,
     ) -> Result<bool, sqlx::Error> {
-        let done = on_db!(self.db(), |p, sql| sqlx::query(sql(
+        let mut tx = self.begin_write().await?;
+        let done = on_conn!(tx, |c, sql| sqlx::query(sql(
             "DELETE FROM api_tokens WHERE id = ? AND user_id = ?"
         ))
         .bind(id)
         .bind(user)
-        .execute(p)
+        .execute(c)
         .await
         .map(super::db::Done::from))?;
+        tx.commit(Vec::new()).await?;
         Ok(done.rows_affected() > 0)
     }
 

@@ -157,7 +157,8 @@ impl Store {
         if let Some(existing) = self.sandbox(workspace, channel).await? {
             return Ok(existing);
         }
-        on_db!(self.db(), |p, sql| {
+        let mut tx = self.begin_write().await?;
+        on_conn!(tx, |c, sql| {
             sqlx::query(sql("INSERT INTO channel_connections (id, workspace_id, channel, provider, webhook_key, \
              account_id, sender, secret_sealed, enabled, updated_at) VALUES (?, ?, ?, 'sandbox', ?, ?, ?, ?, ?, ?) \
              ON CONFLICT (workspace_id, channel, provider) DO NOTHING",))
@@ -170,9 +171,10 @@ impl Store {
         .bind(new.secret_sealed.unwrap_or_default())
         .bind(new.enabled)
         .bind(now())
-        .execute(p)
+        .execute(c)
         .await.map(super::db::Done::from)
         })?;
+        tx.commit(Vec::new()).await?;
         self.sandbox(workspace, channel)
             .await?
             .ok_or(sqlx::Error::RowNotFound)
@@ -199,15 +201,17 @@ impl Store {
         id: Uuid,
         enabled: bool,
     ) -> Result<bool, sqlx::Error> {
-        let done = on_db!(self.db(), |p, sql| {
+        let mut tx = self.begin_write().await?;
+        let done = on_conn!(tx, |c, sql| {
             sqlx::query(sql("UPDATE channel_connections SET enabled = ?, updated_at = ? WHERE id = ? AND workspace_id = ?",))
         .bind(enabled)
         .bind(now())
         .bind(id)
         .bind(workspace)
-        .execute(p)
+        .execute(c)
         .await.map(super::db::Done::from)
         })?;
+        tx.commit(Vec::new()).await?;
         Ok(done.rows_affected() == 1)
     }
 

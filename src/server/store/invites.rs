@@ -39,7 +39,8 @@ impl Store {
             created_at: now(),
             expires_at,
         };
-        on_db!(self.db(), |p, sql| {
+        let mut tx = self.begin_write().await?;
+        on_conn!(tx, |c, sql| {
             sqlx::query(sql("INSERT INTO invites (id, workspace_id, email, token_hash, invited_by, created_at, expires_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?)",))
         .bind(invite.id)
@@ -49,9 +50,10 @@ impl Store {
         .bind(invited_by)
         .bind(invite.created_at)
         .bind(expires_at)
-        .execute(p)
+        .execute(c)
         .await.map(super::db::Done::from)
         })?;
+        tx.commit(Vec::new()).await?;
         Ok(invite)
     }
 
@@ -86,14 +88,16 @@ impl Store {
         workspace: WorkspaceId,
         id: InviteId,
     ) -> Result<bool, sqlx::Error> {
-        let done = on_db!(self.db(), |p, sql| sqlx::query(sql(
+        let mut tx = self.begin_write().await?;
+        let done = on_conn!(tx, |c, sql| sqlx::query(sql(
             "DELETE FROM invites WHERE id = ? AND workspace_id = ? AND accepted_at IS NULL",
         ))
         .bind(id)
         .bind(workspace)
-        .execute(p)
+        .execute(c)
         .await
         .map(super::db::Done::from))?;
+        tx.commit(Vec::new()).await?;
         Ok(done.rows_affected() > 0)
     }
 

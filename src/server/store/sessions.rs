@@ -1,5 +1,6 @@
-//! Browser sessions, stored by the hash of their cookie value.
-use super::db::on_db;
+//! Browser sessions, stored by the hash of their cookie value. Written through the writer, like
+//! every write on SQLite (see `Store::open`: the readers' pool is read-only).
+use super::db::{on_conn, on_db};
 use super::users::{user_record_columns, UserRecord};
 use super::{now, Store};
 use crate::model::ids::UserId;
@@ -24,22 +25,32 @@ pub struct PageSession {
 }
 
 impl Store {
+    /// Stores a new session and, in the same write, deletes every expired one (housekeeping
+    /// rides along with sign-ins rather than needing a timer).
     pub async fn create_session(
         &self,
         token_hash: &str,
         user: UserId,
         expires_at: DateTime<Utc>,
     ) -> Result<(), sqlx::Error> {
-        on_db!(self.db(), |p, sql| {
+        let mut tx = self.begin_write().await?;
+        on_conn!(tx, |c, sql| sqlx::query(sql(
+            "DELETE FROM sessions WHERE expires_at <= ?"
+        ))
+        .bind(now())
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
+        on_conn!(tx, |c, sql| {
             sqlx::query(sql("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)"))
             .bind(token_hash)
             .bind(user)
             .bind(now())
             .bind(expires_at)
-            .execute(p)
+            .execute(c)
             .await.map(super::db::Done::from)
         })?;
-        Ok(())
+        tx.commit(Vec::new()).await
     }
 
     /// The user behind an unexpired session, and when it expires.
@@ -75,24 +86,14 @@ impl Store {
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), sqlx::Error> {
-        on_db!(self.db(), |p, sql| sqlx::query(sql(
+        let mut tx = self.begin_write().await?;
+        on_conn!(tx, |c, sql| sqlx::query(sql(
             "DELETE FROM sessions WHERE token_hash = ?"
         ))
         .bind(token_hash)
-        .execute(p)
+        .execute(c)
         .await
         .map(super::db::Done::from))?;
-        Ok(())
-    }
-
-    pub async fn delete_expired_sessions(&self) -> Result<(), sqlx::Error> {
-        on_db!(self.db(), |p, sql| sqlx::query(sql(
-            "DELETE FROM sessions WHERE expires_at <= ?"
-        ))
-        .bind(now())
-        .execute(p)
-        .await
-        .map(super::db::Done::from))?;
-        Ok(())
+        tx.commit(Vec::new()).await
     }
 }

@@ -127,7 +127,7 @@ impl Store {
         hash: &str,
         keep_session: Option<&str>,
     ) -> Result<Vec<String>, sqlx::Error> {
-        let mut tx = self.db().begin().await?;
+        let mut tx = self.begin_write().await?;
         on_conn!(tx, |c, sql| sqlx::query(sql(
             "UPDATE users SET password_hash = ? WHERE id = ?"
         ))
@@ -145,7 +145,7 @@ impl Store {
         .fetch_all(c)
         .await
         })?;
-        tx.commit().await?;
+        tx.commit(Vec::new()).await?;
         Ok(ended.into_iter().map(|(hash,)| hash).collect())
     }
 

@@ -21,7 +21,7 @@ impl Store {
         let workspace = WorkspaceId::new_random();
         let user = UserId::new_random();
         let at = now();
-        let mut tx = self.db().begin().await?;
+        let mut tx = self.begin_write().await?;
         on_conn!(tx, |c, sql| sqlx::query(sql(
             "INSERT INTO workspaces (id, name, created_at) VALUES (?, ?, ?)"
         ))
@@ -32,7 +32,7 @@ impl Store {
         .await
         .map(super::db::Done::from))?;
         insert_user(tx.reborrow(), workspace, user, &owner, "owner").await?;
-        tx.commit().await?;
+        tx.commit(Vec::new()).await?;
         Ok((workspace, user))
     }
 
@@ -53,14 +53,16 @@ impl Store {
         workspace: WorkspaceId,
         on: bool,
     ) -> Result<(), sqlx::Error> {
-        on_db!(self.db(), |p, sql| sqlx::query(sql(
+        let mut tx = self.begin_write().await?;
+        on_conn!(tx, |c, sql| sqlx::query(sql(
             "UPDATE workspaces SET email_tracking = ? WHERE id = ?"
         ))
         .bind(on)
         .bind(workspace)
-        .execute(p)
+        .execute(c)
         .await
         .map(super::db::Done::from))?;
+        tx.commit(Vec::new()).await?;
         Ok(())
     }
 
@@ -132,9 +134,9 @@ impl Store {
         password_hash: &str,
     ) -> Result<UserId, sqlx::Error> {
         let id = UserId::new_random();
-        let mut conn = self.db().acquire().await?;
+        let mut tx = self.begin_write().await?;
         insert_user(
-            conn.reborrow(),
+            tx.reborrow(),
             workspace,
             id,
             &NewUser {
@@ -145,6 +147,7 @@ impl Store {
             "member",
         )
         .await?;
+        tx.commit(Vec::new()).await?;
         Ok(id)
     }
 }
