@@ -247,3 +247,47 @@ async fn health_check_says_when_writes_stop_being_committed() {
         .await;
     assert_eq!(lead["name"], "After");
 }
+
+/// Sign-in, sign-out, sign-up and API tokens append no events, so on PostgreSQL they do not queue
+/// for the lock that every instance's event-appending writes hold one at a time: with another
+/// process holding that lock, they still answer (sends wait, as the health check above shows).
+/// On SQLite they go through the writer like every write (`store.rs`'s
+/// `writes_wait_for_the_writer_however_long_it_is_held`).
+#[tokio::test]
+async fn writes_without_events_do_not_wait_for_the_write_lock_on_postgres() {
+    use sqlx::Connection;
+    let server = TestServer::start().await;
+    if !server.database_url.starts_with("postgres") {
+        return;
+    }
+    server.signed_up("ada@example.com", "A").await;
+    let mut outsider = sqlx::PgConnection::connect(&server.database_url)
+        .await
+        .unwrap();
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(leadwire::server::store::POSTGRES_WRITE_LOCK)
+        .execute(&mut outsider)
+        .await
+        .unwrap();
+    let unlocked = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        let again = server.login("ada@example.com").await;
+        let token = server.api_token(&again.client, "while locked", "read").await;
+        let signed_out = again
+            .client
+            .post(server.url("/api/auth/logout"))
+            .send()
+            .await
+            .unwrap();
+        server.signed_up("grace@example.com", "G").await;
+        (token, signed_out.status().as_u16())
+    })
+    .await;
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(leadwire::server::store::POSTGRES_WRITE_LOCK)
+        .execute(&mut outsider)
+        .await
+        .unwrap();
+    let (token, signed_out) = unlocked.expect("they waited for the write lock");
+    assert!(token["secret"].is_string(), "{token}");
+    assert_eq!(signed_out, 204);
+}

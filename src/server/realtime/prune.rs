@@ -1,5 +1,5 @@
 //! Keeps the event log to its retention window, so resume points older than it get `reset`,
-//! and drops files uploaded for messages never sent (after a day).
+//! drops files uploaded for messages never sent (after a day) and expired sessions.
 use crate::server::store::Store;
 use std::time::Duration;
 
@@ -12,6 +12,9 @@ pub async fn prune_forever(store: Store, retention_secs: i64) {
             Ok(0) => {}
             Ok(n) => tracing::debug!(pruned = n, "pruned old events"),
             Err(e) => tracing::warn!(error = %e, "pruning events failed"),
+        }
+        if let Err(e) = store.delete_expired_sessions().await {
+            tracing::warn!(error = %e, "deleting expired sessions failed");
         }
         // Files uploaded for a message that was never sent.
         if let Err(e) = store.prune_uploads(chrono::Duration::days(1)).await {

@@ -25,7 +25,7 @@ impl Store {
         raw_sealed: &str,
     ) -> Result<Uuid, sqlx::Error> {
         let id = Uuid::new_v4();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_unlogged_write().await?;
         on_conn!(tx, |c, sql| {
             sqlx::query(sql("INSERT INTO account_emails (id, workspace_id, to_address, subject, raw_sealed, sent_at) \
              VALUES (?, ?, ?, ?, ?, ?)",))

@@ -56,7 +56,7 @@ impl Store {
             last_used_at: None,
             scopes,
         };
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_unlogged_write().await?;
         on_conn!(tx, |c, sql| {
             sqlx::query(sql("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, scopes) VALUES (?, ?, ?, ?, ?, ?)"))
             .bind(info.id)
@@ -88,7 +88,7 @@ impl Store {
         user: UserId,
         id: ApiTokenId,
     ) -> Result<bool, sqlx::Error> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_unlogged_write().await?;
         let done = on_conn!(tx, |c, sql| sqlx::query(sql(
             "DELETE FROM api_tokens WHERE id = ? AND user_id = ?"
         ))

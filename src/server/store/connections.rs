@@ -157,7 +157,7 @@ impl Store {
         if let Some(existing) = self.sandbox(workspace, channel).await? {
             return Ok(existing);
         }
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_unlogged_write().await?;
         on_conn!(tx, |c, sql| {
             sqlx::query(sql("INSERT INTO channel_connections (id, workspace_id, channel, provider, webhook_key, \
              account_id, sender, secret_sealed, enabled, updated_at) VALUES (?, ?, ?, 'sandbox', ?, ?, ?, ?, ?, ?) \
@@ -201,7 +201,7 @@ impl Store {
         id: Uuid,
         enabled: bool,
     ) -> Result<bool, sqlx::Error> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_unlogged_write().await?;
         let done = on_conn!(tx, |c, sql| {
             sqlx::query(sql("UPDATE channel_connections SET enabled = ?, updated_at = ? WHERE id = ? AND workspace_id = ?",))
         .bind(enabled)

@@ -39,7 +39,7 @@ impl Store {
             created_at: now(),
             expires_at,
         };
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_unlogged_write().await?;
         on_conn!(tx, |c, sql| {
             sqlx::query(sql("INSERT INTO invites (id, workspace_id, email, token_hash, invited_by, created_at, expires_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?)",))
@@ -88,7 +88,7 @@ impl Store {
         workspace: WorkspaceId,
         id: InviteId,
     ) -> Result<bool, sqlx::Error> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_unlogged_write().await?;
         let done = on_conn!(tx, |c, sql| sqlx::query(sql(
             "DELETE FROM invites WHERE id = ? AND workspace_id = ? AND accepted_at IS NULL",
         ))

@@ -66,6 +66,8 @@ pub(super) struct PgWrite {
     /// Taken when it commits; dropped uncommitted, PostgreSQL rolls it back.
     tx: Option<Transaction<'static, Postgres>>,
     counts: Arc<Counts>,
+    /// Holds the write lock (see [`PgWrites::begin_unordered`] for one that does not).
+    ordered: bool,
 }
 
 impl PgWrites {
@@ -132,6 +134,18 @@ impl PgWrites {
         Ok(PgWrite {
             tx: Some(tx),
             counts: self.counts.clone(),
+            ordered: true,
+        })
+    }
+
+    /// A write that appends no events: a plain transaction on the pool, without the write lock
+    /// (which every instance's event-appending writes queue for) and without ringing every
+    /// instance's doorbell.
+    pub(super) async fn begin_unordered(&self) -> Result<PgWrite, sqlx::Error> {
+        Ok(PgWrite {
+            tx: Some(self.pool.begin().await?),
+            counts: self.counts.clone(),
+            ordered: false,
         })
     }
 
@@ -151,6 +165,11 @@ impl PgWrites {
 }
 
 impl PgWrite {
+    /// Whether it holds the write lock, without which it must append no events.
+    pub(super) fn ordered(&self) -> bool {
+        self.ordered
+    }
+
     pub(super) fn conn(&mut self) -> &mut PgConnection {
         self.tx.as_mut().expect("a write runs until it commits")
     }
@@ -158,6 +177,10 @@ impl PgWrite {
     /// Commits; every instance's doorbell then reads and publishes what it appended.
     pub(super) async fn commit(&mut self) -> Result<(), sqlx::Error> {
         let tx = self.tx.take().expect("a write commits once");
+        if !self.ordered {
+            // Not counted: the counts are of the writes that queue for the lock.
+            return tx.commit().await;
+        }
         tx.commit().await?;
         self.counts.writes.fetch_add(1, Ordering::Relaxed);
         self.counts.commits.fetch_add(1, Ordering::Relaxed);

@@ -25,22 +25,13 @@ pub struct PageSession {
 }
 
 impl Store {
-    /// Stores a new session and, in the same write, deletes every expired one (housekeeping
-    /// rides along with sign-ins rather than needing a timer).
     pub async fn create_session(
         &self,
         token_hash: &str,
         user: UserId,
         expires_at: DateTime<Utc>,
     ) -> Result<(), sqlx::Error> {
-        let mut tx = self.begin_write().await?;
-        on_conn!(tx, |c, sql| sqlx::query(sql(
-            "DELETE FROM sessions WHERE expires_at <= ?"
-        ))
-        .bind(now())
-        .execute(c)
-        .await
-        .map(super::db::Done::from))?;
+        let mut tx = self.begin_unlogged_write().await?;
         on_conn!(tx, |c, sql| {
             sqlx::query(sql("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)"))
             .bind(token_hash)
@@ -86,7 +77,7 @@ impl Store {
     }
 
     pub async fn delete_session(&self, token_hash: &str) -> Result<(), sqlx::Error> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_unlogged_write().await?;
         on_conn!(tx, |c, sql| sqlx::query(sql(
             "DELETE FROM sessions WHERE token_hash = ?"
         ))
@@ -95,5 +86,21 @@ impl Store {
         .await
         .map(super::db::Done::from))?;
         tx.commit(Vec::new()).await
+    }
+
+    /// Deletes expired sessions (they are refused already; this keeps the table small). A scan
+    /// of the whole table, so it runs on the pruning timer, not with every sign-in: on SQLite
+    /// it holds the writer, which every send waits for.
+    pub async fn delete_expired_sessions(&self) -> Result<u64, sqlx::Error> {
+        let mut tx = self.begin_unlogged_write().await?;
+        let done = on_conn!(tx, |c, sql| sqlx::query(sql(
+            "DELETE FROM sessions WHERE expires_at <= ?"
+        ))
+        .bind(now())
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
+        tx.commit(Vec::new()).await?;
+        Ok(done.rows_affected())
     }
 }

@@ -127,7 +127,7 @@ impl Store {
         hash: &str,
         keep_session: Option<&str>,
     ) -> Result<Vec<String>, sqlx::Error> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_unlogged_write().await?;
         on_conn!(tx, |c, sql| sqlx::query(sql(
             "UPDATE users SET password_hash = ? WHERE id = ?"
         ))

@@ -21,7 +21,7 @@ impl Store {
         let workspace = WorkspaceId::new_random();
         let user = UserId::new_random();
         let at = now();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_unlogged_write().await?;
         on_conn!(tx, |c, sql| sqlx::query(sql(
             "INSERT INTO workspaces (id, name, created_at) VALUES (?, ?, ?)"
         ))
@@ -53,7 +53,7 @@ impl Store {
         workspace: WorkspaceId,
         on: bool,
     ) -> Result<(), sqlx::Error> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_unlogged_write().await?;
         on_conn!(tx, |c, sql| sqlx::query(sql(
             "UPDATE workspaces SET email_tracking = ? WHERE id = ?"
         ))
@@ -134,7 +134,7 @@ impl Store {
         password_hash: &str,
     ) -> Result<UserId, sqlx::Error> {
         let id = UserId::new_random();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.begin_unlogged_write().await?;
         insert_user(
             tx.reborrow(),
             workspace,

@@ -192,6 +192,20 @@ impl Store {
         }
     }
 
+    /// Starts a write that appends no events and needs no order among the others (a session, a
+    /// token, a setting). On SQLite it goes through the writer all the same — the readers' pool
+    /// cannot write (see `Store::open`); on PostgreSQL it is a plain transaction, outside the
+    /// write lock that every instance's event-appending writes queue for. Committing it with
+    /// events fails on PostgreSQL (and writes nothing).
+    pub(crate) async fn begin_unlogged_write(&self) -> Result<WriteTx, sqlx::Error> {
+        match &self.writes {
+            Writes::Postgres(writes) => Ok(WriteTx {
+                inner: Inner::Postgres(writes.begin_unordered().await?),
+            }),
+            Writes::Sqlite(_) => self.begin_write().await,
+        }
+    }
+
     /// An empty write through group commit, acknowledged like any other: for the health check.
     pub async fn write_probe(&self) -> Result<(), sqlx::Error> {
         self.begin_write().await?.commit(Vec::new()).await
@@ -477,7 +491,16 @@ impl WriteTx {
                 guard.take().expect("a write commits once"),
                 commit_due.clone(),
             ),
-            Inner::Postgres(write) => return write.commit().await,
+            Inner::Postgres(write) => {
+                if !events.is_empty() && !write.ordered() {
+                    // Appended outside the write lock, its seqs could reach sockets out of order:
+                    // dropped uncommitted (rolled back) instead.
+                    return Err(sqlx::Error::Protocol(
+                        "a write begun without the write lock appended events".into(),
+                    ));
+                }
+                return write.commit().await;
+            }
         };
         let mut guard = guard;
         // To the end: a caller that goes away cannot leave the write half-released.

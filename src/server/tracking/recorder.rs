@@ -92,7 +92,8 @@ async fn run(store: Store, mut receiver: mpsc::Receiver<Hit>, rules: Rules) {
         if let Err(e) = record_batch(&store, &batch, rules).await {
             tracing::error!(error = %e, hits = batch.len(), "could not record tracking hits");
         }
-        let flood = batch.len() >= FLOOD_BATCH;
+        // A full batch means hits are waiting already: drain on at once.
+        let flood = (FLOOD_BATCH..MAX_BATCH).contains(&batch.len());
         batch.clear();
         if flood {
             tokio::time::sleep(GATHER).await;
