@@ -132,7 +132,7 @@ pub async fn logout(state: &AppState, session_token: &str) -> Result<(), AppErro
     let hash = token_hash(session_token);
     state.store.delete_session(&hash).await?;
     // Its open sockets close now, not at their next heartbeat.
-    state.revocations.announce(Ended::Session(hash));
+    state.revocations.announce(Ended::Session(hash)).await;
     Ok(())
 }
 
@@ -202,7 +202,7 @@ pub async fn change_password(
         .set_password(caller.user.id, &hash, keep)
         .await?;
     for session in ended {
-        state.revocations.announce(Ended::Session(session));
+        state.revocations.announce(Ended::Session(session)).await;
     }
     Ok(())
 }

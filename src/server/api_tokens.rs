@@ -38,7 +38,7 @@ pub async fn revoke(state: &AppState, caller: &Caller, id: ApiTokenId) -> Result
     caller.require_session()?;
     let revoked = state.store.revoke_api_token(caller.user.id, id).await?;
     if revoked {
-        state.revocations.announce(Ended::Token(id));
+        state.revocations.announce(Ended::Token(id)).await;
         Ok(())
     } else {
         Err(AppError::NotFound)

@@ -148,6 +148,7 @@ impl AppState {
         let presence = Arc::new(super::presence::PresenceHub::new(
             std::time::Duration::from_secs(presence_away_secs),
         ));
+        let revocations = Arc::new(super::revocations::Revocations::start(&store));
         let fanout = super::realtime::fanout::Fanout::start(&store, &presence);
         // Only fails when no TLS backend can start, where every client would fail alike.
         let providers = reqwest::Client::builder()
@@ -170,7 +171,7 @@ impl AppState {
             tracking_per_token,
             tracking_per_ip,
             socket_frames,
-            revocations: Arc::default(),
+            revocations,
             mail_wake: Arc::new(tokio::sync::Notify::new()),
             delivery_wake: Arc::new(tokio::sync::Notify::new()),
             secrets: Arc::new(secrets),

@@ -32,6 +32,7 @@ mod pg_writes;
 #[cfg(test)]
 mod query_plan;
 pub mod reads;
+mod revoked;
 mod rollups;
 mod script;
 pub mod sessions;

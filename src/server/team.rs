@@ -190,10 +190,10 @@ pub async fn remove_member(
         .await?
         .ok_or(AppError::NotFound)?;
     for session in removed.sessions {
-        state.revocations.announce(Ended::Session(session));
+        state.revocations.announce(Ended::Session(session)).await;
     }
     for token in removed.tokens {
-        state.revocations.announce(Ended::Token(token));
+        state.revocations.announce(Ended::Token(token)).await;
     }
     Ok(())
 }

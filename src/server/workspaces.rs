@@ -35,7 +35,10 @@ pub async fn delete(state: &AppState, caller: &Caller, confirm: &str) -> Result<
     if !deleted {
         return Err(AppError::NotFound);
     }
-    state.revocations.announce(Ended::Workspace(workspace));
+    state
+        .revocations
+        .announce(Ended::Workspace(workspace))
+        .await;
     super::email::imap::restart(state, workspace);
     Ok(())
 }

@@ -271,7 +271,9 @@ async fn writes_without_events_do_not_wait_for_the_write_lock_on_postgres() {
         .unwrap();
     let unlocked = tokio::time::timeout(std::time::Duration::from_secs(10), async {
         let again = server.login("ada@example.com").await;
-        let token = server.api_token(&again.client, "while locked", "read").await;
+        let token = server
+            .api_token(&again.client, "while locked", "read")
+            .await;
         let signed_out = again
             .client
             .post(server.url("/api/auth/logout"))

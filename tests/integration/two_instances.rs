@@ -418,3 +418,25 @@ async fn address_limits_count_across_instances() {
     assert_eq!(page(&p.a).await, 429);
     assert_eq!(page(&p.b).await, 429);
 }
+
+/// Signing out on one instance closes the session's sockets on the other at once, as it does
+/// on its own: the ended session rings every instance (a PostgreSQL notification), not only
+/// the one that took the sign-out. Without it, B's socket stayed open, streaming the
+/// workspace's events, until the session's expiry.
+#[tokio::test]
+async fn signing_out_on_one_instance_closes_the_sessions_sockets_on_the_other() {
+    let p = pair(&[]).await;
+    let mut on_b = p.b.live_socket(&p.cookie).await;
+    let res = p
+        .client
+        .post(p.a.url("/api/auth/logout"))
+        .header("origin", p.a.url(""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(
+        on_b.closed().await,
+        Some((1008, "session ended".to_string()))
+    );
+}

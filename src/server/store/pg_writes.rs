@@ -35,6 +35,9 @@ use tokio::sync::broadcast;
 pub const WRITE_LOCK: i64 = 0x4c65_6164_7769_7265;
 /// The channel the doorbell listens on.
 const CHANNEL: &str = "leadwire_events";
+/// Credentials that just ended on some instance (a sign-out, a revoked token), for the sockets
+/// riding on them on every instance; the payload names the credential (see `revocations`).
+const REVOKED: &str = "leadwire_revocations";
 /// Takes a write's lock and rings the doorbells at its COMMIT, in one round trip (a simple query,
 /// which may hold several statements); write transactions also plan their statements once.
 static LOCK_WRITE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
@@ -55,6 +58,9 @@ pub(super) struct PgWrites {
     pool: PgPool,
     counts: Arc<Counts>,
     listening: Arc<AtomicBool>,
+    /// What the doorbell heard on [`REVOKED`]; `None` when it may have missed some (its
+    /// listening connection dropped), so that sockets check their credentials themselves.
+    revoked: broadcast::Sender<Option<Arc<str>>>,
     /// Where sends run (see `write_thread`).
     thread: WriteThread,
     /// The write thread's own connections.
@@ -91,7 +97,8 @@ impl PgWrites {
         let counts = Arc::new(Counts::default());
         let listening = Arc::new(AtomicBool::new(false));
         let mut listener = PgListener::connect_with(&pool).await?;
-        listener.listen(CHANNEL).await?;
+        listener.listen_all([CHANNEL, REVOKED]).await?;
+        let revoked = broadcast::channel(1024).0;
         listening.store(true, Ordering::Relaxed);
         // Listening first, then reading where the log is: nothing committed after this read
         // can be missed.
@@ -105,11 +112,13 @@ impl PgWrites {
             published,
             counts.clone(),
             listening.clone(),
+            revoked.clone(),
         ));
         Ok(PgWrites {
             pool,
             counts,
             listening,
+            revoked,
             thread,
             thread_pool,
         })
@@ -158,6 +167,20 @@ impl PgWrites {
         &self.counts
     }
 
+    /// Tells every instance (this one too) that the credential `name` ended.
+    pub(super) async fn ring_revoked(&self, name: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(REVOKED)
+            .bind(name)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+
+    pub(super) fn subscribe_revoked(&self) -> broadcast::Receiver<Option<Arc<str>>> {
+        self.revoked.subscribe()
+    }
+
     /// Whether the doorbell's connection is listening (for `/healthz`).
     pub(super) fn doorbell_listening(&self) -> bool {
         self.listening.load(Ordering::Relaxed)
@@ -196,15 +219,28 @@ async fn doorbell(
     published: broadcast::Sender<Arc<LoggedEvent>>,
     counts: Arc<Counts>,
     listening: Arc<AtomicBool>,
+    revoked: broadcast::Sender<Option<Arc<str>>>,
 ) {
     loop {
-        match tokio::time::timeout(SWEEP, listener.try_recv()).await {
+        let heard = tokio::time::timeout(SWEEP, listener.try_recv()).await;
+        match heard {
+            Ok(Ok(Some(notification))) if notification.channel() == REVOKED => {
+                let _ = revoked.send(Some(notification.payload().into()));
+                // Nothing was appended to the log: no read.
+                continue;
+            }
             // A notification, or none within the sweep: read the log either way.
-            Ok(Ok(Some(_))) | Err(_) => listening.store(true, Ordering::Relaxed),
+            Ok(Ok(Some(_))) | Err(_) => {
+                if !listening.swap(true, Ordering::Relaxed) {
+                    // Listening again after a drop: what was announced meanwhile is lost.
+                    let _ = revoked.send(None);
+                }
+            }
             // The connection dropped: sqlx reconnects on the next call; the read below
             // catches up on whatever was notified meanwhile.
             Ok(Ok(None)) | Ok(Err(_)) => {
                 listening.store(false, Ordering::Relaxed);
+                let _ = revoked.send(None);
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         }
