@@ -205,15 +205,7 @@ async fn health_check_says_when_writes_stop_being_committed() {
     // Another process holds what every write needs: SQLite's write lock, or on PostgreSQL
     // the writers' advisory lock.
     let outsider = if server.database_url.starts_with("postgres") {
-        let mut pg = sqlx::PgConnection::connect(&server.database_url)
-            .await
-            .unwrap();
-        sqlx::query("SELECT pg_advisory_lock($1)")
-            .bind(leadwire::server::store::POSTGRES_WRITE_LOCK)
-            .execute(&mut pg)
-            .await
-            .unwrap();
-        Err(pg)
+        Err(hold_postgres_write_lock(&server.database_url).await)
     } else {
         let mut sqlite = sqlx::SqliteConnection::connect(&server.database_url)
             .await
@@ -233,13 +225,7 @@ async fn health_check_says_when_writes_stop_being_committed() {
         Ok(mut sqlite) => {
             sqlx::query("ROLLBACK").execute(&mut sqlite).await.unwrap();
         }
-        Err(mut pg) => {
-            sqlx::query("SELECT pg_advisory_unlock($1)")
-                .bind(leadwire::server::store::POSTGRES_WRITE_LOCK)
-                .execute(&mut pg)
-                .await
-                .unwrap();
-        }
+        Err(mut pg) => release_postgres_write_lock(&mut pg).await,
     }
     assert_eq!(health().await, (200, "ok".to_string()));
     let lead = server
@@ -255,20 +241,12 @@ async fn health_check_says_when_writes_stop_being_committed() {
 /// `writes_wait_for_the_writer_however_long_it_is_held`).
 #[tokio::test]
 async fn writes_without_events_do_not_wait_for_the_write_lock_on_postgres() {
-    use sqlx::Connection;
     let server = TestServer::start().await;
     if !server.database_url.starts_with("postgres") {
         return;
     }
     server.signed_up("ada@example.com", "A").await;
-    let mut outsider = sqlx::PgConnection::connect(&server.database_url)
-        .await
-        .unwrap();
-    sqlx::query("SELECT pg_advisory_lock($1)")
-        .bind(leadwire::server::store::POSTGRES_WRITE_LOCK)
-        .execute(&mut outsider)
-        .await
-        .unwrap();
+    let mut outsider = hold_postgres_write_lock(&server.database_url).await;
     let unlocked = tokio::time::timeout(std::time::Duration::from_secs(10), async {
         let again = server.login("ada@example.com").await;
         let token = server
@@ -284,12 +262,28 @@ async fn writes_without_events_do_not_wait_for_the_write_lock_on_postgres() {
         (token, signed_out.status().as_u16())
     })
     .await;
-    sqlx::query("SELECT pg_advisory_unlock($1)")
-        .bind(leadwire::server::store::POSTGRES_WRITE_LOCK)
-        .execute(&mut outsider)
-        .await
-        .unwrap();
+    release_postgres_write_lock(&mut outsider).await;
     let (token, signed_out) = unlocked.expect("they waited for the write lock");
     assert!(token["secret"].is_string(), "{token}");
     assert_eq!(signed_out, 204);
+}
+
+/// Another process taking the advisory lock every event-appending write holds on PostgreSQL.
+async fn hold_postgres_write_lock(url: &str) -> sqlx::PgConnection {
+    use sqlx::Connection;
+    let mut pg = sqlx::PgConnection::connect(url).await.unwrap();
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(leadwire::server::store::POSTGRES_WRITE_LOCK)
+        .execute(&mut pg)
+        .await
+        .unwrap();
+    pg
+}
+
+async fn release_postgres_write_lock(pg: &mut sqlx::PgConnection) {
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(leadwire::server::store::POSTGRES_WRITE_LOCK)
+        .execute(pg)
+        .await
+        .unwrap();
 }
