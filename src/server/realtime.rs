@@ -253,14 +253,14 @@ impl Session {
                     Ok(credential) if self.rides_on(&credential) => {
                         return self.close(close_code::POLICY, "session ended").await;
                     }
-                    Ok(credential) if credential != Ended::Unknown => {}
                     // Missed announcements (this socket's, or another instance's that this one
                     // did not hear): ask the database whether ours is still valid.
-                    Ok(_) | Err(RecvError::Lagged(_)) => {
+                    Ok(Ended::Unknown) | Err(RecvError::Lagged(_)) => {
                         if Box::pin(super::auth::authenticate(&self.state, &self.credentials)).await.is_err() {
                             return self.close(close_code::POLICY, "session ended").await;
                         }
                     }
+                    Ok(_) => {}
                     Err(RecvError::Closed) => return Ok(()),
                 },
                 _ = &mut expired => {

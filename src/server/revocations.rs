@@ -52,16 +52,6 @@ pub struct Revocations {
     store: Option<Store>,
 }
 
-impl Default for Revocations {
-    /// This instance's sockets only.
-    fn default() -> Self {
-        Revocations {
-            sender: broadcast::channel(1024).0,
-            store: None,
-        }
-    }
-}
-
 impl Revocations {
     /// Announcements for this instance's sockets and, when `store` has other instances beside
     /// this one (PostgreSQL), for theirs too.

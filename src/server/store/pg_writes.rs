@@ -200,13 +200,12 @@ impl PgWrite {
     /// Commits; every instance's doorbell then reads and publishes what it appended.
     pub(super) async fn commit(&mut self) -> Result<(), sqlx::Error> {
         let tx = self.tx.take().expect("a write commits once");
-        if !self.ordered {
-            // Not counted: the counts are of the writes that queue for the lock.
-            return tx.commit().await;
-        }
         tx.commit().await?;
-        self.counts.writes.fetch_add(1, Ordering::Relaxed);
-        self.counts.commits.fetch_add(1, Ordering::Relaxed);
+        // Counted are the writes that queue for the lock (group commit's figures).
+        if self.ordered {
+            self.counts.writes.fetch_add(1, Ordering::Relaxed);
+            self.counts.commits.fetch_add(1, Ordering::Relaxed);
+        }
         Ok(())
     }
 }
@@ -239,8 +238,9 @@ async fn doorbell(
             // The connection dropped: sqlx reconnects on the next call; the read below
             // catches up on whatever was notified meanwhile.
             Ok(Ok(None)) | Ok(Err(_)) => {
+                // What is announced from now on is lost until the connection is back: the
+                // sockets are told to check then (above), once.
                 listening.store(false, Ordering::Relaxed);
-                let _ = revoked.send(None);
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
         }
