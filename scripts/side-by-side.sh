@@ -10,7 +10,8 @@
 # `empty_gif` as the yardstick). TARGET: leadwire nchan socketio (default: all three; nginx is
 # the peer for P6). Needs the kit's peers installed (nginx with nchan, `npm ci` in
 # peers/socketio) and, for P6, `wrk`; builds the kit's load generator once, outside the
-# repository. KIT overrides where the kit is; LEADWIRE_BIN which server binary runs.
+# repository. KIT overrides where the kit is; LEADWIRE_BIN which server binary runs; P1_SENDS
+# how many sends P1 makes (the kit's 200 by default; more for steadier percentiles).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scenario=${1:?"usage: $0 P1|FAN|P2|P3|P4|P5|P6 [leadwire nchan socketio]"}
@@ -25,7 +26,7 @@ ulimit -n 65536 2>/dev/null || true
 [ -x "$loadgen" ] || CARGO_TARGET_DIR=$loadgen_target cargo build --release --manifest-path "$kit/loadgen/Cargo.toml"
 
 case $scenario in
-  P1) args=(--subs 1 --sends 200) ;;
+  P1) args=(--subs 1 --sends ${P1_SENDS:-200}) ;;
   FAN) args=(--subs 1000 --sends 200 --read-buf 4096) ;;
   P2) args=(--subs 1000 --rate 100 --sends 1000 --read-buf 4096) ;;
   P3) args=(--subs 10 --senders 16 --sends 4000) ;;

@@ -23,6 +23,16 @@ impl Backend {
         }
     }
 
+    /// After a table in a FROM clause: read it by `index` (SQLite's `INDEXED BY`, for a query
+    /// whose planner would otherwise walk a whole other index); PostgreSQL plans from its
+    /// statistics.
+    pub(super) fn by_index(self, index: &str) -> String {
+        match self {
+            Backend::Sqlite => format!("INDEXED BY {index}"),
+            Backend::Postgres => String::new(),
+        }
+    }
+
     /// `LIKE` that ignores letter case (SQLite's `LIKE` does, for ASCII).
     pub(super) fn like_any_case(self) -> &'static str {
         match self {

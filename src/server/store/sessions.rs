@@ -24,6 +24,9 @@ pub struct PageSession {
     pub head: i64,
 }
 
+/// The expired sessions' sweep.
+const DELETE_EXPIRED: &str = "DELETE FROM sessions WHERE expires_at <= ?";
+
 impl Store {
     pub async fn create_session(
         &self,
@@ -88,19 +91,37 @@ impl Store {
         tx.commit(Vec::new()).await
     }
 
-    /// Deletes expired sessions (they are refused already; this keeps the table small). A scan
-    /// of the whole table, so it runs on the pruning timer, not with every sign-in: on SQLite
-    /// it holds the writer, which every send waits for.
+    /// Deletes expired sessions (they are refused already; this keeps the table small). It runs
+    /// on the pruning timer, not with every sign-in, and seeks by expiry (`sessions_by_expiry`):
+    /// on SQLite it holds the writer, which every send waits for.
     pub async fn delete_expired_sessions(&self) -> Result<u64, sqlx::Error> {
         let mut tx = self.begin_unlogged_write().await?;
-        let done = on_conn!(tx, |c, sql| sqlx::query(sql(
-            "DELETE FROM sessions WHERE expires_at <= ?"
-        ))
-        .bind(now())
-        .execute(c)
-        .await
-        .map(super::db::Done::from))?;
+        let done = on_conn!(tx, |c, sql| sqlx::query(sql(DELETE_EXPIRED))
+            .bind(now())
+            .execute(c)
+            .await
+            .map(super::db::Done::from))?;
         tx.commit(Vec::new()).await?;
         Ok(done.rows_affected())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::server::store::query_plan::PlanDb;
+
+    /// The sweep seeks the expired sessions by expiry instead of reading every session.
+    #[tokio::test]
+    async fn the_sweep_of_expired_sessions_seeks_by_expiry() {
+        let plan = PlanDb::new().await.plan(super::DELETE_EXPIRED).await;
+        assert!(
+            plan.iter()
+                .any(|step| step.contains("INDEX sessions_by_expiry (expires_at<?)")),
+            "{plan:?}"
+        );
+        assert!(
+            !plan.iter().any(|step| step.starts_with("SCAN")),
+            "{plan:?}"
+        );
     }
 }
