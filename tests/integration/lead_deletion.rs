@@ -2,8 +2,11 @@
 //! lead with its conversation and everything recorded about it, including the real-time log's
 //! copies; open tabs hear `lead_deleted`, the dashboard's figures follow, and nobody else can
 //! delete (members 403, other workspaces 404, read-only tokens 403).
-use crate::support::{message, TestServer};
+use crate::support::{lead_fields, message, store_database, workspace_with_lead, TestServer};
 use crate::support::{on_test_db, TestDb};
+use leadwire::model::channel::Channel;
+use leadwire::model::message::{CollisionGuard, Direction, MessageFields};
+use leadwire::server::store::Store;
 use serde_json::{json, Value};
 
 /// Rows that still name `lead` or one of its `messages` (their ids as stored, or the lead's id
@@ -19,6 +22,8 @@ async fn rows_naming(db: &TestDb, lead: &str, messages: &[uuid::Uuid]) -> Vec<(S
         ("lead_reads", "lead_id"),
         ("activities", "lead_id"),
         ("lead_channels", "lead_id"),
+        // The deletion's note of the log's purge, gone once the purge is done.
+        ("log_purges", "lead_id"),
     ] {
         counts.push((table.to_string(), db.count_naming(table, column, id).await));
     }
@@ -121,8 +126,10 @@ async fn an_owner_deletes_a_lead_with_everything_recorded_about_it() {
     let messages: Vec<uuid::Uuid> = messages.into_iter().map(|(m,)| m).collect();
     let before = rows_naming(&pool, &id, &messages).await;
     for (table, n) in &before {
-        // Read marks and tracking hits need a reader and a click; the rest is there.
+        // Read marks and tracking hits need a reader and a click, a purge a deletion; the rest
+        // is there.
         let optional = [
+            "log_purges",
             "lead_reads",
             "tracking_events",
             "deliveries",
@@ -351,4 +358,82 @@ async fn a_tab_that_missed_a_deleted_leads_first_events_replays_instead_of_reset
             .any(|f| f.to_string().contains("First words")),
         "the deleted lead's own events are gone"
     );
+}
+
+/// Events of the log that name `lead` (its id as text), and the purges still noted.
+async fn log_naming(db: &TestDb, lead: leadwire::model::ids::LeadId) -> (i64, i64) {
+    on_test_db!(db, |p, q| {
+        let events: i64 = sqlx::query_scalar(q(
+            "SELECT COUNT(*) FROM events WHERE payload LIKE '%' || ? || '%'",
+        ))
+        .bind(lead.to_string())
+        .fetch_one(p)
+        .await
+        .unwrap();
+        let noted: i64 = sqlx::query_scalar(q("SELECT COUNT(*) FROM log_purges"))
+            .fetch_one(p)
+            .await
+            .unwrap();
+        (events, noted)
+    })
+}
+
+/// A purge of a deleted lead's events that a restart cut short (its note left in
+/// `log_purges`) is finished later, as the pruner does: the events naming that lead go, every
+/// other event stays, and the note goes.
+#[tokio::test]
+async fn a_purge_of_the_log_cut_short_is_finished_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _scratch) = store_database(dir.path(), "purge.db").await;
+    let store = Store::open(&url).await.unwrap();
+    let db = TestDb::connect(&url).await;
+    let (workspace, owner, lead) = workspace_with_lead(&store).await;
+    let other = store
+        .insert_lead(workspace, owner, &lead_fields("Other", "other@example.com"))
+        .await
+        .unwrap()
+        .id;
+    for (n, target) in [lead, other, lead, other, lead].into_iter().enumerate() {
+        let fields = MessageFields {
+            channel: Channel::Sms,
+            direction: Direction::Outbound,
+            subject: None,
+            body: format!("message {n}"),
+            client_id: uuid::Uuid::new_v4(),
+            guard: CollisionGuard::Off,
+            template: None,
+            attachments: Vec::new(),
+        };
+        store
+            .record_message(workspace, target, Some(owner), &fields, None)
+            .await
+            .unwrap();
+    }
+    // What the deletion's write notes; then the restart came before the purge.
+    on_test_db!(&db, |p, q| sqlx::query(q(
+        "INSERT INTO log_purges (lead_id, workspace_id, purge_through) \
+         SELECT ?, workspace_id, head FROM workspace_event_heads WHERE workspace_id = ?"
+    ))
+    .bind(lead)
+    .bind(workspace)
+    .execute(p)
+    .await
+    .unwrap()
+    .rows_affected());
+    let (before, noted) = log_naming(&db, lead).await;
+    assert!(
+        before >= 3,
+        "each message to the lead logged events naming it"
+    );
+    assert_eq!(noted, 1);
+    let others_before = log_naming(&db, other).await.0;
+
+    assert_eq!(store.finish_log_purges().await.unwrap(), 1);
+    assert_eq!(log_naming(&db, lead).await, (0, 0), "the purge finished");
+    assert_eq!(
+        log_naming(&db, other).await.0,
+        others_before,
+        "no other event went"
+    );
+    assert_eq!(store.finish_log_purges().await.unwrap(), 0, "nothing left");
 }

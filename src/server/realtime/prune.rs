@@ -1,5 +1,6 @@
 //! Keeps the event log to its retention window, so resume points older than it get `reset`,
-//! drops files uploaded for messages never sent (after a day) and expired sessions.
+//! drops files uploaded for messages never sent (after a day) and expired sessions, and
+//! finishes purges of deleted leads' events that a restart cut short.
 use crate::server::store::Store;
 use std::time::Duration;
 
@@ -12,6 +13,14 @@ pub async fn prune_forever(store: Store, retention_secs: i64) {
             Ok(0) => {}
             Ok(n) => tracing::debug!(pruned = n, "pruned old events"),
             Err(e) => tracing::warn!(error = %e, "pruning events failed"),
+        }
+        // Deleted leads' events whose purge a restart cut short (see `store::deletion`).
+        match store.finish_log_purges().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(purges = n, "finished purges of deleted leads' events"),
+            Err(e) => {
+                tracing::warn!(error = %e, "finishing purges of deleted leads' events failed")
+            }
         }
         if let Err(e) = store.delete_expired_sessions().await {
             tracing::warn!(error = %e, "deleting expired sessions failed");

@@ -2,19 +2,23 @@
 //! it. A lead goes with its messages (with their deliveries, receipts, tracking hits and
 //! attachments), drafts, read marks, meetings and feed entries in one write: the rollups lose
 //! exactly what the lead counted, and every open tab hears `lead_deleted`. The events of the
-//! real-time log that carry any of it go too: most just before that write, range by range, the
-//! rest (any appended meanwhile) within it.
+//! real-time log that carry any of it go right after that write, range by range (see
+//! [`LOG_PURGE_RANGE`]): the write notes the purge (`log_purges`), and a purge that a restart
+//! cut short is finished by the pruner. Until then a tab that replays may be sent some of them,
+//! followed by `lead_deleted`, which drops the lead; nothing another lead's tabs need is ever
+//! taken out of the log.
 use super::db::{on_conn, on_db};
 use super::events::append;
 use super::Store;
 use crate::model::event::ServerFrame;
 use crate::model::ids::{LeadId, WorkspaceId};
 
-/// The log's events that name a lead being deleted go in ranges of this many of the
-/// workspace's seqs, one write each, so no write holds the writer for the whole log: in one
-/// statement the search took 264–376 ms per million events in the window, every send waiting;
-/// in ranges of 5,000, 1.5–1.6 ms each (p50; at most 3 ms), about a batch of sends (2026-12-07,
-/// AMD EPYC). Debug builds use ranges of 3, so the tests cross range boundaries.
+/// The log's events that name a deleted lead go in ranges of this many of the workspace's
+/// seqs, one write each, so no write holds the writer for the whole log: in one statement
+/// inside the deletion's write the search took 264–376 ms per million events in the window,
+/// every send waiting; in ranges of 5,000, 1.5–1.6 ms each (p50; at most 3 ms), about a batch
+/// of sends (2026-12-07, AMD EPYC, measured on a copy of the database). Debug builds use ranges
+/// of 3, so the tests cross range boundaries.
 const LOG_PURGE_RANGE: i64 = if cfg!(debug_assertions) { 3 } else { 5_000 };
 
 /// One range of the purge (`ws_seq` in (?, ?]) of the events that carry the lead's id (its 128
@@ -23,49 +27,73 @@ const PURGE_RANGE: &str = "DELETE FROM events WHERE workspace_id = ? AND ws_seq 
      AND ws_seq <= ? AND payload LIKE '%' || ? || '%'";
 
 impl Store {
-    /// Removes the log's events that name lead `id` of `workspace`, up to the workspace's head
-    /// as it is now, range by range (see [`LOG_PURGE_RANGE`]); the head they were removed up
-    /// to, or None when the workspace has no such lead (nothing changes). Before the lead's own
-    /// deletion, not after: should that never come (a crash), the lead is still there, and no
-    /// copy of a deleted lead outlives it in the log.
-    async fn purge_log_naming(
-        &self,
-        workspace: WorkspaceId,
-        id: LeadId,
-    ) -> Result<Option<i64>, sqlx::Error> {
-        let span: Option<(Option<i64>, Option<i64>)> = on_db!(self.db(), |p, sql| {
+    /// Removes the log's events that name deleted lead `id`, as its deletion noted them (up to
+    /// the workspace's head before `lead_deleted`), range by range, then the note. Runs to the
+    /// end on a task of its own, so a caller that goes away does not leave it half done (the
+    /// pruner would finish it, minutes later).
+    async fn purge_log_naming(&self, id: LeadId) -> Result<(), sqlx::Error> {
+        let store = self.clone();
+        tokio::spawn(async move { store.purge_log_naming_here(id).await })
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "purging a deleted lead's events failed");
+                sqlx::Error::WorkerCrashed
+            })?
+    }
+
+    async fn purge_log_naming_here(&self, id: LeadId) -> Result<(), sqlx::Error> {
+        let noted: Option<(WorkspaceId, i64, Option<i64>)> = on_db!(self.db(), |p, sql| {
             sqlx::query_as(sql(
-                "SELECT (SELECT MIN(ws_seq) FROM events WHERE workspace_id = ?), \
-                 (SELECT head FROM workspace_event_heads WHERE workspace_id = ?) \
-                 FROM leads WHERE id = ? AND workspace_id = ?",
+                "SELECT workspace_id, purge_through, \
+                 (SELECT MIN(e.ws_seq) FROM events e WHERE e.workspace_id = log_purges.workspace_id) \
+                 FROM log_purges WHERE lead_id = ?",
             ))
-            .bind(workspace)
-            .bind(workspace)
             .bind(id)
-            .bind(workspace)
             .fetch_optional(p)
             .await
         })?;
-        let Some((oldest, head)) = span else {
-            return Ok(None);
+        let Some((workspace, through, oldest)) = noted else {
+            return Ok(());
         };
-        let head = head.unwrap_or(0);
-        let mut after = oldest.map_or(head, |oldest| oldest - 1);
-        while after < head {
-            let through = (after + LOG_PURGE_RANGE).min(head);
-            let mut tx = self.begin_unlogged_write().await?;
+        let mut after = oldest.map_or(through, |oldest| oldest - 1);
+        while after < through {
+            let to = (after + LOG_PURGE_RANGE).min(through);
+            // Under the write lock on PostgreSQL too, like the pruner's deletes of events, so
+            // the two never wait on each other's rows.
+            let mut tx = self.begin_write().await?;
             on_conn!(tx, |c, sql| sqlx::query(sql(PURGE_RANGE))
                 .bind(workspace)
                 .bind(after)
-                .bind(through)
+                .bind(to)
                 .bind(id.to_string())
                 .execute(c)
                 .await
                 .map(super::db::Done::from))?;
             tx.commit(Vec::new()).await?;
-            after = through;
+            after = to;
         }
-        Ok(Some(head))
+        let mut tx = self.begin_unlogged_write().await?;
+        on_conn!(tx, |c, sql| sqlx::query(sql(
+            "DELETE FROM log_purges WHERE lead_id = ?"
+        ))
+        .bind(id)
+        .execute(c)
+        .await
+        .map(super::db::Done::from))?;
+        tx.commit(Vec::new()).await
+    }
+
+    /// Finishes the purges of deleted leads' events that were cut short (a restart); how many.
+    pub async fn finish_log_purges(&self) -> Result<usize, sqlx::Error> {
+        let pending: Vec<(LeadId,)> = on_db!(self.db(), |p, sql| {
+            sqlx::query_as(sql("SELECT lead_id FROM log_purges"))
+                .fetch_all(p)
+                .await
+        })?;
+        for (lead,) in &pending {
+            self.purge_log_naming(*lead).await?;
+        }
+        Ok(pending.len())
     }
 
     /// Deletes lead `id` of `workspace`. False when the workspace has no such lead (nothing
@@ -75,9 +103,6 @@ impl Store {
         workspace: WorkspaceId,
         id: LeadId,
     ) -> Result<bool, sqlx::Error> {
-        let Some(purged_through) = self.purge_log_naming(workspace, id).await? else {
-            return Ok(false);
-        };
         let mut tx = self.begin_write().await?;
         let found: Option<(i64,)> = on_conn!(tx, |c, sql| sqlx::query_as(sql(
             "SELECT CAST(1 AS BIGINT) FROM leads WHERE id = ? AND workspace_id = ?"
@@ -92,18 +117,21 @@ impl Store {
         }
         super::rollups::lead_removed_in(tx.reborrow(), id).await?;
         // The log's copies of its messages, drafts and details: every event that names the
-        // lead, those up to `purged_through` gone already. Clients skip seqs they never see, as
-        // they do for teammates' private events.
-        on_conn!(tx, |c, sql| sqlx::query(sql(
-            "DELETE FROM events WHERE workspace_id = ? AND ws_seq > ? \
-             AND payload LIKE '%' || ? || '%'"
+        // lead, up to the head before `lead_deleted` (once the lead is gone no write can name
+        // it), removed right after this write. Clients skip seqs they never see, as they do
+        // for teammates' private events.
+        on_conn!(tx, |c, sql| {
+            sqlx::query(sql(
+            "INSERT INTO log_purges (lead_id, workspace_id, purge_through) \
+             SELECT ?, ?, COALESCE((SELECT head FROM workspace_event_heads WHERE workspace_id = ?), 0)"
         ))
+        .bind(id)
         .bind(workspace)
-        .bind(purged_through)
-        .bind(id.to_string())
+        .bind(workspace)
         .execute(c)
         .await
-        .map(super::db::Done::from))?;
+        .map(super::db::Done::from)
+        })?;
         // The guards of migration 21 let exactly this lead's rows go, within this write; the
         // rest cascades (see the foreign keys onto `leads` and `messages`).
         on_conn!(tx, |c, sql| sqlx::query(sql(
@@ -133,6 +161,11 @@ impl Store {
         })
         .await?;
         tx.commit(vec![event]).await?;
+        // The lead is deleted whatever happens to the purge: one that fails is finished by
+        // the pruner (its note stays).
+        if let Err(e) = self.purge_log_naming(id).await {
+            tracing::warn!(error = %e, "purging a deleted lead's events failed; the pruner retries");
+        }
         Ok(true)
     }
 
