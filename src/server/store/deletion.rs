@@ -17,8 +17,9 @@ use crate::model::ids::{LeadId, WorkspaceId};
 /// seqs, one write each, so no write holds the writer for the whole log: in one statement
 /// inside the deletion's write the search took 264–376 ms per million events in the window,
 /// every send waiting; in ranges of 5,000, 1.5–1.6 ms each (p50; at most 3 ms), about a batch
-/// of sends (2026-12-07, AMD EPYC, measured on a copy of the database). Debug builds use ranges
-/// of 3, so the tests cross range boundaries.
+/// of sends. In the server, with a million events: the slowest of another workspace's sends
+/// during the deletion took 354–355 ms before, 11 ms after (2026-12-07, AMD EPYC; the log in
+/// docs/benchmarks.md). Debug builds use ranges of 3, so the tests cross range boundaries.
 const LOG_PURGE_RANGE: i64 = if cfg!(debug_assertions) { 3 } else { 5_000 };
 
 /// One range of the purge (`ws_seq` in (?, ?]) of the events that carry the lead's id (its 128
