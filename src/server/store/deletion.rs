@@ -29,20 +29,8 @@ const PURGE_RANGE: &str = "DELETE FROM events WHERE workspace_id = ? AND ws_seq 
 
 impl Store {
     /// Removes the log's events that name deleted lead `id`, as its deletion noted them (up to
-    /// the workspace's head before `lead_deleted`), range by range, then the note. Runs to the
-    /// end on a task of its own, so a caller that goes away does not leave it half done (the
-    /// pruner would finish it, minutes later).
+    /// the workspace's head before `lead_deleted`), range by range, then the note.
     async fn purge_log_naming(&self, id: LeadId) -> Result<(), sqlx::Error> {
-        let store = self.clone();
-        tokio::spawn(async move { store.purge_log_naming_here(id).await })
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "purging a deleted lead's events failed");
-                sqlx::Error::WorkerCrashed
-            })?
-    }
-
-    async fn purge_log_naming_here(&self, id: LeadId) -> Result<(), sqlx::Error> {
         let noted: Option<(WorkspaceId, i64, Option<i64>)> = on_db!(self.db(), |p, sql| {
             sqlx::query_as(sql(
                 "SELECT workspace_id, purge_through, \
@@ -163,8 +151,14 @@ impl Store {
         .await?;
         tx.commit(vec![event]).await?;
         // The lead is deleted whatever happens to the purge: one that fails is finished by
-        // the pruner (its note stays).
-        if let Err(e) = self.purge_log_naming(id).await {
+        // the pruner (its note stays). On a task of its own, so a caller that goes away does
+        // not cut it short.
+        let store = self.clone();
+        let purged = tokio::spawn(async move { store.purge_log_naming(id).await })
+            .await
+            .map_err(super::writer::task_failed)
+            .and_then(|purged| purged);
+        if let Err(e) = purged {
             tracing::warn!(error = %e, "purging a deleted lead's events failed; the pruner retries");
         }
         Ok(true)

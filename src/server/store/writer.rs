@@ -726,7 +726,7 @@ impl Durability {
 }
 
 /// A writer task panicked (a bug): the write did not happen.
-fn task_failed(e: tokio::task::JoinError) -> sqlx::Error {
+pub(super) fn task_failed(e: tokio::task::JoinError) -> sqlx::Error {
     tracing::error!(error = %e, "a writer task failed");
     sqlx::Error::WorkerCrashed
 }
