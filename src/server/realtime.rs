@@ -2,11 +2,13 @@
 //! a socket replays what it missed from the event log (by seq), then forwards live events in
 //! order. A socket that falls too far behind replays from the database, or gets `reset`.
 //!
-//! Each socket hears only its workspace's channel (`fanout`), gets frames already encoded, and
-//! writes whatever is waiting with one flush. Its read side is a task of its own that runs only
+//! Each socket gets only its workspace's frames (`fanout`), already encoded, written into it by
+//! the fan-out itself (`live`); its task wakes for what is slow or rare (a replay, the client's
+//! frames, pings, the end of its session). Its read side is a task of its own that runs only
 //! when the client sends something, with a small read buffer: an idle socket costs a few KiB and
 //! no CPU when other sockets are busy.
 pub mod fanout;
+pub mod live;
 pub mod prune;
 
 use super::auth::{Caller, Via};
@@ -24,9 +26,14 @@ use axum::response::Response;
 use fanout::Outgoing;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
+use live::{Checkin, Live};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
+
+/// A socket's write side, shared by its task and the fan-out (`live`).
+pub type SocketSink = SplitSink<WebSocket, WsMessage>;
 
 /// More `resume` requests than this within [`RESUME_WINDOW`] close the socket: each one costs
 /// a replay from the database.
@@ -42,8 +49,6 @@ const REPLAY_PAGE: i64 = 500;
 /// on every read and kept per socket). Client frames are a few dozen bytes (resume, view,
 /// typing); a larger one still arrives whole, its room reserved from its header.
 const READ_BUFFER: usize = 1024;
-/// Frames written before one flush, when several are waiting.
-const MAX_BATCH: usize = 64;
 /// Frames are gathered in tungstenite's write buffer up to this size and written to the socket
 /// at the flush, one `sendto` for a batch. With 0 (as it was) every frame was written the moment
 /// it was fed, a system call each, and the batch's one flush saved nothing (`perf`: most of the
@@ -71,16 +76,14 @@ pub async fn upgrade(
             let reader = ReaderTask(tokio::spawn(read_frames(stream, to_session)));
             let burst = 2.0 * f64::from(state.settings.limits.ws_frames_per_second);
             let mut session = Session {
-                sink,
+                sink: None,
+                live: Live::new(caller.user.id, sink),
                 incoming,
                 _reader: reader,
                 state,
                 caller,
                 credentials,
-                last_sent: 0,
                 tab: 0,
-                resumed: false,
-                dashboard: false,
                 resume_window: (Instant::now(), 0),
                 frame_budget: Bucket::full(burst, Instant::now()),
             };
@@ -146,22 +149,27 @@ impl Drop for ReaderTask {
     }
 }
 
+/// Why the socket's task woke.
+enum Woke {
+    Incoming(Option<Incoming>),
+    /// The fan-out left frames to write, or a write to finish.
+    Live,
+    Ended(Result<Ended, RecvError>),
+    Expired,
+    Ping,
+}
+
 struct Session {
-    sink: SplitSink<WebSocket, WsMessage>,
+    /// The write side while this task writes (`Live::checkout`); with the fan-out otherwise.
+    sink: Option<SocketSink>,
+    live: Arc<Live<SocketSink>>,
     incoming: mpsc::Receiver<Incoming>,
     _reader: ReaderTask,
     state: AppState,
     caller: Caller,
     credentials: HeaderMap,
-    /// Highest seq delivered on this socket.
-    last_sent: i64,
     /// This socket's tab in the presence hub.
     tab: u64,
-    /// Live events flow only after the client said where to resume from.
-    resumed: bool,
-    /// The tab shows the dashboard: it gets `stats_updated` and `analytics_updated` (others
-    /// would only throw them away).
-    dashboard: bool,
     /// Start of the current rate window for `resume`, and how many arrived in it.
     resume_window: (Instant, u32),
     /// This socket's allowance of client frames (see `on_client_frame`): `ws_frames_per_second`,
@@ -177,7 +185,8 @@ impl Session {
     async fn run(&mut self) -> Result<(), &'static str> {
         // Subscribe before reading the log, so nothing committed in between is missed.
         let workspace = self.caller.user.workspace_id;
-        let mut live = self.state.fanout.subscribe(workspace);
+        let _subscription = self.state.fanout.subscribe(workspace, self.live.clone());
+        let live = self.live.clone();
         let mut ended = self.state.revocations.subscribe();
         // A session ends at its expiry: the socket closes then, without polling the database.
         // A token has no expiry (it ends by revocation).
@@ -206,74 +215,108 @@ impl Session {
             workspace,
             tab: self.tab,
         };
+        self.checkout();
         let head = Box::pin(self.window()).await?.head;
         self.send_frame(&ServerFrame::Hello { head }).await?;
+        self.checkin().await?;
         let heartbeat = Duration::from_secs(self.state.settings.ws_heartbeat_secs);
         // No frame (pongs included) for three heartbeats: the peer is gone.
         let idle_limit = heartbeat * 3;
         let mut ping = tokio::time::interval(heartbeat);
         let mut last_heard = Instant::now();
         loop {
-            tokio::select! {
-                incoming = self.incoming.recv() => {
+            let woke = tokio::select! {
+                incoming = self.incoming.recv() => Woke::Incoming(incoming),
+                _ = live.rung() => Woke::Live,
+                revoked = ended.recv() => Woke::Ended(revoked),
+                _ = &mut expired => Woke::Expired,
+                _ = ping.tick() => Woke::Ping,
+            };
+            // This task writes from here until `checkin`; the fan-out queues meanwhile.
+            self.checkout();
+            match woke {
+                Woke::Incoming(incoming) => {
                     last_heard = Instant::now();
                     match incoming {
-                        Some(Incoming::Text(text)) => Box::pin(self.on_client_frame(text.as_str())).await?,
+                        Some(Incoming::Text(text)) => {
+                            Box::pin(self.on_client_frame(text.as_str())).await?
+                        }
                         Some(Incoming::Binary) => {
-                            return self.close(close_code::UNSUPPORTED, "text frames only").await;
+                            return self
+                                .close(close_code::UNSUPPORTED, "text frames only")
+                                .await;
                         }
                         Some(Incoming::Heard) => {}
                         Some(Incoming::Closed) | None => return Ok(()),
                         Some(Incoming::Broken) => {
-                            return self.close(close_code::SIZE, "frame too large or malformed").await;
+                            return self
+                                .close(close_code::SIZE, "frame too large or malformed")
+                                .await;
                         }
                     }
                 }
-                frame = live.recv(), if self.resumed => match frame {
-                    Ok(frame) => {
-                        self.deliver(&frame).await?;
-                        // Whatever else is already waiting goes out with the same flush.
-                        for _ in 1..MAX_BATCH {
-                            match live.try_recv() {
-                                Ok(frame) => self.deliver(&frame).await?,
-                                Err(_) => break,
-                            }
-                        }
-                        self.sink.flush().await.map_err(|_| "send failed")?;
-                    }
-                    // Fell behind the in-memory buffer: the log still has every event, and
-                    // presence is state, not history: a fresh snapshot.
-                    Err(RecvError::Lagged(_)) => {
-                        Box::pin(self.replay(self.last_sent)).await?;
-                        Box::pin(self.send_presence_snapshot()).await?;
-                    }
-                    Err(RecvError::Closed) => return Ok(()),
-                },
-                revoked = ended.recv() => match revoked {
+                // Written by `checkin` below.
+                Woke::Live => {}
+                Woke::Ended(revoked) => match revoked {
                     Ok(credential) if self.rides_on(&credential) => {
                         return self.close(close_code::POLICY, "session ended").await;
                     }
                     // Missed announcements (this socket's, or another instance's that this one
                     // did not hear): ask the database whether ours is still valid.
                     Ok(Ended::Unknown) | Err(RecvError::Lagged(_)) => {
-                        if Box::pin(super::auth::authenticate(&self.state, &self.credentials)).await.is_err() {
+                        if Box::pin(super::auth::authenticate(&self.state, &self.credentials))
+                            .await
+                            .is_err()
+                        {
                             return self.close(close_code::POLICY, "session ended").await;
                         }
                     }
                     Ok(_) => {}
                     Err(RecvError::Closed) => return Ok(()),
                 },
-                _ = &mut expired => {
+                Woke::Expired => {
                     return self.close(close_code::POLICY, "session ended").await;
                 }
-                _ = ping.tick() => {
+                Woke::Ping => {
                     if last_heard.elapsed() > idle_limit {
                         return self.close(close_code::AWAY, "idle").await;
                     }
-                    self.sink.send(WsMessage::Ping(Default::default())).await.map_err(|_| "send failed")?;
+                    self.sink()?
+                        .send(WsMessage::Ping(Default::default()))
+                        .await
+                        .map_err(|_| "send failed")?;
                 }
             }
+            self.checkin().await?;
         }
+    }
+
+    /// Takes the write side from the fan-out (if this task does not hold it already).
+    fn checkout(&mut self) {
+        if self.sink.is_none() {
+            self.sink = self.live.checkout();
+        }
+    }
+
+    /// Writes what the fan-out queued while this task held the write side (or could not write
+    /// itself), then hands the write side back to it.
+    async fn checkin(&mut self) -> Result<(), &'static str> {
+        loop {
+            match self.live.checkin(&mut self.sink)? {
+                Checkin::Done => return Ok(()),
+                Checkin::Flush => {}
+                Checkin::Write(frames) => {
+                    for frame in frames {
+                        self.deliver(&frame).await?;
+                    }
+                }
+            }
+            self.sink()?.flush().await.map_err(|_| "send failed")?;
+        }
+    }
+
+    fn sink(&mut self) -> Result<&mut SocketSink, &'static str> {
+        self.sink.as_mut().ok_or("socket closed")
     }
 
     /// Whether this socket was opened with the credential that just ended.
@@ -319,10 +362,10 @@ impl Session {
                     return Err("resume flood");
                 }
                 Box::pin(self.replay(after)).await?;
-                let first = !self.resumed;
-                self.resumed = true;
+                let first = !self.live.resumed();
+                self.live.set_resumed();
                 self.send_frame(&ServerFrame::Live {
-                    seq: self.last_sent,
+                    seq: self.live.last_sent(),
                 })
                 .await?;
                 if first {
@@ -361,7 +404,7 @@ impl Session {
                 Ok(())
             }
             Ok(ClientFrame::Dashboard { on }) => {
-                self.dashboard = on;
+                self.live.set_dashboard(on);
                 self.send_frame(&ServerFrame::Dashboard { on }).await
             }
             Err(_) => {
@@ -394,15 +437,16 @@ impl Session {
             return self.reset(window.head, "too far behind").await;
         }
         let mut cursor = after;
+        let dashboard = self.live.dashboard();
         loop {
             let full = batch.len() as i64 == REPLAY_PAGE;
             for event in batch {
                 cursor = event.seq;
-                if self.dashboard || !event.kind.is_dashboard() {
+                if dashboard || !event.kind.is_dashboard() {
                     self.feed(event.payload.into()).await?;
                 }
             }
-            self.sink.flush().await.map_err(|_| "send failed")?;
+            self.sink()?.flush().await.map_err(|_| "send failed")?;
             if !full {
                 break;
             }
@@ -413,39 +457,30 @@ impl Session {
                 .await
                 .map_err(db_error)?;
         }
-        self.last_sent = self.last_sent.max(cursor).max(after);
+        self.live.sent_through(cursor.max(after));
         Ok(())
     }
 
-    /// Writes one frame of the workspace's channel (without flushing).
+    /// Writes one frame the fan-out queued (without flushing).
     async fn deliver(&mut self, frame: &Outgoing) -> Result<(), &'static str> {
         match frame {
             Outgoing::Event {
-                seq,
-                user,
-                dashboard,
-                text,
-                published,
+                text, published, ..
             } => {
-                if *seq > self.last_sent && user.is_none_or(|u| u == self.caller.user.id) {
-                    self.last_sent = *seq;
-                    // Skipped, not held back: clients take seqs with gaps (they only drop
-                    // what they have already seen).
-                    if self.dashboard || !dashboard {
-                        self.feed(text.clone()).await?;
-                        self.state.metrics.event_sent(published.elapsed());
-                    }
+                if self.live.take(frame) {
+                    self.feed(text.clone()).await?;
+                    self.state.metrics.event_sent(published.elapsed());
                 }
                 Ok(())
             }
             Outgoing::Ephemeral(text) => self.feed(text.clone()).await,
-            Outgoing::Replay => Box::pin(self.replay(self.last_sent)).await,
+            Outgoing::Replay => Box::pin(self.replay(self.live.last_sent())).await,
             Outgoing::Presence => Box::pin(self.send_presence_snapshot()).await,
         }
     }
 
     async fn reset(&mut self, seq: i64, reason: &str) -> Result<(), &'static str> {
-        self.last_sent = seq;
+        self.live.reset_to(seq);
         self.send_frame(&ServerFrame::Reset {
             seq,
             reason: reason.to_string(),
@@ -477,7 +512,7 @@ impl Session {
 
     /// Writes a frame and flushes.
     async fn send_text(&mut self, text: String) -> Result<(), &'static str> {
-        self.sink
+        self.sink()?
             .send(WsMessage::Text(text.into()))
             .await
             .map_err(|_| "send failed")
@@ -485,7 +520,7 @@ impl Session {
 
     /// Writes a frame without flushing (the caller flushes once for the lot).
     async fn feed(&mut self, text: Utf8Bytes) -> Result<(), &'static str> {
-        self.sink
+        self.sink()?
             .feed(WsMessage::Text(text))
             .await
             .map_err(|_| "send failed")
@@ -496,7 +531,9 @@ impl Session {
             code,
             reason: reason.into(),
         };
-        let _ = self.sink.send(WsMessage::Close(Some(frame))).await;
+        if let Some(sink) = self.sink.as_mut() {
+            let _ = sink.send(WsMessage::Close(Some(frame))).await;
+        }
         // Finish the closing handshake: wait (briefly) for the peer's close, reading what it
         // still sends. Dropping the connection with unread input would make the kernel reset
         // it, and the peer might never see our close frame and its reason.

@@ -149,7 +149,8 @@ impl AppState {
             std::time::Duration::from_secs(presence_away_secs),
         ));
         let revocations = Arc::new(super::revocations::Revocations::start(&store));
-        let fanout = super::realtime::fanout::Fanout::start(&store, &presence);
+        let metrics: Arc<super::metrics::Metrics> = Arc::default();
+        let fanout = super::realtime::fanout::Fanout::start(&store, &presence, metrics.clone());
         // Only fails when no TLS backend can start, where every client would fail alike.
         let providers = reqwest::Client::builder()
             .connect_timeout(std::time::Duration::from_secs(10))
@@ -157,7 +158,7 @@ impl AppState {
             .unwrap_or_default();
         AppState(Arc::new(Shared {
             providers,
-            metrics: Arc::default(),
+            metrics,
             leptos_options,
             settings: Arc::new(settings),
             store,

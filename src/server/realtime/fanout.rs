@@ -1,20 +1,24 @@
 //! Fan-out per workspace, encoded once. Two dispatcher tasks read the store's committed events and
-//! the presence hub's ephemeral frames, turn each into shared frame bytes once, and hand them to
-//! the channel of that event's workspace only. A socket listens to its own workspace's channel:
-//! a busy workspace never wakes, delays or resets another's sockets, and a frame is one
-//! allocation however many sockets send it.
+//! the presence hub's ephemeral frames, turn each into shared frame bytes once, and write them to
+//! the sockets of that event's workspace only (`live`: into each socket's WebSocket, without
+//! waking its task). A busy workspace never delays or resets another's sockets, and a frame is
+//! one allocation however many sockets send it.
+use super::live::Live;
+use super::SocketSink;
 use crate::model::event::{EventKind, ServerFrame};
 use crate::model::ids::{UserId, WorkspaceId};
+use crate::server::metrics::Metrics;
 use crate::server::presence::PresenceHub;
 use crate::server::store::events::LoggedEvent;
 use crate::server::store::Store;
 use axum::extract::ws::Utf8Bytes;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 
-/// Frames buffered per workspace before a slow socket lags (and replays from the log).
-const CHANNEL: usize = 1024;
+/// Frames taken from the store (or the presence hub) at once: each socket gets them in one
+/// write and one flush.
+const MAX_BATCH: usize = 64;
 
 /// What a socket of the workspace gets.
 #[derive(Debug)]
@@ -38,9 +42,37 @@ pub enum Outgoing {
     Presence,
 }
 
-#[derive(Default)]
+/// The sockets of one workspace. Copied on join and leave (rare), shared by every fan-out.
+type Sockets = Arc<Vec<Arc<Live<SocketSink>>>>;
+
 pub struct Fanout {
-    channels: Mutex<HashMap<WorkspaceId, broadcast::Sender<Arc<Outgoing>>>>,
+    sockets: Mutex<HashMap<WorkspaceId, Sockets>>,
+    metrics: Arc<Metrics>,
+}
+
+/// A socket's place in its workspace's fan-out, for as long as it is kept.
+pub struct Subscription {
+    fanout: Arc<Fanout>,
+    workspace: WorkspaceId,
+    live: Arc<Live<SocketSink>>,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let mut sockets = self.fanout.lock();
+        if let Some(list) = sockets.get_mut(&self.workspace) {
+            let rest: Vec<_> = list
+                .iter()
+                .filter(|s| !Arc::ptr_eq(s, &self.live))
+                .cloned()
+                .collect();
+            if rest.is_empty() {
+                sockets.remove(&self.workspace);
+            } else {
+                *list = Arc::new(rest);
+            }
+        }
+    }
 }
 
 /// A member's new name, on this instance's tabs of theirs too: every instance reads the event
@@ -56,74 +88,138 @@ fn rename_tabs(presence: &PresenceHub, event: &LoggedEvent) {
 
 impl Fanout {
     /// Starts the dispatchers for `store` and `presence`.
-    pub fn start(store: &Store, presence: &Arc<PresenceHub>) -> Arc<Fanout> {
-        let fanout = Arc::new(Fanout::default());
-        let mut events = store.subscribe_events();
+    pub fn start(store: &Store, presence: &Arc<PresenceHub>, metrics: Arc<Metrics>) -> Arc<Fanout> {
+        let fanout = Arc::new(Fanout {
+            sockets: Mutex::default(),
+            metrics,
+        });
+        let events = store.subscribe_events();
         let hub = fanout.clone();
         let tabs = presence.clone();
-        tokio::spawn(async move {
-            loop {
-                match events.recv().await {
-                    Ok(event) => {
-                        if event.kind == EventKind::MemberRenamed {
-                            rename_tabs(&tabs, &event);
-                        }
-                        hub.send(
-                            event.workspace_id,
-                            Outgoing::Event {
-                                seq: event.seq,
-                                user: event.user_id,
-                                dashboard: event.kind.is_dashboard(),
-                                text: Utf8Bytes::from(event.payload.clone()),
-                                published: std::time::Instant::now(),
-                            },
-                        )
-                    }
-                    Err(RecvError::Lagged(_)) => hub.send_all(|| Outgoing::Replay),
-                    Err(RecvError::Closed) => return,
+        // Unconstrained: a fan-out writes to a thousand sockets in one go, and tokio's budget
+        // (128 operations a turn) would make every write after that answer "not now".
+        tokio::spawn(tokio::task::unconstrained(pump(
+            events,
+            move |event: Arc<LoggedEvent>| {
+                if event.kind == EventKind::MemberRenamed {
+                    rename_tabs(&tabs, &event);
                 }
-            }
-        });
-        let mut ephemeral = presence.subscribe();
-        let hub = fanout.clone();
-        tokio::spawn(async move {
-            loop {
-                match ephemeral.recv().await {
-                    Ok(frame) => hub.send(
-                        frame.workspace,
-                        Outgoing::Ephemeral(Utf8Bytes::from(frame.payload.clone())),
-                    ),
-                    Err(RecvError::Lagged(_)) => hub.send_all(|| Outgoing::Presence),
-                    Err(RecvError::Closed) => return,
-                }
-            }
-        });
+                (
+                    event.workspace_id,
+                    Outgoing::Event {
+                        seq: event.seq,
+                        user: event.user_id,
+                        dashboard: event.kind.is_dashboard(),
+                        text: Utf8Bytes::from(event.payload.clone()),
+                        published: std::time::Instant::now(),
+                    },
+                )
+            },
+            || Outgoing::Replay,
+            hub,
+        )));
+        let ephemeral = presence.subscribe();
+        tokio::spawn(tokio::task::unconstrained(pump(
+            ephemeral,
+            |frame: Arc<crate::server::presence::Ephemeral>| {
+                (
+                    frame.workspace,
+                    Outgoing::Ephemeral(Utf8Bytes::from(frame.payload.clone())),
+                )
+            },
+            || Outgoing::Presence,
+            fanout.clone(),
+        )));
         fanout
     }
 
-    /// A receiver for `workspace`'s frames, from now on.
-    pub fn subscribe(&self, workspace: WorkspaceId) -> broadcast::Receiver<Arc<Outgoing>> {
-        let mut channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());
-        channels
-            .entry(workspace)
-            .or_insert_with(|| broadcast::channel(CHANNEL).0)
-            .subscribe()
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<WorkspaceId, Sockets>> {
+        self.sockets.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn send(&self, workspace: WorkspaceId, frame: Outgoing) {
-        let mut channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(channel) = channels.get(&workspace) {
-            // Nobody of the workspace connected any more: forget its channel.
-            if channel.send(Arc::new(frame)).is_err() {
-                channels.remove(&workspace);
-            }
+    /// Adds `live` to `workspace`'s sockets: it gets every frame from now on, for as long as the
+    /// subscription is kept.
+    pub fn subscribe(
+        self: &Arc<Self>,
+        workspace: WorkspaceId,
+        live: Arc<Live<SocketSink>>,
+    ) -> Subscription {
+        let mut sockets = self.lock();
+        let list = sockets.entry(workspace).or_default();
+        let mut grown = Vec::with_capacity(list.len() + 1);
+        grown.extend(list.iter().cloned());
+        grown.push(live.clone());
+        *list = Arc::new(grown);
+        Subscription {
+            fanout: self.clone(),
+            workspace,
+            live,
         }
     }
 
-    fn send_all(&self, frame: impl Fn() -> Outgoing) {
-        let channels = self.channels.lock().unwrap_or_else(|p| p.into_inner());
-        for channel in channels.values() {
-            let _ = channel.send(Arc::new(frame()));
+    /// Writes `frames` (in order) to the sockets of `workspace`.
+    fn send(&self, workspace: WorkspaceId, frames: &[Arc<Outgoing>]) {
+        let Some(sockets) = self.lock().get(&workspace).cloned() else {
+            return;
+        };
+        for socket in sockets.iter() {
+            socket.offer(frames, &self.metrics);
+        }
+    }
+
+    /// `frame` to every socket of every workspace.
+    fn send_all(&self, frame: Outgoing) {
+        let frame = [Arc::new(frame)];
+        let all: Vec<Sockets> = self.lock().values().cloned().collect();
+        for socket in all.iter().flat_map(|s| s.iter()) {
+            socket.offer(&frame, &self.metrics);
+        }
+    }
+}
+
+/// Reads `source` until it closes, and sends what waits there at once, by workspace, in order.
+/// `behind` goes to every socket when the dispatcher itself fell behind `source`.
+async fn pump<T: Clone>(
+    mut source: broadcast::Receiver<T>,
+    frame: impl Fn(T) -> (WorkspaceId, Outgoing),
+    behind: fn() -> Outgoing,
+    hub: Arc<Fanout>,
+) {
+    let mut batch: Vec<(WorkspaceId, Vec<Arc<Outgoing>>)> = Vec::new();
+    loop {
+        let mut taken = 0;
+        let mut lagged = false;
+        let mut next = match source.recv().await {
+            Ok(item) => Some(item),
+            Err(RecvError::Lagged(_)) => {
+                lagged = true;
+                None
+            }
+            Err(RecvError::Closed) => return,
+        };
+        while let Some(item) = next.take() {
+            let (workspace, frame) = frame(item);
+            match batch.iter_mut().find(|(w, _)| *w == workspace) {
+                Some((_, frames)) => frames.push(Arc::new(frame)),
+                None => batch.push((workspace, vec![Arc::new(frame)])),
+            }
+            taken += 1;
+            if taken < MAX_BATCH {
+                next = match source.try_recv() {
+                    Ok(item) => Some(item),
+                    Err(TryRecvError::Lagged(_)) => {
+                        lagged = true;
+                        None
+                    }
+                    Err(_) => None,
+                };
+            }
+        }
+        for (workspace, frames) in batch.drain(..) {
+            hub.send(workspace, &frames);
+        }
+        if lagged {
+            hub.send_all(behind());
         }
     }
 }
