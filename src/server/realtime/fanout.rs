@@ -1,8 +1,9 @@
 //! Fan-out per workspace, encoded once. Two dispatcher tasks read the store's committed events and
 //! the presence hub's ephemeral frames, turn each into shared frame bytes once, and write them to
 //! the sockets of that event's workspace only (`live`: into each socket's WebSocket, without
-//! waking its task). A busy workspace never delays or resets another's sockets, and a frame is
-//! one allocation however many sockets send it.
+//! waking its task). A busy workspace never wakes or resets another's sockets (its fan-out
+//! delays another's events by at most the round of writes under way), and a frame is one
+//! allocation however many sockets send it.
 use super::live::Live;
 use super::SocketSink;
 use crate::model::event::{EventKind, ServerFrame};

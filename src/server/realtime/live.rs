@@ -2,10 +2,11 @@
 //!
 //! The fan-out used to wake one task per socket for every event: each task was scheduled, polled
 //! its `select!` (taking the workspace channel's lock twice), then wrote and flushed its frame.
-//! Measured on 2026-12-07 (2-core Intel Xeon, 1,000 sockets, closed-loop fan-out): 8.9 µs of
-//! server CPU per delivered frame, 4.0 µs of it in user space, against nginx's (nchan) 3.0 µs
-//! and 0.45 µs. Now the dispatcher writes each socket's frames into its WebSocket and flushes,
-//! without waking its task: a delivery is a lock, a frame's encoding and one `sendto`.
+//! Measured on 2026-12-07 (2-core Intel Xeon, 1,000 sockets, closed-loop fan-out,
+//! `scripts/fanout-cpu.sh`): 7.1–8.5 µs of server CPU per delivered frame, 3.2–3.5 µs of it in
+//! user space, against nginx's (nchan) 3.2–3.5 µs and 0.5 µs. Now the dispatcher writes each
+//! socket's frames into its WebSocket and flushes, without waking its task: a delivery is a
+//! lock, a frame's encoding and one `sendto` (4.3–5.6 µs, 1.2–1.8 µs in user space).
 //!
 //! The socket's task still owns everything slow or rare (replays from the log, snapshots, its
 //! own frames, closing). While it writes it holds the sink ([`Live::checkout`]) and the fan-out
