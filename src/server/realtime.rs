@@ -26,7 +26,7 @@ use axum::response::Response;
 use fanout::Outgoing;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use live::{Checkin, Live};
+use live::{Live, Work};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::broadcast::error::RecvError;
@@ -215,7 +215,6 @@ impl Session {
             workspace,
             tab: self.tab,
         };
-        self.checkout();
         let head = Box::pin(self.window()).await?.head;
         self.send_frame(&ServerFrame::Hello { head }).await?;
         self.checkin().await?;
@@ -232,8 +231,8 @@ impl Session {
                 _ = &mut expired => Woke::Expired,
                 _ = ping.tick() => Woke::Ping,
             };
-            // This task writes from here until `checkin`; the fan-out queues meanwhile.
-            self.checkout();
+            // What writes takes the write side (`sink`, `checkout`) until `checkin`; the
+            // database lookups of the rest leave it with the fan-out.
             match woke {
                 Woke::Incoming(incoming) => {
                     last_heard = Instant::now();
@@ -291,31 +290,34 @@ impl Session {
         }
     }
 
-    /// Takes the write side from the fan-out (if this task does not hold it already).
+    /// Takes the write side from the fan-out (if this task does not hold it already): from
+    /// here until `checkin`, the fan-out queues this socket's frames.
     fn checkout(&mut self) {
         if self.sink.is_none() {
             self.sink = self.live.checkout();
         }
     }
 
-    /// Writes what the fan-out queued while this task held the write side (or could not write
-    /// itself), then hands the write side back to it.
+    /// One round of what the fan-out left (its queue, or a flush it could not finish), then the
+    /// write side goes back to the fan-out. When more came meanwhile, this task keeps it and
+    /// its doorbell rings again: the `select!` comes first, so a flood of frames to a slow
+    /// reader cannot keep a revocation, an expiry or the client's own frames waiting.
     async fn checkin(&mut self) -> Result<(), &'static str> {
-        loop {
-            match self.live.checkin(&mut self.sink)? {
-                Checkin::Done => return Ok(()),
-                Checkin::Flush => {}
-                Checkin::Write(frames) => {
-                    for frame in frames {
-                        self.deliver(&frame).await?;
-                    }
+        if let Some(work) = self.live.work(&mut self.sink)? {
+            if let Work::Write(frames) = work {
+                for frame in frames {
+                    self.deliver(&frame).await?;
                 }
             }
             self.sink()?.flush().await.map_err(|_| "send failed")?;
         }
+        self.live.hand_back(&mut self.sink);
+        Ok(())
     }
 
+    /// The write side, taken from the fan-out if need be.
     fn sink(&mut self) -> Result<&mut SocketSink, &'static str> {
+        self.checkout();
         self.sink.as_mut().ok_or("socket closed")
     }
 
@@ -350,6 +352,9 @@ impl Session {
         }
         match serde_json::from_str::<ClientFrame>(text) {
             Ok(ClientFrame::Resume { after }) => {
+                // Held from before the log is read: live frames committed meanwhile queue
+                // behind the replay instead of overtaking it.
+                self.checkout();
                 let (started, count) = &mut self.resume_window;
                 if started.elapsed() > RESUME_WINDOW {
                     *started = Instant::now();
@@ -531,7 +536,7 @@ impl Session {
             code,
             reason: reason.into(),
         };
-        if let Some(sink) = self.sink.as_mut() {
+        if let Ok(sink) = self.sink() {
             let _ = sink.send(WsMessage::Close(Some(frame))).await;
         }
         // Finish the closing handshake: wait (briefly) for the peer's close, reading what it

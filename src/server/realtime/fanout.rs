@@ -97,9 +97,7 @@ impl Fanout {
         let events = store.subscribe_events();
         let hub = fanout.clone();
         let tabs = presence.clone();
-        // Unconstrained: a fan-out writes to a thousand sockets in one go, and tokio's budget
-        // (128 operations a turn) would make every write after that answer "not now".
-        tokio::spawn(tokio::task::unconstrained(pump(
+        tokio::spawn(pump(
             events,
             move |event: Arc<LoggedEvent>| {
                 if event.kind == EventKind::MemberRenamed {
@@ -118,9 +116,9 @@ impl Fanout {
             },
             || Outgoing::Replay,
             hub,
-        )));
+        ));
         let ephemeral = presence.subscribe();
-        tokio::spawn(tokio::task::unconstrained(pump(
+        tokio::spawn(pump(
             ephemeral,
             |frame: Arc<crate::server::presence::Ephemeral>| {
                 (
@@ -130,7 +128,7 @@ impl Fanout {
             },
             || Outgoing::Presence,
             fanout.clone(),
-        )));
+        ));
         fanout
     }
 
@@ -216,11 +214,19 @@ async fn pump<T: Clone>(
                 };
             }
         }
-        for (workspace, frames) in batch.drain(..) {
-            hub.send(workspace, &frames);
-        }
-        if lagged {
-            hub.send_all(behind());
-        }
+        // Unconstrained: a fan-out writes to a thousand sockets in one go, and tokio's budget
+        // (128 operations a turn) would make every write after that answer "not now".
+        tokio::task::unconstrained(async {
+            for (workspace, frames) in batch.drain(..) {
+                hub.send(workspace, &frames);
+            }
+            if lagged {
+                hub.send_all(behind());
+            }
+        })
+        .await;
+        // The socket tasks those writes woke (a slow socket's, say) wait on this thread: let
+        // them, and everything else here, run before the next batch.
+        tokio::task::yield_now().await;
     }
 }

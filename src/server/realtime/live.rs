@@ -10,11 +10,11 @@
 //!
 //! The socket's task still owns everything slow or rare (replays from the log, snapshots, its
 //! own frames, closing). While it writes it holds the sink ([`Live::checkout`]) and the fan-out
-//! queues the socket's frames instead; it writes what was queued before it hands the sink back
-//! ([`Live::checkin`]), so frames reach the socket in the order the fan-out saw them, as they
-//! did through the channel. A socket whose write would block gets its frames queued too, and its
-//! task finishes the write when the socket can take it; one that falls [`BACKLOG`] frames
-//! behind replays from the log, as a lagging channel receiver did.
+//! queues the socket's frames instead; it writes what was queued ([`Live::work`]) before it
+//! hands the sink back ([`Live::hand_back`]), so frames reach the socket in the order the
+//! fan-out saw them, as they did through the channel. A socket whose write would block gets its
+//! frames queued too, and its task finishes the write when the socket can take it; one that
+//! falls [`BACKLOG`] frames behind replays from the log, as a lagging channel receiver did.
 use super::fanout::Outgoing;
 use crate::model::ids::UserId;
 use crate::server::metrics::Metrics;
@@ -216,22 +216,40 @@ where
         self.state().sink.take()
     }
 
-    /// What the task must write before it may hand the sink back: the queue (once resumed), or
-    /// nothing; `Err` when a write of the fan-out failed.
-    pub fn checkin(&self, sink: &mut Option<S>) -> Result<Checkin, &'static str> {
+    /// What the fan-out left for the socket's task — the queue (once the client resumed), or a
+    /// flush to finish — taking the sink into `sink` for it; `Err` when a write of the fan-out
+    /// failed. The task writes it, flushes, then calls [`Live::hand_back`].
+    pub fn work(&self, sink: &mut Option<S>) -> Result<Option<Work>, &'static str> {
         let mut state = self.state();
         if state.failed {
             return Err("send failed");
         }
-        let flush = std::mem::take(&mut state.flush_due);
-        if state.resumed && !state.queued.is_empty() {
-            return Ok(Checkin::Write(std::mem::take(&mut state.queued)));
+        let work = if state.resumed && !state.queued.is_empty() {
+            Work::Write(std::mem::take(&mut state.queued))
+        } else if state.flush_due {
+            Work::Flush
+        } else {
+            return Ok(None);
+        };
+        state.flush_due = false;
+        if sink.is_none() {
+            *sink = state.sink.take();
         }
-        if flush {
-            return Ok(Checkin::Flush);
+        Ok(Some(work))
+    }
+
+    /// Gives the sink back to the fan-out — unless more was left meanwhile: then the task keeps
+    /// it and its doorbell rings, so it writes that in its next round, after whatever else woke
+    /// it (a revocation, an expiry, the client's frames) had its turn.
+    pub fn hand_back(&self, sink: &mut Option<S>) {
+        let mut state = self.state();
+        if state.failed || (state.resumed && !state.queued.is_empty()) || state.flush_due {
+            self.doorbell.0.notify_one();
+            return;
         }
-        state.sink = sink.take();
-        Ok(Checkin::Done)
+        if let Some(sink) = sink.take() {
+            state.sink = Some(sink);
+        }
     }
 
     pub fn last_sent(&self) -> i64 {
@@ -285,14 +303,12 @@ where
     }
 }
 
-/// See [`Live::checkin`].
-pub enum Checkin {
-    /// Write these (in order) and flush, then check in again.
+/// See [`Live::work`].
+pub enum Work {
+    /// Write these (in order), then flush.
     Write(VecDeque<Arc<Outgoing>>),
-    /// Finish the fan-out's flush, then check in again.
+    /// Finish the fan-out's flush.
     Flush,
-    /// The sink is back with the fan-out.
-    Done,
 }
 
 #[cfg(test)]
@@ -395,10 +411,11 @@ mod tests {
         live.rung().now_or_never().is_some()
     }
 
-    /// What the socket's task writes when it checks in: the queued frames it sends.
-    fn queued(live: &Live<TestSink>, sink: &mut Option<TestSink>) -> Vec<String> {
-        match live.checkin(sink) {
-            Ok(Checkin::Write(frames)) => frames
+    /// One round of the socket's task: the queued frames it sends (or "flush"), then the sink
+    /// goes back to the fan-out if nothing more waits.
+    fn round(live: &Live<TestSink>, sink: &mut Option<TestSink>) -> Vec<String> {
+        let written = match live.work(sink) {
+            Ok(Some(Work::Write(frames))) => frames
                 .iter()
                 .filter(|f| live.take(f))
                 .map(|f| match f.as_ref() {
@@ -407,10 +424,12 @@ mod tests {
                     Outgoing::Presence => "presence".into(),
                 })
                 .collect(),
-            Ok(Checkin::Flush) => vec!["flush".into()],
-            Ok(Checkin::Done) => vec![],
-            Err(e) => vec![e.into()],
-        }
+            Ok(Some(Work::Flush)) => vec!["flush".into()],
+            Ok(None) => vec![],
+            Err(e) => return vec![e.into()],
+        };
+        live.hand_back(sink);
+        written
     }
 
     #[test]
@@ -439,8 +458,8 @@ mod tests {
         assert!(!rung(&live), "nothing to do before the resume");
         let mut held = live.checkout();
         live.set_resumed();
-        assert_eq!(queued(&live, &mut held), ["event 1"]);
-        assert_eq!(queued(&live, &mut held), Vec::<String>::new());
+        assert_eq!(round(&live, &mut held), ["event 1"]);
+        assert_eq!(round(&live, &mut held), Vec::<String>::new());
         assert!(held.is_none(), "the sink is back with the fan-out");
         live.offer(&[event(2, None, false)], &Metrics::default());
         assert_eq!(sink.flushed(), ["event 2"]);
@@ -460,8 +479,8 @@ mod tests {
         );
         assert!(sink.wire().written.is_empty(), "the task holds the sink");
         assert!(rung(&live));
-        assert_eq!(queued(&live, &mut held), ["event 1", "online", "event 2"]);
-        assert_eq!(queued(&live, &mut held), Vec::<String>::new());
+        assert_eq!(round(&live, &mut held), ["event 1", "online", "event 2"]);
+        assert_eq!(round(&live, &mut held), Vec::<String>::new());
         live.offer(&[event(3, None, false)], &Metrics::default());
         assert_eq!(sink.flushed(), ["event 3"]);
     }
@@ -498,8 +517,37 @@ mod tests {
         assert_eq!(live.last_sent(), 0, "nothing counts as delivered yet");
         assert!(rung(&live));
         sink.drain();
+        // The task's round takes the sink from the fan-out itself.
+        let mut held = None;
+        assert_eq!(round(&live, &mut held), ["event 1", "event 2"]);
+        assert!(held.is_none(), "and gives it back");
+        // (`round` stands for the task's writes; the sink sees the fan-out's own.)
+        live.offer(&[event(3, None, false)], &Metrics::default());
+        assert_eq!(sink.flushed(), ["event 3"]);
+    }
+
+    #[test]
+    fn frames_that_come_during_a_round_wait_for_the_next_and_the_task_keeps_the_sink() {
+        let (live, _, _) = socket();
+        live.set_resumed();
         let mut held = live.checkout();
-        assert_eq!(queued(&live, &mut held), ["event 1", "event 2"]);
+        live.offer(&[event(1, None, false)], &Metrics::default());
+        assert!(rung(&live));
+        let Ok(Some(Work::Write(first))) = live.work(&mut held) else {
+            panic!("the queued frame is the task's to write");
+        };
+        assert_eq!(first.len(), 1);
+        // While the task writes and flushes, another frame comes.
+        live.offer(&[event(2, None, false)], &Metrics::default());
+        assert!(rung(&live));
+        live.hand_back(&mut held);
+        assert!(held.is_some(), "the task keeps the sink for its next round");
+        assert!(
+            rung(&live),
+            "and is woken for it, after the select! had its turn"
+        );
+        assert_eq!(round(&live, &mut held), ["event 2"]);
+        assert!(held.is_none(), "nothing more: back to the fan-out");
     }
 
     #[test]
@@ -517,7 +565,7 @@ mod tests {
             "not written past the stuck flush"
         );
         let mut held = live.checkout();
-        assert_eq!(queued(&live, &mut held), ["event 2"]);
+        assert_eq!(round(&live, &mut held), ["event 2"]);
     }
 
     #[test]
@@ -531,8 +579,8 @@ mod tests {
         sink.drain();
         assert!(rung(&live));
         let mut held = live.checkout();
-        assert_eq!(queued(&live, &mut held), ["flush"]);
-        assert_eq!(queued(&live, &mut held), Vec::<String>::new());
+        assert_eq!(round(&live, &mut held), ["flush"]);
+        assert_eq!(round(&live, &mut held), Vec::<String>::new());
     }
 
     #[test]
@@ -549,7 +597,7 @@ mod tests {
             &[event(BACKLOG as i64 + 1, None, false)],
             &Metrics::default(),
         );
-        assert_eq!(queued(&live, &mut held), ["replay", "presence"]);
+        assert_eq!(round(&live, &mut held), ["replay", "presence"]);
     }
 
     #[test]
@@ -559,7 +607,7 @@ mod tests {
         sink.wire().broken = true;
         live.offer(&[event(1, None, false)], &Metrics::default());
         assert!(rung(&live));
-        let mut held = live.checkout();
-        assert!(matches!(live.checkin(&mut held), Err("send failed")));
+        let mut held = None;
+        assert!(matches!(live.work(&mut held), Err("send failed")));
     }
 }
