@@ -280,10 +280,12 @@ impl Session {
                     if last_heard.elapsed() > idle_limit {
                         return self.close(close_code::AWAY, "idle").await;
                     }
-                    self.sink()?
-                        .send(WsMessage::Ping(Default::default()))
-                        .await
-                        .map_err(|_| "send failed")?;
+                    let limit = self.write_limit();
+                    written(
+                        limit,
+                        self.sink()?.send(WsMessage::Ping(Default::default())),
+                    )
+                    .await?;
                 }
             }
             self.checkin().await?;
@@ -309,10 +311,17 @@ impl Session {
                     self.deliver(&frame).await?;
                 }
             }
-            self.sink()?.flush().await.map_err(|_| "send failed")?;
+            let limit = self.write_limit();
+            written(limit, self.sink()?.flush()).await?;
         }
         self.live.hand_back(&mut self.sink);
         Ok(())
+    }
+
+    /// How long a write may wait for the peer to take it: three heartbeats, as long as a peer
+    /// may stay silent.
+    fn write_limit(&self) -> Duration {
+        Duration::from_secs(self.state.settings.ws_heartbeat_secs * 3)
     }
 
     /// The write side, taken from the fan-out if need be.
@@ -451,7 +460,8 @@ impl Session {
                     self.feed(event.payload.into()).await?;
                 }
             }
-            self.sink()?.flush().await.map_err(|_| "send failed")?;
+            let limit = self.write_limit();
+            written(limit, self.sink()?.flush()).await?;
             if !full {
                 break;
             }
@@ -517,18 +527,14 @@ impl Session {
 
     /// Writes a frame and flushes.
     async fn send_text(&mut self, text: String) -> Result<(), &'static str> {
-        self.sink()?
-            .send(WsMessage::Text(text.into()))
-            .await
-            .map_err(|_| "send failed")
+        let limit = self.write_limit();
+        written(limit, self.sink()?.send(WsMessage::Text(text.into()))).await
     }
 
     /// Writes a frame without flushing (the caller flushes once for the lot).
     async fn feed(&mut self, text: Utf8Bytes) -> Result<(), &'static str> {
-        self.sink()?
-            .feed(WsMessage::Text(text))
-            .await
-            .map_err(|_| "send failed")
+        let limit = self.write_limit();
+        written(limit, self.sink()?.feed(WsMessage::Text(text))).await
     }
 
     async fn close(&mut self, code: u16, reason: &'static str) -> Result<(), &'static str> {
@@ -537,7 +543,8 @@ impl Session {
             reason: reason.into(),
         };
         if let Ok(sink) = self.sink() {
-            let _ = sink.send(WsMessage::Close(Some(frame))).await;
+            let close = sink.send(WsMessage::Close(Some(frame)));
+            let _ = tokio::time::timeout(Duration::from_secs(2), close).await;
         }
         // Finish the closing handshake: wait (briefly) for the peer's close, reading what it
         // still sends. Dropping the connection with unread input would make the kernel reset
@@ -551,6 +558,21 @@ impl Session {
         })
         .await;
         Ok(())
+    }
+}
+
+/// `write`, if the peer takes it within `limit`. A peer that stops reading (a frozen tab, a
+/// client that never reads) would otherwise hold its socket's task in the write for as long as
+/// it keeps the connection open — past its session's end, which the task sees only between
+/// writes — with everything the fan-out queued for it.
+async fn written<T>(
+    limit: Duration,
+    write: impl std::future::Future<Output = Result<T, axum::Error>>,
+) -> Result<T, &'static str> {
+    match tokio::time::timeout(limit, write).await {
+        Ok(Ok(done)) => Ok(done),
+        Ok(Err(_)) => Err("send failed"),
+        Err(_) => Err("the peer stopped reading"),
     }
 }
 

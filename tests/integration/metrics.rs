@@ -4,16 +4,16 @@ use crate::support::{free_port, TestServer};
 use leadwire::server::settings::{SmtpRelay, SmtpSecurity};
 use serde_json::json;
 
-const TOKEN: &str = "scrape-me-0123456789";
+pub(crate) const TOKEN: &str = "scrape-me-0123456789";
 
 /// The value of the sample `name` (with its labels, as written) in `text`.
-fn sample(text: &str, name: &str) -> f64 {
+pub(crate) fn sample(text: &str, name: &str) -> f64 {
     text.lines()
         .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
         .unwrap_or_else(|| panic!("no sample {name} in:\n{text}"))
 }
 
-async fn scrape(server: &TestServer) -> String {
+pub(crate) async fn scrape(server: &TestServer) -> String {
     let res = server
         .client()
         .get(server.url("/metrics"))

@@ -303,6 +303,51 @@ async fn a_socket_closes_once_its_session_ends() {
     assert_eq!(reason, "session ended");
 }
 
+/// A tab that stops reading (a frozen laptop, a client that never reads) while its workspace
+/// keeps writing, and that keeps talking so it is never idle: once a write to it has waited three
+/// heartbeats, the server drops the socket instead of holding its task, and what was queued for
+/// it, for as long as the connection stays open.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_socket_whose_peer_stops_reading_is_dropped() {
+    use crate::metrics::{sample, scrape, TOKEN};
+    let server = TestServer::start_with(|s| {
+        s.ws_heartbeat_secs = 1;
+        s.metrics_token = Some(TOKEN.into());
+    })
+    .await;
+    let owner = server.session("ada@example.com", "A").await;
+    let lead = lead(&server, &owner.client).await;
+    let mut stalled = server.live_socket(&owner.cookie).await;
+    assert_eq!(sample(&scrape(&server).await, "leadwire_sockets_open"), 1.0);
+    // Messages of the longest body: each update the socket is sent carries it (~20 KB), so a
+    // few hundred fill what the kernel buffers between the server and a peer that never reads.
+    let body = "x".repeat(leadwire::model::length::MAX_BODY_CHARS);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut sent = 0;
+    loop {
+        if sent < 600 {
+            let res = server
+                .send(&owner.client, &lead, message("chat", &body))
+                .await;
+            assert_eq!(res.status(), 201);
+            sent += 1;
+        } else {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        // Still talking (never idle), never reading.
+        if sent % 20 == 0 {
+            stalled.send_json(json!({"type": "ping"})).await;
+        }
+        if sample(&scrape(&server).await, "leadwire_sockets_open") == 0.0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the socket of a peer that stopped reading is still open after {sent} sends"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_flood_of_resume_requests_closes_the_socket() {
     let server = TestServer::start().await;
