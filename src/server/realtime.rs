@@ -42,6 +42,8 @@ const RESUME_WINDOW: Duration = Duration::from_secs(10);
 
 /// Largest frame a client may send; anything bigger closes the socket.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// How long closing waits for the peer: to take our close frame, then to send its own.
+const CLOSING: Duration = Duration::from_secs(2);
 /// A replay longer than this is answered with `reset`: refetching is cheaper.
 const MAX_REPLAY: i64 = 10_000;
 const REPLAY_PAGE: i64 = 500;
@@ -311,8 +313,7 @@ impl Session {
                     self.deliver(&frame).await?;
                 }
             }
-            let limit = self.write_limit();
-            written(limit, self.sink()?.flush()).await?;
+            self.flush().await?;
         }
         self.live.hand_back(&mut self.sink);
         Ok(())
@@ -322,6 +323,12 @@ impl Session {
     /// may stay silent.
     fn write_limit(&self) -> Duration {
         Duration::from_secs(self.state.settings.ws_heartbeat_secs * 3)
+    }
+
+    /// Writes out what was fed, within the write limit.
+    async fn flush(&mut self) -> Result<(), &'static str> {
+        let limit = self.write_limit();
+        written(limit, self.sink()?.flush()).await
     }
 
     /// The write side, taken from the fan-out if need be.
@@ -460,8 +467,7 @@ impl Session {
                     self.feed(event.payload.into()).await?;
                 }
             }
-            let limit = self.write_limit();
-            written(limit, self.sink()?.flush()).await?;
+            self.flush().await?;
             if !full {
                 break;
             }
@@ -544,12 +550,12 @@ impl Session {
         };
         if let Ok(sink) = self.sink() {
             let close = sink.send(WsMessage::Close(Some(frame)));
-            let _ = tokio::time::timeout(Duration::from_secs(2), close).await;
+            let _ = tokio::time::timeout(CLOSING, close).await;
         }
         // Finish the closing handshake: wait (briefly) for the peer's close, reading what it
         // still sends. Dropping the connection with unread input would make the kernel reset
         // it, and the peer might never see our close frame and its reason.
-        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        let _ = tokio::time::timeout(CLOSING, async {
             while let Some(incoming) = self.incoming.recv().await {
                 if matches!(incoming, Incoming::Closed | Incoming::Broken) {
                     break;

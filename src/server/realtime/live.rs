@@ -53,6 +53,8 @@ pub struct Live<S> {
     user: UserId,
     state: Mutex<State<S>>,
     doorbell: Arc<Doorbell>,
+    /// Rings the doorbell: what the fan-out's writes leave with a socket that cannot take more.
+    waker: Waker,
 }
 
 struct State<S> {
@@ -109,6 +111,7 @@ where
     S: Sink<WsMessage> + Unpin,
 {
     pub fn new(user: UserId, sink: S) -> Arc<Self> {
+        let doorbell = Arc::new(Doorbell(Notify::new()));
         Arc::new(Live {
             user,
             state: Mutex::new(State {
@@ -120,7 +123,8 @@ where
                 flush_due: false,
                 failed: false,
             }),
-            doorbell: Arc::new(Doorbell(Notify::new())),
+            waker: Waker::from(doorbell.clone()),
+            doorbell,
         })
     }
 
@@ -141,8 +145,7 @@ where
         let mut rest = frames;
         if state.resumed && state.queued.is_empty() && !state.flush_due && !state.failed {
             if let Some(sink) = state.sink.as_mut() {
-                let waker = Waker::from(self.doorbell.clone());
-                let mut cx = Context::from_waker(&waker);
+                let mut cx = Context::from_waker(&self.waker);
                 let mut wrote = false;
                 let now = std::time::Instant::now();
                 while let Some((frame, after)) = rest.split_first() {
